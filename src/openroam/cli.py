@@ -1,0 +1,22 @@
+"""The ``openroam`` command line."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="openroam",
+    help="openroam: an OCPI 2.2.1 platform for CPOs, eMSPs and hubs.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+@app.callback()
+def _root() -> None:
+    """openroam: an OCPI 2.2.1 platform for CPOs, eMSPs and hubs."""
+
+
+def main() -> None:
+    """Entry point of the ``openroam`` console script."""
+    app()

@@ -1,0 +1,1 @@
+"""The httpx client for partners' OCPI endpoints."""

@@ -1,0 +1,1 @@
+"""Background work: push delivery, pull-sync, asynchronous results."""

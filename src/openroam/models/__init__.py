@@ -1,0 +1,1 @@
+"""OCPI protocol models, one package per version."""

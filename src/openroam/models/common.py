@@ -1,0 +1,326 @@
+"""Shared building blocks of every OCPI version's models.
+
+Each OCPI primitive is defined here once, as a named ``Annotated`` alias, so that the
+per-version model files read like the spec tables (``id: CiString36``, ``price: Number``).
+
+* :class:`OcpiModel` — the base of every OCPI object: unknown fields are kept and written back
+  (hubs forward fields they do not know, OCPI 2.3.0 "Non-specified JSON fields"), absent optional
+  fields are not written as ``null``.
+* ``DateTime`` — RFC 3339 in UTC (OCPI 2.2.1 types.asciidoc "DateTime").
+* ``CiString<n>`` — case-insensitive printable ASCII of at most *n* characters; :func:`fold_id`
+  gives the key under which such an id is stored and compared.
+* ``String<n>`` — printable UTF-8 of at most *n* characters, no CR, LF or TAB.
+* ``Number`` — a JSON number held as :class:`decimal.Decimal`, never a float.
+* :class:`OcpiResponse` — the response envelope (transport_and_format.asciidoc "Response format").
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from decimal import Decimal
+from enum import IntEnum
+from typing import Annotated, Any, Generic, Self, TypeVar
+
+import orjson
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+    create_model,
+)
+
+__all__ = [
+    "URL",
+    "CiString",
+    "CiString2",
+    "CiString3",
+    "CiString4",
+    "CiString5",
+    "CiString20",
+    "CiString25",
+    "CiString32",
+    "CiString36",
+    "CiString39",
+    "CiString48",
+    "CiString255",
+    "DateTime",
+    "Int",
+    "Number",
+    "OcpiModel",
+    "OcpiResponse",
+    "StatusCode",
+    "String",
+    "String2",
+    "String3",
+    "String4",
+    "String5",
+    "String10",
+    "String16",
+    "String20",
+    "String25",
+    "String45",
+    "String50",
+    "String64",
+    "String100",
+    "String255",
+    "String512",
+    "String5000",
+    "fold_id",
+    "format_datetime",
+    "parse_datetime",
+    "patch_model",
+]
+
+
+class OcpiModel(BaseModel):
+    """Base of every OCPI object.
+
+    * Field names are the JSON names (OCPI is snake_case), so no aliases are needed.
+    * Unknown fields are accepted and preserved: ``model_dump`` and :meth:`to_json` write them
+      back unchanged. OCPI 2.2.1 has no rule on extra fields; 2.3.0 forbids rejecting them,
+      and a hub must forward what it does not understand.
+    * Values are validated strictly: a number sent as a string, or a string sent as a number,
+      is an error, because the spec defines the JSON type of every field.
+    * Optional fields left out stay out: serialisation drops ``None`` (no ``null`` noise).
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+        strict=True,
+        frozen=False,
+        validate_default=False,
+        use_enum_values=False,
+        ser_json_timedelta="float",
+    )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The object as JSON-ready Python data, without ``None`` fields."""
+        return self.model_dump(mode="json", exclude_none=True)
+
+    def to_json(self) -> bytes:
+        """The object as compact JSON bytes, without ``None`` fields."""
+        return orjson.dumps(self.to_dict())
+
+    @classmethod
+    def from_json(cls, data: bytes | str) -> Self:
+        """Parse and validate JSON text into this model."""
+        return cls.model_validate_json(data)
+
+
+# --- identifiers and strings ---------------------------------------------------------------
+
+# types.asciidoc "CiString": printable ASCII only, no CR, LF, TAB.
+_PRINTABLE_ASCII = r"^[\x20-\x7E]*$"
+# types.asciidoc "string": printable UTF-8, no CR, LF, TAB (no control characters at all).
+_PRINTABLE_UTF8 = r"^[^\x00-\x1F\x7F]*$"
+
+
+def fold_id(value: str) -> str:
+    """The comparison key of a CiString: ``fold_id("loc1") == fold_id("LOC1")``.
+
+    CiStrings are case-insensitive (types.asciidoc "CiString"), so every store and lookup of an
+    OCPI id goes through this function. CiStrings are ASCII, so ``str.upper`` is exact.
+    """
+    return value.upper()
+
+
+def _ci(max_length: int) -> StringConstraints:
+    return StringConstraints(max_length=max_length, pattern=_PRINTABLE_ASCII)
+
+
+def _str(max_length: int | None) -> StringConstraints:
+    return StringConstraints(max_length=max_length, pattern=_PRINTABLE_UTF8)
+
+
+CiString = Annotated[str, StringConstraints(pattern=_PRINTABLE_ASCII)]
+"""CiString without a length limit."""
+CiString2 = Annotated[str, _ci(2)]
+CiString3 = Annotated[str, _ci(3)]
+CiString4 = Annotated[str, _ci(4)]
+CiString5 = Annotated[str, _ci(5)]
+CiString20 = Annotated[str, _ci(20)]
+CiString25 = Annotated[str, _ci(25)]
+CiString32 = Annotated[str, _ci(32)]
+CiString36 = Annotated[str, _ci(36)]
+CiString39 = Annotated[str, _ci(39)]
+CiString48 = Annotated[str, _ci(48)]
+CiString255 = Annotated[str, _ci(255)]
+
+String = Annotated[str, _str(None)]
+"""string without a length limit."""
+String2 = Annotated[str, _str(2)]
+String3 = Annotated[str, _str(3)]
+String4 = Annotated[str, _str(4)]
+String5 = Annotated[str, _str(5)]
+String10 = Annotated[str, _str(10)]
+String16 = Annotated[str, _str(16)]
+String20 = Annotated[str, _str(20)]
+String25 = Annotated[str, _str(25)]
+String45 = Annotated[str, _str(45)]
+String50 = Annotated[str, _str(50)]
+String64 = Annotated[str, _str(64)]
+String100 = Annotated[str, _str(100)]
+String255 = Annotated[str, _str(255)]
+String512 = Annotated[str, _str(512)]
+String5000 = Annotated[str, _str(5000)]
+
+URL = Annotated[str, _str(255)]
+"""types.asciidoc "URL": a string(255) following the W3C URI spec."""
+
+# --- DateTime --------------------------------------------------------------------------------
+
+_DATETIME_RE = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})?$"
+)
+
+
+def parse_datetime(value: object) -> datetime:
+    """Parse an OCPI DateTime into an aware UTC ``datetime``.
+
+    Accepted (types.asciidoc "DateTime"): ``2015-06-29T20:39:09Z``, the same without ``Z``
+    (no designator means UTC), and fractional seconds in both forms. ``+00:00`` is read as UTC,
+    leniently; any other offset is an error, because OCPI timestamps SHALL be in UTC.
+    Python ``datetime`` values are accepted too: naive ones are taken as UTC, aware ones are
+    converted to UTC.
+    """
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+    if not isinstance(value, str):
+        raise ValueError("a DateTime must be a string like 2015-06-29T20:39:09Z")
+    match = _DATETIME_RE.match(value)
+    if match is None:
+        raise ValueError(
+            f"{value!r} is not an OCPI DateTime (RFC 3339 in UTC, like 2015-06-29T20:39:09Z)"
+        )
+    zone = match.group(8)
+    if zone not in (None, "Z", "+00:00"):
+        raise ValueError(
+            f"{value!r} has the offset {zone}: OCPI DateTimes SHALL be in UTC "
+            "(write 'Z' or no designator)"
+        )
+    fraction = match.group(7) or ""
+    micro = int((fraction[1:] + "000000")[:6]) if fraction else 0
+    year, month, day, hour, minute, second = (int(match.group(i)) for i in range(1, 7))
+    try:
+        return datetime(year, month, day, hour, minute, second, micro, tzinfo=UTC)
+    except ValueError as error:
+        raise ValueError(f"{value!r} is not a valid date and time: {error}") from None
+
+
+def format_datetime(value: datetime) -> str:
+    """Format as OCPI produces DateTimes: ``YYYY-MM-DDTHH:MM:SSZ`` in UTC, whole seconds."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+DateTime = Annotated[
+    datetime,
+    BeforeValidator(parse_datetime),
+    PlainSerializer(format_datetime, return_type=str, when_used="json"),
+]
+"""types.asciidoc "DateTime": RFC 3339, always UTC; produced as ``YYYY-MM-DDTHH:MM:SSZ``."""
+
+# --- numbers ---------------------------------------------------------------------------------
+
+
+def _decimal_to_json(value: Decimal) -> int | float:
+    # JSON has one number type. A float's repr is the shortest text that reads back as the
+    # same float, so every OCPI number (4 decimals, well under 15 significant digits) is
+    # written exactly as the Decimal holds it.
+    if value == value.to_integral_value():
+        return int(value)
+    return float(value)
+
+
+def _number_from_json(value: object) -> object:
+    # Strict mode rejects floats for Decimal; a JSON number arrives as int or float.
+    if isinstance(value, bool):
+        raise ValueError("a number must be a JSON number, not a boolean")
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, str):
+        raise ValueError(f"a number must be a JSON number, not the string {value!r}")
+    return value
+
+
+Number = Annotated[
+    Decimal,
+    BeforeValidator(_number_from_json),
+    Field(allow_inf_nan=False),
+    PlainSerializer(_decimal_to_json, return_type=int | float, when_used="json"),
+]
+"""types.asciidoc "number": a JSON number, held as ``Decimal`` so no float arithmetic touches
+money or energy."""
+
+Int = int
+"""types.asciidoc "int": a JSON integer (strict: ``5.0`` and ``"5"`` are rejected)."""
+
+# --- response envelope -----------------------------------------------------------------------
+
+DataT = TypeVar("DataT")
+
+
+class OcpiResponse(OcpiModel, Generic[DataT]):
+    """transport_and_format.asciidoc "Response format": the envelope of every OCPI answer.
+
+    ``data`` is an array for list answers and an object for single-object answers. When
+    ``status_code`` is not 1xxx, ``data`` is unspecified; where the spec does not define what goes
+    into ``data`` the sender leaves it out and a receiver accepts anything.
+    """
+
+    data: DataT | None = None
+    status_code: Annotated[int, Field(ge=1000, le=9999)]
+    status_message: String | None = None
+    timestamp: DateTime
+
+
+class StatusCode(IntEnum):
+    """status_codes.asciidoc: the OCPI status codes every standard module may use."""
+
+    SUCCESS = 1000
+    CLIENT_ERROR = 2000
+    INVALID_OR_MISSING_PARAMETERS = 2001
+    NOT_ENOUGH_INFORMATION = 2002
+    UNKNOWN_LOCATION = 2003
+    UNKNOWN_TOKEN = 2004
+    SERVER_ERROR = 3000
+    UNABLE_TO_USE_CLIENT_API = 3001
+    UNSUPPORTED_VERSION = 3002
+    NO_MATCHING_ENDPOINTS = 3003
+    HUB_ERROR = 4000
+    UNKNOWN_RECEIVER = 4001
+    TIMEOUT_ON_FORWARDED_REQUEST = 4002
+    CONNECTION_PROBLEM = 4003
+
+
+def patch_model(
+    model: type[OcpiModel], name: str, *, required: tuple[str, ...] = ("last_updated",)
+) -> type[OcpiModel]:
+    """A model for PATCH bodies of ``model``: every field optional except ``required``.
+
+    transport_and_format.asciidoc "PATCH": a PATCH holds only the fields to update. In
+    Locations, Sessions and Tokens every PATCH SHALL contain ``last_updated``; a PATCH without
+    it is the spec's own example of status 2001. Field types and limits stay those of
+    ``model``, so a value in a PATCH is validated exactly as in a PUT.
+    """
+    fields: dict[str, Any] = {}
+    for field_name, info in model.model_fields.items():
+        annotation = info.annotation
+        metadata = list(info.metadata)
+        annotated: Any = Annotated[(annotation, *metadata)] if metadata else annotation
+        if field_name in required:
+            fields[field_name] = (annotated, ...)
+        else:
+            fields[field_name] = (annotated | None, None)
+    patch = create_model(name, __base__=OcpiModel, __module__=model.__module__, **fields)
+    patch.__doc__ = f"A PATCH body for {model.__name__}: only the fields to update."
+    return patch

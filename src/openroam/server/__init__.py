@@ -1,0 +1,1 @@
+"""The ASGI app serving OCPI to partners."""

@@ -1,0 +1,1 @@
+"""The platform behaviour per OCPI module; transaction boundaries live here."""
