@@ -14,6 +14,7 @@ exception's ``status_code`` and HTTP status. ::
     │   └── MethodNotAllowed (2000, HTTP 405)
     ├── ServerError (3000)
     │   ├── UnableToUseClientApi (3001)
+    │   │   └── PartnerRequestError (a call we made to a partner failed)
     │   ├── UnsupportedVersion (3002)
     │   └── NoMatchingEndpoints (3003)
     └── HubError (4000)
@@ -46,6 +47,7 @@ __all__ = [
     "NotEnoughInformation",
     "NotFound",
     "OcpiError",
+    "PartnerRequestError",
     "ServerError",
     "TimeoutOnForwardedRequest",
     "UnableToUseClientApi",
@@ -151,6 +153,18 @@ class UnableToUseClientApi(ServerError):
     status_code = StatusCode.UNABLE_TO_USE_CLIENT_API
     default_http_status = 200
     default_message = "Unable to use the client's API"
+
+
+class PartnerRequestError(UnableToUseClientApi):
+    """A call openroam made to a partner failed before an OCPI answer came back.
+
+    The partner was unreachable, timed out, answered an HTTP error without an OCPI envelope, or
+    answered something that is not valid OCPI. An OCPI error envelope from the partner is raised
+    as the exception of its status code instead (:func:`error_for_status_code`). During
+    registration this is exactly status 3001 (credentials.asciidoc "Errors during registration").
+    """
+
+    default_message = "The partner's OCPI API could not be used"
 
 
 class UnsupportedVersion(ServerError):
