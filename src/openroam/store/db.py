@@ -1,0 +1,139 @@
+"""The database connection and the schema migrations.
+
+SQLite (through aiosqlite) is the default, PostgreSQL (through asyncpg) the production choice;
+both are reached through SQLAlchemy's asyncio engine. Migrations are Alembic scripts shipped
+inside the package (``openroam/store/migrations``) and run programmatically, so no
+``alembic.ini`` is needed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+__all__ = ["Database", "alembic_config", "async_url", "upgrade", "upgrade_async"]
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+# Drivers added to plain URLs: the engine is asyncio-only.
+_ASYNC_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "postgresql": "postgresql+asyncpg",
+    "postgres": "postgresql+asyncpg",
+}
+
+# How long a SQLite connection waits for another writer's lock before failing.
+_SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+def async_url(url: str | URL) -> URL:
+    """``url`` with its asyncio driver: ``sqlite:///x.db`` becomes ``sqlite+aiosqlite:///x.db``,
+    ``postgresql://…`` becomes ``postgresql+asyncpg://…``; URLs naming a driver are kept."""
+    parsed = make_url(url)
+    driver = _ASYNC_DRIVERS.get(parsed.drivername)
+    return parsed.set(drivername=driver) if driver else parsed
+
+
+def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets readers work while one writer writes; foreign keys are off by default in SQLite;
+    # NORMAL is durable in WAL mode except for the last commits on power loss.
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_TIMEOUT_MS}")
+    finally:
+        cursor.close()
+
+
+class Database:
+    """An asyncio engine and its session factory.
+
+    Use a session per unit of work, with the transaction as its own block::
+
+        async with db.session() as session, session.begin():
+            ...
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        # Objects stay readable after commit: repositories copy them into dataclasses anyway.
+        self.sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def connect(cls, url: str | URL, *, echo: bool = False) -> Database:
+        """A :class:`Database` for ``url`` (no I/O happens until the first query)."""
+        full_url = async_url(url)
+        engine = create_async_engine(full_url, echo=echo)
+        if full_url.get_backend_name() == "sqlite":
+            event.listen(engine.sync_engine, "connect", _set_sqlite_pragmas)
+        return cls(engine)
+
+    @property
+    def url(self) -> URL:
+        return self.engine.url
+
+    def session(self) -> AsyncSession:
+        """A new session; use it as ``async with db.session() as s, s.begin(): …``."""
+        return self.sessionmaker()
+
+    async def dispose(self) -> None:
+        """Close every pooled connection."""
+        await self.engine.dispose()
+
+
+def alembic_config(url: str | URL | None = None) -> Config:
+    """An Alembic configuration for the packaged migrations, without an ``alembic.ini``.
+
+    ``url`` is only needed for commands that open their own connection (``revision
+    --autogenerate``, offline SQL); :func:`upgrade_async` passes its connection instead.
+    """
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    # Date-named revision files: migrations/versions/2026_11_27_1116-<rev>_<slug>.py
+    config.set_main_option(
+        "file_template",
+        "%%(year)d_%%(month).2d_%%(day).2d_%%(hour).2d%%(minute).2d-%%(rev)s_%%(slug)s",
+    )
+    if url is not None:
+        rendered = async_url(url).render_as_string(hide_password=False)
+        config.set_main_option("sqlalchemy.url", rendered.replace("%", "%%"))
+    return config
+
+
+def _upgrade_on(connection: Connection, revision: str) -> None:
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.upgrade(config, revision)
+
+
+async def upgrade_async(db: Database, revision: str = "head") -> None:
+    """Migrate ``db`` to ``revision`` (the newest by default), inside a running event loop."""
+    async with db.engine.begin() as connection:
+        await connection.run_sync(_upgrade_on, revision)
+
+
+def upgrade(url: str | URL, revision: str = "head") -> None:
+    """Migrate the database at ``url`` to ``revision``; for synchronous callers (the CLI)."""
+
+    async def run() -> None:
+        db = Database.connect(url)
+        try:
+            await upgrade_async(db, revision)
+        finally:
+            await db.dispose()
+
+    asyncio.run(run())

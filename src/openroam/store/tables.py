@@ -1,0 +1,211 @@
+"""The database tables: own parties and partner connections (OCPI 2.2.1 credentials.asciidoc).
+
+Conventions (DESIGN.md "Store"):
+
+* Every constraint and index is named through ``naming_convention``: SQLite can only change a
+  table by copying it (Alembic "batch" mode), and that needs the constraint names.
+* Timestamps are :class:`UtcDateTime`: stored in UTC and always read back as aware UTC
+  ``datetime`` values, on SQLite too (which has no time zone type).
+* Relationships are ``lazy="raise"``: repositories load what they need explicitly and hand out
+  frozen dataclasses, so nothing touches the database behind a caller's back.
+* CiString ids (country_code, party_id) are kept as given, for output, and also as a folded key
+  (:func:`openroam.models.common.fold_id`) for case-insensitive lookups and uniqueness
+  (types.asciidoc "CiString").
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Dialect,
+    Enum,
+    ForeignKey,
+    Index,
+    MetaData,
+    String,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+__all__ = [
+    "Base",
+    "OwnParty",
+    "Partner",
+    "PartnerEndpoint",
+    "PartnerRole",
+    "PartnerStatus",
+    "UtcDateTime",
+    "metadata",
+    "utcnow",
+]
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+# JSONB on PostgreSQL: binary, indexable, and what later document tables will query into.
+JsonDocument = JSON().with_variant(JSONB(), "postgresql")
+
+
+def utcnow() -> datetime:
+    """The current time as an aware UTC ``datetime``."""
+    return datetime.now(UTC)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC and read back as an aware UTC ``datetime``.
+
+    PostgreSQL keeps ``timestamptz``; SQLite keeps text without an offset, so values are
+    converted to UTC before writing and marked UTC after reading. Naive values are refused:
+    a naive time has no defined instant (DESIGN.md "Time": all timestamps are UTC).
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: store aware UTC datetimes only")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class PartnerStatus(StrEnum):
+    """The state of a connection with a partner platform.
+
+    * ``pending``: invited (a token A exists) or registration in progress;
+    * ``registered``: the credentials handshake completed (credentials.asciidoc "Registration");
+    * ``suspended``: paused by an administrator, tokens kept;
+    * ``unregistered``: credentials DELETE happened; tokens are gone.
+    """
+
+    PENDING = "pending"
+    REGISTERED = "registered"
+    SUSPENDED = "suspended"
+    UNREGISTERED = "unregistered"
+
+
+def _enum_values(enum: type[StrEnum]) -> list[str]:
+    return [member.value for member in enum]
+
+
+class Base(DeclarativeBase):
+    metadata = metadata
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UtcDateTime,
+        dict[str, Any]: JsonDocument,
+    }
+
+
+class OwnParty(Base):
+    """A party this platform hosts (credentials.asciidoc "CredentialsRole")."""
+
+    __tablename__ = "own_parties"
+    __table_args__ = (UniqueConstraint("country_key", "party_key", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    country_code: Mapped[str] = mapped_column(String(2))
+    party_id: Mapped[str] = mapped_column(String(3))
+    country_key: Mapped[str] = mapped_column(String(2))
+    party_key: Mapped[str] = mapped_column(String(3))
+    role: Mapped[str] = mapped_column(String(16))
+    business_details: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Partner(Base):
+    """One connection with a partner platform, and the tokens in both directions.
+
+    Tokens we only verify are stored as SHA-256 hex digests (``*_hash``); the token we send
+    is stored as given, because we must be able to send it (credentials.asciidoc "Credentials
+    object": ``token``).
+    """
+
+    __tablename__ = "partners"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    versions_url: Mapped[str | None] = mapped_column(String(255))
+    version: Mapped[str | None] = mapped_column(String(10))
+    status: Mapped[PartnerStatus] = mapped_column(
+        Enum(PartnerStatus, native_enum=False, length=16, values_callable=_enum_values)
+    )
+    # The token the partner uses to call us now (their token C, or our token B when we
+    # initiated the registration).
+    incoming_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # The new incoming token offered in a credentials PUT that is still in flight: the partner
+    # may already call back with it while it re-fetches our endpoints.
+    rotating_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # An invitation token A that has not been used up by a registration yet.
+    token_a_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    outgoing_token: Mapped[str | None] = mapped_column(String(255))
+    # transport_and_format.asciidoc "Authorization header": Base64 by default; some 2.1.1/2.2
+    # peers only understand the raw token.
+    encode_token: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    registered_at: Mapped[datetime | None]
+
+    roles: Mapped[list[PartnerRole]] = relationship(
+        lazy="raise", cascade="all, delete-orphan", order_by="PartnerRole.id"
+    )
+    endpoints: Mapped[list[PartnerEndpoint]] = relationship(
+        lazy="raise", cascade="all, delete-orphan", order_by="PartnerEndpoint.id"
+    )
+
+
+class PartnerRole(Base):
+    """A role a partner declared in its credentials (credentials.asciidoc "CredentialsRole")."""
+
+    __tablename__ = "partner_roles"
+    __table_args__ = (
+        # credentials.asciidoc: (role, party_id, country_code) is unique per Credentials object.
+        UniqueConstraint("partner_id", "role", "country_key", "party_key"),
+        Index(None, "country_key", "party_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(16))
+    country_code: Mapped[str] = mapped_column(String(2))
+    party_id: Mapped[str] = mapped_column(String(3))
+    country_key: Mapped[str] = mapped_column(String(2))
+    party_key: Mapped[str] = mapped_column(String(3))
+    business_details: Mapped[dict[str, Any]]
+
+
+class PartnerEndpoint(Base):
+    """An endpoint from the partner's version details (versions.asciidoc "Endpoint class")."""
+
+    __tablename__ = "partner_endpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(
+        ForeignKey("partners.id", ondelete="CASCADE"), index=True
+    )
+    identifier: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    url: Mapped[str] = mapped_column(String(255))
