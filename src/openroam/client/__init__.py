@@ -1,1 +1,22 @@
-"""The httpx client for partners' OCPI endpoints."""
+"""The httpx client for partners' OCPI endpoints (layer ``client``: imports only
+``openroam.models`` and ``openroam.errors``)."""
+
+from openroam.client.auth import OcpiTokenAuth, authorization_value, encode_token
+from openroam.client.base import OcpiHttpClient
+from openroam.client.http import OcpiClient
+from openroam.client.replies import OcpiReply
+from openroam.client.urls import join_url
+from openroam.client.versions import choose_version, endpoint_url, version_key
+
+__all__ = [
+    "OcpiClient",
+    "OcpiHttpClient",
+    "OcpiReply",
+    "OcpiTokenAuth",
+    "authorization_value",
+    "choose_version",
+    "encode_token",
+    "endpoint_url",
+    "join_url",
+    "version_key",
+]

@@ -1,0 +1,53 @@
+"""A fake partner for client tests: an ``httpx.MockTransport`` that records every request and
+answers with what the test queued, plus the spec's examples."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+# The verbatim spec sits beside the repository (../shared/ocpi-spec), not inside it.
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLES = REPO.parent / "shared" / "ocpi-spec" / "2.2.1" / "examples"
+
+TOKEN = "example-token"
+URL = "https://partner.example.com/ocpi/versions"
+
+
+def example(name: str) -> Any:
+    """A spec example file, parsed."""
+    return json.loads((EXAMPLES / name).read_text())
+
+
+def envelope(data: Any = None, status_code: int = 1000, message: str | None = "Success") -> Any:
+    """transport_and_format.asciidoc "Response format" around ``data``."""
+    body: dict[str, Any] = {"status_code": status_code, "timestamp": "2015-06-30T21:59:59Z"}
+    if data is not None:
+        body["data"] = data
+    if message is not None:
+        body["status_message"] = message
+    return body
+
+
+class FakePartner:
+    """Answers each request with the next queued response (the last one repeats)."""
+
+    def __init__(self) -> None:
+        self.requests: list[httpx.Request] = []
+        self._responses: list[httpx.Response] = []
+        self.transport = httpx.MockTransport(self._handle)
+
+    def answer(self, status: int = 200, **kwargs: Any) -> None:
+        self._responses.append(httpx.Response(status, **kwargs))
+
+    def answer_envelope(self, data: Any = None, *, status: int = 200, **kwargs: Any) -> None:
+        self.answer(status, json=envelope(data, **kwargs))
+
+    def _handle(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        if len(self._responses) > 1:
+            return self._responses.pop(0)
+        return self._responses[0]
