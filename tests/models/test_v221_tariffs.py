@@ -198,3 +198,18 @@ def test_price_component_step_size_is_int() -> None:
         TariffElement.from_json(
             b'{"price_components": [{"type": "TIME", "price": 1, "step_size": 1.5}]}'
         )
+
+
+def test_tariff_energy_mix_is_the_locations_energy_mix() -> None:
+    """mod_tariffs Tariff.energy_mix is a mod_locations EnergyMix (example from mod_locations)."""
+    mix = json.loads((EXAMPLES / "location_energymix_example_complete.json").read_text())
+    mix = mix["energy_mix"]
+    body = json.loads((EXAMPLES / "tariff_1_simple_2hour.json").read_text())
+    body["energy_mix"] = mix
+    tariff = Tariff.from_json(json.dumps(body))
+    assert tariff.energy_mix is not None
+    assert tariff.energy_mix.is_green_energy is mix["is_green_energy"]
+    assert tariff.to_dict()["energy_mix"] == mix
+    body["energy_mix"] = {"energy_sources": []}  # is_green_energy is required
+    with pytest.raises(ValidationError):
+        Tariff.from_json(json.dumps(body))

@@ -13,7 +13,7 @@ spec puts on single values:
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import Field, StringConstraints, model_validator
 
@@ -28,6 +28,7 @@ from openroam.models.common import (
     OcpiModel,
     String3,
 )
+from openroam.models.v221.locations import EnergyMix
 from openroam.models.v221.types import DisplayText, Price
 
 __all__ = [
@@ -168,5 +169,5 @@ class Tariff(OcpiModel):
     elements: Annotated[list[TariffElement], Field(min_length=1)]
     start_date_time: DateTime | None = None
     end_date_time: DateTime | None = None
-    energy_mix: dict[str, Any] | None = None  # TODO(locations): EnergyMix once locations.py exists
+    energy_mix: EnergyMix | None = None
     last_updated: DateTime
