@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from ocpi_fakes import TOKEN, FakePartner
 
 from openroam.client import OcpiClient
+from tests.client.ocpi_fakes import TOKEN, FakePartner
 
 
 @pytest.fixture

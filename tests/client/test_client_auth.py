@@ -5,9 +5,9 @@ from __future__ import annotations
 import base64
 
 import httpx
-from ocpi_fakes import URL, FakePartner, envelope
 
 from openroam.client import OcpiClient, OcpiTokenAuth, authorization_value, encode_token
+from tests.client.ocpi_fakes import URL, FakePartner, envelope
 
 
 async def _authorization(token: str, *, encode: bool = True) -> str:
