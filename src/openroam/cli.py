@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from openroam.cli_validate import validate
+
 app = typer.Typer(
     name="openroam",
     help="openroam: an OCPI 2.2.1 platform for CPOs, eMSPs and hubs.",
@@ -15,6 +17,9 @@ app = typer.Typer(
 @app.callback()
 def _root() -> None:
     """openroam: an OCPI 2.2.1 platform for CPOs, eMSPs and hubs."""
+
+
+app.command("validate")(validate)
 
 
 def main() -> None:
