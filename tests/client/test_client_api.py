@@ -1,0 +1,50 @@
+"""The client's public surface (DESIGN.md style rule 6: public API through ``__all__``, tested)."""
+
+from __future__ import annotations
+
+import inspect
+
+import openroam.client
+from openroam.client import OcpiClient
+
+EXPECTED = {
+    "OcpiClient",
+    "OcpiHttpClient",
+    "OcpiReply",
+    "OcpiTokenAuth",
+    "authorization_value",
+    "choose_version",
+    "encode_token",
+    "endpoint_url",
+    "join_url",
+    "version_key",
+}
+
+
+def test_public_names() -> None:
+    assert set(openroam.client.__all__) == EXPECTED
+    for name in EXPECTED:
+        assert getattr(openroam.client, name) is not None
+
+
+def test_client_calls() -> None:
+    for name in (
+        "request",
+        "send",
+        "aclose",
+        "get_versions",
+        "get_version_details",
+        "get_credentials",
+        "post_credentials",
+        "put_credentials",
+        "delete_credentials",
+    ):
+        assert inspect.iscoroutinefunction(getattr(OcpiClient, name)), name
+
+
+def test_constructor_signature() -> None:
+    parameters = inspect.signature(OcpiClient).parameters
+    assert list(parameters) == ["token", "encode_token", "transport", "timeout"]
+    assert parameters["encode_token"].default is True
+    assert parameters["transport"].default is None
+    assert parameters["timeout"].default == 30.0
