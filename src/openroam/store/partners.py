@@ -1,0 +1,102 @@
+"""Queries over partner connections: by token, id, name and declared party."""
+
+from __future__ import annotations
+
+import hmac
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from openroam.models.common import fold_id
+from openroam.models.v221.types import Role
+from openroam.store.records import PartnerNotFound, PartnerRecord, TokenKind, hash_token, to_record
+from openroam.store.tables import Partner, PartnerRole
+
+__all__ = [
+    "find_partner_by_token",
+    "find_partners_by_party",
+    "get_partner",
+    "get_partner_by_name",
+    "list_partners",
+    "load_partner",
+]
+
+
+def _select_partners() -> Select[Partner]:
+    return select(Partner).options(selectinload(Partner.roles), selectinload(Partner.endpoints))
+
+
+async def load_partner(session: AsyncSession, partner_id: int) -> PartnerRecord:
+    """The partner with this id, freshly read; :class:`PartnerNotFound` if there is none."""
+    # populate_existing: the session may hold this partner from before the last change.
+    stmt = _select_partners().where(Partner.id == partner_id)
+    partner = await session.scalar(stmt.execution_options(populate_existing=True))
+    if partner is None:
+        raise PartnerNotFound(partner_id)
+    return to_record(partner)
+
+
+async def find_partner_by_token(
+    session: AsyncSession, token: str
+) -> tuple[PartnerRecord, TokenKind] | None:
+    """The partner that ``token`` belongs to, and whether it is its token A or its current token.
+
+    One query on three unique (so indexed) hash columns. The digest of a token is not secret
+    enough to leak timing worth having, but the final comparison is constant-time anyway
+    (transport_and_format.asciidoc "Authorization header").
+    """
+    digest = hash_token(token)
+    stmt = _select_partners().where(
+        or_(
+            Partner.incoming_token_hash == digest,
+            Partner.rotating_token_hash == digest,
+            Partner.token_a_hash == digest,
+        )
+    )
+    partner = await session.scalar(stmt)
+    if partner is None:
+        return None
+    kind: TokenKind = "A" if _same(partner.token_a_hash, digest) else "C"
+    if kind == "C" and not (
+        _same(partner.incoming_token_hash, digest) or _same(partner.rotating_token_hash, digest)
+    ):
+        return None
+    return to_record(partner), kind
+
+
+def _same(stored: str | None, digest: str) -> bool:
+    return stored is not None and hmac.compare_digest(stored, digest)
+
+
+async def get_partner(session: AsyncSession, partner_id: int) -> PartnerRecord | None:
+    """The partner with this id, or ``None``."""
+    partner = await session.scalar(_select_partners().where(Partner.id == partner_id))
+    return None if partner is None else to_record(partner)
+
+
+async def get_partner_by_name(session: AsyncSession, name: str) -> PartnerRecord | None:
+    """The partner with this name (exact match), or ``None``."""
+    partner = await session.scalar(_select_partners().where(Partner.name == name))
+    return None if partner is None else to_record(partner)
+
+
+async def list_partners(session: AsyncSession) -> list[PartnerRecord]:
+    """Every partner connection, oldest first."""
+    partners = await session.scalars(_select_partners().order_by(Partner.id))
+    return [to_record(partner) for partner in partners]
+
+
+async def find_partners_by_party(
+    session: AsyncSession, country_code: str, party_id: str, role: Role | None = None
+) -> list[PartnerRecord]:
+    """The partners that declared the party ``country_code``/``party_id`` (case-insensitive,
+    types.asciidoc "CiString"), optionally only in ``role``; oldest first."""
+    declared = select(PartnerRole.partner_id).where(
+        PartnerRole.country_key == fold_id(country_code),
+        PartnerRole.party_key == fold_id(party_id),
+    )
+    if role is not None:
+        declared = declared.where(PartnerRole.role == str(role))
+    stmt = _select_partners().where(Partner.id.in_(declared)).order_by(Partner.id)
+    return [to_record(partner) for partner in await session.scalars(stmt)]

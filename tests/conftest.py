@@ -1,0 +1,97 @@
+"""Fixtures shared by the whole suite.
+
+Storage
+-------
+``database_url`` runs a test once on SQLite and once on PostgreSQL, each time on a fresh, empty
+database; ``database`` is the same, migrated to the newest revision and ready to use.
+
+PostgreSQL is taken from ``OPENROAM_TEST_POSTGRES_URL``, or else from
+``postgresql://postgres@127.0.0.1:5432/test`` (then user ``root``), as on the CI machine. Every
+test gets its own database (``openroam_t_<hex>``), dropped afterwards. Without a reachable
+server the PostgreSQL runs are skipped locally, and fail when ``CI=true``, so CI cannot pass
+without having exercised PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+from sqlalchemy.engine import URL, make_url
+
+from openroam.store.db import Database, upgrade_async
+
+POSTGRES_URL_VARIABLE = "OPENROAM_TEST_POSTGRES_URL"
+DEFAULT_POSTGRES_URLS = (
+    "postgresql://postgres@127.0.0.1:5432/test",
+    "postgresql://root@127.0.0.1:5432/test",
+)
+
+# The result of the first connection attempt, so an absent server costs one timeout, not many.
+_postgres: dict[str, URL | str] = {}
+
+
+async def _find_postgres() -> URL | str:
+    """The admin URL of a reachable PostgreSQL, or why there is none."""
+    configured = os.environ.get(POSTGRES_URL_VARIABLE)
+    candidates = (configured,) if configured else DEFAULT_POSTGRES_URLS
+    failures = []
+    for candidate in candidates:
+        url = make_url(candidate).set(drivername="postgresql")
+        try:
+            connection = await asyncpg.connect(_dsn(url), timeout=5)
+        except (OSError, asyncpg.PostgresError) as error:
+            failures.append(f"{url.render_as_string()}: {error}")
+            continue
+        await connection.close()
+        return url
+    return "PostgreSQL unreachable (" + "; ".join(failures) + f"); set {POSTGRES_URL_VARIABLE}"
+
+
+def _dsn(url: URL) -> str:
+    return url.render_as_string(hide_password=False)
+
+
+async def _postgres_admin_url() -> URL:
+    if "result" not in _postgres:
+        _postgres["result"] = await _find_postgres()
+    result = _postgres["result"]
+    if isinstance(result, str):
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{result} — CI=true requires PostgreSQL", pytrace=False)
+        pytest.skip(result)
+    return result
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """The URL of a fresh, empty database: a SQLite file, then a PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'openroam.db'}"
+        return
+    admin_url = await _postgres_admin_url()
+    name = f"openroam_t_{uuid.uuid4().hex}"
+    admin = await asyncpg.connect(_dsn(admin_url), timeout=5)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield _dsn(admin_url.set(drivername="postgresql+asyncpg", database=name))
+        finally:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture
+async def database(database_url: str) -> AsyncIterator[Database]:
+    """A :class:`Database` on a fresh database migrated to head; disposed afterwards."""
+    db = Database.connect(database_url)
+    try:
+        await upgrade_async(db)
+        yield db
+    finally:
+        await db.dispose()
