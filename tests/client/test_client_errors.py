@@ -9,6 +9,7 @@ the OcpiError of that code (status_codes.asciidoc); HTTP 401 → Unauthorized
 from __future__ import annotations
 
 import json
+import socket
 
 import httpx
 import pytest
@@ -53,6 +54,19 @@ async def test_connection_refused_is_a_partner_request_error() -> None:
         f"GET {URL}: could not reach the partner (ConnectError: [Errno 111] Connection refused)"
     )
     assert isinstance(error.__cause__, httpx.ConnectError)
+
+
+async def test_real_refused_connection_is_a_partner_request_error() -> None:
+    """The same over a real socket: a loopback port nobody listens on."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/ocpi/versions"
+    async with OcpiClient("t", timeout=5) as client:
+        with pytest.raises(
+            PartnerRequestError, match=r"could not reach the partner \(ConnectError"
+        ):
+            await client.get_versions(url)
 
 
 async def test_timeout_is_a_partner_request_error() -> None:
