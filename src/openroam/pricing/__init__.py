@@ -1,1 +1,50 @@
-"""The tariff engine: price a session or a CDR from a Tariff. Pure functions, no I/O."""
+"""The tariff engine: price a session or a CDR from a Tariff. Pure functions, no I/O.
+
+OCPI 2.2.1 semantics as DIGEST.md section 4 reconciles them; the local policies where the spec is
+silent are listed in docs/pricing.md and in the docstrings of :mod:`.engine`, :mod:`.periods`,
+:mod:`.restrictions` and :mod:`.timeline`.
+
+>>> result = price(tariff, timeline_from_samples(samples), "Europe/Amsterdam")  # doctest: +SKIP
+>>> result.totals.total_cost, result.charging_periods()  # doctest: +SKIP
+"""
+
+from openroam.pricing.audit import AuditReport, Difference, audit
+from openroam.pricing.compiled import CompiledTariff, compile_tariff
+from openroam.pricing.engine import Adjustment, Line, PricingResult, StepRounding, price
+from openroam.pricing.explain import ExplainRow, explain
+from openroam.pricing.output import CdrTotals
+from openroam.pricing.periods import Period, Selection
+from openroam.pricing.timeline import (
+    MeterSample,
+    Reservation,
+    Segment,
+    State,
+    Timeline,
+    timeline_from_periods,
+    timeline_from_samples,
+)
+
+__all__ = [
+    "Adjustment",
+    "AuditReport",
+    "CdrTotals",
+    "CompiledTariff",
+    "Difference",
+    "ExplainRow",
+    "Line",
+    "MeterSample",
+    "Period",
+    "PricingResult",
+    "Reservation",
+    "Segment",
+    "Selection",
+    "State",
+    "StepRounding",
+    "Timeline",
+    "audit",
+    "compile_tariff",
+    "explain",
+    "price",
+    "timeline_from_periods",
+    "timeline_from_samples",
+]

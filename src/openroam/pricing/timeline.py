@@ -1,0 +1,275 @@
+"""Session timelines: what the tariff engine prices.
+
+A :class:`Timeline` is an ordered list of :class:`Segment` s. Inside one segment nothing that a
+tariff can look at changes, except what varies linearly or with the clock:
+
+* the state (charging, parking, reservation) is constant;
+* energy is delivered evenly (cumulative kWh grows linearly), so a ``min_kwh``/``max_kwh``
+  threshold is crossed at an interpolated instant (mod_cdrs.asciidoc "ChargingPeriod": a new
+  period "may be a moment that is calculated by the CPO … interpolated … using the metering
+  information before and after that moment");
+* current and power are constant: the value measured at the segment's first sample holds until
+  the next sample (policy, see docs/pricing.md). If power was not measured it is the segment's
+  average power, energy / duration.
+
+Instants are held as :class:`~decimal.Decimal` seconds since the Unix epoch, so interpolated
+instants and durations stay exact (no float, no microsecond truncation).
+
+Builders: :func:`timeline_from_samples` (meter samples) and :func:`timeline_from_periods`
+(the ChargingPeriods of a CDR or Session).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import ROUND_FLOOR, Decimal
+from enum import StrEnum
+from itertools import pairwise
+
+from openroam.models.v221.cdrs import CdrDimensionType, ChargingPeriod
+
+__all__ = [
+    "MeterSample",
+    "Reservation",
+    "Segment",
+    "State",
+    "Timeline",
+    "timeline_from_periods",
+    "timeline_from_samples",
+    "to_datetime",
+    "to_seconds",
+]
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+ZERO = Decimal(0)
+_HOUR = Decimal(3600)
+_MILLION = Decimal(1_000_000)
+
+
+def to_seconds(value: datetime) -> Decimal:
+    """An aware (or UTC-naive) datetime as exact Decimal seconds since the Unix epoch."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    delta = value - EPOCH
+    seconds = Decimal(delta.days * 86400 + delta.seconds)
+    return seconds + Decimal(delta.microseconds) / _MILLION if delta.microseconds else seconds
+
+
+def to_datetime(seconds: Decimal) -> datetime:
+    """Epoch seconds back to an aware UTC datetime (truncated to the microsecond)."""
+    micros = int((seconds * _MILLION).to_integral_value(ROUND_FLOOR))
+    return EPOCH + timedelta(microseconds=micros)
+
+
+class State(StrEnum):
+    """What a segment of a session is: it decides which dimensions are priced."""
+
+    CHARGING = "CHARGING"
+    """The vehicle requests power: ENERGY and TIME."""
+    PARKING = "PARKING"
+    """The vehicle does not request power (CdrDimensionType PARKING_TIME, corrected 2.2.1
+    definition): PARKING_TIME, and ENERGY if any was delivered anyway."""
+    RESERVATION = "RESERVATION"
+    """The EVSE is reserved and not yet in use: reservation elements only (FLAT and TIME)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A stretch of a session in which state, current and power are constant."""
+
+    start: Decimal
+    end: Decimal
+    state: State
+    energy: Decimal = ZERO
+    """kWh delivered in the segment, spread evenly over it."""
+    current: Decimal | None = None
+    """Amperes summed over all phases; ``None`` when unknown."""
+    power: Decimal | None = None
+    """kW; ``None`` when unknown."""
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    """An ordered, gap-free list of segments, optionally preceded by a reservation."""
+
+    segments: tuple[Segment, ...]
+    reservation_expired: bool = False
+    """The reservation expired without a session (mod_tariffs "ReservationRestrictionType"
+    RESERVATION_EXPIRES)."""
+
+    @property
+    def session_start(self) -> Decimal | None:
+        """Start of the first non-reservation segment: ``min/max_duration`` count from it."""
+        for segment in self.segments:
+            if segment.state is not State.RESERVATION:
+                return segment.start
+        return None
+
+    @property
+    def reservation_start(self) -> Decimal | None:
+        """Start of the reservation, if the timeline has one."""
+        for segment in self.segments:
+            if segment.state is State.RESERVATION:
+                return segment.start
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class MeterSample:
+    """One meter reading. The values after ``energy_kwh`` describe the interval up to the next
+    sample; the last sample only marks the end of the session."""
+
+    timestamp: datetime
+    energy_kwh: Decimal
+    """Cumulative energy since the session started, kWh."""
+    current: Decimal | None = None
+    """Amperes summed over phases, from this sample until the next."""
+    power: Decimal | None = None
+    """kW, from this sample until the next."""
+    charging: bool | None = None
+    """Whether the vehicle requests power until the next sample; ``None``: it does if energy
+    increases."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reservation:
+    """A reservation before the session (mod_tariffs "TariffRestrictions" ``reservation``)."""
+
+    start: datetime
+    end: datetime | None = None
+    """When the reservation ended. Defaults to the session start (the first sample)."""
+    expired: bool = False
+    """It expired without a session being started (RESERVATION_EXPIRES)."""
+
+
+def _reservation_segment(reservation: Reservation, default_end: datetime | None) -> Segment:
+    end = reservation.end or default_end
+    if end is None:
+        raise ValueError("a reservation without a session needs an end (its expiry)")
+    return Segment(to_seconds(reservation.start), to_seconds(end), State.RESERVATION)
+
+
+def timeline_from_samples(
+    samples: Sequence[MeterSample], *, reservation: Reservation | None = None
+) -> Timeline:
+    """A timeline from meter samples (at least two, in time order), plus an optional
+    reservation before the first sample."""
+    segments: list[Segment] = []
+    if reservation is not None:
+        first = samples[0].timestamp if samples else None
+        segments.append(_reservation_segment(reservation, first))
+    if len(samples) == 1:
+        raise ValueError("a session needs at least two meter samples (its start and end)")
+    for sample, following in pairwise(samples):
+        start, end = to_seconds(sample.timestamp), to_seconds(following.timestamp)
+        if end < start:
+            raise ValueError(f"meter samples are not in time order at {following.timestamp}")
+        if end == start:
+            continue
+        energy = following.energy_kwh - sample.energy_kwh
+        charging = sample.charging if sample.charging is not None else energy > 0
+        state = State.CHARGING if charging else State.PARKING
+        power = sample.power
+        if power is None:
+            power = energy * _HOUR / (end - start) if charging else ZERO
+        current = sample.current if sample.current is not None or charging else ZERO
+        segments.append(Segment(start, end, state, energy, current, power))
+    expired = reservation is not None and reservation.expired
+    if expired and len(segments) > 1:
+        raise ValueError("an expired reservation cannot be followed by a session")
+    return Timeline(tuple(segments), reservation_expired=expired)
+
+
+def _volumes(period: ChargingPeriod) -> dict[CdrDimensionType, Decimal]:
+    volumes: dict[CdrDimensionType, Decimal] = {}
+    for dimension in period.dimensions:
+        volumes[dimension.type] = volumes.get(dimension.type, ZERO) + dimension.volume
+    return volumes
+
+
+def _representative(
+    volumes: dict[CdrDimensionType, Decimal],
+    average: CdrDimensionType,
+    low: CdrDimensionType,
+    high: CdrDimensionType,
+) -> Decimal | None:
+    # A CDR has no instantaneous values: use the period's average if given (Sessions only),
+    # else the middle of its min and max, else whichever bound is given.
+    if average in volumes:
+        return volumes[average]
+    if low in volumes and high in volumes:
+        return (volumes[low] + volumes[high]) / 2
+    return volumes.get(low, volumes.get(high))
+
+
+def _states(volumes: dict[CdrDimensionType, Decimal], span: Decimal) -> list[tuple[State, Decimal]]:
+    # The period's span (timestamps) is authoritative for its length; the time dimensions only
+    # say how it is shared, in the order reservation → charging → parking. The last share takes
+    # the remainder, so rounded volumes (1.973 h) never open gaps between periods.
+    shares = [
+        (state, volumes[dim] * _HOUR)
+        for state, dim in (
+            (State.RESERVATION, CdrDimensionType.RESERVATION_TIME),
+            (State.CHARGING, CdrDimensionType.TIME),
+            (State.PARKING, CdrDimensionType.PARKING_TIME),
+        )
+        if dim in volumes
+    ]
+    if not shares:  # no time dimension at all: the period is charging time
+        return [(State.CHARGING, span)]
+    result: list[tuple[State, Decimal]] = []
+    left = span
+    for index, (state, seconds) in enumerate(shares):
+        take = left if index == len(shares) - 1 else max(ZERO, min(seconds, left))
+        result.append((state, take))
+        left -= take
+    return result
+
+
+def _period_segments(period: ChargingPeriod, start: Decimal, end: Decimal) -> list[Segment]:
+    volumes = _volumes(period)
+    dim = CdrDimensionType
+    current = _representative(volumes, dim.CURRENT, dim.MIN_CURRENT, dim.MAX_CURRENT)
+    power = _representative(volumes, dim.POWER, dim.MIN_POWER, dim.MAX_POWER)
+    energy = volumes.get(CdrDimensionType.ENERGY, ZERO)
+    shares = [(state, seconds) for state, seconds in _states(volumes, end - start) if seconds > 0]
+    # Energy belongs to the charging share, or to parking if the period has no charging time.
+    states = {state for state, _ in shares}
+    energy_state = State.CHARGING if State.CHARGING in states else State.PARKING
+    segments: list[Segment] = []
+    at = start
+    for state, seconds in shares:
+        part_energy = energy if state is energy_state else ZERO
+        part_power = power
+        if part_power is None and state is State.CHARGING:
+            part_power = part_energy * _HOUR / seconds
+        segments.append(Segment(at, at + seconds, state, part_energy, current, part_power))
+        at += seconds
+    return segments
+
+
+def timeline_from_periods(
+    periods: Sequence[ChargingPeriod], end: datetime, *, reservation_expired: bool | None = None
+) -> Timeline:
+    """A timeline from the ChargingPeriods of a CDR or Session that ended at ``end``.
+
+    A period lasts until the next one starts, the last until ``end`` (mod_cdrs "ChargingPeriod").
+    ``reservation_expired`` defaults to: the periods hold reservation time and nothing else
+    (a CDR "for a reservation that never resulted in a charging session", mod_cdrs "CdrLocation").
+    """
+    ordered = sorted(periods, key=lambda p: p.start_date_time)
+    starts = [to_seconds(p.start_date_time) for p in ordered]
+    ends = [*starts[1:], to_seconds(end)]
+    segments: list[Segment] = []
+    for period, start, stop in zip(ordered, starts, ends, strict=True):
+        if stop < start:
+            raise ValueError(f"the period starting {period.start_date_time} ends before it starts")
+        segments.extend(_period_segments(period, start, stop))
+    if reservation_expired is None:
+        has_reservation = any(s.state is State.RESERVATION for s in segments)
+        reservation_expired = has_reservation and all(
+            s.state is State.RESERVATION for s in segments
+        )
+    return Timeline(tuple(segments), reservation_expired=reservation_expired)
