@@ -7,6 +7,7 @@ import dataclasses
 from datetime import UTC
 
 import pytest
+from sqlalchemy import event
 
 from openroam.models.v221.credentials import CredentialsRole
 from openroam.models.v221.locations import BusinessDetails
@@ -279,3 +280,22 @@ async def test_records_are_frozen_and_timestamps_utc(database: Database) -> None
         assert stamp is not None
         assert stamp.tzinfo is UTC
     assert partner.created_at <= partner.updated_at
+
+
+async def test_token_lookup_is_one_query(database: Database) -> None:
+    """The lookup runs on every request: partner, roles and endpoints in one round trip."""
+    partner_id = await _invite(database)
+    await _register(database, partner_id)
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    event.listen(database.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        found = await _find(database, "token-c")
+    finally:
+        event.remove(database.engine.sync_engine, "before_cursor_execute", record)
+    assert found is not None
+    assert (len(found[0].roles), len(found[0].endpoints)) == (2, 2)
+    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1

@@ -6,7 +6,7 @@ import hmac
 
 from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from openroam.models.common import fold_id
 from openroam.models.v221.types import Role
@@ -23,15 +23,20 @@ __all__ = [
 ]
 
 
-def _select_partners() -> Select[Partner]:
-    return select(Partner).options(selectinload(Partner.roles), selectinload(Partner.endpoints))
+def _select_partners(*, joined: bool = False) -> Select[Partner]:
+    # populate_existing: the session may hold this partner from before its last change (roles
+    # and endpoints are replaced with bulk statements, which the identity map does not see).
+    load = joinedload if joined else selectinload
+    return (
+        select(Partner)
+        .options(load(Partner.roles), load(Partner.endpoints))
+        .execution_options(populate_existing=True)
+    )
 
 
 async def load_partner(session: AsyncSession, partner_id: int) -> PartnerRecord:
     """The partner with this id, freshly read; :class:`PartnerNotFound` if there is none."""
-    # populate_existing: the session may hold this partner from before the last change.
-    stmt = _select_partners().where(Partner.id == partner_id)
-    partner = await session.scalar(stmt.execution_options(populate_existing=True))
+    partner = await session.scalar(_select_partners().where(Partner.id == partner_id))
     if partner is None:
         raise PartnerNotFound(partner_id)
     return to_record(partner)
@@ -42,19 +47,20 @@ async def find_partner_by_token(
 ) -> tuple[PartnerRecord, TokenKind] | None:
     """The partner that ``token`` belongs to, and whether it is its token A or its current token.
 
-    One query on three unique (so indexed) hash columns. The digest of a token is not secret
-    enough to leak timing worth having, but the final comparison is constant-time anyway
-    (transport_and_format.asciidoc "Authorization header").
+    This runs on every request, so it is one query: the three hash columns are unique (hence
+    indexed; PostgreSQL combines them with a BitmapOr, SQLite with a multi-index OR) and roles
+    and endpoints come in the same query through joins. The stored digest is compared again in
+    constant time (transport_and_format.asciidoc "Authorization header").
     """
     digest = hash_token(token)
-    stmt = _select_partners().where(
+    stmt = _select_partners(joined=True).where(
         or_(
             Partner.incoming_token_hash == digest,
             Partner.rotating_token_hash == digest,
             Partner.token_a_hash == digest,
         )
     )
-    partner = await session.scalar(stmt)
+    partner = (await session.execute(stmt)).unique().scalar_one_or_none()
     if partner is None:
         return None
     kind: TokenKind = "A" if _same(partner.token_a_hash, digest) else "C"
