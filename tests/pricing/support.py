@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -96,7 +96,9 @@ def park(minutes: float | str) -> Part:
 def samples(start: datetime, *parts: Part) -> list[MeterSample]:
     """Meter samples at the start and at the end of every part."""
     result: list[MeterSample] = []
-    at, kwh = start, Decimal(0)
+    # In UTC: adding a timedelta to an aware local datetime is wall-clock arithmetic, which
+    # would get DST nights wrong.
+    at, kwh = start.astimezone(UTC), Decimal(0)
     for part in parts:
         result.append(MeterSample(at, kwh, part.current, part.power, part.charging))
         at += timedelta(seconds=float(part.minutes * 60))
