@@ -180,7 +180,7 @@ def audit(
     tariff = tariff or tariff_of(cdr)
     zone = ZoneInfo(zone) if isinstance(zone, str) else zone
     timeline = timeline_from_periods(cdr.charging_periods, cdr.end_date_time)
-    result = price(tariff, timeline, zone, decimals=None)
+    result = price(tariff, timeline, zone)  # amounts with 4 decimals, as OCPI numbers
     found: list[Difference] = []
     if cdr.currency.upper() != tariff.currency.upper():
         found.append(Difference("currency", tariff.currency, cdr.currency, "not the Tariff's"))

@@ -1,0 +1,117 @@
+"""Session timelines from meter samples and from ChargingPeriods (mod_cdrs "ChargingPeriod")."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from openroam.models.v221.cdrs import CDR, ChargingPeriod
+from openroam.models.v221.sessions import Session
+from openroam.pricing import MeterSample, State, timeline_from_periods, timeline_from_samples
+from openroam.pricing.timeline import to_datetime, to_seconds
+from tests.spec_examples import EXAMPLES_221
+
+T0 = datetime(2024, 6, 3, 8, 0, tzinfo=UTC)
+
+
+def at(minutes: int) -> datetime:
+    return T0 + timedelta(minutes=minutes)
+
+
+def test_seconds_round_trip_exactly() -> None:
+    moment = datetime(2024, 6, 3, 8, 0, 1, 250_000, tzinfo=UTC)
+    assert to_seconds(moment) == Decimal("1717401601.25")
+    assert to_datetime(to_seconds(moment)) == moment
+
+
+def test_samples_state_follows_energy_unless_given() -> None:
+    """Without a charging flag, an interval is charging when energy increases; the flag wins
+    (PARKING_TIME is "not requesting power", which only the charger knows)."""
+    timeline = timeline_from_samples(
+        [
+            MeterSample(at(0), Decimal(0)),
+            MeterSample(at(30), Decimal(10)),
+            MeterSample(at(40), Decimal(10), charging=True),
+            MeterSample(at(50), Decimal(10)),
+            MeterSample(at(60), Decimal(10)),
+        ]
+    )
+    states = [segment.state for segment in timeline.segments]
+    assert states == [State.CHARGING, State.PARKING, State.CHARGING, State.PARKING]
+
+
+def test_samples_power_defaults_to_average_and_holds_measured_values() -> None:
+    timeline = timeline_from_samples(
+        [
+            MeterSample(at(0), Decimal(0), current=Decimal(16)),
+            MeterSample(at(30), Decimal(11), power=Decimal(20)),
+            MeterSample(at(60), Decimal(21)),
+        ]
+    )
+    first, second = timeline.segments
+    assert (first.current, first.power) == (Decimal(16), Decimal(22))
+    assert (second.current, second.power) == (None, Decimal(20))
+
+
+def test_samples_must_be_in_time_order_and_at_least_two() -> None:
+    with pytest.raises(ValueError, match="time order"):
+        timeline_from_samples([MeterSample(at(10), Decimal(0)), MeterSample(at(0), Decimal(1))])
+    with pytest.raises(ValueError, match="at least two"):
+        timeline_from_samples([MeterSample(at(0), Decimal(0))])
+
+
+def test_periods_of_the_spec_cdr_example() -> None:
+    """cdr_example.json: one period with TIME 1.973 h; its span (start to CDR end) is its length."""
+    cdr = CDR.from_json((EXAMPLES_221 / "cdr_example.json").read_bytes())
+    timeline = timeline_from_periods(cdr.charging_periods, cdr.end_date_time)
+    (segment,) = timeline.segments
+    assert segment.state is State.CHARGING
+    assert segment.end - segment.start == 7103  # 21:39:09 → 23:37:32
+
+
+def test_periods_of_the_spec_session_example_2() -> None:
+    """session_example_2_short_finished.json: two energy periods then parking (DIGEST A11: the
+    ENERGY volumes are in Wh there, but are read as kWh as the spec defines)."""
+    session = Session.from_json(
+        (EXAMPLES_221 / "session_example_2_short_finished.json").read_bytes()
+    )
+    assert session.end_date_time is not None
+    timeline = timeline_from_periods(session.charging_periods or [], session.end_date_time)
+    states = [(s.state, s.energy, s.current) for s in timeline.segments]
+    assert states == [
+        (State.CHARGING, 120, 30),
+        (State.CHARGING, 41000, 34),
+        (State.PARKING, 0, None),
+    ]
+    parking = timeline.segments[-1]
+    assert parking.end - parking.start == 43 * 60 + 7
+
+
+def _period(start: str, **volumes: str) -> ChargingPeriod:
+    dims = [{"type": k.upper(), "volume": float(v)} for k, v in volumes.items()]
+    return ChargingPeriod.from_json(json.dumps({"start_date_time": start, "dimensions": dims}))
+
+
+def test_period_with_time_and_parking_is_split_charging_first() -> None:
+    """A period holding TIME and PARKING_TIME: charging first for its TIME, parking for the rest."""
+    period = _period("2024-06-03T08:00:00Z", energy="5", time="0.5", parking_time="0.5")
+    timeline = timeline_from_periods([period], at(60))
+    assert [(s.state, s.end - s.start, s.energy) for s in timeline.segments] == [
+        (State.CHARGING, 1800, 5),
+        (State.PARKING, 1800, 0),
+    ]
+
+
+def test_reservation_only_periods_mean_an_expired_reservation() -> None:
+    """A CDR "for a reservation that never resulted in a charging session" (mod_cdrs
+    CdrLocation) holds only reservation time: it is read as expired unless told otherwise."""
+    period = _period("2024-06-03T08:00:00Z", reservation_time="1")
+    assert timeline_from_periods([period], at(60)).reservation_expired
+    assert not timeline_from_periods(
+        [period], at(60), reservation_expired=False
+    ).reservation_expired
+    session = _period("2024-06-03T09:00:00Z", energy="1")
+    assert not timeline_from_periods([period, session], at(90)).reservation_expired
