@@ -22,7 +22,6 @@ from openroam.pricing.timeline import State, to_datetime
 __all__ = ["ExplainRow", "explain", "format_explain"]
 
 _HOUR = Decimal(3600)
-_SIXTY = Decimal(60)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,10 +46,12 @@ class ExplainRow:
 
 
 def _hours_text(hours: Decimal) -> str:
-    minutes = hours * _SIXTY
-    if minutes == minutes.to_integral_value():
-        return f"{int(minutes)} min"
-    return f"{round_quantity(hours).normalize():f} h"
+    # Durations come from exact divisions by 3600: compare at microsecond resolution.
+    seconds = (hours * _HOUR).quantize(Decimal("0.000001"))
+    if seconds != seconds.to_integral_value():
+        return f"{round_quantity(hours).normalize():f} h"
+    minutes, rest = divmod(int(seconds), 60)
+    return f"{minutes} min" if not rest else f"{minutes} min {rest} s"
 
 
 def _quantity_text(dimension: TariffDimensionType, value: Decimal) -> str:
