@@ -195,7 +195,7 @@ def test_flat_charged_once_even_when_active_in_several_periods() -> None:
     )
     result = run(tariff, START, charge(60, "10"), park(10), charge(10, "1"))
     flats = [line for line in result.lines if line.dimension is TariffDimensionType.FLAT]
-    assert [(f.component.element, f.excl_vat) for f in flats] == [(0, 1), (2, 1)]
+    assert [(f.component.element, f.excl_vat) for f in flats] == [(0, Decimal(1)), (2, Decimal(1))]
 
 
 def test_flat_in_time_restricted_element_charged_when_active() -> None:

@@ -82,9 +82,9 @@ def test_periods_of_the_spec_session_example_2() -> None:
     timeline = timeline_from_periods(session.charging_periods or [], session.end_date_time)
     states = [(s.state, s.energy, s.current) for s in timeline.segments]
     assert states == [
-        (State.CHARGING, 120, 30),
-        (State.CHARGING, 41000, 34),
-        (State.PARKING, 0, None),
+        (State.CHARGING, Decimal(120), Decimal(30)),
+        (State.CHARGING, Decimal(41000), Decimal(34)),
+        (State.PARKING, Decimal(0), None),
     ]
     parking = timeline.segments[-1]
     assert parking.end - parking.start == 43 * 60 + 7
@@ -100,8 +100,8 @@ def test_period_with_time_and_parking_is_split_charging_first() -> None:
     period = _period("2024-06-03T08:00:00Z", energy="5", time="0.5", parking_time="0.5")
     timeline = timeline_from_periods([period], at(60))
     assert [(s.state, s.end - s.start, s.energy) for s in timeline.segments] == [
-        (State.CHARGING, 1800, 5),
-        (State.PARKING, 1800, 0),
+        (State.CHARGING, Decimal(1800), Decimal(5)),
+        (State.PARKING, Decimal(1800), Decimal(0)),
     ]
 
 

@@ -43,6 +43,7 @@ PARKING_TIME = TariffDimensionType.PARKING_TIME
 _ZERO = Decimal(0)
 _TWO = Decimal(2)
 _DAY = timedelta(days=1)
+_MICROSECOND = Decimal("0.000001")
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,24 +126,30 @@ def _local_days(segment: Segment, zone: ZoneInfo) -> list[date]:
 
 def _cuts(
     tariff: CompiledTariff, segment: Segment, kwh: Decimal, origin: Decimal, zone: ZoneInfo
-) -> list[Decimal]:
+) -> dict[Decimal, Decimal | None]:
+    """Instants inside ``segment`` where a restriction may change its verdict, each mapped to
+    the session energy at that instant when it is a kWh threshold (else ``None``)."""
     start, end = segment.start, segment.end
-    cuts: set[Decimal] = set()
+    cuts: dict[Decimal, Decimal | None] = {}
     if tariff.uses_clock:
         for day in _local_days(segment, zone):
             for second in clock_instants(zone, day, tariff.clock_points):
                 if start < second < end:
-                    cuts.add(Decimal(second))
+                    cuts[Decimal(second)] = None
     if segment.energy:
         for threshold in tariff.kwh_points:
             fraction = (threshold - kwh) / segment.energy
-            if 0 < fraction < 1:
-                cuts.add(start + fraction * (end - start))
+            # Interpolated crossings are kept to the microsecond, like a measured timestamp, and
+            # the energy there is the threshold itself: how the samples happen to be spaced then
+            # cannot shift a cost by a rounding residue.
+            instant = (start + fraction * (end - start)).quantize(_MICROSECOND)
+            if start < instant < end:
+                cuts[instant] = threshold
     for seconds in tariff.duration_points:
         instant = origin + seconds
         if start < instant < end:
-            cuts.add(instant)
-    return sorted(cuts)
+            cuts.setdefault(instant, None)
+    return cuts
 
 
 def _extend(period: Period, segment: Segment, end: Decimal, energy: Decimal) -> None:
@@ -175,13 +182,20 @@ def slice_timeline(tariff: CompiledTariff, timeline: Timeline, zone: ZoneInfo) -
         reserved = segment.state is State.RESERVATION
         origin = reservation_start if reserved else session_start
         assert origin is not None  # the segment itself is of that kind
-        bounds = [segment.start, *_cuts(tariff, segment, kwh, origin, zone), segment.end]
+        cuts = _cuts(tariff, segment, kwh, origin, zone)
+        bounds = [segment.start, *sorted(cuts), segment.end]
         before = kwh
         for index in range(1, len(bounds)):
             low, high = bounds[index - 1], bounds[index]
-            after = kwh + segment.energy * (high - segment.start) / span
             if index == len(bounds) - 1:
                 after = kwh + segment.energy  # exact at the segment end
+            else:
+                known = cuts[high]
+                after = (
+                    known
+                    if known is not None
+                    else kwh + segment.energy * (high - segment.start) / span
+                )
             middle = (low + high) / _TWO
             local = to_datetime(middle).astimezone(zone) if tariff.uses_clock else None
             kwh_middle = (before + after) / _TWO
