@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from openroam.cli_pricing import audit_command, price_command
 from openroam.cli_validate import validate
 
 app = typer.Typer(
@@ -20,6 +21,8 @@ def _root() -> None:
 
 
 app.command("validate")(validate)
+app.command("price")(price_command)
+app.command("audit")(audit_command)
 
 
 def main() -> None:
