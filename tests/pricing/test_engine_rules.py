@@ -294,3 +294,16 @@ def test_rounding_half_up_on_totals_only() -> None:
     result = run(tariff, START, charge(30, "1"), charge(30, "1"), charge(30, "1"), decimals=2)
     assert result.totals.total_cost.excl_vat == Decimal("0.38")
     assert result.total.excl_vat == Decimal("0.375")
+
+
+def test_min_price_above_max_price_max_wins() -> None:
+    """An inconsistent tariff (min_price > max_price): the session never costs more than
+    max_price ("will NOT cost more than this amount"); local policy."""
+    tariff = make_tariff(
+        element(component("ENERGY", "0.50")),
+        min_price={"excl_vat": Decimal("5.00")},
+        max_price={"excl_vat": Decimal("4.00")},
+    )
+    result = run(tariff, START, charge(10, "1"))
+    assert result.total.excl_vat == 4
+    assert [a.bound for a in result.adjustment] == ["min_price", "max_price"]

@@ -210,10 +210,13 @@ def _bounded(tariff: Tariff, subtotal: Price) -> tuple[Price, tuple[Adjustment, 
         high = getattr(tariff.max_price, vat, None) if tariff.max_price else None
         if low is not None and value < low:
             adjustments.append(Adjustment("min_price", vat, value, low))
-            values[vat] = low
-        elif high is not None and value > high:
+            value = low
+        # max after min: should a tariff set min above max, max_price wins (it "will NOT
+        # cost more"), which keeps the total monotonic in the session's usage.
+        if high is not None and value > high:
             adjustments.append(Adjustment("max_price", vat, value, high))
-            values[vat] = high
+            value = high
+        values[vat] = value
     total = Price.model_construct(excl_vat=values["excl_vat"], incl_vat=values["incl_vat"])
     return total, tuple(adjustments)
 
