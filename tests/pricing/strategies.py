@@ -76,7 +76,7 @@ def tariffs(draw: st.DrawFn, *, steps: bool = True, bounds: bool = True) -> Tari
         high = draw(st.integers(2000, 6000))
         fields["max_price"] = {
             "excl_vat": Decimal(high) / 100,
-            "incl_vat": Decimal(high) * 11 / 1000,
+            "incl_vat": Decimal(high) * 121 / 10000,
         }
     return make_tariff(*elements, **fields)
 
