@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -103,3 +104,22 @@ async def test_sqlite_connections_use_wal_and_foreign_keys(tmp_path) -> None:
 async def test_session_runs_a_transaction(database: Database) -> None:
     async with database.session() as session, session.begin():
         assert (await session.execute(text("SELECT 1"))).scalar_one() == 1
+
+
+async def test_processes_starting_together_migrate_once(database_url: str) -> None:
+    """Several servers sharing one PostgreSQL run the migrations on start at the same moment:
+    one migrates, the others wait for it and find the schema at head."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite serves one process; concurrent starts are a PostgreSQL concern")
+    script = "import sys; from openroam.store.db import upgrade; upgrade(sys.argv[1])"
+    processes = [
+        await asyncio.create_subprocess_exec(sys.executable, "-c", script, database_url)
+        for _ in range(2)
+    ]
+    assert [await process.wait() for process in processes] == [0, 0]
+    db = Database.connect(database_url)
+    try:
+        async with db.engine.connect() as connection:
+            assert await connection.run_sync(_current_revision) == _head()
+    finally:
+        await db.dispose()

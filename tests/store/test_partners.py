@@ -25,7 +25,7 @@ CPO = CredentialsRole(
     country_code="NL",
 )
 EMSP = repo.PartnerRoleRecord(Role.EMSP, "nl", "exb", {"name": "Example eMSP"})
-ENDPOINTS = [
+ENDPOINTS: list[repo.EndpointInput] = [
     Endpoint(
         identifier=ModuleID.CREDENTIALS,
         role=InterfaceRole.SENDER,

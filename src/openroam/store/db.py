@@ -14,7 +14,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -114,7 +114,16 @@ def alembic_config(url: str | URL | None = None) -> Config:
     return config
 
 
+# Any constant shared by every openroam process: the key of the migration advisory lock.
+_MIGRATION_LOCK_KEY = 0x6F70656E726F616D  # "openroam"
+
+
 def _upgrade_on(connection: Connection, revision: str) -> None:
+    if connection.dialect.name == "postgresql":
+        # Several `openroam serve` processes may start at once against one PostgreSQL
+        # (DESIGN.md "Scale-out"); the first migrates, the others wait and then find the
+        # schema at head. The lock ends with the transaction (DDL is transactional there).
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
     config = alembic_config()
     config.attributes["connection"] = connection
     command.upgrade(config, revision)
