@@ -4,6 +4,15 @@ from __future__ import annotations
 
 import typer
 
+from openroam.cli_node import (
+    db_app,
+    invite,
+    partners,
+    register,
+    rotate_token,
+    serve,
+    unregister,
+)
 from openroam.cli_pricing import audit_command, price_command
 from openroam.cli_validate import validate
 
@@ -21,6 +30,13 @@ def _root() -> None:
 
 
 app.command("validate")(validate)
+app.command("serve")(serve)
+app.add_typer(db_app, name="db")
+app.command("invite")(invite)
+app.command("register")(register)
+app.command("partners")(partners)
+app.command("unregister")(unregister)
+app.command("rotate-token")(rotate_token)
 app.command("price")(price_command)
 app.command("audit")(audit_command)
 

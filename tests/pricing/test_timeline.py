@@ -11,7 +11,7 @@ import pytest
 from openroam.models.v221.cdrs import CDR, ChargingPeriod
 from openroam.models.v221.sessions import Session
 from openroam.pricing import MeterSample, State, timeline_from_periods, timeline_from_samples
-from openroam.pricing.timeline import to_datetime, to_seconds
+from openroam.pricing.timeline import to_datetime, to_micros
 from tests.spec_examples import EXAMPLES_221
 
 T0 = datetime(2024, 6, 3, 8, 0, tzinfo=UTC)
@@ -21,10 +21,10 @@ def at(minutes: int) -> datetime:
     return T0 + timedelta(minutes=minutes)
 
 
-def test_seconds_round_trip_exactly() -> None:
+def test_microseconds_round_trip_exactly() -> None:
     moment = datetime(2024, 6, 3, 8, 0, 1, 250_000, tzinfo=UTC)
-    assert to_seconds(moment) == Decimal("1717401601.25")
-    assert to_datetime(to_seconds(moment)) == moment
+    assert to_micros(moment) == 1_717_401_601_250_000
+    assert to_datetime(to_micros(moment)) == moment
 
 
 def test_samples_state_follows_energy_unless_given() -> None:
@@ -69,7 +69,7 @@ def test_periods_of_the_spec_cdr_example() -> None:
     timeline = timeline_from_periods(cdr.charging_periods, cdr.end_date_time)
     (segment,) = timeline.segments
     assert segment.state is State.CHARGING
-    assert segment.end - segment.start == 7103  # 21:39:09 → 23:37:32
+    assert segment.end - segment.start == 7103 * 10**6  # 21:39:09 → 23:37:32
 
 
 def test_periods_of_the_spec_session_example_2() -> None:
@@ -87,7 +87,7 @@ def test_periods_of_the_spec_session_example_2() -> None:
         (State.PARKING, Decimal(0), None),
     ]
     parking = timeline.segments[-1]
-    assert parking.end - parking.start == 43 * 60 + 7
+    assert parking.end - parking.start == (43 * 60 + 7) * 10**6
 
 
 def _period(start: str, **volumes: str) -> ChargingPeriod:
@@ -100,8 +100,8 @@ def test_period_with_time_and_parking_is_split_charging_first() -> None:
     period = _period("2024-06-03T08:00:00Z", energy="5", time="0.5", parking_time="0.5")
     timeline = timeline_from_periods([period], at(60))
     assert [(s.state, s.end - s.start, s.energy) for s in timeline.segments] == [
-        (State.CHARGING, Decimal(1800), Decimal(5)),
-        (State.PARKING, Decimal(1800), Decimal(0)),
+        (State.CHARGING, 1800 * 10**6, Decimal(5)),
+        (State.PARKING, 1800 * 10**6, Decimal(0)),
     ]
 
 

@@ -16,6 +16,7 @@ per-version model files read like the spec tables (``id: CiString36``, ``price: 
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -103,7 +104,12 @@ class OcpiModel(BaseModel):
 
     def to_json(self) -> bytes:
         """The object as compact JSON bytes, without ``None`` fields."""
-        return orjson.dumps(self.to_dict())
+        data = self.to_dict()
+        try:
+            return orjson.dumps(data)
+        except TypeError:
+            # orjson writes integers of at most 64 bits; JSON itself has no limit.
+            return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
 
     @classmethod
     def from_json(cls, data: bytes | str) -> Self:
@@ -217,7 +223,11 @@ def format_datetime(value: datetime) -> str:
     """Format as OCPI produces DateTimes: ``YYYY-MM-DDTHH:MM:SSZ`` in UTC, whole seconds."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    v = value.astimezone(UTC)
+    # Not strftime: "%Y" drops the leading zeros of years before 1000 on glibc.
+    return (
+        f"{v.year:04d}-{v.month:02d}-{v.day:02d}T{v.hour:02d}:{v.minute:02d}:{v.second:02d}Z"
+    )
 
 
 DateTime = Annotated[
@@ -234,9 +244,12 @@ def _decimal_to_json(value: Decimal) -> int | float:
     # JSON has one number type. A float's repr is the shortest text that reads back as the
     # same float, so every OCPI number (4 decimals, well under 15 significant digits) is
     # written exactly as the Decimal holds it.
-    if value == value.to_integral_value():
+    if value == value.to_integral_value() and _INT64_MIN <= value <= _INT64_MAX:
         return int(value)
     return float(value)
+
+
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 
 def _number_from_json(value: object) -> object:

@@ -28,11 +28,16 @@ from openroam.models.v221.types import Price
 from openroam.pricing.compiled import Component
 from openroam.pricing.engine import PricingResult, price
 from openroam.pricing.periods import Period, Selection
-from openroam.pricing.timeline import timeline_from_periods, to_datetime, to_seconds
+from openroam.pricing.timeline import (
+    MICROS_PER_SECOND,
+    hours,
+    timeline_from_periods,
+    to_datetime,
+    to_micros,
+)
 
 __all__ = ["AuditReport", "Difference", "audit", "tariff_of"]
 
-_HOUR = Decimal(3600)
 _MONEY_FIELDS = (
     "total_cost",
     "total_fixed_cost",
@@ -127,12 +132,12 @@ def _components(selection: Selection) -> set[int]:
 
 
 def _boundaries(cdr: CDR, periods: tuple[Period, ...], zone: ZoneInfo) -> list[Difference]:
-    theirs = [to_seconds(p.start_date_time) for p in cdr.charging_periods]
+    theirs = [to_micros(p.start_date_time) for p in cdr.charging_periods]
     found: list[Difference] = []
     for before, after in pairwise(periods):
         if not _components(after.selection) - _components(before.selection):
             continue  # nothing new became active: a new period is allowed, not required
-        if any(abs(after.start - t) < 1 for t in theirs):
+        if any(abs(after.start - t) < MICROS_PER_SECOND for t in theirs):
             continue  # OCPI DateTimes have whole seconds
         local = to_datetime(after.start).astimezone(zone)
         found.append(
@@ -158,11 +163,13 @@ def _period_checks(cdr: CDR, tariff: Tariff) -> list[Difference]:
                 Difference(f"{where}.tariff_id", tariff.id, f"{period.tariff_id or 'absent'}",
                            "the period does not name the Tariff that prices it")
             )  # fmt: skip
-        hours = sum((d.volume for d in period.dimensions if d.type in _TIME_DIMENSIONS), Decimal(0))
-        span = (to_seconds(end) - to_seconds(period.start_date_time)) / _HOUR
-        if hours and abs(hours - span) > Decimal("0.001"):
+        volume = sum(
+            (d.volume for d in period.dimensions if d.type in _TIME_DIMENSIONS), Decimal(0)
+        )
+        span = hours(to_micros(end) - to_micros(period.start_date_time))
+        if volume and abs(volume - span) > Decimal("0.001"):
             found.append(
-                Difference(f"{where}.dimensions", f"{span:.4f} h", f"{hours} h",
+                Difference(f"{where}.dimensions", f"{span:.4f} h", f"{volume} h",
                            "the time dimensions do not add up to the period's length")
             )  # fmt: skip
     return found

@@ -67,7 +67,10 @@ class CompiledTariff:
     """Seconds of the local day at which a clock rule can change (always 00:00 for dates)."""
     kwh_points: tuple[Decimal, ...]
     duration_points: tuple[int, ...]
+    """Microseconds."""
     uses_clock: bool
+    has_cuts: bool
+    """Whether any restriction can change its verdict inside a segment."""
 
 
 def _component(element: int, index: int, raw: PriceComponent) -> Component:
@@ -112,7 +115,7 @@ def _points(tariff: Tariff) -> tuple[tuple[int, ...], tuple[Decimal, ...], tuple
         if r.start_date or r.end_date or r.day_of_week or clock:
             clock.add(0)  # dates and weekdays change at local midnight
         kwh.update(v for v in (r.min_kwh, r.max_kwh) if v is not None)
-        duration.update(v for v in (r.min_duration, r.max_duration) if v is not None)
+        duration.update(v * 1_000_000 for v in (r.min_duration, r.max_duration) if v is not None)
     return tuple(sorted(clock)), tuple(sorted(kwh)), tuple(sorted(duration))
 
 
@@ -130,4 +133,5 @@ def compile_tariff(tariff: Tariff) -> CompiledTariff:
         kwh_points=kwh,
         duration_points=duration,
         uses_clock=bool(clock),
+        has_cuts=bool(clock or kwh or duration),
     )

@@ -26,12 +26,16 @@ The rules (DIGEST 4.2-4.10, mod_tariffs.asciidoc, mod_cdrs.asciidoc "step_size")
 * Rounding: OCPI defines none. All arithmetic is exact; each reported amount is rounded once,
   from the exact value, half up, to ``decimals`` places (default 4: "numbers use 4 decimals",
   types.asciidoc "number"); quantities (kWh, hours) are always reported with 4 decimals.
+
+The OCPI objects of a result (``total``, ``totals``, ``charging_periods()``) are built when
+first asked for: pricing itself stays in Decimal and int arithmetic.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import ROUND_CEILING, Context, Decimal, localcontext
+from functools import cached_property
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from openroam.models.v221.cdrs import ChargingPeriod
@@ -40,13 +44,14 @@ from openroam.models.v221.types import Price
 from openroam.pricing.compiled import CompiledTariff, Component, compile_tariff
 from openroam.pricing.output import CdrTotals, charging_periods
 from openroam.pricing.periods import Period, slice_timeline
-from openroam.pricing.timeline import State, Timeline
+from openroam.pricing.timeline import MICROS_PER_SECOND, State, Timeline, hours
 
 __all__ = ["Adjustment", "Line", "PricingResult", "StepRounding", "price"]
 
 _ZERO = Decimal(0)
-_HOUR = Decimal(3600)
+_ONE = Decimal(1)
 _THOUSAND = Decimal(1000)
+_WH_RESOLUTION = Decimal("0.001")
 _CONTEXT = Context(prec=40)
 ENERGY = TariffDimensionType.ENERGY
 FLAT = TariffDimensionType.FLAT
@@ -54,8 +59,7 @@ TIME = TariffDimensionType.TIME
 PARKING_TIME = TariffDimensionType.PARKING_TIME
 
 
-@dataclass(frozen=True, slots=True)
-class Line:
+class Line(NamedTuple):
     """One priced quantity: a dimension of one period, or a FLAT fee."""
 
     period: int
@@ -72,8 +76,7 @@ class Line:
     """Part of the reservation (its TIME or FLAT), reported in ``total_reservation_cost``."""
 
 
-@dataclass(frozen=True, slots=True)
-class StepRounding:
+class StepRounding(NamedTuple):
     """What step_size did to one dimension's session total."""
 
     dimension: TariffDimensionType
@@ -87,8 +90,7 @@ class StepRounding:
     """Index of the line that received the surplus."""
 
 
-@dataclass(frozen=True, slots=True)
-class Adjustment:
+class Adjustment(NamedTuple):
     """min_price/max_price applied to the excl. or incl. VAT total."""
 
     bound: str
@@ -99,32 +101,58 @@ class Adjustment:
     after: Decimal
 
 
-@dataclass(frozen=True, slots=True)
 class PricingResult:
     """Everything the engine found, exact, plus the rounded totals and ChargingPeriods."""
 
-    tariff: Tariff
-    zone: ZoneInfo
-    periods: tuple[Period, ...]
-    lines: tuple[Line, ...]
-    steps: tuple[StepRounding, ...]
-    subtotal: Price
-    """Exact sum of all lines, before min/max_price."""
-    adjustment: tuple[Adjustment, ...]
-    total: Price
-    """Exact total after min/max_price, before rounding."""
-    totals: CdrTotals
-    """The CDR totals, rounded for reporting."""
-    decimals: int | None
+    def __init__(
+        self,
+        tariff: Tariff,
+        zone: ZoneInfo,
+        periods: tuple[Period, ...],
+        lines: tuple[Line, ...],
+        steps: tuple[StepRounding, ...],
+        adjustment: tuple[Adjustment, ...],
+        amounts: tuple[Decimal, Decimal, Decimal, Decimal],
+        decimals: int | None,
+    ) -> None:
+        self.tariff = tariff
+        self.zone = zone
+        self.periods = periods
+        self.lines = lines
+        self.steps = steps
+        self.adjustment = adjustment
+        """min/max_price adjustments, in the order applied."""
+        self.decimals = decimals
+        """Places the reported amounts are rounded to (``None``: exact)."""
+        self._amounts = amounts
+
+    @cached_property
+    def subtotal(self) -> Price:
+        """Exact sum of all lines, before min/max_price."""
+        return Price.model_construct(excl_vat=self._amounts[0], incl_vat=self._amounts[1])
+
+    @cached_property
+    def total(self) -> Price:
+        """Exact total after min/max_price, before rounding."""
+        return Price.model_construct(excl_vat=self._amounts[2], incl_vat=self._amounts[3])
+
+    @cached_property
+    def totals(self) -> CdrTotals:
+        """The CDR ``total_*`` fields, rounded for reporting."""
+        excl, incl = self._amounts[2:]
+        return CdrTotals.build(self.periods, self.lines, (excl, incl), self.decimals)
 
     def charging_periods(self) -> list[ChargingPeriod]:
         """The CDR ChargingPeriods (see :func:`openroam.pricing.output.charging_periods`)."""
         return charging_periods(self.periods, self.tariff.id)
 
 
-def _raw_lines(periods: list[Period]) -> list[tuple[int, Component, Decimal, bool]]:
-    """(period, component, measured quantity in kWh / seconds / 1) per priced quantity."""
-    raw: list[tuple[int, Component, Decimal, bool]] = []
+RawLine = tuple[int, Component, Decimal | int, bool]
+"""(period, component, measured quantity: kWh, microseconds or 1, reservation)."""
+
+
+def _raw_lines(periods: list[Period]) -> list[RawLine]:
+    raw: list[RawLine] = []
     charged: set[int] = set()
     for index, period in enumerate(periods):
         sel = period.selection
@@ -132,28 +160,36 @@ def _raw_lines(periods: list[Period]) -> list[tuple[int, Component, Decimal, boo
         for flat in sel.flats:
             if id(flat) not in charged:  # FLAT: once per distinct component
                 charged.add(id(flat))
-                raw.append((index, flat, Decimal(1), reserved))
+                raw.append((index, flat, 1, reserved))
         if sel.energy is not None and period.energy:
             raw.append((index, sel.energy, period.energy, False))
         timed = sel.time if period.state is not State.PARKING else sel.parking
         if timed is not None:
-            raw.append((index, timed, period.seconds, reserved))
+            raw.append((index, timed, period.end - period.start, reserved))
     return raw
 
 
-def _round_up(total: Decimal, step: int, resolution: Decimal) -> Decimal:
-    # mod_tariffs "PriceComponent" step_size: rounded up to a multiple; an exact multiple (at
-    # the measurement resolution) stays as it is (DIGEST A24).
-    if step <= 0 or total <= 0:
-        return total
-    blocks = total.quantize(resolution) / step
+def _round_up_energy(kwh: Decimal, step: int) -> Decimal:
+    # mod_tariffs "PriceComponent" step_size (1 Wh units): rounded up to a multiple; an exact
+    # multiple, at a resolution of 0.001 Wh, stays as it is (DIGEST A24).
+    if step <= 0 or kwh <= 0:
+        return kwh
+    blocks = (kwh * _THOUSAND).quantize(_WH_RESOLUTION) / step
     if blocks == blocks.to_integral_value():
-        return total
-    return blocks.to_integral_value(ROUND_CEILING) * step
+        return kwh
+    return blocks.to_integral_value(ROUND_CEILING) * step / _THOUSAND
 
 
-def _group_key(raw: tuple[int, Component, Decimal, bool], parking_priced: bool) -> str | None:
-    _, component, _, reserved = raw
+def _round_up_time(micros: int, step: int) -> int:
+    # step_size in seconds; durations are whole microseconds, so this is exact.
+    if step <= 0 or micros <= 0:
+        return micros
+    block = step * MICROS_PER_SECOND
+    return -(-micros // block) * block
+
+
+def _group(raw: RawLine, parking_priced: bool) -> str | None:
+    component, reserved = raw[1], raw[3]
     if component.dimension is FLAT:
         return None
     if reserved:
@@ -166,44 +202,50 @@ def _group_key(raw: tuple[int, Component, Decimal, bool], parking_priced: bool) 
     return "parking"
 
 
-def _step_surplus(raw: list[tuple[int, Component, Decimal, bool]]) -> dict[int, Decimal]:
-    """Index in ``raw`` → surplus (kWh or seconds) that step_size adds to that line."""
+def _step_surplus(raw: list[RawLine]) -> dict[int, Decimal | int]:
+    """Index in ``raw`` → surplus (kWh or microseconds) that step_size adds to that line."""
     parking_priced = any(r[1].dimension is PARKING_TIME for r in raw)
     groups: dict[str, list[int]] = {}
     for position, item in enumerate(raw):
-        key = _group_key(item, parking_priced)
+        key = _group(item, parking_priced)
         if key is not None:
             groups.setdefault(key, []).append(position)
-    surplus: dict[int, Decimal] = {}
+    surplus: dict[int, Decimal | int] = {}
     for key, positions in groups.items():
-        last = raw[positions[-1]][1]
-        total = sum((raw[p][2] for p in positions), _ZERO)
-        if key == "energy":  # step_size in Wh, quantities in kWh
-            billed = _round_up(total * _THOUSAND, last.step_size, Decimal("0.001")) / _THOUSAND
-        else:  # step_size in seconds
-            billed = _round_up(total, last.step_size, Decimal("0.000001"))
-        if billed != total:
-            surplus[positions[-1]] = billed - total
+        step = raw[positions[-1]][1].step_size
+        if key == "energy":
+            total = sum((Decimal(raw[p][2]) for p in positions), _ZERO)
+            extra: Decimal | int = _round_up_energy(total, step) - total
+        else:
+            micros = sum(int(raw[p][2]) for p in positions)
+            extra = _round_up_time(micros, step) - micros
+        if extra:
+            surplus[positions[-1]] = extra
     return surplus
 
 
-def _line(item: tuple[int, Component, Decimal, bool], extra: Decimal) -> Line:
-    period, component, quantity, reserved = item
-    billed = quantity + extra
-    if component.dimension is FLAT:
+def _line(item: RawLine, extra: Decimal | int) -> Line:
+    period, component, measured, reserved = item
+    dimension = component.dimension
+    if dimension is FLAT:
+        quantity = billed = _ONE
         excl = component.price
-    elif component.dimension is ENERGY:
+    elif dimension is ENERGY:
+        quantity = Decimal(measured)
+        billed = quantity + extra
         excl = billed * component.price
-    else:  # seconds → hours
-        quantity, billed = quantity / _HOUR, billed / _HOUR
+    else:  # microseconds → hours
+        quantity, billed = hours(int(measured)), hours(int(measured) + int(extra))
         excl = billed * component.price
     incl = excl * component.incl_factor
-    return Line(period, component.dimension, component, quantity, billed, excl, incl, reserved)
+    return Line(period, dimension, component, quantity, billed, excl, incl, reserved)
 
 
-def _bounded(tariff: Tariff, subtotal: Price) -> tuple[Price, tuple[Adjustment, ...]]:
+def _bounded(
+    tariff: Tariff, excl: Decimal, incl: Decimal
+) -> tuple[Decimal, Decimal, tuple[Adjustment, ...]]:
     adjustments: list[Adjustment] = []
-    values = {"excl_vat": subtotal.excl_vat, "incl_vat": subtotal.incl_vat or _ZERO}
+    values = {"excl_vat": excl, "incl_vat": incl}
     for vat in ("excl_vat", "incl_vat"):
         value = values[vat]
         low = getattr(tariff.min_price, vat, None) if tariff.min_price else None
@@ -217,8 +259,28 @@ def _bounded(tariff: Tariff, subtotal: Price) -> tuple[Price, tuple[Adjustment, 
             adjustments.append(Adjustment("max_price", vat, value, high))
             value = high
         values[vat] = value
-    total = Price.model_construct(excl_vat=values["excl_vat"], incl_vat=values["incl_vat"])
-    return total, tuple(adjustments)
+    return values["excl_vat"], values["incl_vat"], tuple(adjustments)
+
+
+def _steps(lines: tuple[Line, ...], surplus: dict[int, Decimal | int]) -> tuple[StepRounding, ...]:
+    result: list[StepRounding] = []
+    for index in sorted(surplus):
+        last = lines[index]
+        measured = sum(
+            (
+                line.quantity
+                for line in lines
+                if line.reservation == last.reservation and line.dimension is last.dimension
+            ),
+            _ZERO,
+        )
+        extra = last.billed - last.quantity
+        result.append(
+            StepRounding(
+                last.dimension, last.reservation, last.component, measured, measured + extra, index
+            )
+        )
+    return tuple(result)
 
 
 def price(
@@ -235,34 +297,12 @@ def price(
         periods = slice_timeline(compiled, timeline, zone)
         raw = _raw_lines(periods)
         surplus = _step_surplus(raw)
-        lines = tuple(_line(item, surplus.get(i, _ZERO)) for i, item in enumerate(raw))
-        steps = tuple(
-            StepRounding(
-                lines[i].dimension,
-                lines[i].reservation,
-                lines[i].component,
-                _measured(lines, lines[i]),
-                _measured(lines, lines[i]) + (lines[i].billed - lines[i].quantity),
-                i,
-            )
-            for i in sorted(surplus)
-        )
+        lines = tuple(_line(item, surplus.get(i, 0)) for i, item in enumerate(raw))
         excl = sum((line.excl_vat for line in lines), _ZERO)
         incl = sum((line.incl_vat for line in lines), _ZERO)
-        subtotal = Price.model_construct(excl_vat=excl, incl_vat=incl)
-        total, adjustment = _bounded(compiled.tariff, subtotal)
-        totals = CdrTotals.build(periods, lines, total, decimals)
+        total_excl, total_incl, adjustment = _bounded(compiled.tariff, excl, incl)
+        steps = _steps(lines, surplus) if surplus else ()
+    amounts = (excl, incl, total_excl, total_incl)
     return PricingResult(
-        compiled.tariff, zone, tuple(periods), lines, steps, subtotal, adjustment, total,
-        totals, decimals,
-    )  # fmt: skip
-
-
-def _measured(lines: tuple[Line, ...], last: Line) -> Decimal:
-    """Total measured quantity of the step group that ``last`` closes."""
-    same = [
-        line.quantity
-        for line in lines
-        if line.reservation == last.reservation and line.dimension is last.dimension
-    ]
-    return sum(same, _ZERO)
+        compiled.tariff, zone, tuple(periods), lines, steps, adjustment, amounts, decimals
+    )

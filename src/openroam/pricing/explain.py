@@ -17,7 +17,7 @@ from openroam.models.v221.tariffs import TariffDimensionType, TariffRestrictions
 from openroam.pricing.engine import Line, PricingResult
 from openroam.pricing.output import round_money, round_quantity
 from openroam.pricing.periods import Period
-from openroam.pricing.timeline import State, to_datetime
+from openroam.pricing.timeline import State, hours, to_datetime
 
 __all__ = ["ExplainRow", "explain", "format_explain"]
 
@@ -138,7 +138,7 @@ def _free_rows(result: PricingResult) -> list[ExplainRow]:
                     to_datetime(period.end).astimezone(result.zone),
                     name,
                     None,
-                    _hours_text(period.seconds / _HOUR),
+                    _hours_text(hours(period.end - period.start)),
                     "0",
                     None,
                     None,

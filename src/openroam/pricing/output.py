@@ -21,7 +21,7 @@ from openroam.models.v221.cdrs import CdrDimension, CdrDimensionType, ChargingPe
 from openroam.models.v221.tariffs import TariffDimensionType
 from openroam.models.v221.types import Price
 from openroam.pricing.periods import Period
-from openroam.pricing.timeline import State, to_datetime
+from openroam.pricing.timeline import State, hours, to_datetime
 
 if TYPE_CHECKING:
     from openroam.pricing.engine import Line
@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 __all__ = ["CdrTotals", "charging_periods", "round_money", "round_quantity"]
 
 _ZERO = Decimal(0)
-_HOUR = Decimal(3600)
 _FOUR = Decimal("0.0001")
 
 
@@ -67,7 +66,11 @@ class CdrTotals(OcpiModel):
 
     @classmethod
     def build(
-        cls, periods: Sequence[Period], lines: Iterable[Line], total: Price, decimals: int | None
+        cls,
+        periods: Sequence[Period],
+        lines: Iterable[Line],
+        total: tuple[Decimal, Decimal],
+        decimals: int | None,
     ) -> CdrTotals:
         """Sum ``lines`` into the breakdown fields; ``total`` is after min/max_price."""
         sums = dict.fromkeys(("fixed", "energy", "time", "parking", "reserve"), (_ZERO, _ZERO))
@@ -77,13 +80,13 @@ class CdrTotals(OcpiModel):
         session = [p for p in periods if p.state is not State.RESERVATION]
         parking = [p for p in session if p.state is State.PARKING]
         return cls.model_construct(
-            total_cost=_price((total.excl_vat, total.incl_vat or _ZERO), decimals),
+            total_cost=_price(total, decimals),
             total_fixed_cost=_price(sums["fixed"], decimals),
             total_energy=round_quantity(sum((p.energy for p in session), _ZERO)),
             total_energy_cost=_price(sums["energy"], decimals),
-            total_time=round_quantity(sum((p.seconds for p in session), _ZERO) / _HOUR),
+            total_time=round_quantity(hours(sum(p.end - p.start for p in session))),
             total_time_cost=_price(sums["time"], decimals),
-            total_parking_time=round_quantity(sum((p.seconds for p in parking), _ZERO) / _HOUR),
+            total_parking_time=round_quantity(hours(sum(p.end - p.start for p in parking))),
             total_parking_cost=_price(sums["parking"], decimals),
             total_reservation_cost=_price(sums["reserve"], decimals),
         )
@@ -105,14 +108,14 @@ def _dimension(kind: CdrDimensionType, volume: Decimal) -> CdrDimension:
 
 
 def _dimensions(period: Period) -> list[CdrDimension]:
-    hours = round_quantity(period.seconds / _HOUR)
+    length = round_quantity(hours(period.end - period.start))
     if period.state is State.RESERVATION:
-        return [_dimension(CdrDimensionType.RESERVATION_TIME, hours)]
+        return [_dimension(CdrDimensionType.RESERVATION_TIME, length)]
     dims: list[CdrDimension] = []
     if period.state is State.CHARGING or period.energy:
         dims.append(_dimension(CdrDimensionType.ENERGY, round_quantity(period.energy)))
     if period.state is State.CHARGING:
-        dims.append(_dimension(CdrDimensionType.TIME, hours))
+        dims.append(_dimension(CdrDimensionType.TIME, length))
         if period.current is not None:
             dims.append(_dimension(CdrDimensionType.MIN_CURRENT, period.current[0]))
             dims.append(_dimension(CdrDimensionType.MAX_CURRENT, period.current[1]))
@@ -120,7 +123,7 @@ def _dimensions(period: Period) -> list[CdrDimension]:
             dims.append(_dimension(CdrDimensionType.MIN_POWER, round_quantity(period.power[0])))
             dims.append(_dimension(CdrDimensionType.MAX_POWER, round_quantity(period.power[1])))
     else:
-        dims.append(_dimension(CdrDimensionType.PARKING_TIME, hours))
+        dims.append(_dimension(CdrDimensionType.PARKING_TIME, length))
     return dims
 
 

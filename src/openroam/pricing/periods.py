@@ -27,6 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from openroam.models.v221.tariffs import TariffDimensionType
@@ -43,12 +44,15 @@ PARKING_TIME = TariffDimensionType.PARKING_TIME
 _ZERO = Decimal(0)
 _TWO = Decimal(2)
 _DAY = timedelta(days=1)
-_MICROSECOND = Decimal("0.000001")
+_NO_FLATS: tuple[Component, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Selection:
-    """The active PriceComponents of one slice (``None``: the dimension costs nothing)."""
+class Selection(NamedTuple):
+    """The active PriceComponents of one slice (``None``: the dimension costs nothing).
+
+    Components compare by identity, so two selections are equal when the same components of
+    the same tariff are active.
+    """
 
     energy: Component | None
     time: Component | None
@@ -62,8 +66,9 @@ class Selection:
 class Period:
     """A stretch of the session priced by one Selection in one State."""
 
-    start: Decimal
-    end: Decimal
+    start: int
+    """Epoch microseconds."""
+    end: int
     state: State
     selection: Selection
     energy: Decimal
@@ -75,7 +80,8 @@ class Period:
     power: tuple[Decimal, Decimal] | None
 
     @property
-    def seconds(self) -> Decimal:
+    def micros(self) -> int:
+        """Length in microseconds."""
         return self.end - self.start
 
 
@@ -101,7 +107,9 @@ class _Chooser:
         return None
 
 
-def _select(tariff: CompiledTariff, state: State, expired: bool, chooser: _Chooser) -> Selection:
+def _select(
+    tariff: CompiledTariff, state: State, expired: bool, chooser: _Chooser, energy: bool
+) -> Selection:
     if state is State.RESERVATION:
         time = chooser.first(tariff.expires[TIME], TIME) if expired else None
         time = time or chooser.first(tariff.reservation[TIME], TIME)
@@ -110,12 +118,15 @@ def _select(tariff: CompiledTariff, state: State, expired: bool, chooser: _Choos
             fees.append(chooser.first(tariff.expires[FLAT], FLAT))
         return Selection(None, time, None, tuple(f for f in fees if f is not None))
     session = tariff.session
-    energy = chooser.first(session[ENERGY], ENERGY)
     flat = chooser.first(session[FLAT], FLAT)
-    flats = (flat,) if flat is not None else ()
+    flats = (flat,) if flat is not None else _NO_FLATS
     if state is State.CHARGING:
-        return Selection(energy, chooser.first(session[TIME], TIME), None, flats)
-    return Selection(energy, None, chooser.first(session[PARKING_TIME], PARKING_TIME), flats)
+        energy_component = chooser.first(session[ENERGY], ENERGY)
+        return Selection(energy_component, chooser.first(session[TIME], TIME), None, flats)
+    # Parking: energy is only priced if some was delivered anyway.
+    energy_component = chooser.first(session[ENERGY], ENERGY) if energy else None
+    parking = chooser.first(session[PARKING_TIME], PARKING_TIME)
+    return Selection(energy_component, None, parking, flats)
 
 
 def _local_days(segment: Segment, zone: ZoneInfo) -> list[date]:
@@ -125,38 +136,32 @@ def _local_days(segment: Segment, zone: ZoneInfo) -> list[date]:
 
 
 def _cuts(
-    tariff: CompiledTariff, segment: Segment, kwh: Decimal, origin: Decimal, zone: ZoneInfo
-) -> dict[Decimal, Decimal | None]:
+    tariff: CompiledTariff, segment: Segment, kwh: Decimal, origin: int, zone: ZoneInfo
+) -> dict[int, Decimal | None]:
     """Instants inside ``segment`` where a restriction may change its verdict, each mapped to
     the session energy at that instant when it is a kWh threshold (else ``None``)."""
     start, end = segment.start, segment.end
-    cuts: dict[Decimal, Decimal | None] = {}
+    cuts: dict[int, Decimal | None] = {}
     if tariff.uses_clock:
         for day in _local_days(segment, zone):
-            for second in clock_instants(zone, day, tariff.clock_points):
-                if start < second < end:
-                    cuts[Decimal(second)] = None
+            for instant in clock_instants(zone, day, tariff.clock_points):
+                if start < instant < end:
+                    cuts[instant] = None
     if segment.energy:
         for threshold in tariff.kwh_points:
             fraction = (threshold - kwh) / segment.energy
-            # Interpolated crossings are kept to the microsecond, like a measured timestamp, and
-            # the energy there is the threshold itself: how the samples happen to be spaced then
-            # cannot shift a cost by a rounding residue.
-            instant = (start + fraction * (end - start)).quantize(_MICROSECOND)
-            if start < instant < end:
-                cuts[instant] = threshold
-    for seconds in tariff.duration_points:
-        instant = origin + seconds
+            if 0 < fraction < 1:
+                # Interpolated crossings are kept to the microsecond, like a measured
+                # timestamp, and the energy there is the threshold itself: how the samples
+                # happen to be spaced cannot shift a cost by a rounding residue.
+                instant = start + int((fraction * (end - start)).to_integral_value())
+                if start < instant < end:
+                    cuts[instant] = threshold
+    for micros in tariff.duration_points:
+        instant = origin + micros
         if start < instant < end:
             cuts.setdefault(instant, None)
     return cuts
-
-
-def _extend(period: Period, segment: Segment, end: Decimal, energy: Decimal) -> None:
-    period.end = end
-    period.energy += energy
-    period.current = _widen(period.current, segment.current)
-    period.power = _widen(period.power, segment.power)
 
 
 def _widen(
@@ -169,52 +174,11 @@ def _widen(
     return (min(span[0], value), max(span[1], value))
 
 
-def slice_timeline(tariff: CompiledTariff, timeline: Timeline, zone: ZoneInfo) -> list[Period]:
-    """The periods of ``timeline`` under ``tariff``, in time order."""
-    periods: list[Period] = []
-    kwh = _ZERO
-    session_start = timeline.session_start
-    reservation_start = timeline.reservation_start
-    for segment in timeline.segments:
-        span = segment.end - segment.start
-        if span <= 0:
-            continue
-        reserved = segment.state is State.RESERVATION
-        origin = reservation_start if reserved else session_start
-        assert origin is not None  # the segment itself is of that kind
-        cuts = _cuts(tariff, segment, kwh, origin, zone)
-        bounds = [segment.start, *sorted(cuts), segment.end]
-        before = kwh
-        for index in range(1, len(bounds)):
-            low, high = bounds[index - 1], bounds[index]
-            if index == len(bounds) - 1:
-                after = kwh + segment.energy  # exact at the segment end
-            else:
-                known = cuts[high]
-                after = (
-                    known
-                    if known is not None
-                    else kwh + segment.energy * (high - segment.start) / span
-                )
-            middle = (low + high) / _TWO
-            local = to_datetime(middle).astimezone(zone) if tariff.uses_clock else None
-            kwh_middle = (before + after) / _TWO
-            at = Instant(local, kwh_middle, segment.current, segment.power, middle - origin)
-            chooser = _Chooser(at)
-            selection = _select(tariff, segment.state, timeline.reservation_expired, chooser)
-            if segment.state is State.PARKING and not segment.energy:
-                selection = Selection(None, None, selection.parking, selection.flats)
-            _add(periods, segment, low, high, selection, before, after)
-            before = after
-        kwh += segment.energy
-    return periods
-
-
 def _add(
     periods: list[Period],
     segment: Segment,
-    low: Decimal,
-    high: Decimal,
+    low: int,
+    high: int,
     selection: Selection,
     before: Decimal,
     after: Decimal,
@@ -226,10 +190,65 @@ def _add(
         and last.state is segment.state
         and last.selection == selection
     ):
-        _extend(last, segment, high, after - before)
+        last.end = high
+        last.energy += after - before
+        last.current = _widen(last.current, segment.current)
+        last.power = _widen(last.power, segment.power)
         return
     current = (segment.current, segment.current) if segment.current is not None else None
     power = (segment.power, segment.power) if segment.power is not None else None
     periods.append(
         Period(low, high, segment.state, selection, after - before, before, current, power)
     )
+
+
+def _slice_segment(
+    tariff: CompiledTariff,
+    timeline: Timeline,
+    segment: Segment,
+    kwh: Decimal,
+    origin: int,
+    zone: ZoneInfo,
+    periods: list[Period],
+) -> None:
+    span = segment.end - segment.start
+    cuts = _cuts(tariff, segment, kwh, origin, zone) if tariff.has_cuts else {}
+    bounds = [segment.start, *sorted(cuts), segment.end]
+    before = kwh
+    last = len(bounds) - 1
+    for index in range(1, len(bounds)):
+        low, high = bounds[index - 1], bounds[index]
+        if index == last:
+            after = kwh + segment.energy  # exact at the segment end
+        else:
+            known = cuts[high]
+            after = (
+                known if known is not None else kwh + segment.energy * (high - segment.start) / span
+            )
+        middle = (low + high) // 2
+        local = to_datetime(middle).astimezone(zone) if tariff.uses_clock else None
+        at = Instant(
+            local, (before + after) / _TWO, segment.current, segment.power, middle - origin
+        )
+        selection = _select(
+            tariff, segment.state, timeline.reservation_expired, _Chooser(at), bool(segment.energy)
+        )
+        _add(periods, segment, low, high, selection, before, after)
+        before = after
+
+
+def slice_timeline(tariff: CompiledTariff, timeline: Timeline, zone: ZoneInfo) -> list[Period]:
+    """The periods of ``timeline`` under ``tariff``, in time order."""
+    periods: list[Period] = []
+    kwh = _ZERO
+    session_start = timeline.session_start
+    reservation_start = timeline.reservation_start
+    for segment in timeline.segments:
+        if segment.end <= segment.start:
+            continue
+        reserved = segment.state is State.RESERVATION
+        origin = reservation_start if reserved else session_start
+        assert origin is not None  # the segment itself is of that kind
+        _slice_segment(tariff, timeline, segment, kwh, origin, zone, periods)
+        kwh += segment.energy
+    return periods

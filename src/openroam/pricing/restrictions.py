@@ -13,7 +13,7 @@ the spec words them (DIGEST 4.4):
 * ``start_date`` inclusive, ``end_date`` exclusive, local dates.
 * ``min_kwh``/``min_current``/``min_power``/``min_duration`` inclusive (≥), the ``max_``
   counterparts exclusive (<). kWh is the energy of the session so far; current and power are
-  instantaneous; duration counts seconds since the session (or the reservation) started.
+  instantaneous; duration counts from the start of the session (or of the reservation).
   An element with a current or power restriction does not apply while that value is unknown.
 * ``day_of_week``: the local weekday is listed. An empty list counts as not set.
 * ``reservation``: see :func:`element_kind_matches`.
@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from functools import lru_cache
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from openroam.models.v221.tariffs import DayOfWeek, TariffRestrictions
@@ -54,6 +55,7 @@ class Rule:
     min_power: Decimal | None
     max_power: Decimal | None
     min_duration: int | None
+    """Microseconds."""
     max_duration: int | None
     weekdays: frozenset[int] | None
     uses_clock: bool
@@ -78,15 +80,14 @@ def compile_rule(restrictions: TariffRestrictions) -> Rule:
         r.max_current,
         r.min_power,
         r.max_power,
-        r.min_duration,
-        r.max_duration,
+        r.min_duration * 1_000_000 if r.min_duration is not None else None,
+        r.max_duration * 1_000_000 if r.max_duration is not None else None,
         weekdays,
         uses_clock,
     )
 
 
-@dataclass(frozen=True, slots=True)
-class Instant:
+class Instant(NamedTuple):
     """What the restrictions look at, at one moment of the session."""
 
     local: datetime | None
@@ -94,7 +95,8 @@ class Instant:
     kwh: Decimal
     current: Decimal | None
     power: Decimal | None
-    duration: Decimal
+    duration: int
+    """Microseconds since the session (or reservation) started."""
 
 
 def _time_matches(rule: Rule, local: datetime) -> bool:
@@ -122,21 +124,22 @@ def _calendar_matches(rule: Rule, local: datetime) -> bool:
     return (rule.start_time is None and rule.end_time is None) or _time_matches(rule, local)
 
 
-def _at_least(value: Decimal | None, bound: Decimal | None) -> bool:
-    return bound is None or (value is not None and value >= bound)
-
-
-def _below(value: Decimal | None, bound: Decimal | None) -> bool:
-    return bound is None or (value is not None and value < bound)
-
-
 def matches(rule: Rule, at: Instant) -> bool:
     """Whether every set restriction of ``rule`` holds at ``at`` (they are ANDed)."""
-    if not (_at_least(at.kwh, rule.min_kwh) and _below(at.kwh, rule.max_kwh)):
+    # Written out flat: this runs for every element in every slice of every session priced.
+    bound = rule.min_kwh
+    if bound is not None and at.kwh < bound:
         return False
-    if not (_at_least(at.current, rule.min_current) and _below(at.current, rule.max_current)):
+    bound = rule.max_kwh
+    if bound is not None and at.kwh >= bound:
         return False
-    if not (_at_least(at.power, rule.min_power) and _below(at.power, rule.max_power)):
+    if rule.min_current is not None and (at.current is None or at.current < rule.min_current):
+        return False
+    if rule.max_current is not None and (at.current is None or at.current >= rule.max_current):
+        return False
+    if rule.min_power is not None and (at.power is None or at.power < rule.min_power):
+        return False
+    if rule.max_power is not None and (at.power is None or at.power >= rule.max_power):
         return False
     if rule.min_duration is not None and at.duration < rule.min_duration:
         return False
@@ -181,7 +184,7 @@ def _offset_changes(day: date, zone: ZoneInfo) -> list[int]:
 
 @lru_cache(maxsize=4096)
 def clock_instants(zone: ZoneInfo, day: date, points: tuple[int, ...]) -> tuple[int, ...]:
-    """Every UTC instant (epoch seconds) at which the local clock of ``day`` shows one of
+    """Every UTC instant (epoch microseconds) at which the local clock of ``day`` shows one of
     ``points`` (seconds of the day), plus the instants its UTC offset changes.
 
     Both readings of an ambiguous wall time are included (``fold`` 0 and 1); a wall time that
@@ -192,4 +195,4 @@ def clock_instants(zone: ZoneInfo, day: date, points: tuple[int, ...]) -> tuple[
         wall = datetime.combine(day, time()) + timedelta(seconds=point)
         for fold in (0, 1):
             instants.add(_utc_seconds(wall.replace(fold=fold), zone))
-    return tuple(sorted(instants))
+    return tuple(sorted(second * 1_000_000 for second in instants))

@@ -12,8 +12,9 @@ tariff can look at changes, except what varies linearly or with the clock:
   the next sample (policy, see docs/pricing.md). If power was not measured it is the segment's
   average power, energy / duration.
 
-Instants are held as :class:`~decimal.Decimal` seconds since the Unix epoch, so interpolated
-instants and durations stay exact (no float, no microsecond truncation).
+Instants are held as integer microseconds since the Unix epoch (the resolution of a
+``datetime``), so durations are exact integers; interpolated instants are rounded to the
+microsecond, like a measured timestamp.
 
 Builders: :func:`timeline_from_samples` (meter samples) and :func:`timeline_from_periods`
 (the ChargingPeriods of a CDR or Session).
@@ -24,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
 from enum import StrEnum
 from itertools import pairwise
 
@@ -36,31 +37,36 @@ __all__ = [
     "Segment",
     "State",
     "Timeline",
+    "hours",
     "timeline_from_periods",
     "timeline_from_samples",
     "to_datetime",
-    "to_seconds",
+    "to_micros",
 ]
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ZERO = Decimal(0)
-_HOUR = Decimal(3600)
-_MILLION = Decimal(1_000_000)
+MICROS_PER_SECOND = 1_000_000
+MICROS_PER_HOUR = 3_600_000_000
+_HOUR_US = Decimal(MICROS_PER_HOUR)
 
 
-def to_seconds(value: datetime) -> Decimal:
-    """An aware (or UTC-naive) datetime as exact Decimal seconds since the Unix epoch."""
+def to_micros(value: datetime) -> int:
+    """An aware (or UTC-naive) datetime as integer microseconds since the Unix epoch."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     delta = value - EPOCH
-    seconds = Decimal(delta.days * 86400 + delta.seconds)
-    return seconds + Decimal(delta.microseconds) / _MILLION if delta.microseconds else seconds
+    return (delta.days * 86400 + delta.seconds) * MICROS_PER_SECOND + delta.microseconds
 
 
-def to_datetime(seconds: Decimal) -> datetime:
-    """Epoch seconds back to an aware UTC datetime (truncated to the microsecond)."""
-    micros = int((seconds * _MILLION).to_integral_value(ROUND_FLOOR))
+def to_datetime(micros: int) -> datetime:
+    """Epoch microseconds back to an aware UTC datetime."""
     return EPOCH + timedelta(microseconds=micros)
+
+
+def hours(micros: int) -> Decimal:
+    """A duration in microseconds as (exact as Decimal allows) hours."""
+    return Decimal(micros) / _HOUR_US
 
 
 class State(StrEnum):
@@ -79,8 +85,9 @@ class State(StrEnum):
 class Segment:
     """A stretch of a session in which state, current and power are constant."""
 
-    start: Decimal
-    end: Decimal
+    start: int
+    """Epoch microseconds."""
+    end: int
     state: State
     energy: Decimal = ZERO
     """kWh delivered in the segment, spread evenly over it."""
@@ -100,7 +107,7 @@ class Timeline:
     RESERVATION_EXPIRES)."""
 
     @property
-    def session_start(self) -> Decimal | None:
+    def session_start(self) -> int | None:
         """Start of the first non-reservation segment: ``min/max_duration`` count from it."""
         for segment in self.segments:
             if segment.state is not State.RESERVATION:
@@ -108,7 +115,7 @@ class Timeline:
         return None
 
     @property
-    def reservation_start(self) -> Decimal | None:
+    def reservation_start(self) -> int | None:
         """Start of the reservation, if the timeline has one."""
         for segment in self.segments:
             if segment.state is State.RESERVATION:
@@ -148,7 +155,7 @@ def _reservation_segment(reservation: Reservation, default_end: datetime | None)
     end = reservation.end or default_end
     if end is None:
         raise ValueError("a reservation without a session needs an end (its expiry)")
-    return Segment(to_seconds(reservation.start), to_seconds(end), State.RESERVATION)
+    return Segment(to_micros(reservation.start), to_micros(end), State.RESERVATION)
 
 
 def timeline_from_samples(
@@ -163,7 +170,7 @@ def timeline_from_samples(
     if len(samples) == 1:
         raise ValueError("a session needs at least two meter samples (its start and end)")
     for sample, following in pairwise(samples):
-        start, end = to_seconds(sample.timestamp), to_seconds(following.timestamp)
+        start, end = to_micros(sample.timestamp), to_micros(following.timestamp)
         if end < start:
             raise ValueError(f"meter samples are not in time order at {following.timestamp}")
         if end == start:
@@ -173,7 +180,7 @@ def timeline_from_samples(
         state = State.CHARGING if charging else State.PARKING
         power = sample.power
         if power is None:
-            power = energy * _HOUR / (end - start) if charging else ZERO
+            power = energy * _HOUR_US / (end - start) if charging else ZERO
         current = sample.current if sample.current is not None or charging else ZERO
         segments.append(Segment(start, end, state, energy, current, power))
     expired = reservation is not None and reservation.expired
@@ -204,12 +211,12 @@ def _representative(
     return volumes.get(low, volumes.get(high))
 
 
-def _states(volumes: dict[CdrDimensionType, Decimal], span: Decimal) -> list[tuple[State, Decimal]]:
+def _states(volumes: dict[CdrDimensionType, Decimal], span: int) -> list[tuple[State, int]]:
     # The period's span (timestamps) is authoritative for its length; the time dimensions only
     # say how it is shared, in the order reservation → charging → parking. The last share takes
     # the remainder, so rounded volumes (1.973 h) never open gaps between periods.
     shares = [
-        (state, volumes[dim] * _HOUR)
+        (state, volumes[dim])
         for state, dim in (
             (State.RESERVATION, CdrDimensionType.RESERVATION_TIME),
             (State.CHARGING, CdrDimensionType.TIME),
@@ -217,36 +224,38 @@ def _states(volumes: dict[CdrDimensionType, Decimal], span: Decimal) -> list[tup
         )
         if dim in volumes
     ]
-    if not shares:  # no time dimension at all: the period is charging time
-        return [(State.CHARGING, span)]
-    result: list[tuple[State, Decimal]] = []
+    if len(shares) < 2:  # one time dimension or none (then the period is charging time)
+        return [(shares[0][0] if shares else State.CHARGING, span)]
+    result: list[tuple[State, int]] = []
     left = span
-    for index, (state, seconds) in enumerate(shares):
-        take = left if index == len(shares) - 1 else max(ZERO, min(seconds, left))
+    for index, (state, volume) in enumerate(shares):
+        take = left
+        if index < len(shares) - 1:
+            take = max(0, min(int((volume * _HOUR_US).to_integral_value()), left))
         result.append((state, take))
         left -= take
     return result
 
 
-def _period_segments(period: ChargingPeriod, start: Decimal, end: Decimal) -> list[Segment]:
+def _period_segments(period: ChargingPeriod, start: int, end: int) -> list[Segment]:
     volumes = _volumes(period)
     dim = CdrDimensionType
     current = _representative(volumes, dim.CURRENT, dim.MIN_CURRENT, dim.MAX_CURRENT)
     power = _representative(volumes, dim.POWER, dim.MIN_POWER, dim.MAX_POWER)
     energy = volumes.get(CdrDimensionType.ENERGY, ZERO)
-    shares = [(state, seconds) for state, seconds in _states(volumes, end - start) if seconds > 0]
+    shares = [(state, micros) for state, micros in _states(volumes, end - start) if micros > 0]
     # Energy belongs to the charging share, or to parking if the period has no charging time.
     states = {state for state, _ in shares}
     energy_state = State.CHARGING if State.CHARGING in states else State.PARKING
     segments: list[Segment] = []
     at = start
-    for state, seconds in shares:
+    for state, micros in shares:
         part_energy = energy if state is energy_state else ZERO
         part_power = power
         if part_power is None and state is State.CHARGING:
-            part_power = part_energy * _HOUR / seconds
-        segments.append(Segment(at, at + seconds, state, part_energy, current, part_power))
-        at += seconds
+            part_power = part_energy * _HOUR_US / micros
+        segments.append(Segment(at, at + micros, state, part_energy, current, part_power))
+        at += micros
     return segments
 
 
@@ -260,8 +269,8 @@ def timeline_from_periods(
     (a CDR "for a reservation that never resulted in a charging session", mod_cdrs "CdrLocation").
     """
     ordered = sorted(periods, key=lambda p: p.start_date_time)
-    starts = [to_seconds(p.start_date_time) for p in ordered]
-    ends = [*starts[1:], to_seconds(end)]
+    starts = [to_micros(p.start_date_time) for p in ordered]
+    ends = [*starts[1:], to_micros(end)]
     segments: list[Segment] = []
     for period, start, stop in zip(ordered, starts, ends, strict=True):
         if stop < start:

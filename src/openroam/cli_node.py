@@ -1,0 +1,161 @@
+"""CLI commands that run or manage a node: serve, db upgrade, invite, register, partners,
+unregister, rotate-token.
+
+Each command works on the node's database directly (the same one ``openroam serve`` uses), so it
+can run beside a serving process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+import uvicorn
+from rich.console import Console
+from rich.table import Table
+
+from openroam.config import Settings
+from openroam.errors import OcpiError
+from openroam.runtime import build_app, open_node
+from openroam.services.node import Node
+from openroam.store import repositories as repo
+from openroam.store.db import upgrade
+
+__all__ = ["db_app", "invite", "partners", "register", "rotate_token", "serve", "unregister"]
+
+T = TypeVar("T")
+console = Console(highlight=False)
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", "-c", help="A TOML settings file (env vars OPENROAM_* override it)."),
+]
+
+
+def _settings(config: Path | None) -> Settings:
+    try:
+        return Settings.load(config)
+    except (OSError, ValueError) as error:
+        console.print(f"[red]invalid settings:[/] {error}")
+        raise typer.Exit(2) from None
+
+
+def _run(config: Path | None, action: Callable[[Node], Awaitable[T]]) -> T:
+    """Open the node's services, run ``action``, report an OCPI failure readably."""
+
+    async def go() -> T:
+        async with open_node(_settings(config)) as node:
+            return await action(node)
+
+    try:
+        return asyncio.run(go())
+    except OcpiError as error:
+        console.print(f"[red]failed[/] ({error.received_status_code}): {error.message}")
+        raise typer.Exit(1) from None
+
+
+def serve(
+    config: ConfigOption = None,
+    host: Annotated[str | None, typer.Option(help="Listen address (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Listen port (default 8080).")] = None,
+) -> None:
+    """Start the node: serve OCPI to partners."""
+    settings = _settings(config)
+    try:
+        settings.require_parties()
+    except ValueError as error:
+        console.print(f"[red]cannot serve:[/] {error}")
+        raise typer.Exit(2) from None
+    # One line per OCPI request and per call to a partner (loggers openroam.ocpi, openroam.client).
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    bind_host, bind_port = host or settings.host, port or settings.port
+    console.print(f"openroam serving on http://{bind_host}:{bind_port}")
+    console.print(f"versions URL for partners: {settings.public_url.rstrip('/')}/ocpi/versions")
+    uvicorn.run(build_app(settings), host=bind_host, port=bind_port, log_level="info")
+
+
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+
+
+@db_app.command("upgrade")
+def db_upgrade(config: ConfigOption = None) -> None:
+    """Run the database migrations up to the newest revision."""
+    settings = _settings(config)
+    upgrade(settings.database_url)
+    console.print("database is up to date")
+
+
+def invite(
+    name: Annotated[str, typer.Argument(help="A name for the new partner.")],
+    config: ConfigOption = None,
+) -> None:
+    """Create a token A for a new partner and print it with our versions URL."""
+    token = _run(config, lambda node: node.credentials.invite(name))
+    node_url = _settings(config).public_url.rstrip("/")
+    console.print(f"partner:      {name}")
+    console.print(f"versions URL: {node_url}/ocpi/versions")
+    console.print(f"token A:      {token}")
+
+
+def register(
+    versions_url: Annotated[str, typer.Argument(help="The partner's versions URL.")],
+    token: Annotated[str, typer.Option("--token", help="The token A the partner gave us.")],
+    name: Annotated[str | None, typer.Option(help="A name for the partner.")] = None,
+    raw_token: Annotated[
+        bool, typer.Option("--raw-token", help="Send the token un-encoded (legacy peers).")
+    ] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Register with a partner: versions, details, POST credentials, store token C."""
+    label = name or versions_url
+    record = _run(
+        config,
+        lambda node: node.credentials.register_with(
+            label, versions_url, token, encode_token=not raw_token
+        ),
+    )
+    console.print(f"[green]registered[/] with {record.name} (OCPI {record.version})")
+
+
+def partners(config: ConfigOption = None) -> None:
+    """List partner connections and their state."""
+
+    async def fetch(node: Node) -> list[repo.PartnerRecord]:
+        async with node.db.session() as session:
+            return await repo.list_partners(session)
+
+    table = Table("name", "status", "version", "roles", "versions URL", "registered at")
+    for record in _run(config, fetch):
+        roles = ", ".join(f"{r.role} {r.country_code}*{r.party_id}" for r in record.roles)
+        registered = record.registered_at.isoformat() if record.registered_at else ""
+        table.add_row(
+            record.name,
+            str(record.status),
+            record.version or "",
+            roles,
+            record.versions_url or "",
+            registered,
+        )
+    console.print(table)
+
+
+def unregister(
+    name: Annotated[str, typer.Argument(help="The partner's name.")],
+    config: ConfigOption = None,
+) -> None:
+    """Unregister from a partner (credentials DELETE); its tokens stop working."""
+    _run(config, lambda node: node.credentials.unregister(name))
+    console.print(f"unregistered from {name}")
+
+
+def rotate_token(
+    name: Annotated[str, typer.Argument(help="The partner's name.")],
+    config: ConfigOption = None,
+) -> None:
+    """Give a partner a new token and get a new one back (credentials PUT)."""
+    _run(config, lambda node: node.credentials.rotate_token(name))
+    console.print(f"[green]rotated[/] the tokens with {name}")

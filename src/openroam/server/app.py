@@ -1,0 +1,80 @@
+"""The OCPI server: ``create_app(node)`` builds the ASGI app for one node.
+
+Every answer is an OCPI envelope — also for unknown paths, wrong methods, bad query parameters,
+invalid JSON and unexpected failures (never ``{"detail": …}``, a 422, a 307 or a traceback).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from openroam import __version__
+from openroam.errors import (
+    ClientError,
+    InvalidOrMissingParameters,
+    MethodNotAllowed,
+    NotFound,
+    OcpiError,
+)
+from openroam.models.validation import json_path
+from openroam.server.envelope import error_response
+from openroam.server.middleware import OcpiMiddleware
+from openroam.server.v221 import credentials, versions
+from openroam.services.node import Node
+
+__all__ = ["create_app"]
+
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+
+async def _ocpi_error(_request: Request, error: Exception) -> Response:
+    assert isinstance(error, OcpiError)
+    return error_response(error)
+
+
+async def _http_error(_request: Request, error: Exception) -> Response:
+    assert isinstance(error, HTTPException)
+    if error.status_code == 404:
+        return error_response(NotFound("Unknown path"))
+    if error.status_code == 405:
+        return error_response(MethodNotAllowed("Method not allowed on this path"))
+    return error_response(ClientError(str(error.detail), http_status=error.status_code))
+
+
+async def _validation_error(_request: Request, error: Exception) -> Response:
+    # Path and query parameters (offset=abc, a too long id): 2001 with where and what.
+    assert isinstance(error, RequestValidationError)
+    found = [f"{json_path(e['loc'])}: {e['msg']}" for e in error.errors()]
+    return error_response(InvalidOrMissingParameters("; ".join(found[:5])))
+
+
+def create_app(node: Node | None = None, *, lifespan: Lifespan | None = None) -> FastAPI:
+    """The ASGI app serving OCPI for ``node``.
+
+    Without ``node``, ``lifespan`` must set ``app.state.node`` on start-up (``openroam serve``
+    opens the database there, inside the server's event loop).
+    """
+    app = FastAPI(
+        lifespan=lifespan,
+        title="openroam OCPI",
+        version=__version__,
+        redirect_slashes=False,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    if node is not None:
+        app.state.node = node
+    app.include_router(versions.router)
+    app.include_router(credentials.router)
+    app.add_exception_handler(OcpiError, _ocpi_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_middleware(OcpiMiddleware)
+    return app

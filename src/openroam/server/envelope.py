@@ -1,0 +1,91 @@
+"""The OCPI response envelope on the wire (transport_and_format.asciidoc "Response format").
+
+Every answer of the server, success or error, is ``{"data": …, "status_code": …,
+"status_message": …, "timestamp": …}``. ``data`` may be given as already serialised JSON bytes, so
+stored documents are served without being validated or re-encoded (DESIGN "Pre-serialised reads").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from starlette.responses import Response
+
+from openroam.errors import OcpiError
+from openroam.models.common import OcpiModel, StatusCode, format_datetime
+
+__all__ = ["RawJson", "envelope_bytes", "error_response", "json_data", "ocpi_response"]
+
+
+class RawJson(bytes):
+    """JSON text that goes into ``data`` as it is (a stored document, a pre-built page)."""
+
+
+Data = OcpiModel | Sequence[OcpiModel] | RawJson | str | int | None
+
+
+def _data_bytes(data: Data) -> bytes | None:
+    if data is None:
+        return None
+    if isinstance(data, RawJson):
+        return bytes(data)
+    if isinstance(data, OcpiModel):
+        return data.to_json()
+    if isinstance(data, str | int):
+        return orjson.dumps(data)
+    return orjson.dumps([item.to_dict() for item in data])
+
+
+def envelope_bytes(
+    data: Data = None,
+    *,
+    status_code: int = StatusCode.SUCCESS,
+    status_message: str | None = None,
+) -> bytes:
+    """The envelope as JSON bytes.
+
+    ``data`` is left out when there is none: where the spec does not define ``data`` (PUT and PATCH
+    acknowledgements, errors) the sender should leave it unset (transport_and_format NOTE).
+    ``status_code`` comes after ``data`` so request logging can find it at the end of the body.
+    """
+    parts: list[bytes] = [b"{"]
+    payload = _data_bytes(data)
+    if payload is not None:
+        parts += [b'"data":', payload, b","]
+    parts += [b'"status_code":', str(int(status_code)).encode()]
+    if status_message is not None:
+        parts += [b',"status_message":', orjson.dumps(status_message)]
+    timestamp = format_datetime(datetime.now(UTC))
+    parts += [b',"timestamp":"', timestamp.encode(), b'"}']
+    return b"".join(parts)
+
+
+def ocpi_response(
+    data: Data = None,
+    *,
+    status_code: int = StatusCode.SUCCESS,
+    status_message: str | None = None,
+    http_status: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """An OCPI answer: the envelope as ``application/json`` with the given HTTP status."""
+    body = envelope_bytes(data, status_code=status_code, status_message=status_message)
+    return Response(body, status_code=http_status, headers=headers, media_type="application/json")
+
+
+def error_response(error: OcpiError, headers: Mapping[str, str] | None = None) -> Response:
+    """The envelope for an :class:`OcpiError`: its status code, message and HTTP status."""
+    return ocpi_response(
+        status_code=error.status_code,
+        status_message=error.message,
+        http_status=error.http_status,
+        headers=headers,
+    )
+
+
+def json_data(value: Any) -> RawJson:
+    """Wrap plain JSON-ready Python data for ``data``."""
+    return RawJson(orjson.dumps(value))

@@ -1,0 +1,37 @@
+"""The services of one running node, wired together once at start-up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from openroam.services.credentials import CredentialsService, PartnerApiFactory
+from openroam.services.platform import Platform
+from openroam.store.db import Database
+
+__all__ = ["Node"]
+
+
+@dataclass(slots=True)
+class Node:
+    """Everything a request handler may need, shared by every request of the process."""
+
+    platform: Platform
+    db: Database
+    credentials: CredentialsService
+    page_limit: int = 100
+
+    @classmethod
+    def build(
+        cls,
+        platform: Platform,
+        db: Database,
+        api_factory: PartnerApiFactory,
+        *,
+        page_limit: int = 100,
+    ) -> Node:
+        return cls(
+            platform=platform,
+            db=db,
+            credentials=CredentialsService(db, platform, api_factory),
+            page_limit=page_limit,
+        )
