@@ -225,9 +225,7 @@ def format_datetime(value: datetime) -> str:
         value = value.replace(tzinfo=UTC)
     v = value.astimezone(UTC)
     # Not strftime: "%Y" drops the leading zeros of years before 1000 on glibc.
-    return (
-        f"{v.year:04d}-{v.month:02d}-{v.day:02d}T{v.hour:02d}:{v.minute:02d}:{v.second:02d}Z"
-    )
+    return f"{v.year:04d}-{v.month:02d}-{v.day:02d}T{v.hour:02d}:{v.minute:02d}:{v.second:02d}Z"
 
 
 DateTime = Annotated[
