@@ -1,0 +1,119 @@
+"""Real openroam nodes for end-to-end tests: `python -m openroam serve` on a loopback port.
+
+Each node is a separate process with its own database, configured only through ``OPENROAM_*``
+environment variables, exactly as an operator would run it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+STARTUP_SECONDS = 30
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class Party:
+    country_code: str
+    party_id: str
+    role: str
+    name: str
+
+
+@dataclass(frozen=True)
+class NodeConfig:
+    name: str
+    port: int
+    database_url: str
+    parties: Sequence[Party]
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def versions_url(self) -> str:
+        return f"{self.base_url}/ocpi/versions"
+
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("OPENROAM_")}
+        env.update(
+            OPENROAM_DATABASE_URL=self.database_url,
+            OPENROAM_PUBLIC_URL=self.base_url,
+            OPENROAM_HOST="127.0.0.1",
+            OPENROAM_PORT=str(self.port),
+            OPENROAM_PARTIES=json.dumps([party.__dict__ for party in self.parties]),
+        )
+        return env
+
+    def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """Run ``openroam <args>`` against this node's database and settings."""
+        result = subprocess.run(
+            [sys.executable, "-m", "openroam", *args],
+            env=self.env() | {"COLUMNS": "200"},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(
+                f"openroam {' '.join(args)} exited {result.returncode}:\n"
+                f"{result.stdout}\n{result.stderr}"
+            )
+        return result
+
+
+def _wait_until_serving(node: NodeConfig, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"node {node.name} exited:\n{log.read_text()}")
+        try:
+            # Without a token the node answers 401: that is enough to know it serves.
+            httpx.get(node.versions_url, timeout=1)
+            return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise AssertionError(
+        f"node {node.name} did not start in {STARTUP_SECONDS}s:\n{log.read_text()}"
+    )
+
+
+@contextmanager
+def running(node: NodeConfig, log_dir: Path) -> Iterator[NodeConfig]:
+    """Start ``openroam serve`` for ``node`` and stop it afterwards."""
+    log = log_dir / f"{node.name}.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "openroam", "serve"],
+            env=node.env(),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            _wait_until_serving(node, process, log)
+            yield node
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
