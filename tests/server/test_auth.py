@@ -1,0 +1,156 @@
+"""The ``Authorization`` header (transport_and_format.asciidoc "Authorization header"), on
+SQLite and PostgreSQL: who may call which route, and how the token is encoded."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from starlette.responses import JSONResponse
+
+from openroam.server.auth import AnyCaller, RegisteredCaller
+from openroam.services.node import Node
+from openroam.store import repositories as repo
+from tests.server.conftest import Registration
+from tests.server.support import CREDENTIALS, envelope_of, partner_credentials, token_header
+
+# Every route that needs a credentials token, with a body where the method takes one.
+AUTHENTICATED_ROUTES = [
+    ("GET", "/ocpi/versions"),
+    ("GET", "/ocpi/2.2.1"),
+    ("GET", CREDENTIALS),
+    ("POST", CREDENTIALS),
+    ("PUT", CREDENTIALS),
+    ("DELETE", CREDENTIALS),
+]
+ROUTE_IDS = [f"{method} {path}" for method, path in AUTHENTICATED_ROUTES]
+
+
+async def _call(
+    client: httpx.AsyncClient, method: str, path: str, headers: dict[str, str]
+) -> httpx.Response:
+    body = partner_credentials("token-b") if method in {"POST", "PUT"} else None
+    return await client.request(method, path, json=body, headers=headers)
+
+
+@pytest.mark.parametrize(("method", "path"), AUTHENTICATED_ROUTES, ids=ROUTE_IDS)
+async def test_missing_authorization_header_is_401(
+    client: httpx.AsyncClient, method: str, path: str
+) -> None:
+    """T&F "Authorization header": a request without the header → HTTP 401."""
+    body = envelope_of(await _call(client, method, path, {}), 401, 2000)
+    assert "Authorization" in body["status_message"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["Bearer abc", "Token", "Token ", "Basic dXNlcjpwYXNz", "tokenabc", ""],
+    ids=["bearer", "no-token", "empty-token", "basic", "no-space", "empty"],
+)
+async def test_malformed_authorization_header_is_401(
+    client: httpx.AsyncClient, token_a: str, value: str
+) -> None:
+    """T&F "Authorization header": the value is ``Token <token>``; anything else → HTTP 401."""
+    response = await client.get(CREDENTIALS, headers={"Authorization": value})
+    envelope_of(response, 401, 2000)
+
+
+@pytest.mark.parametrize(("method", "path"), AUTHENTICATED_ROUTES, ids=ROUTE_IDS)
+async def test_unknown_token_is_401(client: httpx.AsyncClient, method: str, path: str) -> None:
+    """T&F "Authorization header": a token that matches no party → HTTP 401."""
+    headers = token_header(f"unknown-{uuid.uuid4().hex}")
+    body = envelope_of(await _call(client, method, path, headers), 401, 2000)
+    assert body["status_message"] == "Unknown credentials token"
+
+
+async def test_base64_token_is_accepted(client: httpx.AsyncClient, token_a: str) -> None:
+    """T&F "Authorization header" (2.2.1): ``Token <Base64(UTF-8 token)>``."""
+    body = envelope_of(await client.get(CREDENTIALS, headers=token_header(token_a)), 200, 1000)
+    assert body["data"]["token"] == token_a
+
+
+async def test_raw_legacy_token_is_accepted(client: httpx.AsyncClient, token_a: str) -> None:
+    """T&F "Authorization header" compatibility note: 2.1.1/2.2 peers send the token raw."""
+    headers = token_header(token_a, encode=False)
+    body = envelope_of(await client.get(CREDENTIALS, headers=headers), 200, 1000)
+    assert body["data"]["token"] == token_a
+
+
+async def test_base64_with_trailing_newline_is_not_the_same_token(
+    client: httpx.AsyncClient, node: Node
+) -> None:
+    """DIGEST A9 (T&F "Authorization header" example erratum): ``ZXhhbXBsZS10b2tlbgo=`` encodes
+    ``example-token\\n``, not ``example-token``; it must not be accepted as ``example-token``."""
+    async with node.db.session() as session, session.begin():
+        await repo.create_invitation(session, f"legacy-{uuid.uuid4().hex}", "example-token")
+    assert base64.b64decode("ZXhhbXBsZS10b2tlbgo=") == b"example-token\n"
+    spec_example = {"Authorization": "Token ZXhhbXBsZS10b2tlbgo="}
+    envelope_of(await client.get(CREDENTIALS, headers=spec_example), 401, 2000)
+    correct = {"Authorization": "Token ZXhhbXBsZS10b2tlbg=="}
+    envelope_of(await client.get(CREDENTIALS, headers=correct), 200, 1000)
+    raw = {"Authorization": "Token example-token"}
+    envelope_of(await client.get(CREDENTIALS, headers=raw), 200, 1000)
+
+
+async def test_token_a_is_accepted_on_versions_and_credentials(
+    client: httpx.AsyncClient, token_a: str
+) -> None:
+    """T&F "Authorization header": token A is valid on the versions and credentials modules."""
+    headers = token_header(token_a)
+    for path in ("/ocpi/versions", "/ocpi/2.2.1", CREDENTIALS):
+        envelope_of(await client.get(path, headers=headers), 200, 1000)
+
+
+def _add_probe_routes(app: FastAPI) -> None:
+    # Stand-ins for a functional module (none exists yet): one route behind RegisteredCaller,
+    # one behind AnyCaller that shows what the server knows about the caller.
+    @app.get("/ocpi/2.2.1/probe")
+    async def functional(caller: RegisteredCaller) -> JSONResponse:
+        return JSONResponse({"registered": caller.registered})
+
+    @app.get("/ocpi/2.2.1/whoami")
+    async def whoami(caller: AnyCaller) -> JSONResponse:
+        return JSONResponse({"registered": caller.registered, "kind": caller.token_kind})
+
+
+async def test_token_a_on_a_functional_module_is_401(
+    app: FastAPI, client: httpx.AsyncClient, token_a: str
+) -> None:
+    """T&F "Authorization header": token A on any module other than credentials and versions
+    → HTTP 401."""
+    _add_probe_routes(app)
+    whoami = await client.get("/ocpi/2.2.1/whoami", headers=token_header(token_a))
+    assert whoami.json() == {"registered": False, "kind": "A"}
+    response = await client.get("/ocpi/2.2.1/probe", headers=token_header(token_a))
+    body = envelope_of(response, 401, 2000)
+    assert "versions and credentials" in body["status_message"]
+
+
+async def test_token_c_is_accepted_on_a_functional_module(
+    app: FastAPI, client: httpx.AsyncClient, registered: Registration
+) -> None:
+    """CRED "Registration" step 8: after registration the partner calls us with token C."""
+    _add_probe_routes(app)
+    headers = token_header(registered.token_c)
+    whoami = await client.get("/ocpi/2.2.1/whoami", headers=headers)
+    assert whoami.json() == {"registered": True, "kind": "C"}
+    response = await client.get("/ocpi/2.2.1/probe", headers=headers)
+    assert response.status_code == 200
+    assert response.json() == {"registered": True}
+
+
+async def test_token_of_a_suspended_partner_is_401_on_a_functional_module(
+    app: FastAPI, client: httpx.AsyncClient, node: Node, registered: Registration
+) -> None:
+    """A registered partner that is no longer REGISTERED (suspended) may not use functional
+    modules: ``Caller.registered`` requires both token C and the REGISTERED state."""
+    _add_probe_routes(app)
+    headers = token_header(registered.token_c)
+    async with node.db.session() as session, session.begin():
+        found = await repo.find_partner_by_token(session, registered.token_c)
+        assert found is not None
+        await repo.set_status(session, found[0].id, repo.PartnerStatus.SUSPENDED)
+    envelope_of(await client.get("/ocpi/2.2.1/probe", headers=headers), 401, 2000)
