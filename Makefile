@@ -6,13 +6,21 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test lint typecheck layers pytest clean
+CONFIG ?= openroam.example.toml
+
+.PHONY: run test lint typecheck layers pytest clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+# Start a node on http://127.0.0.1:8080 (SQLite in ./openroam.db, one example CPO party) and
+# print a fresh token A with the versions URL for a partner to register with.
+run: $(STAMP)
+	$(BIN)/openroam invite "partner-$$(date +%Y%m%d-%H%M%S)" --config $(CONFIG)
+	$(BIN)/openroam serve --config $(CONFIG)
 
 test: lint typecheck layers pytest
 

@@ -56,6 +56,9 @@ def _run(config: Path | None, action: Callable[[Node], Awaitable[T]]) -> T:
     except OcpiError as error:
         console.print(f"[red]failed[/] ({error.received_status_code}): {error.message}")
         raise typer.Exit(1) from None
+    except (repo.PartnerExists, repo.PartnerNotFound) as error:
+        console.print(f"[red]failed:[/] {error}")
+        raise typer.Exit(1) from None
 
 
 def serve(
