@@ -14,7 +14,17 @@ from sqlalchemy import Connection, inspect, text
 from openroam.store.db import Database, alembic_config, async_url, upgrade, upgrade_async
 from openroam.store.tables import metadata
 
-TABLES = {"alembic_version", "own_parties", "partners", "partner_roles", "partner_endpoints"}
+TABLES = {
+    "alembic_version",
+    "own_parties",
+    "partners",
+    "partner_roles",
+    "partner_endpoints",
+    "ocpi_objects",
+    "deliveries",
+    "delivery_attempts",
+    "sync_state",
+}
 
 
 @pytest.mark.parametrize(

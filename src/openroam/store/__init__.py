@@ -1,1 +1,5 @@
 """Storage: SQLAlchemy tables, repositories and Alembic migrations."""
+
+# Every table module registers its tables on the shared ``tables.metadata`` when imported; this
+# import makes the metadata complete wherever the store is used (migrations, the schema check).
+from openroam.store import objects as objects
