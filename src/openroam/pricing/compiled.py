@@ -6,16 +6,22 @@ caller price many sessions against one Tariff without preparing it again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from openroam.models.v221.tariffs import (
     PriceComponent,
     ReservationRestrictionType,
     Tariff,
     TariffDimensionType,
+    TariffElement,
 )
 from openroam.pricing.restrictions import Rule, compile_rule
+
+if TYPE_CHECKING:
+    from openroam.pricing.periods import Selection
+    from openroam.pricing.timeline import State
 
 __all__ = ["CompiledTariff", "Component", "Element", "compile_tariff"]
 
@@ -71,6 +77,13 @@ class CompiledTariff:
     uses_clock: bool
     has_cuts: bool
     """Whether any restriction can change its verdict inside a segment."""
+    uses_current: bool
+    """Some element restricts on current (so periods report MIN/MAX_CURRENT)."""
+    uses_power: bool
+    static: bool
+    """No element has restrictions other than ``reservation``: selections depend on the state
+    only, and are remembered in :attr:`static_selections`."""
+    static_selections: dict[tuple[State, bool, bool], Selection] = field(default_factory=dict)
 
 
 def _component(element: int, index: int, raw: PriceComponent) -> Component:
@@ -119,6 +132,20 @@ def _points(tariff: Tariff) -> tuple[tuple[int, ...], tuple[Decimal, ...], tuple
     return tuple(sorted(clock)), tuple(sorted(kwh)), tuple(sorted(duration))
 
 
+def _restricts(tariff: Tariff, *names: str) -> bool:
+    return any(
+        getattr(e.restrictions, name) is not None
+        for e in tariff.elements
+        if e.restrictions is not None
+        for name in names
+    )
+
+
+def _unrestricted(element: TariffElement) -> bool:
+    r = element.restrictions
+    return r is None or not r.model_dump(exclude_none=True, exclude={"reservation"})
+
+
 def compile_tariff(tariff: Tariff) -> CompiledTariff:
     """Prepare ``tariff`` for pricing."""
     elements = tuple(_element(i, tariff) for i in range(len(tariff.elements)))
@@ -134,4 +161,7 @@ def compile_tariff(tariff: Tariff) -> CompiledTariff:
         duration_points=duration,
         uses_clock=bool(clock),
         has_cuts=bool(clock or kwh or duration),
+        uses_current=_restricts(tariff, "min_current", "max_current"),
+        uses_power=_restricts(tariff, "min_power", "max_power"),
+        static=all(_unrestricted(e) for e in tariff.elements),
     )

@@ -42,7 +42,7 @@ from openroam.models.v221.cdrs import ChargingPeriod
 from openroam.models.v221.tariffs import Tariff, TariffDimensionType
 from openroam.models.v221.types import Price
 from openroam.pricing.compiled import CompiledTariff, Component, compile_tariff
-from openroam.pricing.output import CdrTotals, charging_periods
+from openroam.pricing.output import CdrTotals, charging_periods, trusted
 from openroam.pricing.periods import Period, slice_timeline
 from openroam.pricing.timeline import MICROS_PER_SECOND, State, Timeline, hours
 
@@ -114,6 +114,7 @@ class PricingResult:
         adjustment: tuple[Adjustment, ...],
         amounts: tuple[Decimal, Decimal, Decimal, Decimal],
         decimals: int | None,
+        reports: tuple[bool, bool] = (True, True),
     ) -> None:
         self.tariff = tariff
         self.zone = zone
@@ -125,16 +126,17 @@ class PricingResult:
         self.decimals = decimals
         """Places the reported amounts are rounded to (``None``: exact)."""
         self._amounts = amounts
+        self._reports = reports
 
     @cached_property
     def subtotal(self) -> Price:
         """Exact sum of all lines, before min/max_price."""
-        return Price.model_construct(excl_vat=self._amounts[0], incl_vat=self._amounts[1])
+        return trusted(Price, {"excl_vat": self._amounts[0], "incl_vat": self._amounts[1]})
 
     @cached_property
     def total(self) -> Price:
         """Exact total after min/max_price, before rounding."""
-        return Price.model_construct(excl_vat=self._amounts[2], incl_vat=self._amounts[3])
+        return trusted(Price, {"excl_vat": self._amounts[2], "incl_vat": self._amounts[3]})
 
     @cached_property
     def totals(self) -> CdrTotals:
@@ -144,7 +146,8 @@ class PricingResult:
 
     def charging_periods(self) -> list[ChargingPeriod]:
         """The CDR ChargingPeriods (see :func:`openroam.pricing.output.charging_periods`)."""
-        return charging_periods(self.periods, self.tariff.id)
+        current, power = self._reports
+        return charging_periods(self.periods, self.tariff.id, current=current, power=power)
 
 
 RawLine = tuple[int, Component, Decimal | int, bool]
@@ -303,6 +306,7 @@ def price(
         total_excl, total_incl, adjustment = _bounded(compiled.tariff, excl, incl)
         steps = _steps(lines, surplus) if surplus else ()
     amounts = (excl, incl, total_excl, total_incl)
+    reports = (compiled.uses_current, compiled.uses_power)
     return PricingResult(
-        compiled.tariff, zone, tuple(periods), lines, steps, adjustment, amounts, decimals
+        compiled.tariff, zone, tuple(periods), lines, steps, adjustment, amounts, decimals, reports
     )

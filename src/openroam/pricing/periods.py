@@ -25,7 +25,7 @@ Which elements may apply to which state:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
@@ -43,7 +43,8 @@ TIME = TariffDimensionType.TIME
 PARKING_TIME = TariffDimensionType.PARKING_TIME
 _ZERO = Decimal(0)
 _TWO = Decimal(2)
-_DAY = timedelta(days=1)
+_DAY_MICROS = 86_400_000_000
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _NO_FLATS: tuple[Component, ...] = ()
 
 
@@ -129,10 +130,13 @@ def _select(
     return Selection(energy_component, None, parking, flats)
 
 
-def _local_days(segment: Segment, zone: ZoneInfo) -> list[date]:
-    first = to_datetime(segment.start).astimezone(zone).date() - _DAY
-    last = to_datetime(segment.end).astimezone(zone).date() + _DAY
-    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+def _local_days(segment: Segment) -> list[date]:
+    # Every local date whose clock instants can fall inside the segment: the UTC dates of its
+    # ends, widened by a day on each side (UTC offsets are under 24 h). Cheaper than a time
+    # zone conversion, and clock_instants is cached per date.
+    first = _EPOCH_ORDINAL + segment.start // _DAY_MICROS - 1
+    last = _EPOCH_ORDINAL + segment.end // _DAY_MICROS + 1
+    return [date.fromordinal(n) for n in range(first, last + 1)]
 
 
 def _cuts(
@@ -143,7 +147,7 @@ def _cuts(
     start, end = segment.start, segment.end
     cuts: dict[int, Decimal | None] = {}
     if tariff.uses_clock:
-        for day in _local_days(segment, zone):
+        for day in _local_days(segment):
             for instant in clock_instants(zone, day, tariff.clock_points):
                 if start < instant < end:
                     cuts[instant] = None

@@ -28,6 +28,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from itertools import pairwise
+from typing import NamedTuple
 
 from openroam.models.v221.cdrs import CdrDimensionType, ChargingPeriod
 
@@ -81,8 +82,7 @@ class State(StrEnum):
     """The EVSE is reserved and not yet in use: reservation elements only (FLAT and TIME)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Segment:
+class Segment(NamedTuple):
     """A stretch of a session in which state, current and power are constant."""
 
     start: int
@@ -192,7 +192,8 @@ def timeline_from_samples(
 def _volumes(period: ChargingPeriod) -> dict[CdrDimensionType, Decimal]:
     volumes: dict[CdrDimensionType, Decimal] = {}
     for dimension in period.dimensions:
-        volumes[dimension.type] = volumes.get(dimension.type, ZERO) + dimension.volume
+        kind = dimension.type
+        volumes[kind] = volumes[kind] + dimension.volume if kind in volumes else dimension.volume
     return volumes
 
 
@@ -224,8 +225,6 @@ def _states(volumes: dict[CdrDimensionType, Decimal], span: int) -> list[tuple[S
         )
         if dim in volumes
     ]
-    if len(shares) < 2:  # one time dimension or none (then the period is charging time)
-        return [(shares[0][0] if shares else State.CHARGING, span)]
     result: list[tuple[State, int]] = []
     left = span
     for index, (state, volume) in enumerate(shares):
@@ -242,11 +241,21 @@ def _period_segments(period: ChargingPeriod, start: int, end: int) -> list[Segme
     dim = CdrDimensionType
     current = _representative(volumes, dim.CURRENT, dim.MIN_CURRENT, dim.MAX_CURRENT)
     power = _representative(volumes, dim.POWER, dim.MIN_POWER, dim.MAX_POWER)
-    energy = volumes.get(CdrDimensionType.ENERGY, ZERO)
+    energy = volumes.get(dim.ENERGY, ZERO)
+    timed = (
+        (dim.RESERVATION_TIME in volumes) + (dim.TIME in volumes) + (dim.PARKING_TIME in volumes)
+    )
+    if timed <= 1:  # the usual case: the whole period is in one state
+        if dim.RESERVATION_TIME in volumes:
+            return [Segment(start, end, State.RESERVATION, ZERO, current, power)]
+        state = State.PARKING if dim.PARKING_TIME in volumes else State.CHARGING
+        if power is None and state is State.CHARGING and end > start:
+            power = energy * _HOUR_US / (end - start)
+        return [Segment(start, end, state, energy, current, power)]
     shares = [(state, micros) for state, micros in _states(volumes, end - start) if micros > 0]
     # Energy belongs to the charging share, or to parking if the period has no charging time.
-    states = {state for state, _ in shares}
-    energy_state = State.CHARGING if State.CHARGING in states else State.PARKING
+    charging = any(state is State.CHARGING for state, _ in shares)
+    energy_state = State.CHARGING if charging else State.PARKING
     segments: list[Segment] = []
     at = start
     for state, micros in shares:
@@ -268,8 +277,11 @@ def timeline_from_periods(
     ``reservation_expired`` defaults to: the periods hold reservation time and nothing else
     (a CDR "for a reservation that never resulted in a charging session", mod_cdrs "CdrLocation").
     """
-    ordered = sorted(periods, key=lambda p: p.start_date_time)
-    starts = [to_micros(p.start_date_time) for p in ordered]
+    starts = [to_micros(p.start_date_time) for p in periods]
+    ordered: Sequence[ChargingPeriod] = periods
+    if any(later < earlier for earlier, later in pairwise(starts)):
+        ordered = sorted(periods, key=lambda p: p.start_date_time)
+        starts = sorted(starts)
     ends = [*starts[1:], to_micros(end)]
     segments: list[Segment] = []
     for period, start, stop in zip(ordered, starts, ends, strict=True):
