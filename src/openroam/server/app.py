@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
+from starlette.routing import BaseRoute, Match
 
 from openroam import __version__
 from openroam.errors import (
@@ -38,13 +39,34 @@ async def _ocpi_error(_request: Request, error: Exception) -> Response:
     return error_response(error)
 
 
-async def _http_error(_request: Request, error: Exception) -> Response:
+_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _allowed_methods(request: Request) -> str:
+    # Starlette's own Allow names only the methods of the first route on the path, and the
+    # module routers declare one route per method: ask every route about every method instead.
+    routes: list[BaseRoute] = request.app.router.routes
+    allowed = [
+        method
+        for method in _METHODS
+        if any(
+            route.matches(dict(request.scope, method=method))[0] == Match.FULL for route in routes
+        )
+    ]
+    return ", ".join(allowed)
+
+
+async def _http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, HTTPException)
     if error.status_code == 404:
-        return error_response(NotFound("Unknown path"))
+        return error_response(NotFound("Unknown path"), error.headers)
     if error.status_code == 405:
-        return error_response(MethodNotAllowed("Method not allowed on this path"))
-    return error_response(ClientError(str(error.detail), http_status=error.status_code))
+        # RFC 9110 §15.5.6: a 405 MUST list the methods the path serves in Allow.
+        headers = dict(error.headers or {}) | {"Allow": _allowed_methods(request)}
+        return error_response(MethodNotAllowed("Method not allowed on this path"), headers)
+    return error_response(
+        ClientError(str(error.detail), http_status=error.status_code), error.headers
+    )
 
 
 async def _validation_error(_request: Request, error: Exception) -> Response:
