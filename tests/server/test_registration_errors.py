@@ -11,7 +11,6 @@ from __future__ import annotations
 import socket
 
 import httpx
-import pytest
 
 from tests.server.conftest import register
 from tests.server.support import (
@@ -65,20 +64,16 @@ BROKEN_ANSWERS = {
 }
 
 
-@pytest.mark.parametrize(("url", "answer"), list(BROKEN_ANSWERS.values()), ids=list(BROKEN_ANSWERS))
 async def test_3001_when_the_clients_api_cannot_be_used(
-    client: httpx.AsyncClient,
-    partner: FakePartner,
-    token_a: str,
-    url: str,
-    answer: httpx.Response | Exception,
+    client: httpx.AsyncClient, partner: FakePartner, token_a: str
 ) -> None:
     """CRED "Errors during registration": the server cannot use the client's versions or
     version details (HTTP error, not JSON, no envelope, timeout) → 3001."""
-    partner.broken[url] = answer
-    body = envelope_of(await _post(client, token_a), 200, 3001)
-    assert url in body["status_message"]
-    await _still_pending(client, token_a)
+    for case, (url, answer) in BROKEN_ANSWERS.items():
+        partner.broken = {url: answer}
+        body = envelope_of(await _post(client, token_a), 200, 3001)
+        assert url in body["status_message"], case
+        await _still_pending(client, token_a)
 
 
 async def test_3002_when_the_client_offers_no_mutual_version(
