@@ -215,28 +215,29 @@ def _slice_segment(
     zone: ZoneInfo,
     periods: list[Period],
 ) -> None:
-    span = segment.end - segment.start
+    start, energy, span = segment.start, segment.energy, segment.end - segment.start
     cuts = _cuts(tariff, segment, kwh, origin, zone) if tariff.has_cuts else {}
-    bounds = [segment.start, *sorted(cuts), segment.end]
+    bounds = [start, *sorted(cuts), segment.end]
+    key = (segment.state, timeline.reservation_expired, bool(energy))
+    static = tariff.static_selections if tariff.static else None
     before = kwh
     last = len(bounds) - 1
     for index in range(1, len(bounds)):
         low, high = bounds[index - 1], bounds[index]
         if index == last:
-            after = kwh + segment.energy  # exact at the segment end
+            after = kwh + energy  # exact at the segment end
         else:
             known = cuts[high]
-            after = (
-                known if known is not None else kwh + segment.energy * (high - segment.start) / span
-            )
-        middle = (low + high) // 2
-        local = to_datetime(middle).astimezone(zone) if tariff.uses_clock else None
-        at = Instant(
-            local, (before + after) / _TWO, segment.current, segment.power, middle - origin
-        )
-        selection = _select(
-            tariff, segment.state, timeline.reservation_expired, _Chooser(at), bool(segment.energy)
-        )
+            after = known if known is not None else kwh + energy * (high - start) / span
+        selection = static.get(key) if static is not None else None
+        if selection is None:
+            middle = (low + high) // 2
+            local = to_datetime(middle).astimezone(zone) if tariff.uses_clock else None
+            kwh_middle = (before + after) / _TWO
+            at = Instant(local, kwh_middle, segment.current, segment.power, middle - origin)
+            selection = _select(tariff, key[0], key[1], _Chooser(at), key[2])
+            if static is not None:  # no element has restrictions: the answer never changes
+                static[key] = selection
         _add(periods, segment, low, high, selection, before, after)
         before = after
 

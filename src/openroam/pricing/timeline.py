@@ -205,11 +205,13 @@ def _representative(
 ) -> Decimal | None:
     # A CDR has no instantaneous values: use the period's average if given (Sessions only),
     # else the middle of its min and max, else whichever bound is given.
-    if average in volumes:
-        return volumes[average]
-    if low in volumes and high in volumes:
-        return (volumes[low] + volumes[high]) / 2
-    return volumes.get(low, volumes.get(high))
+    value = volumes.get(average)
+    if value is not None:
+        return value
+    bottom, top = volumes.get(low), volumes.get(high)
+    if bottom is not None and top is not None:
+        return (bottom + top) / 2
+    return bottom if bottom is not None else top
 
 
 def _states(volumes: dict[CdrDimensionType, Decimal], span: int) -> list[tuple[State, int]]:
