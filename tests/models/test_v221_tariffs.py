@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
@@ -17,10 +16,9 @@ from openroam.models.v221.tariffs import (
     TariffElement,
     TariffRestrictions,
 )
+from tests.spec_examples import EXAMPLES_221
 
-# The verbatim spec sits beside the repository (../shared/ocpi-spec), not inside it.
-REPO = Path(__file__).resolve().parents[2]
-EXAMPLES = REPO.parent / "shared" / "ocpi-spec" / "2.2.1" / "examples"
+EXAMPLES = EXAMPLES_221
 
 # DIGEST Appendix A14: tariff_put_example.json lacks the required last_updated.
 INVALID_EXAMPLES = {"tariff_put_example.json"}
