@@ -10,8 +10,9 @@ silent are listed in docs/pricing.md and in the docstrings of :mod:`.engine`, :m
 
 from openroam.pricing.audit import AuditReport, Difference, audit
 from openroam.pricing.compiled import CompiledTariff, compile_tariff
-from openroam.pricing.engine import Adjustment, Line, PricingResult, StepRounding, price
+from openroam.pricing.engine import Adjustment, PricingResult, price
 from openroam.pricing.explain import ExplainRow, explain
+from openroam.pricing.lines import Line, StepRounding
 from openroam.pricing.output import CdrTotals
 from openroam.pricing.periods import Period, Selection
 from openroam.pricing.timeline import (

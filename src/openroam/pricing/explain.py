@@ -14,7 +14,8 @@ from datetime import datetime
 from decimal import Decimal
 
 from openroam.models.v221.tariffs import TariffDimensionType, TariffRestrictions
-from openroam.pricing.engine import Line, PricingResult
+from openroam.pricing.engine import PricingResult
+from openroam.pricing.lines import Line
 from openroam.pricing.output import round_money, round_quantity
 from openroam.pricing.periods import Period
 from openroam.pricing.timeline import State, hours, to_datetime

@@ -28,7 +28,7 @@ from openroam.pricing.periods import Period
 from openroam.pricing.timeline import State, hours, to_datetime
 
 if TYPE_CHECKING:
-    from openroam.pricing.engine import Line
+    from openroam.pricing.lines import Line
 
 __all__ = ["CdrTotals", "charging_periods", "round_money", "round_quantity", "trusted"]
 

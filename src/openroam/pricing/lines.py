@@ -1,0 +1,182 @@
+"""Priced lines and step_size (mod_cdrs.asciidoc "step_size", DIGEST 4.5).
+
+A *line* is one priced quantity: a dimension of one period, or a FLAT fee. step_size works on
+the session totals of lines: once for ENERGY, once for TIME and PARKING_TIME together (only
+parking is rounded when parking was priced, otherwise charging time), once for reservation
+time; the surplus goes to the last line of the group, at its price (engine.py docstring).
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_CEILING, Decimal
+from typing import NamedTuple
+
+from openroam.models.v221.tariffs import TariffDimensionType
+from openroam.pricing.compiled import Component
+from openroam.pricing.periods import Period
+from openroam.pricing.timeline import MICROS_PER_SECOND, State, hours
+
+__all__ = ["Line", "StepRounding", "price_lines"]
+
+_ZERO = Decimal(0)
+_ONE = Decimal(1)
+_THOUSAND = Decimal(1000)
+_WH_RESOLUTION = Decimal("0.001")
+ENERGY = TariffDimensionType.ENERGY
+FLAT = TariffDimensionType.FLAT
+TIME = TariffDimensionType.TIME
+PARKING_TIME = TariffDimensionType.PARKING_TIME
+
+
+class Line(NamedTuple):
+    """One priced quantity: a dimension of one period, or a FLAT fee."""
+
+    period: int
+    """Index of the period in :attr:`PricingResult.periods`."""
+    dimension: TariffDimensionType
+    component: Component
+    quantity: Decimal
+    """Measured: kWh, hours, or 1 for FLAT."""
+    billed: Decimal
+    """Billed after step_size (quantity plus any surplus), same unit."""
+    excl_vat: Decimal
+    incl_vat: Decimal
+    reservation: bool
+    """Part of the reservation (its TIME or FLAT), reported in ``total_reservation_cost``."""
+
+
+class StepRounding(NamedTuple):
+    """What step_size did to one dimension's session total."""
+
+    dimension: TariffDimensionType
+    reservation: bool
+    component: Component
+    """The last component used: its step_size applies."""
+    measured: Decimal
+    """Total priced quantity, kWh or hours."""
+    billed: Decimal
+    line: int
+    """Index of the line that received the surplus."""
+
+
+RawLine = tuple[int, Component, Decimal | int, bool]
+"""(period, component, measured quantity: kWh, microseconds or 1, reservation)."""
+
+
+def _raw_lines(periods: list[Period]) -> list[RawLine]:
+    raw: list[RawLine] = []
+    charged: set[int] = set()
+    for index, period in enumerate(periods):
+        sel = period.selection
+        reserved = period.state is State.RESERVATION
+        for flat in sel.flats:
+            if id(flat) not in charged:  # FLAT: once per distinct component
+                charged.add(id(flat))
+                raw.append((index, flat, 1, reserved))
+        if sel.energy is not None and period.energy:
+            raw.append((index, sel.energy, period.energy, False))
+        timed = sel.time if period.state is not State.PARKING else sel.parking
+        if timed is not None:
+            raw.append((index, timed, period.end - period.start, reserved))
+    return raw
+
+
+def _round_up_energy(kwh: Decimal, step: int) -> Decimal:
+    # mod_tariffs "PriceComponent" step_size (1 Wh units): rounded up to a multiple; an exact
+    # multiple, at a resolution of 0.001 Wh, stays as it is (DIGEST A24).
+    if step <= 0 or kwh <= 0:
+        return kwh
+    blocks = (kwh * _THOUSAND).quantize(_WH_RESOLUTION) / step
+    if blocks == blocks.to_integral_value():
+        return kwh
+    return blocks.to_integral_value(ROUND_CEILING) * step / _THOUSAND
+
+
+def _round_up_time(micros: int, step: int) -> int:
+    # step_size in seconds; durations are whole microseconds, so this is exact.
+    if step <= 0 or micros <= 0:
+        return micros
+    block = step * MICROS_PER_SECOND
+    return -(-micros // block) * block
+
+
+def _group(raw: RawLine, parking_priced: bool) -> str | None:
+    component, reserved = raw[1], raw[3]
+    if component.dimension is FLAT:
+        return None
+    if reserved:
+        return "reservation"
+    if component.dimension is ENERGY:
+        return "energy"
+    # mod_cdrs "step_size": when TIME and PARKING_TIME are both used, only parking is rounded.
+    if component.dimension is TIME:
+        return None if parking_priced else "time"
+    return "parking"
+
+
+def _step_surplus(raw: list[RawLine]) -> dict[int, Decimal | int]:
+    """Index in ``raw`` → surplus (kWh or microseconds) that step_size adds to that line."""
+    parking_priced = any(r[1].dimension is PARKING_TIME for r in raw)
+    groups: dict[str, list[int]] = {}
+    for position, item in enumerate(raw):
+        key = _group(item, parking_priced)
+        if key is not None:
+            groups.setdefault(key, []).append(position)
+    surplus: dict[int, Decimal | int] = {}
+    for key, positions in groups.items():
+        step = raw[positions[-1]][1].step_size
+        if key == "energy":
+            total = sum((Decimal(raw[p][2]) for p in positions), _ZERO)
+            extra: Decimal | int = _round_up_energy(total, step) - total
+        else:
+            micros = sum(int(raw[p][2]) for p in positions)
+            extra = _round_up_time(micros, step) - micros
+        if extra:
+            surplus[positions[-1]] = extra
+    return surplus
+
+
+def _line(item: RawLine, extra: Decimal | int) -> Line:
+    period, component, measured, reserved = item
+    dimension = component.dimension
+    if dimension is FLAT:
+        quantity = billed = _ONE
+        excl = component.price
+    elif dimension is ENERGY:
+        quantity = Decimal(measured)
+        billed = quantity + extra
+        excl = billed * component.price
+    else:  # microseconds → hours
+        quantity, billed = hours(int(measured)), hours(int(measured) + int(extra))
+        excl = billed * component.price
+    incl = excl * component.incl_factor
+    return Line(period, dimension, component, quantity, billed, excl, incl, reserved)
+
+
+def _steps(lines: tuple[Line, ...], surplus: dict[int, Decimal | int]) -> tuple[StepRounding, ...]:
+    result: list[StepRounding] = []
+    for index in sorted(surplus):
+        last = lines[index]
+        measured = sum(
+            (
+                line.quantity
+                for line in lines
+                if line.reservation == last.reservation and line.dimension is last.dimension
+            ),
+            _ZERO,
+        )
+        extra = last.billed - last.quantity
+        result.append(
+            StepRounding(
+                last.dimension, last.reservation, last.component, measured, measured + extra, index
+            )
+        )
+    return tuple(result)
+
+
+def price_lines(periods: list[Period]) -> tuple[tuple[Line, ...], tuple[StepRounding, ...]]:
+    """The priced lines of ``periods``, step_size applied, and what step_size did."""
+    raw = _raw_lines(periods)
+    surplus = _step_surplus(raw)
+    lines = tuple(_line(item, surplus.get(i, 0)) for i, item in enumerate(raw))
+    return lines, _steps(lines, surplus) if surplus else ()
