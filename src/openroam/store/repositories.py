@@ -18,6 +18,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from openroam.models.common import fold_id
 from openroam.models.v221.types import Role
+from openroam.store.object_repo import (
+    OWN,
+    StoredObject,
+    count_objects,
+    delete_object,
+    get_object,
+    list_documents,
+    list_objects,
+    put_object,
+)
 from openroam.store.partners import (
     find_partner_by_token,
     find_partners_by_party,
@@ -51,6 +61,7 @@ from openroam.store.registration import (
 from openroam.store.tables import OwnParty, PartnerStatus, utcnow
 
 __all__ = [
+    "OWN",
     "EndpointInput",
     "EndpointRecord",
     "OwnPartyData",
@@ -60,17 +71,24 @@ __all__ = [
     "PartnerRoleRecord",
     "PartnerStatus",
     "RoleInput",
+    "StoredObject",
     "TokenKind",
     "cancel_token_rotation",
+    "count_objects",
     "create_invitation",
     "create_partner_for_outgoing_registration",
+    "delete_object",
     "find_partner_by_token",
     "find_partners_by_party",
+    "get_object",
     "get_partner",
     "get_partner_by_name",
     "hash_token",
+    "list_documents",
+    "list_objects",
     "list_own_parties",
     "list_partners",
+    "put_object",
     "save_registration",
     "set_encode_token",
     "set_incoming_token",

@@ -1,0 +1,247 @@
+"""Reading and writing roaming objects as stored JSON documents (DESIGN.md "One store, many
+versions", "Pre-serialised reads").
+
+Objects are identified by ``(module, origin, country_code, party_id, object_id, object_type)``;
+the four id parts are folded here (types.asciidoc "CiString": case-insensitive), so callers pass
+ids as they got them. Documents go in and come out as ``bytes`` of UTF-8 JSON, exactly what a
+GET returns; validation happens before :func:`put_object`, never on the way out.
+
+Lists are ordered by ``pk`` (creation order), which is stable while objects change, and are
+paged either by ``offset`` or by keyset (``after_pk``): a keyset page costs the same at page
+2,000 as at page 1 (transport_and_format.asciidoc "Pagination").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from openroam.models.common import fold_id
+from openroam.store import object_sql as sql
+from openroam.store.tables import utcnow
+
+__all__ = [
+    "OWN",
+    "StoredObject",
+    "count_objects",
+    "delete_object",
+    "get_object",
+    "list_documents",
+    "list_objects",
+    "put_object",
+]
+
+OWN = 0
+"""The ``origin`` of our own objects; received objects carry the partner's id."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredObject:
+    """One stored object; the id parts are the folded keys, the document holds their spelling."""
+
+    pk: int
+    module: str
+    origin: int
+    country_code: str
+    party_id: str
+    object_id: str
+    object_type: str
+    last_updated: datetime
+    document: bytes
+
+
+def _identity(
+    module: str, origin: int, country_code: str, party_id: str, object_id: str, object_type: str
+) -> dict[str, Any]:
+    return {
+        "module": module,
+        "origin": origin,
+        "country_code": fold_id(country_code),
+        "party_id": fold_id(party_id),
+        "object_id": fold_id(object_id),
+        "object_type": fold_id(object_type),
+    }
+
+
+def _bound(values: dict[str, Any]) -> dict[str, Any]:
+    return {f"b_{name}": value for name, value in values.items()}
+
+
+async def get_object(
+    session: AsyncSession,
+    module: str,
+    origin: int,
+    country_code: str,
+    party_id: str,
+    object_id: str,
+    object_type: str = "",
+    *,
+    for_update: bool = False,
+) -> StoredObject | None:
+    """The object with this identity (ids matched case-insensitively), or ``None``.
+
+    ``for_update`` locks the row until the transaction ends (PostgreSQL; SQLite has one writer),
+    for a read-merge-write such as a PATCH.
+    """
+    identity = _identity(module, origin, country_code, party_id, object_id, object_type)
+    stmt = sql.GET_FOR_UPDATE if for_update else sql.GET
+    row = (await session.execute(stmt, _bound(identity))).first()
+    return None if row is None else StoredObject(*row)
+
+
+async def put_object(
+    session: AsyncSession,
+    *,
+    module: str,
+    origin: int,
+    country_code: str,
+    party_id: str,
+    object_id: str,
+    object_type: str = "",
+    last_updated: datetime,
+    document: bytes,
+) -> tuple[StoredObject, bool]:
+    """Insert the object, or replace the document of the stored one (its ``pk`` is kept).
+
+    Returns the stored object and whether it was created (a PUT answers 201 then, 200 on a
+    replace). One statement on PostgreSQL; on SQLite an UPDATE and, for a new object, an INSERT.
+    """
+    identity = _identity(module, origin, country_code, party_id, object_id, object_type)
+    if session.get_bind().dialect.name == "postgresql":
+        row = {**identity, "last_updated": last_updated, "document": document}
+        pk, created = (await session.execute(sql.UPSERT_POSTGRESQL, _created(row))).one()
+    else:
+        pk, created = await _put_sqlite(session, identity, last_updated, document)
+    stored = StoredObject(pk, last_updated=last_updated, document=document, **identity)
+    return stored, bool(created)
+
+
+def _created(row: dict[str, Any]) -> dict[str, Any]:
+    row["created_at"] = utcnow()
+    return row
+
+
+async def _put_sqlite(
+    session: AsyncSession, identity: dict[str, Any], last_updated: datetime, document: bytes
+) -> tuple[int, bool]:
+    # Replacing is the common case (every PATCH); SQLite has one writer, so no one can insert
+    # the same object between the two statements.
+    params = _bound({**identity, "last_updated": last_updated, "document": document})
+    pk: int | None = (await session.execute(sql.REPLACE, params)).scalar()
+    if pk is not None:
+        return pk, False
+    row = _created({**identity, "last_updated": last_updated, "document": document})
+    return (await session.execute(sql.INSERT, row)).scalar_one(), True
+
+
+async def delete_object(
+    session: AsyncSession,
+    module: str,
+    origin: int,
+    country_code: str,
+    party_id: str,
+    object_id: str,
+    object_type: str = "",
+) -> bool:
+    """Delete the object; ``False`` if there was none. Its deliveries keep going without it:
+    ``object_pk`` becomes ``NULL`` (a DELETE is still sent; a PUT or PATCH has nothing left)."""
+    identity = _identity(module, origin, country_code, party_id, object_id, object_type)
+    result = await session.execute(sql.DELETE, _bound(identity))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _query(
+    module: str,
+    origin: int | None,
+    owners: Sequence[tuple[str, str]] | None,
+    date_from: datetime | None,
+    date_to: datetime | None,
+    after_pk: int | None = None,
+) -> tuple[sql.Shape, dict[str, Any]]:
+    shape = sql.Shape(
+        origin is not None,
+        owners is not None,
+        date_from is not None,
+        date_to is not None,
+        after_pk is not None,
+    )
+    params: dict[str, Any] = {"b_module": module, "b_origin": origin, "b_after_pk": after_pk}
+    if owners is not None:
+        params["b_owners"] = sorted({(fold_id(c), fold_id(p)) for c, p in owners})
+    params["b_date_from"] = date_from
+    params["b_date_to"] = date_to
+    return shape, params
+
+
+async def list_objects(
+    session: AsyncSession,
+    *,
+    module: str,
+    origin: int | None,
+    owners: Sequence[tuple[str, str]] | None = None,
+    date_from: datetime | None = None,
+    date_to: datetime | None = None,
+    offset: int = 0,
+    after_pk: int | None = None,
+    limit: int,
+) -> list[StoredObject]:
+    """One page of objects in ``pk`` order.
+
+    ``origin`` ``None`` means any origin; ``owners`` keeps only objects of those
+    (country_code, party_id) pairs (case-insensitive); ``date_from`` is inclusive and ``date_to``
+    exclusive on ``last_updated``. With ``after_pk`` the page starts after that pk and ``offset``
+    is ignored; otherwise it skips ``offset`` objects.
+    """
+    shape, params = _query(module, origin, owners, date_from, date_to, after_pk)
+    stmt = sql.list_statement("objects", shape)
+    rows = (await session.execute(stmt, {**params, "b_offset": offset, "b_limit": limit})).all()
+    return [StoredObject(*row) for row in rows]
+
+
+async def list_documents(
+    session: AsyncSession,
+    *,
+    module: str,
+    origin: int | None,
+    owners: Sequence[tuple[str, str]] | None = None,
+    date_from: datetime | None = None,
+    date_to: datetime | None = None,
+    offset: int = 0,
+    after_pk: int | None = None,
+    limit: int,
+) -> tuple[list[bytes], int | None]:
+    """The documents of one page (as :func:`list_objects`) and the last pk, ``None`` if empty.
+
+    The GET list hot path: one prebuilt, indexed query for two columns, rows fetched without
+    building ORM objects, documents handed back as the stored bytes.
+    """
+    shape, params = _query(module, origin, owners, date_from, date_to, after_pk)
+    stmt = sql.list_statement("documents", shape)
+    connection = await session.connection()
+    result = await connection.execute(stmt, {**params, "b_offset": offset, "b_limit": limit})
+    rows = result.all()
+    if not rows:
+        return [], None
+    return [row[1] for row in rows], rows[-1][0]
+
+
+async def count_objects(
+    session: AsyncSession,
+    *,
+    module: str,
+    origin: int | None,
+    owners: Sequence[tuple[str, str]] | None = None,
+    date_from: datetime | None = None,
+    date_to: datetime | None = None,
+) -> int:
+    """How many objects match the filters of :func:`list_objects` (for ``X-Total-Count``).
+
+    This counts index entries: its cost grows with the number of matching objects.
+    """
+    shape, params = _query(module, origin, owners, date_from, date_to)
+    count: int = (await session.execute(sql.list_statement("count", shape), params)).scalar_one()
+    return count

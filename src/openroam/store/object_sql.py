@@ -1,0 +1,119 @@
+"""The statements behind :mod:`openroam.store.object_repo`, built once with bind parameters.
+
+A request then pays neither statement construction nor cache-key generation, which on the
+GET list hot path costs more than the indexed query itself (DESIGN.md "Pre-serialised reads").
+Bind parameters are prefixed ``b_`` because an UPDATE reserves the plain column names.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, NamedTuple, cast
+
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal_column,
+    select,
+    tuple_,
+    update,
+)
+from sqlalchemy.dialects import postgresql
+
+from openroam.store.objects import OcpiObject
+
+__all__ = [
+    "COLUMNS",
+    "DELETE",
+    "GET",
+    "GET_FOR_UPDATE",
+    "INSERT",
+    "REPLACE",
+    "UPSERT_POSTGRESQL",
+    "Shape",
+    "list_statement",
+]
+
+T = cast(Table, OcpiObject.__table__)
+COLUMNS = (
+    T.c.pk,
+    T.c.module,
+    T.c.origin,
+    T.c.country_code,
+    T.c.party_id,
+    T.c.object_id,
+    T.c.object_type,
+    T.c.last_updated,
+    T.c.document,
+)
+IDENTITY_NAMES = ("module", "origin", "country_code", "party_id", "object_id", "object_type")
+
+_IDENTITY = and_(*(T.c[name] == bindparam(f"b_{name}") for name in IDENTITY_NAMES))
+
+GET = select(*COLUMNS).where(_IDENTITY)
+GET_FOR_UPDATE = GET.with_for_update()
+DELETE = delete(T).where(_IDENTITY)
+REPLACE = (
+    update(T)
+    .where(_IDENTITY)
+    .values(last_updated=bindparam("b_last_updated"), document=bindparam("b_document"))
+    .returning(T.c.pk)
+)
+INSERT = insert(T).returning(T.c.pk)
+
+_upsert = postgresql.insert(T)
+# xmax is 0 only in a row version this statement inserted (not in one it updated).
+UPSERT_POSTGRESQL = _upsert.on_conflict_do_update(
+    constraint="uq_ocpi_objects_identity",
+    set_={"last_updated": _upsert.excluded.last_updated, "document": _upsert.excluded.document},
+).returning(T.c.pk, literal_column("(xmax = 0)", Boolean))
+
+
+class Shape(NamedTuple):
+    """Which filters a list query has (each combination is built once)."""
+
+    origin: bool
+    owners: bool
+    date_from: bool
+    date_to: bool
+    keyset: bool
+
+
+def _conditions(shape: Shape) -> list[ColumnElement[bool]]:
+    conditions = [T.c.module == bindparam("b_module")]
+    if shape.origin:
+        conditions.append(T.c.origin == bindparam("b_origin"))
+    if shape.owners:
+        owners = tuple_(T.c.country_code, T.c.party_id)
+        conditions.append(owners.in_(bindparam("b_owners", expanding=True)))
+    # transport_and_format.asciidoc "Paginated Request": date_from is inclusive
+    # (last_updated >= date_from), date_to exclusive (last_updated < date_to).
+    if shape.date_from:
+        conditions.append(T.c.last_updated >= bindparam("b_date_from"))
+    if shape.date_to:
+        conditions.append(T.c.last_updated < bindparam("b_date_to"))
+    return conditions
+
+
+@functools.cache
+def list_statement(what: str, shape: Shape) -> Select[Any]:
+    """The statement for ``what`` (``"objects"``, ``"documents"`` or ``"count"``) with the
+    filters of ``shape``; pages are ordered by pk and limited by ``b_limit``."""
+    conditions = _conditions(shape)
+    if what == "count":
+        return select(func.count()).select_from(T).where(*conditions)
+    columns = COLUMNS if what == "objects" else (T.c.pk, T.c.document)
+    stmt = select(*columns).where(*conditions)
+    if shape.keyset:
+        # Keyset: the (module, origin, pk) index finds the page start directly.
+        stmt = stmt.where(T.c.pk > bindparam("b_after_pk"))
+    else:
+        stmt = stmt.offset(bindparam("b_offset"))
+    return stmt.order_by(T.c.pk).limit(bindparam("b_limit"))
