@@ -1,11 +1,13 @@
 """Fixtures for in-process server tests: a node on SQLite and on PostgreSQL, its ASGI app, an
 ``httpx.AsyncClient`` talking to it through ``ASGITransport``, and a fake partner platform.
 
-Speed: creating and migrating a PostgreSQL database costs about a second, so here each backend
-is created and migrated once per session (``migrated_url``) and ``database`` (overriding the
-suite-wide fixture of the same name and meaning) opens a fresh engine on it for every test.
-Tests stay independent because every test invites its own partner, under a unique name, with
-fresh random tokens.
+Speed: creating and migrating a PostgreSQL database costs about a second, and a new engine per
+test costs new connections, so each backend is created and migrated once per session
+(``migrated_url``) and ``database`` (overriding the suite-wide fixture of the same name and
+meaning) is one engine shared by the server tests of that backend. An engine belongs to one
+event loop, so these tests and their async fixtures run in the session's loop. Tests stay
+independent because every test invites its own partner, under a unique name, with fresh random
+tokens.
 """
 
 from __future__ import annotations
@@ -13,12 +15,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import asyncpg  # type: ignore[import-untyped]
 import httpx
 import pytest
 import pytest_asyncio
 from fastapi import FastAPI
+from pytest_asyncio import is_async_test
 
 from openroam.client import OcpiClient
 from openroam.models.v221.types import Role
@@ -30,11 +34,20 @@ from openroam.store.db import Database, upgrade_async
 from tests.conftest import _dsn, _postgres_admin_url
 from tests.server.support import CREDENTIALS, FakePartner, partner_credentials, token_header
 
+HERE = Path(__file__).parent
 PUBLIC_URL = "https://node.example.com"
 PLATFORM = Platform(
     public_url=PUBLIC_URL,
     parties=(OwnParty("NL", "ORM", Role.CPO, "openroam test CPO", "https://cpo.example.com"),),
 )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the async tests of this directory in the session's event loop (see the docstring)."""
+    marker = pytest.mark.asyncio(loop_scope="session")
+    for item in items:
+        if is_async_test(item) and HERE in item.path.parents:
+            item.add_marker(marker, append=False)
 
 
 async def _migrate(url: str) -> None:
@@ -70,7 +83,7 @@ async def migrated_url(
         await admin.close()
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def database(migrated_url: str) -> AsyncIterator[Database]:
     """A :class:`Database` on the migrated SQLite or PostgreSQL database of this session."""
     db = Database.connect(migrated_url)
@@ -99,14 +112,14 @@ def app(node: Node) -> FastAPI:
     return create_app(node)
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="session")
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url=PUBLIC_URL) as http:
         yield http
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="session")
 async def token_a(node: Node) -> str:
     """A fresh invitation token A for a new partner (registration step 0)."""
     return await node.credentials.invite(f"partner-{uuid.uuid4().hex}")
@@ -130,7 +143,7 @@ async def register(client: httpx.AsyncClient, token_a: str) -> Registration:
     return Registration(token_a, token_b, response.json()["data"]["token"])
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="session")
 async def registered(client: httpx.AsyncClient, token_a: str) -> Registration:
     """A partner that completed registration with the node."""
     return await register(client, token_a)
