@@ -35,10 +35,13 @@ async def _call(
 
 
 async def test_missing_authorization_header_is_401(client: httpx.AsyncClient) -> None:
-    """T&F "Authorization header": a request without the header → HTTP 401, on every route."""
+    """T&F "Authorization header": a request without the header → HTTP 401, on every route,
+    with the ``Token`` challenge a 401 MUST carry (RFC 9110 §15.5.2)."""
     for method, path in AUTHENTICATED_ROUTES:
-        body = envelope_of(await _call(client, method, path, {}), 401, 2000)
+        response = await _call(client, method, path, {})
+        body = envelope_of(response, 401, 2000)
         assert "Authorization" in body["status_message"], (method, path)
+        assert response.headers["www-authenticate"] == "Token", (method, path)
 
 
 async def test_malformed_authorization_header_is_401(client: httpx.AsyncClient) -> None:
@@ -71,6 +74,19 @@ async def test_raw_legacy_token_is_accepted(client: httpx.AsyncClient, token_a: 
     headers = token_header(token_a, encode=False)
     body = envelope_of(await client.get(CREDENTIALS, headers=headers), 200, 1000)
     assert body["data"]["token"] == token_a
+
+
+async def test_raw_legacy_token_that_looks_like_base64_is_accepted(
+    client: httpx.AsyncClient, node: Node
+) -> None:
+    """T&F "Authorization header" compatibility note: a raw token that is itself valid Base64 of
+    printable text decodes to an unknown token first; the raw value must still be tried."""
+    raw = base64.b64encode(f"legacy-{uuid.uuid4().hex}".encode()).decode()
+    async with node.db.session() as session, session.begin():
+        await repo.create_invitation(session, f"legacy-{uuid.uuid4().hex}", raw)
+    headers = token_header(raw, encode=False)
+    body = envelope_of(await client.get(CREDENTIALS, headers=headers), 200, 1000)
+    assert body["data"]["token"] == raw
 
 
 async def test_base64_with_trailing_newline_is_not_the_same_token(

@@ -78,6 +78,10 @@ def ocpi_response(
 
 def error_response(error: OcpiError, headers: Mapping[str, str] | None = None) -> Response:
     """The envelope for an :class:`OcpiError`: its status code, message and HTTP status."""
+    if error.http_status == 401:
+        # RFC 9110 §15.5.2: a 401 MUST carry a challenge; OCPI's scheme is "Token"
+        # (transport_and_format.asciidoc "Authorization header").
+        headers = {"WWW-Authenticate": "Token"} | dict(headers or {})
     return ocpi_response(
         status_code=error.status_code,
         status_message=error.message,
