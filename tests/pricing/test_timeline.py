@@ -10,7 +10,13 @@ import pytest
 
 from openroam.models.v221.cdrs import CDR, ChargingPeriod
 from openroam.models.v221.sessions import Session
-from openroam.pricing import MeterSample, State, timeline_from_periods, timeline_from_samples
+from openroam.pricing import (
+    MeterSample,
+    Reservation,
+    State,
+    timeline_from_periods,
+    timeline_from_samples,
+)
 from openroam.pricing.timeline import to_datetime, to_micros
 from tests.spec_examples import EXAMPLES_221
 
@@ -115,3 +121,13 @@ def test_reservation_only_periods_mean_an_expired_reservation() -> None:
     ).reservation_expired
     session = _period("2024-06-03T09:00:00Z", energy="1")
     assert not timeline_from_periods([period, session], at(90)).reservation_expired
+
+
+def test_reservation_cannot_overlap_the_session() -> None:
+    """mod_tariffs "TariffRestrictions" reservation ends when the driver starts charging."""
+    session = [MeterSample(at(10), Decimal(0)), MeterSample(at(20), Decimal(1))]
+    with pytest.raises(ValueError, match="ends after the session starts"):
+        timeline_from_samples(session, reservation=Reservation(at(0), at(15)))
+    timeline = timeline_from_samples(session, reservation=Reservation(at(0)))
+    assert [s.state for s in timeline.segments] == [State.RESERVATION, State.CHARGING]
+    assert timeline.segments[0].end == timeline.segments[1].start

@@ -166,7 +166,12 @@ def timeline_from_samples(
     segments: list[Segment] = []
     if reservation is not None:
         first = samples[0].timestamp if samples else None
-        segments.append(_reservation_segment(reservation, first))
+        booked = _reservation_segment(reservation, first)
+        if first is not None and booked.end > to_micros(first):
+            # mod_tariffs "TariffRestrictions" reservation: it "ends when the driver starts
+            # charging", so it cannot overlap the session.
+            raise ValueError("the reservation ends after the session starts")
+        segments.append(booked)
     if len(samples) == 1:
         raise ValueError("a session needs at least two meter samples (its start and end)")
     for sample, following in pairwise(samples):
