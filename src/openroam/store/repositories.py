@@ -28,6 +28,19 @@ from openroam.store.object_repo import (
     list_objects,
     put_object,
 )
+from openroam.store.outbox import (
+    DeliveryRecord,
+    claim_deliveries,
+    enqueue_deliveries,
+    enqueue_delivery,
+    record_attempt,
+)
+from openroam.store.outbox_admin import (
+    BacklogRecord,
+    delivery_backlog,
+    give_up_deliveries,
+    prune_deliveries,
+)
 from openroam.store.partners import (
     find_partner_by_token,
     find_partners_by_party,
@@ -62,6 +75,8 @@ from openroam.store.tables import OwnParty, PartnerStatus, utcnow
 
 __all__ = [
     "OWN",
+    "BacklogRecord",
+    "DeliveryRecord",
     "EndpointInput",
     "EndpointRecord",
     "OwnPartyData",
@@ -74,21 +89,28 @@ __all__ = [
     "StoredObject",
     "TokenKind",
     "cancel_token_rotation",
+    "claim_deliveries",
     "count_objects",
     "create_invitation",
     "create_partner_for_outgoing_registration",
     "delete_object",
+    "delivery_backlog",
+    "enqueue_deliveries",
+    "enqueue_delivery",
     "find_partner_by_token",
     "find_partners_by_party",
     "get_object",
     "get_partner",
     "get_partner_by_name",
+    "give_up_deliveries",
     "hash_token",
     "list_documents",
     "list_objects",
     "list_own_parties",
     "list_partners",
+    "prune_deliveries",
     "put_object",
+    "record_attempt",
     "save_registration",
     "set_encode_token",
     "set_incoming_token",
