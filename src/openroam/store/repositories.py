@@ -71,6 +71,13 @@ from openroam.store.registration import (
     unregister,
     update_tokens,
 )
+from openroam.store.sync_state import (
+    SyncStateRecord,
+    due_pulls,
+    get_sync_state,
+    save_sync_state,
+    schedule_pull,
+)
 from openroam.store.tables import OwnParty, PartnerStatus, utcnow
 
 __all__ = [
@@ -87,6 +94,7 @@ __all__ = [
     "PartnerStatus",
     "RoleInput",
     "StoredObject",
+    "SyncStateRecord",
     "TokenKind",
     "cancel_token_rotation",
     "claim_deliveries",
@@ -95,6 +103,7 @@ __all__ = [
     "create_partner_for_outgoing_registration",
     "delete_object",
     "delivery_backlog",
+    "due_pulls",
     "enqueue_deliveries",
     "enqueue_delivery",
     "find_partner_by_token",
@@ -102,6 +111,7 @@ __all__ = [
     "get_object",
     "get_partner",
     "get_partner_by_name",
+    "get_sync_state",
     "give_up_deliveries",
     "hash_token",
     "list_documents",
@@ -112,6 +122,8 @@ __all__ = [
     "put_object",
     "record_attempt",
     "save_registration",
+    "save_sync_state",
+    "schedule_pull",
     "set_encode_token",
     "set_incoming_token",
     "set_status",
