@@ -3,6 +3,7 @@ check that an answer is an OCPI envelope."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import re
 from typing import Any
@@ -65,8 +66,9 @@ class FakePartner:
     """The partner's platform as the node sees it while it registers: versions and details.
 
     ``versions`` and ``endpoints`` say what it serves; ``broken`` maps a URL to the answer (or
-    the exception) that replaces the normal one. ``transport = None`` sends the calls over the
-    real network instead (for a refused connection).
+    the exception) that replaces the normal one; ``gate`` holds every call until enough have
+    arrived. ``transport = None`` sends the calls over the real network instead (for a refused
+    connection).
     """
 
     def __init__(self) -> None:
@@ -76,11 +78,15 @@ class FakePartner:
             {"identifier": "locations", "role": "RECEIVER", "url": f"{PARTNER}/2.2.1/locations"},
         ]
         self.broken: dict[str, httpx.Response | Exception] = {}
+        #: when set, every call waits here first (to line up concurrent registrations)
+        self.gate: asyncio.Barrier | None = None
         self.requests: list[httpx.Request] = []
         self.transport: httpx.AsyncBaseTransport | None = httpx.MockTransport(self._handle)
 
-    def _handle(self, request: httpx.Request) -> httpx.Response:
+    async def _handle(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
+        if self.gate is not None:
+            await self.gate.wait()
         url = str(request.url)
         if url in self.broken:
             answer = self.broken[url]
