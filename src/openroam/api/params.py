@@ -1,0 +1,99 @@
+"""Path and query parameters of the backend API, as FastAPI dependencies.
+
+Each dependency declares its parameters with their limits (so they appear in the OpenAPI
+document) and returns the service's :class:`ObjectPath` or :class:`ListParams`. URL ids are
+CiStrings (types.asciidoc "CiString": printable ASCII), at most as long as the object tables allow:
+country_code 2, party_id 3, object ids 36.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Path, Query
+
+from openroam.models.v221.tokens import TokenType
+from openroam.services.documents import ObjectPath
+
+__all__ = [
+    "ListParams",
+    "connector_path",
+    "evse_path",
+    "list_params",
+    "location_path",
+    "tariff_path",
+    "token_path",
+]
+
+_CI = r"^[\x20-\x7E]+$"
+
+CountryCode = Annotated[
+    str, Path(max_length=2, pattern=_CI, description="ISO 3166-1 alpha-2 country code")
+]
+PartyId = Annotated[str, Path(max_length=3, pattern=_CI, description="ISO 15118 party id")]
+LocationId = Annotated[str, Path(max_length=36, pattern=_CI, description="Location.id")]
+EvseUid = Annotated[str, Path(max_length=36, pattern=_CI, description="EVSE.uid")]
+ConnectorId = Annotated[str, Path(max_length=36, pattern=_CI, description="Connector.id")]
+TariffId = Annotated[str, Path(max_length=36, pattern=_CI, description="Tariff.id")]
+TokenUid = Annotated[str, Path(max_length=36, pattern=_CI, description="Token.uid")]
+
+
+def location_path(
+    country_code: CountryCode, party_id: PartyId, location_id: LocationId
+) -> ObjectPath:
+    return ObjectPath(country_code, party_id, location_id)
+
+
+def evse_path(
+    country_code: CountryCode, party_id: PartyId, location_id: LocationId, evse_uid: EvseUid
+) -> ObjectPath:
+    return ObjectPath(country_code, party_id, location_id, (evse_uid,))
+
+
+def connector_path(
+    country_code: CountryCode,
+    party_id: PartyId,
+    location_id: LocationId,
+    evse_uid: EvseUid,
+    connector_id: ConnectorId,
+) -> ObjectPath:
+    return ObjectPath(country_code, party_id, location_id, (evse_uid, connector_id))
+
+
+def tariff_path(country_code: CountryCode, party_id: PartyId, tariff_id: TariffId) -> ObjectPath:
+    return ObjectPath(country_code, party_id, tariff_id)
+
+
+def token_path(
+    country_code: CountryCode,
+    party_id: PartyId,
+    token_uid: TokenUid,
+    type: Annotated[
+        TokenType, Query(description="Token.type; mod_tokens: defaults to RFID")
+    ] = TokenType.RFID,
+) -> ObjectPath:
+    return ObjectPath(country_code, party_id, token_uid, (), str(type))
+
+
+@dataclass(frozen=True, slots=True)
+class ListParams:
+    date_from: str | None
+    date_to: str | None
+    offset: int
+    limit: int | None
+
+
+def list_params(
+    date_from: Annotated[
+        str | None, Query(description="Only objects with last_updated ≥ this (UTC DateTime)")
+    ] = None,
+    date_to: Annotated[
+        str | None, Query(description="Only objects with last_updated < this (UTC DateTime)")
+    ] = None,
+    offset: Annotated[int, Query(ge=0, description="Objects to skip")] = 0,
+    limit: Annotated[
+        int | None, Query(ge=0, description="Page size; at most the node's page_limit")
+    ] = None,
+) -> ListParams:
+    return ListParams(date_from, date_to, offset, limit)
