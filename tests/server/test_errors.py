@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from typing import Any
 
 import httpx
 import pytest
@@ -55,7 +56,7 @@ async def test_invalid_json_body_on_put_is_400_2001(
     envelope_of(response, 400, 2001)
 
 
-WRONG_TYPES = {
+WRONG_TYPES: dict[str, tuple[dict[str, Any], str]] = {
     "roles-not-a-list": ({"roles": {"role": "EMSP"}}, "$.roles"),
     "roles-empty": ({"roles": []}, "$.roles"),
     "token-too-long": ({"token": "t" * 65}, "$.token"),

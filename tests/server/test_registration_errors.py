@@ -54,7 +54,7 @@ async def test_3001_when_the_clients_versions_url_refuses_connections(
     await _still_pending(client, token_a)
 
 
-BROKEN_ANSWERS = {
+BROKEN_ANSWERS: dict[str, tuple[str, httpx.Response | Exception]] = {
     "versions-500": (PARTNER_VERSIONS, httpx.Response(500, text="Internal Server Error")),
     "versions-not-json": (PARTNER_VERSIONS, httpx.Response(200, text="{not json")),
     "versions-not-ocpi": (PARTNER_VERSIONS, httpx.Response(200, json={"hello": "world"})),
