@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import orjson
-import pytest
 
 from openroam.store import repositories as repo
 from openroam.store.db import Database
@@ -202,21 +201,31 @@ async def test_offset_and_keyset_pages_are_the_same(database: Database) -> None:
         )
 
 
-async def test_get_for_update_holds_the_row_until_commit(database: Database) -> None:
-    """A PATCH reads, merges and writes: a second writer waits for the first (PostgreSQL)."""
-    if database.url.get_backend_name() != "postgresql":
-        pytest.skip("SQLite has one writer; FOR UPDATE is a PostgreSQL concern")
-    await _put(database, "LOC1")
-    async with database.session() as first, first.begin():
-        assert await repo.get_object(first, "locations", OWN, "NL", "ORC", "LOC1", for_update=True)
+async def test_get_for_update_serialises_read_merge_write(database: Database) -> None:
+    """A PATCH reads, merges and writes the document: two at once must not lose either change
+    (PostgreSQL: FOR UPDATE; SQLite: the transaction takes the write lock before reading)."""
+    await _put(database, "LOC1", count=0)
 
-        async def second() -> StoredObject | None:
-            async with database.session() as session, session.begin():
-                return await repo.get_object(
-                    session, "locations", OWN, "NL", "ORC", "LOC1", for_update=True
-                )
+    async def increment() -> None:
+        async with database.session() as session, session.begin():
+            stored = await repo.get_object(
+                session, "locations", OWN, "NL", "ORC", "LOC1", for_update=True
+            )
+            assert stored is not None
+            document = orjson.loads(stored.document)
+            await asyncio.sleep(0.05)  # the other transaction runs meanwhile
+            document["count"] += 1
+            await repo.put_object(
+                session,
+                module="locations",
+                origin=OWN,
+                country_code="NL",
+                party_id="ORC",
+                object_id="LOC1",
+                last_updated=T0,
+                document=orjson.dumps(document),
+            )
 
-        waiting = asyncio.create_task(second())
-        await asyncio.sleep(0.2)
-        assert not waiting.done()
-    assert await waiting is not None
+    await asyncio.gather(increment(), increment(), increment())
+    stored = await _get(database, "NL", "ORC", "LOC1")
+    assert orjson.loads(stored.document)["count"] == 3

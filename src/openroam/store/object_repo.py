@@ -84,11 +84,16 @@ async def get_object(
 ) -> StoredObject | None:
     """The object with this identity (ids matched case-insensitively), or ``None``.
 
-    ``for_update`` locks the row until the transaction ends (PostgreSQL; SQLite has one writer),
-    for a read-merge-write such as a PATCH.
+    ``for_update`` is for a read-merge-write such as a PATCH: the row stays locked until the
+    transaction ends (PostgreSQL ``FOR UPDATE``); on SQLite the transaction takes the database
+    write lock first, since a plain read there does not even start the transaction.
     """
     identity = _identity(module, origin, country_code, party_id, object_id, object_type)
-    stmt = sql.GET_FOR_UPDATE if for_update else sql.GET
+    stmt = sql.GET
+    if for_update:
+        stmt = sql.GET_FOR_UPDATE
+        if session.get_bind().dialect.name == "sqlite":
+            await session.execute(sql.SQLITE_WRITE_LOCK)
     row = (await session.execute(stmt, _bound(identity))).first()
     return None if row is None else StoredObject(*row)
 

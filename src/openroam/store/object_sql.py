@@ -22,6 +22,7 @@ from sqlalchemy import (
     insert,
     literal_column,
     select,
+    text,
     tuple_,
     update,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "GET_FOR_UPDATE",
     "INSERT",
     "REPLACE",
+    "SQLITE_WRITE_LOCK",
     "UPSERT_POSTGRESQL",
     "Shape",
     "list_statement",
@@ -59,6 +61,9 @@ _IDENTITY = and_(*(T.c[name] == bindparam(f"b_{name}") for name in IDENTITY_NAME
 
 GET = select(*COLUMNS).where(_IDENTITY)
 GET_FOR_UPDATE = GET.with_for_update()
+# SQLite has no FOR UPDATE: a write statement that changes nothing makes the transaction take
+# the database write lock before the read, so read-merge-write transactions run one at a time.
+SQLITE_WRITE_LOCK = text("UPDATE ocpi_objects SET pk = pk WHERE 0")
 DELETE = delete(T).where(_IDENTITY)
 REPLACE = (
     update(T)
