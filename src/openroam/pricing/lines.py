@@ -100,39 +100,44 @@ def _round_up_time(micros: int, step: int) -> int:
     return -(-micros // block) * block
 
 
-def _group(raw: RawLine, parking_priced: bool) -> str | None:
-    component, reserved = raw[1], raw[3]
-    if component.dimension is FLAT:
-        return None
-    if reserved:
-        return "reservation"
-    if component.dimension is ENERGY:
-        return "energy"
-    # mod_cdrs "step_size": when TIME and PARKING_TIME are both used, only parking is rounded.
-    if component.dimension is TIME:
-        return None if parking_priced else "time"
-    return "parking"
-
-
 def _step_surplus(raw: list[RawLine]) -> dict[int, Decimal | int]:
     """Index in ``raw`` → surplus (kWh or microseconds) that step_size adds to that line."""
-    parking_priced = any(r[1].dimension is PARKING_TIME for r in raw)
-    groups: dict[str, list[int]] = {}
-    for position, item in enumerate(raw):
-        key = _group(item, parking_priced)
-        if key is not None:
-            groups.setdefault(key, []).append(position)
-    surplus: dict[int, Decimal | int] = {}
-    for key, positions in groups.items():
-        step = raw[positions[-1]][1].step_size
-        if key == "energy":
-            total = sum((Decimal(raw[p][2]) for p in positions), _ZERO)
-            extra: Decimal | int = _round_up_energy(total, step) - total
+    parking_priced = False
+    for item in raw:
+        if item[1].dimension is PARKING_TIME:
+            parking_priced = True
+            break
+    energy = _ZERO
+    micros = {"time": 0, "parking": 0, "reservation": 0}
+    last: dict[str, int] = {}
+    for position, (_, component, quantity, reserved) in enumerate(raw):
+        dimension = component.dimension
+        if dimension is FLAT:
+            continue
+        if reserved:
+            key = "reservation"
+        elif dimension is ENERGY:
+            energy += quantity
+            last["energy"] = position
+            continue
+        elif dimension is TIME:
+            # mod_cdrs "step_size": with TIME and PARKING_TIME both used, only parking rounds.
+            if parking_priced:
+                continue
+            key = "time"
         else:
-            micros = sum(int(raw[p][2]) for p in positions)
-            extra = _round_up_time(micros, step) - micros
+            key = "parking"
+        micros[key] += int(quantity)
+        last[key] = position
+    surplus: dict[int, Decimal | int] = {}
+    for key, position in last.items():
+        step = raw[position][1].step_size
+        if key == "energy":
+            extra: Decimal | int = _round_up_energy(energy, step) - energy
+        else:
+            extra = _round_up_time(micros[key], step) - micros[key]
         if extra:
-            surplus[positions[-1]] = extra
+            surplus[position] = extra
     return surplus
 
 

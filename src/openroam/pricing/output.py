@@ -74,9 +74,12 @@ def trusted(cls: type[M], values: dict[str, Any]) -> M:
 
 
 def _price(excl: Decimal, incl: Decimal, decimals: int | None) -> Price:
-    return trusted(
-        Price, {"excl_vat": round_money(excl, decimals), "incl_vat": round_money(incl, decimals)}
-    )
+    quantum = _QUANTA.get(decimals) if decimals is not None else None
+    if quantum is not None:  # round_money, inlined for the common case
+        excl, incl = excl.quantize(quantum, ROUND_HALF_UP), incl.quantize(quantum, ROUND_HALF_UP)
+    elif decimals is not None:
+        excl, incl = round_money(excl, decimals), round_money(incl, decimals)
+    return trusted(Price, {"excl_vat": excl, "incl_vat": incl})
 
 
 class CdrTotals(OcpiModel):

@@ -168,11 +168,7 @@ def _cuts(
     return cuts
 
 
-def _widen(
-    span: tuple[Decimal, Decimal] | None, value: Decimal | None
-) -> tuple[Decimal, Decimal] | None:
-    if value is None:
-        return span
+def _widen(span: tuple[Decimal, Decimal] | None, value: Decimal) -> tuple[Decimal, Decimal]:
     if span is None:
         return (value, value)
     return (min(span[0], value), max(span[1], value))
@@ -196,8 +192,10 @@ def _add(
     ):
         last.end = high
         last.energy += after - before
-        last.current = _widen(last.current, segment.current)
-        last.power = _widen(last.power, segment.power)
+        if segment.current is not None:
+            last.current = _widen(last.current, segment.current)
+        if segment.power is not None:
+            last.power = _widen(last.power, segment.power)
         return
     current = (segment.current, segment.current) if segment.current is not None else None
     power = (segment.power, segment.power) if segment.power is not None else None

@@ -202,23 +202,6 @@ def _volumes(period: ChargingPeriod) -> dict[CdrDimensionType, Decimal]:
     return volumes
 
 
-def _representative(
-    volumes: dict[CdrDimensionType, Decimal],
-    average: CdrDimensionType,
-    low: CdrDimensionType,
-    high: CdrDimensionType,
-) -> Decimal | None:
-    # A CDR has no instantaneous values: use the period's average if given (Sessions only),
-    # else the middle of its min and max, else whichever bound is given.
-    value = volumes.get(average)
-    if value is not None:
-        return value
-    bottom, top = volumes.get(low), volumes.get(high)
-    if bottom is not None and top is not None:
-        return (bottom + top) / 2
-    return bottom if bottom is not None else top
-
-
 def _states(volumes: dict[CdrDimensionType, Decimal], span: int) -> list[tuple[State, int]]:
     # The period's span (timestamps) is authoritative for its length; the time dimensions only
     # say how it is shared, in the order reservation → charging → parking. The last share takes
@@ -243,23 +226,53 @@ def _states(volumes: dict[CdrDimensionType, Decimal], span: int) -> list[tuple[S
     return result
 
 
+def _middle(average: Decimal | None, low: Decimal | None, high: Decimal | None) -> Decimal | None:
+    # A CDR has no instantaneous values: use the period's average if given (Sessions only),
+    # else the middle of its min and max, else whichever bound is given.
+    if average is not None:
+        return average
+    if low is not None and high is not None:
+        return (low + high) / 2
+    return low if low is not None else high
+
+
+_KIND = CdrDimensionType
+_SLOTS = {
+    _KIND.RESERVATION_TIME: 1,
+    _KIND.TIME: 2,
+    _KIND.PARKING_TIME: 3,
+    _KIND.CURRENT: 4,
+    _KIND.MIN_CURRENT: 5,
+    _KIND.MAX_CURRENT: 6,
+    _KIND.POWER: 7,
+    _KIND.MIN_POWER: 8,
+    _KIND.MAX_POWER: 9,
+}
+
+
 def _period_segments(period: ChargingPeriod, start: int, end: int) -> list[Segment]:
-    volumes = _volumes(period)
-    dim = CdrDimensionType
-    current = _representative(volumes, dim.CURRENT, dim.MIN_CURRENT, dim.MAX_CURRENT)
-    power = _representative(volumes, dim.POWER, dim.MIN_POWER, dim.MAX_POWER)
-    energy = volumes.get(dim.ENERGY, ZERO)
-    timed = (
-        (dim.RESERVATION_TIME in volumes) + (dim.TIME in volumes) + (dim.PARKING_TIME in volumes)
-    )
+    # One pass over the dimensions (this runs for every period of every CDR priced).
+    energy = ZERO
+    seen: list[Decimal | None] = [None] * 10
+    for dimension in period.dimensions:
+        kind = dimension.type
+        if kind is _KIND.ENERGY:
+            energy += dimension.volume
+        elif kind in _SLOTS:
+            slot = _SLOTS[kind]
+            old = seen[slot]
+            seen[slot] = dimension.volume if old is None else old + dimension.volume
+    current = _middle(seen[4], seen[5], seen[6])
+    power = _middle(seen[7], seen[8], seen[9])
+    timed = (seen[1] is not None) + (seen[2] is not None) + (seen[3] is not None)
     if timed <= 1:  # the usual case: the whole period is in one state
-        if dim.RESERVATION_TIME in volumes:
+        if seen[1] is not None:
             return [Segment(start, end, State.RESERVATION, ZERO, current, power)]
-        state = State.PARKING if dim.PARKING_TIME in volumes else State.CHARGING
+        state = State.PARKING if seen[3] is not None else State.CHARGING
         if power is None and state is State.CHARGING and end > start:
             power = energy * _HOUR_US / (end - start)
         return [Segment(start, end, state, energy, current, power)]
-    shares = [(state, micros) for state, micros in _states(volumes, end - start) if micros > 0]
+    shares = [(state, micros) for state, micros in _states(_volumes(period), end - start) if micros]
     # Energy belongs to the charging share, or to parking if the period has no charging time.
     charging = any(state is State.CHARGING for state, _ in shares)
     energy_state = State.CHARGING if charging else State.PARKING
@@ -294,10 +307,8 @@ def timeline_from_periods(
     for period, start, stop in zip(ordered, starts, ends, strict=True):
         if stop < start:
             raise ValueError(f"the period starting {period.start_date_time} ends before it starts")
-        segments.extend(_period_segments(period, start, stop))
+        segments += _period_segments(period, start, stop)
     if reservation_expired is None:
-        has_reservation = any(s.state is State.RESERVATION for s in segments)
-        reservation_expired = has_reservation and all(
-            s.state is State.RESERVATION for s in segments
-        )
+        kinds = {segment.state for segment in segments}
+        reservation_expired = kinds == {State.RESERVATION}
     return Timeline(tuple(segments), reservation_expired=reservation_expired)
