@@ -1,0 +1,108 @@
+"""OCPI 2.2.1 objects for backend API tests, and the check of the API's error shape."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+
+CPO = ("NL", "ORM")
+EMSP = ("NL", "ORM")
+T0 = "2026-01-01T10:00:00Z"
+# types.asciidoc "DateTime": we produce UTC with a Z, whole seconds.
+TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+
+
+def connector(connector_id: str = "1", **changes: Any) -> dict[str, Any]:
+    body = {
+        "id": connector_id,
+        "standard": "IEC_62196_T2",
+        "format": "SOCKET",
+        "power_type": "AC_3_PHASE",
+        "max_voltage": 230,
+        "max_amperage": 32,
+        "last_updated": T0,
+    }
+    return body | changes
+
+
+def evse(uid: str = "E1", **changes: Any) -> dict[str, Any]:
+    body = {
+        "uid": uid,
+        "evse_id": f"NL*ORM*E{uid}",
+        "status": "AVAILABLE",
+        "connectors": [connector()],
+        "last_updated": T0,
+    }
+    return body | changes
+
+
+def location(
+    location_id: str = "LOC1", country_code: str = "NL", party_id: str = "ORM", **changes: Any
+) -> dict[str, Any]:
+    body = {
+        "country_code": country_code,
+        "party_id": party_id,
+        "id": location_id,
+        "publish": True,
+        "address": "Stationsplein 1",
+        "city": "Utrecht",
+        "country": "NLD",
+        "coordinates": {"latitude": "52.089000", "longitude": "5.110000"},
+        "evses": [evse()],
+        "time_zone": "Europe/Amsterdam",
+        "last_updated": T0,
+    }
+    return body | changes
+
+
+def tariff(tariff_id: str = "T1", **changes: Any) -> dict[str, Any]:
+    body = {
+        "country_code": "NL",
+        "party_id": "ORM",
+        "id": tariff_id,
+        "currency": "EUR",
+        "elements": [{"price_components": [{"type": "ENERGY", "price": 0.25, "step_size": 1}]}],
+        "last_updated": T0,
+    }
+    return body | changes
+
+
+def token(uid: str = "012345678", **changes: Any) -> dict[str, Any]:
+    body = {
+        "country_code": "NL",
+        "party_id": "ORM",
+        "uid": uid,
+        "type": "RFID",
+        "contract_id": "NL-ORM-C12345678-X",
+        "issuer": "openroam test eMSP",
+        "valid": True,
+        "whitelist": "ALLOWED",
+        "last_updated": T0,
+    }
+    return body | changes
+
+
+def without(document: dict[str, Any], *fields: str) -> dict[str, Any]:
+    return {key: value for key, value in document.items() if key not in fields}
+
+
+def error_of(response: httpx.Response, http_status: int, status_code: int) -> str:
+    """Assert the API's error shape and statuses; return the message."""
+    assert response.status_code == http_status, response.text
+    assert response.headers["content-type"] == "application/json"
+    body = response.json()
+    assert set(body) == {"error"}, body
+    assert set(body["error"]) == {"status_code", "message"}, body
+    assert body["error"]["status_code"] == status_code, body
+    message: str = body["error"]["message"]
+    assert message
+    return message
+
+
+def data_of(response: httpx.Response, http_status: int = 200) -> Any:
+    assert response.status_code == http_status, response.text
+    body = response.json()
+    assert "error" not in body, body
+    return body["data"]
