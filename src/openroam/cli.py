@@ -14,6 +14,7 @@ from openroam.cli_node import (
     unregister,
 )
 from openroam.cli_pricing import audit_command, price_command
+from openroam.cli_sync import pull, worker
 from openroam.cli_validate import validate
 
 app = typer.Typer(
@@ -37,6 +38,8 @@ app.command("register")(register)
 app.command("partners")(partners)
 app.command("unregister")(unregister)
 app.command("rotate-token")(rotate_token)
+app.command("worker")(worker)
+app.command("pull")(pull)
 app.command("price")(price_command)
 app.command("audit")(audit_command)
 

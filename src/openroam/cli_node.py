@@ -24,8 +24,20 @@ from openroam.runtime import build_app, open_node
 from openroam.services.node import Node
 from openroam.store import repositories as repo
 from openroam.store.db import upgrade
+from openroam.store.outbox_admin import BacklogRecord, delivery_backlog
 
-__all__ = ["db_app", "invite", "partners", "register", "rotate_token", "serve", "unregister"]
+__all__ = [
+    "ConfigOption",
+    "db_app",
+    "invite",
+    "load_settings",
+    "partners",
+    "register",
+    "rotate_token",
+    "run_with_node",
+    "serve",
+    "unregister",
+]
 
 T = TypeVar("T")
 console = Console(highlight=False)
@@ -36,7 +48,7 @@ ConfigOption = Annotated[
 ]
 
 
-def _settings(config: Path | None) -> Settings:
+def load_settings(config: Path | None) -> Settings:
     try:
         return Settings.load(config)
     except (OSError, ValueError) as error:
@@ -44,11 +56,11 @@ def _settings(config: Path | None) -> Settings:
         raise typer.Exit(2) from None
 
 
-def _run(config: Path | None, action: Callable[[Node], Awaitable[T]]) -> T:
+def run_with_node(config: Path | None, action: Callable[[Node], Awaitable[T]]) -> T:
     """Open the node's services, run ``action``, report an OCPI failure readably."""
 
     async def go() -> T:
-        async with open_node(_settings(config)) as node:
+        async with open_node(load_settings(config)) as node:
             return await action(node)
 
     try:
@@ -67,7 +79,7 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Listen port (default 8080).")] = None,
 ) -> None:
     """Start the node: serve OCPI to partners."""
-    settings = _settings(config)
+    settings = load_settings(config)
     try:
         settings.require_parties()
     except ValueError as error:
@@ -87,7 +99,7 @@ db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 @db_app.command("upgrade")
 def db_upgrade(config: ConfigOption = None) -> None:
     """Run the database migrations up to the newest revision."""
-    settings = _settings(config)
+    settings = load_settings(config)
     upgrade(settings.database_url)
     console.print("database is up to date")
 
@@ -97,8 +109,8 @@ def invite(
     config: ConfigOption = None,
 ) -> None:
     """Create a token A for a new partner and print it with our versions URL."""
-    token = _run(config, lambda node: node.credentials.invite(name))
-    node_url = _settings(config).public_url.rstrip("/")
+    token = run_with_node(config, lambda node: node.credentials.invite(name))
+    node_url = load_settings(config).public_url.rstrip("/")
     console.print(f"partner:      {name}")
     console.print(f"versions URL: {node_url}/ocpi/versions")
     console.print(f"token A:      {token}")
@@ -115,7 +127,7 @@ def register(
 ) -> None:
     """Register with a partner: versions, details, POST credentials, store token C."""
     label = name or versions_url
-    record = _run(
+    record = run_with_node(
         config,
         lambda node: node.credentials.register_with(
             label, versions_url, token, encode_token=not raw_token
@@ -125,23 +137,27 @@ def register(
 
 
 def partners(config: ConfigOption = None) -> None:
-    """List partner connections and their state."""
+    """List partner connections: state, roles, version and push delivery backlog."""
 
-    async def fetch(node: Node) -> list[repo.PartnerRecord]:
+    async def fetch(node: Node) -> tuple[list[repo.PartnerRecord], dict[int, BacklogRecord]]:
         async with node.db.session() as session:
-            return await repo.list_partners(session)
+            records = await repo.list_partners(session)
+            backlog = {row.partner_id: row for row in await delivery_backlog(session)}
+        return records, backlog
 
-    table = Table("name", "status", "version", "roles", "versions URL", "registered at")
-    for record in _run(config, fetch):
+    records, backlog = run_with_node(config, fetch)
+    table = Table("name", "status", "version", "roles", "backlog", "last error", "versions URL")
+    for record in records:
         roles = ", ".join(f"{r.role} {r.country_code}*{r.party_id}" for r in record.roles)
-        registered = record.registered_at.isoformat() if record.registered_at else ""
+        pending = backlog.get(record.id)
         table.add_row(
             record.name,
             str(record.status),
             record.version or "",
             roles,
+            str(pending.pending) if pending else "0",
+            (pending.last_error or "") if pending else "",
             record.versions_url or "",
-            registered,
         )
     console.print(table)
 
@@ -151,7 +167,7 @@ def unregister(
     config: ConfigOption = None,
 ) -> None:
     """Unregister from a partner (credentials DELETE); its tokens stop working."""
-    _run(config, lambda node: node.credentials.unregister(name))
+    run_with_node(config, lambda node: node.credentials.unregister(name))
     console.print(f"unregistered from {name}")
 
 
@@ -160,5 +176,5 @@ def rotate_token(
     config: ConfigOption = None,
 ) -> None:
     """Give a partner a new token and get a new one back (credentials PUT)."""
-    _run(config, lambda node: node.credentials.rotate_token(name))
+    run_with_node(config, lambda node: node.credentials.rotate_token(name))
     console.print(f"[green]rotated[/] the tokens with {name}")

@@ -106,7 +106,15 @@ class Settings(BaseSettings):
     page_limit: Annotated[int, Field(ge=1)] = 100
     """The largest page a GET list answers with (transport_and_format.asciidoc "Pagination")."""
     admin_token: SecretStr | None = None
+    """The bearer token of the backend API (``/api/``); without it the API refuses every call."""
     parties: tuple[PartyConfig, ...] = ()
+    worker: bool = True
+    """Run push delivery and pull-sync inside ``openroam serve`` (off when separate
+    ``openroam worker`` processes do it)."""
+    pull_interval: Annotated[float, Field(gt=0)] = 3600.0
+    """Seconds between incremental pulls of each module from each partner (with 10 % splay)."""
+    push_max_delay: Annotated[float, Field(gt=0)] = 600.0
+    """The longest wait between two attempts of a failed push delivery, in seconds."""
 
     @field_validator("public_url")
     @classmethod

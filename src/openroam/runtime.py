@@ -5,22 +5,31 @@ Used by ``openroam serve`` and the other CLI commands, and by tests that start r
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import httpx
 from fastapi import FastAPI
 
+from openroam.api import api_router
 from openroam.client import OcpiClient
 from openroam.config import Settings
+from openroam.delivery.pull import PullSettings, PullWorker
+from openroam.delivery.push import PushSettings, PushWorker
 from openroam.server.app import create_app
-from openroam.services.credentials import PartnerApi
 from openroam.services.node import Node
 from openroam.services.platform import OwnParty, Platform
 from openroam.store import repositories as repo
 from openroam.store.db import Database, upgrade_async
 
-__all__ = ["build_app", "open_node", "platform_from_settings"]
+__all__ = [
+    "build_app",
+    "client_factory",
+    "open_node",
+    "platform_from_settings",
+    "running_workers",
+]
 
 
 def platform_from_settings(settings: Settings) -> Platform:
@@ -61,12 +70,41 @@ async def open_node(
                 ],
             )
 
-        def factory(token: str, encode_token: bool) -> PartnerApi:
-            return OcpiClient(token, encode_token=encode_token, transport=transport)
-
+        factory = client_factory(transport)
         yield Node.build(platform, db, factory, page_limit=settings.page_limit)
     finally:
         await db.dispose()
+
+
+def client_factory(
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> Callable[[str, bool], OcpiClient]:
+    """``factory(token, encode_token)``: an OCPI client for one partner token."""
+
+    def factory(token: str, encode_token: bool) -> OcpiClient:
+        return OcpiClient(token, encode_token=encode_token, transport=transport)
+
+    return factory
+
+
+@asynccontextmanager
+async def running_workers(
+    node: Node, settings: Settings, transport: httpx.AsyncBaseTransport | None = None
+) -> AsyncIterator[tuple[PushWorker, PullWorker]]:
+    """Push delivery and pull-sync running in the background until the block ends."""
+    clients = client_factory(transport)
+    push = PushWorker(node.db, clients, PushSettings(max_delay=settings.push_max_delay))
+    pull = PullWorker(node.db, node.roaming, clients, PullSettings(interval=settings.pull_interval))
+    stop = asyncio.Event()
+    tasks = [
+        asyncio.create_task(push.run(stop), name="openroam-push"),
+        asyncio.create_task(pull.run(stop), name="openroam-pull"),
+    ]
+    try:
+        yield push, pull
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def build_app(settings: Settings) -> FastAPI:
@@ -76,6 +114,13 @@ def build_app(settings: Settings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with open_node(settings) as node:
             app.state.node = node
-            yield
+            if settings.worker:
+                async with running_workers(node, settings):
+                    yield
+            else:
+                yield
 
-    return create_app(None, lifespan=lifespan)
+    app = create_app(None, lifespan=lifespan)
+    admin_token = settings.admin_token.get_secret_value() if settings.admin_token else None
+    app.include_router(api_router(admin_token))
+    return app

@@ -12,9 +12,9 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -42,6 +42,8 @@ class NodeConfig:
     port: int
     database_url: str
     parties: Sequence[Party]
+    #: more OPENROAM_* settings, e.g. {"OPENROAM_ADMIN_TOKEN": "…"}
+    extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def base_url(self) -> str:
@@ -60,6 +62,7 @@ class NodeConfig:
             OPENROAM_PORT=str(self.port),
             OPENROAM_PARTIES=json.dumps([party.__dict__ for party in self.parties]),
         )
+        env.update(self.extra)
         return env
 
     def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:

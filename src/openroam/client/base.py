@@ -91,7 +91,7 @@ class OcpiHttpClient:
         method: str,
         url: str,
         *,
-        json_body: OcpiModel | None = None,
+        json_body: OcpiModel | bytes | None = None,
         params: QueryParams | None = None,
         headers: Mapping[str, str] | None = None,
         correlation_id: str | None = None,
@@ -103,7 +103,8 @@ class OcpiHttpClient:
         """
         method = method.upper()
         request_headers = _ocpi_headers(headers, correlation_id, has_body=json_body is not None)
-        content = json_body.to_json() if json_body is not None else None
+        # bytes: an already serialised document (a stored object pushed as it is).
+        content = json_body if isinstance(json_body, bytes | None) else json_body.to_json()
         started = time.perf_counter()
         try:
             response = await self._http.request(

@@ -26,7 +26,7 @@ from openroam.errors import (
 from openroam.models.validation import json_path
 from openroam.server.envelope import error_response
 from openroam.server.middleware import OcpiMiddleware
-from openroam.server.v221 import credentials, versions
+from openroam.server.v221 import credentials, roaming, versions
 from openroam.services.node import Node
 
 __all__ = ["create_app"]
@@ -95,6 +95,7 @@ def create_app(node: Node | None = None, *, lifespan: Lifespan | None = None) ->
         app.state.node = node
     app.include_router(versions.router)
     app.include_router(credentials.router)
+    app.include_router(roaming.router)
     app.add_exception_handler(OcpiError, _ocpi_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -75,6 +75,8 @@ class Caller:
     #: "A" for an invitation token, "C" for the token of a registered (or registering) partner.
     token_kind: str
     status: str
+    #: (role, country_code, party_id) of each CredentialsRole the partner registered
+    roles: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def registered(self) -> bool:
@@ -152,7 +154,10 @@ class CredentialsService:
                 found = await repo.find_partner_by_token(session, token)
                 if found is not None:
                     partner, kind = found
-                    return Caller(partner.id, partner.name, token, str(kind), str(partner.status))
+                    roles = tuple((str(r.role), r.country_code, r.party_id) for r in partner.roles)
+                    return Caller(
+                        partner.id, partner.name, token, str(kind), str(partner.status), roles
+                    )
         return None
 
     def own_credentials(self, token: str) -> Credentials:

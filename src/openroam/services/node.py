@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from openroam.services.credentials import CredentialsService, PartnerApiFactory
 from openroam.services.platform import Platform
+from openroam.services.roaming import RoamingService
 from openroam.store.db import Database
 
 __all__ = ["Node"]
@@ -18,6 +19,7 @@ class Node:
     platform: Platform
     db: Database
     credentials: CredentialsService
+    roaming: RoamingService
     page_limit: int = 100
 
     @classmethod
@@ -33,5 +35,6 @@ class Node:
             platform=platform,
             db=db,
             credentials=CredentialsService(db, platform, api_factory),
+            roaming=RoamingService(db, platform),
             page_limit=page_limit,
         )

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from openroam.models.common import fold_id
@@ -30,6 +31,7 @@ __all__ = [
     "count_objects",
     "delete_object",
     "get_object",
+    "get_object_by_pk",
     "list_documents",
     "list_objects",
     "put_object",
@@ -250,3 +252,9 @@ async def count_objects(
     shape, params = _query(module, origin, owners, date_from, date_to)
     count: int = (await session.execute(sql.list_statement("count", shape), params)).scalar_one()
     return count
+
+
+async def get_object_by_pk(session: AsyncSession, pk: int) -> StoredObject | None:
+    """The object stored under ``pk`` (a delivery refers to its object this way), or ``None``."""
+    row = (await session.execute(select(*sql.COLUMNS).where(sql.T.c.pk == pk))).first()
+    return None if row is None else StoredObject(*row)

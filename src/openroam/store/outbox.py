@@ -33,6 +33,7 @@ __all__ = [
     "enqueue_deliveries",
     "enqueue_delivery",
     "record_attempt",
+    "release_deliveries",
 ]
 
 _D = cast(Table, Delivery.__table__)
@@ -270,4 +271,21 @@ async def record_attempt(
             error=error,
             duration_ms=duration_ms,
         )
+    )
+
+
+async def release_deliveries(
+    session: AsyncSession, delivery_ids: Sequence[int], *, not_before: datetime
+) -> None:
+    """Give claimed deliveries back unsent, due again at ``not_before`` (no attempt counted).
+
+    A worker does this with the later deliveries of a partner when an earlier one failed, so a
+    partner's changes keep their order and a partner that is down is not called again at once.
+    """
+    if not delivery_ids:
+        return
+    await session.execute(
+        update(_D)
+        .where(_D.c.id.in_(delivery_ids), _D.c.state == PENDING)
+        .values(leased_until=None, next_attempt_at=not_before)
     )

@@ -27,10 +27,23 @@ class ServedModule:
     path: str
 
 
+_CPO = frozenset({Role.CPO})
+# Parties that receive Locations and Tariffs (mod_locations, mod_tariffs: eMSP, NSP, NAP).
+_LOCATION_RECEIVERS = frozenset({Role.EMSP, Role.NSP, Role.NAP, Role.OTHER})
+_EMSP = frozenset({Role.EMSP})
+
 MODULES: tuple[ServedModule, ...] = (
     # credentials: the role value is irrelevant; advice is SENDER (version_information_endpoint
     # NOTE), and it is listed once.
     ServedModule(ModuleID.CREDENTIALS, InterfaceRole.SENDER, _ALL_ROLES, "credentials"),
+    ServedModule(ModuleID.LOCATIONS, InterfaceRole.SENDER, _CPO, "sender/locations"),
+    ServedModule(
+        ModuleID.LOCATIONS, InterfaceRole.RECEIVER, _LOCATION_RECEIVERS, "receiver/locations"
+    ),
+    ServedModule(ModuleID.TARIFFS, InterfaceRole.SENDER, _CPO, "sender/tariffs"),
+    ServedModule(ModuleID.TARIFFS, InterfaceRole.RECEIVER, _LOCATION_RECEIVERS, "receiver/tariffs"),
+    ServedModule(ModuleID.TOKENS, InterfaceRole.SENDER, _EMSP, "sender/tokens"),
+    ServedModule(ModuleID.TOKENS, InterfaceRole.RECEIVER, _CPO, "receiver/tokens"),
 )
 
 

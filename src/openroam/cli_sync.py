@@ -1,0 +1,87 @@
+"""CLI commands for background work: ``openroam worker`` and ``openroam pull``."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
+
+from openroam.cli_node import ConfigOption, load_settings, run_with_node
+from openroam.delivery.pull import PullSettings, PullWorker
+from openroam.runtime import client_factory, open_node, running_workers
+from openroam.services.node import Node
+from openroam.services.object_specs import SPECS
+from openroam.store import repositories as repo
+
+__all__ = ["pull", "worker"]
+
+console = Console(highlight=False)
+
+
+def worker(config: ConfigOption = None) -> None:
+    """Run push delivery and pull-sync without serving HTTP (for separate worker processes).
+
+    Several workers may share one PostgreSQL database: each delivery is claimed by one of them.
+    """
+    settings = load_settings(config)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    async def go() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        async with open_node(settings) as node, running_workers(node, settings):
+            console.print("openroam worker running (Ctrl-C stops it)")
+            await stop.wait()
+
+    asyncio.run(go())
+
+
+def pull(
+    partner: Annotated[str, typer.Argument(help="The partner's name.")],
+    module: Annotated[
+        str | None, typer.Option(help="locations, tariffs or tokens (default: all offered).")
+    ] = None,
+    full: Annotated[
+        bool, typer.Option("--full", help="Pull everything, not only changes.")
+    ] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Pull a partner's objects now, with a progress bar."""
+    if module is not None and module not in SPECS:
+        console.print(f"[red]unknown module {module!r}[/]; choose from {', '.join(SPECS)}")
+        raise typer.Exit(2)
+
+    async def go(node: Node) -> None:
+        async with node.db.session() as session:
+            record = await repo.get_partner_by_name(session, partner)
+        if record is None:
+            raise repo.PartnerNotFound(f"no partner named {partner!r}")
+        offered = [
+            e.identifier for e in record.endpoints if e.identifier in SPECS and e.role == "SENDER"
+        ]
+        modules = [module] if module is not None else offered
+        puller = PullWorker(node.db, node.roaming, client_factory(), PullSettings())
+        with Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console
+        ) as progress:
+            for name in modules:
+                task = progress.add_task(f"{name} from {partner}", total=None)
+
+                def advance(count: int, total: int | None, task: TaskID = task) -> None:
+                    progress.update(task, advance=count, total=total)
+
+                result = await puller.pull(record, name, full=full, progress=advance)
+                progress.console.print(
+                    f"{name}: {result.stored} stored, {result.unchanged} unchanged, "
+                    f"{len(result.invalid)} invalid, {result.pages} page(s)"
+                    + (" (full)" if result.full else "")
+                )
+
+    run_with_node(config, go)

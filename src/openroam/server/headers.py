@@ -1,0 +1,59 @@
+"""OCPI routing headers on functional-module answers (transport_and_format.asciidoc "Message
+Routing"): the answer goes FROM the addressed party TO the requesting party.
+
+A request names its parties in ``OCPI-from-*`` and ``OCPI-to-*``; when they are absent (a direct
+connection with one party on each side) the answer names the partner's registered party and our
+own party of the module's role. Configuration modules (versions, credentials, hubclientinfo) never
+carry them.
+"""
+
+from __future__ import annotations
+
+from fastapi import Request
+
+from openroam.models.common import fold_id
+from openroam.models.v221.types import Role
+from openroam.services.credentials import Caller
+from openroam.services.platform import Platform
+
+__all__ = ["routing_headers"]
+
+
+def _own_party(request: Request, platform: Platform, role: Role) -> tuple[str, str] | None:
+    wanted = (
+        request.headers.get("ocpi-to-country-code"),
+        request.headers.get("ocpi-to-party-id"),
+    )
+    parties = [p for p in platform.parties if p.role == role] or list(platform.parties)
+    if wanted[0] and wanted[1]:
+        for party in platform.parties:
+            if (fold_id(party.country_code), fold_id(party.party_id)) == (
+                fold_id(wanted[0]),
+                fold_id(wanted[1]),
+            ):
+                return party.country_code, party.party_id
+    return (parties[0].country_code, parties[0].party_id) if parties else None
+
+
+def _their_party(request: Request, caller: Caller) -> tuple[str, str] | None:
+    country_code = request.headers.get("ocpi-from-country-code")
+    party_id = request.headers.get("ocpi-from-party-id")
+    if country_code and party_id:
+        return country_code, party_id
+    if caller.roles:
+        _, country_code, party_id = caller.roles[0]
+        return country_code, party_id
+    return None
+
+
+def routing_headers(
+    request: Request, platform: Platform, caller: Caller, own_role: Role
+) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    ours = _own_party(request, platform, own_role)
+    theirs = _their_party(request, caller)
+    if ours is not None:
+        headers["OCPI-from-country-code"], headers["OCPI-from-party-id"] = ours
+    if theirs is not None:
+        headers["OCPI-to-country-code"], headers["OCPI-to-party-id"] = theirs
+    return headers

@@ -1,0 +1,154 @@
+"""Locations, Tariffs and Tokens routes: our Sender interface (our own objects, read by partners)
+and our Receiver interface (objects partners push to ``/{country_code}/{party_id}/{id}[/…]``).
+
+Sender and Receiver live under different prefixes (``/sender/``, ``/receiver/``) because a platform
+that is both CPO and eMSP serves both interfaces of a module, and the spec's URL shapes overlap
+(``/{location_id}/{evse_uid}/{connector_id}`` vs ``/{country_code}/{party_id}/{location_id}``).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from starlette.responses import Response
+
+from openroam.errors import InvalidOrMissingParameters
+from openroam.models.v221.tokens import TokenType
+from openroam.server.auth import RegisteredCaller
+from openroam.server.envelope import RawJson, ocpi_response
+from openroam.server.headers import routing_headers
+from openroam.server.pagination import PageParams, page_headers, page_params, page_query
+from openroam.services.documents import ObjectPath
+from openroam.services.node import Node
+from openroam.services.object_specs import LOCATIONS, SPECS, ModuleSpec
+
+__all__ = ["router"]
+
+router = APIRouter()
+BASE = "/ocpi/2.2.1"
+
+# CiString limits of the URL segments (object tables): country_code 2, party_id 3, ids 36.
+_LIMITS = {"country_code": 2, "party_id": 3}
+_ID_LIMIT = 36
+
+
+def _node(request: Request) -> Node:
+    node: Node = request.app.state.node
+    return node
+
+
+def _segment(request: Request, name: str) -> str:
+    value: str = request.path_params[name]
+    limit = _LIMITS.get(name, _ID_LIMIT)
+    if len(value) > limit or not value.isascii() or not value.isprintable():
+        raise InvalidOrMissingParameters(f"{name} {value!r}: a CiString of at most {limit}")
+    return value
+
+
+def _token_type(request: Request, spec: ModuleSpec) -> str:
+    if not spec.typed:
+        return ""
+    # mod_tokens "Receiver Interface": type defaults to RFID.
+    value = request.query_params.get("type", TokenType.RFID.value)
+    if value not in TokenType.__members__.values():
+        raise InvalidOrMissingParameters(f"type {value!r} is not a TokenType")
+    return value
+
+
+def _receiver_path(request: Request, spec: ModuleSpec, depth: int) -> ObjectPath:
+    sub_ids = tuple(_segment(request, f"sub{i}") for i in range(depth))
+    return ObjectPath(
+        _segment(request, "country_code"),
+        _segment(request, "party_id"),
+        _segment(request, "object_id"),
+        sub_ids,
+        _token_type(request, spec),
+    )
+
+
+def _add_receiver_routes(spec: ModuleSpec) -> None:
+    segments = "/{country_code}/{party_id}/{object_id}"
+    for depth in range(len(spec.levels)):
+        path = f"{BASE}/receiver/{spec.module}{segments}" + "".join(
+            f"/{{sub{i}}}" for i in range(depth)
+        )
+        _receiver_route(spec, depth, path)
+
+
+def _receiver_route(spec: ModuleSpec, depth: int, path: str) -> None:
+    async def get(request: Request, caller: RegisteredCaller) -> Response:
+        node = _node(request)
+        found = await node.roaming.receiver_get(caller, spec, _receiver_path(request, spec, depth))
+        headers = routing_headers(request, node.platform, caller, spec.receiver_role)
+        return ocpi_response(RawJson(found), headers=headers)
+
+    async def put(request: Request, caller: RegisteredCaller) -> Response:
+        node = _node(request)
+        object_path = _receiver_path(request, spec, depth)
+        result = await node.roaming.receive_put(caller, spec, object_path, await request.body())
+        headers = routing_headers(request, node.platform, caller, spec.receiver_role)
+        # status_codes.asciidoc: 201 when newly created, 200 when an existing object was updated.
+        return ocpi_response(http_status=201 if result.created else 200, headers=headers)
+
+    async def patch(request: Request, caller: RegisteredCaller) -> Response:
+        node = _node(request)
+        object_path = _receiver_path(request, spec, depth)
+        await node.roaming.receive_patch(caller, spec, object_path, await request.body())
+        headers = routing_headers(request, node.platform, caller, spec.receiver_role)
+        return ocpi_response(headers=headers)
+
+    async def delete(request: Request, caller: RegisteredCaller) -> Response:
+        node = _node(request)
+        await node.roaming.receive_delete(caller, spec, _receiver_path(request, spec, depth))
+        headers = routing_headers(request, node.platform, caller, spec.receiver_role)
+        return ocpi_response(headers=headers)
+
+    router.add_api_route(path, get, methods=["GET"])
+    router.add_api_route(path, put, methods=["PUT"])
+    if spec.allows_patch:
+        router.add_api_route(path, patch, methods=["PATCH"])
+    if spec.allows_delete and depth == 0:
+        router.add_api_route(path, delete, methods=["DELETE"])
+
+
+def _add_sender_routes(spec: ModuleSpec) -> None:
+    async def get_list(
+        request: Request,
+        caller: RegisteredCaller,
+        params: Annotated[PageParams, Depends(page_params)],
+    ) -> Response:
+        node = _node(request)
+        query = page_query(params, node.page_limit)
+        page = await node.roaming.sender_page(spec, query)
+        headers = page_headers(request, query, page, node.page_limit)
+        headers |= routing_headers(request, node.platform, caller, spec.owner_role)
+        return ocpi_response(RawJson(b"[" + b",".join(page.documents) + b"]"), headers=headers)
+
+    router.add_api_route(f"{BASE}/sender/{spec.module}", get_list, methods=["GET"])
+
+
+def _add_location_object_routes() -> None:
+    # mod_locations "Sender Interface, GET Object": a Location, an EVSE or a Connector.
+    for depth in range(3):
+        path = f"{BASE}/sender/locations/{{object_id}}" + "".join(
+            f"/{{sub{i}}}" for i in range(depth)
+        )
+        _location_object_route(depth, path)
+
+
+def _location_object_route(depth: int, path: str) -> None:
+    async def get_object(request: Request, caller: RegisteredCaller) -> Response:
+        node = _node(request)
+        sub_ids = tuple(_segment(request, f"sub{i}") for i in range(depth))
+        found = await node.roaming.sender_get(LOCATIONS, _segment(request, "object_id"), sub_ids)
+        headers = routing_headers(request, node.platform, caller, LOCATIONS.owner_role)
+        return ocpi_response(RawJson(found), headers=headers)
+
+    router.add_api_route(path, get_object, methods=["GET"])
+
+
+for _spec in SPECS.values():
+    _add_sender_routes(_spec)
+    _add_receiver_routes(_spec)
+_add_location_object_routes()

@@ -1,0 +1,431 @@
+"""Locations, Tariffs and Tokens on both interfaces: objects we own and objects partners push.
+
+* **Own objects** come from the party's backend (``own_put``, ``own_patch``, ``own_delete``).
+  Each change is stored and, in the same transaction, a delivery is recorded for every
+  registered partner that has a Receiver endpoint for the module (the transactional outbox;
+  ``delivery/`` sends them).
+* **Partner objects** arrive on our Receiver interface (``receive_*``). A partner may write only
+  under a country_code/party_id it registered (transport_and_format.asciidoc "Client Owned Object
+  Push"); an update older than what is stored is acknowledged and ignored, so a late retry never
+  overwrites newer data.
+* **Sender GET**: our own objects, paginated (``sender_page``), or one of them (``sender_get``).
+
+Documents are stored as the JSON a GET returns, validated on the way in only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+
+from openroam.errors import InvalidOrMissingParameters, MethodNotAllowed, NotFound
+from openroam.models.common import OcpiModel, fold_id
+from openroam.models.v221.types import Role
+from openroam.models.v221.versions import InterfaceRole
+from openroam.models.validation import problems
+from openroam.services.credentials import Caller
+from openroam.services.documents import ObjectPath, locate, patch_at, put_at, timestamp_of
+from openroam.services.object_specs import ModuleSpec
+from openroam.services.platform import Platform
+from openroam.store import object_repo as objects
+from openroam.store import outbox
+from openroam.store import repositories as repo
+from openroam.store.db import Database
+
+__all__ = ["Page", "PageQuery", "RoamingService", "WriteResult"]
+
+OWN = objects.OWN
+
+
+@dataclass(frozen=True, slots=True)
+class WriteResult:
+    #: the object did not exist before (PUT → HTTP 201)
+    created: bool
+    #: False when the update was older than the stored object and was ignored
+    applied: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class PageQuery:
+    date_from: datetime | None
+    date_to: datetime | None
+    offset: int
+    limit: int
+    after_pk: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    documents: list[bytes]
+    total: int
+    last_pk: int | None
+
+
+def _invalid(error: ValidationError, limit: int = 5) -> InvalidOrMissingParameters:
+    found = [str(problem) for problem in problems(error)]
+    more = f"; and {len(found) - limit} more" if len(found) > limit else ""
+    return InvalidOrMissingParameters("; ".join(found[:limit]) + more)
+
+
+def _validate(model: type[OcpiModel], body: bytes) -> OcpiModel:
+    try:
+        return model.model_validate_json(body)
+    except ValidationError as error:
+        if not body.strip() or any(e["type"] == "json_invalid" for e in error.errors()):
+            # status_codes.asciidoc: a body that is not valid JSON MUST get HTTP 400.
+            raise InvalidOrMissingParameters(
+                "The request body is not valid JSON", http_status=400
+            ) from None
+        raise _invalid(error) from None
+
+
+def _check_ids(spec: ModuleSpec, path: ObjectPath, new: dict[str, Any]) -> None:
+    """The ids in a pushed object equal those of its URL (transport_and_format "Errors": 2001)."""
+    level = spec.levels[len(path.sub_ids)]
+    expected = path.sub_ids[-1] if path.sub_ids else path.object_id
+    if fold_id(str(new.get(level.id_field, ""))) != fold_id(expected):
+        raise InvalidOrMissingParameters(f"{level.id_field} in the body differs from the URL")
+    if not path.sub_ids:
+        for field in ("country_code", "party_id"):
+            if fold_id(str(new.get(field, ""))) != fold_id(getattr(path, field)):
+                raise InvalidOrMissingParameters(f"{field} in the body differs from the URL")
+        if spec.typed and fold_id(str(new.get("type", ""))) != fold_id(path.object_type):
+            raise InvalidOrMissingParameters("type in the body differs from the URL")
+
+
+class RoamingService:
+    """See the module docstring."""
+
+    def __init__(self, db: Database, platform: Platform) -> None:
+        self.db = db
+        self.platform = platform
+
+    # --- who may write what ------------------------------------------------------------------
+
+    def _own_owner(self, spec: ModuleSpec, path: ObjectPath) -> None:
+        for party in self.platform.parties:
+            if party.role == spec.owner_role and (
+                fold_id(party.country_code),
+                fold_id(party.party_id),
+            ) == (fold_id(path.country_code), fold_id(path.party_id)):
+                return
+        raise NotFound(
+            f"{path.country_code}/{path.party_id} is not one of our {spec.owner_role} parties"
+        )
+
+    @staticmethod
+    def _partner_owner(caller: Caller, path: ObjectPath) -> None:
+        # transport_and_format.asciidoc "Errors": a URL whose country_code/party_id is not one of
+        # the client's CredentialsRoles may be answered 404; nothing is changed. A hub forwards
+        # objects of its connected parties, so it may write any.
+        wanted = (fold_id(path.country_code), fold_id(path.party_id))
+        for role, country_code, party_id in caller.roles:
+            if role == Role.HUB or (fold_id(country_code), fold_id(party_id)) == wanted:
+                return
+        raise NotFound(
+            f"{path.country_code}/{path.party_id} is not a party you registered", http_status=404
+        )
+
+    # --- writes ------------------------------------------------------------------------------
+
+    async def _write(
+        self,
+        origin: int,
+        spec: ModuleSpec,
+        path: ObjectPath,
+        method: str,
+        body: bytes,
+        receivers: Sequence[int] = (),
+    ) -> WriteResult:
+        level = spec.levels[len(path.sub_ids)]
+        if method == "PUT":
+            incoming = _validate(level.model, body).to_dict()
+            _check_ids(spec, path, incoming)
+        else:
+            if not spec.allows_patch or level.patch_model is None:
+                raise MethodNotAllowed(f"PATCH is not offered on {spec.module}")
+            # model_fields_set: only what the PATCH carries; None values are not written.
+            patch = _validate(level.patch_model, body)
+            incoming = patch.to_dict()
+        incoming_time = timestamp_of(incoming)
+        async with self.db.session() as session, session.begin():
+            stored = await objects.get_object(
+                session,
+                str(spec.module),
+                origin,
+                path.country_code,
+                path.party_id,
+                path.object_id,
+                path.object_type,
+                for_update=True,
+            )
+            current = orjson.loads(stored.document) if stored is not None else None
+            target = locate(current, spec, path.sub_ids) if current is not None else None
+            target_time = timestamp_of(target) if target is not None else None
+            if target_time and incoming_time and incoming_time < target_time:
+                return WriteResult(created=False, applied=False)
+            if method == "PUT":
+                document = put_at(current, spec, path, incoming)
+            else:
+                if current is None:
+                    raise NotFound(f"Unknown object {path.suffix()}: PUT it first")
+                document = patch_at(current, spec, path, incoming)
+                changed = locate(document, spec, path.sub_ids)
+                _validate(level.model, orjson.dumps(changed))
+            last_updated = timestamp_of(document)
+            assert last_updated is not None
+            saved, _ = await objects.put_object(
+                session,
+                module=str(spec.module),
+                origin=origin,
+                country_code=path.country_code,
+                party_id=path.party_id,
+                object_id=path.object_id,
+                object_type=path.object_type,
+                last_updated=last_updated,
+                document=orjson.dumps(document),
+            )
+            fields = None if method == "PUT" else sorted(incoming)
+            for partner_id in receivers:
+                await outbox.enqueue_delivery(
+                    session,
+                    partner_id=partner_id,
+                    module=str(spec.module),
+                    object_pk=saved.pk,
+                    method=method,
+                    path=path.suffix(),
+                    fields=fields,
+                )
+        return WriteResult(created=target is None)
+
+    async def receivers_of(self, spec: ModuleSpec) -> list[int]:
+        """Registered partners that have a Receiver endpoint for this module."""
+        async with self.db.session() as session:
+            partners = await repo.list_partners(session)
+        return [
+            partner.id
+            for partner in partners
+            if partner.status == repo.PartnerStatus.REGISTERED
+            and _has_endpoint(partner.endpoints, str(spec.module), InterfaceRole.RECEIVER)
+        ]
+
+    async def own_put(self, spec: ModuleSpec, path: ObjectPath, body: bytes) -> WriteResult:
+        """The backend creates or replaces one of our objects; partners are told."""
+        self._own_owner(spec, path)
+        return await self._write(OWN, spec, path, "PUT", body, await self.receivers_of(spec))
+
+    async def own_patch(self, spec: ModuleSpec, path: ObjectPath, body: bytes) -> WriteResult:
+        """The backend changes some fields of one of our objects; partners get a PATCH."""
+        self._own_owner(spec, path)
+        return await self._write(OWN, spec, path, "PATCH", body, await self.receivers_of(spec))
+
+    async def own_delete(self, spec: ModuleSpec, path: ObjectPath) -> None:
+        """The backend removes one of our objects (Tariffs only); partners get a DELETE."""
+        self._own_owner(spec, path)
+        if not spec.allows_delete:
+            raise MethodNotAllowed(f"{spec.module} objects are never deleted")
+        receivers = await self.receivers_of(spec)
+        async with self.db.session() as session, session.begin():
+            stored = await self._get(session, OWN, spec, path)
+            for partner_id in receivers:
+                await outbox.enqueue_delivery(
+                    session,
+                    partner_id=partner_id,
+                    module=str(spec.module),
+                    object_pk=stored.pk,
+                    method="DELETE",
+                    path=path.suffix(),
+                )
+            await objects.delete_object(session, *self._key(OWN, spec, path))
+
+    async def receive_put(
+        self, caller: Caller, spec: ModuleSpec, path: ObjectPath, body: bytes
+    ) -> WriteResult:
+        """A partner creates or replaces one of its objects on our Receiver interface."""
+        self._partner_owner(caller, path)
+        return await self._write(caller.partner_id, spec, path, "PUT", body)
+
+    async def receive_patch(
+        self, caller: Caller, spec: ModuleSpec, path: ObjectPath, body: bytes
+    ) -> WriteResult:
+        """A partner changes fields of one of its objects (``last_updated`` required)."""
+        self._partner_owner(caller, path)
+        return await self._write(caller.partner_id, spec, path, "PATCH", body)
+
+    async def receive_delete(self, caller: Caller, spec: ModuleSpec, path: ObjectPath) -> None:
+        """A partner removes one of its objects (mod_tariffs DELETE)."""
+        self._partner_owner(caller, path)
+        if not spec.allows_delete:
+            raise MethodNotAllowed(f"DELETE is not offered on {spec.module}")
+        async with self.db.session() as session, session.begin():
+            if not await objects.delete_object(session, *self._key(caller.partner_id, spec, path)):
+                raise NotFound(f"Unknown object {path.suffix()}")
+
+    # --- reads -------------------------------------------------------------------------------
+
+    @staticmethod
+    def _key(origin: int, spec: ModuleSpec, path: ObjectPath) -> tuple[Any, ...]:
+        return (
+            str(spec.module),
+            origin,
+            path.country_code,
+            path.party_id,
+            path.object_id,
+            path.object_type,
+        )
+
+    async def _get(
+        self, session: Any, origin: int, spec: ModuleSpec, path: ObjectPath
+    ) -> objects.StoredObject:
+        stored = await objects.get_object(session, *self._key(origin, spec, path))
+        if stored is None:
+            raise NotFound(f"Unknown object {path.suffix()}")
+        return stored
+
+    async def read(self, origin: int, spec: ModuleSpec, path: ObjectPath) -> bytes:
+        """The JSON of an object or sub-object, as stored."""
+        async with self.db.session() as session:
+            stored = await self._get(session, origin, spec, path)
+        if not path.sub_ids:
+            return stored.document
+        found = locate(orjson.loads(stored.document), spec, path.sub_ids)
+        if found is None:
+            raise NotFound(f"Unknown object {path.suffix()}")
+        return orjson.dumps(found)
+
+    async def receiver_get(self, caller: Caller, spec: ModuleSpec, path: ObjectPath) -> bytes:
+        """GET on our Receiver interface: the partner's object as we store it."""
+        self._partner_owner(caller, path)
+        return await self.read(caller.partner_id, spec, path)
+
+    def own_owners(self, spec: ModuleSpec) -> list[tuple[str, str]]:
+        return [
+            (party.country_code, party.party_id)
+            for party in self.platform.parties
+            if party.role == spec.owner_role
+        ]
+
+    async def sender_get(
+        self, spec: ModuleSpec, object_id: str, sub_ids: tuple[str, ...], object_type: str = ""
+    ) -> bytes:
+        """GET one of our objects on the Sender interface (mod_locations "GET Object")."""
+        for country_code, party_id in self.own_owners(spec):
+            path = ObjectPath(country_code, party_id, object_id, sub_ids, object_type)
+            try:
+                return await self.read(OWN, spec, path)
+            except NotFound:
+                continue
+        raise NotFound(f"Unknown object {object_id}")
+
+    async def page(
+        self,
+        origin: int | None,
+        spec: ModuleSpec,
+        query: PageQuery,
+        owners: Iterable[tuple[str, str]] | None,
+    ) -> Page:
+        """A page of documents in the stable (creation) order, with the total count."""
+        owner_list = list(owners) if owners is not None else None
+        async with self.db.session() as session:
+            documents, last_pk = await objects.list_documents(
+                session,
+                module=str(spec.module),
+                origin=origin,
+                owners=owner_list,
+                date_from=query.date_from,
+                date_to=query.date_to,
+                offset=query.offset,
+                after_pk=query.after_pk,
+                limit=query.limit,
+            )
+            total = await objects.count_objects(
+                session,
+                module=str(spec.module),
+                origin=origin,
+                owners=owner_list,
+                date_from=query.date_from,
+                date_to=query.date_to,
+            )
+        return Page(documents, total, last_pk)
+
+    async def sender_page(self, spec: ModuleSpec, query: PageQuery) -> Page:
+        """GET list on our Sender interface: our own objects of this module."""
+        return await self.page(OWN, spec, query, self.own_owners(spec))
+
+
+def _has_endpoint(endpoints: Iterable[repo.EndpointRecord], module: str, role: str) -> bool:
+    return any(e.identifier == module and e.role == role for e in endpoints)
+
+
+@dataclass(slots=True)
+class PulledPage:
+    """What storing one page pulled from a partner's Sender interface did."""
+
+    stored: int = 0
+    unchanged: int = 0
+    #: objects of owners the partner did not register (transport_and_format "Pull": may be ignored)
+    foreign: int = 0
+    #: (object id or position, first problems) of objects that did not validate
+    invalid: list[tuple[str, str]] | None = None
+    newest: datetime | None = None
+
+
+async def store_pulled(
+    service: RoamingService, caller: Caller, spec: ModuleSpec, items: Sequence[Any]
+) -> PulledPage:
+    """Store one page of a partner's objects, pulled from its Sender GET list.
+
+    Valid objects are stored even when others on the page are not; the invalid ones are reported
+    with their ids (transport_and_format.asciidoc "GET": log them and process the valid ones). An
+    object older than the stored one does not replace it.
+    """
+    result = PulledPage(invalid=[])
+    owners = {(fold_id(cc), fold_id(pid)) for _, cc, pid in caller.roles}
+    hub = any(role == Role.HUB for role, _, _ in caller.roles)
+    async with service.db.session() as session, session.begin():
+        for position, item in enumerate(items):
+            label = (
+                str(item.get(spec.top.id_field, f"#{position}"))
+                if isinstance(item, dict)
+                else f"#{position}"
+            )
+            try:
+                obj = spec.top.model.model_validate_json(orjson.dumps(item))
+            except ValidationError as error:
+                assert result.invalid is not None
+                result.invalid.append((label, "; ".join(str(p) for p in problems(error)[:3])))
+                continue
+            document = obj.to_dict()
+            owner = (fold_id(document["country_code"]), fold_id(document["party_id"]))
+            if not hub and owner not in owners:
+                result.foreign += 1
+                continue
+            last_updated = timestamp_of(document)
+            assert last_updated is not None
+            key = (document[spec.top.id_field], document.get("type", "") if spec.typed else "")
+            stored = await objects.get_object(
+                session, str(spec.module), caller.partner_id, *owner, *key, for_update=True
+            )
+            if stored is not None and stored.last_updated >= last_updated:
+                result.unchanged += 1
+            else:
+                await objects.put_object(
+                    session,
+                    module=str(spec.module),
+                    origin=caller.partner_id,
+                    country_code=document["country_code"],
+                    party_id=document["party_id"],
+                    object_id=key[0],
+                    object_type=key[1],
+                    last_updated=last_updated,
+                    document=orjson.dumps(document),
+                )
+                result.stored += 1
+            if result.newest is None or last_updated > result.newest:
+                result.newest = last_updated
+    return result

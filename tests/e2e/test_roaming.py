@@ -1,0 +1,198 @@
+"""A CPO node and an eMSP node keep Locations, Tariffs and Tokens equal over real HTTP, also
+across an outage of the eMSP (issue 4 "Done when"; transport_and_format.asciidoc "Pull and Push",
+"Offline behaviour").
+
+Objects are written only through each node's backend API, as a party's own systems would. Push
+delivery (the outbox worker inside ``openroam serve``) carries each change; after the eMSP was down,
+retries and pull-sync bring both sides back to the same state with no manual step.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.e2e.nodes import NodeConfig, Party, free_port, running
+
+ADMIN = "e2e-admin-token"
+FAST = {
+    "OPENROAM_ADMIN_TOKEN": ADMIN,
+    # Short waits so the test converges in seconds; the mechanisms are the production ones.
+    "OPENROAM_PUSH_MAX_DELAY": "1",
+    "OPENROAM_PULL_INTERVAL": "3",
+}
+WAIT_SECONDS = 45
+
+
+def _api(node: NodeConfig, method: str, path: str, body: Any = None) -> httpx.Response:
+    response = httpx.request(
+        method,
+        f"{node.base_url}/api/{path}",
+        json=body,
+        headers={"Authorization": f"Bearer {ADMIN}"},
+        timeout=10,
+    )
+    assert response.status_code < 300, f"{method} {path}: {response.status_code} {response.text}"
+    return response
+
+
+def _eventually(what: str, check: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.25)
+    raise AssertionError(f"not within {WAIT_SECONDS}s: {what}")
+
+
+def _location(location_id: str, status: str = "AVAILABLE", stamp: str = "2026-01-01T10:00:00Z"):
+    return {
+        "country_code": "NL",
+        "party_id": "CPO",
+        "id": location_id,
+        "publish": True,
+        "address": "Stationsplein 1",
+        "city": "Utrecht",
+        "country": "NLD",
+        "coordinates": {"latitude": "52.089444", "longitude": "5.110278"},
+        "time_zone": "Europe/Amsterdam",
+        "evses": [
+            {
+                "uid": f"{location_id}-E1",
+                "status": status,
+                "connectors": [
+                    {
+                        "id": "1",
+                        "standard": "IEC_62196_T2",
+                        "format": "SOCKET",
+                        "power_type": "AC_3_PHASE",
+                        "max_voltage": 230,
+                        "max_amperage": 32,
+                        "last_updated": stamp,
+                    }
+                ],
+                "last_updated": stamp,
+            }
+        ],
+        "last_updated": stamp,
+    }
+
+
+def _tariff(tariff_id: str, price: float) -> dict[str, Any]:
+    return {
+        "country_code": "NL",
+        "party_id": "CPO",
+        "id": tariff_id,
+        "currency": "EUR",
+        "elements": [{"price_components": [{"type": "ENERGY", "price": price, "step_size": 1}]}],
+        "last_updated": "2026-01-01T10:00:00Z",
+    }
+
+
+def _token(uid: str) -> dict[str, Any]:
+    return {
+        "country_code": "DE",
+        "party_id": "MSP",
+        "uid": uid,
+        "type": "RFID",
+        "contract_id": f"DE-MSP-C{uid}",
+        "issuer": "MSP Mobility",
+        "valid": True,
+        "whitelist": "ALLOWED",
+        "last_updated": "2026-01-01T10:00:00Z",
+    }
+
+
+def _own(node: NodeConfig, module: str) -> list[Any]:
+    return sorted(_api(node, "GET", f"{module}?limit=1000").json()["data"], key=str)
+
+
+def _theirs(node: NodeConfig, partner: str, module: str) -> list[Any]:
+    response = httpx.get(
+        f"{node.base_url}/api/partners/{partner}/{module}?limit=1000",
+        headers={"Authorization": f"Bearer {ADMIN}"},
+        timeout=10,
+    )
+    if response.status_code != 200:
+        return []
+    return sorted(response.json()["data"], key=str)
+
+
+@pytest.fixture
+def pair(tmp_path: Path, database_url: str) -> tuple[NodeConfig, NodeConfig, Path]:
+    cpo = NodeConfig(
+        "cpo",
+        free_port(),
+        f"sqlite+aiosqlite:///{tmp_path / 'cpo.db'}",
+        [Party("NL", "CPO", "CPO", "CPO Charging")],
+        FAST,
+    )
+    emsp = NodeConfig(
+        "emsp", free_port(), database_url, [Party("DE", "MSP", "EMSP", "MSP Mobility")], FAST
+    )
+    return cpo, emsp, tmp_path
+
+
+def _register(cpo: NodeConfig, emsp: NodeConfig) -> None:
+    invitation = cpo.cli("invite", "emsp").stdout
+    token_a = next(line for line in invitation.splitlines() if line.startswith("token A:"))
+    emsp.cli(
+        "register", cpo.versions_url, "--token", token_a.split(":", 1)[1].strip(), "--name", "cpo"
+    )
+
+
+def test_cpo_and_emsp_converge_by_push_and_after_an_outage(
+    pair: tuple[NodeConfig, NodeConfig, Path],
+) -> None:
+    cpo, emsp, logs = pair
+    with running(cpo, logs):
+        with running(emsp, logs):
+            _register(cpo, emsp)
+
+            # A Location created through the CPO's backend API appears at the eMSP.
+            _api(cpo, "PUT", "locations/NL/CPO/LOC1", _location("LOC1"))
+            _eventually("LOC1 at the eMSP", lambda: len(_theirs(emsp, "cpo", "locations")) == 1)
+
+            # An EVSE status change arrives (as a PATCH of the EVSE).
+            _api(cpo, "PUT", "locations/NL/CPO/LOC1/LOC1-E1/status", {"status": "CHARGING"})
+            _eventually(
+                "LOC1's EVSE CHARGING at the eMSP",
+                lambda: _theirs(emsp, "cpo", "locations")[0]["evses"][0]["status"] == "CHARGING",
+            )
+
+            # A token created at the eMSP reaches the CPO.
+            _api(emsp, "PUT", "tokens/DE/MSP/0123456789?type=RFID", _token("0123456789"))
+            _eventually("the token at the CPO", lambda: len(_theirs(cpo, "emsp", "tokens")) == 1)
+
+        # The eMSP is down: several changes are made at the CPO meanwhile.
+        _api(cpo, "PUT", "locations/NL/CPO/LOC2", _location("LOC2", stamp="2026-01-02T10:00:00Z"))
+        _api(cpo, "PUT", "locations/NL/CPO/LOC1/LOC1-E1/status", {"status": "AVAILABLE"})
+        _api(cpo, "PUT", "tariffs/NL/CPO/T1", _tariff("T1", 0.25))
+        _api(
+            cpo,
+            "PUT",
+            "tariffs/NL/CPO/T1",
+            _tariff("T1", 0.30) | {"last_updated": "2026-01-03T00:00:00Z"},
+        )
+
+        # The eMSP comes back; without any manual step both sides end equal.
+        with running(emsp, logs):
+            for module in ("locations", "tariffs"):
+                _eventually(
+                    f"{module} equal on both sides",
+                    lambda module=module: _own(cpo, module) == _theirs(emsp, "cpo", module),
+                )
+            _eventually(
+                "tokens equal on both sides",
+                lambda: _own(emsp, "tokens") == _theirs(cpo, "emsp", "tokens"),
+            )
+            assert [loc["id"] for loc in _own(cpo, "locations")] == ["LOC1", "LOC2"]
+            assert (
+                _theirs(emsp, "cpo", "tariffs")[0]["elements"][0]["price_components"][0]["price"]
+                == 0.3
+            )
