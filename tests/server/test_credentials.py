@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 
 import httpx
-import pytest
 
 from tests.server.conftest import PUBLIC_URL, Registration, register
 from tests.server.support import (
@@ -152,12 +151,6 @@ async def test_delete_while_not_registered_is_405(client: httpx.AsyncClient, tok
     envelope_of(await _get(client, registration.token_c), 200, 1000)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: CredentialsService checks token A when the request arrives and saves after the "
-    "callbacks without re-checking under the partner's row lock, so both concurrent POSTs "
-    "answer 1000 and the first token C handed out is already invalid (needs a store change)",
-)
 async def test_concurrent_posts_with_one_token_a_register_once(
     client: httpx.AsyncClient, partner: FakePartner, token_a: str
 ) -> None:

@@ -197,6 +197,11 @@ class CredentialsService:
             await api.aclose()
         token_c = new_token()
         async with self.db.session() as session, session.begin():
+            if caller.token_kind == "A" and not await repo.holds_invitation(
+                session, caller.partner_id, caller.token
+            ):
+                # Another POST with this token A registered while ours fetched the callbacks.
+                raise MethodNotAllowed("Already registered: this token A has been used")
             await repo.save_registration(
                 session,
                 caller.partner_id,

@@ -7,9 +7,10 @@ PostgreSQL), so two requests changing one partner's tokens at once are serialise
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Sequence
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from openroam.models.common import fold_id
@@ -29,6 +30,7 @@ __all__ = [
     "cancel_token_rotation",
     "create_invitation",
     "create_partner_for_outgoing_registration",
+    "holds_invitation",
     "save_registration",
     "set_encode_token",
     "set_incoming_token",
@@ -37,15 +39,32 @@ __all__ = [
     "update_tokens",
 ]
 
+_SQLITE_WRITE_LOCK = text("UPDATE partners SET id = id WHERE 0")
+
 # A name held by one of these cannot be invited or registered again before it unregisters.
 _IN_USE = (PartnerStatus.REGISTERED, PartnerStatus.SUSPENDED)
 
 
 async def _lock(session: AsyncSession, partner_id: int) -> Partner:
+    if session.get_bind().dialect.name == "sqlite":
+        # SQLite ignores FOR UPDATE and a plain read does not start the transaction: take the
+        # database write lock first, so two changes of one partner are serialised there too.
+        await session.execute(_SQLITE_WRITE_LOCK)
     partner = await session.get(Partner, partner_id, with_for_update=True, populate_existing=True)
     if partner is None:
         raise PartnerNotFound(partner_id)
     return partner
+
+
+async def holds_invitation(session: AsyncSession, partner_id: int, token_a: str) -> bool:
+    """Whether ``token_a`` is still the partner's valid invitation, checked under its row lock.
+
+    Registration calls this in the transaction that saves it: of two POSTs racing with one
+    token A, only the first can register (credentials.asciidoc step 8: token A is then invalid).
+    """
+    partner = await _lock(session, partner_id)
+    stored = partner.token_a_hash
+    return stored is not None and hmac.compare_digest(stored, hash_token(token_a))
 
 
 async def _claim_name(session: AsyncSession, name: str) -> Partner:
