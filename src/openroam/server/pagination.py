@@ -44,6 +44,13 @@ def _when(name: str, value: str | None) -> datetime | None:
         raise InvalidOrMissingParameters(f"{name}: {error}") from None
 
 
+def _repeated(value: datetime) -> str:
+    # The next link repeats the filter exactly (T&F "Pagination Examples"); format_datetime drops
+    # fractional seconds, which would widen a date_from window and narrow a date_to one.
+    stamp = format_datetime(value)
+    return f"{stamp[:-1]}.{value.microsecond:06d}Z" if value.microsecond else stamp
+
+
 def page_params(
     date_from: Annotated[str | None, Query()] = None,
     date_to: Annotated[str | None, Query()] = None,
@@ -72,9 +79,9 @@ def page_headers(request: Request, query: PageQuery, page: Page, max_limit: int)
     if page.documents and next_offset < page.total:
         params: dict[str, str | int] = {}
         if query.date_from is not None:
-            params["date_from"] = format_datetime(query.date_from)
+            params["date_from"] = _repeated(query.date_from)
         if query.date_to is not None:
-            params["date_to"] = format_datetime(query.date_to)
+            params["date_to"] = _repeated(query.date_to)
         params["offset"] = next_offset
         params["limit"] = query.limit
         if page.last_pk is not None:
