@@ -14,7 +14,10 @@ without having exercised PostgreSQL.
 
 from __future__ import annotations
 
+import asyncio
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -86,12 +89,81 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
         await admin.close()
 
 
-@pytest.fixture
-async def database(database_url: str) -> AsyncIterator[Database]:
-    """A :class:`Database` on a fresh database migrated to head; disposed afterwards."""
-    db = Database.connect(database_url)
+# Migrating costs more than most storage tests: ``database`` copies a database migrated once per
+# session (a file copy on SQLite, CREATE DATABASE … TEMPLATE on PostgreSQL) instead.
+_templates: dict[str, str] = {}
+_TEMPLATE_DIR = Path(tempfile.mkdtemp(prefix="openroam-test-templates-"))
+
+
+async def _sqlite_template() -> Path:
+    if "sqlite" not in _templates:
+        path = _TEMPLATE_DIR / "migrated.db"
+        db = Database.connect(f"sqlite+aiosqlite:///{path}")
+        try:
+            await upgrade_async(db)
+        finally:
+            await db.dispose()
+        _templates["sqlite"] = str(path)
+    return Path(_templates["sqlite"])
+
+
+async def _postgres_template(admin_url: URL) -> str:
+    if "postgresql" not in _templates:
+        name = f"openroam_tmpl_{uuid.uuid4().hex}"
+        admin = await asyncpg.connect(_dsn(admin_url), timeout=5)
+        try:
+            await admin.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await admin.close()
+        db = Database.connect(_dsn(admin_url.set(drivername="postgresql+asyncpg", database=name)))
+        try:
+            await upgrade_async(db)
+        finally:
+            await db.dispose()
+        _templates["postgresql"] = name
+    return _templates["postgresql"]
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Drop the migrated PostgreSQL template of this session, if one was made."""
+    name = _templates.pop("postgresql", None)
+    result = _postgres.get("result")
+    if name is None or not isinstance(result, URL):
+        return
+
+    async def drop() -> None:
+        admin = await asyncpg.connect(_dsn(result), timeout=5)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
+
+    asyncio.run(drop())
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """A :class:`Database` on a fresh database migrated to head (SQLite, then PostgreSQL)."""
+    if request.param == "sqlite":
+        path = tmp_path / "openroam.db"
+        shutil.copyfile(await _sqlite_template(), path)
+        db = Database.connect(f"sqlite+aiosqlite:///{path}")
+        try:
+            yield db
+        finally:
+            await db.dispose()
+        return
+    admin_url = await _postgres_admin_url()
+    template = await _postgres_template(admin_url)
+    name = f"openroam_t_{uuid.uuid4().hex}"
+    admin = await asyncpg.connect(_dsn(admin_url), timeout=5)
     try:
-        await upgrade_async(db)
-        yield db
+        await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        db = Database.connect(_dsn(admin_url.set(drivername="postgresql+asyncpg", database=name)))
+        try:
+            yield db
+        finally:
+            await db.dispose()
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
-        await db.dispose()
+        await admin.close()
