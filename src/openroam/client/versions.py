@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from openroam.client.base import OcpiHttpClient
 from openroam.models.common import fold_id
 from openroam.models.v221.versions import (
@@ -11,6 +9,8 @@ from openroam.models.v221.versions import (
     ModuleID,
     Version,
     VersionDetails,
+    choose_version,
+    version_key,
 )
 
 __all__ = ["VersionsCalls", "choose_version", "endpoint_url", "version_key"]
@@ -30,33 +30,6 @@ class VersionsCalls(OcpiHttpClient):
     async def get_version_details(self, url: str) -> VersionDetails:
         """Version details endpoint: the partner's endpoints of one version."""
         return (await self.send("GET", url)).parse(VersionDetails)
-
-
-def version_key(version: str) -> tuple[int, ...] | None:
-    """``"2.2.1"`` → ``(2, 2, 1)``; ``None`` for a string that is not a dotted number.
-
-    Tuples order versions as numbers do, so ``2.2.1 > 2.2 > 2.1.1 > 2.0`` (as strings,
-    ``"2.10" < "2.9"``).
-    """
-    parts = version.split(".")
-    if not all(part.isdecimal() for part in parts):
-        return None
-    return tuple(int(part) for part in parts)
-
-
-def choose_version(ours: Iterable[str], theirs: list[Version]) -> Version | None:
-    """The partner's entry for the highest version both sides support, or ``None``.
-
-    credentials.asciidoc registration sequence: the initiator picks the latest mutual version.
-    ``None`` is what the caller reports as 3002 Unsupported version.
-    """
-    supported = {key for key in map(version_key, ours) if key is not None}
-    best: tuple[tuple[int, ...], Version] | None = None
-    for candidate in theirs:
-        key = version_key(str(candidate.version))
-        if key in supported and (best is None or key > best[0]):
-            best = (key, candidate)
-    return best[1] if best else None
 
 
 def endpoint_url(

@@ -33,6 +33,7 @@ from openroam.models.v221.versions import (
     ModuleID,
     Version,
     VersionDetails,
+    choose_version,
 )
 from openroam.services.platform import SUPPORTED_VERSIONS, Platform
 from openroam.store import repositories as repo
@@ -43,7 +44,6 @@ __all__ = [
     "CredentialsService",
     "PartnerApi",
     "PartnerApiFactory",
-    "choose_version",
     "new_token",
 ]
 
@@ -89,17 +89,6 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-def _version_key(version: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in version.split(".") if part.isdigit())
-
-
-def choose_version(theirs: list[Version]) -> Version | None:
-    """The highest version both sides support (registration sequence: the latest mutual one)."""
-    ours = {str(version) for version in SUPPORTED_VERSIONS}
-    mutual = [version for version in theirs if str(version.version) in ours]
-    return max(mutual, key=lambda v: _version_key(str(v.version)), default=None)
-
-
 @dataclass(frozen=True, slots=True)
 class Discovery:
     """What the partner's versions and version details told us."""
@@ -125,7 +114,7 @@ async def discover(api: PartnerApi, versions_url: str) -> Discovery:
     has no credentials endpoint (credentials.asciidoc "Errors during registration").
     """
     versions = await _call(f"GET {versions_url}", api.get_versions(versions_url))
-    chosen = choose_version(versions)
+    chosen = choose_version((str(v) for v in SUPPORTED_VERSIONS), versions)
     if chosen is None:
         offered = ", ".join(str(v.version) for v in versions) or "none"
         ours = ", ".join(str(v) for v in SUPPORTED_VERSIONS)

@@ -14,6 +14,7 @@ Two places accept more than the spec's enums, on purpose:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import Annotated
 
@@ -21,7 +22,16 @@ from pydantic import Field
 
 from openroam.models.common import URL, CiString255, OcpiModel, String
 
-__all__ = ["Endpoint", "InterfaceRole", "ModuleID", "Version", "VersionDetails", "VersionNumber"]
+__all__ = [
+    "Endpoint",
+    "InterfaceRole",
+    "ModuleID",
+    "Version",
+    "VersionDetails",
+    "VersionNumber",
+    "choose_version",
+    "version_key",
+]
 
 
 class VersionNumber(StrEnum):
@@ -81,3 +91,30 @@ class VersionDetails(OcpiModel):
 
     version: VersionNumber
     endpoints: Annotated[list[Endpoint], Field(min_length=1)]
+
+
+def version_key(version: str) -> tuple[int, ...] | None:
+    """``"2.2.1"`` → ``(2, 2, 1)``; ``None`` for a string that is not a dotted number.
+
+    Tuples order versions as numbers do, so ``2.2.1 > 2.2 > 2.1.1 > 2.0`` (as strings,
+    ``"2.10" < "2.9"``).
+    """
+    parts = version.split(".")
+    if not all(part.isdecimal() for part in parts):
+        return None
+    return tuple(int(part) for part in parts)
+
+
+def choose_version(ours: Iterable[str], theirs: list[Version]) -> Version | None:
+    """The partner's entry for the highest version both sides support, or ``None``.
+
+    credentials.asciidoc registration sequence: the initiator picks the latest mutual version.
+    ``None`` is what the caller reports as 3002 Unsupported version.
+    """
+    supported = {key for key in map(version_key, ours) if key is not None}
+    best: tuple[tuple[int, ...], Version] | None = None
+    for candidate in theirs:
+        key = version_key(str(candidate.version))
+        if key in supported and (best is None or key > best[0]):
+            best = (key, candidate)
+    return best[1] if best else None
