@@ -34,9 +34,15 @@ __all__ = ["create_app"]
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
 
-async def _ocpi_error(_request: Request, error: Exception) -> Response:
+def _routing(request: Request) -> dict[str, str] | None:
+    # Set by the Functional-module routes once the caller is known (server.headers).
+    headers: dict[str, str] | None = getattr(request.state, "ocpi_routing", None)
+    return headers
+
+
+async def _ocpi_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, OcpiError)
-    return error_response(error)
+    return error_response(error, _routing(request))
 
 
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -69,11 +75,11 @@ async def _http_error(request: Request, error: Exception) -> Response:
     )
 
 
-async def _validation_error(_request: Request, error: Exception) -> Response:
+async def _validation_error(request: Request, error: Exception) -> Response:
     # Path and query parameters (offset=abc, a too long id): 2001 with where and what.
     assert isinstance(error, RequestValidationError)
     found = [f"{json_path(e['loc'])}: {e['msg']}" for e in error.errors()]
-    return error_response(InvalidOrMissingParameters("; ".join(found[:5])))
+    return error_response(InvalidOrMissingParameters("; ".join(found[:5])), _routing(request))
 
 
 def create_app(node: Node | None = None, *, lifespan: Lifespan | None = None) -> FastAPI:

@@ -9,29 +9,39 @@ carry them.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from fastapi import Request
 
 from openroam.models.common import fold_id
 from openroam.models.v221.types import Role
+from openroam.server.auth import RegisteredCaller
 from openroam.services.credentials import Caller
 from openroam.services.platform import Platform
 
-__all__ = ["routing_headers"]
+__all__ = ["addressed_party", "functional_caller", "routing_headers"]
+
+
+def addressed_party(request: Request, platform: Platform) -> tuple[str, str] | None:
+    """The own party a request is sent TO (``OCPI-to-*``), if it names one of ours."""
+    country_code = request.headers.get("ocpi-to-country-code")
+    party_id = request.headers.get("ocpi-to-party-id")
+    if not (country_code and party_id):
+        return None
+    for party in platform.parties:
+        if (fold_id(party.country_code), fold_id(party.party_id)) == (
+            fold_id(country_code),
+            fold_id(party_id),
+        ):
+            return party.country_code, party.party_id
+    return None
 
 
 def _own_party(request: Request, platform: Platform, role: Role) -> tuple[str, str] | None:
-    wanted = (
-        request.headers.get("ocpi-to-country-code"),
-        request.headers.get("ocpi-to-party-id"),
-    )
+    addressed = addressed_party(request, platform)
+    if addressed is not None:
+        return addressed
     parties = [p for p in platform.parties if p.role == role] or list(platform.parties)
-    if wanted[0] and wanted[1]:
-        for party in platform.parties:
-            if (fold_id(party.country_code), fold_id(party.party_id)) == (
-                fold_id(wanted[0]),
-                fold_id(wanted[1]),
-            ):
-                return party.country_code, party.party_id
     return (parties[0].country_code, parties[0].party_id) if parties else None
 
 
@@ -57,3 +67,16 @@ def routing_headers(
     if theirs is not None:
         headers["OCPI-to-country-code"], headers["OCPI-to-party-id"] = theirs
     return headers
+
+
+def functional_caller(own_role: Role) -> Callable[..., Awaitable[Caller]]:
+    """A dependency for Functional-module routes: the registered caller, with the routing
+    headers of the answer kept on ``request.state.ocpi_routing`` so that error answers carry them
+    too (transport_and_format.asciidoc: on every response of a Functional module)."""
+
+    async def dependency(request: Request, caller: RegisteredCaller) -> Caller:
+        node = request.app.state.node
+        request.state.ocpi_routing = routing_headers(request, node.platform, caller, own_role)
+        return caller
+
+    return dependency

@@ -15,10 +15,10 @@ from starlette.responses import Response
 
 from openroam.errors import InvalidOrMissingParameters
 from openroam.models.v221.tokens import TokenType
-from openroam.server.auth import RegisteredCaller
 from openroam.server.envelope import RawJson, ocpi_response
-from openroam.server.headers import routing_headers
+from openroam.server.headers import addressed_party, functional_caller
 from openroam.server.pagination import PageParams, page_headers, page_params, page_query
+from openroam.services.credentials import Caller
 from openroam.services.documents import ObjectPath
 from openroam.services.node import Node
 from openroam.services.object_specs import LOCATIONS, SPECS, ModuleSpec
@@ -76,32 +76,39 @@ def _add_receiver_routes(spec: ModuleSpec) -> None:
         _receiver_route(spec, depth, path)
 
 
+def _routing(request: Request) -> dict[str, str]:
+    headers: dict[str, str] = request.state.ocpi_routing
+    return headers
+
+
 def _receiver_route(spec: ModuleSpec, depth: int, path: str) -> None:
-    async def get(request: Request, caller: RegisteredCaller) -> Response:
+    receiving = Depends(functional_caller(spec.receiver_role))
+
+    async def get(request: Request, caller: Caller = receiving) -> Response:
         node = _node(request)
         found = await node.roaming.receiver_get(caller, spec, _receiver_path(request, spec, depth))
-        headers = routing_headers(request, node.platform, caller, spec.receiver_role)
+        headers = _routing(request)
         return ocpi_response(RawJson(found), headers=headers)
 
-    async def put(request: Request, caller: RegisteredCaller) -> Response:
+    async def put(request: Request, caller: Caller = receiving) -> Response:
         node = _node(request)
         object_path = _receiver_path(request, spec, depth)
         result = await node.roaming.receive_put(caller, spec, object_path, await request.body())
-        headers = routing_headers(request, node.platform, caller, spec.receiver_role)
+        headers = _routing(request)
         # status_codes.asciidoc: 201 when newly created, 200 when an existing object was updated.
         return ocpi_response(http_status=201 if result.created else 200, headers=headers)
 
-    async def patch(request: Request, caller: RegisteredCaller) -> Response:
+    async def patch(request: Request, caller: Caller = receiving) -> Response:
         node = _node(request)
         object_path = _receiver_path(request, spec, depth)
         await node.roaming.receive_patch(caller, spec, object_path, await request.body())
-        headers = routing_headers(request, node.platform, caller, spec.receiver_role)
+        headers = _routing(request)
         return ocpi_response(headers=headers)
 
-    async def delete(request: Request, caller: RegisteredCaller) -> Response:
+    async def delete(request: Request, caller: Caller = receiving) -> Response:
         node = _node(request)
         await node.roaming.receive_delete(caller, spec, _receiver_path(request, spec, depth))
-        headers = routing_headers(request, node.platform, caller, spec.receiver_role)
+        headers = _routing(request)
         return ocpi_response(headers=headers)
 
     router.add_api_route(path, get, methods=["GET"])
@@ -113,16 +120,18 @@ def _receiver_route(spec: ModuleSpec, depth: int, path: str) -> None:
 
 
 def _add_sender_routes(spec: ModuleSpec) -> None:
+    sending = Depends(functional_caller(spec.owner_role))
+
     async def get_list(
         request: Request,
-        caller: RegisteredCaller,
         params: Annotated[PageParams, Depends(page_params)],
+        caller: Caller = sending,
     ) -> Response:
         node = _node(request)
         query = page_query(params, node.page_limit)
-        page = await node.roaming.sender_page(spec, query)
-        headers = page_headers(request, query, page, node.page_limit)
-        headers |= routing_headers(request, node.platform, caller, spec.owner_role)
+        addressed = addressed_party(request, node.platform)
+        page = await node.roaming.sender_page(spec, query, addressed)
+        headers = page_headers(request, query, page, node.page_limit) | _routing(request)
         return ocpi_response(RawJson(b"[" + b",".join(page.documents) + b"]"), headers=headers)
 
     router.add_api_route(f"{BASE}/sender/{spec.module}", get_list, methods=["GET"])
@@ -137,13 +146,17 @@ def _add_location_object_routes() -> None:
         _location_object_route(depth, path)
 
 
+_location_sender = Depends(functional_caller(LOCATIONS.owner_role))
+
+
 def _location_object_route(depth: int, path: str) -> None:
-    async def get_object(request: Request, caller: RegisteredCaller) -> Response:
+    async def get_object(request: Request, caller: Caller = _location_sender) -> Response:
         node = _node(request)
         sub_ids = tuple(_segment(request, f"sub{i}") for i in range(depth))
-        found = await node.roaming.sender_get(LOCATIONS, _segment(request, "object_id"), sub_ids)
-        headers = routing_headers(request, node.platform, caller, LOCATIONS.owner_role)
-        return ocpi_response(RawJson(found), headers=headers)
+        object_id = _segment(request, "object_id")
+        addressed = addressed_party(request, node.platform)
+        found = await node.roaming.sender_get(LOCATIONS, object_id, sub_ids, addressed=addressed)
+        return ocpi_response(RawJson(found), headers=_routing(request))
 
     router.add_api_route(path, get_object, methods=["GET"])
 
