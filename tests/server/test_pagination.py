@@ -18,6 +18,7 @@ from openroam.services.node import Node
 from openroam.store.db import Database
 from tests.server.conftest import PUBLIC_URL
 from tests.server.roaming_support import (
+    SQLITE_ONLY,
     Roaming,
     location,
     open_roaming,
@@ -51,10 +52,8 @@ def _no_partner_calls(token: str, encode_token: bool) -> PartnerApi:
 
 async def seed(roaming: Roaming) -> None:
     """Our seven Locations, created in the order L1…L7."""
-    for location_id, minute in MINUTES.items():
-        await roaming.own_put(
-            "locations", location(roaming.cpo, location_id, last_updated=at(minute))
-        )
+    bodies = [location(roaming.cpo, i, last_updated=at(minute)) for i, minute in MINUTES.items()]
+    await roaming.own_put("locations", *bodies)
 
 
 def ids_of(response: httpx.Response, key: str = "id") -> list[str]:
@@ -94,11 +93,16 @@ async def follow(roaming: Roaming, url: str) -> tuple[list[str], list[httpx.Resp
 async def test_every_list_supports_offset_limit_date_from_and_date_to(roaming: Roaming) -> None:
     """T&F "Paginated Request": every GET list supports offset, limit, date_from and date_to
     (checklist 22) — Locations, Tariffs and Tokens alike."""
-    for minute in range(4):
-        stamp = at(minute)
-        await roaming.own_put("locations", location(roaming.cpo, f"X{minute}", last_updated=stamp))
-        await roaming.own_put("tariffs", tariff(roaming.cpo, f"X{minute}", last_updated=stamp))
-        await roaming.own_put("tokens", token(roaming.emsp, f"X{minute}", last_updated=stamp))
+    stamps = {f"X{minute}": at(minute) for minute in range(4)}
+    await roaming.own_put(
+        "locations", *(location(roaming.cpo, i, last_updated=t) for i, t in stamps.items())
+    )
+    await roaming.own_put(
+        "tariffs", *(tariff(roaming.cpo, i, last_updated=t) for i, t in stamps.items())
+    )
+    await roaming.own_put(
+        "tokens", *(token(roaming.emsp, i, last_updated=t) for i, t in stamps.items())
+    )
     query = {"date_from": at(1), "date_to": at(3), "offset": "1", "limit": "1"}
     for module, key in (("locations", "id"), ("tariffs", "id"), ("tokens", "uid")):
         response = await roaming.get(sender_url(module), params=query)
@@ -308,6 +312,7 @@ INVALID_QUERIES = [
 ]
 
 
+@SQLITE_ONLY
 async def test_invalid_query_parameter_is_2001(roaming: Roaming) -> None:
     """status_codes.asciidoc 2001 "Invalid or missing parameters" for a bad pagination parameter
     — an OCPI envelope naming the parameter, never FastAPI's 422 with ``{"detail": …}``."""

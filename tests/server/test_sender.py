@@ -10,7 +10,6 @@ from typing import Any
 
 import httpx
 import orjson
-import pytest
 import pytest_asyncio
 
 from openroam.models.v221.types import Role
