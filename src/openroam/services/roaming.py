@@ -303,18 +303,32 @@ class RoamingService:
         self._partner_owner(caller, path)
         return await self.read(caller.partner_id, spec, path)
 
-    def own_owners(self, spec: ModuleSpec) -> list[tuple[str, str]]:
-        return [
+    def own_owners(
+        self, spec: ModuleSpec, addressed: tuple[str, str] | None = None
+    ) -> list[tuple[str, str]]:
+        """Our parties owning this module's objects; only ``addressed`` when a request was sent
+        to one of them (transport_and_format.asciidoc "Message Routing": headers address
+        parties, not platforms)."""
+        owners = [
             (party.country_code, party.party_id)
             for party in self.platform.parties
             if party.role == spec.owner_role
         ]
+        if addressed is None:
+            return owners
+        wanted = (fold_id(addressed[0]), fold_id(addressed[1]))
+        return [owner for owner in owners if (fold_id(owner[0]), fold_id(owner[1])) == wanted]
 
     async def sender_get(
-        self, spec: ModuleSpec, object_id: str, sub_ids: tuple[str, ...], object_type: str = ""
+        self,
+        spec: ModuleSpec,
+        object_id: str,
+        sub_ids: tuple[str, ...],
+        object_type: str = "",
+        addressed: tuple[str, str] | None = None,
     ) -> bytes:
         """GET one of our objects on the Sender interface (mod_locations "GET Object")."""
-        for country_code, party_id in self.own_owners(spec):
+        for country_code, party_id in self.own_owners(spec, addressed):
             path = ObjectPath(country_code, party_id, object_id, sub_ids, object_type)
             try:
                 return await self.read(OWN, spec, path)
@@ -353,9 +367,12 @@ class RoamingService:
             )
         return Page(documents, total, last_pk)
 
-    async def sender_page(self, spec: ModuleSpec, query: PageQuery) -> Page:
-        """GET list on our Sender interface: our own objects of this module."""
-        return await self.page(OWN, spec, query, self.own_owners(spec))
+    async def sender_page(
+        self, spec: ModuleSpec, query: PageQuery, addressed: tuple[str, str] | None = None
+    ) -> Page:
+        """GET list on our Sender interface: our own objects of this module (of the addressed
+        party only, when the request names one)."""
+        return await self.page(OWN, spec, query, self.own_owners(spec, addressed))
 
 
 def _has_endpoint(endpoints: Iterable[repo.EndpointRecord], module: str, role: str) -> bool:
