@@ -1,0 +1,187 @@
+"""A server for the roaming benchmarks, run as a subprocess by ``bench/_nodes.py``.
+
+    python bench/_serve.py node        --port P             # openroam: build_app(OPENROAM_*)
+    python bench/_serve.py bare-page   --port P --db FILE   # one pre-built page, read once
+    python bench/_serve.py bare-sqlite --port P --db FILE   # the page read per request (sqlite3)
+    python bench/_serve.py bare-write  --port P --db FILE   # EVSE status written per request
+
+Every kind runs under the same uvicorn settings (127.0.0.1, one process, no access log, log level
+warning, uvicorn's default loop and HTTP implementation), so the bare apps are the ceiling an
+openroam node is measured against: the least any Python server must do for the same answer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qs
+
+import orjson
+import uvicorn
+
+Scope = dict[str, Any]
+
+PAGE_SQL = (
+    "SELECT pk, document FROM ocpi_objects WHERE module = 'locations' AND origin = 0 "
+    "ORDER BY pk LIMIT ?"
+)
+GET_SQL = (
+    "SELECT pk, document FROM ocpi_objects WHERE module = 'locations' AND origin = 0 "
+    "AND country_code = ? AND party_id = ? AND object_id = ? AND object_type = ''"
+)
+UPDATE_SQL = "UPDATE ocpi_objects SET document = ?, last_updated = ? WHERE pk = ?"
+ENQUEUE_SQL = (
+    "INSERT INTO deliveries (partner_id, module, object_pk, method, path, fields, state, "
+    "attempts, next_attempt_at, revision, created_at) VALUES "
+    "(?, 'locations', ?, 'PATCH', ?, '[\"last_updated\",\"status\"]', 'pending', 0, ?, 0, ?) "
+    "ON CONFLICT (partner_id, object_pk, method, path) WHERE state = 'pending' "
+    "DO UPDATE SET revision = revision + 1"
+)
+RECEIVERS_SQL = (
+    "SELECT DISTINCT p.id FROM partners p JOIN partner_endpoints e ON e.partner_id = p.id "
+    "WHERE p.status = 'registered' AND e.identifier = 'locations' AND e.role = 'RECEIVER'"
+)
+
+
+def connect(db: str) -> sqlite3.Connection:
+    connection = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")
+    connection.execute("PRAGMA busy_timeout=5000")
+    return connection
+
+
+def stamp() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def envelope(documents: list[bytes]) -> bytes:
+    data = b"[" + b",".join(documents) + b"]"
+    return b'{"data":' + data + b',"status_code":1000,"timestamp":"' + stamp().encode() + b'"}'
+
+
+def _headers(body: bytes) -> list[tuple[bytes, bytes]]:
+    return [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+
+
+async def _answer(send: Any, status: int, body: bytes) -> None:
+    await send({"type": "http.response.start", "status": status, "headers": _headers(body)})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _drain(receive: Any) -> bytes:
+    body, more = b"", True
+    while more:
+        message = await receive()
+        body += message.get("body", b"")
+        more = message.get("more_body", False)
+    return body
+
+
+def bare_page(db: str, limit: int) -> Any:
+    """The page of ``limit`` Locations, read from ``db`` once and sent as the same bytes."""
+    connection = connect(db)
+    body = envelope([row[1] for row in connection.execute(PAGE_SQL, (limit,))])
+    connection.close()
+
+    async def app(scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        await _answer(send, 200, body)
+
+    return app
+
+
+def bare_sqlite(db: str) -> Any:
+    """The page read from ``db`` per request (``limit`` from the query string)."""
+    connection = connect(db)
+
+    async def app(scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        query = parse_qs(scope["query_string"].decode())
+        limit = int(query.get("limit", ["50"])[0])
+        rows = connection.execute(PAGE_SQL, (limit,)).fetchall()
+        await _answer(send, 200, envelope([row[1] for row in rows]))
+
+    return app
+
+
+def write_status(
+    connection: sqlite3.Connection, partners: list[int], ids: tuple[str, str, str, str], status: str
+) -> bool:
+    """One EVSE status change, read-merge-written with an outbox row per partner, committed."""
+    country_code, party_id, location_id, evse_uid = ids
+    when = stamp()
+    text_time = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        row = connection.execute(
+            GET_SQL, (country_code.upper(), party_id.upper(), location_id.upper())
+        ).fetchone()
+        if row is None:
+            connection.execute("ROLLBACK")
+            return False
+        document = orjson.loads(row[1])
+        for evse in document.get("evses", ()):
+            if evse["uid"].upper() == evse_uid.upper():
+                evse["status"], evse["last_updated"] = status, when
+        document["last_updated"] = when
+        connection.execute(UPDATE_SQL, (orjson.dumps(document), text_time, row[0]))
+        path = f"{country_code}/{party_id}/{location_id}/{evse_uid}"
+        for partner_id in partners:
+            connection.execute(ENQUEUE_SQL, (partner_id, row[0], path, text_time, text_time))
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    return True
+
+
+def receivers(connection: sqlite3.Connection) -> list[int]:
+    return [row[0] for row in connection.execute(RECEIVERS_SQL)]
+
+
+def bare_write(db: str) -> Any:
+    """PUT /api/locations/{cc}/{pid}/{location}/{evse}/status, written with sqlite3."""
+    connection = connect(db)
+    partners = receivers(connection)
+
+    async def app(scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        body = orjson.loads(await _drain(receive))
+        parts = scope["path"].strip("/").split("/")
+        found = write_status(
+            connection, partners, (parts[2], parts[3], parts[4], parts[5]), body["status"]
+        )
+        await _answer(send, 200 if found else 404, b'{"data":{"applied":true}}')
+
+    return app
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("kind", choices=["node", "bare-page", "bare-sqlite", "bare-write"])
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--db", default="")
+    parser.add_argument("--limit", type=int, default=50)
+    args = parser.parse_args()
+    if args.kind == "node":
+        from openroam.config import Settings
+        from openroam.runtime import build_app
+
+        app = build_app(Settings.load())
+    elif args.kind == "bare-page":
+        app = bare_page(args.db, args.limit)
+    elif args.kind == "bare-sqlite":
+        app = bare_sqlite(args.db)
+    else:
+        app = bare_write(args.db)
+    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False)
+
+
+if __name__ == "__main__":
+    main()

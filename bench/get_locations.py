@@ -1,0 +1,122 @@
+"""GET /ocpi/2.2.1/sender/locations?limit=50 against a store of N Locations: req/s of one server.
+
+    .venv/bin/python bench/get_locations.py [--locations 100000] [--seconds 10] [--connections 32]
+
+A SQLite store of N Locations (2-4 EVSEs each) and one registered eMSP partner are seeded in a
+temporary directory. Each server runs alone as one uvicorn process on 127.0.0.1 (``_serve.py``,
+the same uvicorn settings for all), warmed up for 2 s, then loaded for ``--seconds`` by ``wrk``
+(one thread, ``--connections`` keep-alive connections) on the other core:
+
+* ``bare ASGI, pre-built page``: the page read from the same SQLite file once at start-up and sent
+  as the same bytes every time; the ceiling of any Python server on this uvicorn.
+* ``bare ASGI, page read per request``: a raw ASGI app reading the same page with sqlite3 on
+  every request (no auth, no count, no routing): the ceiling the issue names.
+* ``openroam, page 1``: the real node (``runtime.build_app``) with a valid credentials token:
+  auth, pagination, X-Total-Count, Link, routing headers, envelope.
+* ``openroam, page N/2 (keyset)``: the URL of the Link header half-way through the list.
+* ``openroam serve (logging each request)``: ``python -m openroam serve`` as an operator runs it,
+  with one log line per request from openroam and one from uvicorn.
+
+Columns: req/s; the ratio to the bare page-read-per-request app and, after the slash, to the
+pre-built page; the server's CPU µs per request (user + system of its process while loaded:
+1e6 / CPU µs is the rate it would reach on a core of its own, whatever else runs on the
+machine); wrk's latency percentiles. Nothing is asserted (DESIGN.md, bench/).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import platform
+import tempfile
+from pathlib import Path
+
+import httpx
+from _nodes import (
+    CPO_PARTY,
+    EMSP_PARTY,
+    Load,
+    PartnerSpec,
+    free_port,
+    load_average,
+    measured_load,
+    node_env,
+    print_header,
+    print_row,
+    register_partners,
+    seed_locations,
+    serve_args,
+    server,
+)
+
+TOKEN = "bench-emsp-token-c"
+AUTH = {"Authorization": "Token " + base64.b64encode(TOKEN.encode()).decode()}
+
+
+def _check(url: str, expected_total: int, limit: int) -> None:
+    reply = httpx.get(url, headers=AUTH, timeout=30)
+    body = reply.json()
+    assert reply.status_code == 200, reply.text[:500]
+    assert body["status_code"] == 1000, body
+    assert len(body["data"]) == min(limit, expected_total), len(body["data"])
+    assert int(reply.headers["X-Total-Count"]) == expected_total, reply.headers
+
+
+def _measure(
+    args: argparse.Namespace,
+    command: list[str],
+    env: dict[str, str],
+    path: str,
+    total: int | None = None,
+) -> Load:
+    port = int(env["OPENROAM_PORT"])
+    url = f"http://127.0.0.1:{port}{path}"
+    with server(command, env, port, args.log) as pid:
+        if total is not None:
+            _check(url, total, args.limit)
+        return measured_load(pid, url, AUTH, args.seconds, args.connections)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--locations", type=int, default=100_000)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--limit", type=int, default=50)
+    parser.add_argument("--skip-cli", action="store_true", help="no `openroam serve` row")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="openroam-bench-") as tmp:
+        db, args.log = Path(tmp) / "cpo.db", Path(tmp) / "servers.log"
+        seconds = seed_locations(db, args.locations)
+        register_partners(db, [PartnerSpec("emsp", TOKEN, "unused", EMSP_PARTY)])
+        print(
+            f"{args.locations:,} Locations seeded in {seconds:.1f} s "
+            f"({db.stat().st_size / 1e6:.0f} MB); GET limit={args.limit}; wrk 1 thread, "
+            f"{args.connections} connections, {args.seconds:g} s; Python "
+            f"{platform.python_version()}; load average {load_average()}"
+        )
+        page = f"/ocpi/2.2.1/sender/locations?limit={args.limit}"
+        half = args.locations // 2
+        deep = f"/ocpi/2.2.1/sender/locations?offset={half}&limit={args.limit}&after={half}"
+        env = node_env(db, free_port(), [CPO_PARTY])
+        port = int(env["OPENROAM_PORT"])
+        bare = ["--db", str(db), "--limit", str(args.limit)]
+        print_header("GET locations")
+        prebuilt = _measure(args, serve_args("bare-page", port, *bare), env, page)
+        print_row("bare ASGI, pre-built page", prebuilt)
+        per_request = _measure(args, serve_args("bare-sqlite", port, *bare), env, page)
+        ceilings = (per_request.rate, prebuilt.rate)
+        print_row("bare ASGI, page read per request", per_request, ceilings)
+        node = serve_args("node", port)
+        print_row("openroam, page 1", _measure(args, node, env, page, args.locations), ceilings)
+        result = _measure(args, node, env, deep, args.locations)
+        print_row(f"openroam, page {half // args.limit + 1:,} (keyset)", result, ceilings)
+        if not args.skip_cli:
+            cli = ["-m", "openroam", "serve"]
+            result = _measure(args, cli, env, page, args.locations)
+            print_row("openroam serve (logging each request)", result, ceilings)
+        print(f"load average after: {load_average()}")
+
+
+if __name__ == "__main__":
+    main()
