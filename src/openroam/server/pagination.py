@@ -76,7 +76,7 @@ def page_query(params: PageParams, max_limit: int) -> PageQuery:
 def page_headers(request: Request, query: PageQuery, page: Page, max_limit: int) -> dict[str, str]:
     headers = {"X-Total-Count": str(page.total), "X-Limit": str(max_limit)}
     next_offset = query.offset + len(page.documents)
-    if page.documents and next_offset < page.total:
+    if page.documents and page.more:
         params: dict[str, str | int] = {}
         if query.date_from is not None:
             params["date_from"] = _repeated(query.date_from)

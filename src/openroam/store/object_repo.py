@@ -27,6 +27,7 @@ from openroam.store.tables import utcnow
 
 __all__ = [
     "OWN",
+    "DocumentPage",
     "StoredObject",
     "count_objects",
     "delete_object",
@@ -35,6 +36,7 @@ __all__ = [
     "list_documents",
     "list_objects",
     "put_object",
+    "read_page",
 ]
 
 OWN = 0
@@ -54,6 +56,15 @@ class StoredObject:
     object_type: str
     last_updated: datetime
     document: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentPage:
+    """One page of documents, the pk of its last one, and whether more match after it."""
+
+    documents: list[bytes]
+    last_pk: int | None
+    more: bool
 
 
 def _identity(
@@ -209,6 +220,25 @@ async def list_objects(
     return [StoredObject(*row) for row in rows]
 
 
+async def _document_rows(
+    session: AsyncSession,
+    module: str,
+    origin: int | None,
+    owners: Sequence[tuple[str, str]] | None,
+    date_from: datetime | None,
+    date_to: datetime | None,
+    offset: int,
+    after_pk: int | None,
+    limit: int,
+) -> Sequence[Any]:
+    shape, params = _query(module, origin, owners, date_from, date_to, after_pk)
+    stmt = sql.list_statement("documents", shape)
+    connection = await session.connection()
+    result = await connection.execute(stmt, {**params, "b_offset": offset, "b_limit": limit})
+    rows: Sequence[Any] = result.all()
+    return rows
+
+
 async def list_documents(
     session: AsyncSession,
     *,
@@ -226,14 +256,43 @@ async def list_documents(
     The GET list hot path: one prebuilt, indexed query for two columns, rows fetched without
     building ORM objects, documents handed back as the stored bytes.
     """
-    shape, params = _query(module, origin, owners, date_from, date_to, after_pk)
-    stmt = sql.list_statement("documents", shape)
-    connection = await session.connection()
-    result = await connection.execute(stmt, {**params, "b_offset": offset, "b_limit": limit})
-    rows = result.all()
+    rows = await _document_rows(
+        session, module, origin, owners, date_from, date_to, offset, after_pk, limit
+    )
     if not rows:
         return [], None
     return [row[1] for row in rows], rows[-1][0]
+
+
+async def read_page(
+    session: AsyncSession,
+    *,
+    module: str,
+    origin: int | None,
+    owners: Sequence[tuple[str, str]] | None = None,
+    date_from: datetime | None = None,
+    date_to: datetime | None = None,
+    offset: int = 0,
+    after_pk: int | None = None,
+    limit: int,
+) -> DocumentPage:
+    """:func:`list_documents`, and whether another object follows the page.
+
+    One row more than ``limit`` is read: it says whether there is a next page, exactly and in
+    the same snapshot as the page (transport_and_format.asciidoc "Pagination": a next link on
+    every page but the last), without counting every match.
+    """
+    rows = await _document_rows(
+        session, module, origin, owners, date_from, date_to, offset, after_pk, limit + 1
+    )
+    return _page_of(rows, limit)
+
+
+def _page_of(rows: Sequence[Any], limit: int) -> DocumentPage:
+    more = len(rows) > limit
+    rows = rows[:limit]
+    last_pk = rows[-1][0] if rows else None
+    return DocumentPage([row[1] for row in rows], last_pk, more)
 
 
 async def count_objects(
