@@ -395,14 +395,13 @@ class RoamingService:
         """A page of documents in the stable (creation) order, with the total count."""
         owner_list = sorted(set(owners)) if owners is not None else None
         filters = CountKey(str(spec.module), origin, owner_list, query.date_from, query.date_to)
-        async with self.db.session() as session:
-            found = await objects.read_page(
-                session,
-                **filters.arguments(),
-                offset=query.offset,
-                after_pk=query.after_pk,
-                limit=query.limit,
-            )
+        found = await objects.fetch_page(
+            self.db,
+            **filters.arguments(),
+            offset=query.offset,
+            after_pk=query.after_pk,
+            limit=query.limit,
+        )
         total = await self._total(filters, query, found)
         return Page(found.documents, total, found.last_pk, found.more)
 

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from openroam.models.common import fold_id
 from openroam.store import object_sql as sql
+from openroam.store.db import Database, SqliteReader
 from openroam.store.tables import utcnow
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "StoredObject",
     "count_objects",
     "delete_object",
+    "fetch_page",
     "get_object",
     "get_object_by_pk",
     "list_documents",
@@ -286,6 +288,56 @@ async def read_page(
         session, module, origin, owners, date_from, date_to, offset, after_pk, limit + 1
     )
     return _page_of(rows, limit)
+
+
+async def fetch_page(
+    db: Database,
+    *,
+    module: str,
+    origin: int | None,
+    owners: Sequence[tuple[str, str]] | None = None,
+    date_from: datetime | None = None,
+    date_to: datetime | None = None,
+    offset: int = 0,
+    after_pk: int | None = None,
+    limit: int,
+) -> DocumentPage:
+    """:func:`read_page` in its own read, through ``db.reader`` where there is one.
+
+    On a SQLite file that is the same statement run synchronously on this thread by a plain
+    ``sqlite3`` connection (the GET list hot path: no worker-thread hops, no SQLAlchemy
+    execution); elsewhere a session of its own.
+    """
+    if db.reader is None:
+        async with db.session() as session:
+            return await read_page(
+                session,
+                module=module,
+                origin=origin,
+                owners=owners,
+                date_from=date_from,
+                date_to=date_to,
+                offset=offset,
+                after_pk=after_pk,
+                limit=limit,
+            )
+    shape, params = _query(module, origin, owners, date_from, date_to, after_pk)
+    params |= {"b_offset": offset, "b_limit": limit + 1}
+    return _page_of(_reader_rows(db.reader, shape, params), limit)
+
+
+def _reader_rows(reader: SqliteReader, shape: sql.Shape, params: dict[str, Any]) -> list[Any]:
+    """The rows of the documents statement, read with the reader's plain sqlite3 connection."""
+    owners: list[tuple[str, str]] = params.pop("b_owners", None) or []
+    text, names, constants = sql.sqlite_documents_text(shape, len(owners))
+    values = constants | params
+    for number, (country_code, party_id) in enumerate(owners, start=1):
+        values[f"b_owners_{number}_1"] = country_code
+        values[f"b_owners_{number}_2"] = party_id
+    for name in ("b_date_from", "b_date_to"):
+        if values[name] is not None:
+            values[name] = sql.sqlite_date(values[name])
+    return reader.rows(text, [values[name] for name in names])
 
 
 def _page_of(rows: Sequence[Any], limit: int) -> DocumentPage:

@@ -8,6 +8,8 @@ Bind parameters are prefixed ``b_`` because an UPDATE reserves the plain column 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any, NamedTuple, cast
 
 from sqlalchemy import (
@@ -26,7 +28,7 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import postgresql, sqlite
 
 from openroam.store.objects import OcpiObject
 
@@ -41,6 +43,8 @@ __all__ = [
     "UPSERT_POSTGRESQL",
     "Shape",
     "list_statement",
+    "sqlite_date",
+    "sqlite_documents_text",
 ]
 
 T = cast(Table, OcpiObject.__table__)
@@ -122,3 +126,37 @@ def list_statement(what: str, shape: Shape) -> Select[Any]:
     else:
         stmt = stmt.offset(bindparam("b_offset"))
     return stmt.order_by(T.c.pk).limit(bindparam("b_limit"))
+
+
+_SQLITE = sqlite.dialect(paramstyle="qmark")
+_date_processor = T.c.last_updated.type.dialect_impl(_SQLITE).bind_processor(_SQLITE)
+assert _date_processor is not None
+#: How SQLAlchemy writes last_updated into SQLite (UtcDateTime: naive UTC text), for the reader.
+sqlite_date: Callable[[Any], Any] = _date_processor
+_SOME_TIME = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+@functools.cache
+def sqlite_documents_text(shape: Shape, owners: int) -> tuple[str, tuple[str, ...], dict[str, Any]]:
+    """The ``"documents"`` statement of ``shape`` as SQLite SQL text, for a plain ``sqlite3``
+    connection (:class:`openroam.store.db.SqliteReader`): the text, with the owners filter
+    expanded for ``owners`` pairs (``b_owners_<n>_1``, ``b_owners_<n>_2``), the parameter names
+    in placeholder order, and the values of the statement's own constants."""
+    placeholders = {
+        "b_module": "",
+        "b_origin": 0,
+        "b_owners": [("", "")] * owners,
+        "b_date_from": _SOME_TIME,
+        "b_date_to": _SOME_TIME,
+        "b_after_pk": 0,
+        "b_offset": 0,
+        "b_limit": 0,
+    }
+    compiled = (
+        list_statement("documents", shape)
+        .params(**placeholders)
+        .compile(dialect=_SQLITE, compile_kwargs={"render_postcompile": True})
+    )
+    names = tuple(compiled.positiontup or ())
+    constants = {name: compiled.binds[name].value for name in names if not name.startswith("b_")}
+    return compiled.string, names, constants
