@@ -15,9 +15,12 @@ C depending on who initiated; stored only as a hash) and one token it *sends* (s
 from __future__ import annotations
 
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from openroam.errors import (
     MethodNotAllowed,
@@ -36,6 +39,7 @@ from openroam.models.v221.versions import (
     choose_version,
 )
 from openroam.services.platform import SUPPORTED_VERSIONS, Platform
+from openroam.services.ttl_cache import TtlCache
 from openroam.store import repositories as repo
 from openroam.store.db import Database
 
@@ -60,6 +64,10 @@ class PartnerApi(Protocol):
 
 
 T = TypeVar("T")
+
+#: Seconds a verified token is trusted without a database lookup (see ``authenticate``): a token
+#: rotated or revoked by another process stops working at most this much later.
+TOKEN_TTL = 1.0
 
 PartnerApiFactory = Callable[[str, bool], PartnerApi]
 """``factory(token, encode_token)``: a PartnerApi that authenticates with ``token``."""
@@ -133,11 +141,39 @@ class CredentialsService:
         self.db = db
         self.platform = platform
         self.api_factory = api_factory
+        self._callers: TtlCache[tuple[str, ...], Caller] = TtlCache(TOKEN_TTL)
 
     # --- authentication ----------------------------------------------------------------------
 
     async def authenticate(self, candidates: list[str]) -> Caller | None:
-        """The partner that owns one of the candidate tokens (Base64-decoded first, then raw)."""
+        """The partner that owns one of the candidate tokens (Base64-decoded first, then raw).
+
+        Runs on every request, so a token found is trusted for :data:`TOKEN_TTL` seconds without
+        asking the database again. Token and status changes made through this service take
+        effect at once (:meth:`_changing` forgets every cached token); one made by another
+        process (the CLI, another ``serve``) at most ``TOKEN_TTL`` seconds later. An unknown
+        token is never cached: it is looked up again on every request.
+        """
+        key = tuple(candidates)
+        cached = self._callers.get(key)
+        if cached is not None:
+            return cached
+        generation = self._callers.generation
+        caller = await self._find_caller(candidates)
+        if caller is not None:
+            self._callers.put(key, caller, generation)
+        return caller
+
+    @asynccontextmanager
+    async def _changing(self) -> AsyncIterator[AsyncSession]:
+        """A write transaction on partners: afterwards every token is looked up again."""
+        try:
+            async with self.db.session() as session, session.begin():
+                yield session
+        finally:
+            self._callers.clear()
+
+    async def _find_caller(self, candidates: list[str]) -> Caller | None:
         async with self.db.session() as session:
             for token in candidates:
                 found = await repo.find_partner_by_token(session, token)
@@ -173,7 +209,7 @@ class CredentialsService:
         """DELETE credentials: the partner ends the connection; its token stops working."""
         if not caller.registered:
             raise MethodNotAllowed("Not registered")
-        async with self.db.session() as session, session.begin():
+        async with self._changing() as session:
             await repo.unregister(session, caller.partner_id)
 
     async def _accept(self, caller: Caller, theirs: Credentials) -> Credentials:
@@ -185,7 +221,7 @@ class CredentialsService:
         finally:
             await api.aclose()
         token_c = new_token()
-        async with self.db.session() as session, session.begin():
+        async with self._changing() as session:
             if caller.token_kind == "A" and not await repo.holds_invitation(
                 session, caller.partner_id, caller.token
             ):
@@ -209,7 +245,7 @@ class CredentialsService:
     async def invite(self, name: str) -> str:
         """Create a token A for a new partner; it registers with our versions URL and this token."""
         token_a = new_token()
-        async with self.db.session() as session, session.begin():
+        async with self._changing() as session:
             await repo.create_invitation(session, name, token_a)
         return token_a
 
@@ -222,7 +258,7 @@ class CredentialsService:
         a credentials endpoint (if not, do not POST: 3003), store a fresh token B so the partner's
         callbacks during the POST are accepted, POST our credentials with B, store C.
         """
-        async with self.db.session() as session, session.begin():
+        async with self._changing() as session:
             partner = await repo.create_partner_for_outgoing_registration(
                 session, name, versions_url, token_a, encode_token=encode_token
             )
@@ -246,7 +282,7 @@ class CredentialsService:
             await api.delete_credentials(url)
         finally:
             await api.aclose()
-        async with self.db.session() as session, session.begin():
+        async with self._changing() as session:
             await repo.unregister(session, partner.id)
 
     async def _registered(self, name: str) -> repo.PartnerRecord:
@@ -272,18 +308,18 @@ class CredentialsService:
             token_b = new_token()
             # Accepted before we send it: the partner calls back with it while our request is
             # open. During a PUT the old token stays valid until the new one is confirmed.
-            async with self.db.session() as session, session.begin():
+            async with self._changing() as session:
                 await repo.set_incoming_token(session, partner.id, token_b)
             send = api.post_credentials if method == "POST" else api.put_credentials
             try:
                 theirs = await send(url, self.own_credentials(token_b))
             except BaseException:
-                async with self.db.session() as session, session.begin():
+                async with self._changing() as session:
                     await repo.cancel_token_rotation(session, partner.id)
                 raise
         finally:
             await api.aclose()
-        async with self.db.session() as session, session.begin():
+        async with self._changing() as session:
             return await repo.save_registration(
                 session,
                 partner.id,
