@@ -16,7 +16,7 @@ from fastapi import Depends, Request
 from openroam.errors import Unauthorized
 from openroam.services.credentials import Caller, CredentialsService
 
-__all__ = ["AnyCaller", "RegisteredCaller", "token_candidates"]
+__all__ = ["AnyCaller", "RegisteredCaller", "registered_caller", "token_candidates"]
 
 
 def token_candidates(header: str | None) -> list[str]:
@@ -61,6 +61,11 @@ async def _registered_caller(caller: Annotated[Caller, Depends(_any_caller)]) ->
     if not caller.registered:
         raise Unauthorized("This token is only valid on the versions and credentials modules")
     return caller
+
+
+async def registered_caller(request: Request) -> Caller:
+    """:data:`RegisteredCaller` without FastAPI's dependency machinery (for plain routes)."""
+    return await _registered_caller(await _any_caller(request))
 
 
 AnyCaller = Annotated[Caller, Depends(_any_caller)]
