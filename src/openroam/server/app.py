@@ -6,8 +6,9 @@ invalid JSON and unexpected failures (never ``{"detail": …}``, a 422, a 307 or
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
+import gc
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -82,6 +83,30 @@ async def _validation_error(request: Request, error: Exception) -> Response:
     return error_response(InvalidOrMissingParameters("; ".join(found[:5])), _routing(request))
 
 
+def _freezing(lifespan: Lifespan | None) -> Lifespan:
+    """``lifespan``, and then ``gc.freeze()`` once the app has started."""
+
+    @asynccontextmanager
+    async def run(app: FastAPI) -> AsyncIterator[None]:
+        if lifespan is None:
+            _freeze()
+            yield
+            return
+        async with lifespan(app):
+            _freeze()
+            yield
+
+    return run
+
+
+def _freeze() -> None:
+    # What start-up built (modules, models, routes, the node) lives as long as the process.
+    # Frozen, the collector no longer walks it: a full collection under load costs what the
+    # requests' garbage costs, not tens of milliseconds per pause (DESIGN "Pre-serialised reads").
+    gc.collect()
+    gc.freeze()
+
+
 def create_app(node: Node | None = None, *, lifespan: Lifespan | None = None) -> FastAPI:
     """The ASGI app serving OCPI for ``node``.
 
@@ -89,7 +114,7 @@ def create_app(node: Node | None = None, *, lifespan: Lifespan | None = None) ->
     opens the database there, inside the server's event loop).
     """
     app = FastAPI(
-        lifespan=lifespan,
+        lifespan=_freezing(lifespan),
         title="openroam OCPI",
         version=__version__,
         redirect_slashes=False,
