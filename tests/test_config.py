@@ -165,3 +165,53 @@ def test_missing_file_is_an_error(tmp_path: Path) -> None:
 def test_file_values_do_not_leak_into_later_loads(tmp_path: Path) -> None:
     Settings.load(_write(tmp_path, TOML))
     assert Settings.load().port == 8080
+
+
+WEBHOOKS_TOML = """
+[webhooks]
+secret = "file-secret"
+timeout = 5
+
+[webhooks.urls]
+"session.started" = "https://backend.example.com/sessions"
+"*" = "https://backend.example.com/other"
+"""
+
+
+def test_webhooks_from_toml(tmp_path: Path) -> None:
+    webhooks = Settings.load(_write(tmp_path, WEBHOOKS_TOML)).webhooks
+    assert webhooks.secret is not None
+    assert webhooks.secret.get_secret_value() == "file-secret"
+    assert webhooks.timeout == 5
+    assert webhooks.max_delay == 600
+    assert webhooks.url_for("session.started") == "https://backend.example.com/sessions"
+    assert webhooks.url_for("cdr.received") == "https://backend.example.com/other"
+
+
+def test_webhooks_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENROAM_WEBHOOKS__SECRET", "env-secret")
+    monkeypatch.setenv("OPENROAM_WEBHOOKS__URLS", json.dumps({"cdr.price_mismatch": "http://b/x"}))
+    webhooks = Settings.load().webhooks
+    assert webhooks.url_for("cdr.price_mismatch") == "http://b/x"
+    assert webhooks.url_for("session.started") is None  # kept for GET /api/events
+    monkeypatch.setenv("OPENROAM_WEBHOOKS", json.dumps({"secret": "s", "urls": {"*": "http://c"}}))
+    monkeypatch.delenv("OPENROAM_WEBHOOKS__SECRET")
+    monkeypatch.delenv("OPENROAM_WEBHOOKS__URLS")
+    assert Settings.load().webhooks.url_for("session.ended") == "http://c"
+
+
+@pytest.mark.parametrize(
+    ("webhooks", "message"),
+    [
+        ({"urls": {"session.started": "http://b"}}, "a secret is required"),
+        ({"secret": "s", "urls": {"session.exploded": "http://b"}}, "not an event type"),
+        ({"secret": "s", "urls": {"*": "ftp://b"}}, "must be an http:// or https:// URL"),
+        ({"secret": "s", "colour": "red"}, "webhooks.colour"),
+    ],
+)
+def test_invalid_webhooks_are_rejected(
+    monkeypatch: pytest.MonkeyPatch, webhooks: dict[str, object], message: str
+) -> None:
+    monkeypatch.setenv("OPENROAM_WEBHOOKS", json.dumps(webhooks))
+    with pytest.raises(ConfigError, match=message):
+        Settings.load()

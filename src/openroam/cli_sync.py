@@ -24,7 +24,7 @@ console = Console(highlight=False)
 
 
 def worker(config: ConfigOption = None) -> None:
-    """Run push delivery and pull-sync without serving HTTP (for separate worker processes).
+    """Run push delivery, pull-sync and webhooks without serving HTTP (separate worker processes).
 
     Several workers may share one PostgreSQL database: each delivery is claimed by one of them.
     """

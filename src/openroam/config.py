@@ -13,9 +13,22 @@ A file (``openroam serve --config openroam.toml``)::
     name = "Example CPO"
     website = "https://example.com"
 
+    [webhooks]                        # events to the party's backend (docs/backend-api.md)
+    secret = "a long random string"   # HMAC-SHA256 key; required when a URL is set
+    timeout = 10                      # seconds per POST
+    max_delay = 600                   # the longest wait between two attempts, seconds
+
+    [webhooks.urls]                   # per event type; "*" for every type without its own
+    "session.started" = "https://backend.example.com/hooks/sessions"
+    "cdr.price_mismatch" = "https://backend.example.com/hooks/billing"
+    "*" = "https://backend.example.com/hooks/other"
+
 Every setting can also come from the environment: ``OPENROAM_DATABASE_URL``,
 ``OPENROAM_PUBLIC_URL``, ``OPENROAM_HOST``, ``OPENROAM_PORT``, ``OPENROAM_PAGE_LIMIT``,
-``OPENROAM_ADMIN_TOKEN``, and ``OPENROAM_PARTIES`` as a JSON list of party objects.
+``OPENROAM_ADMIN_TOKEN``, ``OPENROAM_PARTIES`` as a JSON list of party objects, and
+``OPENROAM_WEBHOOKS`` as a JSON object — or its parts: ``OPENROAM_WEBHOOKS__SECRET``,
+``OPENROAM_WEBHOOKS__URLS`` (a JSON object), ``OPENROAM_WEBHOOKS__TIMEOUT``,
+``OPENROAM_WEBHOOKS__MAX_DELAY``.
 """
 
 from __future__ import annotations
@@ -45,8 +58,9 @@ from pydantic_settings import (
 
 from openroam.models.common import fold_id
 from openroam.models.v221.types import Role
+from openroam.services.events import ALL_EVENTS, EventType
 
-__all__ = ["ConfigError", "PartyConfig", "Settings"]
+__all__ = ["ConfigError", "PartyConfig", "Settings", "WebhookConfig"]
 
 # The file Settings.load is reading, for settings_customise_sources (which gets no arguments).
 _CONFIG_FILE: ContextVar[Path | None] = ContextVar("openroam_config_file", default=None)
@@ -93,10 +107,47 @@ class PartyConfig(BaseModel):
         return details
 
 
+class WebhookConfig(BaseModel):
+    """Where events are POSTed, and the key that signs them (docs/backend-api.md "Webhooks")."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    secret: SecretStr | None = None
+    """The HMAC-SHA256 key of the ``X-Openroam-Signature`` header."""
+    urls: dict[str, str] = Field(default_factory=dict)
+    """Event type (``session.started`` …, or ``*`` for every other type) → URL."""
+    timeout: Annotated[float, Field(gt=0)] = 10.0
+    max_delay: Annotated[float, Field(gt=0)] = 600.0
+
+    @field_validator("urls")
+    @classmethod
+    def _urls(cls, urls: dict[str, str]) -> dict[str, str]:
+        known = {member.value for member in EventType} | {ALL_EVENTS}
+        for event_type, url in urls.items():
+            if event_type not in known:
+                listed = ", ".join(sorted(known))
+                raise ValueError(f"{event_type!r} is not an event type ({listed})")
+            if not url.startswith(("http://", "https://")) or len(url) > 255:
+                raise ValueError(f"{url!r} must be an http:// or https:// URL of ≤ 255 characters")
+        return urls
+
+    @model_validator(mode="after")
+    def _secret(self) -> Self:
+        if self.urls and (self.secret is None or not self.secret.get_secret_value()):
+            raise ValueError("a secret is required to sign webhooks (webhooks.secret)")
+        return self
+
+    def url_for(self, event_type: str) -> str | None:
+        """The URL events of ``event_type`` go to; None: kept for the backend API only."""
+        return self.urls.get(event_type) or self.urls.get(ALL_EVENTS)
+
+
 class Settings(BaseSettings):
     """Everything a node needs to run. Build it with :meth:`load`."""
 
-    model_config = SettingsConfigDict(env_prefix="OPENROAM_", extra="forbid", frozen=True)
+    model_config = SettingsConfigDict(
+        env_prefix="OPENROAM_", env_nested_delimiter="__", extra="forbid", frozen=True
+    )
 
     database_url: str = "sqlite+aiosqlite:///./openroam.db"
     public_url: str = "http://127.0.0.1:8080"
@@ -115,6 +166,8 @@ class Settings(BaseSettings):
     """Seconds between incremental pulls of each module from each partner (with 10 % splay)."""
     push_max_delay: Annotated[float, Field(gt=0)] = 600.0
     """The longest wait between two attempts of a failed push delivery, in seconds."""
+    webhooks: WebhookConfig = WebhookConfig()
+    """Events to the party's backend (docs/backend-api.md)."""
 
     @field_validator("public_url")
     @classmethod

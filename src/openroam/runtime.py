@@ -17,6 +17,7 @@ from openroam.client import OcpiClient
 from openroam.config import Settings
 from openroam.delivery.pull import PullSettings, PullWorker
 from openroam.delivery.push import PushSettings, PushWorker
+from openroam.delivery.webhooks import WebhookSettings, WebhookWorker
 from openroam.server.app import create_app
 from openroam.services.node import Node
 from openroam.services.platform import OwnParty, Platform
@@ -29,6 +30,7 @@ __all__ = [
     "open_node",
     "platform_from_settings",
     "running_workers",
+    "webhook_settings",
 ]
 
 
@@ -87,18 +89,30 @@ def client_factory(
     return factory
 
 
+def webhook_settings(settings: Settings) -> WebhookSettings:
+    config = settings.webhooks
+    return WebhookSettings(
+        secret=config.secret.get_secret_value().encode() if config.secret else b"",
+        urls=config.url_for,
+        timeout=config.timeout,
+        max_delay=config.max_delay,
+    )
+
+
 @asynccontextmanager
 async def running_workers(
     node: Node, settings: Settings, transport: httpx.AsyncBaseTransport | None = None
 ) -> AsyncIterator[tuple[PushWorker, PullWorker]]:
-    """Push delivery and pull-sync running in the background until the block ends."""
+    """Push delivery, pull-sync and webhooks running in the background until the block ends."""
     clients = client_factory(transport)
     push = PushWorker(node.db, clients, PushSettings(max_delay=settings.push_max_delay))
     pull = PullWorker(node.db, node.roaming, clients, PullSettings(interval=settings.pull_interval))
+    webhooks = WebhookWorker(node.db, webhook_settings(settings), transport)
     stop = asyncio.Event()
     tasks = [
         asyncio.create_task(push.run(stop), name="openroam-push"),
         asyncio.create_task(pull.run(stop), name="openroam-pull"),
+        asyncio.create_task(webhooks.run(stop), name="openroam-webhooks"),
     ]
     try:
         yield push, pull

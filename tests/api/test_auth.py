@@ -18,6 +18,7 @@ ROUTES = [
     ("GET", "/api/tokens/NL/ORM/U1?type=RFID"),
     ("GET", "/api/partners"),
     ("GET", "/api/partners/someone/locations"),
+    ("GET", "/api/events"),
     ("GET", "/api/no/such/path"),
 ]
 

@@ -43,6 +43,7 @@ ROUTES = {
     ("GET", P + L.removeprefix("/api") + "/{evse_uid}/{connector_id}"),
     ("GET", P + TA.removeprefix("/api")),
     ("GET", P + TO.removeprefix("/api")),
+    ("GET", "/api/events"),
 }
 VALUES = {
     "country_code": "NL",

@@ -24,6 +24,9 @@ TABLES = {
     "deliveries",
     "delivery_attempts",
     "sync_state",
+    "events",
+    "event_subjects",
+    "event_attempts",
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from openroam.services.credentials import CredentialsService, PartnerApiFactory
+from openroam.services.events import EventService
 from openroam.services.platform import Platform
 from openroam.services.roaming import RoamingService
 from openroam.store.db import Database
@@ -20,6 +21,7 @@ class Node:
     db: Database
     credentials: CredentialsService
     roaming: RoamingService
+    events: EventService
     page_limit: int = 100
 
     @classmethod
@@ -36,5 +38,6 @@ class Node:
             db=db,
             credentials=CredentialsService(db, platform, api_factory),
             roaming=RoamingService(db, platform),
+            events=EventService(db),
             page_limit=page_limit,
         )
