@@ -106,3 +106,70 @@ def data_of(response: httpx.Response, http_status: int = 200) -> Any:
     body = response.json()
     assert "error" not in body, body
     return body["data"]
+
+
+def cdr(
+    cdr_id: str = "CDR1",
+    owner: tuple[str, str] = CPO,
+    token_party: tuple[str, str] = ("DE", "MSP"),
+    **changes: Any,
+) -> dict[str, Any]:
+    """A CDR of ``owner`` for a Token of ``token_party`` (mod_cdrs "CDR Object"; the values of
+    the spec's cdr_example: TIME €2/h excl. VAT, 10 % VAT, 1.973 h billed as 2 h)."""
+    body = {
+        "country_code": owner[0],
+        "party_id": owner[1],
+        "id": cdr_id,
+        "start_date_time": "2026-01-01T08:00:00Z",
+        "end_date_time": "2026-01-01T09:58:23Z",
+        "session_id": f"S-{cdr_id}"[:36],
+        "cdr_token": {
+            "country_code": token_party[0],
+            "party_id": token_party[1],
+            "uid": "012345678",
+            "type": "RFID",
+            "contract_id": f"{token_party[0]}-{token_party[1]}-C12345678",
+        },
+        "auth_method": "WHITELIST",
+        "cdr_location": {
+            "id": "LOC1",
+            "address": "Stationsplein 1",
+            "city": "Utrecht",
+            "country": "NLD",
+            "coordinates": {"latitude": "52.089000", "longitude": "5.110000"},
+            "evse_uid": "E1",
+            "evse_id": "NL*ORM*EE1",
+            "connector_id": "1",
+            "connector_standard": "IEC_62196_T2",
+            "connector_format": "SOCKET",
+            "connector_power_type": "AC_3_PHASE",
+        },
+        "currency": "EUR",
+        "charging_periods": [
+            {
+                "start_date_time": "2026-01-01T08:00:00Z",
+                "dimensions": [{"type": "TIME", "volume": 1.973}],
+                "tariff_id": "T1",
+            }
+        ],
+        "total_cost": {"excl_vat": 4.0, "incl_vat": 4.4},
+        "total_energy": 15.342,
+        "total_time": 1.973,
+        "total_time_cost": {"excl_vat": 4.0, "incl_vat": 4.4},
+        "last_updated": "2026-01-01T10:00:00Z",
+    }
+    return body | changes
+
+
+def credit_of(original: dict[str, Any], suffix: str = "-C", **changes: Any) -> dict[str, Any]:
+    """The Credit CDR of ``original`` (mod_cdrs "Credit CDRs"): a new id, ``credit`` true,
+    ``credit_reference_id`` the original id, the data copied, ``total_cost`` negated."""
+    cost = original["total_cost"]
+    negated = {key: -value for key, value in cost.items()}
+    credit = original | {
+        "id": original["id"] + suffix,
+        "credit": True,
+        "credit_reference_id": original["id"],
+        "total_cost": negated,
+    }
+    return credit | changes

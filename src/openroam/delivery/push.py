@@ -24,14 +24,15 @@ from typing import Any
 from urllib.parse import quote
 
 import orjson
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from openroam.client.base import OcpiHttpClient
 from openroam.errors import OcpiError
 from openroam.models.v221.versions import InterfaceRole
 from openroam.services.documents import locate
 from openroam.services.object_specs import SPECS
+from openroam.store import cdr_receipts, outbox, outbox_admin, sync_state
 from openroam.store import object_repo as objects
-from openroam.store import outbox, outbox_admin, sync_state
 from openroam.store import repositories as repo
 from openroam.store.db import Database
 
@@ -174,11 +175,14 @@ class PushWorker:
         elif delivery.method != "DELETE" and body is None:
             outcome["error"] = "object no longer exists; nothing to send"
         else:
-            url = receiver_url(endpoint, delivery.path)
+            # mod_cdrs "POST Method": a new CDR is POSTed to the endpoint itself; the other
+            # modules PUT/PATCH/DELETE at {endpoint}/{country_code}/{party_id}/{id}[/…].
+            url = endpoint if delivery.method == "POST" else receiver_url(endpoint, delivery.path)
             try:
                 reply = await client.send(delivery.method, url, json_body=body)
                 outcome["http_status"] = reply.http_status
                 outcome["status_code"] = reply.envelope.status_code
+                outcome["location"] = reply.headers.get("Location")
             except OcpiError as error:
                 ok = False
                 outcome["error"] = error.message
@@ -197,7 +201,24 @@ class PushWorker:
                 duration_ms=(time.perf_counter() - started) * 1000,
                 next_attempt_at=retry_at,
             )
+            if ok and delivery.method == "POST" and stored is not None and "location" in outcome:
+                await self._received(session, partner, stored, outcome["location"])
         return retry_at
+
+    @staticmethod
+    async def _received(
+        session: AsyncSession,
+        partner: repo.PartnerRecord,
+        stored: objects.StoredObject,
+        location: str | None,
+    ) -> None:
+        """Keep where the partner stored a CDR we POSTed (mod_cdrs "Response Headers":
+        ``Location``, required; with it the CPO can GET the CDR there)."""
+        if location is None:
+            log.warning(
+                "%s answered the POST of CDR %s without a Location", partner.name, stored.object_id
+            )
+        await cdr_receipts.save_receipt(session, stored, partner.id, location, datetime.now(UTC))
 
     async def _schedule_catch_up(self, partner: repo.PartnerRecord) -> None:
         now = datetime.now(UTC)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from openroam.services.cdrs import CdrService
 from openroam.services.credentials import CredentialsService, PartnerApiFactory
 from openroam.services.events import EventService
 from openroam.services.platform import Platform
@@ -22,6 +23,7 @@ class Node:
     credentials: CredentialsService
     roaming: RoamingService
     events: EventService
+    cdrs: CdrService
     page_limit: int = 100
 
     @classmethod
@@ -33,11 +35,13 @@ class Node:
         *,
         page_limit: int = 100,
     ) -> Node:
+        roaming = RoamingService(db, platform)
         return cls(
             platform=platform,
             db=db,
             credentials=CredentialsService(db, platform, api_factory),
-            roaming=RoamingService(db, platform),
+            roaming=roaming,
             events=EventService(db),
+            cdrs=CdrService(db, platform, roaming),
             page_limit=page_limit,
         )

@@ -1,9 +1,11 @@
-"""What differs between the client-owned object modules (Locations, Tariffs, Tokens).
+"""What differs between the roaming object modules (Locations, Tariffs, Tokens, CDRs).
 
 transport_and_format.asciidoc "Client Owned Object Push": the owner PUTs and PATCHes objects to
 ``{endpoint}/{country_code}/{party_id}/{object_id}[/…]`` on the receiver; the receiver's partner may
 pull them from the owner's Sender GET list. Each module differs in its id field, its sub-objects,
-which methods it offers and which role owns it.
+which methods it offers and which role owns it. CDRs are the exception to the push pattern: the
+owner POSTs each new CDR to the receiver's endpoint, and a stored CDR never changes (mod_cdrs
+"Push model", "Flow and Lifecycle").
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from openroam.models.common import OcpiModel
+from openroam.models.v221.cdrs import CDR
 from openroam.models.v221.locations import (
     EVSE,
     Connector,
@@ -24,7 +27,7 @@ from openroam.models.v221.tokens import Token, TokenPatch
 from openroam.models.v221.types import Role
 from openroam.models.v221.versions import ModuleID
 
-__all__ = ["LOCATIONS", "SPECS", "TARIFFS", "TOKENS", "Level", "ModuleSpec"]
+__all__ = ["CDRS", "LOCATIONS", "SPECS", "TARIFFS", "TOKENS", "Level", "ModuleSpec"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +55,12 @@ class ModuleSpec:
     allows_delete: bool
     #: Tokens are identified by uid *and* type (mod_tokens "Token object")
     typed: bool = False
+    #: CDRs: POSTed once to the receiver's endpoint and never changed afterwards (mod_cdrs
+    #: "Receiver Interface": PUT, PATCH and DELETE are n/a); the others are PUT at
+    #: ``{endpoint}/{country_code}/{party_id}/{id}`` and may change
+    posted: bool = False
+    #: the longest object id (CDR ids have 39 characters, for a credit suffix)
+    id_limit: int = 36
 
     @property
     def top(self) -> Level:
@@ -93,4 +102,18 @@ TOKENS = ModuleSpec(
     typed=True,
 )
 
-SPECS: dict[str, ModuleSpec] = {str(spec.module): spec for spec in (LOCATIONS, TARIFFS, TOKENS)}
+CDRS = ModuleSpec(
+    module=ModuleID.CDRS,
+    levels=(Level(CDR, None, "id"),),
+    owner_role=Role.CPO,
+    receiver_role=Role.EMSP,
+    allows_patch=False,
+    allows_delete=False,
+    posted=True,
+    # mod_cdrs "CDR Object": id is CiString(39) so a Credit CDR can append to the original id.
+    id_limit=39,
+)
+
+SPECS: dict[str, ModuleSpec] = {
+    str(spec.module): spec for spec in (LOCATIONS, TARIFFS, TOKENS, CDRS)
+}

@@ -38,7 +38,7 @@ from openroam.store import outbox
 from openroam.store import repositories as repo
 from openroam.store.db import Database
 
-__all__ = ["Page", "PageQuery", "RoamingService", "WriteResult"]
+__all__ = ["Page", "PageQuery", "RoamingService", "WriteResult", "validate_body"]
 
 OWN = objects.OWN
 
@@ -123,6 +123,12 @@ def _validate(model: type[OcpiModel], body: bytes) -> OcpiModel:
                 "The request body is not valid JSON", http_status=400
             ) from None
         raise _invalid(error) from None
+
+
+def validate_body(model: type[OcpiModel], body: bytes) -> OcpiModel:
+    """``body`` validated as ``model``: 2001 with the problems' JSON paths, HTTP 400 when it
+    is not JSON (status_codes.asciidoc)."""
+    return _validate(model, body)
 
 
 def _check_ids(spec: ModuleSpec, path: ObjectPath, new: dict[str, Any]) -> None:
@@ -483,7 +489,8 @@ async def store_pulled(
             stored = await objects.get_object(
                 session, str(spec.module), caller.partner_id, *owner, *key, for_update=True
             )
-            if stored is not None and stored.last_updated >= last_updated:
+            # A stored CDR never changes (mod_cdrs "Flow and Lifecycle"), even if pulled anew.
+            if stored is not None and (spec.posted or stored.last_updated >= last_updated):
                 result.unchanged += 1
             else:
                 await objects.put_object(

@@ -165,6 +165,9 @@ def _location_object_route(depth: int, path: str) -> None:
 
 
 for _spec in SPECS.values():
+    if _spec.posted:
+        # CDRs: their own routes (server/v221/cdrs.py).
+        continue
     _add_sender_routes(_spec)
     _add_receiver_routes(_spec)
 _add_location_object_routes()
