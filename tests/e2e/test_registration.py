@@ -90,14 +90,15 @@ async def test_register_rotate_and_unregister_between_two_real_nodes(
     assert at_a.status == at_b.status == repo.PartnerStatus.REGISTERED
     assert at_a.version == at_b.version == "2.2.1"
     # Both sides store each other's endpoints and roles.
-    # Each stores the other's version details: an eMSP receives Locations and Tariffs and sends
-    # Tokens; a CPO does the opposite.
+    # Each stores the other's version details: an eMSP receives Locations, Tariffs and CDRs and
+    # sends Tokens; a CPO does the opposite.
     base_a, base_b = f"{cpo.base_url}/ocpi/2.2.1", f"{emsp.base_url}/ocpi/2.2.1"
     assert {(e.identifier, e.role, e.url) for e in at_a.endpoints} == {
         ("credentials", "SENDER", credentials_b),
         ("locations", "RECEIVER", f"{base_b}/receiver/locations"),
         ("tariffs", "RECEIVER", f"{base_b}/receiver/tariffs"),
         ("tokens", "SENDER", f"{base_b}/sender/tokens"),
+        ("cdrs", "RECEIVER", f"{base_b}/receiver/cdrs"),
     }
     assert {(e.identifier, e.role, e.url) for e in at_b.endpoints} == {
         ("credentials", "SENDER", credentials_a),
