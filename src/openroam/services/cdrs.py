@@ -41,8 +41,10 @@ from openroam.models.common import fold_id
 from openroam.models.v221.cdrs import CDR
 from openroam.models.v221.types import Role
 from openroam.models.v221.versions import InterfaceRole
+from openroam.services.cdr_audit import record_cdr_events
 from openroam.services.credentials import Caller
 from openroam.services.documents import ObjectPath, timestamp_of
+from openroam.services.events import EventService
 from openroam.services.object_specs import CDRS
 from openroam.services.platform import Platform
 from openroam.services.roaming import OWN, RoamingService, validate_body
@@ -88,10 +90,17 @@ def _same(stored: bytes, document: dict[str, Any]) -> bool:
 class CdrService:
     """See the module docstring."""
 
-    def __init__(self, db: Database, platform: Platform, roaming: RoamingService) -> None:
+    def __init__(
+        self,
+        db: Database,
+        platform: Platform,
+        roaming: RoamingService,
+        events: EventService | None = None,
+    ) -> None:
         self.db = db
         self.platform = platform
         self.roaming = roaming
+        self.events = events or EventService(db)
 
     # --- Receiver interface ------------------------------------------------------------------
 
@@ -187,7 +196,11 @@ class CdrService:
                     "(mod_cdrs 'Flow and Lifecycle'): send a Credit CDR with a new id"
                 )
             await _put(session, origin, path, document)
+            # In the storing transaction: cdr.received, and cdr.price_mismatch when the audit
+            # with the Tariff we hold disagrees (services.cdr_audit).
+            await record_cdr_events(self.events, session, origin, document)
         self.roaming.changed()
+        await self.events.publish(session)
         return Posted(True, path)
 
 

@@ -36,12 +36,13 @@ class Node:
         page_limit: int = 100,
     ) -> Node:
         roaming = RoamingService(db, platform)
+        events = EventService(db)
         return cls(
             platform=platform,
             db=db,
             credentials=CredentialsService(db, platform, api_factory),
             roaming=roaming,
-            events=EventService(db),
-            cdrs=CdrService(db, platform, roaming),
+            events=events,
+            cdrs=CdrService(db, platform, roaming, events),
             page_limit=page_limit,
         )
