@@ -84,6 +84,48 @@ def token(uid: str = "012345678", **changes: Any) -> dict[str, Any]:
     return body | changes
 
 
+def charging_period(start: str, kwh: float = 1.0) -> dict[str, Any]:
+    """A ChargingPeriod (mod_cdrs "CdrDimension": ENERGY in kWh)."""
+    return {"start_date_time": start, "dimensions": [{"type": "ENERGY", "volume": kwh}]}
+
+
+def session(
+    session_id: str = "S1",
+    *,
+    emsp: tuple[str, str] = ("NL", "ORM"),
+    periods: int = 0,
+    **changes: Any,
+) -> dict[str, Any]:
+    """A Session (mod_sessions "Session object") of NL/ORM for a token of ``emsp``; with
+    ``periods`` charging periods a minute apart."""
+    body: dict[str, Any] = {
+        "country_code": "NL",
+        "party_id": "ORM",
+        "id": session_id,
+        "start_date_time": "2026-01-01T10:00:00Z",
+        "kwh": 0,
+        "cdr_token": {
+            "country_code": emsp[0],
+            "party_id": emsp[1],
+            "uid": "012345678",
+            "type": "RFID",
+            "contract_id": f"{emsp[0]}-{emsp[1]}-C12345678-X",
+        },
+        "auth_method": "WHITELIST",
+        "location_id": "LOC1",
+        "evse_uid": "E1",
+        "connector_id": "1",
+        "currency": "EUR",
+        "status": "ACTIVE",
+        "last_updated": T0,
+    }
+    if periods:
+        body["charging_periods"] = [
+            charging_period(f"2026-01-01T10:{minute:02d}:00Z") for minute in range(periods)
+        ]
+    return body | changes
+
+
 def without(document: dict[str, Any], *fields: str) -> dict[str, Any]:
     return {key: value for key, value in document.items() if key not in fields}
 

@@ -219,7 +219,7 @@ async def test_locations_have_no_delete(client: httpx.AsyncClient) -> None:
 
 
 async def test_unknown_paths_are_404_in_the_api_shape(client: httpx.AsyncClient) -> None:
-    error_of(await client.get("/api/sessions"), 404, 2000)
+    error_of(await client.get("/api/no-such-module"), 404, 2000)
     error_of(await client.post("/api/locations"), 405, 2000)
 
 

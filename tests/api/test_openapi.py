@@ -19,11 +19,13 @@ async def _document(client: httpx.AsyncClient) -> dict[str, Any]:
 L = "/api/locations/{country_code}/{party_id}/{location_id}"
 TA = "/api/tariffs/{country_code}/{party_id}/{tariff_id}"
 TO = "/api/tokens/{country_code}/{party_id}/{token_uid}"
+SE = "/api/sessions/{country_code}/{party_id}/{session_id}"
 P = "/api/partners/{partner_name}"
 ROUTES = {
     ("GET", "/api/locations"),
     ("GET", "/api/tariffs"),
     ("GET", "/api/tokens"),
+    ("GET", "/api/sessions"),
     *((method, path) for method in ("GET", "PUT", "PATCH") for path in (L, L + "/{evse_uid}")),
     *((method, L + "/{evse_uid}/{connector_id}") for method in ("GET", "PUT", "PATCH")),
     ("PUT", L + "/{evse_uid}/status"),
@@ -33,17 +35,22 @@ ROUTES = {
     ("GET", TO),
     ("PUT", TO),
     ("PATCH", TO),
+    ("GET", SE),
+    ("PUT", SE),
+    ("PATCH", SE),
     ("GET", "/api/partners"),
     ("GET", P),
     ("GET", P + "/locations"),
     ("GET", P + "/tariffs"),
     ("GET", P + "/tokens"),
+    ("GET", P + "/sessions"),
     ("GET", P + L.removeprefix("/api")),
     ("GET", P + L.removeprefix("/api") + "/{evse_uid}"),
     ("GET", P + L.removeprefix("/api") + "/{evse_uid}/{connector_id}"),
     ("GET", P + TA.removeprefix("/api")),
     ("GET", P + TO.removeprefix("/api")),
     ("GET", "/api/events"),
+    ("GET", P + SE.removeprefix("/api")),
 }
 VALUES = {
     "country_code": "NL",
@@ -53,6 +60,7 @@ VALUES = {
     "connector_id": "C1",
     "tariff_id": "T1",
     "token_uid": "U1",
+    "session_id": "S1",
     "partner_name": "p",
 }
 

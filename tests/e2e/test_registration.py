@@ -92,6 +92,8 @@ async def test_register_rotate_and_unregister_between_two_real_nodes(
     # Both sides store each other's endpoints and roles.
     # Each stores the other's version details: an eMSP receives Locations, Tariffs and CDRs and
     # sends Tokens; a CPO does the opposite.
+    # Each stores the other's version details: an eMSP receives Locations, Tariffs and Sessions
+    # and sends Tokens; a CPO does the opposite.
     base_a, base_b = f"{cpo.base_url}/ocpi/2.2.1", f"{emsp.base_url}/ocpi/2.2.1"
     assert {(e.identifier, e.role, e.url) for e in at_a.endpoints} == {
         ("credentials", "SENDER", credentials_b),
@@ -99,12 +101,14 @@ async def test_register_rotate_and_unregister_between_two_real_nodes(
         ("tariffs", "RECEIVER", f"{base_b}/receiver/tariffs"),
         ("tokens", "SENDER", f"{base_b}/sender/tokens"),
         ("cdrs", "RECEIVER", f"{base_b}/receiver/cdrs"),
+        ("sessions", "RECEIVER", f"{base_b}/receiver/sessions"),
     }
     assert {(e.identifier, e.role, e.url) for e in at_b.endpoints} == {
         ("credentials", "SENDER", credentials_a),
         ("locations", "SENDER", f"{base_a}/sender/locations"),
         ("tariffs", "SENDER", f"{base_a}/sender/tariffs"),
         ("tokens", "RECEIVER", f"{base_a}/receiver/tokens"),
+        ("sessions", "SENDER", f"{base_a}/sender/sessions"),
     }
     assert [(r.role, r.country_code, r.party_id) for r in at_a.roles] == [("EMSP", "DE", "BBB")]
     assert [(r.role, r.country_code, r.party_id) for r in at_b.roles] == [("CPO", "NL", "AAA")]

@@ -23,6 +23,7 @@ from openroam.client import OcpiClient
 from openroam.models.common import parse_datetime
 from openroam.models.v221.types import Role
 from openroam.server.app import create_app
+from openroam.services.addressing import counterparty_of
 from openroam.services.credentials import PartnerApi
 from openroam.services.node import Node
 from openroam.services.object_specs import SPECS
@@ -116,6 +117,7 @@ class Roaming:
                     object_type=document["type"] if spec.typed else "",
                     last_updated=parse_datetime(document["last_updated"]),
                     document=orjson.dumps(document),
+                    counterparty=counterparty_of(spec, document),
                 )
 
 
@@ -128,6 +130,14 @@ def tariff(party: Party, tariff_id: str = "T1", **changes: Any) -> dict[str, Any
     """A Tariff of ``party`` (mod_tariffs "Tariff object")."""
     country_code, party_id = party
     return api_objects.tariff(tariff_id, country_code=country_code, party_id=party_id, **changes)
+
+
+def session(party: Party, emsp: Party, session_id: str = "S1", **changes: Any) -> dict[str, Any]:
+    """A Session of CPO ``party`` for a token of ``emsp`` (mod_sessions "Session object")."""
+    country_code, party_id = party
+    return api_objects.session(
+        session_id, emsp=emsp, country_code=country_code, party_id=party_id, **changes
+    )
 
 
 def token(party: Party, uid: str = "012345678", **changes: Any) -> dict[str, Any]:

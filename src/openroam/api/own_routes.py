@@ -1,10 +1,11 @@
-"""Backend API routes for our own Locations, Tariffs and Tokens: write them, read them back.
+"""Backend API routes for our own Locations, Tariffs, Tokens and Sessions: write them, read them
+back.
 
 Every write goes through :class:`RoamingService` (``own_put``/``own_patch``/``own_delete``), which
 stores the object and records a delivery for every partner with a Receiver endpoint for the
 module, in one transaction. The methods per module are those of the OCPI Receiver interface
-(mod_locations: PUT and PATCH, no DELETE; mod_tariffs: PUT and DELETE, no PATCH; mod_tokens: PUT
-and PATCH).
+(mod_locations: PUT and PATCH, no DELETE; mod_tariffs: PUT and DELETE, no PATCH; mod_tokens and
+mod_sessions: PUT and PATCH; a Session PATCH appends charging_periods).
 """
 
 # No ``from __future__ import annotations``: FastAPI reads the handlers' annotations at runtime,
@@ -26,6 +27,7 @@ from openroam.api.params import (
     evse_path,
     list_params,
     location_path,
+    session_path,
     tariff_path,
     token_path,
 )
@@ -39,7 +41,7 @@ from openroam.models.common import DateTime, format_datetime
 from openroam.models.v221.locations import Status
 from openroam.services.documents import ObjectPath
 from openroam.services.node import Node
-from openroam.services.object_specs import LOCATIONS, TARIFFS, TOKENS, ModuleSpec
+from openroam.services.object_specs import LOCATIONS, SESSIONS, TARIFFS, TOKENS, ModuleSpec
 from openroam.services.roaming import OWN, WriteResult
 
 __all__ = ["EvseStatusChange", "add_own_routes", "node_of", "write_response"]
@@ -54,6 +56,7 @@ LOCATION_LEVELS: tuple[tuple[str, PathDependency], ...] = (
 )
 TARIFF_URL = "/api/tariffs/{country_code}/{party_id}/{tariff_id}"
 TOKEN_URL = "/api/tokens/{country_code}/{party_id}/{token_uid}"
+SESSION_URL = "/api/sessions/{country_code}/{party_id}/{session_id}"
 
 WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"model": WriteAnswer, "description": "Replaced (PUT) or changed (PATCH)"},
@@ -200,5 +203,8 @@ def add_own_routes(router: APIRouter) -> None:
     _add_put(router, TOKENS, 0, TOKEN_URL, token_path)
     _add_patch(router, TOKENS, 0, TOKEN_URL, token_path)
     _add_get(router, TOKENS, 0, TOKEN_URL, token_path)
-    for spec in (LOCATIONS, TARIFFS, TOKENS):
+    _add_put(router, SESSIONS, 0, SESSION_URL, session_path)
+    _add_patch(router, SESSIONS, 0, SESSION_URL, session_path)
+    _add_get(router, SESSIONS, 0, SESSION_URL, session_path)
+    for spec in (LOCATIONS, TARIFFS, TOKENS, SESSIONS):
         _add_list(router, spec)

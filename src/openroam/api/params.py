@@ -22,6 +22,7 @@ __all__ = [
     "evse_path",
     "list_params",
     "location_path",
+    "session_path",
     "tariff_path",
     "token_path",
 ]
@@ -37,6 +38,7 @@ EvseUid = Annotated[str, Path(max_length=36, pattern=_CI, description="EVSE.uid"
 ConnectorId = Annotated[str, Path(max_length=36, pattern=_CI, description="Connector.id")]
 TariffId = Annotated[str, Path(max_length=36, pattern=_CI, description="Tariff.id")]
 TokenUid = Annotated[str, Path(max_length=36, pattern=_CI, description="Token.uid")]
+SessionId = Annotated[str, Path(max_length=36, pattern=_CI, description="Session.id")]
 
 
 def location_path(
@@ -63,6 +65,10 @@ def connector_path(
 
 def tariff_path(country_code: CountryCode, party_id: PartyId, tariff_id: TariffId) -> ObjectPath:
     return ObjectPath(country_code, party_id, tariff_id)
+
+
+def session_path(country_code: CountryCode, party_id: PartyId, session_id: SessionId) -> ObjectPath:
+    return ObjectPath(country_code, party_id, session_id)
 
 
 def token_path(

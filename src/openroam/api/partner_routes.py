@@ -10,11 +10,18 @@ from starlette.responses import Response
 
 from openroam.api.bodies import page_query
 from openroam.api.openapi import data_doc
-from openroam.api.own_routes import LOCATION_LEVELS, TARIFF_URL, TOKEN_URL, PathDependency, node_of
-from openroam.api.params import ListParams, list_params, tariff_path, token_path
+from openroam.api.own_routes import (
+    LOCATION_LEVELS,
+    SESSION_URL,
+    TARIFF_URL,
+    TOKEN_URL,
+    PathDependency,
+    node_of,
+)
+from openroam.api.params import ListParams, list_params, session_path, tariff_path, token_path
 from openroam.api.responses import data_response, list_response, raw_response
 from openroam.services.documents import ObjectPath
-from openroam.services.object_specs import LOCATIONS, TARIFFS, TOKENS, ModuleSpec
+from openroam.services.object_specs import LOCATIONS, SESSIONS, TARIFFS, TOKENS, ModuleSpec
 from openroam.services.partners import PartnerDirectory, PartnerInfo
 
 __all__ = ["add_partner_routes"]
@@ -87,9 +94,10 @@ def _add_partners(router: APIRouter) -> None:
 
 def add_partner_routes(router: APIRouter) -> None:
     _add_partners(router)
-    for spec in (LOCATIONS, TARIFFS, TOKENS):
+    for spec in (LOCATIONS, TARIFFS, TOKENS, SESSIONS):
         _add_list(router, spec)
     for depth, (url, dep) in enumerate(LOCATION_LEVELS):
         _add_get(router, LOCATIONS, depth, url, dep)
     _add_get(router, TARIFFS, 0, TARIFF_URL, tariff_path)
     _add_get(router, TOKENS, 0, TOKEN_URL, token_path)
+    _add_get(router, SESSIONS, 0, SESSION_URL, session_path)

@@ -24,11 +24,12 @@ import orjson
 from openroam.api.bodies import now_stamp, when
 from openroam.models.common import OcpiModel, format_datetime
 from openroam.models.v221.locations import EVSE, Connector, Location, Status
+from openroam.models.v221.sessions import Session
 from openroam.models.v221.tariffs import Tariff
 from openroam.models.v221.tokens import Token, TokenType
 from openroam.services.documents import ObjectPath
 from openroam.services.node import Node
-from openroam.services.object_specs import LOCATIONS, TARIFFS, TOKENS, ModuleSpec
+from openroam.services.object_specs import LOCATIONS, SESSIONS, TARIFFS, TOKENS, ModuleSpec
 from openroam.services.partners import PartnerDirectory, PartnerInfo
 from openroam.services.roaming import OWN, PageQuery, WriteResult
 
@@ -163,6 +164,39 @@ class Backend:
     ) -> WriteResult:
         path = ObjectPath(country_code, party_id, uid, (), str(TokenType(token_type)))
         return await self.roaming.own_patch(TOKENS, path, _patch_body(fields))
+
+    # --- Sessions (CPO side): delivered to the eMSP of the cdr_token only ----------------------
+
+    async def put_session(self, session: Session) -> WriteResult:
+        """Create or replace an own Session; its eMSP receives a PUT (charging_periods replaced)."""
+        path = ObjectPath(session.country_code, session.party_id, session.id)
+        return await self.roaming.own_put(SESSIONS, path, session.to_json())
+
+    async def patch_session(
+        self, country_code: str, party_id: str, session_id: str, fields: Mapping[str, Any]
+    ) -> WriteResult:
+        """Change fields of an own Session; ``charging_periods`` given here are appended to the
+        stored ones (mod_sessions "PATCH Method")."""
+        path = ObjectPath(country_code, party_id, session_id)
+        return await self.roaming.own_patch(SESSIONS, path, _patch_body(fields))
+
+    async def get_session(
+        self, country_code: str, party_id: str, session_id: str, *, partner: str | None = None
+    ) -> Session:
+        path = ObjectPath(country_code, party_id, session_id)
+        return await self._read(partner, SESSIONS, path, Session)
+
+    async def list_sessions(
+        self,
+        *,
+        date_from: datetime | str | None = None,
+        date_to: datetime | str | None = None,
+        offset: int = 0,
+        limit: int | None = None,
+        partner: str | None = None,
+    ) -> Listing[Session]:
+        """Own Sessions (or those a partner CPO sent us), oldest first."""
+        return await self._list(SESSIONS, Session, (partner, date_from, date_to, offset, limit))
 
     # --- reading: own objects, or a partner's with partner="<name>" ---------------------------
 

@@ -41,6 +41,7 @@ from openroam.models.common import fold_id
 from openroam.models.v221.cdrs import CDR
 from openroam.models.v221.types import Role
 from openroam.models.v221.versions import InterfaceRole
+from openroam.services import addressing
 from openroam.services.cdr_audit import record_cdr_events
 from openroam.services.credentials import Caller
 from openroam.services.documents import ObjectPath, timestamp_of
@@ -222,6 +223,8 @@ async def _put(
         object_id=path.object_id,
         last_updated=last_updated,
         document=orjson.dumps(document),
+        # The eMSP of the token (services.addressing): a scoped CDRs Sender GET finds it by this.
+        counterparty=addressing.counterparty_of(CDRS, document),
     )
     return saved
 

@@ -107,7 +107,9 @@ def put_at(document: Doc | None, spec: ModuleSpec, path: ObjectPath, new: Doc) -
 def patch_at(document: Doc, spec: ModuleSpec, path: ObjectPath, fields: Doc) -> Doc:
     """The top-level document after a PATCH of ``fields`` at ``path``: only those fields change.
 
-    An id in the body must match the URL (transport_and_format.asciidoc "Errors": 2001).
+    An id in the body must match the URL (transport_and_format.asciidoc "Errors": 2001). The
+    module's ``append_fields`` are appended to, not replaced (mod_sessions "PATCH Method": a
+    PATCH with charging_periods adds them; an empty list changes nothing).
     """
     chain = _chain(document, spec, path.sub_ids)
     if chain is None:
@@ -116,6 +118,13 @@ def patch_at(document: Doc, spec: ModuleSpec, path: ObjectPath, fields: Doc) -> 
     id_field = spec.levels[len(path.sub_ids)].id_field
     if id_field in fields and fold_id(str(fields[id_field])) != fold_id(str(target[id_field])):
         raise InvalidOrMissingParameters(f"{id_field} in the body differs from the URL")
+    if not path.sub_ids:
+        fields = dict(fields)
+        for name in spec.append_fields:
+            if name in fields:
+                appended = [*(target.get(name) or []), *(fields.pop(name) or [])]
+                if appended or name in target:
+                    fields[name] = appended
     target.update(fields)
     _propagate(chain, target.get("last_updated"))
     return document

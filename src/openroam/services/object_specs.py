@@ -1,4 +1,4 @@
-"""What differs between the roaming object modules (Locations, Tariffs, Tokens, CDRs).
+"""What differs between the roaming object modules (Locations, Tariffs, Tokens, Sessions, CDRs).
 
 transport_and_format.asciidoc "Client Owned Object Push": the owner PUTs and PATCHes objects to
 ``{endpoint}/{country_code}/{party_id}/{object_id}[/…]`` on the receiver; the receiver's partner may
@@ -22,12 +22,13 @@ from openroam.models.v221.locations import (
     Location,
     LocationPatch,
 )
+from openroam.models.v221.sessions import Session, SessionPatch
 from openroam.models.v221.tariffs import Tariff
 from openroam.models.v221.tokens import Token, TokenPatch
 from openroam.models.v221.types import Role
 from openroam.models.v221.versions import ModuleID
 
-__all__ = ["CDRS", "LOCATIONS", "SPECS", "TARIFFS", "TOKENS", "Level", "ModuleSpec"]
+__all__ = ["CDRS", "LOCATIONS", "SESSIONS", "SPECS", "TARIFFS", "TOKENS", "Level", "ModuleSpec"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +62,13 @@ class ModuleSpec:
     posted: bool = False
     #: the longest object id (CDR ids have 39 characters, for a credit suffix)
     id_limit: int = 36
+    #: the field naming the party an object concerns besides its owner (Sessions, CDRs:
+    #: "cdr_token"); its objects are delivered to and readable by that party only
+    #: (services.addressing)
+    counterparty_field: str | None = None
+    #: list fields a PATCH appends to instead of replacing (mod_sessions "PATCH Method":
+    #: charging_periods)
+    append_fields: tuple[str, ...] = ()
 
     @property
     def top(self) -> Level:
@@ -112,8 +120,21 @@ CDRS = ModuleSpec(
     posted=True,
     # mod_cdrs "CDR Object": id is CiString(39) so a Credit CDR can append to the original id.
     id_limit=39,
+    counterparty_field="cdr_token",
+)
+
+SESSIONS = ModuleSpec(
+    module=ModuleID.SESSIONS,
+    levels=(Level(Session, SessionPatch, "id"),),
+    owner_role=Role.CPO,
+    receiver_role=Role.EMSP,
+    allows_patch=True,
+    # mod_sessions: Sessions are never deleted; they end COMPLETED or INVALID.
+    allows_delete=False,
+    counterparty_field="cdr_token",
+    append_fields=("charging_periods",),
 )
 
 SPECS: dict[str, ModuleSpec] = {
-    str(spec.module): spec for spec in (LOCATIONS, TARIFFS, TOKENS, CDRS)
+    str(spec.module): spec for spec in (LOCATIONS, TARIFFS, TOKENS, SESSIONS, CDRS)
 }

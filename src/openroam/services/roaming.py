@@ -1,9 +1,11 @@
-"""Locations, Tariffs and Tokens on both interfaces: objects we own and objects partners push.
+"""Locations, Tariffs, Tokens and Sessions on both interfaces: objects we own and objects partners
+push.
 
 * **Own objects** come from the party's backend (``own_put``, ``own_patch``, ``own_delete``).
   Each change is stored and, in the same transaction, a delivery is recorded for every
   registered partner that has a Receiver endpoint for the module (the transactional outbox;
-  ``delivery/`` sends them).
+  ``delivery/`` sends them) — for Sessions only for the partner of the eMSP the Session concerns
+  (``services.addressing``).
 * **Partner objects** arrive on our Receiver interface (``receive_*``). A partner may write only
   under a country_code/party_id it registered (transport_and_format.asciidoc "Client Owned Object
   Push"); an update older than what is stored is acknowledged and ignored, so a late retry never
@@ -28,6 +30,7 @@ from openroam.models.common import OcpiModel, fold_id
 from openroam.models.v221.types import Role
 from openroam.models.v221.versions import InterfaceRole
 from openroam.models.validation import problems
+from openroam.services import addressing
 from openroam.services.credentials import Caller
 from openroam.services.documents import ObjectPath, locate, patch_at, put_at, timestamp_of
 from openroam.services.object_specs import ModuleSpec
@@ -83,19 +86,22 @@ class CountKey:
     owners: list[tuple[str, str]] | None
     date_from: datetime | None
     date_to: datetime | None
+    counterparties: list[str] | None = None
 
     def arguments(self) -> dict[str, Any]:
         return {
             "module": self.module,
             "origin": self.origin,
             "owners": self.owners,
+            "counterparties": self.counterparties,
             "date_from": self.date_from,
             "date_to": self.date_to,
         }
 
     def hashable(self) -> tuple[Any, ...]:
         owners = tuple(self.owners) if self.owners is not None else None
-        return (self.module, self.origin, owners, self.date_from, self.date_to)
+        counterparties = tuple(self.counterparties) if self.counterparties is not None else None
+        return (self.module, self.origin, owners, self.date_from, self.date_to, counterparties)
 
 
 def _fits(total: int, offset: int, found: objects.DocumentPage) -> bool:
@@ -129,6 +135,24 @@ def validate_body(model: type[OcpiModel], body: bytes) -> OcpiModel:
     """``body`` validated as ``model``: 2001 with the problems' JSON paths, HTTP 400 when it
     is not JSON (status_codes.asciidoc)."""
     return _validate(model, body)
+
+
+def _outgoing(
+    spec: ModuleSpec, method: str, incoming: dict[str, Any]
+) -> tuple[str, list[str] | None]:
+    """What partners are sent for a change: the method and the fields (None: the whole object).
+
+    mod_sessions "PATCH Method": a receiver appends the charging_periods of a PATCH. The outbox
+    sends an object's *current* state, absorbs later changes into a pending row and repeats a
+    send whose answer was lost, so a PATCH carrying periods could deliver some twice. A change
+    that adds periods therefore goes out as a PUT of the whole Session, which replaces them and
+    is idempotent; other PATCHes never name the appended fields.
+    """
+    if method != "PATCH":
+        return method, None
+    if any(incoming.get(name) for name in spec.append_fields):
+        return "PUT", None
+    return method, sorted(set(incoming) - set(spec.append_fields))
 
 
 def _check_ids(spec: ModuleSpec, path: ObjectPath, new: dict[str, Any]) -> None:
@@ -231,6 +255,11 @@ class RoamingService:
                 _validate(level.model, orjson.dumps(changed))
             last_updated = timestamp_of(document)
             assert last_updated is not None
+            counterparty = addressing.counterparty_of(spec, document)
+            if origin != OWN:
+                addressing.check_ours(spec, self.platform, counterparty)
+            elif receivers and spec.counterparty_field is not None:
+                receivers = await addressing.addressed_receivers(session, receivers, counterparty)
             saved, _ = await objects.put_object(
                 session,
                 module=str(spec.module),
@@ -241,15 +270,16 @@ class RoamingService:
                 object_type=path.object_type,
                 last_updated=last_updated,
                 document=orjson.dumps(document),
+                counterparty=counterparty,
             )
-            fields = None if method == "PUT" else sorted(incoming)
+            out_method, fields = _outgoing(spec, method, incoming)
             for partner_id in receivers:
                 await outbox.enqueue_delivery(
                     session,
                     partner_id=partner_id,
                     module=str(spec.module),
                     object_pk=saved.pk,
-                    method=method,
+                    method=out_method,
                     path=path.suffix(),
                     fields=fields,
                 )
@@ -381,14 +411,24 @@ class RoamingService:
         sub_ids: tuple[str, ...],
         object_type: str = "",
         addressed: tuple[str, str] | None = None,
+        caller: Caller | None = None,
     ) -> bytes:
-        """GET one of our objects on the Sender interface (mod_locations "GET Object")."""
+        """GET one of our objects on the Sender interface (mod_locations "GET Object").
+
+        A Session or CDR is found only when it concerns one of ``caller``'s parties
+        (``services.addressing``); None is the backend, which may read every object.
+        """
         for country_code, party_id in self.own_owners(spec, addressed):
             path = ObjectPath(country_code, party_id, object_id, sub_ids, object_type)
-            try:
-                return await self.read(OWN, spec, path)
-            except NotFound:
+            async with self.db.session() as session:
+                stored = await objects.get_object(session, *self._key(OWN, spec, path))
+            if stored is None or not _concerns(spec, stored, caller):
                 continue
+            if not sub_ids:
+                return stored.document
+            found = locate(orjson.loads(stored.document), spec, sub_ids)
+            if found is not None:
+                return orjson.dumps(found)
         raise NotFound(f"Unknown object {object_id}")
 
     async def page(
@@ -397,10 +437,17 @@ class RoamingService:
         spec: ModuleSpec,
         query: PageQuery,
         owners: Iterable[tuple[str, str]] | None,
+        counterparties: Iterable[str] | None = None,
     ) -> Page:
-        """A page of documents in the stable (creation) order, with the total count."""
+        """A page of documents in the stable (creation) order, with the total count;
+        ``counterparties`` keeps only objects concerning those parties (Sessions, CDRs)."""
         owner_list = sorted(set(owners)) if owners is not None else None
-        filters = CountKey(str(spec.module), origin, owner_list, query.date_from, query.date_to)
+        wanted = sorted(set(counterparties)) if counterparties is not None else None
+        if wanted == []:
+            return Page([], 0, None)
+        filters = CountKey(
+            str(spec.module), origin, owner_list, query.date_from, query.date_to, wanted
+        )
         found = await objects.fetch_page(
             self.db,
             **filters.arguments(),
@@ -429,11 +476,30 @@ class RoamingService:
             return await objects.count_objects(session, **filters.arguments())
 
     async def sender_page(
-        self, spec: ModuleSpec, query: PageQuery, addressed: tuple[str, str] | None = None
+        self,
+        spec: ModuleSpec,
+        query: PageQuery,
+        addressed: tuple[str, str] | None = None,
+        caller: Caller | None = None,
     ) -> Page:
         """GET list on our Sender interface: our own objects of this module (of the addressed
-        party only, when the request names one)."""
-        return await self.page(OWN, spec, query, self.own_owners(spec, addressed))
+        party only, when the request names one). Sessions and CDRs: only those concerning one
+        of ``caller``'s parties (None: the backend, which reads all)."""
+        counterparties = (
+            addressing.caller_counterparties(caller)
+            if caller is not None and spec.counterparty_field is not None
+            else None
+        )
+        owners = self.own_owners(spec, addressed)
+        return await self.page(OWN, spec, query, owners, counterparties)
+
+
+def _concerns(spec: ModuleSpec, stored: objects.StoredObject, caller: Caller | None) -> bool:
+    """Whether ``caller`` may read ``stored`` (``services.addressing``)."""
+    if caller is None or spec.counterparty_field is None:
+        return True
+    wanted = addressing.caller_counterparties(caller)
+    return wanted is None or stored.counterparty in wanted
 
 
 def _has_endpoint(endpoints: Iterable[repo.EndpointRecord], module: str, role: str) -> bool:
@@ -480,7 +546,11 @@ async def store_pulled(
                 continue
             document = obj.to_dict()
             owner = (fold_id(document["country_code"]), fold_id(document["party_id"]))
-            if not hub and owner not in owners:
+            counterparty = addressing.counterparty_of(spec, document)
+            # A Session of another eMSP is not ours to keep (services.addressing).
+            if (not hub and owner not in owners) or not addressing.is_ours(
+                service.platform, counterparty
+            ):
                 result.foreign += 1
                 continue
             last_updated = timestamp_of(document)
@@ -503,6 +573,7 @@ async def store_pulled(
                     object_type=key[1],
                     last_updated=last_updated,
                     document=orjson.dumps(document),
+                    counterparty=counterparty,
                 )
                 result.stored += 1
             if result.newest is None or last_updated > result.newest:

@@ -31,6 +31,7 @@ __all__ = [
     "DocumentPage",
     "StoredObject",
     "count_objects",
+    "counterparty_key",
     "delete_object",
     "fetch_page",
     "get_object",
@@ -58,6 +59,18 @@ class StoredObject:
     object_type: str
     last_updated: datetime
     document: bytes
+    #: the party a Session or CDR concerns (:func:`counterparty_key`), None for other modules
+    counterparty: str | None = None
+
+
+def _stored(row: Any) -> StoredObject:
+    """A row of ``object_sql.COLUMNS`` as a record."""
+    return StoredObject(*row)
+
+
+def counterparty_key(country_code: str, party_id: str) -> str:
+    """The stored key of a party an object concerns: ``"CC/PID"``, folded (CiString)."""
+    return f"{fold_id(country_code)}/{fold_id(party_id)}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +123,7 @@ async def get_object(
         if session.get_bind().dialect.name == "sqlite":
             await session.execute(sql.SQLITE_WRITE_LOCK)
     row = (await session.execute(stmt, _bound(identity))).first()
-    return None if row is None else StoredObject(*row)
+    return None if row is None else _stored(row)
 
 
 async def put_object(
@@ -124,19 +137,32 @@ async def put_object(
     object_type: str = "",
     last_updated: datetime,
     document: bytes,
+    counterparty: str | None = None,
 ) -> tuple[StoredObject, bool]:
     """Insert the object, or replace the document of the stored one (its ``pk`` is kept).
 
     Returns the stored object and whether it was created (a PUT answers 201 then, 200 on a
     replace). One statement on PostgreSQL; on SQLite an UPDATE and, for a new object, an INSERT.
+    ``counterparty`` is a :func:`counterparty_key` (Sessions, CDRs), stored as given.
     """
     identity = _identity(module, origin, country_code, party_id, object_id, object_type)
+    values: dict[str, Any] = {
+        "last_updated": last_updated,
+        "document": document,
+        "counterparty": counterparty,
+    }
     if session.get_bind().dialect.name == "postgresql":
-        row = {**identity, "last_updated": last_updated, "document": document}
+        row = {**identity, **values}
         pk, created = (await session.execute(sql.UPSERT_POSTGRESQL, _created(row))).one()
     else:
-        pk, created = await _put_sqlite(session, identity, last_updated, document)
-    stored = StoredObject(pk, last_updated=last_updated, document=document, **identity)
+        pk, created = await _put_sqlite(session, identity, values)
+    stored = StoredObject(
+        pk,
+        **identity,
+        last_updated=last_updated,
+        document=document,
+        counterparty=counterparty,
+    )
     return stored, bool(created)
 
 
@@ -146,15 +172,15 @@ def _created(row: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _put_sqlite(
-    session: AsyncSession, identity: dict[str, Any], last_updated: datetime, document: bytes
+    session: AsyncSession, identity: dict[str, Any], values: dict[str, Any]
 ) -> tuple[int, bool]:
     # Replacing is the common case (every PATCH); SQLite has one writer, so no one can insert
     # the same object between the two statements.
-    params = _bound({**identity, "last_updated": last_updated, "document": document})
+    params = _bound({**identity, **values})
     pk: int | None = (await session.execute(sql.REPLACE, params)).scalar()
     if pk is not None:
         return pk, False
-    row = _created({**identity, "last_updated": last_updated, "document": document})
+    row = _created({**identity, **values})
     return (await session.execute(sql.INSERT, row)).scalar_one(), True
 
 
@@ -181,6 +207,7 @@ def _query(
     date_from: datetime | None,
     date_to: datetime | None,
     after_pk: int | None = None,
+    counterparties: Sequence[str] | None = None,
 ) -> tuple[sql.Shape, dict[str, Any]]:
     shape = sql.Shape(
         origin is not None,
@@ -188,10 +215,13 @@ def _query(
         date_from is not None,
         date_to is not None,
         after_pk is not None,
+        counterparties is not None,
     )
     params: dict[str, Any] = {"b_module": module, "b_origin": origin, "b_after_pk": after_pk}
     if owners is not None:
         params["b_owners"] = sorted({(fold_id(c), fold_id(p)) for c, p in owners})
+    if counterparties is not None:
+        params["b_counterparties"] = sorted(set(counterparties))
     params["b_date_from"] = date_from
     params["b_date_to"] = date_to
     return shape, params
@@ -203,6 +233,7 @@ async def list_objects(
     module: str,
     origin: int | None,
     owners: Sequence[tuple[str, str]] | None = None,
+    counterparties: Sequence[str] | None = None,
     date_from: datetime | None = None,
     date_to: datetime | None = None,
     offset: int = 0,
@@ -216,10 +247,10 @@ async def list_objects(
     exclusive on ``last_updated``. With ``after_pk`` the page starts after that pk and ``offset``
     is ignored; otherwise it skips ``offset`` objects.
     """
-    shape, params = _query(module, origin, owners, date_from, date_to, after_pk)
+    shape, params = _query(module, origin, owners, date_from, date_to, after_pk, counterparties)
     stmt = sql.list_statement("objects", shape)
     rows = (await session.execute(stmt, {**params, "b_offset": offset, "b_limit": limit})).all()
-    return [StoredObject(*row) for row in rows]
+    return [_stored(row) for row in rows]
 
 
 async def _document_rows(
@@ -232,8 +263,9 @@ async def _document_rows(
     offset: int,
     after_pk: int | None,
     limit: int,
+    counterparties: Sequence[str] | None = None,
 ) -> Sequence[Any]:
-    shape, params = _query(module, origin, owners, date_from, date_to, after_pk)
+    shape, params = _query(module, origin, owners, date_from, date_to, after_pk, counterparties)
     stmt = sql.list_statement("documents", shape)
     connection = await session.connection()
     result = await connection.execute(stmt, {**params, "b_offset": offset, "b_limit": limit})
@@ -247,6 +279,7 @@ async def list_documents(
     module: str,
     origin: int | None,
     owners: Sequence[tuple[str, str]] | None = None,
+    counterparties: Sequence[str] | None = None,
     date_from: datetime | None = None,
     date_to: datetime | None = None,
     offset: int = 0,
@@ -259,7 +292,7 @@ async def list_documents(
     building ORM objects, documents handed back as the stored bytes.
     """
     rows = await _document_rows(
-        session, module, origin, owners, date_from, date_to, offset, after_pk, limit
+        session, module, origin, owners, date_from, date_to, offset, after_pk, limit, counterparties
     )
     if not rows:
         return [], None
@@ -272,6 +305,7 @@ async def read_page(
     module: str,
     origin: int | None,
     owners: Sequence[tuple[str, str]] | None = None,
+    counterparties: Sequence[str] | None = None,
     date_from: datetime | None = None,
     date_to: datetime | None = None,
     offset: int = 0,
@@ -285,7 +319,16 @@ async def read_page(
     every page but the last), without counting every match.
     """
     rows = await _document_rows(
-        session, module, origin, owners, date_from, date_to, offset, after_pk, limit + 1
+        session,
+        module,
+        origin,
+        owners,
+        date_from,
+        date_to,
+        offset,
+        after_pk,
+        limit + 1,
+        counterparties,
     )
     return _page_of(rows, limit)
 
@@ -296,6 +339,7 @@ async def fetch_page(
     module: str,
     origin: int | None,
     owners: Sequence[tuple[str, str]] | None = None,
+    counterparties: Sequence[str] | None = None,
     date_from: datetime | None = None,
     date_to: datetime | None = None,
     offset: int = 0,
@@ -315,13 +359,14 @@ async def fetch_page(
                 module=module,
                 origin=origin,
                 owners=owners,
+                counterparties=counterparties,
                 date_from=date_from,
                 date_to=date_to,
                 offset=offset,
                 after_pk=after_pk,
                 limit=limit,
             )
-    shape, params = _query(module, origin, owners, date_from, date_to, after_pk)
+    shape, params = _query(module, origin, owners, date_from, date_to, after_pk, counterparties)
     params |= {"b_offset": offset, "b_limit": limit + 1}
     return _page_of(_reader_rows(db.reader, shape, params), limit)
 
@@ -329,11 +374,14 @@ async def fetch_page(
 def _reader_rows(reader: SqliteReader, shape: sql.Shape, params: dict[str, Any]) -> list[Any]:
     """The rows of the documents statement, read with the reader's plain sqlite3 connection."""
     owners: list[tuple[str, str]] = params.pop("b_owners", None) or []
-    text, names, constants = sql.sqlite_documents_text(shape, len(owners))
+    counterparties: list[str] = params.pop("b_counterparties", None) or []
+    text, names, constants = sql.sqlite_documents_text(shape, len(owners), len(counterparties))
     values = constants | params
     for number, (country_code, party_id) in enumerate(owners, start=1):
         values[f"b_owners_{number}_1"] = country_code
         values[f"b_owners_{number}_2"] = party_id
+    for number, key in enumerate(counterparties, start=1):
+        values[f"b_counterparties_{number}"] = key
     for name in ("b_date_from", "b_date_to"):
         if values[name] is not None:
             values[name] = sql.sqlite_date(values[name])
@@ -353,6 +401,7 @@ async def count_objects(
     module: str,
     origin: int | None,
     owners: Sequence[tuple[str, str]] | None = None,
+    counterparties: Sequence[str] | None = None,
     date_from: datetime | None = None,
     date_to: datetime | None = None,
 ) -> int:
@@ -360,7 +409,7 @@ async def count_objects(
 
     This counts index entries: its cost grows with the number of matching objects.
     """
-    shape, params = _query(module, origin, owners, date_from, date_to)
+    shape, params = _query(module, origin, owners, date_from, date_to, None, counterparties)
     count: int = (await session.execute(sql.list_statement("count", shape), params)).scalar_one()
     return count
 
@@ -368,4 +417,4 @@ async def count_objects(
 async def get_object_by_pk(session: AsyncSession, pk: int) -> StoredObject | None:
     """The object stored under ``pk`` (a delivery refers to its object this way), or ``None``."""
     row = (await session.execute(select(*sql.COLUMNS).where(sql.T.c.pk == pk))).first()
-    return None if row is None else StoredObject(*row)
+    return None if row is None else _stored(row)

@@ -58,6 +58,7 @@ COLUMNS = (
     T.c.object_type,
     T.c.last_updated,
     T.c.document,
+    T.c.counterparty,
 )
 IDENTITY_NAMES = ("module", "origin", "country_code", "party_id", "object_id", "object_type")
 
@@ -72,7 +73,11 @@ DELETE = delete(T).where(_IDENTITY)
 REPLACE = (
     update(T)
     .where(_IDENTITY)
-    .values(last_updated=bindparam("b_last_updated"), document=bindparam("b_document"))
+    .values(
+        last_updated=bindparam("b_last_updated"),
+        document=bindparam("b_document"),
+        counterparty=bindparam("b_counterparty"),
+    )
     .returning(T.c.pk)
 )
 INSERT = insert(T).returning(T.c.pk)
@@ -81,7 +86,11 @@ _upsert = postgresql.insert(T)
 # xmax is 0 only in a row version this statement inserted (not in one it updated).
 UPSERT_POSTGRESQL = _upsert.on_conflict_do_update(
     constraint="uq_ocpi_objects_identity",
-    set_={"last_updated": _upsert.excluded.last_updated, "document": _upsert.excluded.document},
+    set_={
+        "last_updated": _upsert.excluded.last_updated,
+        "document": _upsert.excluded.document,
+        "counterparty": _upsert.excluded.counterparty,
+    },
 ).returning(T.c.pk, literal_column("(xmax = 0)", Boolean))
 
 
@@ -93,6 +102,8 @@ class Shape(NamedTuple):
     date_from: bool
     date_to: bool
     keyset: bool
+    #: only objects concerning these parties (Sessions, CDRs: the cdr_token's eMSP)
+    counterparties: bool = False
 
 
 def _conditions(shape: Shape) -> list[ColumnElement[bool]]:
@@ -102,6 +113,8 @@ def _conditions(shape: Shape) -> list[ColumnElement[bool]]:
     if shape.owners:
         owners = tuple_(T.c.country_code, T.c.party_id)
         conditions.append(owners.in_(bindparam("b_owners", expanding=True)))
+    if shape.counterparties:
+        conditions.append(T.c.counterparty.in_(bindparam("b_counterparties", expanding=True)))
     # transport_and_format.asciidoc "Paginated Request": date_from is inclusive
     # (last_updated >= date_from), date_to exclusive (last_updated < date_to).
     if shape.date_from:
@@ -137,15 +150,19 @@ _SOME_TIME = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 @functools.cache
-def sqlite_documents_text(shape: Shape, owners: int) -> tuple[str, tuple[str, ...], dict[str, Any]]:
+def sqlite_documents_text(
+    shape: Shape, owners: int, counterparties: int = 0
+) -> tuple[str, tuple[str, ...], dict[str, Any]]:
     """The ``"documents"`` statement of ``shape`` as SQLite SQL text, for a plain ``sqlite3``
     connection (:class:`openroam.store.db.SqliteReader`): the text, with the owners filter
-    expanded for ``owners`` pairs (``b_owners_<n>_1``, ``b_owners_<n>_2``), the parameter names
-    in placeholder order, and the values of the statement's own constants."""
+    expanded for ``owners`` pairs (``b_owners_<n>_1``, ``b_owners_<n>_2``) and the counterparty
+    filter for ``counterparties`` keys (``b_counterparties_<n>``), the parameter names in
+    placeholder order, and the values of the statement's own constants."""
     placeholders = {
         "b_module": "",
         "b_origin": 0,
         "b_owners": [("", "")] * owners,
+        "b_counterparties": [""] * counterparties,
         "b_date_from": _SOME_TIME,
         "b_date_to": _SOME_TIME,
         "b_after_pk": 0,

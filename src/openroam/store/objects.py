@@ -60,7 +60,7 @@ class DeliveryState:
 
 
 class OcpiObject(Base):
-    """One OCPI object (Location, Tariff, Token, later Session, CDR) as its JSON document."""
+    """One OCPI object (Location, Tariff, Token, Session, CDR) as its JSON document."""
 
     __tablename__ = "ocpi_objects"
     __table_args__ = (
@@ -77,6 +77,8 @@ class OcpiObject(Base):
         # GET list: ordered by pk (keyset), and the date_from/date_to filters.
         Index(None, "module", "origin", "pk"),
         Index(None, "module", "origin", "last_updated"),
+        # Sessions and CDRs: the objects of one eMSP (Sender GET scoped to the caller's parties).
+        Index(None, "module", "origin", "counterparty", "pk"),
         # AUTOINCREMENT: SQLite never reuses the pk of a deleted last row, so pk stays a
         # strictly increasing creation order and a cursor never points at a different object.
         {"sqlite_autoincrement": True},
@@ -94,6 +96,9 @@ class OcpiObject(Base):
     # BLOB / BYTEA: both drivers hand back ``bytes`` without decoding a string.
     document: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The party a Session or CDR concerns ("CC/PID" of its cdr_token, folded); NULL for modules
+    # whose objects concern no one party (see openroam.store.object_repo.counterparty_key).
+    counterparty: Mapped[str | None] = mapped_column(String(6))
 
 
 class Delivery(Base):

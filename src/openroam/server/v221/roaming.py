@@ -1,5 +1,6 @@
-"""Locations, Tariffs and Tokens routes: our Sender interface (our own objects, read by partners)
-and our Receiver interface (objects partners push to ``/{country_code}/{party_id}/{id}[/…]``).
+"""Locations, Tariffs, Tokens and Sessions routes: our Sender interface (our own objects, read by
+partners) and our Receiver interface (objects partners push to
+``/{country_code}/{party_id}/{id}[/…]``).
 
 Sender and Receiver live under different prefixes (``/sender/``, ``/receiver/``) because a platform
 that is both CPO and eMSP serves both interfaces of a module, and the spec's URL shapes overlap
@@ -129,11 +130,11 @@ def _add_sender_routes(spec: ModuleSpec) -> None:
         if request.method != "GET":
             # GET only, as on the FastAPI routes (Starlette adds HEAD to a GET route).
             raise HTTPException(405)
-        await sending(request, await registered_caller(request))
+        caller = await sending(request, await registered_caller(request))
         node = _node(request)
         query = page_query(read_page_params(request), node.page_limit)
         addressed = addressed_party(request, node.platform)
-        page = await node.roaming.sender_page(spec, query, addressed)
+        page = await node.roaming.sender_page(spec, query, addressed, caller)
         headers = page_headers(request, query, page, node.page_limit) | _routing(request)
         return ocpi_response(RawJson(b"[" + b",".join(page.documents) + b"]"), headers=headers)
 
