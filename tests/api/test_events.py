@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import httpx
+import orjson
 
+from openroam.models.v221.types import Role
 from openroam.services.events import EventType, session_subject
 from openroam.services.node import Node
-from tests.api.support import error_of
+from openroam.services.object_specs import CDRS, SESSIONS
+from openroam.services.roaming import store_pulled
+from tests.api.conftest import RegisterPartner
+from tests.api.support import cdr, charging_period, error_of, session
 
 S1 = session_subject("NL", "ORM", "s1")
+T1 = "2026-01-01T11:00:00Z"
 
 
 async def test_events_are_listed_and_paged(node: Node, client: httpx.AsyncClient) -> None:
@@ -51,3 +57,38 @@ async def test_events_are_filtered(node: Node, client: httpx.AsyncClient) -> Non
 async def test_bad_parameters_are_400(client: httpx.AsyncClient) -> None:
     for params in ({"type": "session.exploded"}, {"after": "-1"}, {"limit": "0"}):
         error_of(await client.get("/api/events", params=params), 400, 2001)
+
+
+async def test_own_sessions_give_session_events(node: Node, client: httpx.AsyncClient) -> None:
+    """The CPO side: Sessions the backend writes give the same events (partner_id null)."""
+    assert (await client.put("/api/sessions/NL/ORM/S1", json=session(periods=1))).status_code == 201
+    added = {"charging_periods": [charging_period("2026-01-01T10:05:00Z")], "kwh": 2}
+    assert (await client.patch("/api/sessions/NL/ORM/S1", json=added)).status_code == 200
+    end = {"status": "COMPLETED", "end_date_time": "2026-01-01T11:00:00Z"}
+    assert (await client.patch("/api/sessions/NL/ORM/S1", json=end)).status_code == 200
+    answer = (await client.get("/api/events", params={"subject": S1})).json()["data"]
+    assert [(e["type"], e["sequence"]) for e in answer] == [
+        ("session.started", 1),
+        ("session.updated", 2),
+        ("session.ended", 3),
+    ]
+    assert answer[0]["data"]["partner_id"] is None
+    assert len(answer[1]["data"]["session"]["charging_periods"]) == 2
+
+
+async def test_pulled_sessions_and_cdrs_give_events(
+    node: Node, register_partner: RegisterPartner
+) -> None:
+    cpo = await register_partner(roles=((Role.CPO, "DE", "CPO"),))
+    pulled = session("P1", country_code="DE", party_id="CPO")
+    await store_pulled(node.roaming, cpo, SESSIONS, [pulled])
+    later = session("P1", country_code="DE", party_id="CPO", kwh=3, last_updated=T1)
+    await store_pulled(node.roaming, cpo, SESSIONS, [later])
+    await store_pulled(node.roaming, cpo, SESSIONS, [later])  # pulled again: unchanged
+    record = cdr("C1", ("DE", "CPO"), ("NL", "ORM"), session_id="P1")
+    await store_pulled(node.roaming, cpo, CDRS, [record])
+    await store_pulled(node.roaming, cpo, CDRS, [record])
+    subject = session_subject("DE", "CPO", "P1")
+    listed = await node.events.read(subject=subject)
+    assert [e.type for e in listed] == ["session.started", "session.updated", "cdr.received"]
+    assert orjson.loads(listed[-1].payload)["audit"]["status"] == "no_tariff"

@@ -35,8 +35,8 @@ class Node:
         *,
         page_limit: int = 100,
     ) -> Node:
-        roaming = RoamingService(db, platform)
         events = EventService(db)
+        roaming = RoamingService(db, platform, events)
         return cls(
             platform=platform,
             db=db,

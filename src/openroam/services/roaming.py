@@ -24,17 +24,21 @@ from typing import Any
 
 import orjson
 from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from openroam.errors import InvalidOrMissingParameters, MethodNotAllowed, NotFound
 from openroam.models.common import OcpiModel, fold_id
 from openroam.models.v221.types import Role
-from openroam.models.v221.versions import InterfaceRole
+from openroam.models.v221.versions import InterfaceRole, ModuleID
 from openroam.models.validation import problems
 from openroam.services import addressing
+from openroam.services.cdr_audit import record_cdr_events
 from openroam.services.credentials import Caller
 from openroam.services.documents import ObjectPath, locate, patch_at, put_at, timestamp_of
+from openroam.services.events import EventService
 from openroam.services.object_specs import ModuleSpec
 from openroam.services.platform import Platform
+from openroam.services.session_events import record_session_change
 from openroam.services.ttl_cache import TtlCache
 from openroam.store import object_repo as objects
 from openroam.store import outbox
@@ -172,9 +176,12 @@ def _check_ids(spec: ModuleSpec, path: ObjectPath, new: dict[str, Any]) -> None:
 class RoamingService:
     """See the module docstring."""
 
-    def __init__(self, db: Database, platform: Platform) -> None:
+    def __init__(
+        self, db: Database, platform: Platform, events: EventService | None = None
+    ) -> None:
         self.db = db
         self.platform = platform
+        self.events = events or EventService(db)
         self._counts: TtlCache[tuple[Any, ...], int] = TtlCache(COUNT_TTL, stale=COUNT_TTL)
 
     def changed(self) -> None:
@@ -283,7 +290,10 @@ class RoamingService:
                     path=path.suffix(),
                     fields=fields,
                 )
+            before = stored.document if stored is not None else None
+            await _record_events(self.events, session, spec, origin, before, document)
         self.changed()
+        await self.events.publish(session)
         return WriteResult(created=target is None)
 
     async def receivers_of(self, spec: ModuleSpec) -> list[int]:
@@ -576,8 +586,32 @@ async def store_pulled(
                     counterparty=counterparty,
                 )
                 result.stored += 1
+                before = stored.document if stored is not None else None
+                await _record_events(
+                    service.events, session, spec, caller.partner_id, before, document
+                )
             if result.newest is None or last_updated > result.newest:
                 result.newest = last_updated
     if result.stored:
         service.changed()
+    await service.events.publish(session)
     return result
+
+
+async def _record_events(
+    events: EventService,
+    session: AsyncSession,
+    spec: ModuleSpec,
+    origin: int,
+    before: bytes | None,
+    after: dict[str, Any],
+) -> None:
+    """The events of a stored change (docs/backend-api.md "Events"), in its transaction:
+    Sessions (own and partners'), and CDRs received from a partner (pushed or pulled).
+    ``before`` is the stored document as it was (the merge changed the parsed copy in place)."""
+    if spec.module == ModuleID.SESSIONS:
+        previous = orjson.loads(before) if before is not None else None
+        if previous != after:  # a repeated write changes nothing and announces nothing
+            await record_session_change(events, session, origin, previous, after)
+    elif spec.module == ModuleID.CDRS and origin != OWN and before is None:
+        await record_cdr_events(events, session, origin, after)
