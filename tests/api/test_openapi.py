@@ -38,6 +38,8 @@ ROUTES = {
     ("GET", SE),
     ("PUT", SE),
     ("PATCH", SE),
+    ("GET", SE + "/charging_preferences"),
+    ("PUT", P + "/sessions/{session_id}/charging_preferences"),
     ("GET", "/api/partners"),
     ("GET", P),
     ("GET", P + "/locations"),

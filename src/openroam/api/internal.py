@@ -19,6 +19,7 @@ from openroam.api.event_routes import add_event_routes
 from openroam.api.openapi import openapi_document
 from openroam.api.own_routes import add_own_routes
 from openroam.api.partner_routes import add_partner_routes
+from openroam.api.preference_routes import add_preference_routes
 from openroam.api.responses import ApiRoute, ErrorAnswer, error_response
 from openroam.errors import MethodNotAllowed, NotFound
 
@@ -78,6 +79,7 @@ def api_router(admin_token: str | None) -> APIRouter:
     )
     add_own_routes(protected)
     add_partner_routes(protected)
+    add_preference_routes(protected)
     add_event_routes(protected)
     # Last: whatever no route above serves, in this API's error shape.
     protected.add_api_route(

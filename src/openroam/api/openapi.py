@@ -16,6 +16,7 @@ from starlette.routing import BaseRoute
 
 from openroam import __version__
 from openroam.models.common import OcpiModel
+from openroam.models.v221.sessions import ChargingPreferences
 from openroam.services.object_specs import SPECS
 
 __all__ = ["body_doc", "data_doc", "openapi_document"]
@@ -40,6 +41,8 @@ def _models() -> list[type[OcpiModel]]:
             found.append(level.model)
             if level.patch_model is not None:
                 found.append(level.patch_model)
+    # Bodies that are no module's object (mod_sessions "Set: Charging Preferences").
+    found.append(ChargingPreferences)
     return found
 
 

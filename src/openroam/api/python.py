@@ -24,7 +24,11 @@ import orjson
 from openroam.api.bodies import now_stamp, when
 from openroam.models.common import OcpiModel, format_datetime
 from openroam.models.v221.locations import EVSE, Connector, Location, Status
-from openroam.models.v221.sessions import Session
+from openroam.models.v221.sessions import (
+    ChargingPreferences,
+    ChargingPreferencesResponse,
+    Session,
+)
 from openroam.models.v221.tariffs import Tariff
 from openroam.models.v221.tokens import Token, TokenType
 from openroam.services.documents import ObjectPath
@@ -197,6 +201,20 @@ class Backend:
     ) -> Listing[Session]:
         """Own Sessions (or those a partner CPO sent us), oldest first."""
         return await self._list(SESSIONS, Session, (partner, date_from, date_to, offset, limit))
+
+    async def get_charging_preferences(
+        self, country_code: str, party_id: str, session_id: str
+    ) -> ChargingPreferences:
+        """CPO side: the preferences a partner eMSP last set for an own Session (NotFound if
+        none). To answer them, set ``node.preferences.decide``."""
+        stored = await self.node.preferences.stored(country_code, party_id, session_id)
+        return ChargingPreferences.model_validate_json(stored)
+
+    async def send_charging_preferences(
+        self, partner: str, session_id: str, preferences: ChargingPreferences
+    ) -> ChargingPreferencesResponse:
+        """eMSP side: PUT the driver's preferences to the CPO partner's Sessions Sender."""
+        return await self.node.preferences.send(partner, session_id, preferences)
 
     # --- reading: own objects, or a partner's with partner="<name>" ---------------------------
 

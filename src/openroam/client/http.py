@@ -8,12 +8,13 @@ listed here.
 from __future__ import annotations
 
 from openroam.client.credentials import CredentialsCalls
+from openroam.client.sessions import SessionsCalls
 from openroam.client.versions import VersionsCalls
 
 __all__ = ["OcpiClient"]
 
 
-class OcpiClient(VersionsCalls, CredentialsCalls):
+class OcpiClient(VersionsCalls, CredentialsCalls, SessionsCalls):
     """An OCPI client for one partner, authenticated with one credentials token.
 
     ::

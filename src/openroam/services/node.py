@@ -9,6 +9,7 @@ from openroam.services.credentials import CredentialsService, PartnerApiFactory
 from openroam.services.events import EventService
 from openroam.services.platform import Platform
 from openroam.services.roaming import RoamingService
+from openroam.services.session_preferences import SessionPreferences
 from openroam.store.db import Database
 
 __all__ = ["Node"]
@@ -24,6 +25,7 @@ class Node:
     roaming: RoamingService
     events: EventService
     cdrs: CdrService
+    preferences: SessionPreferences
     page_limit: int = 100
 
     @classmethod
@@ -44,5 +46,6 @@ class Node:
             roaming=roaming,
             events=events,
             cdrs=CdrService(db, platform, roaming, events),
+            preferences=SessionPreferences(roaming, api_factory),
             page_limit=page_limit,
         )
