@@ -30,9 +30,11 @@ T2 = "2026-01-01T12:00:00Z"
 
 
 async def _queued(node: Node) -> list[DeliveryRecord]:
+    """The deliveries queued since the last call: claimed (leased for an hour, so a later call
+    does not claim them again however slowly the test runs)."""
     async with node.db.session() as db_session, db_session.begin():
         later = datetime.now(UTC) + timedelta(days=1)
-        return await outbox.claim_deliveries(db_session, now=later, limit=100, lease_seconds=1)
+        return await outbox.claim_deliveries(db_session, now=later, limit=100, lease_seconds=3600)
 
 
 async def test_mod_sessions_push_goes_to_the_emsp_of_the_cdr_token(
