@@ -110,11 +110,16 @@ def bare_sqlite(db: str) -> Any:
 
 
 def write_status(
-    connection: sqlite3.Connection, partners: list[int], ids: tuple[str, str, str, str], status: str
+    connection: sqlite3.Connection,
+    partners: list[int],
+    ids: tuple[str, str, str, str],
+    status: str,
+    when: str | None = None,
 ) -> bool:
-    """One EVSE status change, read-merge-written with an outbox row per partner, committed."""
+    """One EVSE status change (at ``when``, default now), read-merge-written with an outbox row
+    per partner, committed."""
     country_code, party_id, location_id, evse_uid = ids
-    when = stamp()
+    when = when or stamp()
     text_time = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
     connection.execute("BEGIN IMMEDIATE")
     try:
@@ -145,7 +150,8 @@ def receivers(connection: sqlite3.Connection) -> list[int]:
 
 
 def bare_write(db: str) -> Any:
-    """PUT /api/locations/{cc}/{pid}/{location}/{evse}/status, written with sqlite3."""
+    """PUT /api/locations/{cc}/{pid}/{location}/{evse}/status or PATCH …/{evse}, written with
+    sqlite3 (``status`` and, if given, ``last_updated`` from the body)."""
     connection = connect(db)
     partners = receivers(connection)
 
@@ -154,9 +160,8 @@ def bare_write(db: str) -> Any:
             return
         body = orjson.loads(await _drain(receive))
         parts = scope["path"].strip("/").split("/")
-        found = write_status(
-            connection, partners, (parts[2], parts[3], parts[4], parts[5]), body["status"]
-        )
+        ids = (parts[2], parts[3], parts[4], parts[5])
+        found = write_status(connection, partners, ids, body["status"], body.get("last_updated"))
         await _answer(send, 200 if found else 404, b'{"data":{"applied":true}}')
 
     return app

@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import FastAPI
 
-from openroam.api import api_router
+from openroam.api import include_api
 from openroam.client import OcpiClient
 from openroam.config import Settings
 from openroam.delivery.pull import PullSettings, PullWorker
@@ -136,5 +136,5 @@ def build_app(settings: Settings) -> FastAPI:
 
     app = create_app(None, lifespan=lifespan)
     admin_token = settings.admin_token.get_secret_value() if settings.admin_token else None
-    app.include_router(api_router(admin_token))
+    include_api(app, admin_token)
     return app

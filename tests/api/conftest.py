@@ -11,7 +11,7 @@ import httpx
 import pytest
 from fastapi import APIRouter, FastAPI
 
-from openroam.api import api_router
+from openroam.api import api_router, include_api
 from openroam.models.v221.credentials import CredentialsRole
 from openroam.models.v221.locations import BusinessDetails
 from openroam.models.v221.types import Role
@@ -52,7 +52,7 @@ def _router(admin_token: str | None) -> APIRouter:
 def api_app(node: Node, admin_token: str | None = ADMIN_TOKEN) -> FastAPI:
     """The node's app with the backend API mounted, as the runtime mounts it."""
     app = create_app(node)
-    app.include_router(_router(admin_token))
+    include_api(app, admin_token, _router(admin_token))
     return app
 
 

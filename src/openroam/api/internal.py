@@ -10,20 +10,20 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Match
 
 from openroam.api.auth import admin_auth
 from openroam.api.event_routes import add_event_routes
 from openroam.api.openapi import openapi_document
-from openroam.api.own_routes import add_own_routes
+from openroam.api.own_routes import add_own_routes, plain_location_patches
 from openroam.api.partner_routes import add_partner_routes
 from openroam.api.preference_routes import add_preference_routes
 from openroam.api.responses import ApiRoute, ErrorAnswer, error_response
 from openroam.errors import MethodNotAllowed, NotFound
 
-__all__ = ["api_router"]
+__all__ = ["api_router", "include_api"]
 
 _METHODS = ("GET", "PUT", "PATCH", "DELETE", "POST")
 CATCH_ALL = "/api/{rest:path}"
@@ -95,3 +95,14 @@ def api_router(admin_token: str | None) -> APIRouter:
     )
     router.include_router(protected)
     return router
+
+
+def include_api(app: FastAPI, admin_token: str | None, router: APIRouter | None = None) -> None:
+    """Mount the backend API on ``app`` (``router``: an :func:`api_router` built for the same
+    token, when the caller has one).
+
+    The hot write routes (:func:`plain_location_patches`) go first, before the OCPI routes: a
+    request is matched against routes in order, and the API routes come last.
+    """
+    app.include_router(router or api_router(admin_token))
+    app.router.routes[0:0] = plain_location_patches(admin_auth(admin_token))

@@ -18,6 +18,7 @@ import orjson
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict
 from starlette.responses import Response
+from starlette.routing import Route
 
 from openroam.api.bodies import now_stamp, page_query, with_last_updated
 from openroam.api.openapi import body_doc, data_doc
@@ -31,6 +32,7 @@ from openroam.api.params import (
     tariff_path,
     token_path,
 )
+from openroam.api.plain import AdminCheck, plain_route, read_location_path
 from openroam.api.responses import (
     WriteAnswer,
     data_response,
@@ -44,11 +46,19 @@ from openroam.services.node import Node
 from openroam.services.object_specs import LOCATIONS, SESSIONS, TARIFFS, TOKENS, ModuleSpec
 from openroam.services.roaming import OWN, WriteResult
 
-__all__ = ["EvseStatusChange", "add_own_routes", "node_of", "write_response"]
+__all__ = [
+    "EvseStatusChange",
+    "add_own_routes",
+    "node_of",
+    "plain_location_patches",
+    "write_response",
+]
 
 PathDependency = Callable[..., ObjectPath]
+Names = tuple[str, ...]
 
 LOCATION_URL = "/api/locations/{country_code}/{party_id}/{location_id}"
+LOCATION_PATH_NAMES = ("country_code", "party_id", "location_id", "evse_uid", "connector_id")
 LOCATION_LEVELS: tuple[tuple[str, PathDependency], ...] = (
     (LOCATION_URL, location_path),
     (LOCATION_URL + "/{evse_uid}", evse_path),
@@ -103,8 +113,29 @@ def _add_put(
     )
 
 
+def plain_location_patches(admin: AdminCheck) -> list[Route]:
+    """The Location, EVSE and Connector PATCH as plain routes (the EVSE status hot path; see
+    :mod:`openroam.api.plain`), with the same checks and answers as the routes below."""
+    routes = []
+    for depth, (url, _) in enumerate(LOCATION_LEVELS):
+        names = LOCATION_PATH_NAMES[: 3 + depth]
+
+        async def patch(request: Request, depth: int = depth, names: Names = names) -> Response:
+            path = read_location_path(request, names)
+            body, stamp = with_last_updated(await request.body(), LOCATIONS, depth)
+            result = await node_of(request).roaming.own_patch(LOCATIONS, path, body)
+            return write_response(result, stamp)
+
+        routes.append(plain_route(url, "PATCH", patch, admin))
+    return routes
+
+
 def _add_patch(
-    router: APIRouter, spec: ModuleSpec, depth: int, url: str, dep: PathDependency
+    router: APIRouter,
+    spec: ModuleSpec,
+    depth: int,
+    url: str,
+    dep: PathDependency,
 ) -> None:
     patch_model = spec.levels[depth].patch_model
     assert patch_model is not None

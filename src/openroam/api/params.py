@@ -17,6 +17,8 @@ from openroam.models.v221.tokens import TokenType
 from openroam.services.documents import ObjectPath
 
 __all__ = [
+    "CI_PATTERN",
+    "ID_LIMITS",
     "ListParams",
     "connector_path",
     "evse_path",
@@ -27,15 +29,36 @@ __all__ = [
     "token_path",
 ]
 
-_CI = r"^[\x20-\x7E]+$"
+_CI = CI_PATTERN = r"^[\x20-\x7E]+$"
+#: The longest value of each id path parameter.
+ID_LIMITS = {
+    "country_code": 2,
+    "party_id": 3,
+    "location_id": 36,
+    "evse_uid": 36,
+    "connector_id": 36,
+}
 
 CountryCode = Annotated[
-    str, Path(max_length=2, pattern=_CI, description="ISO 3166-1 alpha-2 country code")
+    str,
+    Path(
+        max_length=ID_LIMITS["country_code"],
+        pattern=_CI,
+        description="ISO 3166-1 alpha-2 country code",
+    ),
 ]
-PartyId = Annotated[str, Path(max_length=3, pattern=_CI, description="ISO 15118 party id")]
-LocationId = Annotated[str, Path(max_length=36, pattern=_CI, description="Location.id")]
-EvseUid = Annotated[str, Path(max_length=36, pattern=_CI, description="EVSE.uid")]
-ConnectorId = Annotated[str, Path(max_length=36, pattern=_CI, description="Connector.id")]
+PartyId = Annotated[
+    str, Path(max_length=ID_LIMITS["party_id"], pattern=_CI, description="ISO 15118 party id")
+]
+LocationId = Annotated[
+    str, Path(max_length=ID_LIMITS["location_id"], pattern=_CI, description="Location.id")
+]
+EvseUid = Annotated[
+    str, Path(max_length=ID_LIMITS["evse_uid"], pattern=_CI, description="EVSE.uid")
+]
+ConnectorId = Annotated[
+    str, Path(max_length=ID_LIMITS["connector_id"], pattern=_CI, description="Connector.id")
+]
 TariffId = Annotated[str, Path(max_length=36, pattern=_CI, description="Tariff.id")]
 TokenUid = Annotated[str, Path(max_length=36, pattern=_CI, description="Token.uid")]
 SessionId = Annotated[str, Path(max_length=36, pattern=_CI, description="Session.id")]

@@ -27,13 +27,16 @@ __all__ = [
     "ApiRoute",
     "ErrorAnswer",
     "ErrorDetail",
+    "Handler",
     "WriteAnswer",
     "WriteData",
+    "answering_errors",
     "data_response",
     "error_response",
     "http_status_of",
     "list_response",
     "raw_response",
+    "validation_error",
 ]
 
 log = logging.getLogger("openroam.api")
@@ -126,22 +129,26 @@ def validation_error(error: RequestValidationError) -> InvalidOrMissingParameter
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
 
+def answering_errors(handler: Handler) -> Handler:
+    """``handler`` with every failure answered as :class:`ErrorAnswer`."""
+
+    async def handle(request: Request) -> Response:
+        try:
+            return await handler(request)
+        except OcpiError as error:
+            return error_response(error)
+        except RequestValidationError as error:
+            return error_response(validation_error(error))
+        except Exception:
+            # Never a traceback to the caller (DESIGN "Errors"); the log has it.
+            log.exception("unexpected error in %s %s", request.method, request.url.path)
+            return error_response(ServerError("Unexpected server error; see the logs"))
+
+    return handle
+
+
 class ApiRoute(APIRoute):
     """A route whose every failure is answered as :class:`ErrorAnswer`."""
 
     def get_route_handler(self) -> Handler:
-        handler = super().get_route_handler()
-
-        async def handle(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except OcpiError as error:
-                return error_response(error)
-            except RequestValidationError as error:
-                return error_response(validation_error(error))
-            except Exception:
-                # Never a traceback to the caller (DESIGN "Errors"); the log has it.
-                log.exception("unexpected error in %s %s", request.method, request.url.path)
-                return error_response(ServerError("Unexpected server error; see the logs"))
-
-        return handle
+        return answering_errors(super().get_route_handler())

@@ -17,8 +17,9 @@ Documents are stored as the JSON a GET returns, validated on the way in only.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+import functools
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -44,10 +45,20 @@ from openroam.store import object_repo as objects
 from openroam.store import outbox
 from openroam.store import repositories as repo
 from openroam.store.db import Database
+from openroam.store.object_write import (
+    Merged,
+    Notify,
+    ObjectWrite,
+    write_in_session,
+    write_object,
+)
+from openroam.store.outbox_receivers import enqueue_for_receivers
 
 __all__ = ["Page", "PageQuery", "RoamingService", "WriteResult", "validate_body"]
 
 OWN = objects.OWN
+#: Modules whose changes record events (docs/backend-api.md "Events"): see _record_events.
+_WITH_EVENTS = (ModuleID.SESSIONS, ModuleID.CDRS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +170,10 @@ def _outgoing(
     return method, sorted(set(incoming) - set(spec.append_fields))
 
 
+def _tuple(fields: list[str] | None) -> tuple[str, ...] | None:
+    return None if fields is None else tuple(fields)
+
+
 def _check_ids(spec: ModuleSpec, path: ObjectPath, new: dict[str, Any]) -> None:
     """The ids in a pushed object equal those of its URL (transport_and_format "Errors": 2001)."""
     level = spec.levels[len(path.sub_ids)]
@@ -171,6 +186,49 @@ def _check_ids(spec: ModuleSpec, path: ObjectPath, new: dict[str, Any]) -> None:
                 raise InvalidOrMissingParameters(f"{field} in the body differs from the URL")
         if spec.typed and fold_id(str(new.get("type", ""))) != fold_id(path.object_type):
             raise InvalidOrMissingParameters("type in the body differs from the URL")
+
+
+def _merge(
+    spec: ModuleSpec,
+    path: ObjectPath,
+    method: str,
+    incoming: dict[str, Any],
+    stored: bytes | None,
+) -> Merged | None:
+    """The document after a PUT or PATCH of ``incoming`` at ``path``; ``None`` when the update is
+    older than the addressed (sub-)object, which then stays as it is (a late retry never
+    overwrites newer data). Pure: it may run on the SQLite writer's thread."""
+    current = orjson.loads(stored) if stored is not None else None
+    target = locate(current, spec, path.sub_ids) if current is not None else None
+    target_time = timestamp_of(target) if target is not None else None
+    incoming_time = timestamp_of(incoming)
+    if target_time and incoming_time and incoming_time < target_time:
+        return None
+    if method == "PUT":
+        document = put_at(current, spec, path, incoming)
+    else:
+        if current is None:
+            raise NotFound(f"Unknown object {path.suffix()}: PUT it first")
+        document = patch_at(current, spec, path, incoming)
+        changed = locate(document, spec, path.sub_ids)
+        _validate(spec.levels[len(path.sub_ids)].model, orjson.dumps(changed))
+    last_updated = timestamp_of(document)
+    assert last_updated is not None
+    counterparty = addressing.counterparty_of(spec, document)
+    return Merged(orjson.dumps(document), last_updated, target is None, counterparty)
+
+
+def _checked_ours(
+    spec: ModuleSpec,
+    platform: Platform,
+    merge: Callable[[bytes | None], Merged | None],
+    stored: bytes | None,
+) -> Merged | None:
+    """``merge`` of a partner's object, which must concern one of our parties (Sessions)."""
+    merged = merge(stored)
+    if merged is not None:
+        addressing.check_ours(spec, platform, merged.counterparty)
+    return merged
 
 
 class RoamingService:
@@ -223,7 +281,7 @@ class RoamingService:
         path: ObjectPath,
         method: str,
         body: bytes,
-        receivers: Sequence[int] = (),
+        notify: bool = False,
     ) -> WriteResult:
         level = spec.levels[len(path.sub_ids)]
         if method == "PUT":
@@ -235,66 +293,71 @@ class RoamingService:
             # model_fields_set: only what the PATCH carries; None values are not written.
             patch = _validate(level.patch_model, body)
             incoming = patch.to_dict()
-        incoming_time = timestamp_of(incoming)
-        async with self.db.session() as session, session.begin():
-            stored = await objects.get_object(
-                session,
-                str(spec.module),
-                origin,
-                path.country_code,
-                path.party_id,
-                path.object_id,
-                path.object_type,
-                for_update=True,
-            )
-            current = orjson.loads(stored.document) if stored is not None else None
-            target = locate(current, spec, path.sub_ids) if current is not None else None
-            target_time = timestamp_of(target) if target is not None else None
-            if target_time and incoming_time and incoming_time < target_time:
-                return WriteResult(created=False, applied=False)
-            if method == "PUT":
-                document = put_at(current, spec, path, incoming)
-            else:
-                if current is None:
-                    raise NotFound(f"Unknown object {path.suffix()}: PUT it first")
-                document = patch_at(current, spec, path, incoming)
-                changed = locate(document, spec, path.sub_ids)
-                _validate(level.model, orjson.dumps(changed))
-            last_updated = timestamp_of(document)
-            assert last_updated is not None
-            counterparty = addressing.counterparty_of(spec, document)
-            if origin != OWN:
-                addressing.check_ours(spec, self.platform, counterparty)
-            elif receivers and spec.counterparty_field is not None:
-                receivers = await addressing.addressed_receivers(session, receivers, counterparty)
-            saved, _ = await objects.put_object(
-                session,
-                module=str(spec.module),
-                origin=origin,
-                country_code=path.country_code,
-                party_id=path.party_id,
-                object_id=path.object_id,
-                object_type=path.object_type,
-                last_updated=last_updated,
-                document=orjson.dumps(document),
-                counterparty=counterparty,
-            )
-            out_method, fields = _outgoing(spec, method, incoming)
-            for partner_id in receivers:
-                await outbox.enqueue_delivery(
-                    session,
-                    partner_id=partner_id,
-                    module=str(spec.module),
-                    object_pk=saved.pk,
-                    method=out_method,
-                    path=path.suffix(),
-                    fields=fields,
-                )
-            before = stored.document if stored is not None else None
-            await _record_events(self.events, session, spec, origin, before, document)
+        out_method, fields = _outgoing(spec, method, incoming)
+        merge = functools.partial(_merge, spec, path, method, incoming)
+        if origin != OWN:
+            merge = functools.partial(_checked_ours, spec, self.platform, merge)
+        write = ObjectWrite(
+            str(spec.module),
+            origin,
+            path.country_code,
+            path.party_id,
+            path.object_id,
+            path.object_type,
+            merge=merge,
+            # Own objects go to the partners receiving the module (DESIGN "Delivery without
+            # loss"): the outbox rows are written in the same transaction.
+            notify=Notify(out_method, path.suffix(), _tuple(fields)) if notify else None,
+        )
+        if spec.counterparty_field is not None or spec.module in _WITH_EVENTS:
+            merged = await self._write_in_transaction(spec, origin, write)
+        else:
+            merged = await write_object(self.db, write)
+        if merged is None:
+            return WriteResult(created=False, applied=False)
         self.changed()
-        await self.events.publish(session)
-        return WriteResult(created=target is None)
+        return WriteResult(created=merged.created)
+
+    async def _write_in_transaction(
+        self, spec: ModuleSpec, origin: int, write: ObjectWrite
+    ) -> Merged | None:
+        """Sessions and CDRs: a transaction of their own, because their events are recorded in
+        it (and published after it commits), and an own Session goes only to the partner of the
+        eMSP it concerns (``services.addressing``), so its receivers are chosen per object."""
+        notify = write.notify
+        candidates = await self.receivers_of(spec) if notify is not None else []
+        seen: list[bytes | None] = []
+
+        def merge(stored: bytes | None) -> Merged | None:
+            seen.append(stored)
+            return write.merge(stored)
+
+        async with self.db.session() as session:
+            async with session.begin():
+                merged = await write_in_session(session, replace(write, merge=merge, notify=None))
+                if merged is None:
+                    return None
+                assert merged.pk is not None
+                if notify is not None:
+                    receivers = candidates
+                    if spec.counterparty_field is not None:
+                        receivers = await addressing.addressed_receivers(
+                            session, candidates, merged.counterparty
+                        )
+                    for partner_id in receivers:
+                        await outbox.enqueue_delivery(
+                            session,
+                            partner_id=partner_id,
+                            module=write.module,
+                            object_pk=merged.pk,
+                            method=notify.method,
+                            path=notify.path,
+                            fields=notify.fields,
+                        )
+                after = orjson.loads(merged.document)
+                await _record_events(self.events, session, spec, origin, seen[-1], after)
+            await self.events.publish(session)
+        return merged
 
     async def receivers_of(self, spec: ModuleSpec) -> list[int]:
         """Registered partners that have a Receiver endpoint for this module."""
@@ -310,30 +373,27 @@ class RoamingService:
     async def own_put(self, spec: ModuleSpec, path: ObjectPath, body: bytes) -> WriteResult:
         """The backend creates or replaces one of our objects; partners are told."""
         self._own_owner(spec, path)
-        return await self._write(OWN, spec, path, "PUT", body, await self.receivers_of(spec))
+        return await self._write(OWN, spec, path, "PUT", body, notify=True)
 
     async def own_patch(self, spec: ModuleSpec, path: ObjectPath, body: bytes) -> WriteResult:
         """The backend changes some fields of one of our objects; partners get a PATCH."""
         self._own_owner(spec, path)
-        return await self._write(OWN, spec, path, "PATCH", body, await self.receivers_of(spec))
+        return await self._write(OWN, spec, path, "PATCH", body, notify=True)
 
     async def own_delete(self, spec: ModuleSpec, path: ObjectPath) -> None:
         """The backend removes one of our objects (Tariffs only); partners get a DELETE."""
         self._own_owner(spec, path)
         if not spec.allows_delete:
             raise MethodNotAllowed(f"{spec.module} objects are never deleted")
-        receivers = await self.receivers_of(spec)
         async with self.db.session() as session, session.begin():
             stored = await self._get(session, OWN, spec, path)
-            for partner_id in receivers:
-                await outbox.enqueue_delivery(
-                    session,
-                    partner_id=partner_id,
-                    module=str(spec.module),
-                    object_pk=stored.pk,
-                    method="DELETE",
-                    path=path.suffix(),
-                )
+            await enqueue_for_receivers(
+                session,
+                module=str(spec.module),
+                object_pk=stored.pk,
+                method="DELETE",
+                path=path.suffix(),
+            )
             await objects.delete_object(session, *self._key(OWN, spec, path))
         self.changed()
 

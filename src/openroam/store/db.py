@@ -26,6 +26,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from openroam.store.sqlite_writer import SqliteWriter
+
 __all__ = [
     "Database",
     "SqliteReader",
@@ -56,15 +58,21 @@ def async_url(url: str | URL) -> URL:
     return parsed.set(drivername=driver) if driver else parsed
 
 
+# WAL lets readers work while one writer writes; foreign keys are off by default in SQLite;
+# NORMAL is durable in WAL mode except for the last commits on power loss.
+_SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA synchronous=NORMAL",
+    f"PRAGMA busy_timeout={_SQLITE_BUSY_TIMEOUT_MS}",
+)
+
+
 def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # WAL lets readers work while one writer writes; foreign keys are off by default in SQLite;
-    # NORMAL is durable in WAL mode except for the last commits on power loss.
     cursor = dbapi_connection.cursor()
     try:
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_TIMEOUT_MS}")
+        for pragma in _SQLITE_PRAGMAS:
+            cursor.execute(pragma)
     finally:
         cursor.close()
 
@@ -104,14 +112,14 @@ class SqliteReader:
         self._local = threading.local()
 
 
-def _sqlite_reader(url: URL) -> SqliteReader | None:
-    """A :class:`SqliteReader` for a SQLite file URL; ``None`` for anything else."""
+def _sqlite_file(url: URL) -> str | None:
+    """The path of a plain SQLite file URL; ``None`` for anything else."""
     database = url.database or ""
     if url.get_backend_name() != "sqlite" or database in ("", ":memory:"):
         return None
     if database.startswith("file:") or url.query:
         return None
-    return SqliteReader(database)
+    return database
 
 
 class Database:
@@ -125,12 +133,20 @@ class Database:
     On a SQLite file there is also ``reader`` (:class:`SqliteReader`) for the GET list hot path:
     aiosqlite runs every call on a worker thread, and the hops to and fro cost more than a keyset
     page read (≈0.1 ms); the reader runs such a read on the event loop's thread instead. Only
-    short, indexed reads may use it: it blocks the loop while it runs.
+    short, indexed reads may use it: it blocks the loop while it runs. And there is ``writer``
+    (:class:`SqliteWriter`), which commits the object writes of concurrent requests together
+    (:mod:`openroam.store.object_write`).
     """
 
-    def __init__(self, engine: AsyncEngine, reader: SqliteReader | None = None) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        reader: SqliteReader | None = None,
+        writer: SqliteWriter | None = None,
+    ) -> None:
         self.engine = engine
         self.reader = reader
+        self.writer = writer
         # Objects stay readable after commit: repositories copy them into dataclasses anyway.
         self.sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
 
@@ -141,7 +157,10 @@ class Database:
         engine = create_async_engine(full_url, echo=echo)
         if full_url.get_backend_name() == "sqlite":
             event.listen(engine.sync_engine, "connect", _set_sqlite_pragmas)
-        return cls(engine, _sqlite_reader(full_url))
+        path = _sqlite_file(full_url)
+        if path is None:
+            return cls(engine)
+        return cls(engine, SqliteReader(path), SqliteWriter(path, _SQLITE_PRAGMAS))
 
     @property
     def url(self) -> URL:
@@ -153,6 +172,8 @@ class Database:
 
     async def dispose(self) -> None:
         """Close every pooled connection."""
+        if self.writer is not None:
+            await self.writer.close()
         await self.engine.dispose()
         if self.reader is not None:
             self.reader.close()

@@ -36,9 +36,12 @@ __all__ = [
     "COLUMNS",
     "DELETE",
     "GET",
+    "GET_DOCUMENT",
     "GET_FOR_UPDATE",
     "INSERT",
+    "INSERT_BOUND",
     "REPLACE",
+    "REPLACE_BY_PK",
     "SQLITE_WRITE_LOCK",
     "UPSERT_POSTGRESQL",
     "Shape",
@@ -81,6 +84,31 @@ REPLACE = (
     .returning(T.c.pk)
 )
 INSERT = insert(T).returning(T.c.pk)
+
+# The same with named bind parameters, for the SQLite writer (openroam.store.object_write).
+GET_DOCUMENT = select(T.c.pk, T.c.document).where(_IDENTITY)
+REPLACE_BY_PK = (
+    update(T)
+    .where(T.c.pk == bindparam("b_pk"))
+    .values(
+        last_updated=bindparam("b_last_updated"),
+        document=bindparam("b_document"),
+        counterparty=bindparam("b_counterparty"),
+    )
+)
+INSERT_BOUND = (
+    insert(T)
+    .values(
+        {name: bindparam(f"b_{name}") for name in IDENTITY_NAMES}
+        | {
+            "last_updated": bindparam("b_last_updated"),
+            "document": bindparam("b_document"),
+            "counterparty": bindparam("b_counterparty"),
+            "created_at": bindparam("b_created_at"),
+        }
+    )
+    .returning(T.c.pk)
+)
 
 _upsert = postgresql.insert(T)
 # xmax is 0 only in a row version this statement inserted (not in one it updated).

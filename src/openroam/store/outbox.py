@@ -29,6 +29,7 @@ from openroam.store.tables import utcnow
 __all__ = [
     "DeliveryRecord",
     "claim_deliveries",
+    "coalescing",
     "describe_failure",
     "enqueue_deliveries",
     "enqueue_delivery",
@@ -69,9 +70,8 @@ _FIELDS_UNION = {
 }
 
 
-@functools.cache
-def _enqueue_statement(dialect: str) -> Insert:
-    insert = postgresql.insert(_D) if dialect == "postgresql" else sqlite.insert(_D)
+def coalescing(insert: postgresql.Insert | sqlite.Insert, dialect: str) -> Insert:
+    """``insert`` joining the pending row of the same (partner, object, method, path)."""
     sooner = insert.excluded.next_attempt_at < _D.c.next_attempt_at
     return insert.on_conflict_do_update(
         index_elements=["partner_id", "object_pk", "method", "path"],
@@ -86,6 +86,12 @@ def _enqueue_statement(dialect: str) -> Insert:
             "revision": _D.c.revision + 1,
         },
     )
+
+
+@functools.cache
+def _enqueue_statement(dialect: str) -> Insert:
+    insert = postgresql.insert(_D) if dialect == "postgresql" else sqlite.insert(_D)
+    return coalescing(insert, dialect)
 
 
 def _dialect(session: AsyncSession) -> str:

@@ -1,0 +1,304 @@
+"""PATCH /api/locations/{cc}/{pid}/{location}/{evse} (an EVSE status change) through the backend
+API, persisted with its outbox rows: req/s of one server process on SQLite.
+
+    .venv/bin/python bench/patch_ingest.py [--requests 20000] [--connections 32]
+
+A SQLite store of Locations (2-4 EVSEs each, enough for every request to change a different EVSE)
+and two registered eMSP partners with a Locations Receiver endpoint are seeded in a temporary
+directory. Every request is ``{"status": …, "last_updated": …}`` for its own EVSE with a distinct,
+increasing ``last_updated``, so each must leave one changed document and one ``deliveries`` row
+per partner (no two requests coalesce into one outbox row). A fixed number of requests is sent over
+``--connections`` keep-alive connections by a small asyncio load generator in this process (raw
+sockets, one request in flight per connection); the first ``--warmup`` requests (their own EVSEs)
+are not timed. Afterwards the database is read back: every EVSE has the status its request sent,
+and ``deliveries`` holds exactly two pending rows per request. Push delivery is off
+(``OPENROAM_WORKER=false``: no worker runs in the server, the rows stay pending), so only ingest
+is measured.
+
+Rows:
+
+* ``bare sqlite3, one writer``: the same read-merge-write transactions (BEGIN IMMEDIATE, SELECT the
+  Location, change the EVSE, UPDATE, two outbox INSERTs, COMMIT) in a plain loop in this process,
+  on a copy of the same store: what the database itself allows.
+* ``bare ASGI, sqlite3 per request``: a raw ASGI app under the same uvicorn doing that transaction
+  for each request (``_serve.py bare-write``): the ceiling of any Python server here.
+* ``openroam serve``: ``python -m openroam serve`` as an operator runs it (uvicorn, one process,
+  one log line per request from openroam and from uvicorn) with the admin token.
+
+Columns: req/s; the ratio to the bare ASGI app and, after the slash, to the bare sqlite3 writer;
+the server's CPU µs per request (user + system of its process over the timed part); latency
+percentiles. Nothing is asserted (DESIGN.md, bench/); a failed read-back is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import platform
+import shutil
+import sqlite3
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import orjson
+from _nodes import (
+    ADMIN_TOKEN,
+    CPO_PARTY,
+    EMSP_PARTY,
+    HOST,
+    START,
+    Load,
+    PartnerSpec,
+    cpu_seconds,
+    evse_count,
+    free_port,
+    load_average,
+    location_id,
+    node_env,
+    print_header,
+    print_row,
+    register_partners,
+    seed_locations,
+    serve_args,
+    server,
+)
+from _serve import connect, receivers, write_status
+
+from openroam.models.common import format_datetime
+
+STATUSES = ("CHARGING", "BLOCKED", "OUTOFORDER", "RESERVED", "INOPERATIVE")
+#: Later than every seeded last_updated, so no PATCH is older than its EVSE.
+PATCH_START = START + timedelta(days=400)
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    location: str
+    evse: str
+    status: str
+    last_updated: str
+
+    @property
+    def path(self) -> str:
+        cc, pid = CPO_PARTY["country_code"], CPO_PARTY["party_id"]
+        return f"/api/locations/{cc}/{pid}/{self.location}/{self.evse}"
+
+
+def changes_for(count: int) -> list[Change]:
+    """One change per EVSE, Location by Location, each with its own second."""
+    found: list[Change] = []
+    index = 0
+    while len(found) < count:
+        for evse in range(1, evse_count(index) + 1):
+            number = len(found)
+            stamp = format_datetime(PATCH_START + timedelta(seconds=number))
+            found.append(Change(location_id(index), f"E{evse}", STATUSES[number % 5], stamp))
+            if len(found) == count:
+                break
+        index += 1
+    return found
+
+
+def locations_for(count: int) -> int:
+    return int(changes_for(count)[-1].location[3:]) + 1
+
+
+def _request(change: Change, port: int) -> bytes:
+    body = orjson.dumps({"status": change.status, "last_updated": change.last_updated})
+    head = (
+        f"PATCH {change.path} HTTP/1.1\r\nHost: {HOST}:{port}\r\n"
+        f"Authorization: Bearer {ADMIN_TOKEN}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+class _Connection(asyncio.Protocol):
+    """One keep-alive connection sending requests from a shared list, one in flight at a time.
+
+    A protocol rather than streams: the load generator shares the machine with the server, so
+    it should spend as little CPU per request as it can.
+    """
+
+    def __init__(self, shared: _Shared) -> None:
+        self.shared = shared
+        self.buffer = b""
+        self.sent = 0.0
+        self.transport: asyncio.Transport | None = None
+        self.finished: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        self._next()
+
+    def _next(self) -> None:
+        assert self.transport is not None
+        if not self.shared.requests:
+            self.transport.close()
+            return
+        self.sent = time.perf_counter()
+        self.transport.write(self.shared.requests.pop())
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        end = self.buffer.find(b"\r\n\r\n")
+        if end < 0:
+            return
+        head = self.buffer[:end]
+        start = head.lower().find(b"content-length:")
+        length = int(head[start + 15 :].split(b"\r\n", 1)[0]) if start >= 0 else 0
+        if len(self.buffer) < end + 4 + length:
+            return
+        body, self.buffer = self.buffer[end + 4 : end + 4 + length], self.buffer[end + 4 + length :]
+        self.shared.latencies.append(time.perf_counter() - self.sent)
+        if head[9:12] != b"200" or b'"applied":true' not in body:
+            self.shared.failures.append(head.split(b"\r\n", 1)[0] + b" " + body[:200])
+        self._next()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.finished.done():
+            self.finished.set_result(None)
+
+
+@dataclass
+class _Shared:
+    requests: list[bytes]
+    latencies: list[float]
+    failures: list[bytes]
+
+
+def send_all(changes: list[Change], port: int, connections: int) -> tuple[Load, list[bytes]]:
+    """Send every change once over ``connections`` keep-alive connections; the load measured."""
+    shared = _Shared([_request(change, port) for change in reversed(changes)], [], [])
+
+    async def run() -> float:
+        loop = asyncio.get_running_loop()
+        started = time.perf_counter()
+        opened = [
+            await loop.create_connection(lambda: _Connection(shared), HOST, port)
+            for _ in range(min(connections, len(shared.requests)))
+        ]
+        await asyncio.gather(*(protocol.finished for _, protocol in opened))
+        return time.perf_counter() - started
+
+    elapsed = asyncio.run(run())
+    latencies = sorted(shared.latencies)
+    p50 = latencies[len(latencies) // 2] * 1000 if latencies else None
+    p99 = latencies[int(len(latencies) * 0.99)] * 1000 if latencies else None
+    return Load(len(latencies), elapsed, len(shared.failures), p50, p99), shared.failures
+
+
+def read_back(db: Path, changes: list[Change], partners: int) -> str:
+    """What the store holds against what was sent: "ok", or what is missing."""
+    with sqlite3.connect(db) as connection:
+        documents = {
+            row[0]: orjson.loads(row[1])
+            for row in connection.execute(
+                "SELECT object_id, document FROM ocpi_objects WHERE module = 'locations'"
+            )
+        }
+        rows = connection.execute(
+            "SELECT count(*), count(DISTINCT path), sum(revision) FROM deliveries "
+            "WHERE state = 'pending' AND method = 'PATCH'"
+        ).fetchone()
+    wrong = 0
+    for change in changes:
+        evses = {e["uid"]: e for e in documents[change.location.upper()]["evses"]}
+        evse = evses[change.evse]
+        wrong += (evse["status"], evse["last_updated"]) != (change.status, change.last_updated)
+    problems = []
+    if wrong:
+        problems.append(f"{wrong} EVSEs without their change")
+    if tuple(rows) != (partners * len(changes), len(changes), 0):
+        problems.append(f"deliveries (rows, paths, coalesced) = {tuple(rows)}")
+    return "; ".join(problems) or "ok"
+
+
+def bare_writer(db: Path, changes: list[Change]) -> Load:
+    """The transactions of ``bare-write``, one after the other, with sqlite3 in this process."""
+    connection = connect(str(db))
+    partners = receivers(connection)
+    cc, pid = CPO_PARTY["country_code"], CPO_PARTY["party_id"]
+    started = time.perf_counter()
+    for change in changes:
+        ids = (cc, pid, change.location, change.evse)
+        write_status(connection, partners, ids, change.status, change.last_updated)
+    elapsed = time.perf_counter() - started
+    connection.close()
+    return Load(len(changes), elapsed, 0)
+
+
+def _measured(
+    args: argparse.Namespace, command: list[str], env: dict[str, str], db: Path
+) -> tuple[Load, str]:
+    port = int(env["OPENROAM_PORT"])
+    changes = changes_for(args.warmup + args.requests)
+    with server(command, env, port, args.log) as pid:
+        send_all(changes[: args.warmup], port, args.connections)
+        before = cpu_seconds(pid)
+        result, failures = send_all(changes[args.warmup :], port, args.connections)
+        result = dataclasses.replace(result, server_cpu=cpu_seconds(pid) - before)
+    for failure in failures[:3]:
+        print(f"  failed: {failure.decode(errors='replace')}")
+    return result, read_back(db, changes, 2)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=20_000)
+    parser.add_argument("--warmup", type=int, default=1_000)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--skip-bare", action="store_true", help="only the openroam row")
+    args = parser.parse_args()
+    total = args.warmup + args.requests
+    with tempfile.TemporaryDirectory(prefix="openroam-bench-") as tmp:
+        seeded, args.log = Path(tmp) / "seeded.db", Path(tmp) / "servers.log"
+        seconds = seed_locations(seeded, locations_for(total))
+        receiver = [("locations", "RECEIVER", f"http://{HOST}:9/ocpi/2.2.1/locations")]
+        register_partners(
+            seeded,
+            [
+                PartnerSpec(f"emsp{n}", f"bench-token-{n}", "unused", EMSP_PARTY, receiver)
+                for n in (1, 2)
+            ],
+        )
+        print(
+            f"{locations_for(total):,} Locations seeded in {seconds:.1f} s; {args.requests:,} "
+            f"EVSE PATCHes (+{args.warmup:,} warm-up), each for another EVSE, 2 Receiver "
+            f"partners; {args.connections} connections; Python {platform.python_version()}; "
+            f"load average {load_average()}"
+        )
+        print_header("PATCH EVSE status")
+        ceilings: list[float] = []
+        if not args.skip_bare:
+            copy = Path(tmp) / "bare-writer.db"
+            shutil.copyfile(seeded, copy)
+            writer = bare_writer(copy, changes_for(total)[args.warmup :])
+            port = free_port()
+            env = node_env(copy, port, [CPO_PARTY])
+            print_row("bare sqlite3, one writer (in-process)", writer)
+            print(f"  read back: {read_back(copy, changes_for(total)[args.warmup :], 2)}")
+            copy = Path(tmp) / "bare-asgi.db"
+            shutil.copyfile(seeded, copy)
+            port = free_port()
+            bare = serve_args("bare-write", port, "--db", str(copy))
+            asgi, state = _measured(args, bare, node_env(copy, port, [CPO_PARTY]), copy)
+            ceilings = [asgi.rate, writer.rate]
+            print_row("bare ASGI, sqlite3 per request", asgi, ceilings)
+            print(f"  read back: {state}")
+        copy = Path(tmp) / "node.db"
+        shutil.copyfile(seeded, copy)
+        env = node_env(copy, free_port(), [CPO_PARTY])
+        node, state = _measured(args, ["-m", "openroam", "serve"], env, copy)
+        print_row("openroam serve", node, ceilings)
+        print(f"  read back: {state}")
+        print(f"load average after: {load_average()}")
+
+
+if __name__ == "__main__":
+    main()
