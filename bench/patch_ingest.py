@@ -22,8 +22,11 @@ Rows:
   on a copy of the same store: what the database itself allows.
 * ``bare ASGI, sqlite3 per request``: a raw ASGI app under the same uvicorn doing that transaction
   for each request (``_serve.py bare-write``): the ceiling of any Python server here.
+* ``openroam, no request log``: the real node (``runtime.build_app``) under the same uvicorn
+  settings as the bare app (``_serve.py node``: no access log, log level warning).
 * ``openroam serve``: ``python -m openroam serve`` as an operator runs it (uvicorn, one process,
-  one log line per request from openroam and from uvicorn) with the admin token.
+  one log line per request from openroam and one from uvicorn, here to a file) with the admin
+  token.
 
 Columns: req/s; the ratio to the bare ASGI app and, after the slash, to the bare sqlite3 writer;
 the server's CPU µs per request (user + system of its process over the timed part); latency
@@ -291,12 +294,15 @@ def main() -> None:
             ceilings = [asgi.rate, writer.rate]
             print_row("bare ASGI, sqlite3 per request", asgi, ceilings)
             print(f"  read back: {state}")
-        copy = Path(tmp) / "node.db"
-        shutil.copyfile(seeded, copy)
-        env = node_env(copy, free_port(), [CPO_PARTY])
-        node, state = _measured(args, ["-m", "openroam", "serve"], env, copy)
-        print_row("openroam serve", node, ceilings)
-        print(f"  read back: {state}")
+        for label, kind in (("openroam, no request log", "node"), ("openroam serve", "cli")):
+            copy = Path(tmp) / f"{kind}.db"
+            shutil.copyfile(seeded, copy)
+            env = node_env(copy, free_port(), [CPO_PARTY])
+            port = int(env["OPENROAM_PORT"])
+            command = ["-m", "openroam", "serve"] if kind == "cli" else serve_args(kind, port)
+            node, state = _measured(args, command, env, copy)
+            print_row(label, node, ceilings)
+            print(f"  read back: {state}")
         print(f"load average after: {load_average()}")
 
 
