@@ -122,6 +122,22 @@ async def test_mod_sessions_older_updates_are_acknowledged_not_applied(roaming: 
     assert await stored(roaming) == document
 
 
+async def test_mod_sessions_patch_repeated_after_a_lost_answer_appends_once(
+    roaming: Roaming,
+) -> None:
+    """mod_sessions "PATCH Method" with transport_and_format retries: a PATCH repeated with the
+    same last_updated and periods (its answer was lost) does not append them a second time; a
+    later PATCH with new periods still appends."""
+    envelope_of(await roaming.put(url(roaming), theirs(roaming, periods=1)), 201, 1000)
+    patch = {"kwh": 2, "charging_periods": [charging_period(T1, 2)], "last_updated": T1}
+    for _ in range(2):
+        envelope_of(await roaming.patch(url(roaming), patch), 200, 1000)
+    assert len((await stored(roaming))["charging_periods"]) == 2
+    later = {"charging_periods": [charging_period(T2, 3)], "last_updated": T2}
+    envelope_of(await roaming.patch(url(roaming), later), 200, 1000)
+    assert len((await stored(roaming))["charging_periods"]) == 3
+
+
 async def test_mod_sessions_receiver_scoping(roaming: Roaming) -> None:
     """transport_and_format "Client Owned Object Push": a partner writes and reads Sessions only
     under a party it registered (404 otherwise); a Session for a token of a party that is not

@@ -104,12 +104,17 @@ def put_at(document: Doc | None, spec: ModuleSpec, path: ObjectPath, new: Doc) -
     return document
 
 
-def patch_at(document: Doc, spec: ModuleSpec, path: ObjectPath, fields: Doc) -> Doc:
+def patch_at(
+    document: Doc, spec: ModuleSpec, path: ObjectPath, fields: Doc, *, repeat: bool = False
+) -> Doc:
     """The top-level document after a PATCH of ``fields`` at ``path``: only those fields change.
 
     An id in the body must match the URL (transport_and_format.asciidoc "Errors": 2001). The
     module's ``append_fields`` are appended to, not replaced (mod_sessions "PATCH Method": a
-    PATCH with charging_periods adds them; an empty list changes nothing).
+    PATCH with charging_periods adds them; an empty list changes nothing). With ``repeat`` (the
+    PATCH carries the stored ``last_updated``) periods that already end the stored list are not
+    added again: that PATCH is a sender's retry after a lost answer, and appending twice would
+    count the energy twice.
     """
     chain = _chain(document, spec, path.sub_ids)
     if chain is None:
@@ -122,7 +127,10 @@ def patch_at(document: Doc, spec: ModuleSpec, path: ObjectPath, fields: Doc) -> 
         fields = dict(fields)
         for name in spec.append_fields:
             if name in fields:
-                appended = [*(target.get(name) or []), *(fields.pop(name) or [])]
+                stored, added = list(target.get(name) or []), list(fields.pop(name) or [])
+                if repeat and added and stored[-len(added) :] == added:
+                    added = []
+                appended = [*stored, *added]
                 if appended or name in target:
                     fields[name] = appended
     target.update(fields)

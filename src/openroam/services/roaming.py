@@ -209,7 +209,8 @@ def _merge(
     else:
         if current is None:
             raise NotFound(f"Unknown object {path.suffix()}: PUT it first")
-        document = patch_at(current, spec, path, incoming)
+        repeat = incoming_time is not None and incoming_time == target_time
+        document = patch_at(current, spec, path, incoming, repeat=repeat)
         changed = locate(document, spec, path.sub_ids)
         _validate(spec.levels[len(path.sub_ids)].model, orjson.dumps(changed))
     last_updated = timestamp_of(document)
