@@ -21,6 +21,7 @@ TA = "/api/tariffs/{country_code}/{party_id}/{tariff_id}"
 TO = "/api/tokens/{country_code}/{party_id}/{token_uid}"
 SE = "/api/sessions/{country_code}/{party_id}/{session_id}"
 P = "/api/partners/{partner_name}"
+C = "/api/cdrs/{country_code}/{party_id}/{cdr_id}"
 ROUTES = {
     ("GET", "/api/locations"),
     ("GET", "/api/tariffs"),
@@ -53,6 +54,12 @@ ROUTES = {
     ("GET", P + TO.removeprefix("/api")),
     ("GET", "/api/events"),
     ("GET", P + SE.removeprefix("/api")),
+    ("POST", "/api/cdrs"),
+    ("GET", "/api/cdrs"),
+    ("GET", C),
+    ("GET", C + "/deliveries"),
+    ("GET", P + "/cdrs"),
+    ("GET", P + C.removeprefix("/api")),
 }
 VALUES = {
     "country_code": "NL",
@@ -64,6 +71,7 @@ VALUES = {
     "token_uid": "U1",
     "session_id": "S1",
     "partner_name": "p",
+    "cdr_id": "CDR1",
 }
 
 

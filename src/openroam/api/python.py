@@ -23,6 +23,7 @@ import orjson
 
 from openroam.api.bodies import now_stamp, when
 from openroam.models.common import OcpiModel, format_datetime
+from openroam.models.v221.cdrs import CDR
 from openroam.models.v221.locations import EVSE, Connector, Location, Status
 from openroam.models.v221.sessions import (
     ChargingPreferences,
@@ -31,9 +32,10 @@ from openroam.models.v221.sessions import (
 )
 from openroam.models.v221.tariffs import Tariff
 from openroam.models.v221.tokens import Token, TokenType
+from openroam.services.cdrs import Posted, Receipt
 from openroam.services.documents import ObjectPath
 from openroam.services.node import Node
-from openroam.services.object_specs import LOCATIONS, SESSIONS, TARIFFS, TOKENS, ModuleSpec
+from openroam.services.object_specs import CDRS, LOCATIONS, SESSIONS, TARIFFS, TOKENS, ModuleSpec
 from openroam.services.partners import PartnerDirectory, PartnerInfo
 from openroam.services.roaming import OWN, PageQuery, WriteResult
 
@@ -71,7 +73,7 @@ def _patch_body(fields: Mapping[str, Any]) -> bytes:
 
 
 class Backend:
-    """Own Locations, Tariffs and Tokens in and out; partners' objects out."""
+    """Own Locations, Tariffs, Tokens and CDRs in and out; partners' objects out."""
 
     def __init__(self, node: Node) -> None:
         self.node = node
@@ -331,3 +333,33 @@ class Backend:
         partner: str | None = None,
     ) -> Listing[Token]:
         return await self._list(TOKENS, Token, (partner, date_from, date_to, offset, limit))
+
+    # --- CDRs ------------------------------------------------------------------------------
+
+    async def post_cdr(self, cdr: CDR) -> Posted:
+        """Hand over a final own CDR: stored and POSTed to the eMSP of its token (the partner
+        that registered ``cdr.cdr_token``'s party), in one transaction. Raises ``ClientError``
+        (HTTP 409) when a CDR with this id exists: CDRs never change, send a Credit CDR."""
+        return await self.node.cdrs.own_post(cdr.to_json())
+
+    async def get_cdr(
+        self, country_code: str, party_id: str, cdr_id: str, *, partner: str | None = None
+    ) -> CDR:
+        path = ObjectPath(country_code, party_id, cdr_id)
+        return await self._read(partner, CDRS, path, CDR)
+
+    async def list_cdrs(
+        self,
+        *,
+        date_from: datetime | str | None = None,
+        date_to: datetime | str | None = None,
+        offset: int = 0,
+        limit: int | None = None,
+        partner: str | None = None,
+    ) -> Listing[CDR]:
+        """Own CDRs (or the partner's: POSTed to us or pulled), oldest first."""
+        return await self._list(CDRS, CDR, (partner, date_from, date_to, offset, limit))
+
+    async def cdr_deliveries(self, country_code: str, party_id: str, cdr_id: str) -> list[Receipt]:
+        """Where partners stored an own CDR: the ``Location`` header of each POST's answer."""
+        return await self.node.cdrs.receipts(ObjectPath(country_code, party_id, cdr_id))
