@@ -154,6 +154,15 @@ async def test_post_of_a_cdr_of_a_party_the_partner_did_not_register_is_refused(
     assert await stored_cdrs(roaming) == []
 
 
+async def test_post_of_a_cdr_for_another_emsps_token_is_refused(roaming: Roaming) -> None:
+    # mod_cdrs "Push model": a CPO sends a CDR to the eMSP it is relevant to, the one of its
+    # cdr_token (services.addressing); one for another eMSP's token was sent to the wrong party.
+    misaddressed = cdr("CDR1", roaming.partner_cpo, ("DE", unique_party_id()))
+    message = envelope_of(await post(roaming, misaddressed), 200, 2001)["status_message"]
+    assert "cdr_token" in message
+    assert await stored_cdrs(roaming) == []
+
+
 async def test_a_partner_cannot_get_another_partners_cdr(roaming: Roaming) -> None:
     # transport_and_format.asciidoc "Errors": a URL of another party may be answered 404.
     response = await post(roaming, partner_cdr(roaming))

@@ -3,7 +3,9 @@
 * **Receiver (eMSP)**: a partner POSTs a new CDR (:meth:`CdrService.receive_post`); it is stored
   under the partner and answered with the URL where the partner can GET it again ("POST Method",
   "Response Headers": ``Location`` is required). A partner may POST only CDRs of a party it
-  registered (transport_and_format.asciidoc "Client Owned Object Push", "Errors").
+  registered (transport_and_format.asciidoc "Client Owned Object Push", "Errors"), and only
+  CDRs for tokens of one of our parties (``services.addressing``: the CDR concerns the eMSP of
+  its ``cdr_token``; another eMSP's CDR was sent to the wrong party, 2001).
 * **Own CDRs (CPO)**: the backend (or the session builder) hands over a final CDR
   (:meth:`CdrService.own_post`); it is stored and, in the same transaction, a POST is queued for
   the partner that registered the CDR's token party ("Push model": CDRs go to the eMSP they are
@@ -19,12 +21,12 @@ offers no PUT, PATCH or DELETE). A second POST of a CDR id the same owner alread
   more specific code) and the stored CDR stays as it is: a correction is a Credit CDR with an id of
   its own ("Credit CDRs"), which is a new CDR like any other.
 
-**Unknown Location or Token**: accepted. "CDRs may be sent for charging locations that have not
-been published via the Location module" ("Flow and Lifecycle"), which is why a CDR embeds a
-CdrLocation ("CDR Object": "cdr_location … Location where the charging session took place"); and
-its CdrToken carries the Token's identity itself (uid, type, contract_id), as an eMSP may use
-Tokens it never pushed (mod_commands, mod_tokens). The CDR is the billing record: refusing it
-would lose it.
+**Unknown Location or Token** (of one of our parties): accepted. "CDRs may be sent for charging
+locations that have not been published via the Location module" ("Flow and Lifecycle"), which is
+why a CDR embeds a CdrLocation ("CDR Object": "cdr_location … Location where the charging session
+took place"); and its CdrToken carries the Token's identity itself (uid, type, contract_id), as
+an eMSP may use Tokens it never pushed (mod_commands, mod_tokens). The CDR is the billing record:
+refusing it would lose it.
 """
 
 from __future__ import annotations
@@ -116,6 +118,8 @@ class CdrService:
         document = validate_body(CDR, body).to_dict()
         path = _path_of(document)
         _check_partner_owner(caller, path)
+        # A CDR for another eMSP's token is misaddressed (services.addressing): 2001.
+        addressing.check_ours(CDRS, self.platform, addressing.counterparty_of(CDRS, document))
         return await self._store(caller.partner_id, path, document)
 
     async def receiver_get(self, caller: Caller, path: ObjectPath) -> bytes:
@@ -147,8 +151,7 @@ class CdrService:
                 http_status=409,
             )
         saved = await _put(session, OWN, path, document)
-        token = document["cdr_token"]
-        receivers = await _receivers(session, token["country_code"], token["party_id"])
+        receivers = await _receivers(session, document)
         await outbox.enqueue_deliveries(
             session,
             partner_ids=receivers,
@@ -244,11 +247,12 @@ def _check_partner_owner(caller: Caller, path: ObjectPath) -> None:
     )
 
 
-async def _receivers(session: AsyncSession, country_code: str, party_id: str) -> list[int]:
-    """The registered partners with a CDRs Receiver endpoint that registered this (token)
-    party: a CPO sends a CDR to the eMSP it is relevant to (mod_cdrs "Push model")."""
-    wanted = (fold_id(country_code), fold_id(party_id))
-    return [
+async def _receivers(session: AsyncSession, document: dict[str, Any]) -> list[int]:
+    """The partners a CDR is POSTed to: of the registered partners with a CDRs Receiver
+    endpoint, the one that registered the CDR's token party (Hubs when none did;
+    ``services.addressing``): a CPO sends a CDR to the eMSP it is relevant to (mod_cdrs "Push
+    model"), not to every eMSP."""
+    candidates = [
         partner.id
         for partner in await repo.list_partners(session)
         if partner.status == repo.PartnerStatus.REGISTERED
@@ -256,5 +260,6 @@ async def _receivers(session: AsyncSession, country_code: str, party_id: str) ->
             e.identifier == CDRS.module and e.role == InterfaceRole.RECEIVER
             for e in partner.endpoints
         )
-        and any((fold_id(r.country_code), fold_id(r.party_id)) == wanted for r in partner.roles)
     ]
+    counterparty = addressing.counterparty_of(CDRS, document)
+    return await addressing.addressed_receivers(session, candidates, counterparty)

@@ -44,6 +44,7 @@ MODULES: tuple[ServedModule, ...] = (
     ServedModule(ModuleID.TARIFFS, InterfaceRole.RECEIVER, _LOCATION_RECEIVERS, "receiver/tariffs"),
     ServedModule(ModuleID.TOKENS, InterfaceRole.SENDER, _EMSP, "sender/tokens"),
     ServedModule(ModuleID.TOKENS, InterfaceRole.RECEIVER, _CPO, "receiver/tokens"),
+    ServedModule(ModuleID.CDRS, InterfaceRole.SENDER, _CPO, "sender/cdrs"),
     ServedModule(ModuleID.CDRS, InterfaceRole.RECEIVER, _EMSP, "receiver/cdrs"),
     ServedModule(ModuleID.SESSIONS, InterfaceRole.SENDER, _CPO, "sender/sessions"),
     ServedModule(ModuleID.SESSIONS, InterfaceRole.RECEIVER, _EMSP, "receiver/sessions"),

@@ -166,9 +166,8 @@ def _location_object_route(depth: int, path: str) -> None:
 
 
 for _spec in SPECS.values():
-    if _spec.posted:
-        # CDRs: their own routes (server/v221/cdrs.py).
-        continue
     _add_sender_routes(_spec)
-    _add_receiver_routes(_spec)
+    if not _spec.posted:
+        # CDRs are POSTed, not PUT: their Receiver routes are in server/v221/cdrs.py.
+        _add_receiver_routes(_spec)
 _add_location_object_routes()
