@@ -1,0 +1,81 @@
+"""CDRs between a CPO node and an eMSP node over real HTTP, also across an outage of the eMSP
+(issue 6 "Done when": "The eMSP is down while a CDR is produced; when it comes back the CDR
+arrives without manual action and only once in its store"; mod_cdrs "Push model", "Pull model").
+
+CDRs are handed to the CPO's backend API only. The push worker POSTs each to the eMSP and keeps
+the answer's ``Location``; while the eMSP is down the POST is retried, and pull-sync of the CPO's
+CDRs Sender list may fetch it too — either way the eMSP stores it once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests.api.support import cdr, credit_of
+from tests.e2e.nodes import NodeConfig, running
+from tests.e2e.test_roaming import ADMIN, _api, _eventually, _register, _theirs, pair
+
+__all__ = ["pair"]
+
+CPO, EMSP = ("NL", "CPO"), ("DE", "MSP")
+
+
+def _cdr(cdr_id: str, stamp: str) -> dict[str, Any]:
+    return cdr(cdr_id, CPO, EMSP, last_updated=stamp)
+
+
+def _deliveries(cpo: NodeConfig, cdr_id: str) -> list[Any]:
+    data: list[Any] = _api(cpo, "GET", f"cdrs/NL/CPO/{cdr_id}/deliveries").json()["data"]
+    return data
+
+
+def _ids(node: NodeConfig) -> list[str]:
+    return [c["id"] for c in _theirs(node, "cpo", "cdrs")]
+
+
+def test_cdrs_reach_the_emsp_once_also_after_an_outage(
+    pair: tuple[NodeConfig, NodeConfig, Path],
+) -> None:
+    cpo, emsp, logs = pair
+    receiver = f"{emsp.base_url}/ocpi/2.2.1/receiver/cdrs"
+    first = _cdr("CDR1", "2026-01-01T12:00:00Z")
+    with running(cpo, logs):
+        with running(emsp, logs):
+            _register(cpo, emsp)
+            _api(cpo, "POST", "cdrs", first)
+            _eventually("CDR1 at the eMSP", lambda: _ids(emsp) == ["CDR1"])
+            _eventually("CDR1's Location at the CPO", lambda: len(_deliveries(cpo, "CDR1")) == 1)
+            [delivery] = _deliveries(cpo, "CDR1")
+            assert (delivery["partner"], delivery["location"]) == (
+                "emsp",
+                f"{receiver}/NL/CPO/CDR1",
+            )
+            assert _theirs(emsp, "cpo", "cdrs") == [first]
+
+        # The eMSP is down while a correction (a Credit CDR) and a new CDR are produced.
+        _api(cpo, "POST", "cdrs", credit_of(first, last_updated="2026-01-02T12:00:00Z"))
+        _api(cpo, "POST", "cdrs", _cdr("CDR2", "2026-01-03T12:00:00Z"))
+        # A CDR never changes: handing CDR1 over again is refused.
+        refused = httpx.post(
+            f"{cpo.base_url}/api/cdrs",
+            json=first,
+            headers={"Authorization": f"Bearer {ADMIN}"},
+            timeout=10,
+        )
+        assert refused.status_code == 409, refused.text
+
+        with running(emsp, logs):
+            # Without a manual step every CDR arrives, each once.
+            _eventually("all CDRs at the eMSP", lambda: _ids(emsp) == ["CDR1", "CDR1-C", "CDR2"])
+            for cdr_id in ("CDR1-C", "CDR2"):
+                _eventually(
+                    f"{cdr_id}'s Location at the CPO",
+                    lambda cdr_id=cdr_id: (
+                        [d["location"] for d in _deliveries(cpo, cdr_id)]
+                        == [f"{receiver}/NL/CPO/{cdr_id}"]
+                    ),
+                )
+            assert _ids(emsp) == ["CDR1", "CDR1-C", "CDR2"]
