@@ -247,9 +247,12 @@ async def read_events(
     limit: int = 100,
     types: Sequence[str] | None = None,
     subject: str | None = None,
+    webhook_state: str | None = None,
 ) -> list[EventRecord]:
     """Positioned events after position ``after``, oldest first."""
     stmt = select(*_COLUMNS).where(_E.c.position > after)
+    if webhook_state is not None:
+        stmt = stmt.where(_E.c.webhook_state == webhook_state)
     if types:
         stmt = stmt.where(_E.c.type.in_(types))
     if subject is not None:
