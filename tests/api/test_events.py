@@ -52,10 +52,18 @@ async def test_events_are_filtered(node: Node, client: httpx.AsyncClient) -> Non
     assert [e["type"] for e in by_type.json()["data"]] == ["session.ended"]
     by_subject = await client.get("/api/events", params={"subject": S1})
     assert [e["sequence"] for e in by_subject.json()["data"]] == [1, 2]
+    pending = await client.get("/api/events", params={"webhook": "pending"})
+    assert len(pending.json()["data"]) == 3
+    assert (await client.get("/api/events", params={"webhook": "delivered"})).json()["data"] == []
 
 
 async def test_bad_parameters_are_400(client: httpx.AsyncClient) -> None:
-    for params in ({"type": "session.exploded"}, {"after": "-1"}, {"limit": "0"}):
+    for params in (
+        {"type": "session.exploded"},
+        {"after": "-1"},
+        {"limit": "0"},
+        {"webhook": "lost"},
+    ):
         error_of(await client.get("/api/events", params=params), 400, 2001)
 
 

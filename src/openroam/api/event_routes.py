@@ -7,7 +7,7 @@ the events after it; positions are given in commit order, so paging never skips 
 
 # No ``from __future__ import annotations``: see own_routes.
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import orjson
 from fastapi import APIRouter, Query, Request
@@ -80,9 +80,13 @@ def add_event_routes(router: APIRouter) -> None:
             list[EventType] | None, Query(description="Only these types (repeatable)")
         ] = None,
         subject: Annotated[str | None, Query(max_length=120, description="One subject")] = None,
+        webhook: Annotated[
+            Literal["pending", "delivered", "unsent"] | None,
+            Query(description="Only events whose webhook is in this state"),
+        ] = None,
     ) -> Response:
         events = await node_of(request).events.read(
-            after=after, limit=limit, types=type, subject=subject
+            after=after, limit=limit, types=type, subject=subject, webhook_state=webhook
         )
         next_after = events[-1].position if events else after
         body = (

@@ -199,13 +199,21 @@ class EventService:
         limit: int = 100,
         types: Sequence[str] | None = None,
         subject: str | None = None,
+        webhook_state: str | None = None,
     ) -> list[store.EventRecord]:
         """Committed events after position ``after``, oldest first (every event, whether or not
-        it has a webhook). Page on with the last one's ``position``."""
+        it has a webhook). Page on with the last one's ``position``. ``webhook_state``
+        (``pending``, ``delivered``, ``unsent``) finds, e.g., the events a backend has not
+        acknowledged yet."""
         types = [str(EventType(event_type)) for event_type in types] if types else None
         async with self.db.session() as session, session.begin():
             await store.assign_positions(session)
         async with self.db.session() as session:
             return await store.read_events(
-                session, after=after, limit=limit, types=types, subject=subject
+                session,
+                after=after,
+                limit=limit,
+                types=types,
+                subject=subject,
+                webhook_state=webhook_state,
             )

@@ -39,7 +39,6 @@ __all__ = [
     "mark_unsent",
     "read_events",
     "record_webhook_attempt",
-    "webhook_backlog",
 ]
 
 _E = cast(Table, Event.__table__)
@@ -248,27 +247,15 @@ async def read_events(
     limit: int = 100,
     types: Sequence[str] | None = None,
     subject: str | None = None,
+    webhook_state: str | None = None,
 ) -> list[EventRecord]:
     """Positioned events after position ``after``, oldest first."""
     stmt = select(*_COLUMNS).where(_E.c.position > after)
+    if webhook_state is not None:
+        stmt = stmt.where(_E.c.webhook_state == webhook_state)
     if types:
         stmt = stmt.where(_E.c.type.in_(types))
     if subject is not None:
         stmt = stmt.where(_E.c.subject == subject)
     stmt = stmt.order_by(_E.c.position).limit(limit)
     return [_record(row) for row in await session.execute(stmt)]
-
-
-async def webhook_backlog(session: AsyncSession) -> tuple[int, str | None]:
-    """How many events wait for their webhook, and the newest error among them."""
-    pending = _E.c.webhook_state == PENDING
-    count = (await session.execute(select(func.count()).where(pending))).scalar_one()
-    error = (
-        await session.execute(
-            select(_E.c.last_error)
-            .where(pending, _E.c.last_error.is_not(None))
-            .order_by(_E.c.id.desc())
-            .limit(1)
-        )
-    ).scalar()
-    return count, error
