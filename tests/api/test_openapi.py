@@ -53,6 +53,10 @@ ROUTES = {
     ("GET", P + TO.removeprefix("/api")),
     ("GET", "/api/events"),
     ("GET", P + SE.removeprefix("/api")),
+    ("POST", "/api/commands/{command_type}"),
+    ("GET", "/api/commands"),
+    ("GET", "/api/commands/{command_id}"),
+    ("POST", "/api/commands/{command_id}/result"),
 }
 VALUES = {
     "country_code": "NL",
@@ -64,6 +68,8 @@ VALUES = {
     "token_uid": "U1",
     "session_id": "S1",
     "partner_name": "p",
+    "command_type": "START_SESSION",
+    "command_id": "c1",
 }
 
 
