@@ -157,6 +157,10 @@ class CommandService:
         """Decide every command whose result is overdue; the uids decided. Safe to run in
         several processes at once: each row is decided by the one that locked it."""
         now = now or datetime.now(UTC)
+        async with self.db.session() as session:
+            # Most rounds find nothing: only then take locks (on SQLite, the write lock).
+            if not await store.any_due(session, now=now):
+                return []
         async with self.events.transaction() as session:
             due = await store.due_for_expiry(session, now=now, limit=limit)
             for record in due:

@@ -21,6 +21,7 @@ __all__ = [
     "CommandRecord",
     "CommandSide",
     "CommandState",
+    "any_due",
     "claim_result_deliveries",
     "due_for_expiry",
     "get_command",
@@ -99,6 +100,12 @@ async def get_command(
 async def update_command(session: AsyncSession, command_id: int, **values: Any) -> CommandRecord:
     stmt = update(_C).where(_C.c.id == command_id).values(values).returning(*_COLUMNS)
     return _record((await session.execute(stmt)).one())
+
+
+async def any_due(session: AsyncSession, *, now: datetime) -> bool:
+    """Whether any command waits past its deadline (a plain read: no lock taken)."""
+    stmt = select(_C.c.id).where(_C.c.state != CommandState.DONE, _C.c.deadline <= now).limit(1)
+    return (await session.execute(stmt)).first() is not None
 
 
 async def due_for_expiry(
