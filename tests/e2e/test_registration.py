@@ -93,7 +93,7 @@ async def test_register_rotate_and_unregister_between_two_real_nodes(
     # Each stores the other's version details: an eMSP receives Locations, Tariffs and CDRs and
     # sends Tokens; a CPO does the opposite.
     # Each stores the other's version details: an eMSP receives Locations, Tariffs and Sessions
-    # and sends Tokens; a CPO does the opposite.
+    # and sends Tokens and Commands; a CPO does the opposite.
     base_a, base_b = f"{cpo.base_url}/ocpi/2.2.1", f"{emsp.base_url}/ocpi/2.2.1"
     assert {(e.identifier, e.role, e.url) for e in at_a.endpoints} == {
         ("credentials", "SENDER", credentials_b),
@@ -102,6 +102,7 @@ async def test_register_rotate_and_unregister_between_two_real_nodes(
         ("tokens", "SENDER", f"{base_b}/sender/tokens"),
         ("cdrs", "RECEIVER", f"{base_b}/receiver/cdrs"),
         ("sessions", "RECEIVER", f"{base_b}/receiver/sessions"),
+        ("commands", "SENDER", f"{base_b}/sender/commands"),
     }
     assert {(e.identifier, e.role, e.url) for e in at_b.endpoints} == {
         ("credentials", "SENDER", credentials_a),
@@ -109,6 +110,7 @@ async def test_register_rotate_and_unregister_between_two_real_nodes(
         ("tariffs", "SENDER", f"{base_a}/sender/tariffs"),
         ("tokens", "RECEIVER", f"{base_a}/receiver/tokens"),
         ("sessions", "SENDER", f"{base_a}/sender/sessions"),
+        ("commands", "RECEIVER", f"{base_a}/receiver/commands"),
     }
     assert [(r.role, r.country_code, r.party_id) for r in at_a.roles] == [("EMSP", "DE", "BBB")]
     assert [(r.role, r.country_code, r.party_id) for r in at_b.roles] == [("CPO", "NL", "AAA")]

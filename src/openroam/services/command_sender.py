@@ -133,7 +133,7 @@ class CommandSender:
     async def _post(
         self, partner: repo.PartnerRecord, url: str, request: bytes
     ) -> tuple[CommandResponse | None, str | None]:
-        if self.api_factory is None:
+        if self.api_factory is None or partner.outgoing_token is None:
             return None, "this node has no partner client"
         api = self.api_factory(partner.outgoing_token, partner.encode_token)
         try:

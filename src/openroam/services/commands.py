@@ -14,7 +14,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -57,9 +57,8 @@ class CommandApi(Protocol):
     async def aclose(self) -> None: ...
 
 
-CommandApiFactory = Any
-"""``factory(token, encode_token)`` → a :class:`CommandApi` (typed loosely: ``client``
-implements it, and services cannot import ``client``)."""
+CommandApiFactory = Callable[[str, bool], CommandApi]
+"""``factory(token, encode_token)`` → a :class:`CommandApi` for one partner token."""
 
 
 @dataclass(frozen=True, slots=True)
