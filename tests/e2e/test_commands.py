@@ -5,9 +5,9 @@ path; mod_commands.asciidoc "Flow").
 Both backends act only through their node's backend API: the eMSP sends commands with
 ``POST /api/commands/{type}``; the CPO's backend finds them in ``GET /api/commands`` (it could
 equally take the ``command.received`` webhook) and reports results with
-``POST /api/commands/{id}/result``. The CPO node promises an 8 s timeout but gives its backend
-16 s, so the timeout path shows both sides: the eMSP decides TIMEOUT at 8 s, then the CPO POSTs
-FAILED at 16 s, which the eMSP keeps as a late result.
+``POST /api/commands/{id}/result``. The CPO node promises a 12 s timeout but gives its backend
+24 s, so the timeout path shows both sides: the eMSP decides TIMEOUT at 12 s, then the CPO POSTs
+FAILED at 24 s, which the eMSP keeps as a late result.
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from tests.e2e.test_roaming import ADMIN, _api, _eventually, _location, _registe
 CPO_SETTINGS = {
     "OPENROAM_ADMIN_TOKEN": ADMIN,
     "OPENROAM_PUSH_MAX_DELAY": "1",
-    "OPENROAM_COMMANDS__TIMEOUT": "8",
-    "OPENROAM_COMMANDS__BACKEND_TIMEOUT": "16",
+    "OPENROAM_COMMANDS__TIMEOUT": "12",
+    "OPENROAM_COMMANDS__BACKEND_TIMEOUT": "24",
 }
-TIMEOUT = 8
+TIMEOUT = 12
 TOKEN = _token("0123456789")
 
 
@@ -131,7 +131,7 @@ def test_every_command_type_accepted_rejected_and_timed_out(
                     lambda s=sent, r=result: _command(emsp, s["id"])["result"] == {"result": r},
                 )
                 assert _results(emsp, sent["id"])[0]["late"] is False
-        # Timeout path: the eMSP decides TIMEOUT after 8 s; the CPO's FAILED comes at 16 s.
+        # Timeout path: the eMSP decides TIMEOUT after 12 s; the CPO's FAILED comes at 24 s.
         for kind, sent in paths["late"].items():
             _eventually(
                 f"{kind} TIMEOUT then FAILED at the eMSP",
