@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from openroam.cli_commands import command
 from openroam.cli_node import (
     db_app,
     invite,
@@ -42,6 +43,7 @@ app.command("worker")(worker)
 app.command("pull")(pull)
 app.command("price")(price_command)
 app.command("audit")(audit_command)
+app.command("command")(command)
 
 
 def main() -> None:

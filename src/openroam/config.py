@@ -57,6 +57,7 @@ from pydantic_settings import (
 )
 
 from openroam.models.common import fold_id
+from openroam.models.v221.commands import CommandType
 from openroam.models.v221.types import Role
 from openroam.services.events import ALL_EVENTS, EventType
 
@@ -142,6 +143,21 @@ class WebhookConfig(BaseModel):
         return self.urls.get(event_type) or self.urls.get(ALL_EVENTS)
 
 
+class CommandConfig(BaseModel):
+    """How this node answers partners' commands as a CPO (mod_commands; docs/backend-api.md
+    "Commands")."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    timeout: Annotated[int, Field(ge=1, le=3600)] = 60
+    """The CommandResponse ``timeout`` in seconds: how long the eMSP waits for the result."""
+    backend_timeout: Annotated[float, Field(gt=0)] | None = None
+    """Seconds the backend has to report a command's result before FAILED is sent (default
+    80 % of ``timeout``)."""
+    supported: tuple[CommandType, ...] = tuple(CommandType)
+    """The command types accepted; the others are answered NOT_SUPPORTED."""
+
+
 class Settings(BaseSettings):
     """Everything a node needs to run. Build it with :meth:`load`."""
 
@@ -168,6 +184,8 @@ class Settings(BaseSettings):
     """The longest wait between two attempts of a failed push delivery, in seconds."""
     webhooks: WebhookConfig = WebhookConfig()
     """Events to the party's backend (docs/backend-api.md)."""
+    commands: CommandConfig = CommandConfig()
+    """Partners' commands (CPO side)."""
 
     @field_validator("public_url")
     @classmethod

@@ -15,10 +15,12 @@ from fastapi import FastAPI
 from openroam.api import include_api
 from openroam.client import OcpiClient
 from openroam.config import Settings
+from openroam.delivery.command_worker import CommandWorker, CommandWorkerSettings
 from openroam.delivery.pull import PullSettings, PullWorker
 from openroam.delivery.push import PushSettings, PushWorker
 from openroam.delivery.webhooks import WebhookSettings, WebhookWorker
 from openroam.server.app import create_app
+from openroam.services.commands import CommandSettings
 from openroam.services.node import Node
 from openroam.services.platform import OwnParty, Platform
 from openroam.store import repositories as repo
@@ -27,6 +29,7 @@ from openroam.store.db import Database, upgrade_async
 __all__ = [
     "build_app",
     "client_factory",
+    "command_settings",
     "open_node",
     "platform_from_settings",
     "running_workers",
@@ -73,7 +76,14 @@ async def open_node(
             )
 
         factory = client_factory(transport)
-        yield Node.build(platform, db, factory, page_limit=settings.page_limit)
+        yield Node.build(
+            platform,
+            db,
+            factory,
+            page_limit=settings.page_limit,
+            command_api=factory,
+            command_settings=command_settings(settings),
+        )
     finally:
         await db.dispose()
 
@@ -87,6 +97,15 @@ def client_factory(
         return OcpiClient(token, encode_token=encode_token, transport=transport)
 
     return factory
+
+
+def command_settings(settings: Settings) -> CommandSettings:
+    config = settings.commands
+    return CommandSettings(
+        timeout=config.timeout,
+        backend_timeout=config.backend_timeout,
+        supported=frozenset(config.supported),
+    )
 
 
 def webhook_settings(settings: Settings) -> WebhookSettings:
@@ -103,16 +122,21 @@ def webhook_settings(settings: Settings) -> WebhookSettings:
 async def running_workers(
     node: Node, settings: Settings, transport: httpx.AsyncBaseTransport | None = None
 ) -> AsyncIterator[tuple[PushWorker, PullWorker]]:
-    """Push delivery, pull-sync and webhooks running in the background until the block ends."""
+    """Push delivery, pull-sync, webhooks and commands (results, timeouts) running in the
+    background until the block ends."""
     clients = client_factory(transport)
     push = PushWorker(node.db, clients, PushSettings(max_delay=settings.push_max_delay))
     pull = PullWorker(node.db, node.roaming, clients, PullSettings(interval=settings.pull_interval))
     webhooks = WebhookWorker(node.db, webhook_settings(settings), transport)
+    commands = CommandWorker(
+        node.commands, node.db, clients, CommandWorkerSettings(max_delay=settings.push_max_delay)
+    )
     stop = asyncio.Event()
     tasks = [
         asyncio.create_task(push.run(stop), name="openroam-push"),
         asyncio.create_task(pull.run(stop), name="openroam-pull"),
         asyncio.create_task(webhooks.run(stop), name="openroam-webhooks"),
+        asyncio.create_task(commands.run(stop), name="openroam-commands"),
     ]
     try:
         yield push, pull

@@ -60,6 +60,10 @@ ROUTES = {
     ("GET", C + "/deliveries"),
     ("GET", P + "/cdrs"),
     ("GET", P + C.removeprefix("/api")),
+    ("POST", "/api/commands/{command_type}"),
+    ("GET", "/api/commands"),
+    ("GET", "/api/commands/{command_id}"),
+    ("POST", "/api/commands/{command_id}/result"),
 }
 VALUES = {
     "country_code": "NL",
@@ -72,6 +76,8 @@ VALUES = {
     "session_id": "S1",
     "partner_name": "p",
     "cdr_id": "CDR1",
+    "command_type": "START_SESSION",
+    "command_id": "c1",
 }
 
 

@@ -91,7 +91,7 @@ async def test_register_rotate_and_unregister_between_two_real_nodes(
     assert at_a.version == at_b.version == "2.2.1"
     # Both sides store each other's endpoints and roles.
     # Each stores the other's version details: an eMSP receives Locations, Tariffs, Sessions and
-    # CDRs and sends Tokens; a CPO does the opposite.
+    # CDRs and sends Tokens and Commands; a CPO does the opposite.
     base_a, base_b = f"{cpo.base_url}/ocpi/2.2.1", f"{emsp.base_url}/ocpi/2.2.1"
     assert {(e.identifier, e.role, e.url) for e in at_a.endpoints} == {
         ("credentials", "SENDER", credentials_b),
@@ -100,6 +100,7 @@ async def test_register_rotate_and_unregister_between_two_real_nodes(
         ("tokens", "SENDER", f"{base_b}/sender/tokens"),
         ("cdrs", "RECEIVER", f"{base_b}/receiver/cdrs"),
         ("sessions", "RECEIVER", f"{base_b}/receiver/sessions"),
+        ("commands", "SENDER", f"{base_b}/sender/commands"),
     }
     assert {(e.identifier, e.role, e.url) for e in at_b.endpoints} == {
         ("credentials", "SENDER", credentials_a),
@@ -108,6 +109,7 @@ async def test_register_rotate_and_unregister_between_two_real_nodes(
         ("tokens", "RECEIVER", f"{base_a}/receiver/tokens"),
         ("sessions", "SENDER", f"{base_a}/sender/sessions"),
         ("cdrs", "SENDER", f"{base_a}/sender/cdrs"),
+        ("commands", "RECEIVER", f"{base_a}/receiver/commands"),
     }
     assert [(r.role, r.country_code, r.party_id) for r in at_a.roles] == [("EMSP", "DE", "BBB")]
     assert [(r.role, r.country_code, r.party_id) for r in at_b.roles] == [("CPO", "NL", "AAA")]

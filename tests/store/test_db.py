@@ -27,6 +27,7 @@ TABLES = {
     "events",
     "event_subjects",
     "event_attempts",
+    "commands",
 }
 
 

@@ -16,6 +16,7 @@ from starlette.routing import BaseRoute, Match
 
 from openroam.api.auth import admin_auth
 from openroam.api.cdr_routes import add_cdr_routes
+from openroam.api.command_routes import add_command_routes
 from openroam.api.event_routes import add_event_routes
 from openroam.api.openapi import openapi_document
 from openroam.api.own_routes import add_own_routes, plain_location_patches
@@ -83,6 +84,7 @@ def api_router(admin_token: str | None) -> APIRouter:
     add_preference_routes(protected)
     add_cdr_routes(protected)
     add_event_routes(protected)
+    add_command_routes(protected)
     # Last: whatever no route above serves, in this API's error shape.
     protected.add_api_route(
         CATCH_ALL, _unknown_route(protected.routes), methods=list(_METHODS), include_in_schema=False

@@ -22,6 +22,7 @@ from typing import Any, Generic, TypeVar
 import orjson
 
 from openroam.api.bodies import now_stamp, when
+from openroam.api.command_python import CommandBackend
 from openroam.models.common import OcpiModel, format_datetime
 from openroam.models.v221.cdrs import CDR
 from openroam.models.v221.locations import EVSE, Connector, Location, Status
@@ -72,8 +73,8 @@ def _patch_body(fields: Mapping[str, Any]) -> bytes:
     return orjson.dumps(body, default=_default, option=orjson.OPT_PASSTHROUGH_DATETIME)
 
 
-class Backend:
-    """Own Locations, Tariffs, Tokens and CDRs in and out; partners' objects out."""
+class Backend(CommandBackend):
+    """Own Locations, Tariffs, Tokens and CDRs in and out; partners' objects out; commands."""
 
     def __init__(self, node: Node) -> None:
         self.node = node

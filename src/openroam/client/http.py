@@ -7,6 +7,7 @@ listed here.
 
 from __future__ import annotations
 
+from openroam.client.commands import CommandCalls
 from openroam.client.credentials import CredentialsCalls
 from openroam.client.sessions import SessionsCalls
 from openroam.client.versions import VersionsCalls
@@ -14,7 +15,7 @@ from openroam.client.versions import VersionsCalls
 __all__ = ["OcpiClient"]
 
 
-class OcpiClient(VersionsCalls, CredentialsCalls, SessionsCalls):
+class OcpiClient(VersionsCalls, CredentialsCalls, SessionsCalls, CommandCalls):
     """An OCPI client for one partner, authenticated with one credentials token.
 
     ::

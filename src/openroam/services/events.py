@@ -37,6 +37,7 @@ __all__ = [
     "EventService",
     "EventType",
     "cdr_subject",
+    "command_subject",
     "session_subject",
 ]
 
@@ -51,6 +52,12 @@ class EventType(StrEnum):
     SESSION_ENDED = "session.ended"
     CDR_RECEIVED = "cdr.received"
     CDR_PRICE_MISMATCH = "cdr.price_mismatch"
+    COMMAND_RECEIVED = "command.received"
+    """CPO: a partner's command for our backend to carry out (mod_commands)."""
+    COMMAND_RESPONSE = "command.response"
+    """eMSP: the CPO's synchronous CommandResponse to a command we sent (or why none came)."""
+    COMMAND_RESULT = "command.result"
+    """Both: a command's CommandResult was decided (received, reported, or timed out)."""
 
 
 #: subscribe to every event type
@@ -88,6 +95,11 @@ def session_subject(country_code: str, party_id: str, session_id: str) -> str:
 def cdr_subject(country_code: str, party_id: str, cdr_id: str) -> str:
     """The subject of a CDR's events."""
     return f"cdr:{fold_id(country_code)}/{fold_id(party_id)}/{fold_id(cdr_id)}"
+
+
+def command_subject(uid: str) -> str:
+    """The subject of one command's events (its uid, as in its ``response_url``)."""
+    return f"command:{uid}"
 
 
 def _known(event_type: str) -> str:

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from openroam.services.cdrs import CdrService
+from openroam.services.command_receiver import CommandReceiver
+from openroam.services.command_sender import CommandSender
+from openroam.services.commands import CommandApiFactory, CommandService, CommandSettings
 from openroam.services.credentials import CredentialsService, PartnerApiFactory
 from openroam.services.events import EventService
 from openroam.services.platform import Platform
@@ -26,6 +29,9 @@ class Node:
     events: EventService
     cdrs: CdrService
     preferences: SessionPreferences
+    commands: CommandService
+    command_sender: CommandSender
+    command_receiver: CommandReceiver
     page_limit: int = 100
 
     @classmethod
@@ -36,6 +42,8 @@ class Node:
         api_factory: PartnerApiFactory,
         *,
         page_limit: int = 100,
+        command_api: CommandApiFactory | None = None,
+        command_settings: CommandSettings | None = None,
     ) -> Node:
         events = EventService(db)
         roaming = RoamingService(db, platform, events)
@@ -47,5 +55,10 @@ class Node:
             events=events,
             cdrs=CdrService(db, platform, roaming, events),
             preferences=SessionPreferences(roaming, api_factory),
+            commands=CommandService(db, events),
+            command_sender=CommandSender(platform, events, command_api),
+            command_receiver=CommandReceiver(
+                platform, events, command_settings or CommandSettings()
+            ),
             page_limit=page_limit,
         )

@@ -48,6 +48,10 @@ MODULES: tuple[ServedModule, ...] = (
     ServedModule(ModuleID.CDRS, InterfaceRole.RECEIVER, _EMSP, "receiver/cdrs"),
     ServedModule(ModuleID.SESSIONS, InterfaceRole.SENDER, _CPO, "sender/sessions"),
     ServedModule(ModuleID.SESSIONS, InterfaceRole.RECEIVER, _EMSP, "receiver/sessions"),
+    ServedModule(ModuleID.COMMANDS, InterfaceRole.RECEIVER, _CPO, "receiver/commands"),
+    # mod_commands "Sender Interface": where CommandResults arrive (each command names its own
+    # response_url under it).
+    ServedModule(ModuleID.COMMANDS, InterfaceRole.SENDER, _EMSP, "sender/commands"),
 )
 
 
