@@ -144,6 +144,16 @@ async def test_concurrent_writes_of_one_object_each_see_the_last(database: Datab
     assert await _document(database, "LOC1") == b'{"count":25}'
 
 
+async def test_concurrent_creations_of_one_object_see_each_other(database: Database) -> None:
+    # The object does not exist yet, so there is no row to lock: exactly one write may see "new"
+    # (PostgreSQL serialises them on an advisory lock on the identity), and none is lost.
+    results = await asyncio.gather(
+        *(write_object(database, _write("NEW1", notify=False)) for _ in range(12))
+    )
+    assert sum(1 for merged in results if merged is not None and merged.created) == 1
+    assert await _document(database, "NEW1") == b'{"count":12}'
+
+
 @pytest.fixture
 async def sqlite_file(tmp_path: Path) -> Path:
     path = tmp_path / "writer.db"

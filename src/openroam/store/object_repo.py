@@ -117,12 +117,19 @@ async def get_object(
     write lock first, since a plain read there does not even start the transaction.
     """
     identity = _identity(module, origin, country_code, party_id, object_id, object_type)
-    stmt = sql.GET
-    if for_update:
-        stmt = sql.GET_FOR_UPDATE
-        if session.get_bind().dialect.name == "sqlite":
-            await session.execute(sql.SQLITE_WRITE_LOCK)
-    row = (await session.execute(stmt, _bound(identity))).first()
+    if not for_update:
+        row = (await session.execute(sql.GET, _bound(identity))).first()
+        return None if row is None else _stored(row)
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        await session.execute(sql.SQLITE_WRITE_LOCK)
+    row = (await session.execute(sql.GET_FOR_UPDATE, _bound(identity))).first()
+    if row is None and dialect == "postgresql":
+        # Not stored yet: serialise with any transaction creating the same object, then read
+        # again (READ COMMITTED: the new statement sees what that transaction committed).
+        key = "\x1f".join(str(value) for value in identity.values())
+        await session.execute(sql.IDENTITY_LOCK_POSTGRESQL, {"key": key})
+        row = (await session.execute(sql.GET_FOR_UPDATE, _bound(identity))).first()
     return None if row is None else _stored(row)
 
 

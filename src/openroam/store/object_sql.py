@@ -72,6 +72,10 @@ GET_FOR_UPDATE = GET.with_for_update()
 # SQLite has no FOR UPDATE: a write statement that changes nothing makes the transaction take
 # the database write lock before the read, so read-merge-write transactions run one at a time.
 SQLITE_WRITE_LOCK = text("UPDATE ocpi_objects SET pk = pk WHERE 0")
+# PostgreSQL: FOR UPDATE cannot lock a row that does not exist yet, so two transactions creating
+# the same object would both see "new". A transaction-scoped advisory lock on the identity makes
+# the second wait for the first and then read what it committed.
+IDENTITY_LOCK_POSTGRESQL = text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))")
 DELETE = delete(T).where(_IDENTITY)
 REPLACE = (
     update(T)
