@@ -73,7 +73,9 @@ async def open_node(
             )
 
         factory = client_factory(transport)
-        yield Node.build(platform, db, factory, page_limit=settings.page_limit)
+        yield Node.build(
+            platform, db, factory, page_limit=settings.page_limit, authorize_factory=factory
+        )
     finally:
         await db.dispose()
 

@@ -15,6 +15,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Match
 
 from openroam.api.auth import admin_auth
+from openroam.api.authorization_routes import add_authorization_routes
 from openroam.api.event_routes import add_event_routes
 from openroam.api.openapi import openapi_document
 from openroam.api.own_routes import add_own_routes, plain_location_patches
@@ -81,6 +82,7 @@ def api_router(admin_token: str | None) -> APIRouter:
     add_partner_routes(protected)
     add_preference_routes(protected)
     add_event_routes(protected)
+    add_authorization_routes(protected)
     # Last: whatever no route above serves, in this API's error shape.
     protected.add_api_route(
         CATCH_ALL, _unknown_route(protected.routes), methods=list(_METHODS), include_in_schema=False

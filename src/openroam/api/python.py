@@ -30,11 +30,13 @@ from openroam.models.v221.sessions import (
     Session,
 )
 from openroam.models.v221.tariffs import Tariff
-from openroam.models.v221.tokens import Token, TokenType
+from openroam.models.v221.tokens import LocationReferences, Token, TokenType
+from openroam.services.authorization import AuthorizationHook
 from openroam.services.documents import ObjectPath
 from openroam.services.node import Node
 from openroam.services.object_specs import LOCATIONS, SESSIONS, TARIFFS, TOKENS, ModuleSpec
 from openroam.services.partners import PartnerDirectory, PartnerInfo
+from openroam.services.realtime import Verdict
 from openroam.services.roaming import OWN, PageQuery, WriteResult
 
 __all__ = ["Backend", "Listing"]
@@ -331,3 +333,25 @@ class Backend:
         partner: str | None = None,
     ) -> Listing[Token]:
         return await self._list(TOKENS, Token, (partner, date_from, date_to, offset, limit))
+
+    # --- real-time authorization ---------------------------------------------------------------
+
+    async def authorize(
+        self,
+        token_uid: str,
+        token_type: TokenType | str = TokenType.RFID,
+        location: LocationReferences | None = None,
+        *,
+        token_party: tuple[str, str] | None = None,
+    ) -> Verdict:
+        """CPO: may this Token charge (at ``location``)? See :mod:`openroam.services.realtime`;
+        pass ``verdict.authorization_reference`` on to the session start."""
+        return await self.node.realtime.check(
+            token_uid, token_type, location, token_party=token_party
+        )
+
+    def set_authorization_hook(self, hook: AuthorizationHook | None) -> None:
+        """eMSP: decide partners' real-time authorizations of our Tokens with
+        ``await hook(request)`` (a :class:`~openroam.services.authorization.Decision`, or None for
+        the default: the Token's ``valid``)."""
+        self.node.authorization.set_hook(hook)

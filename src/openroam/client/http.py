@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from openroam.client.credentials import CredentialsCalls
 from openroam.client.sessions import SessionsCalls
+from openroam.client.tokens import TokensCalls
 from openroam.client.versions import VersionsCalls
 
 __all__ = ["OcpiClient"]
 
 
-class OcpiClient(VersionsCalls, CredentialsCalls, SessionsCalls):
+class OcpiClient(VersionsCalls, CredentialsCalls, SessionsCalls, TokensCalls):
     """An OCPI client for one partner, authenticated with one credentials token.
 
     ::

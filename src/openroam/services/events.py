@@ -38,6 +38,7 @@ __all__ = [
     "EventType",
     "cdr_subject",
     "session_subject",
+    "token_subject",
 ]
 
 log = logging.getLogger("openroam.events")
@@ -51,6 +52,16 @@ class EventType(StrEnum):
     SESSION_ENDED = "session.ended"
     CDR_RECEIVED = "cdr.received"
     CDR_PRICE_MISMATCH = "cdr.price_mismatch"
+    #: eMSP: we answered a CPO's real-time authorization of one of our Tokens
+    TOKEN_AUTHORIZATION = "token.authorization"
+    #: CPO: a partner asked to get, set or clear a session's charging profile
+    CHARGING_PROFILE_REQUESTED = "chargingprofile.requested"
+    #: Sender (eMSP/SCSP): the CPO's synchronous ChargingProfileResponse
+    CHARGING_PROFILE_RESPONSE = "chargingprofile.response"
+    #: Sender: the CPO's asynchronous result (Active/ChargingProfile/ClearProfileResult)
+    CHARGING_PROFILE_RESULT = "chargingprofile.result"
+    #: Sender: the CPO pushed the ActiveChargingProfile of a session
+    ACTIVE_CHARGING_PROFILE = "chargingprofile.active"
 
 
 #: subscribe to every event type
@@ -88,6 +99,11 @@ def session_subject(country_code: str, party_id: str, session_id: str) -> str:
 def cdr_subject(country_code: str, party_id: str, cdr_id: str) -> str:
     """The subject of a CDR's events."""
     return f"cdr:{fold_id(country_code)}/{fold_id(party_id)}/{fold_id(cdr_id)}"
+
+
+def token_subject(country_code: str, party_id: str, uid: str) -> str:
+    """The subject of a Token's events (real-time authorizations)."""
+    return f"token:{fold_id(country_code)}/{fold_id(party_id)}/{fold_id(uid)}"
 
 
 def _known(event_type: str) -> str:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from openroam.services.authorization import AuthorizationService
 from openroam.services.cdrs import CdrService
 from openroam.services.credentials import CredentialsService, PartnerApiFactory
 from openroam.services.events import EventService
 from openroam.services.platform import Platform
+from openroam.services.realtime import AuthorizeApiFactory, RealtimeAuthorization
 from openroam.services.roaming import RoamingService
 from openroam.services.session_preferences import SessionPreferences
 from openroam.store.db import Database
@@ -26,6 +28,10 @@ class Node:
     events: EventService
     cdrs: CdrService
     preferences: SessionPreferences
+    #: eMSP: answering partners' real-time authorizations of our Tokens
+    authorization: AuthorizationService
+    #: CPO: "may this Token charge here?", asking the eMSP when the whitelist says so
+    realtime: RealtimeAuthorization
     page_limit: int = 100
 
     @classmethod
@@ -36,6 +42,7 @@ class Node:
         api_factory: PartnerApiFactory,
         *,
         page_limit: int = 100,
+        authorize_factory: AuthorizeApiFactory | None = None,
     ) -> Node:
         events = EventService(db)
         roaming = RoamingService(db, platform, events)
@@ -47,5 +54,7 @@ class Node:
             events=events,
             cdrs=CdrService(db, platform, roaming, events),
             preferences=SessionPreferences(roaming, api_factory),
+            authorization=AuthorizationService(db, platform, events),
+            realtime=RealtimeAuthorization(db, platform, authorize_factory),
             page_limit=page_limit,
         )

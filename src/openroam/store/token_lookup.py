@@ -1,0 +1,50 @@
+"""Finding a Token by ``uid`` and ``type`` for real-time authorization (mod_tokens.asciidoc
+"Real-time authorization"): the eMSP looks among its own Tokens, the CPO among the Tokens its
+partners pushed to it, without knowing in advance which eMSP owns the uid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import cast
+
+from sqlalchemy import Table, and_, false, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from openroam.models.common import fold_id
+from openroam.store.object_repo import StoredObject
+from openroam.store.object_sql import COLUMNS
+from openroam.store.objects import OcpiObject
+
+__all__ = ["find_tokens"]
+
+_T = cast(Table, OcpiObject.__table__)
+
+
+async def find_tokens(
+    session: AsyncSession,
+    uid: str,
+    token_type: str,
+    *,
+    own: bool,
+    owners: Sequence[tuple[str, str]] | None = None,
+) -> list[StoredObject]:
+    """Tokens with this uid and type (case-insensitive), the latest change first.
+
+    ``own``: our own Tokens (origin 0), else those received from any partner. ``owners`` keeps
+    only Tokens of these (country_code, party_id) pairs.
+    """
+    stmt = select(*COLUMNS).where(
+        _T.c.module == "tokens",
+        _T.c.object_id == fold_id(uid),
+        _T.c.object_type == fold_id(token_type),
+        (_T.c.origin == 0) if own else (_T.c.origin != 0),
+    )
+    if owners is not None:
+        pairs = [
+            and_(_T.c.country_code == fold_id(c), _T.c.party_id == fold_id(p)) for c, p in owners
+        ]
+        stmt = stmt.where(or_(*pairs) if pairs else false())
+    stmt = stmt.order_by(_T.c.last_updated.desc(), _T.c.pk.desc())
+    rows = (await session.execute(stmt)).all()
+    return [StoredObject(*row) for row in rows]
