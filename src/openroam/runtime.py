@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from openroam.api import include_api
 from openroam.client import OcpiClient
 from openroam.config import Settings
+from openroam.delivery.profiles import ProfileDeliverySettings, ProfileWorker
 from openroam.delivery.pull import PullSettings, PullWorker
 from openroam.delivery.push import PushSettings, PushWorker
 from openroam.delivery.webhooks import WebhookSettings, WebhookWorker
@@ -74,7 +75,12 @@ async def open_node(
 
         factory = client_factory(transport)
         yield Node.build(
-            platform, db, factory, page_limit=settings.page_limit, authorize_factory=factory
+            platform,
+            db,
+            factory,
+            page_limit=settings.page_limit,
+            authorize_factory=factory,
+            profiles_factory=factory,
         )
     finally:
         await db.dispose()
@@ -110,11 +116,15 @@ async def running_workers(
     push = PushWorker(node.db, clients, PushSettings(max_delay=settings.push_max_delay))
     pull = PullWorker(node.db, node.roaming, clients, PullSettings(interval=settings.pull_interval))
     webhooks = WebhookWorker(node.db, webhook_settings(settings), transport)
+    profiles = ProfileWorker(
+        node.db, clients, ProfileDeliverySettings(max_delay=settings.push_max_delay)
+    )
     stop = asyncio.Event()
     tasks = [
         asyncio.create_task(push.run(stop), name="openroam-push"),
         asyncio.create_task(pull.run(stop), name="openroam-pull"),
         asyncio.create_task(webhooks.run(stop), name="openroam-webhooks"),
+        asyncio.create_task(profiles.run(stop), name="openroam-chargingprofiles"),
     ]
     try:
         yield push, pull

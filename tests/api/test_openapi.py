@@ -53,6 +53,12 @@ ROUTES = {
     ("GET", P + TO.removeprefix("/api")),
     ("GET", "/api/events"),
     ("GET", P + SE.removeprefix("/api")),
+    ("POST", "/api/authorize"),
+    *((method, P + "/chargingprofiles/{session_id}") for method in ("GET", "PUT", "DELETE")),
+    ("GET", P + "/chargingprofiles/{session_id}/active"),
+    ("GET", "/api/chargingprofiles/requests/{request_id}"),
+    ("POST", "/api/chargingprofiles/requests/{request_id}/result"),
+    ("PUT", "/api/chargingprofiles/active/{session_id}"),
 }
 VALUES = {
     "country_code": "NL",
@@ -64,6 +70,7 @@ VALUES = {
     "token_uid": "U1",
     "session_id": "S1",
     "partner_name": "p",
+    "request_id": "1",
 }
 
 

@@ -27,6 +27,8 @@ TABLES = {
     "events",
     "event_subjects",
     "event_attempts",
+    "profile_requests",
+    "active_profiles",
 }
 
 

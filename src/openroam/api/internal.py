@@ -21,6 +21,7 @@ from openroam.api.openapi import openapi_document
 from openroam.api.own_routes import add_own_routes, plain_location_patches
 from openroam.api.partner_routes import add_partner_routes
 from openroam.api.preference_routes import add_preference_routes
+from openroam.api.profile_routes import add_profile_routes
 from openroam.api.responses import ApiRoute, ErrorAnswer, error_response
 from openroam.errors import MethodNotAllowed, NotFound
 
@@ -83,6 +84,7 @@ def api_router(admin_token: str | None) -> APIRouter:
     add_preference_routes(protected)
     add_event_routes(protected)
     add_authorization_routes(protected)
+    add_profile_routes(protected)
     # Last: whatever no route above serves, in this API's error shape.
     protected.add_api_route(
         CATCH_ALL, _unknown_route(protected.routes), methods=list(_METHODS), include_in_schema=False

@@ -22,6 +22,7 @@ from typing import Any, Generic, TypeVar
 import orjson
 
 from openroam.api.bodies import now_stamp, when
+from openroam.api.python_profiles import ChargingProfilesBackend
 from openroam.models.common import OcpiModel, format_datetime
 from openroam.models.v221.locations import EVSE, Connector, Location, Status
 from openroam.models.v221.sessions import (
@@ -72,7 +73,7 @@ def _patch_body(fields: Mapping[str, Any]) -> bytes:
     return orjson.dumps(body, default=_default, option=orjson.OPT_PASSTHROUGH_DATETIME)
 
 
-class Backend:
+class Backend(ChargingProfilesBackend):
     """Own Locations, Tariffs and Tokens in and out; partners' objects out."""
 
     def __init__(self, node: Node) -> None:

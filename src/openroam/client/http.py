@@ -7,6 +7,7 @@ listed here.
 
 from __future__ import annotations
 
+from openroam.client.charging_profiles import ChargingProfilesCalls
 from openroam.client.credentials import CredentialsCalls
 from openroam.client.sessions import SessionsCalls
 from openroam.client.tokens import TokensCalls
@@ -15,7 +16,9 @@ from openroam.client.versions import VersionsCalls
 __all__ = ["OcpiClient"]
 
 
-class OcpiClient(VersionsCalls, CredentialsCalls, SessionsCalls, TokensCalls):
+class OcpiClient(
+    VersionsCalls, CredentialsCalls, SessionsCalls, TokensCalls, ChargingProfilesCalls
+):
     """An OCPI client for one partner, authenticated with one credentials token.
 
     ::

@@ -6,9 +6,12 @@ from dataclasses import dataclass
 
 from openroam.services.authorization import AuthorizationService
 from openroam.services.cdrs import CdrService
+from openroam.services.charging_profiles import ChargingProfileSender
 from openroam.services.credentials import CredentialsService, PartnerApiFactory
 from openroam.services.events import EventService
 from openroam.services.platform import Platform
+from openroam.services.profile_common import ChargingProfilesApiFactory
+from openroam.services.profile_receiver import ChargingProfileReceiver
 from openroam.services.realtime import AuthorizeApiFactory, RealtimeAuthorization
 from openroam.services.roaming import RoamingService
 from openroam.services.session_preferences import SessionPreferences
@@ -32,6 +35,10 @@ class Node:
     authorization: AuthorizationService
     #: CPO: "may this Token charge here?", asking the eMSP when the whitelist says so
     realtime: RealtimeAuthorization
+    #: eMSP/SCSP: charging profile requests to CPOs, their results and active profiles
+    profiles: ChargingProfileSender
+    #: CPO: partners' charging profile requests, handed to the backend
+    profile_receiver: ChargingProfileReceiver
     page_limit: int = 100
 
     @classmethod
@@ -43,6 +50,7 @@ class Node:
         *,
         page_limit: int = 100,
         authorize_factory: AuthorizeApiFactory | None = None,
+        profiles_factory: ChargingProfilesApiFactory | None = None,
     ) -> Node:
         events = EventService(db)
         roaming = RoamingService(db, platform, events)
@@ -56,5 +64,7 @@ class Node:
             preferences=SessionPreferences(roaming, api_factory),
             authorization=AuthorizationService(db, platform, events),
             realtime=RealtimeAuthorization(db, platform, authorize_factory),
+            profiles=ChargingProfileSender(db, platform, events, profiles_factory),
+            profile_receiver=ChargingProfileReceiver(db, events),
             page_limit=page_limit,
         )

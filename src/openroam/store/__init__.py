@@ -4,3 +4,4 @@
 # import makes the metadata complete wherever the store is used (migrations, the schema check).
 from openroam.store import event_tables as event_tables
 from openroam.store import objects as objects
+from openroam.store import profile_tables as profile_tables

@@ -16,7 +16,7 @@ from openroam.store.object_repo import StoredObject
 from openroam.store.object_sql import COLUMNS
 from openroam.store.objects import OcpiObject
 
-__all__ = ["find_tokens"]
+__all__ = ["find_own_session", "find_tokens"]
 
 _T = cast(Table, OcpiObject.__table__)
 
@@ -48,3 +48,20 @@ async def find_tokens(
     stmt = stmt.order_by(_T.c.last_updated.desc(), _T.c.pk.desc())
     rows = (await session.execute(stmt)).all()
     return [StoredObject(*row) for row in rows]
+
+
+async def find_own_session(session: AsyncSession, session_id: str) -> StoredObject | None:
+    """One of our own Sessions by id, whichever own party owns it (mod_charging_profiles: the
+    ``session_id`` is the id "in the Receiver platform")."""
+    stmt = (
+        select(*COLUMNS)
+        .where(
+            _T.c.module == "sessions",
+            _T.c.origin == 0,
+            _T.c.object_id == fold_id(session_id),
+        )
+        .order_by(_T.c.pk)
+        .limit(1)
+    )
+    row = (await session.execute(stmt)).first()
+    return None if row is None else StoredObject(*row)
