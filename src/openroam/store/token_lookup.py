@@ -47,7 +47,7 @@ async def find_tokens(
         stmt = stmt.where(or_(*pairs) if pairs else false())
     stmt = stmt.order_by(_T.c.last_updated.desc(), _T.c.pk.desc())
     rows = (await session.execute(stmt)).all()
-    return [StoredObject(*row) for row in rows]
+    return [StoredObject(*tuple(row)) for row in rows]
 
 
 async def find_own_session(session: AsyncSession, session_id: str) -> StoredObject | None:
@@ -64,4 +64,4 @@ async def find_own_session(session: AsyncSession, session_id: str) -> StoredObje
         .limit(1)
     )
     row = (await session.execute(stmt)).first()
-    return None if row is None else StoredObject(*row)
+    return None if row is None else StoredObject(*tuple(row))
