@@ -102,6 +102,7 @@ async def test_register_rotate_and_unregister_between_two_real_nodes(
         ("tokens", "SENDER", f"{base_b}/sender/tokens"),
         ("cdrs", "RECEIVER", f"{base_b}/receiver/cdrs"),
         ("sessions", "RECEIVER", f"{base_b}/receiver/sessions"),
+        ("chargingprofiles", "SENDER", f"{base_b}/sender/chargingprofiles"),
     }
     assert {(e.identifier, e.role, e.url) for e in at_b.endpoints} == {
         ("credentials", "SENDER", credentials_a),
@@ -109,6 +110,7 @@ async def test_register_rotate_and_unregister_between_two_real_nodes(
         ("tariffs", "SENDER", f"{base_a}/sender/tariffs"),
         ("tokens", "RECEIVER", f"{base_a}/receiver/tokens"),
         ("sessions", "SENDER", f"{base_a}/sender/sessions"),
+        ("chargingprofiles", "RECEIVER", f"{base_a}/receiver/chargingprofiles"),
     }
     assert [(r.role, r.country_code, r.party_id) for r in at_a.roles] == [("EMSP", "DE", "BBB")]
     assert [(r.role, r.country_code, r.party_id) for r in at_b.roles] == [("CPO", "NL", "AAA")]
