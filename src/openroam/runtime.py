@@ -16,6 +16,7 @@ from openroam.api import include_api
 from openroam.client import OcpiClient
 from openroam.config import Settings
 from openroam.delivery.command_worker import CommandWorker, CommandWorkerSettings
+from openroam.delivery.profiles import ProfileDeliverySettings, ProfileWorker
 from openroam.delivery.pull import PullSettings, PullWorker
 from openroam.delivery.push import PushSettings, PushWorker
 from openroam.delivery.webhooks import WebhookSettings, WebhookWorker
@@ -83,6 +84,8 @@ async def open_node(
             page_limit=settings.page_limit,
             command_api=factory,
             command_settings=command_settings(settings),
+            authorize_factory=factory,
+            profiles_factory=factory,
         )
     finally:
         await db.dispose()
@@ -131,12 +134,16 @@ async def running_workers(
     commands = CommandWorker(
         node.commands, node.db, clients, CommandWorkerSettings(max_delay=settings.push_max_delay)
     )
+    profiles = ProfileWorker(
+        node.db, clients, ProfileDeliverySettings(max_delay=settings.push_max_delay)
+    )
     stop = asyncio.Event()
     tasks = [
         asyncio.create_task(push.run(stop), name="openroam-push"),
         asyncio.create_task(pull.run(stop), name="openroam-pull"),
         asyncio.create_task(webhooks.run(stop), name="openroam-webhooks"),
         asyncio.create_task(commands.run(stop), name="openroam-commands"),
+        asyncio.create_task(profiles.run(stop), name="openroam-chargingprofiles"),
     ]
     try:
         yield push, pull

@@ -64,6 +64,12 @@ ROUTES = {
     ("GET", "/api/commands"),
     ("GET", "/api/commands/{command_id}"),
     ("POST", "/api/commands/{command_id}/result"),
+    ("POST", "/api/authorize"),
+    *((method, P + "/chargingprofiles/{session_id}") for method in ("GET", "PUT", "DELETE")),
+    ("GET", P + "/chargingprofiles/{session_id}/active"),
+    ("GET", "/api/chargingprofiles/requests/{request_id}"),
+    ("POST", "/api/chargingprofiles/requests/{request_id}/result"),
+    ("PUT", "/api/chargingprofiles/active/{session_id}"),
 }
 VALUES = {
     "country_code": "NL",
@@ -78,6 +84,7 @@ VALUES = {
     "cdr_id": "CDR1",
     "command_type": "START_SESSION",
     "command_id": "c1",
+    "request_id": "1",
 }
 
 

@@ -101,6 +101,7 @@ async def test_register_rotate_and_unregister_between_two_real_nodes(
         ("cdrs", "RECEIVER", f"{base_b}/receiver/cdrs"),
         ("sessions", "RECEIVER", f"{base_b}/receiver/sessions"),
         ("commands", "SENDER", f"{base_b}/sender/commands"),
+        ("chargingprofiles", "SENDER", f"{base_b}/sender/chargingprofiles"),
     }
     assert {(e.identifier, e.role, e.url) for e in at_b.endpoints} == {
         ("credentials", "SENDER", credentials_a),
@@ -110,6 +111,7 @@ async def test_register_rotate_and_unregister_between_two_real_nodes(
         ("sessions", "SENDER", f"{base_a}/sender/sessions"),
         ("cdrs", "SENDER", f"{base_a}/sender/cdrs"),
         ("commands", "RECEIVER", f"{base_a}/receiver/commands"),
+        ("chargingprofiles", "RECEIVER", f"{base_a}/receiver/chargingprofiles"),
     }
     assert [(r.role, r.country_code, r.party_id) for r in at_a.roles] == [("EMSP", "DE", "BBB")]
     assert [(r.role, r.country_code, r.party_id) for r in at_b.roles] == [("CPO", "NL", "AAA")]

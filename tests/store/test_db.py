@@ -28,6 +28,8 @@ TABLES = {
     "event_subjects",
     "event_attempts",
     "commands",
+    "profile_requests",
+    "active_profiles",
 }
 
 

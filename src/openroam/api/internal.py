@@ -15,6 +15,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Match
 
 from openroam.api.auth import admin_auth
+from openroam.api.authorization_routes import add_authorization_routes
 from openroam.api.cdr_routes import add_cdr_routes
 from openroam.api.command_routes import add_command_routes
 from openroam.api.event_routes import add_event_routes
@@ -22,6 +23,7 @@ from openroam.api.openapi import openapi_document
 from openroam.api.own_routes import add_own_routes, plain_location_patches
 from openroam.api.partner_routes import add_partner_routes
 from openroam.api.preference_routes import add_preference_routes
+from openroam.api.profile_routes import add_profile_routes
 from openroam.api.responses import ApiRoute, ErrorAnswer, error_response
 from openroam.errors import MethodNotAllowed, NotFound
 
@@ -85,6 +87,8 @@ def api_router(admin_token: str | None) -> APIRouter:
     add_cdr_routes(protected)
     add_event_routes(protected)
     add_command_routes(protected)
+    add_authorization_routes(protected)
+    add_profile_routes(protected)
     # Last: whatever no route above serves, in this API's error shape.
     protected.add_api_route(
         CATCH_ALL, _unknown_route(protected.routes), methods=list(_METHODS), include_in_schema=False

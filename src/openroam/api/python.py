@@ -23,6 +23,7 @@ import orjson
 
 from openroam.api.bodies import now_stamp, when
 from openroam.api.command_python import CommandBackend
+from openroam.api.python_profiles import ChargingProfilesBackend
 from openroam.models.common import OcpiModel, format_datetime
 from openroam.models.v221.cdrs import CDR
 from openroam.models.v221.locations import EVSE, Connector, Location, Status
@@ -32,12 +33,14 @@ from openroam.models.v221.sessions import (
     Session,
 )
 from openroam.models.v221.tariffs import Tariff
-from openroam.models.v221.tokens import Token, TokenType
+from openroam.models.v221.tokens import LocationReferences, Token, TokenType
+from openroam.services.authorization import AuthorizationHook
 from openroam.services.cdrs import Posted, Receipt
 from openroam.services.documents import ObjectPath
 from openroam.services.node import Node
 from openroam.services.object_specs import CDRS, LOCATIONS, SESSIONS, TARIFFS, TOKENS, ModuleSpec
 from openroam.services.partners import PartnerDirectory, PartnerInfo
+from openroam.services.realtime import Verdict
 from openroam.services.roaming import OWN, PageQuery, WriteResult
 
 __all__ = ["Backend", "Listing"]
@@ -73,8 +76,9 @@ def _patch_body(fields: Mapping[str, Any]) -> bytes:
     return orjson.dumps(body, default=_default, option=orjson.OPT_PASSTHROUGH_DATETIME)
 
 
-class Backend(CommandBackend):
-    """Own Locations, Tariffs, Tokens and CDRs in and out; partners' objects out; commands."""
+class Backend(CommandBackend, ChargingProfilesBackend):
+    """Own Locations, Tariffs, Tokens and CDRs in and out; partners' objects out; commands,
+    real-time authorization and charging profiles."""
 
     def __init__(self, node: Node) -> None:
         self.node = node
@@ -364,3 +368,25 @@ class Backend(CommandBackend):
     async def cdr_deliveries(self, country_code: str, party_id: str, cdr_id: str) -> list[Receipt]:
         """Where partners stored an own CDR: the ``Location`` header of each POST's answer."""
         return await self.node.cdrs.receipts(ObjectPath(country_code, party_id, cdr_id))
+
+    # --- real-time authorization ---------------------------------------------------------------
+
+    async def authorize(
+        self,
+        token_uid: str,
+        token_type: TokenType | str = TokenType.RFID,
+        location: LocationReferences | None = None,
+        *,
+        token_party: tuple[str, str] | None = None,
+    ) -> Verdict:
+        """CPO: may this Token charge (at ``location``)? See :mod:`openroam.services.realtime`;
+        pass ``verdict.authorization_reference`` on to the session start."""
+        return await self.node.realtime.check(
+            token_uid, token_type, location, token_party=token_party
+        )
+
+    def set_authorization_hook(self, hook: AuthorizationHook | None) -> None:
+        """eMSP: decide partners' real-time authorizations of our Tokens with
+        ``await hook(request)`` (a :class:`~openroam.services.authorization.Decision`, or None for
+        the default: the Token's ``valid``)."""
+        self.node.authorization.set_hook(hook)

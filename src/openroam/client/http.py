@@ -7,15 +7,24 @@ listed here.
 
 from __future__ import annotations
 
+from openroam.client.charging_profiles import ChargingProfilesCalls
 from openroam.client.commands import CommandCalls
 from openroam.client.credentials import CredentialsCalls
 from openroam.client.sessions import SessionsCalls
+from openroam.client.tokens import TokensCalls
 from openroam.client.versions import VersionsCalls
 
 __all__ = ["OcpiClient"]
 
 
-class OcpiClient(VersionsCalls, CredentialsCalls, SessionsCalls, CommandCalls):
+class OcpiClient(
+    VersionsCalls,
+    CredentialsCalls,
+    SessionsCalls,
+    CommandCalls,
+    TokensCalls,
+    ChargingProfilesCalls,
+):
     """An OCPI client for one partner, authenticated with one credentials token.
 
     ::

@@ -27,7 +27,16 @@ from openroam.errors import (
 from openroam.models.validation import json_path
 from openroam.server.envelope import error_response
 from openroam.server.middleware import OcpiMiddleware
-from openroam.server.v221 import cdrs, commands, credentials, roaming, sessions, versions
+from openroam.server.v221 import (
+    authorize,
+    cdrs,
+    charging_profiles,
+    commands,
+    credentials,
+    roaming,
+    sessions,
+    versions,
+)
 from openroam.services.node import Node
 
 __all__ = ["create_app"]
@@ -130,6 +139,8 @@ def create_app(node: Node | None = None, *, lifespan: Lifespan | None = None) ->
     app.include_router(cdrs.router)
     app.include_router(sessions.router)
     app.include_router(commands.router)
+    app.include_router(authorize.router)
+    app.include_router(charging_profiles.router)
     app.add_exception_handler(OcpiError, _ocpi_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

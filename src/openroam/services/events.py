@@ -39,6 +39,7 @@ __all__ = [
     "cdr_subject",
     "command_subject",
     "session_subject",
+    "token_subject",
 ]
 
 log = logging.getLogger("openroam.events")
@@ -58,6 +59,16 @@ class EventType(StrEnum):
     """eMSP: the CPO's synchronous CommandResponse to a command we sent (or why none came)."""
     COMMAND_RESULT = "command.result"
     """Both: a command's CommandResult was decided (received, reported, or timed out)."""
+    #: eMSP: we answered a CPO's real-time authorization of one of our Tokens
+    TOKEN_AUTHORIZATION = "token.authorization"
+    #: CPO: a partner asked to get, set or clear a session's charging profile
+    CHARGING_PROFILE_REQUESTED = "chargingprofile.requested"
+    #: Sender (eMSP/SCSP): the CPO's synchronous ChargingProfileResponse
+    CHARGING_PROFILE_RESPONSE = "chargingprofile.response"
+    #: Sender: the CPO's asynchronous result (Active/ChargingProfile/ClearProfileResult)
+    CHARGING_PROFILE_RESULT = "chargingprofile.result"
+    #: Sender: the CPO pushed the ActiveChargingProfile of a session
+    ACTIVE_CHARGING_PROFILE = "chargingprofile.active"
 
 
 #: subscribe to every event type
@@ -100,6 +111,11 @@ def cdr_subject(country_code: str, party_id: str, cdr_id: str) -> str:
 def command_subject(uid: str) -> str:
     """The subject of one command's events (its uid, as in its ``response_url``)."""
     return f"command:{uid}"
+
+
+def token_subject(country_code: str, party_id: str, uid: str) -> str:
+    """The subject of a Token's events (real-time authorizations)."""
+    return f"token:{fold_id(country_code)}/{fold_id(party_id)}/{fold_id(uid)}"
 
 
 def _known(event_type: str) -> str:

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from openroam.services.authorization import AuthorizationService
 from openroam.services.cdrs import CdrService
+from openroam.services.charging_profiles import ChargingProfileSender
 from openroam.services.command_receiver import CommandReceiver
 from openroam.services.command_sender import CommandSender
 from openroam.services.commands import CommandApiFactory, CommandService, CommandSettings
 from openroam.services.credentials import CredentialsService, PartnerApiFactory
 from openroam.services.events import EventService
 from openroam.services.platform import Platform
+from openroam.services.profile_common import ChargingProfilesApiFactory
+from openroam.services.profile_receiver import ChargingProfileReceiver
+from openroam.services.realtime import AuthorizeApiFactory, RealtimeAuthorization
 from openroam.services.roaming import RoamingService
 from openroam.services.session_preferences import SessionPreferences
 from openroam.store.db import Database
@@ -32,6 +37,14 @@ class Node:
     commands: CommandService
     command_sender: CommandSender
     command_receiver: CommandReceiver
+    #: eMSP: answering partners' real-time authorizations of our Tokens
+    authorization: AuthorizationService
+    #: CPO: "may this Token charge here?", asking the eMSP when the whitelist says so
+    realtime: RealtimeAuthorization
+    #: eMSP/SCSP: charging profile requests to CPOs, their results and active profiles
+    profiles: ChargingProfileSender
+    #: CPO: partners' charging profile requests, handed to the backend
+    profile_receiver: ChargingProfileReceiver
     page_limit: int = 100
 
     @classmethod
@@ -44,6 +57,8 @@ class Node:
         page_limit: int = 100,
         command_api: CommandApiFactory | None = None,
         command_settings: CommandSettings | None = None,
+        authorize_factory: AuthorizeApiFactory | None = None,
+        profiles_factory: ChargingProfilesApiFactory | None = None,
     ) -> Node:
         events = EventService(db)
         roaming = RoamingService(db, platform, events)
@@ -60,5 +75,9 @@ class Node:
             command_receiver=CommandReceiver(
                 platform, events, command_settings or CommandSettings()
             ),
+            authorization=AuthorizationService(db, platform, events),
+            realtime=RealtimeAuthorization(db, platform, authorize_factory),
+            profiles=ChargingProfileSender(db, platform, events, profiles_factory),
+            profile_receiver=ChargingProfileReceiver(db, events),
             page_limit=page_limit,
         )

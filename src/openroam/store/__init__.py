@@ -5,3 +5,4 @@
 from openroam.store import command_tables as command_tables
 from openroam.store import event_tables as event_tables
 from openroam.store import objects as objects
+from openroam.store import profile_tables as profile_tables

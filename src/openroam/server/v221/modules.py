@@ -31,6 +31,8 @@ _CPO = frozenset({Role.CPO})
 # Parties that receive Locations and Tariffs (mod_locations, mod_tariffs: eMSP, NSP, NAP).
 _LOCATION_RECEIVERS = frozenset({Role.EMSP, Role.NSP, Role.NAP, Role.OTHER})
 _EMSP = frozenset({Role.EMSP})
+# mod_charging_profiles: the Sender is an eMSP or an SCSP.
+_PROFILE_SENDERS = frozenset({Role.EMSP, Role.SCSP})
 
 MODULES: tuple[ServedModule, ...] = (
     # credentials: the role value is irrelevant; advice is SENDER (version_information_endpoint
@@ -52,6 +54,15 @@ MODULES: tuple[ServedModule, ...] = (
     # mod_commands "Sender Interface": where CommandResults arrive (each command names its own
     # response_url under it).
     ServedModule(ModuleID.COMMANDS, InterfaceRole.SENDER, _EMSP, "sender/commands"),
+    ServedModule(
+        ModuleID.CHARGINGPROFILES, InterfaceRole.RECEIVER, _CPO, "receiver/chargingprofiles"
+    ),
+    ServedModule(
+        ModuleID.CHARGINGPROFILES,
+        InterfaceRole.SENDER,
+        _PROFILE_SENDERS,
+        "sender/chargingprofiles",
+    ),
 )
 
 
