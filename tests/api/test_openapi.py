@@ -46,6 +46,7 @@ ROUTES = {
     ("GET", P + "/tariffs"),
     ("GET", P + "/tokens"),
     ("GET", P + "/sessions"),
+    ("GET", P + "/cdrs"),
     ("GET", P + L.removeprefix("/api")),
     ("GET", P + L.removeprefix("/api") + "/{evse_uid}"),
     ("GET", P + L.removeprefix("/api") + "/{evse_uid}/{connector_id}"),
@@ -53,6 +54,11 @@ ROUTES = {
     ("GET", P + TO.removeprefix("/api")),
     ("GET", "/api/events"),
     ("GET", P + SE.removeprefix("/api")),
+    ("POST", "/api/sessions"),
+    ("POST", SE + "/meter-values"),
+    ("PUT", SE + "/status"),
+    ("POST", SE + "/stop"),
+    ("POST", "/api/cdrs/{country_code}/{party_id}/{cdr_id}/credit"),
 }
 VALUES = {
     "country_code": "NL",
@@ -64,6 +70,7 @@ VALUES = {
     "token_uid": "U1",
     "session_id": "S1",
     "partner_name": "p",
+    "cdr_id": "C1",
 }
 
 

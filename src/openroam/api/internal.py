@@ -15,6 +15,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Match
 
 from openroam.api.auth import admin_auth
+from openroam.api.charging_routes import add_charging_routes
 from openroam.api.event_routes import add_event_routes
 from openroam.api.openapi import openapi_document
 from openroam.api.own_routes import add_own_routes, plain_location_patches
@@ -78,6 +79,7 @@ def api_router(admin_token: str | None) -> APIRouter:
         responses=ERROR_RESPONSES,
     )
     add_own_routes(protected)
+    add_charging_routes(protected)
     add_partner_routes(protected)
     add_preference_routes(protected)
     add_event_routes(protected)

@@ -21,7 +21,7 @@ from openroam.api.own_routes import (
 from openroam.api.params import ListParams, list_params, session_path, tariff_path, token_path
 from openroam.api.responses import data_response, list_response, raw_response
 from openroam.services.documents import ObjectPath
-from openroam.services.object_specs import LOCATIONS, SESSIONS, TARIFFS, TOKENS, ModuleSpec
+from openroam.services.object_specs import CDRS, LOCATIONS, SESSIONS, TARIFFS, TOKENS, ModuleSpec
 from openroam.services.partners import PartnerDirectory, PartnerInfo
 
 __all__ = ["add_partner_routes"]
@@ -94,7 +94,7 @@ def _add_partners(router: APIRouter) -> None:
 
 def add_partner_routes(router: APIRouter) -> None:
     _add_partners(router)
-    for spec in (LOCATIONS, TARIFFS, TOKENS, SESSIONS):
+    for spec in (LOCATIONS, TARIFFS, TOKENS, SESSIONS, CDRS):
         _add_list(router, spec)
     for depth, (url, dep) in enumerate(LOCATION_LEVELS):
         _add_get(router, LOCATIONS, depth, url, dep)

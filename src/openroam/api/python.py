@@ -22,6 +22,7 @@ from typing import Any, Generic, TypeVar
 import orjson
 
 from openroam.api.bodies import now_stamp, when
+from openroam.api.charging import ChargingBackend
 from openroam.models.common import OcpiModel, format_datetime
 from openroam.models.v221.locations import EVSE, Connector, Location, Status
 from openroam.models.v221.sessions import (
@@ -77,6 +78,8 @@ class Backend:
         self.node = node
         self.roaming = node.roaming
         self.partners = PartnerDirectory(node.db)
+        self.charging = ChargingBackend(node.charging)
+        """Own sessions: start, meter values, status, stop (the CDR), Credit CDRs."""
 
     # --- Locations ---------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from openroam.services.cdrs import CdrService
+from openroam.services.charging.service import ChargingService
 from openroam.services.credentials import CredentialsService, PartnerApiFactory
 from openroam.services.events import EventService
 from openroam.services.platform import Platform
@@ -26,6 +27,7 @@ class Node:
     events: EventService
     cdrs: CdrService
     preferences: SessionPreferences
+    charging: ChargingService
     page_limit: int = 100
 
     @classmethod
@@ -39,13 +41,15 @@ class Node:
     ) -> Node:
         events = EventService(db)
         roaming = RoamingService(db, platform, events)
+        cdrs = CdrService(db, platform, roaming, events)
         return cls(
             platform=platform,
             db=db,
             credentials=CredentialsService(db, platform, api_factory),
             roaming=roaming,
             events=events,
-            cdrs=CdrService(db, platform, roaming, events),
+            cdrs=cdrs,
             preferences=SessionPreferences(roaming, api_factory),
+            charging=ChargingService(db, roaming, cdrs),
             page_limit=page_limit,
         )
