@@ -70,6 +70,11 @@ ROUTES = {
     ("GET", "/api/chargingprofiles/requests/{request_id}"),
     ("POST", "/api/chargingprofiles/requests/{request_id}/result"),
     ("PUT", "/api/chargingprofiles/active/{session_id}"),
+    ("POST", "/api/sessions"),
+    ("POST", SE + "/meter-values"),
+    ("PUT", SE + "/status"),
+    ("POST", SE + "/stop"),
+    ("POST", "/api/cdrs/{country_code}/{party_id}/{cdr_id}/credit"),
 }
 VALUES = {
     "country_code": "NL",

@@ -17,6 +17,7 @@ from starlette.routing import BaseRoute, Match
 from openroam.api.auth import admin_auth
 from openroam.api.authorization_routes import add_authorization_routes
 from openroam.api.cdr_routes import add_cdr_routes
+from openroam.api.charging_routes import add_charging_routes
 from openroam.api.command_routes import add_command_routes
 from openroam.api.event_routes import add_event_routes
 from openroam.api.openapi import openapi_document
@@ -82,6 +83,7 @@ def api_router(admin_token: str | None) -> APIRouter:
         responses=ERROR_RESPONSES,
     )
     add_own_routes(protected)
+    add_charging_routes(protected)
     add_partner_routes(protected)
     add_preference_routes(protected)
     add_cdr_routes(protected)

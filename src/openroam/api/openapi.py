@@ -34,6 +34,10 @@ See docs/backend-api.md.
 """
 
 
+# Every model a route names (bodies of non-OCPI routes too), so the document defines it.
+_REFERRED: dict[str, type[OcpiModel]] = {}
+
+
 def _models() -> list[type[OcpiModel]]:
     found: list[type[OcpiModel]] = []
     for spec in SPECS.values():
@@ -43,10 +47,11 @@ def _models() -> list[type[OcpiModel]]:
                 found.append(level.patch_model)
     # Bodies that are no module's object (mod_sessions "Set: Charging Preferences").
     found.append(ChargingPreferences)
-    return found
+    return found + [model for model in _REFERRED.values() if model not in found]
 
 
 def _ref(model: type[OcpiModel]) -> dict[str, str]:
+    _REFERRED.setdefault(model.__name__, model)
     return {"$ref": REF.format(model=model.__name__)}
 
 

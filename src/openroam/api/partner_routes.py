@@ -94,6 +94,7 @@ def _add_partners(router: APIRouter) -> None:
 
 def add_partner_routes(router: APIRouter) -> None:
     _add_partners(router)
+    # A partner's CDRs: api/cdr_routes.py (with GET one).
     for spec in (LOCATIONS, TARIFFS, TOKENS, SESSIONS):
         _add_list(router, spec)
     for depth, (url, dep) in enumerate(LOCATION_LEVELS):

@@ -22,6 +22,7 @@ from typing import Any, Generic, TypeVar
 import orjson
 
 from openroam.api.bodies import now_stamp, when
+from openroam.api.charging import ChargingBackend
 from openroam.api.command_python import CommandBackend
 from openroam.api.python_profiles import ChargingProfilesBackend
 from openroam.models.common import OcpiModel, format_datetime
@@ -84,6 +85,8 @@ class Backend(CommandBackend, ChargingProfilesBackend):
         self.node = node
         self.roaming = node.roaming
         self.partners = PartnerDirectory(node.db)
+        self.charging = ChargingBackend(node.charging)
+        """Own sessions: start, meter values, status, stop (the CDR), Credit CDRs."""
 
     # --- Locations ---------------------------------------------------------------------------
 

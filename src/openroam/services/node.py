@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from openroam.services.authorization import AuthorizationService
 from openroam.services.cdrs import CdrService
+from openroam.services.charging.service import ChargingService
 from openroam.services.charging_profiles import ChargingProfileSender
 from openroam.services.command_receiver import CommandReceiver
 from openroam.services.command_sender import CommandSender
@@ -45,6 +46,7 @@ class Node:
     profiles: ChargingProfileSender
     #: CPO: partners' charging profile requests, handed to the backend
     profile_receiver: ChargingProfileReceiver
+    charging: ChargingService
     page_limit: int = 100
 
     @classmethod
@@ -62,13 +64,14 @@ class Node:
     ) -> Node:
         events = EventService(db)
         roaming = RoamingService(db, platform, events)
+        cdrs = CdrService(db, platform, roaming, events)
         return cls(
             platform=platform,
             db=db,
             credentials=CredentialsService(db, platform, api_factory),
             roaming=roaming,
             events=events,
-            cdrs=CdrService(db, platform, roaming, events),
+            cdrs=cdrs,
             preferences=SessionPreferences(roaming, api_factory),
             commands=CommandService(db, events),
             command_sender=CommandSender(platform, events, command_api),
@@ -79,5 +82,6 @@ class Node:
             realtime=RealtimeAuthorization(db, platform, authorize_factory),
             profiles=ChargingProfileSender(db, platform, events, profiles_factory),
             profile_receiver=ChargingProfileReceiver(db, events),
+            charging=ChargingService(db, roaming, cdrs),
             page_limit=page_limit,
         )

@@ -16,6 +16,7 @@ from openroam.services.charging.session import (
 from openroam.services.charging.state import (
     ChargingError,
     ChargingState,
+    SessionEnded,
     SessionStart,
     begin,
     change_status,
@@ -28,6 +29,7 @@ from openroam.services.charging.state import (
 __all__ = [
     "ChargingError",
     "ChargingState",
+    "SessionEnded",
     "SessionStart",
     "begin",
     "build_cdr",

@@ -27,6 +27,7 @@ from openroam.pricing import MeterSample
 __all__ = [
     "ChargingError",
     "ChargingState",
+    "SessionEnded",
     "SessionStart",
     "begin",
     "change_status",
@@ -42,6 +43,10 @@ FINAL = frozenset({SessionStatus.COMPLETED, SessionStatus.INVALID})
 
 class ChargingError(ValueError):
     """A request that the session's state or the spec does not allow (the message says why)."""
+
+
+class SessionEnded(ChargingError):
+    """The session is COMPLETED or INVALID: nothing about it changes any more."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,7 +204,7 @@ def _currency(given: str | None, tariff: Tariff | None) -> str:
 
 def _open(state: ChargingState) -> None:
     if state.status in FINAL:
-        raise ChargingError(f"session {state.session_id!r} is {state.status.value}")
+        raise SessionEnded(f"session {state.session_id!r} is {state.status.value}")
 
 
 def record(state: ChargingState, sample: MeterSample) -> ChargingState:
