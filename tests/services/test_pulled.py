@@ -90,7 +90,8 @@ async def test_a_newer_object_replaces_the_stored_one_and_keeps_its_place(
     result = await store_pulled(service, CPO, SPEC, [newer, _location("L2")])
     assert (result.stored, result.unchanged) == (1, 1)
     after = await _stored(database, "L1")
-    assert before is not None and after is not None
+    assert before is not None
+    assert after is not None
     assert after.pk == before.pk
     assert orjson.loads(after.document)["city"] == "Amersfoort"
     assert after.last_updated == datetime(2026, 1, 3, tzinfo=UTC)
