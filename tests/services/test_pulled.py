@@ -135,3 +135,27 @@ async def test_objects_of_parties_the_partner_did_not_register_are_ignored(
     result = await store_pulled(_service(database), CPO, SPEC, page)
     assert (result.stored, result.foreign) == (1, 1)
     assert await _count(database) == 1
+
+
+async def test_tokens_are_stored_under_uid_and_type(database: Database) -> None:
+    emsp = Caller(PARTNER, "emsp", "", "C", "registered", (("EMSP", "DE", "EMP"),))
+    token = {
+        "country_code": "DE",
+        "party_id": "EMP",
+        "uid": "012345678",
+        "type": "RFID",
+        "contract_id": "DE8ACC12E46L89",
+        "issuer": "Bench eMSP",
+        "valid": True,
+        "whitelist": "ALLOWED",
+        "last_updated": "2026-01-01T10:00:00Z",
+    }
+    other_type = {**token, "type": "APP_USER"}
+    result = await store_pulled(_service(database), emsp, SPECS["tokens"], [token, other_type])
+    assert result.stored == 2
+    async with database.session() as session:
+        stored = await objects.get_object(
+            session, "tokens", PARTNER, "DE", "EMP", "012345678", "APP_USER"
+        )
+    assert stored is not None
+    assert orjson.loads(stored.document) == other_type

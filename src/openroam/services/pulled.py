@@ -16,6 +16,7 @@ import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -25,7 +26,6 @@ from openroam.models.common import OcpiModel, fold_id
 from openroam.models.v221.types import Role
 from openroam.models.validation import problems
 from openroam.services.credentials import Caller
-from openroam.services.documents import timestamp_of
 from openroam.services.object_specs import ModuleSpec
 from openroam.store.object_batch import NewObject, put_newer_objects
 
@@ -85,13 +85,21 @@ def _valid(spec: ModuleSpec, items: Sequence[Any], result: PulledPage) -> list[O
     return valid
 
 
-def _documents(spec: ModuleSpec, valid: list[OcpiModel]) -> list[dict[str, Any]]:
-    """The objects as they are stored (JSON-ready, without ``None``), the page at once."""
-    if not valid:
-        return []
-    adapter = _page_adapter(spec.top.model)
-    documents: list[dict[str, Any]] = adapter.dump_python(valid, mode="json", exclude_none=True)
-    return documents
+def _new_object(spec: ModuleSpec, obj: OcpiModel) -> NewObject:
+    """A valid object as it is stored: its JSON as a GET returns it (no ``None`` fields), and
+    its keys. ``last_updated`` is taken in whole seconds, as the document writes it."""
+    fields = vars(obj)  # the model's declared fields (every module's object has these)
+    object_type = fields["type"] if spec.typed else ""
+    last_updated: datetime = fields["last_updated"]
+    return NewObject(
+        fields["country_code"],
+        fields["party_id"],
+        fields[spec.top.id_field],
+        object_type.value if isinstance(object_type, Enum) else object_type,
+        last_updated.replace(microsecond=0),
+        # The model's own serializer writes the JSON bytes directly: no dict in between.
+        type(obj).__pydantic_serializer__.to_json(obj, exclude_none=True),
+    )
 
 
 @contextlib.contextmanager
@@ -122,29 +130,18 @@ async def store_pulled(
     result = PulledPage(invalid=[])
     owners = {(fold_id(cc), fold_id(pid)) for _, cc, pid in caller.roles}
     hub = any(role == Role.HUB for role, _, _ in caller.roles)
-    with _collector_paused():
-        documents = _documents(spec, _valid(spec, items, result))
     batch = []
-    for document in documents:
-        owner = (fold_id(document["country_code"]), fold_id(document["party_id"]))
-        if not hub and owner not in owners:
-            result.foreign += 1
-            continue
-        last_updated = timestamp_of(document)
-        assert last_updated is not None
-        object_type = document.get("type", "") if spec.typed else ""
-        batch.append(
-            NewObject(
-                document["country_code"],
-                document["party_id"],
-                document[spec.top.id_field],
-                object_type,
-                last_updated,
-                _json(document),
-            )
-        )
-        if result.newest is None or last_updated > result.newest:
-            result.newest = last_updated
+    with _collector_paused():
+        for obj in _valid(spec, items, result):
+            fields = vars(obj)
+            owner = (fold_id(fields["country_code"]), fold_id(fields["party_id"]))
+            if not hub and owner not in owners:
+                result.foreign += 1
+                continue
+            batch.append(_new_object(spec, obj))
+    for new in batch:
+        if result.newest is None or new.last_updated > result.newest:
+            result.newest = new.last_updated
     if batch:
         async with service.db.session() as session, session.begin():
             # A stored CDR never changes (mod_cdrs "Flow and Lifecycle"), even if pulled anew.
