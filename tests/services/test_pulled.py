@@ -18,6 +18,7 @@ from openroam.services.pulled import store_pulled
 from openroam.services.roaming import RoamingService
 from openroam.store import object_repo as objects
 from openroam.store.db import Database
+from tests.api.support import cdr
 
 PARTNER = 7
 CPO = Caller(PARTNER, "cpo", "", "C", "registered", (("CPO", "NL", "CPO"),))
@@ -159,3 +160,18 @@ async def test_tokens_are_stored_under_uid_and_type(database: Database) -> None:
         )
     assert stored is not None
     assert orjson.loads(stored.document) == other_type
+
+
+async def test_a_stored_cdr_is_never_replaced_even_by_a_newer_one(database: Database) -> None:
+    # mod_cdrs "Flow and Lifecycle": a CDR never changes once sent.
+    cpo = Caller(PARTNER, "cpo", "", "C", "registered", (("CPO", "NL", "CPO"),))
+    first = cdr("CDR1", owner=("NL", "CPO"))
+    later = {**first, "last_updated": "2030-01-01T00:00:00Z", "total_energy": 99}
+    service, spec = _service(database), SPECS["cdrs"]
+    assert (await store_pulled(service, cpo, spec, [first])).stored == 1
+    result = await store_pulled(service, cpo, spec, [later])
+    assert (result.stored, result.unchanged, result.invalid) == (0, 1, [])
+    async with database.session() as session:
+        stored = await objects.get_object(session, "cdrs", PARTNER, "NL", "CPO", "CDR1")
+    assert stored is not None
+    assert orjson.loads(stored.document)["last_updated"] == first["last_updated"]
