@@ -11,14 +11,15 @@ from typing import Any
 import orjson
 
 from openroam.models.v221.locations import Location
+from openroam.models.v221.types import Role
 from openroam.services.credentials import Caller
 from openroam.services.object_specs import SPECS
-from openroam.services.platform import Platform
+from openroam.services.platform import OwnParty, Platform
 from openroam.services.pulled import store_pulled
 from openroam.services.roaming import RoamingService
 from openroam.store import object_repo as objects
 from openroam.store.db import Database
-from tests.api.support import cdr
+from tests.api.support import cdr, session
 
 PARTNER = 7
 CPO = Caller(PARTNER, "cpo", "", "C", "registered", (("CPO", "NL", "CPO"),))
@@ -41,8 +42,12 @@ def _location(location_id: str, stamp: str = "2026-01-01T10:00:00Z", **extra: An
     }
 
 
+#: our own eMSP party, the one the CDRs and Sessions below concern
+OURS = OwnParty("DE", "MSP", Role.EMSP, "Our eMSP")
+
+
 def _service(database: Database) -> RoamingService:
-    return RoamingService(database, Platform("http://emsp.test", ()))
+    return RoamingService(database, Platform("http://emsp.test", (OURS,)))
 
 
 async def _stored(database: Database, location_id: str) -> objects.StoredObject | None:
@@ -175,3 +180,14 @@ async def test_a_stored_cdr_is_never_replaced_even_by_a_newer_one(database: Data
         stored = await objects.get_object(session, "cdrs", PARTNER, "NL", "CPO", "CDR1")
     assert stored is not None
     assert orjson.loads(stored.document)["last_updated"] == first["last_updated"]
+
+
+async def test_sessions_are_kept_only_when_they_concern_our_parties(database: Database) -> None:
+    cpo = Caller(PARTNER, "cpo", "", "C", "registered", (("CPO", "NL", "ORM"),))
+    page = [session("S1", emsp=("DE", "MSP")), session("S2", emsp=("FR", "OTH"))]
+    result = await store_pulled(_service(database), cpo, SPECS["sessions"], page)
+    assert (result.stored, result.foreign) == (1, 1)
+    async with database.session() as db_session:
+        stored = await objects.get_object(db_session, "sessions", PARTNER, "NL", "ORM", "S1")
+    assert stored is not None
+    assert stored.counterparty == objects.counterparty_key("DE", "MSP")

@@ -25,6 +25,7 @@ from pydantic import TypeAdapter, ValidationError
 from openroam.models.common import OcpiModel, fold_id
 from openroam.models.v221.types import Role
 from openroam.models.validation import problems
+from openroam.services import addressing
 from openroam.services.credentials import Caller
 from openroam.services.object_specs import ModuleSpec
 from openroam.store.object_batch import NewObject, put_newer_objects
@@ -99,7 +100,16 @@ def _new_object(spec: ModuleSpec, obj: OcpiModel) -> NewObject:
         last_updated.replace(microsecond=0),
         # The model's own serializer writes the JSON bytes directly: no dict in between.
         type(obj).__pydantic_serializer__.to_json(obj, exclude_none=True),
+        _counterparty(spec, fields),
     )
+
+
+def _counterparty(spec: ModuleSpec, fields: dict[str, Any]) -> str | None:
+    """The party a Session or CDR concerns (``services.addressing``), None for other modules."""
+    if spec.counterparty_field is None:
+        return None
+    party = vars(fields[spec.counterparty_field])  # the CdrToken model's fields
+    return addressing.counterparty_of(spec, {spec.counterparty_field: party})
 
 
 @contextlib.contextmanager
@@ -135,10 +145,14 @@ async def store_pulled(
         for obj in _valid(spec, items, result):
             fields = vars(obj)
             owner = (fold_id(fields["country_code"]), fold_id(fields["party_id"]))
-            if not hub and owner not in owners:
+            new = _new_object(spec, obj)
+            # A Session of another eMSP is not ours to keep (services.addressing).
+            if (not hub and owner not in owners) or not addressing.is_ours(
+                service.platform, new.counterparty
+            ):
                 result.foreign += 1
                 continue
-            batch.append(_new_object(spec, obj))
+            batch.append(new)
     for new in batch:
         if result.newest is None or new.last_updated > result.newest:
             result.newest = new.last_updated

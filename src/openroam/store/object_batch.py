@@ -36,13 +36,19 @@ class NewObject:
     object_type: str
     last_updated: datetime
     document: bytes
+    #: the party a Session or CDR concerns (``object_repo.counterparty_key``), None otherwise
+    counterparty: str | None = None
 
 
 def _upsert_newer(insert: Any, conflict: dict[str, Any]) -> Any:
     incoming = insert.excluded
     return insert.on_conflict_do_update(
         **conflict,
-        set_={"last_updated": incoming.last_updated, "document": incoming.document},
+        set_={
+            "last_updated": incoming.last_updated,
+            "document": incoming.document,
+            "counterparty": incoming.counterparty,
+        },
         where=T.c.last_updated < incoming.last_updated,
     ).returning(T.c.pk)
 
@@ -89,6 +95,7 @@ def _newest_per_identity(
             "object_type": identity[3],
             "last_updated": item.last_updated,
             "document": item.document,
+            "counterparty": item.counterparty,
             "created_at": now,
         }
     return list(rows.values())
