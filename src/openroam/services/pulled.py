@@ -17,21 +17,22 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 from pydantic import TypeAdapter, ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from openroam.models.common import OcpiModel, fold_id
 from openroam.models.v221.types import Role
+from openroam.models.v221.versions import ModuleID
 from openroam.models.validation import problems
 from openroam.services import addressing
 from openroam.services.credentials import Caller
 from openroam.services.object_specs import ModuleSpec
+from openroam.services.roaming import RoamingService, _record_events
+from openroam.store import object_repo as objects
 from openroam.store.object_batch import NewObject, put_newer_objects
-
-if TYPE_CHECKING:
-    from openroam.services.roaming import RoamingService
 
 __all__ = ["PulledPage", "store_pulled"]
 
@@ -128,6 +129,58 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+#: Modules whose stored changes record events (``roaming._record_events``): their objects are
+#: written one by one, each compared with the stored version it replaces.
+_WITH_EVENTS = frozenset({ModuleID.SESSIONS, ModuleID.CDRS})
+
+
+async def _store(
+    service: RoamingService,
+    session: AsyncSession,
+    spec: ModuleSpec,
+    origin: int,
+    batch: list[NewObject],
+) -> int:
+    """Write what is newer than the stored version; how many objects were written."""
+    if spec.module not in _WITH_EVENTS:
+        return await put_newer_objects(
+            session, str(spec.module), origin, batch, replace=not spec.posted
+        )
+    written = 0
+    for new in batch:
+        stored = await objects.get_object(
+            session,
+            str(spec.module),
+            origin,
+            new.country_code,
+            new.party_id,
+            new.object_id,
+            new.object_type,
+            for_update=True,
+        )
+        # A stored CDR never changes (mod_cdrs "Flow and Lifecycle"), even if pulled anew.
+        if stored is not None and (spec.posted or stored.last_updated >= new.last_updated):
+            continue
+        await objects.put_object(
+            session,
+            module=str(spec.module),
+            origin=origin,
+            country_code=new.country_code,
+            party_id=new.party_id,
+            object_id=new.object_id,
+            object_type=new.object_type,
+            last_updated=new.last_updated,
+            document=new.document,
+            counterparty=new.counterparty,
+        )
+        before = stored.document if stored is not None else None
+        await _record_events(
+            service.events, session, spec, origin, before, orjson.loads(new.document)
+        )
+        written += 1
+    return written
+
+
 async def store_pulled(
     service: RoamingService, caller: Caller, spec: ModuleSpec, items: Sequence[Any]
 ) -> PulledPage:
@@ -157,11 +210,10 @@ async def store_pulled(
         if result.newest is None or new.last_updated > result.newest:
             result.newest = new.last_updated
     if batch:
-        async with service.db.session() as session, session.begin():
-            # A stored CDR never changes (mod_cdrs "Flow and Lifecycle"), even if pulled anew.
-            result.stored = await put_newer_objects(
-                session, str(spec.module), caller.partner_id, batch, replace=not spec.posted
-            )
+        async with service.db.session() as session:
+            async with session.begin():
+                result.stored = await _store(service, session, spec, caller.partner_id, batch)
+            await service.events.publish(session)
         result.unchanged = len(batch) - result.stored
     if result.stored:
         service.changed()
