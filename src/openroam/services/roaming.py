@@ -18,7 +18,7 @@ Documents are stored as the JSON a GET returns, validated on the way in only.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
