@@ -9,7 +9,7 @@ from openroam.models.v221.types import Role
 from openroam.services.events import EventType, session_subject
 from openroam.services.node import Node
 from openroam.services.object_specs import CDRS, SESSIONS
-from openroam.services.roaming import store_pulled
+from openroam.services.pulled import store_pulled
 from tests.api.conftest import RegisterPartner
 from tests.api.support import cdr, charging_period, error_of, session
 

@@ -17,7 +17,7 @@ from openroam.models.v221.types import Role
 from openroam.services.documents import ObjectPath
 from openroam.services.node import Node
 from openroam.services.object_specs import SESSIONS
-from openroam.services.roaming import store_pulled
+from openroam.services.pulled import store_pulled
 from openroam.store import object_repo as objects
 from openroam.store import outbox
 from openroam.store.outbox import DeliveryRecord

@@ -56,6 +56,16 @@ def test_datetime_accepts_every_form_of_types_datetime(text: str, expected: date
     assert _parse(f'{{"at": "{text}"}}').at == expected
 
 
+def test_datetime_read_twice_is_the_same_instant_both_times() -> None:
+    # DateTimes are parsed once and reused (a pull reads ~9 per Location).
+    first, second = (
+        _parse('{"at": "2015-06-29T20:39:09Z"}'),
+        _parse('{"at": "2015-06-29T20:39:09Z"}'),
+    )
+    assert first.at == second.at == datetime(2015, 6, 29, 20, 39, 9, tzinfo=UTC)
+    assert first.at.tzinfo is UTC
+
+
 def test_datetime_is_always_produced_as_utc_with_z_and_whole_seconds() -> None:
     sample = _parse('{"at": "2016-12-29T17:45:09.2"}')
     assert sample.to_json() == b'{"at":"2016-12-29T17:45:09Z"}'
@@ -70,7 +80,17 @@ def test_datetime_with_a_non_utc_offset_is_rejected_with_a_clear_message() -> No
 
 
 @pytest.mark.parametrize(
-    "text", ["2015-06-29 20:39:09Z", "29-06-2015T20:39:09Z", "2015-13-01T00:00:00Z"]
+    "text",
+    [
+        "2015-06-29 20:39:09Z",
+        "29-06-2015T20:39:09Z",
+        "2015-13-01T00:00:00Z",
+        "2015-02-29T00:00:00Z",
+        "2015-06-29T24:00:00Z",
+        "2015-06-29T20:39:09z",
+        "\uff12015-06-29T20:39:09Z",  # a fullwidth digit: only 0-9 are digits
+        "2015-06-29T20:39:0\u0669Z",
+    ],
 )
 def test_datetime_rejects_other_formats(text: str) -> None:
     assert _paths(f'{{"at": "{text}"}}')[0].startswith("$.at: ")

@@ -13,18 +13,19 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from openroam.client.base import OcpiHttpClient
-from openroam.client.pages import iter_pages
+from openroam.client.pages import ListPage, iter_pages
 from openroam.errors import OcpiError
 from openroam.models.common import format_datetime
 from openroam.models.v221.versions import InterfaceRole
 from openroam.services.credentials import Caller
 from openroam.services.object_specs import SPECS
-from openroam.services.roaming import RoamingService, store_pulled
+from openroam.services.pulled import store_pulled
+from openroam.services.roaming import RoamingService
 from openroam.store import repositories as repo
 from openroam.store import sync_state
 from openroam.store.db import Database
@@ -69,6 +70,25 @@ def _sender_url(partner: repo.PartnerRecord, module: str) -> str | None:
 def _caller(partner: repo.PartnerRecord) -> Caller:
     roles = tuple((str(r.role), r.country_code, r.party_id) for r in partner.roles)
     return Caller(partner.id, partner.name, "", "C", str(partner.status), roles)
+
+
+async def _fetching_ahead(pages: AsyncIterator[ListPage]) -> AsyncIterator[ListPage]:
+    """The pages of ``pages``, the next one being fetched while the caller stores this one:
+    the partner's server and our validation and storing then work at the same time."""
+    ahead: asyncio.Task[ListPage | None] = asyncio.create_task(_next_page(pages))
+    try:
+        while (page := await ahead) is not None:
+            ahead = asyncio.create_task(_next_page(pages))
+            yield page
+    finally:
+        if not ahead.done():
+            ahead.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await ahead
+
+
+async def _next_page(pages: AsyncIterator[ListPage]) -> ListPage | None:
+    return await anext(pages, None)
 
 
 class PullWorker:
@@ -116,7 +136,7 @@ class PullWorker:
         caller, spec = _caller(partner), SPECS[module]
         client = self.clients(partner.outgoing_token, partner.encode_token)
         try:
-            async for page in iter_pages(client, url, params):
+            async for page in _fetching_ahead(iter_pages(client, url, params)):
                 stored = await store_pulled(self.roaming, caller, spec, page.items)
                 result.pages += 1
                 result.stored += stored.stored

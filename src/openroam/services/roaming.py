@@ -18,7 +18,7 @@ Documents are stored as the JSON a GET returns, validated on the way in only.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -575,88 +575,6 @@ def _concerns(spec: ModuleSpec, stored: objects.StoredObject, caller: Caller | N
 
 def _has_endpoint(endpoints: Iterable[repo.EndpointRecord], module: str, role: str) -> bool:
     return any(e.identifier == module and e.role == role for e in endpoints)
-
-
-@dataclass(slots=True)
-class PulledPage:
-    """What storing one page pulled from a partner's Sender interface did."""
-
-    stored: int = 0
-    unchanged: int = 0
-    #: objects of owners the partner did not register (transport_and_format "Pull": may be ignored)
-    foreign: int = 0
-    #: (object id or position, first problems) of objects that did not validate
-    invalid: list[tuple[str, str]] | None = None
-    newest: datetime | None = None
-
-
-async def store_pulled(
-    service: RoamingService, caller: Caller, spec: ModuleSpec, items: Sequence[Any]
-) -> PulledPage:
-    """Store one page of a partner's objects, pulled from its Sender GET list.
-
-    Valid objects are stored even when others on the page are not; the invalid ones are reported
-    with their ids (transport_and_format.asciidoc "GET": log them and process the valid ones). An
-    object older than the stored one does not replace it.
-    """
-    result = PulledPage(invalid=[])
-    owners = {(fold_id(cc), fold_id(pid)) for _, cc, pid in caller.roles}
-    hub = any(role == Role.HUB for role, _, _ in caller.roles)
-    async with service.db.session() as session, session.begin():
-        for position, item in enumerate(items):
-            label = (
-                str(item.get(spec.top.id_field, f"#{position}"))
-                if isinstance(item, dict)
-                else f"#{position}"
-            )
-            try:
-                obj = spec.top.model.model_validate_json(orjson.dumps(item))
-            except ValidationError as error:
-                assert result.invalid is not None
-                result.invalid.append((label, "; ".join(str(p) for p in problems(error)[:3])))
-                continue
-            document = obj.to_dict()
-            owner = (fold_id(document["country_code"]), fold_id(document["party_id"]))
-            counterparty = addressing.counterparty_of(spec, document)
-            # A Session of another eMSP is not ours to keep (services.addressing).
-            if (not hub and owner not in owners) or not addressing.is_ours(
-                service.platform, counterparty
-            ):
-                result.foreign += 1
-                continue
-            last_updated = timestamp_of(document)
-            assert last_updated is not None
-            key = (document[spec.top.id_field], document.get("type", "") if spec.typed else "")
-            stored = await objects.get_object(
-                session, str(spec.module), caller.partner_id, *owner, *key, for_update=True
-            )
-            # A stored CDR never changes (mod_cdrs "Flow and Lifecycle"), even if pulled anew.
-            if stored is not None and (spec.posted or stored.last_updated >= last_updated):
-                result.unchanged += 1
-            else:
-                await objects.put_object(
-                    session,
-                    module=str(spec.module),
-                    origin=caller.partner_id,
-                    country_code=document["country_code"],
-                    party_id=document["party_id"],
-                    object_id=key[0],
-                    object_type=key[1],
-                    last_updated=last_updated,
-                    document=orjson.dumps(document),
-                    counterparty=counterparty,
-                )
-                result.stored += 1
-                before = stored.document if stored is not None else None
-                await _record_events(
-                    service.events, session, spec, caller.partner_id, before, document
-                )
-            if result.newest is None or last_updated > result.newest:
-                result.newest = last_updated
-    if result.stored:
-        service.changed()
-    await service.events.publish(session)
-    return result
 
 
 async def _record_events(

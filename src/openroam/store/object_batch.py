@@ -1,0 +1,122 @@
+"""Writing a batch of received objects in one statement, keeping only what is newer.
+
+A pull (delivery/pull.py) stores a partner's objects a page at a time. Per object a read, a lock
+and a write would cost three round trips to the database; here a page is one
+``INSERT … ON CONFLICT DO UPDATE … WHERE stored.last_updated < incoming.last_updated``
+(SQLite and PostgreSQL alike), run as an executemany. The stale protection of the Receiver
+interface holds inside the statement: an object that is not newer than the stored one leaves
+the stored row as it is (transport_and_format.asciidoc "Client Owned Object Push": a late or
+repeated message never overwrites newer data).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from openroam.models.common import fold_id
+from openroam.store.object_sql import IDENTITY_NAMES, T
+from openroam.store.tables import utcnow
+
+__all__ = ["NewObject", "put_newer_objects"]
+
+
+@dataclass(frozen=True, slots=True)
+class NewObject:
+    """One received object: its owner and ids as sent, its ``last_updated``, its document."""
+
+    country_code: str
+    party_id: str
+    object_id: str
+    object_type: str
+    last_updated: datetime
+    document: bytes
+    #: the party a Session or CDR concerns (``object_repo.counterparty_key``), None otherwise
+    counterparty: str | None = None
+
+
+def _upsert_newer(insert: Any, conflict: dict[str, Any]) -> Any:
+    incoming = insert.excluded
+    return insert.on_conflict_do_update(
+        **conflict,
+        set_={
+            "last_updated": incoming.last_updated,
+            "document": incoming.document,
+            "counterparty": incoming.counterparty,
+        },
+        where=T.c.last_updated < incoming.last_updated,
+    ).returning(T.c.pk)
+
+
+_PG_CONFLICT: dict[str, Any] = {"constraint": "uq_ocpi_objects_identity"}
+_SQLITE_CONFLICT: dict[str, Any] = {"index_elements": list(IDENTITY_NAMES)}
+#: (dialect, replace) → the statement
+_STATEMENTS = {
+    ("postgresql", True): _upsert_newer(postgresql.insert(T), _PG_CONFLICT),
+    ("sqlite", True): _upsert_newer(sqlite.insert(T), _SQLITE_CONFLICT),
+    ("postgresql", False): postgresql.insert(T)
+    .on_conflict_do_nothing(**_PG_CONFLICT)
+    .returning(T.c.pk),
+    ("sqlite", False): sqlite.insert(T)
+    .on_conflict_do_nothing(**_SQLITE_CONFLICT)
+    .returning(T.c.pk),
+}
+
+
+def _newest_per_identity(
+    module: str, origin: int, objects: Sequence[NewObject]
+) -> list[dict[str, Any]]:
+    # One statement cannot change a row twice (PostgreSQL refuses it): an object sent twice in
+    # one batch is written once, in its newest version (the first of equals, as in a sequence
+    # of single writes, where an equal timestamp does not replace).
+    now = utcnow()
+    rows: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+    for item in objects:
+        identity = (
+            fold_id(item.country_code),
+            fold_id(item.party_id),
+            fold_id(item.object_id),
+            fold_id(item.object_type),
+        )
+        known = rows.get(identity)
+        if known is not None and known["last_updated"] >= item.last_updated:
+            continue
+        rows[identity] = {
+            "module": module,
+            "origin": origin,
+            "country_code": identity[0],
+            "party_id": identity[1],
+            "object_id": identity[2],
+            "object_type": identity[3],
+            "last_updated": item.last_updated,
+            "document": item.document,
+            "counterparty": item.counterparty,
+            "created_at": now,
+        }
+    return list(rows.values())
+
+
+async def put_newer_objects(
+    session: AsyncSession,
+    module: str,
+    origin: int,
+    objects: Sequence[NewObject],
+    *,
+    replace: bool = True,
+) -> int:
+    """Insert the objects that are not stored, replace those whose stored ``last_updated`` is
+    older, leave the others; how many were written. Ids are matched case-insensitively and
+    a replaced object keeps its ``pk`` (its place in list order). With ``replace`` false a
+    stored object is never replaced (a CDR never changes, mod_cdrs "Flow and Lifecycle")."""
+    rows = _newest_per_identity(module, origin, objects)
+    if not rows:
+        return 0
+    dialect = "postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"
+    stmt = _STATEMENTS[dialect, replace]
+    # RETURNING yields a row for each insert or update, none for an object left as it was.
+    return len((await session.execute(stmt, rows)).all())
