@@ -165,6 +165,15 @@ def test_a_session_priced_across_18_00_and_its_cdr_delivered_once(
             _api(cpo, "PUT", "locations/NL/CPO/LOC1", _location())
             _api(emsp, "PUT", "tokens/DE/MSP/0123456789?type=RFID", _token("0123456789"))
             _eventually("the token at the CPO", lambda: len(_theirs(cpo, "emsp", "tokens")) == 1)
+            # The eMSP audits each CDR with the Tariff and the Location (its time zone) it holds;
+            # both are pushed right after registration, so wait until they are there.
+            _eventually(
+                "the Tariff and the Location at the eMSP",
+                lambda: (
+                    len(_theirs(emsp, "cpo", "tariffs")) == 1
+                    and len(_theirs(emsp, "cpo", "locations")) == 1
+                ),
+            )
 
             samples = _charge(cpo, "S1", START)
             ours = _api(cpo, "GET", "sessions/NL/CPO/S1").json()["data"]
@@ -186,7 +195,8 @@ def test_a_session_priced_across_18_00_and_its_cdr_delivered_once(
             assert cdr.to_dict()["charging_periods"] == ours["charging_periods"]
             # The eMSP's own automatic audit (with the Tariff it holds) agrees.
             received = _events(emsp, "cdr.received")
-            assert [e["data"]["audit"]["status"] for e in received] == ["ok"]
+            audits = [e["data"]["audit"] for e in received]
+            assert [audit["status"] for audit in audits] == ["ok"], audits
 
         # The eMSP is down while a second session ends and its CDR is produced.
         later = START + timedelta(days=1)
