@@ -129,6 +129,21 @@ async def test_claim_takes_due_rows_oldest_first_under_a_lease(database: Databas
     assert [c.partner_id for c in await _claim(database, _at(80), partner_ids=[second])] == [second]
 
 
+async def test_a_row_queued_behind_one_waiting_for_its_retry_waits_too(database: Database) -> None:
+    # In order per partner (DESIGN.md "Delivery without loss"): a CDR queued while a Location
+    # PUT to the same partner waits for its retry must not overtake it.
+    first, second, pk = await _setup(database)
+    await _enqueue(database, [first], pk)
+    [failed] = await _claim(database, T0)
+    await _record(database, failed.id, False, _at(1), next_attempt_at=_at(60))
+    await _enqueue(database, [first, second], pk, method="PATCH", path=EVSE, now=_at(5))
+    [other] = await _claim(database, _at(10))
+    assert (other.partner_id, other.method) == (second, "PATCH")
+    await _record(database, other.id, True, _at(11))
+    claimed = await _claim(database, _at(60))
+    assert [(c.partner_id, c.method) for c in claimed] == [(first, "PUT"), (first, "PATCH")]
+
+
 async def test_record_attempt_failure_then_success(database: Database) -> None:
     first, _, pk = await _setup(database)
     await _enqueue(database, [first], pk)

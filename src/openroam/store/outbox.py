@@ -201,14 +201,29 @@ async def claim_deliveries(
     Due: pending, ``next_attempt_at`` reached, and not leased (or the lease ran out: a worker
     died mid-send). On PostgreSQL rows locked by another claiming worker are skipped.
     """
+    # In order per partner: a row queued after one of the same partner that waits for its retry
+    # waits too (rows queued before the failure were already moved behind it by the worker).
+    earlier = _D.alias("earlier")
+    waiting_before = (
+        select(earlier.c.id)
+        .where(
+            earlier.c.partner_id == _D.c.partner_id,
+            earlier.c.id < _D.c.id,
+            earlier.c.state == PENDING,
+            earlier.c.next_attempt_at > now,
+        )
+        .exists()
+    )
     due = select(_D.c.id).where(
         _D.c.state == PENDING,
         _D.c.next_attempt_at <= now,
         or_(_D.c.leased_until.is_(None), _D.c.leased_until < now),
+        ~waiting_before,
     )
     if partner_ids is not None:
         due = due.where(_D.c.partner_id.in_(partner_ids))
-    due = due.order_by(_D.c.next_attempt_at, _D.c.id).limit(limit)
+    # Oldest queued first, so a limit never takes a partner's later row without its earlier ones.
+    due = due.order_by(_D.c.id).limit(limit)
     # SQLite renders no FOR UPDATE: it has one writer, and one worker.
     batch = due.with_for_update(skip_locked=True).cte("due")
     stmt = (
@@ -218,7 +233,14 @@ async def claim_deliveries(
         .returning(*_RECORD_COLUMNS)
     )
     records = [_record(row) for row in await session.execute(stmt)]
-    return sorted(records, key=lambda r: (r.next_attempt_at, r.id))
+    # Oldest due first, except that each partner's rows keep their queue order (a retried row
+    # falls due after rows queued behind it, yet goes out before them).
+    records.sort(key=lambda r: (r.next_attempt_at, r.id))
+    in_queue_order: dict[int, list[DeliveryRecord]] = {}
+    for record in sorted(records, key=lambda r: r.id):
+        in_queue_order.setdefault(record.partner_id, []).append(record)
+    queues = {partner: iter(rows) for partner, rows in in_queue_order.items()}
+    return [next(queues[record.partner_id]) for record in records]
 
 
 def describe_failure(http_status: int | None, status_code: int | None, error: str | None) -> str:
