@@ -19,14 +19,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from openroam.store.objects import BigId
 from openroam.store.tables import Base, utcnow
 
 __all__ = ["Command", "CommandSide", "CommandState"]
-
-BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class CommandSide:

@@ -23,7 +23,6 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Index,
-    Integer,
     LargeBinary,
     String,
     Text,
@@ -32,11 +31,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from openroam.store.objects import BigId
 from openroam.store.tables import Base, utcnow
 
 __all__ = ["Event", "EventAttempt", "EventSubject", "WebhookState"]
-
-BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class WebhookState:

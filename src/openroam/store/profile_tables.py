@@ -19,10 +19,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
-    BigInteger,
     ForeignKey,
     Index,
-    Integer,
     LargeBinary,
     String,
     Text,
@@ -30,11 +28,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from openroam.store.objects import BigId
 from openroam.store.tables import Base, utcnow
 
 __all__ = ["ActiveProfile", "ProfileRequest"]
-
-BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class ProfileRequest(Base):
