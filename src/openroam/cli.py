@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from openroam.cli_commands import command
+from openroam.cli_demo import demo, simulate
 from openroam.cli_node import (
     db_app,
     invite,
@@ -44,6 +45,8 @@ app.command("pull")(pull)
 app.command("price")(price_command)
 app.command("audit")(audit_command)
 app.command("command")(command)
+app.command("demo")(demo)
+app.command("simulate")(simulate)
 
 
 def main() -> None:
