@@ -73,13 +73,22 @@ async def serving(name: str, settings: Settings, log_level: str) -> AsyncIterato
         app, host=settings.host, port=settings.port, log_level=log_level, lifespan="on"
     )
     server = _Server(config)
-    task = asyncio.create_task(server.serve(), name=f"openroam-demo-{name}")
+
+    async def serve() -> None:
+        # uvicorn exits the process when it cannot start (a port in use): here only the node.
+        with contextlib.suppress(SystemExit):
+            await server.serve()
+
+    task = asyncio.create_task(serve(), name=f"openroam-demo-{name}")
     try:
         deadline = asyncio.get_running_loop().time() + STARTUP_SECONDS
         while not server.started:
             if task.done():
-                task.result()  # raises why it stopped (e.g. the port is taken)
-                raise RuntimeError(f"the {name} node stopped while starting")
+                # uvicorn logged why (e.g. the port is taken) and exited.
+                raise RuntimeError(
+                    f"the {name} node could not start on {settings.host}:{settings.port} "
+                    "(is the port in use? choose others with --cpo-port and --emsp-port)"
+                )
             if asyncio.get_running_loop().time() > deadline:
                 raise RuntimeError(f"the {name} node did not start in {STARTUP_SECONDS:.0f} s")
             await asyncio.sleep(0.05)

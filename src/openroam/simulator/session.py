@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -60,7 +60,7 @@ class ChargingSession:
         interval: float,
         park_seconds: float,
         report: Callable[[str], None] | None,
-        on_end: Callable[[ChargingSession], None],
+        on_end: Callable[[ChargingSession], Awaitable[None]],
     ) -> None:
         self.api = api
         self.path = path
@@ -121,6 +121,8 @@ class ChargingSession:
             async with self._lock:
                 if self.stopped is not None:
                     return
+                if due <= self.charged_until:
+                    continue  # a failed stop charged up to its end already
                 reading = self._advance(due)
                 self._queue(reading)
                 session = await self._send()
@@ -135,14 +137,19 @@ class ChargingSession:
         async with self._lock:
             if self.stopped is not None:
                 return self.stopped
-            if self._task is not None and self._task is not asyncio.current_task():
-                self._task.cancel()
-            end = max(self.clock.elapsed(), self.charged_until)
+            # A session ends at least a second after it starts (mod_sessions: end after start).
+            end = max(self.clock.elapsed(), self.charged_until, 1.0)
             self._advance(end)
-            await self._send()
+            if self.unsent:
+                # Readings kept from an outage go first; if the node still does not take them,
+                # the stop fails and the session goes on (the caller may try again).
+                await self.api.meter_values(self.path, self.unsent)
+                self.unsent = []
             body = {"end_date_time": format_time(self.clock.at(end)), "kwh": round(self.kwh, 3)}
             self.stopped = await self.api.stop_session(self.path, body)
-        self.on_end(self)
+            if self._task is not None and self._task is not asyncio.current_task():
+                self._task.cancel()
+        await self.on_end(self)
         return self.stopped
 
     async def abandon(self) -> None:

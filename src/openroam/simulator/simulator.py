@@ -265,7 +265,14 @@ class Simulator:
             evse, connector[0], info["token"], method, verdict.get("authorization_reference")
         )
 
-    def _ended(self, evse: Evse, ended: ChargingSession) -> None:
+    async def unplug(self, session_id: str) -> dict[str, Any]:
+        """The driver ends a session at the charge point; answers ``{"session", "cdr"}``."""
+        running = self.sessions.get(session_id.upper())
+        if running is None:
+            raise LookupError(f"session {session_id} is not running here")
+        return await running.stop()
+
+    async def _ended(self, evse: Evse, ended: ChargingSession) -> None:
         assert ended.stopped is not None
         self.completed.append(ended.stopped)
         self.sessions.pop(str(ended.stopped["session"]["id"]).upper(), None)
@@ -276,9 +283,7 @@ class Simulator:
             f"session {ended.stopped['session']['id']} ended: {cdr['total_energy']} kWh, "
             f"CDR {cdr['id']} {cost} {cdr['currency']}"
         )
-        task = asyncio.get_running_loop().create_task(self._set_status(evse, FREE))
-        self._expiries.add(task)
-        task.add_done_callback(self._expiries.discard)
+        await self._set_status(evse, FREE)
 
     async def _stop_session(self, data: dict[str, Any], command: dict[str, Any]) -> None:
         running = self.sessions.get(str(command["session_id"]).upper())

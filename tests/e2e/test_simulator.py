@@ -1,0 +1,171 @@
+"""The charge-point simulator as a CPO's backend, between real nodes (issue 7, Build item 4).
+
+A CPO node and an eMSP node run as processes; the simulator runs in the test, as a library,
+against the CPO's backend API only. Every command type the eMSP sends is carried out as a charge
+point would (mod_commands "Flow"): reservations hold an EVSE, a START_SESSION for another driver
+finds it occupied, sessions send meter values, stops produce the CDR at the eMSP, and a driver
+who plugs in with a card is authorized in real time (mod_tokens "Real-time authorization").
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+
+from openroam.demo import sample
+from openroam.simulator import BackendApi, Simulator, SimulatorSettings
+from tests.e2e.nodes import NodeConfig, Party, free_port, running
+from tests.e2e.test_roaming import ADMIN, FAST, _register
+
+T = TypeVar("T")
+WAIT_SECONDS = 45.0
+OTHER_UID = "OTHER001"
+
+
+async def _eventually(what: str, check: Callable[[], Awaitable[T | None]]) -> T:
+    deadline = asyncio.get_running_loop().time() + WAIT_SECONDS
+    while (found := await check()) is None:
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"not within {WAIT_SECONDS:.0f}s: {what}")
+        await asyncio.sleep(0.2)
+    return found
+
+
+@pytest.fixture
+def nodes(tmp_path: Path) -> Iterator[tuple[NodeConfig, NodeConfig]]:
+    def party(which: tuple[str, str, str], role: str) -> Party:
+        return Party(which[0], which[1], role, which[2])
+
+    cpo = NodeConfig("cpo", free_port(), f"sqlite+aiosqlite:///{tmp_path / 'cpo.db'}",
+                     [party(sample.CPO, "CPO")], FAST)  # fmt: skip
+    emsp = NodeConfig("emsp", free_port(), f"sqlite+aiosqlite:///{tmp_path / 'emsp.db'}",
+                      [party(sample.EMSP, "EMSP")], FAST)  # fmt: skip
+    with running(cpo, tmp_path), running(emsp, tmp_path):
+        yield cpo, emsp
+
+
+class Emsp:
+    """The eMSP's backend: send a command, wait for its result, read what the CPO sent."""
+
+    def __init__(self, api: BackendApi) -> None:
+        self.api = api
+
+    async def command(self, kind: str, body: dict[str, Any]) -> str:
+        sent = await self.api.request("POST", f"commands/{kind}?partner=cpo", body)
+        assert sent["response"]["result"] == "ACCEPTED", sent
+
+        async def result() -> str | None:
+            found = await self.api.request("GET", f"commands/{sent['id']}")
+            return found["result"]["result"] if found.get("result") else None
+
+        return await _eventually(f"the result of {kind}", result)
+
+    async def evse_status(self, evse_uid: str) -> str:
+        path = f"partners/cpo/locations/NL/ORC/UTR-CS/{evse_uid}"
+        evse: dict[str, Any] = await self.api.request("GET", path)
+        return str(evse["status"])
+
+    async def until_status(self, evse_uid: str, status: str) -> None:
+        async def reached() -> bool | None:
+            return True if await self.evse_status(evse_uid) == status else None
+
+        await _eventually(f"{evse_uid} {status} at the eMSP", reached)
+
+    async def session(self, session_id: str) -> dict[str, Any] | None:
+        sessions = await self.api.request("GET", "partners/cpo/sessions")
+        return next((s for s in sessions if s["id"] == session_id), None)
+
+    async def cdr(self, cdr_id: str) -> dict[str, Any] | None:
+        cdrs = await self.api.request("GET", "partners/cpo/cdrs")
+        return next((c for c in cdrs if c["id"] == cdr_id), None)
+
+
+async def _publish_and_issue(cpo_api: BackendApi, emsp_api: BackendApi) -> dict[str, Any]:
+    for tariff in sample.tariffs(datetime.now(UTC) + timedelta(hours=2)):
+        await cpo_api.put_tariff(tariff)
+    for location in sample.locations():
+        await cpo_api.put_location(location)
+    for uid in (sample.driver_token()["uid"], OTHER_UID):
+        token = sample.driver_token(uid)
+        await emsp_api.request("PUT", f"tokens/DE/MSP/{uid}?type=APP_USER", token)
+    stored: dict[str, Any] = await emsp_api.request(
+        "GET", f"tokens/DE/MSP/{sample.driver_token()['uid']}?type=APP_USER"
+    )
+    return stored
+
+
+async def test_the_simulator_carries_out_every_command_type_as_a_charge_point(
+    nodes: tuple[NodeConfig, NodeConfig],
+) -> None:
+    cpo, emsp_node = nodes
+    _register(cpo, emsp_node)
+    cpo_api, emsp_api = BackendApi(cpo.base_url, ADMIN), BackendApi(emsp_node.base_url, ADMIN)
+    emsp = Emsp(emsp_api)
+    driver = await _publish_and_issue(cpo_api, emsp_api)
+    other = driver | {"uid": OTHER_UID, "contract_id": f"DE-MSP-C{OTHER_UID}"}
+    lines: list[str] = []
+    settings = SimulatorSettings(speed=600, interval=60)
+    try:
+        async with Simulator(cpo_api, settings, lines.append).running() as simulator:
+            # RESERVE_NOW holds the EVSE for the other driver; the status reaches the eMSP.
+            expiry = (datetime.now(UTC) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+            reserve = {"token": other, "expiry_date": expiry, "reservation_id": "R1",
+                       "location_id": "UTR-CS", "evse_uid": "UTR-CS-1"}  # fmt: skip
+            assert await emsp.command("RESERVE_NOW", reserve) == "ACCEPTED"
+            await emsp.until_status("UTR-CS-1", "RESERVED")
+            start = {"token": driver, "location_id": "UTR-CS", "evse_uid": "UTR-CS-1",
+                     "connector_id": "1"}  # fmt: skip
+            assert await emsp.command("START_SESSION", start) == "EVSE_OCCUPIED"
+            cancel = {"reservation_id": "R1"}
+            assert await emsp.command("CANCEL_RESERVATION", cancel) == "ACCEPTED"
+            await emsp.until_status("UTR-CS-1", "AVAILABLE")
+            assert await emsp.command("CANCEL_RESERVATION", cancel) == "UNKNOWN_RESERVATION"
+
+            # START_SESSION: the session starts and its meter values reach the eMSP.
+            assert await emsp.command("START_SESSION", start) == "ACCEPTED"
+            await emsp.until_status("UTR-CS-1", "CHARGING")
+            (session_id,) = [s.path.rsplit("/", 1)[1] for s in simulator.sessions.values()]
+
+            async def charging() -> dict[str, Any] | None:
+                found = await emsp.session(session_id)
+                return found if found is not None and float(found["kwh"]) > 0.5 else None
+
+            session = await _eventually("meter values at the eMSP", charging)
+            assert session["auth_method"] == "COMMAND"
+            assert session["status"] == "ACTIVE"
+            assert session["cdr_token"]["uid"] == driver["uid"]
+
+            unlock = {"location_id": "UTR-CS", "evse_uid": "UTR-CS-1", "connector_id": "1"}
+            assert await emsp.command("UNLOCK_CONNECTOR", unlock) == "REJECTED"
+            other_unlock = unlock | {"evse_uid": "UTR-CS-2"}
+            assert await emsp.command("UNLOCK_CONNECTOR", other_unlock) == "ACCEPTED"
+
+            # STOP_SESSION: the CDR, priced by the CPO, arrives at the eMSP and passes its audit.
+            assert await emsp.command("STOP_SESSION", {"session_id": session_id}) == "ACCEPTED"
+            cdr = await _eventually("the CDR at the eMSP", lambda: emsp.cdr(session_id))
+            (stopped,) = simulator.completed
+            assert cdr == stopped["cdr"]
+            assert float(cdr["total_energy"]) > 0.5
+            assert float(cdr["total_cost"]["excl_vat"]) > 0
+            await emsp.until_status("UTR-CS-1", "AVAILABLE")
+            assert await emsp.command("STOP_SESSION", {"session_id": session_id}) == "REJECTED"
+            audits = await emsp_api.events(0, ("cdr.received",))
+            assert [e["data"]["audit"]["status"] for e in audits["data"]] == ["ok"]
+
+            # A driver plugs in with a card: real-time authorization, then a session.
+            plugged = await simulator.plug_in("UTR-CS", "UTR-CS-2", driver["uid"], "APP_USER")
+            assert plugged is not None
+            assert plugged["auth_method"] == "AUTH_REQUEST"
+            assert plugged["authorization_reference"]
+            ended = await simulator.unplug(plugged["id"])
+            assert ended["cdr"]["authorization_reference"] == plugged["authorization_reference"]
+            assert await simulator.plug_in("UTR-CS", "UTR-CS-2", "UNKNOWN1") is None
+    finally:
+        await cpo_api.aclose()
+        await emsp_api.aclose()
+    assert any("RESERVE_NOW from emsp: ACCEPTED" in line for line in lines)
