@@ -41,7 +41,7 @@ def test_real_time_authorization_and_the_whitelist_rules_when_the_emsp_is_down(
             _eventually("5 tokens at the CPO", lambda: len(_theirs(cpo, "emsp", "tokens")) == 5)
 
             allowed = _ask(cpo, "NEVER")
-            assert (allowed["allowed"], allowed["decided_by"]) == ("ALLOWED", "emsp")
+            assert (allowed["allowed"], allowed["decided_by"]) == ("ALLOWED", "emsp"), allowed
             info = allowed["authorization_info"]
             assert info["token"]["uid"] == "NEVER"
             assert info["location"] == {"location_id": "LOC1", "evse_uids": ["LOC1-E1"]}

@@ -8,11 +8,13 @@ import uuid
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy import update
 from starlette.responses import JSONResponse
 
 from openroam.server.auth import AnyCaller, RegisteredCaller
 from openroam.services.node import Node
 from openroam.store import repositories as repo
+from openroam.store.tables import Partner
 from tests.server.conftest import Registration
 from tests.server.support import CREDENTIALS, envelope_of, partner_credentials, token_header
 
@@ -164,3 +166,25 @@ async def test_token_of_a_suspended_partner_is_401_on_a_functional_module(
         assert found is not None
         await repo.set_status(session, found[0].id, repo.PartnerStatus.SUSPENDED)
     envelope_of(await client.get("/ocpi/2.2.1/probe", headers=headers), 401, 2000)
+
+
+async def test_a_registration_completed_by_another_process_takes_effect_at_once(
+    node: Node,
+) -> None:
+    """The cache of known tokens (1 s) holds registered partners only: when ``openroam register``
+    (another process) completes a registration, the partner's next call with its token must be
+    accepted at once, not refused as "registration only" until the cache expires."""
+    name, token = f"other-process-{uuid.uuid4().hex}", uuid.uuid4().hex
+    async with node.db.session() as session, session.begin():
+        await repo.create_invitation(session, name, token)
+    pending = await node.credentials.authenticate([token])
+    assert pending is not None
+    assert pending.status == repo.PartnerStatus.PENDING
+    async with node.db.session() as session, session.begin():
+        # What the other process's registration does to the row; this process is not told.
+        await session.execute(
+            update(Partner).where(Partner.name == name).values(status=repo.PartnerStatus.REGISTERED)
+        )
+    registered = await node.credentials.authenticate([token])
+    assert registered is not None
+    assert registered.status == repo.PartnerStatus.REGISTERED

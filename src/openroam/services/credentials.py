@@ -152,7 +152,9 @@ class CredentialsService:
         asking the database again. Token and status changes made through this service take
         effect at once (:meth:`_changing` forgets every cached token); one made by another
         process (the CLI, another ``serve``) at most ``TOKEN_TTL`` seconds later. An unknown
-        token is never cached: it is looked up again on every request.
+        token is never cached, nor one of a partner that is not registered: a registration that
+        another process (``openroam register``) is completing must take effect at once, or the
+        partner's first calls with its new token are refused for up to ``TOKEN_TTL``.
         """
         key = tuple(candidates)
         cached = self._callers.get(key)
@@ -160,7 +162,7 @@ class CredentialsService:
             return cached
         generation = self._callers.generation
         caller = await self._find_caller(candidates)
-        if caller is not None:
+        if caller is not None and caller.status == repo.PartnerStatus.REGISTERED:
             self._callers.put(key, caller, generation)
         return caller
 
