@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import pytest
 import pytest_asyncio
 
 from openroam.server.app import create_app
 from openroam.services.credentials import PartnerApi
 from openroam.services.node import Node
+from openroam.store import object_repo as objects
 from openroam.store.db import Database
 from tests.server.conftest import PUBLIC_URL
 from tests.server.roaming_support import (
@@ -321,3 +324,34 @@ async def test_invalid_query_parameter_is_2001(roaming: Roaming) -> None:
         body = envelope_of(response, 200, 2001)
         assert parameter in body["status_message"], (query, body)
         assert "link" not in response.headers, query
+
+
+@SQLITE_ONLY
+async def test_total_count_follows_a_change_made_by_another_connection_at_once(
+    roaming: Roaming, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """X-Total-Count on SQLite is exact: a count is reused while the file's data_version stays
+    the same — no recount however long nothing changes — and a change committed by any other
+    connection (another process: ``Roaming.own_put`` writes past the service) is counted at the
+    next request, not a cache period later."""
+    await seed(roaming)
+    counts = 0
+    original = objects.count_objects
+
+    async def counting(*args: Any, **kwargs: Any) -> int:
+        nonlocal counts
+        counts += 1
+        return await original(*args, **kwargs)
+
+    monkeypatch.setattr(objects, "count_objects", counting)
+    first = await roaming.get(LOCATIONS)
+    assert first.headers["x-total-count"] == "7"
+    counted = counts
+    roaming.node.roaming._counts.clear()  # as if the count's cache period had passed
+    again = await roaming.get(LOCATIONS)
+    assert again.headers["x-total-count"] == "7"
+    assert counts == counted
+
+    await roaming.own_put("locations", location(roaming.cpo, "L8", last_updated=at(7)))
+    after = await roaming.get(LOCATIONS)
+    assert after.headers["x-total-count"] == "8"
