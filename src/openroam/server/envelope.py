@@ -7,6 +7,7 @@ stored documents are served without being validated or re-encoded (DESIGN "Pre-s
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -88,9 +89,21 @@ def envelope_bytes(
     parts += [b'"status_code":', str(int(status_code)).encode()]
     if status_message is not None:
         parts += [b',"status_message":', orjson.dumps(status_message)]
-    timestamp = format_datetime(datetime.now(UTC))
-    parts += [b',"timestamp":"', timestamp.encode(), b'"}']
+    parts += [b',"timestamp":"', _timestamp(), b'"}']
     return b"".join(parts)
+
+
+_now: tuple[int, bytes] = (0, b"")
+
+
+def _timestamp() -> bytes:
+    """The current time as the envelope's ``timestamp`` (whole seconds, as OCPI writes them),
+    formatted once per second rather than once per answer."""
+    global _now
+    second = int(time.time())
+    if _now[0] != second:
+        _now = (second, format_datetime(datetime.fromtimestamp(second, UTC)).encode())
+    return _now[1]
 
 
 def ocpi_response(
