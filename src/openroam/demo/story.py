@@ -117,13 +117,13 @@ class Story:
         )
 
     async def pull(self) -> None:
+        wanted = (len(sample.locations()), len(sample.tariffs(self._peak_from)))
+
         async def pulled() -> tuple[int, int] | None:
             locations = await self.emsp_api.request("GET", f"partners/{CPO_NAME}/locations")
             tariffs = await self.emsp_api.request("GET", f"partners/{CPO_NAME}/tariffs")
-            wanted = (len(sample.locations()), len(sample.tariffs(datetime.now())))
-            return (
-                (len(locations), len(tariffs)) if (len(locations), len(tariffs)) == wanted else None
-            )
+            held = (len(locations), len(tariffs))
+            return held if held == wanted else None
 
         locations, tariffs = await eventually("the eMSP pulls the CPO's data", pulled)
         self.say("3", f"eMSP pulled {locations} Locations and {tariffs} Tariffs from the CPO")

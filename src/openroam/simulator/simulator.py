@@ -147,9 +147,8 @@ class Simulator:
             if error.status == 409:
                 return False
             raise
-        self.report(
-            f"{data['type']} from {data['partner']}: {result}" + (f" ({text})" * bool(text))
-        )
+        because = f" ({text})" if text else ""
+        self.report(f"{data['type']} from {data['partner']}: {result}{because}")
         return True
 
     async def _set_status(self, evse: Evse, status: str) -> None:
