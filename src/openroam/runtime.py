@@ -135,7 +135,10 @@ async def running_workers(
         node.commands, node.db, clients, CommandWorkerSettings(max_delay=settings.push_max_delay)
     )
     profiles = ProfileWorker(
-        node.db, clients, ProfileDeliverySettings(max_delay=settings.push_max_delay)
+        node.db,
+        clients,
+        ProfileDeliverySettings(max_delay=settings.push_max_delay),
+        expire=node.profiles.expire,
     )
     stop = asyncio.Event()
     tasks = [

@@ -10,6 +10,7 @@ ActiveChargingProfile pushes. SQLite and PostgreSQL.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -317,3 +318,62 @@ async def test_an_unreachable_cpo_fails_the_request(roaming: Roaming, partner: F
         await service.set(
             "no-such-partner", "S4", ChargingProfile.model_validate_json(orjson.dumps(PROFILE))
         )
+
+
+async def test_an_accepted_request_without_a_result_times_out_and_a_late_result_is_kept(
+    roaming: Roaming, partner: FakePartner
+) -> None:
+    """mod_charging_profiles "ChargingProfileResponse Object", timeout: "When the Result is not
+    received within this timeout, the Sender can assume that the message might never be sent."
+    The request is then decided as timed out (event ``chargingprofile.result`` with
+    ``timed_out``); a result that comes later is still stored, reported as ``late``."""
+    service, name = await sender(roaming, partner)
+    partner.broken[f"{PARTNER_RECEIVER}/S5"] = httpx.Response(
+        200, json=envelope({"result": "ACCEPTED", "timeout": 5})
+    )
+    sent = await service.set(name, "S5", ChargingProfile.model_validate_json(orjson.dumps(PROFILE)))
+    now = datetime.now(UTC)
+    assert await service.expire(now=now) == []
+    assert await service.expire(now=now + timedelta(seconds=6)) == [sent.id]
+    assert await service.expire(now=now + timedelta(seconds=6)) == []  # decided once
+    timed_out = await service.request(sent.id)
+    assert (timed_out.state, timed_out.result) == ("timeout", None)
+    subject = profile_subject(roaming.partner_id, "S5")
+    events = await roaming.node.events.read(subject=subject)
+    assert orjson.loads(events[-1].payload) == {
+        "request_id": sent.id, "kind": "SET", "session_id": "S5", "result": None,
+        "timed_out": True,
+    }  # fmt: skip
+
+    path = orjson.loads(partner.requests[-1].content)["response_url"].removeprefix(
+        str(roaming.client.base_url).rstrip("/")
+    )
+    posted = await roaming.client.post(
+        path, content=b'{"result":"ACCEPTED"}', headers=roaming.auth | JSON
+    )
+    envelope_of(posted, 200, 1000)
+    late = await service.request(sent.id)
+    assert (late.state, late.result) == ("done", {"result": "ACCEPTED"})
+    events = await roaming.node.events.read(subject=subject)
+    assert orjson.loads(events[-1].payload)["late"] is True
+
+
+async def test_a_refused_request_never_times_out_and_the_worker_expires_overdue_ones(
+    roaming: Roaming, partner: FakePartner
+) -> None:
+    service, name = await sender(roaming, partner)
+    partner.broken[f"{PARTNER_RECEIVER}/S6"] = httpx.Response(
+        200, json=envelope({"result": "REJECTED", "timeout": 5})
+    )
+    profile = ChargingProfile.model_validate_json(orjson.dumps(PROFILE))
+    await service.set(name, "S6", profile)
+    assert await service.expire(now=datetime.now(UTC) + timedelta(hours=1)) == []
+
+    partner.broken[f"{PARTNER_RECEIVER}/S7"] = httpx.Response(
+        200, json=envelope({"result": "ACCEPTED", "timeout": 0})
+    )
+    sent = await service.set(name, "S7", profile)
+    delivery = worker(roaming, partner)
+    delivery.expire = service.expire
+    assert await delivery.run_once() == 1
+    assert (await service.request(sent.id)).state == "timeout"

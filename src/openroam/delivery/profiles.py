@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -62,10 +62,13 @@ class ProfileWorker:
         db: Database,
         clients: ClientFactory,
         settings: ProfileDeliverySettings | None = None,
+        expire: Callable[[], Awaitable[Sequence[int]]] | None = None,
     ) -> None:
         self.db = db
         self.clients = clients
         self.settings = settings or ProfileDeliverySettings()
+        #: times out our requests whose result is overdue (ChargingProfileSender.expire)
+        self.expire = expire
 
     def _retry_at(self, attempts: int) -> datetime:
         delay = min(self.settings.max_delay, self.settings.base_delay * 2 ** min(attempts, 30))
@@ -82,7 +85,8 @@ class ProfileWorker:
             await self._result(result)
         for push in pushes:
             await self._push(push)
-        return len(results) + len(pushes)
+        expired = await self.expire() if self.expire is not None else ()
+        return len(results) + len(pushes) + len(expired)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Send until ``stop`` is set."""

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from openroam.errors import NotFound, OcpiError, UnableToUseClientApi
 from openroam.models.common import OcpiModel
@@ -26,6 +28,7 @@ from openroam.models.v221.charging_profiles import (
     ActiveChargingProfileResult,
     ChargingProfile,
     ChargingProfileResponse,
+    ChargingProfileResponseType,
     SetChargingProfile,
 )
 from openroam.models.v221.versions import InterfaceRole, ModuleID
@@ -158,8 +161,13 @@ class ChargingProfileSender:
     async def _responded(
         self, record: store.RequestRecord, response: ChargingProfileResponse
     ) -> RequestView:
+        changes: dict[str, Any] = {"response": response.to_json()}
+        if response.result == ChargingProfileResponseType.ACCEPTED:
+            # mod_charging_profiles "ChargingProfileResponse Object": when the result is not
+            # received within timeout, the Sender can assume it might never be sent.
+            changes["next_attempt_at"] = datetime.now(UTC) + timedelta(seconds=response.timeout)
         async with self.events.transaction() as session:
-            await store.update_request(session, record.id, response=response.to_json())
+            await store.update_request(session, record.id, **changes)
             await self.events.record(
                 session,
                 EventType.CHARGING_PROFILE_RESPONSE,
@@ -204,18 +212,42 @@ class ChargingProfileSender:
             kind = Kind(record.kind)
             result = validate_body(RESULT_MODELS[kind], body)
             await store.update_request(
-                session, record.id, result=result.to_json(), state=store.State.DONE
-            )
-            subject = profile_subject(record.partner_id, record.session_id)
-            data = {"request_id": record.id, "kind": str(kind), "session_id": record.session_id}
-            await self.events.record(
                 session,
-                EventType.CHARGING_PROFILE_RESULT,
-                subject,
-                data | {"result": result.to_dict()},
+                record.id,
+                result=result.to_json(),
+                state=store.State.DONE,
+                next_attempt_at=None,
             )
+            data: dict[str, Any] = {"result": result.to_dict()}
+            if record.state == store.State.TIMED_OUT:
+                data["late"] = True  # after its timeout: the backend was told it timed out
+            await self._result_event(session, record, data)
             if isinstance(result, ActiveChargingProfileResult) and result.profile is not None:
                 await self._keep_active(session, caller, record.session_id, result.profile)
+
+    async def _result_event(
+        self, session: AsyncSession, record: store.RequestRecord, data: dict[str, Any]
+    ) -> None:
+        head = {"request_id": record.id, "kind": record.kind, "session_id": record.session_id}
+        subject = profile_subject(record.partner_id, record.session_id)
+        await self.events.record(session, EventType.CHARGING_PROFILE_RESULT, subject, head | data)
+
+    async def expire(self, *, now: datetime | None = None, limit: int = 100) -> list[int]:
+        """Time out every accepted request whose result is overdue; their ids. Safe in several
+        processes at once: each row is decided by the one that locked it."""
+        now = now or datetime.now(UTC)
+        async with self.db.session() as session:
+            # Most rounds find nothing: only then take locks (on SQLite, the write lock).
+            if not await store.any_overdue(session, now):
+                return []
+        async with self.events.transaction() as session:
+            due = await store.overdue_requests(session, now, limit)
+            for record in due:
+                await store.update_request(
+                    session, record.id, state=store.State.TIMED_OUT, next_attempt_at=None
+                )
+                await self._result_event(session, record, {"result": None, "timed_out": True})
+        return [record.id for record in due]
 
     async def receive_active(self, caller: Caller, session_id: str, body: bytes) -> None:
         """The CPO PUTs a session's ActiveChargingProfile ("Sender Interface, PUT")."""

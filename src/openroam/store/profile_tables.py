@@ -57,6 +57,8 @@ class ProfileRequest(Base):
     result: Mapped[bytes | None] = mapped_column(LargeBinary)
     state: Mapped[str] = mapped_column(String(10))
     attempts: Mapped[int] = mapped_column(default=0)
+    #: received: when the result is to be POSTed next; sent: when the result is due at the
+    #: latest (the CPO's response ``timeout``), then the request is timed out
     next_attempt_at: Mapped[datetime | None]
     leased_until: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)

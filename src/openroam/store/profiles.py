@@ -41,6 +41,8 @@ class State:
     FAILED = "failed"
     #: sent: the result arrived; received: the result was delivered; active: pushed
     DONE = "done"
+    #: sent: the CPO accepted, but no result came within the timeout of its response
+    TIMED_OUT = "timeout"
     #: received: the result (or an active profile) is to be sent
     PENDING = "pending"
     #: received/active: stored, nothing to send (a refused request, a received push)
@@ -289,3 +291,24 @@ async def record_push(
         row.attempts += 1
         row.last_error = error
         row.next_attempt_at = retry_at
+
+
+def _overdue(now: datetime):  # type: ignore[no-untyped-def]
+    # Sent requests keep in next_attempt_at when their result is due at the latest.
+    return select(ProfileRequest).where(
+        ProfileRequest.direction == "sent",
+        ProfileRequest.state == State.WAITING,
+        ProfileRequest.next_attempt_at <= now,
+    )
+
+
+async def any_overdue(session: AsyncSession, now: datetime) -> bool:
+    """Whether a sent request's result is overdue (a read: no locks)."""
+    found = await session.scalar(_overdue(now).with_only_columns(ProfileRequest.id).limit(1))
+    return found is not None
+
+
+async def overdue_requests(session: AsyncSession, now: datetime, limit: int) -> list[RequestRecord]:
+    """Sent requests whose result is overdue, locked (skipping rows another process holds)."""
+    stmt = _overdue(now).order_by(ProfileRequest.id).limit(limit).with_for_update(skip_locked=True)
+    return [_request(row) for row in await session.scalars(stmt)]
