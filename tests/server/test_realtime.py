@@ -8,11 +8,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
+import orjson
 import pytest
 import pytest_asyncio
 
 from openroam.errors import PartnerRequestError, UnknownToken
 from openroam.models.v221.tokens import AllowedType, AuthorizationInfo, LocationReferences, Token
+from openroam.services.documents import ObjectPath
+from openroam.services.object_specs import TOKENS
 from openroam.services.realtime import DecidedBy, RealtimeAuthorization
 from openroam.store.db import Database
 from tests.server.roaming_support import Roaming, open_roaming, receiver_url, token
@@ -27,6 +30,8 @@ class FakeEmsp:
     def __init__(self) -> None:
         self.answer: AllowedType | Exception | None = AllowedType.ALLOWED
         self.calls: list[tuple[str, str, str, LocationReferences | None, dict[str, str]]] = []
+        #: the Token in the answer; default: one of another party, never kept
+        self.token: Token | None = None
 
     def factory(self, token: str, encode_token: bool) -> FakeEmsp:
         return self
@@ -45,7 +50,7 @@ class FakeEmsp:
             raise TimeoutError  # as asyncio.wait_for raises it
         if isinstance(self.answer, Exception):
             raise self.answer
-        held = Token.model_validate(token_doc(uid, "NEVER"), strict=False)
+        held = self.token or Token.model_validate(token_doc(uid, "NEVER"), strict=False)
         return AuthorizationInfo(
             allowed=self.answer, token=held, location=location, authorization_reference="EMSP-REF"
         )
@@ -185,4 +190,50 @@ async def test_a_token_not_held_is_asked_only_with_its_emsp_named(
     assert (asked.allowed, asked.decided_by) == (AllowedType.ALLOWED, DecidedBy.EMSP)
     emsp.answer = PartnerRequestError("down")
     offline = await service(roaming, emsp).check("RT-NEW", token_party=roaming.partner_emsp)
+    assert (offline.allowed, offline.decided_by) == (AllowedType.NOT_ALLOWED, DecidedBy.OFFLINE)
+
+
+async def test_a_newer_token_in_the_answer_replaces_the_held_copy(
+    roaming: Roaming, emsp: FakeEmsp
+) -> None:
+    """mod_tokens "AuthorizationInfo Object": ``token`` is "the complete Token object for which
+    this authorization was requested". A newer copy (same identity, later last_updated) replaces
+    the one held, as a push would; an older one, or another Token, changes nothing."""
+    body = await held(roaming, "RT-NEWER", "ALLOWED", last_updated="2026-01-01T10:00:00Z")
+    checker = RealtimeAuthorization(
+        roaming.node.db,
+        roaming.node.platform,
+        emsp.factory,
+        keep_token=roaming.node.realtime.keep_token,
+    )
+    path = ObjectPath(*roaming.partner_emsp, "RT-NEWER", (), "RFID")
+
+    async def stored() -> dict[str, Any]:
+        document = await roaming.node.roaming.read(roaming.partner_id, TOKENS, path)
+        found: dict[str, Any] = orjson.loads(document)
+        return found
+
+    older = body | {"valid": False, "last_updated": "2025-12-31T10:00:00Z"}
+    emsp.token = Token.model_validate(older, strict=False)
+    await checker.check("RT-NEWER")
+    assert (await stored())["valid"] is True
+
+    other = body | {"uid": "RT-OTHER", "last_updated": "2026-01-03T10:00:00Z"}
+    emsp.token = Token.model_validate(other, strict=False)
+    await checker.check("RT-NEWER")
+    assert (await stored())["last_updated"] == "2026-01-01T10:00:00Z"
+
+    newer = body | {"valid": False, "whitelist": "NEVER", "last_updated": "2026-01-02T10:00:00Z"}
+    emsp.token = Token.model_validate(newer, strict=False)
+    verdict = await checker.check("RT-NEWER")
+    assert verdict.decided_by == DecidedBy.EMSP
+    kept = await stored()
+    assert (kept["valid"], kept["whitelist"], kept["last_updated"]) == (
+        False,
+        "NEVER",
+        "2026-01-02T10:00:00Z",
+    )
+    # The next time the eMSP cannot be asked, the newer copy decides: NEVER → NOT_ALLOWED.
+    emsp.answer = None
+    offline = await checker.check("RT-NEWER")
     assert (offline.allowed, offline.decided_by) == (AllowedType.NOT_ALLOWED, DecidedBy.OFFLINE)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from openroam.models.v221.tokens import Token
 from openroam.services.authorization import AuthorizationService
 from openroam.services.cdrs import CdrService
 from openroam.services.charging.service import ChargingService
@@ -12,11 +13,13 @@ from openroam.services.command_receiver import CommandReceiver
 from openroam.services.command_sender import CommandSender
 from openroam.services.commands import CommandApiFactory, CommandService, CommandSettings
 from openroam.services.credentials import CredentialsService, PartnerApiFactory
+from openroam.services.documents import ObjectPath
 from openroam.services.events import EventService
+from openroam.services.object_specs import TOKENS
 from openroam.services.platform import Platform
 from openroam.services.profile_common import ChargingProfilesApiFactory
 from openroam.services.profile_receiver import ChargingProfileReceiver
-from openroam.services.realtime import AuthorizeApiFactory, RealtimeAuthorization
+from openroam.services.realtime import AuthorizeApiFactory, KeepToken, RealtimeAuthorization
 from openroam.services.roaming import RoamingService
 from openroam.services.session_preferences import SessionPreferences
 from openroam.store.db import Database
@@ -79,9 +82,19 @@ class Node:
                 platform, events, command_settings or CommandSettings()
             ),
             authorization=AuthorizationService(db, platform, events),
-            realtime=RealtimeAuthorization(db, platform, authorize_factory),
+            realtime=RealtimeAuthorization(
+                db, platform, authorize_factory, keep_token=_token_keeper(roaming)
+            ),
             profiles=ChargingProfileSender(db, platform, events, profiles_factory),
             profile_receiver=ChargingProfileReceiver(db, events),
             charging=ChargingService(db, roaming, cdrs),
             page_limit=page_limit,
         )
+
+
+def _token_keeper(roaming: RoamingService) -> KeepToken:
+    async def keep(partner_id: int, token: Token) -> object:
+        path = ObjectPath(token.country_code, token.party_id, token.uid, (), str(token.type))
+        return await roaming.keep_partner_copy(partner_id, TOKENS, path, token.to_json())
+
+    return keep

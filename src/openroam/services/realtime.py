@@ -27,13 +27,17 @@ do not push Tokens force CPOs to use real-time authorization"); unreachable, it 
 "Unreachable" is: no answer, no OCPI answer, a 3xxx or 4xxx status, our token refused (401), or
 no Tokens Sender endpoint. A 2xxx answer (2004 unknown Token, 2002 not enough information) is
 the eMSP's refusal: NOT_ALLOWED.
+
+The eMSP's AuthorizationInfo carries "the complete Token object for which this authorization was
+requested": when it is newer than the copy held (same identity, later ``last_updated``), it
+replaces that copy, exactly as if the eMSP had pushed it — so the next offline decision uses it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
@@ -149,6 +153,10 @@ def _tokens_sender(partner: repo.PartnerRecord) -> str | None:
     return None
 
 
+KeepToken = Callable[[int, Token], Awaitable[object]]
+"""``keep_token(partner_id, token)``: store ``token`` as that partner's (stale rule applies)."""
+
+
 class RealtimeAuthorization:
     """See the module docstring. ``api_factory`` builds the client for an eMSP partner."""
 
@@ -159,12 +167,15 @@ class RealtimeAuthorization:
         api_factory: AuthorizeApiFactory | None,
         *,
         timeout: float = 10.0,
+        keep_token: KeepToken | None = None,
     ) -> None:
         self.db = db
         self.platform = platform
         self.api_factory = api_factory
         #: seconds to wait for the eMSP ("keep latency minimal"); then it is unreachable
         self.timeout = timeout
+        #: stores a newer copy of a partner's Token (the one in the eMSP's AuthorizationInfo)
+        self.keep_token = keep_token
 
     async def check(
         self,
@@ -193,7 +204,25 @@ class RealtimeAuthorization:
                 )
             info = _local(held.token, location)
             return Verdict(info.allowed, DecidedBy.OFFLINE, whitelist, info, str(why))
+        if isinstance(answer, AuthorizationInfo):
+            await self._refresh(held, answer.token)
         return _answered(answer, whitelist, held.token)
+
+    async def _refresh(self, held: _Held, given: Token) -> None:
+        mine = held.token
+        same = (mine.country_code, mine.party_id, mine.uid, mine.type) == (
+            given.country_code,
+            given.party_id,
+            given.uid,
+            given.type,
+        )
+        if self.keep_token is None or not same or given.last_updated <= mine.last_updated:
+            return
+        try:
+            await self.keep_token(held.partner_id, given)
+        except Exception:
+            # The authorization stands whether or not the copy could be refreshed.
+            log.exception("could not keep the newer Token %s from the eMSP", given.uid)
 
     async def _held(self, uid: str, kind: str, token_party: tuple[str, str] | None) -> _Held | None:
         owners = None if token_party is None else [token_party]

@@ -416,6 +416,14 @@ class RoamingService:
         self._partner_owner(caller, path)
         return await self._write(caller.partner_id, spec, path, "PATCH", body)
 
+    async def keep_partner_copy(
+        self, partner_id: int, spec: ModuleSpec, path: ObjectPath, body: bytes
+    ) -> WriteResult:
+        """A partner's object that reached us outside its Receiver interface (the complete Token
+        in an AuthorizationInfo), stored as a PUT from that partner: validated, and ignored when
+        older than the copy held."""
+        return await self._write(partner_id, spec, path, "PUT", body)
+
     async def receive_delete(self, caller: Caller, spec: ModuleSpec, path: ObjectPath) -> None:
         """A partner removes one of its objects (mod_tariffs DELETE)."""
         self._partner_owner(caller, path)
