@@ -10,6 +10,9 @@ who plugs in with a card is authorized in real time (mod_tokens "Real-time autho
 from __future__ import annotations
 
 import asyncio
+import signal
+import subprocess
+import sys
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -169,3 +172,32 @@ async def test_the_simulator_carries_out_every_command_type_as_a_charge_point(
         await cpo_api.aclose()
         await emsp_api.aclose()
     assert any("RESERVE_NOW from emsp: ACCEPTED" in line for line in lines)
+
+
+async def test_openroam_simulate_beside_a_running_node(
+    nodes: tuple[NodeConfig, NodeConfig],
+) -> None:
+    """``openroam simulate`` as an operator runs it: the node's settings from the environment,
+    the backend API over HTTP; a command the eMSP sends is carried out; Ctrl-C stops it."""
+    cpo, emsp_node = nodes
+    _register(cpo, emsp_node)
+    cpo_api, emsp_api = BackendApi(cpo.base_url, ADMIN), BackendApi(emsp_node.base_url, ADMIN)
+    driver = await _publish_and_issue(cpo_api, emsp_api)
+    command = [sys.executable, "-m", "openroam", "simulate", "--speed", "600"]
+    process = subprocess.Popen(
+        command, env=cpo.env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        expiry = (datetime.now(UTC) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        reserve = {"token": driver, "expiry_date": expiry, "reservation_id": "R9",
+                   "location_id": "RTD-CS", "evse_uid": "RTD-CS-2"}  # fmt: skip
+        assert await Emsp(emsp_api).command("RESERVE_NOW", reserve) == "ACCEPTED"
+    finally:
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=30)
+        await cpo_api.aclose()
+        await emsp_api.aclose()
+    assert process.returncode == 0, output
+    assert "simulating 9 EVSEs" in output
+    assert "RESERVE_NOW from emsp: ACCEPTED" in output
+    assert "EVSE RTD-CS/RTD-CS-2: RESERVED" in output
