@@ -37,6 +37,7 @@ from openroam.services.cdr_audit import record_cdr_events
 from openroam.services.credentials import Caller
 from openroam.services.documents import ObjectPath, locate, patch_at, put_at, timestamp_of
 from openroam.services.events import EventService
+from openroam.services.marked_cache import MarkedCache
 from openroam.services.object_specs import ModuleSpec
 from openroam.services.platform import Platform
 from openroam.services.session_events import record_session_change
@@ -90,8 +91,6 @@ class Page:
 #: How long a total count (X-Total-Count) is reused, in seconds; for as long again it is still
 #: answered while it is counted anew. See RoamingService._total.
 COUNT_TTL = 1.0
-#: How many filter sets keep an exact count (the oldest is forgotten first).
-_EXACT_COUNTS = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,7 +244,7 @@ class RoamingService:
         self.events = events or EventService(db)
         self._counts: TtlCache[tuple[Any, ...], int] = TtlCache(COUNT_TTL, stale=COUNT_TTL)
         # Counts known exact while the database's change marker stays the same (SQLite).
-        self._exact_counts: dict[tuple[Any, ...], tuple[int, int]] = {}
+        self._exact_counts: MarkedCache[tuple[Any, ...], int] = MarkedCache()
 
     def changed(self) -> None:
         """Objects changed: total counts are counted again (see :meth:`_total`)."""
@@ -551,13 +550,9 @@ class RoamingService:
         # Where the database has a change marker (SQLite's data_version), a count made while the
         # marker stays the same is exact: it is answered with no recount at all until any
         # process commits a change. After a change, the TTL rules above apply again.
-        exact = self._exact_counts.get(key)
-        if (
-            exact is not None
-            and exact[0] == self.db.change_marker()
-            and (query.after_pk is not None or _fits(exact[1], query.offset, found))
-        ):
-            return exact[1]
+        exact = self._exact_counts.get(key, self.db.change_marker())
+        if exact is not None and (query.after_pk is not None or _fits(exact, query.offset, found)):
+            return exact
         total = await self._counts.get_or_load(key, lambda: self._count(filters, key))
         if query.after_pk is None and not _fits(total, query.offset, found):
             self._counts.discard(key)
@@ -570,10 +565,7 @@ class RoamingService:
         marker = self.db.change_marker()
         async with self.db.session() as session:
             total = await objects.count_objects(session, **filters.arguments())
-        if marker is not None:
-            if len(self._exact_counts) >= _EXACT_COUNTS and key not in self._exact_counts:
-                del self._exact_counts[next(iter(self._exact_counts))]
-            self._exact_counts[key] = (marker, total)
+        self._exact_counts.put(key, marker, total)
         return total
 
     async def sender_page(
