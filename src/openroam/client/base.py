@@ -95,8 +95,10 @@ class OcpiHttpClient:
         params: QueryParams | None = None,
         headers: Mapping[str, str] | None = None,
         correlation_id: str | None = None,
+        data_model: Any = None,
     ) -> OcpiReply:
-        """One OCPI call; the envelope with the HTTP status and headers of the answer.
+        """One OCPI call; the envelope with the HTTP status and headers of the answer
+        (``data`` validated as ``data_model`` when it is one, see ``replies.read_reply``).
 
         Raises ``PartnerRequestError`` when no OCPI answer came back, ``Unauthorized`` on HTTP 401,
         and the ``OcpiError`` of the status code for a non-1xxx answer (see ``replies``).
@@ -119,7 +121,7 @@ class OcpiHttpClient:
                 f"{method} {url}: could not reach the partner ({type(error).__name__}: {error})"
             ) from error
         _log(method, url, response, request_headers, time.perf_counter() - started)
-        return read_reply(method, url, response)
+        return read_reply(method, url, response, data_model)
 
 
 def _ocpi_headers(

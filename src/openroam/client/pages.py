@@ -13,6 +13,7 @@ from typing import Any
 
 from openroam.client.base import OcpiHttpClient, QueryParams
 from openroam.errors import PartnerRequestError
+from openroam.models.common import OcpiModel
 
 __all__ = ["ListPage", "iter_pages", "next_link"]
 
@@ -23,7 +24,8 @@ MAX_PAGES = 100_000
 
 @dataclass(frozen=True, slots=True)
 class ListPage:
-    """One page: its objects as JSON-ready data, and the pagination headers."""
+    """One page: its objects (models when validated on the way, else JSON-ready data), and the
+    pagination headers."""
 
     items: list[Any]
     total: int | None
@@ -45,15 +47,23 @@ def _int_header(headers: Mapping[str, str], name: str) -> int | None:
 
 
 async def iter_pages(
-    client: OcpiHttpClient, url: str, params: QueryParams | None = None
+    client: OcpiHttpClient,
+    url: str,
+    params: QueryParams | None = None,
+    item_model: type[OcpiModel] | None = None,
 ) -> AsyncIterator[ListPage]:
-    """Every page of a GET list, following ``Link`` headers."""
+    """Every page of a GET list, following ``Link`` headers.
+
+    With ``item_model``, a page whose objects all validate holds them as models (read in one
+    pass); a page with an invalid object holds JSON data, for the caller to sort out.
+    """
+    data_model = list[item_model] if item_model is not None else None  # type: ignore[valid-type]
     next_url: str | None = url
     next_params = params
     for _ in range(MAX_PAGES):
         if next_url is None:
             return
-        reply = await client.send("GET", next_url, params=next_params)
+        reply = await client.send("GET", next_url, params=next_params, data_model=data_model)
         data = reply.envelope.data
         if not isinstance(data, list):
             raise PartnerRequestError(f"GET {next_url}: data of a list answer is not an array")

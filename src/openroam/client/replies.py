@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any, TypeVar, get_args, get_origin
 
@@ -73,12 +74,21 @@ class OcpiReply:
         return f"{self.method} {self.url}"
 
 
-def read_reply(method: str, url: str, response: httpx.Response) -> OcpiReply:
-    """The OCPI answer in ``response``, or the error it stands for."""
+def read_reply(
+    method: str, url: str, response: httpx.Response, data_model: Any = None
+) -> OcpiReply:
+    """The OCPI answer in ``response``, or the error it stands for.
+
+    With ``data_model`` (a type such as ``list[Location]``) the envelope is first read with
+    ``data`` validated as that type, in one pass over the JSON text; only when that fails (an
+    error answer, or data that is not all valid) is it read as any JSON, as without it.
+    """
     what = f"{method} {url}"
     status = response.status_code
     try:
-        envelope = _envelope(response.content)
+        envelope = _typed_envelope(response.content, data_model) if data_model else None
+        if envelope is None:
+            envelope = _envelope(response.content)
     except ValidationError as error:
         if status == 401:
             raise _refused(what, None, None) from None
@@ -92,6 +102,19 @@ def read_reply(method: str, url: str, response: httpx.Response) -> OcpiReply:
             f"{what}: HTTP {status} with the success status_code {envelope.status_code}"
         )
     return OcpiReply(method, url, status, response.headers, envelope)
+
+
+@functools.cache
+def _typed(data_model: Any) -> type[OcpiResponse[Any]]:
+    typed: type[OcpiResponse[Any]] = OcpiResponse[data_model]
+    return typed
+
+
+def _typed_envelope(content: bytes, data_model: Any) -> OcpiResponse[Any] | None:
+    try:
+        return _typed(data_model).model_validate_json(content)
+    except ValidationError:
+        return None
 
 
 def _envelope(content: bytes) -> OcpiResponse[Any]:

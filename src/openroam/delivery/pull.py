@@ -136,7 +136,8 @@ class PullWorker:
         caller, spec = _caller(partner), SPECS[module]
         client = self.clients(partner.outgoing_token, partner.encode_token)
         try:
-            async for page in _fetching_ahead(iter_pages(client, url, params)):
+            pages = iter_pages(client, url, params, spec.top.model)
+            async for page in _fetching_ahead(pages):
                 stored = await store_pulled(self.roaming, caller, spec, page.items)
                 result.pages += 1
                 result.stored += stored.stored

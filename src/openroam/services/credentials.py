@@ -151,9 +151,10 @@ class CredentialsService:
         """The partner that owns one of the candidate tokens (Base64-decoded first, then raw).
 
         Runs on every request, so a token found is trusted for :data:`TOKEN_TTL` seconds without
-        asking the database again — on SQLite for as long as nothing was committed since. Token and status changes made through this service take
-        effect at once (:meth:`_changing` forgets every cached token); one made by another
-        process (the CLI, another ``serve``) at most ``TOKEN_TTL`` seconds later. An unknown
+        asking the database again — on SQLite for as long as nothing was committed since. Token
+        and status changes made through this service take effect at once (:meth:`_changing`
+        forgets every cached token); one made by another process (the CLI, another ``serve``) at
+        most ``TOKEN_TTL`` seconds later. An unknown
         token is never cached, nor one of a partner that is not registered: a registration that
         another process (``openroam register``) is completing must take effect at once, or the
         partner's first calls with its new token are refused for up to ``TOKEN_TTL``.

@@ -71,7 +71,11 @@ def _label(spec: ModuleSpec, item: Any, position: int) -> str:
 
 def _valid(spec: ModuleSpec, items: Sequence[Any], result: PulledPage) -> list[OcpiModel]:
     """The objects of the page that validate (in JSON mode, so the models' strict rules apply,
-    exactly as for a PUT); the others are recorded in ``result.invalid``."""
+    exactly as for a PUT); the others are recorded in ``result.invalid``. Items that are models
+    of the module already were validated so when the page was read (``client.pages``)."""
+    model = spec.top.model
+    if all(type(item) is model for item in items):
+        return list(items)
     try:
         return _page_adapter(spec.top.model).validate_json(_json(items))
     except ValidationError:
