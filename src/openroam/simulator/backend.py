@@ -56,6 +56,10 @@ class BackendApi:
 
     async def request(self, method: str, path: str, body: Any = None) -> Any:
         """``data`` of the answer; a non-2xx answer raises :class:`BackendError`."""
+        return (await self._answer(method, path, body)).get("data")
+
+    async def _answer(self, method: str, path: str, body: Any = None) -> JSON:
+        """The whole JSON answer; a non-2xx answer raises :class:`BackendError`."""
         response = await self._http.request(method, path, json=body)
         if response.status_code >= 300:
             try:
@@ -63,7 +67,8 @@ class BackendApi:
             except (ValueError, KeyError, TypeError):
                 message = response.text[:200]
             raise BackendError(method, path, response.status_code, message)
-        return response.json().get("data")
+        answer: JSON = response.json()
+        return answer
 
     # -- own Locations and Tariffs ---------------------------------------------------------
 
@@ -97,11 +102,7 @@ class BackendApi:
     async def events(self, after: int, types: tuple[str, ...], limit: int = 100) -> JSON:
         """``{"data": [events after the position], "next_after": n}`` (whole answer)."""
         query = "&".join([f"after={after}", f"limit={limit}", *(f"type={t}" for t in types)])
-        response = await self._http.get(f"events?{query}")
-        if response.status_code >= 300:
-            raise BackendError("GET", "events", response.status_code, response.text[:200])
-        answer: JSON = response.json()
-        return answer
+        return await self._answer("GET", f"events?{query}")
 
     async def report_command_result(self, command_id: str, result: str, text: str = "") -> None:
         body: JSON = {"result": result}
