@@ -30,6 +30,7 @@ from openroam.errors import (
     error_for_status_code,
 )
 from openroam.models.common import OcpiResponse, StatusCode
+from openroam.models.validation import collector_paused
 
 __all__ = ["OcpiReply", "first_error", "read_reply"]
 
@@ -112,7 +113,9 @@ def _typed(data_model: Any) -> type[OcpiResponse[Any]]:
 
 def _typed_envelope(content: bytes, data_model: Any) -> OcpiResponse[Any] | None:
     try:
-        return _typed(data_model).model_validate_json(content)
+        # A page of a pull is read here: its whole object tree stays alive while it is built.
+        with collector_paused():
+            return _typed(data_model).model_validate_json(content)
     except ValidationError:
         return None
 

@@ -9,11 +9,9 @@ so the valid ones are stored and the invalid ones reported with their ids.
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import gc
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -26,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from openroam.models.common import OcpiModel, fold_id
 from openroam.models.v221.types import Role
 from openroam.models.v221.versions import ModuleID
-from openroam.models.validation import problems
+from openroam.models.validation import collector_paused, problems
 from openroam.services import addressing
 from openroam.services.credentials import Caller
 from openroam.services.object_specs import ModuleSpec
@@ -117,22 +115,6 @@ def _counterparty(spec: ModuleSpec, fields: dict[str, Any]) -> str | None:
     return addressing.counterparty_of(spec, {spec.counterparty_field: party})
 
 
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection inside the block (synchronous code only).
-
-    Validating a page allocates its objects' whole trees, all of which stay alive until the
-    page is stored; the collections their allocations would trigger find nothing to free and
-    cost about a third of the validation time."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 #: Modules whose stored changes record events (``roaming._record_events``): their objects are
 #: written one by one, each compared with the stored version it replaces.
 _WITH_EVENTS = frozenset({ModuleID.SESSIONS, ModuleID.CDRS})
@@ -198,7 +180,7 @@ async def store_pulled(
     owners = {(fold_id(cc), fold_id(pid)) for _, cc, pid in caller.roles}
     hub = any(role == Role.HUB for role, _, _ in caller.roles)
     batch = []
-    with _collector_paused():
+    with collector_paused():
         for obj in _valid(spec, items, result):
             fields = vars(obj)
             owner = (fold_id(fields["country_code"]), fold_id(fields["party_id"]))
