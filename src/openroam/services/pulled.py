@@ -30,7 +30,7 @@ from openroam.services.credentials import Caller
 from openroam.services.object_specs import ModuleSpec
 from openroam.services.roaming import RoamingService, _record_events
 from openroam.store import object_repo as objects
-from openroam.store.object_batch import NewObject, put_newer_objects
+from openroam.store.object_batch import NewObject, write_newer_objects
 
 __all__ = ["PulledPage", "store_pulled"]
 
@@ -121,17 +121,27 @@ _WITH_EVENTS = frozenset({ModuleID.SESSIONS, ModuleID.CDRS})
 
 
 async def _store(
+    service: RoamingService, spec: ModuleSpec, origin: int, batch: list[NewObject]
+) -> int:
+    """Write what is newer than the stored version and commit; how many objects were written."""
+    if spec.module not in _WITH_EVENTS:
+        return await write_newer_objects(
+            service.db, str(spec.module), origin, batch, replace=not spec.posted
+        )
+    async with service.db.session() as session:
+        async with session.begin():
+            written = await _store_with_events(service, session, spec, origin, batch)
+        await service.events.publish(session)
+    return written
+
+
+async def _store_with_events(
     service: RoamingService,
     session: AsyncSession,
     spec: ModuleSpec,
     origin: int,
     batch: list[NewObject],
 ) -> int:
-    """Write what is newer than the stored version; how many objects were written."""
-    if spec.module not in _WITH_EVENTS:
-        return await put_newer_objects(
-            session, str(spec.module), origin, batch, replace=not spec.posted
-        )
     written = 0
     for new in batch:
         stored = await objects.get_object(
@@ -196,10 +206,7 @@ async def store_pulled(
         if result.newest is None or new.last_updated > result.newest:
             result.newest = new.last_updated
     if batch:
-        async with service.db.session() as session:
-            async with session.begin():
-                result.stored = await _store(service, session, spec, caller.partner_id, batch)
-            await service.events.publish(session)
+        result.stored = await _store(service, spec, caller.partner_id, batch)
         result.unchanged = len(batch) - result.stored
     if result.stored:
         service.changed()

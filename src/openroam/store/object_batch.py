@@ -7,23 +7,32 @@ and a write would cost three round trips to the database; here a page is one
 interface holds inside the statement: an object that is not newer than the stored one leaves
 the stored row as it is (transport_and_format.asciidoc "Client Owned Object Push": a late or
 repeated message never overwrites newer data).
+
+:func:`write_newer_objects` commits such a batch by itself. On a SQLite file it is a job of the
+database's :class:`~openroam.store.sqlite_writer.SqliteWriter`: the statement's compiled text
+run by ``sqlite3``'s own executemany on the writer's thread, which costs less than half of
+SQLAlchemy's execution of it (a pull of 100,000 Locations spent about 5 s there).
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from openroam.models.common import fold_id
+from openroam.store.db import Database
 from openroam.store.object_sql import IDENTITY_NAMES, T
+from openroam.store.plain_sql import plain_statement
 from openroam.store.tables import utcnow
 
-__all__ = ["NewObject", "put_newer_objects"]
+__all__ = ["NewObject", "put_newer_objects", "write_newer_objects"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,21 +59,35 @@ def _upsert_newer(insert: Any, conflict: dict[str, Any]) -> Any:
             "counterparty": incoming.counterparty,
         },
         where=T.c.last_updated < incoming.last_updated,
-    ).returning(T.c.pk)
+    )
 
 
 _PG_CONFLICT: dict[str, Any] = {"constraint": "uq_ocpi_objects_identity"}
 _SQLITE_CONFLICT: dict[str, Any] = {"index_elements": list(IDENTITY_NAMES)}
-#: (dialect, replace) → the statement
+#: (dialect, replace) → the statement; RETURNING yields a row for each insert or update
 _STATEMENTS = {
-    ("postgresql", True): _upsert_newer(postgresql.insert(T), _PG_CONFLICT),
-    ("sqlite", True): _upsert_newer(sqlite.insert(T), _SQLITE_CONFLICT),
+    ("postgresql", True): _upsert_newer(postgresql.insert(T), _PG_CONFLICT).returning(T.c.pk),
+    ("sqlite", True): _upsert_newer(sqlite.insert(T), _SQLITE_CONFLICT).returning(T.c.pk),
     ("postgresql", False): postgresql.insert(T)
     .on_conflict_do_nothing(**_PG_CONFLICT)
     .returning(T.c.pk),
     ("sqlite", False): sqlite.insert(T)
     .on_conflict_do_nothing(**_SQLITE_CONFLICT)
     .returning(T.c.pk),
+}
+
+_ROW_NAMES = (
+    *IDENTITY_NAMES,
+    "last_updated",
+    "document",
+    "counterparty",
+    "created_at",
+)
+_BOUND_INSERT = sqlite.insert(T).values({name: bindparam(f"b_{name}") for name in _ROW_NAMES})
+#: replace → the statement for the SqliteWriter (no RETURNING: sqlite3 counts changed rows)
+_PLAIN_STATEMENTS = {
+    True: _upsert_newer(_BOUND_INSERT, _SQLITE_CONFLICT),
+    False: _BOUND_INSERT.on_conflict_do_nothing(**_SQLITE_CONFLICT),
 }
 
 
@@ -120,3 +143,29 @@ async def put_newer_objects(
     stmt = _STATEMENTS[dialect, replace]
     # RETURNING yields a row for each insert or update, none for an object left as it was.
     return len((await session.execute(stmt, rows)).all())
+
+
+async def write_newer_objects(
+    db: Database,
+    module: str,
+    origin: int,
+    objects: Sequence[NewObject],
+    *,
+    replace: bool = True,
+) -> int:
+    """:func:`put_newer_objects` in a transaction of its own, committed when this returns."""
+    if db.writer is None:
+        async with db.session() as session, session.begin():
+            return await put_newer_objects(session, module, origin, objects, replace=replace)
+    plain = plain_statement(_PLAIN_STATEMENTS[replace])
+    rows = [
+        plain.parameters({f"b_{name}": value for name, value in row.items()})
+        for row in _newest_per_identity(module, origin, objects)
+    ]
+
+    def write(connection: sqlite3.Connection) -> int:
+        # sqlite3 sums the changes of each row's statement: an insert or an update counts one,
+        # an object left as it was (the WHERE of DO UPDATE false, or DO NOTHING) none.
+        return connection.executemany(plain.text, rows).rowcount
+
+    return await db.writer.submit(write) if rows else 0

@@ -23,12 +23,10 @@ import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ClauseElement
-from sqlalchemy.sql.compiler import SQLCompiler
 
 from openroam.models.common import fold_id
 from openroam.store import object_repo, object_sql
@@ -38,6 +36,7 @@ from openroam.store.outbox_receivers import (
     receivers_parameters,
     receivers_statement,
 )
+from openroam.store.plain_sql import plain_statement
 from openroam.store.tables import utcnow
 
 __all__ = ["Merged", "Notify", "ObjectWrite", "write_in_session", "write_object"]
@@ -142,44 +141,11 @@ async def write_in_session(session: AsyncSession, write: ObjectWrite) -> Merged 
 
 # --- the same on a plain sqlite3 connection (the SqliteWriter's) ------------------------------
 
-_SQLITE = sqlite.dialect(paramstyle="qmark")
-
-
-@dataclass(frozen=True, slots=True)
-class _Plain:
-    """A SQLAlchemy statement compiled once for sqlite3: its text, and how to bind by name
-    (each value through its column type's bind processor, as SQLAlchemy would)."""
-
-    text: str
-    names: tuple[str, ...]
-    processors: tuple[Callable[[Any], Any] | None, ...]
-    constants: dict[str, Any]
-
-    def parameters(self, values: Mapping[str, Any]) -> list[Any]:
-        bound = []
-        for name, processor in zip(self.names, self.processors, strict=True):
-            value = values[name] if name in values else self.constants[name]
-            bound.append(processor(value) if processor is not None else value)
-        return bound
-
-
-@functools.cache
-def _plain(statement: ClauseElement) -> _Plain:
-    compiled = cast(SQLCompiler, statement.compile(dialect=_SQLITE))
-    names = tuple(compiled.positiontup or ())
-    binds = [compiled.binds[name] for name in names]
-    return _Plain(
-        compiled.string,
-        names,
-        tuple(bind.type._cached_bind_processor(_SQLITE) for bind in binds),
-        {name: bind.value for name, bind in zip(names, binds, strict=True) if name[:2] != "b_"},
-    )
-
 
 def _run(
     connection: sqlite3.Connection, statement: ClauseElement, values: Mapping[str, Any]
 ) -> Any:
-    plain = _plain(statement)
+    plain = plain_statement(statement)
     return connection.execute(plain.text, plain.parameters(values)).fetchone()
 
 
