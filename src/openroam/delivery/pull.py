@@ -13,9 +13,10 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from openroam.client.base import OcpiHttpClient
 from openroam.client.pages import ListPage, iter_pages
@@ -24,7 +25,7 @@ from openroam.models.common import format_datetime
 from openroam.models.v221.versions import InterfaceRole
 from openroam.services.credentials import Caller
 from openroam.services.object_specs import SPECS
-from openroam.services.pulled import store_pulled
+from openroam.services.pulled import PulledPage, store_pulled
 from openroam.services.roaming import RoamingService
 from openroam.store import repositories as repo
 from openroam.store import sync_state
@@ -91,6 +92,32 @@ async def _next_page(pages: AsyncIterator[ListPage]) -> ListPage | None:
     return await anext(pages, None)
 
 
+async def _stored_behind(
+    pages: AsyncIterator[ListPage], store: Callable[[ListPage], Coroutine[Any, Any, PulledPage]]
+) -> AsyncIterator[tuple[ListPage, PulledPage]]:
+    """Each page of ``pages`` with what ``store`` did with it, one page late: ``store`` of a
+    page runs as a task beside the next page's, so one page can be written (on SQLite on the
+    writer's thread, in parallel) while the next is prepared. ``store`` keeps the writes in
+    order. Raises the first failure; a store still under way is then cancelled (what it
+    committed was valid and newer, and the watermark does not move)."""
+    running: list[tuple[ListPage, asyncio.Task[PulledPage]]] = []
+    try:
+        async for page in pages:
+            running.append((page, asyncio.create_task(store(page))))
+            if len(running) == 2:
+                yield running[0][0], await running[0][1]
+                del running[0]
+        if running:
+            yield running[0][0], await running[0][1]
+            del running[0]
+    finally:
+        for _, task in running:
+            task.cancel()
+            # Awaited, so that its own failure, if any, is not reported as never retrieved.
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+
 class PullWorker:
     """Pulls due modules from partners; ``pull`` does one module by hand."""
 
@@ -136,9 +163,14 @@ class PullWorker:
         caller, spec = _caller(partner), SPECS[module]
         client = self.clients(partner.outgoing_token, partner.encode_token)
         try:
-            pages = iter_pages(client, url, params, spec.top.model)
-            async for page in _fetching_ahead(pages):
-                stored = await store_pulled(self.roaming, caller, spec, page.items)
+            pages = _fetching_ahead(iter_pages(client, url, params, spec.top.model))
+
+            turn = asyncio.Lock()  # pages are written one at a time, in their order
+
+            def store(page: ListPage) -> Coroutine[Any, Any, PulledPage]:
+                return store_pulled(self.roaming, caller, spec, page.items, turn=turn)
+
+            async for page, stored in _stored_behind(pages, store):
                 result.pages += 1
                 result.stored += stored.stored
                 result.unchanged += stored.unchanged

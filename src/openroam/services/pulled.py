@@ -9,6 +9,8 @@ so the valid ones are stored and the invalid ones reported with their ids.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import functools
 import json
 from collections.abc import Sequence
@@ -178,13 +180,21 @@ async def _store_with_events(
 
 
 async def store_pulled(
-    service: RoamingService, caller: Caller, spec: ModuleSpec, items: Sequence[Any]
+    service: RoamingService,
+    caller: Caller,
+    spec: ModuleSpec,
+    items: Sequence[Any],
+    *,
+    turn: asyncio.Lock | None = None,
 ) -> PulledPage:
     """Store one page of a partner's objects, pulled from its Sender GET list.
 
     Valid objects are stored even when others on the page are not; the invalid ones are reported
     with their ids (transport_and_format.asciidoc "GET": log them and process the valid ones). An
     object not newer than the stored one does not replace it.
+
+    ``turn``, if given, is held while the page is written (after it was prepared): pages stored
+    concurrently, each prepared while the one before is written, are still written in order.
     """
     result = PulledPage(invalid=[])
     owners = {(fold_id(cc), fold_id(pid)) for _, cc, pid in caller.roles}
@@ -206,7 +216,8 @@ async def store_pulled(
         if result.newest is None or new.last_updated > result.newest:
             result.newest = new.last_updated
     if batch:
-        result.stored = await _store(service, spec, caller.partner_id, batch)
+        async with turn or contextlib.nullcontext():
+            result.stored = await _store(service, spec, caller.partner_id, batch)
         result.unchanged = len(batch) - result.stored
     if result.stored:
         service.changed()
