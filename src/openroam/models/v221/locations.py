@@ -512,8 +512,9 @@ class EVSE(OcpiModel):
 
     @model_validator(mode="after")
     def _unique_connector_ids(self) -> Self:
-        ids = (connector.id for connector in self.connectors)
-        _raise_if(self, _duplicates(ids, "id", "its EVSE", "connectors"))
+        ids = [connector.id for connector in self.connectors]
+        if len(ids) > 1 and len({fold_id(i) for i in ids}) < len(ids):
+            _raise_if(self, _duplicates(ids, "id", "its EVSE", "connectors"))
         return self
 
 
@@ -550,11 +551,15 @@ class Location(OcpiModel):
 
     @model_validator(mode="after")
     def _location_rules(self) -> Self:
+        # Run for every Location of a pull: the common case (rules kept) is checked first.
+        uids = [evse.uid for evse in self.evses or ()]
+        publish_kept = not (self.publish and self.publish_allowed_to)
+        if publish_kept and len({fold_id(uid) for uid in uids}) == len(uids):
+            return self
         errors = []
-        if self.publish and self.publish_allowed_to:
+        if not publish_kept:
             message = "publish_allowed_to may only be used when publish is false"
             errors.append(_rule(("publish_allowed_to",), "publish_allowed_to_unexpected", message))
-        uids = (evse.uid for evse in self.evses or ())
         errors += _duplicates(uids, "uid", "the CPO platform", "evses")
         _raise_if(self, errors)
         return self
