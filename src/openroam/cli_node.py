@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
-import uvicorn
 from rich.console import Console
 from rich.table import Table
 
@@ -112,6 +111,8 @@ def serve(
     bind_host, bind_port = host or settings.host, port or settings.port
     console.print(f"openroam serving on http://{bind_host}:{bind_port}")
     console.print(f"versions URL for partners: {settings.public_url.rstrip('/')}/ocpi/versions")
+    import uvicorn  # only this command serves HTTP: the others start without it
+
     # One line per request is openroam's own (method, path, partner, HTTP and OCPI status,
     # duration, request id); uvicorn's access line would repeat it at a cost of ~15 µs each.
     uvicorn.run(

@@ -8,11 +8,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 import httpx
-from fastapi import FastAPI
 
-from openroam.api import include_api
 from openroam.client import OcpiClient
 from openroam.config import Settings
 from openroam.delivery.command_worker import CommandWorker, CommandWorkerSettings
@@ -20,12 +19,14 @@ from openroam.delivery.profiles import ProfileDeliverySettings, ProfileWorker
 from openroam.delivery.pull import PullSettings, PullWorker
 from openroam.delivery.push import PushSettings, PushWorker
 from openroam.delivery.webhooks import WebhookSettings, WebhookWorker
-from openroam.server.app import create_app
 from openroam.services.commands import CommandSettings
 from openroam.services.node import Node
 from openroam.services.platform import OwnParty, Platform
 from openroam.store import repositories as repo
 from openroam.store.db import Database, upgrade_async
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 __all__ = [
     "build_app",
@@ -157,6 +158,10 @@ async def running_workers(
 
 def build_app(settings: Settings) -> FastAPI:
     """The ASGI app of a node, opening and closing its database with the app's lifespan."""
+    # Imported here: the commands that only run workers (``openroam pull``, ``worker``) then
+    # start without loading the web framework (about a quarter of their start-up).
+    from openroam.api import include_api
+    from openroam.server.app import create_app
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
