@@ -29,6 +29,12 @@ def _freeze() -> None:
     # collector no longer walks it each time a pulled page's garbage triggers a full collection.
     gc.collect()
     gc.freeze()
+    # A pulled page is ~15,000 objects that live until it is stored and then die by reference
+    # counting. At the default 700 allocations per young collection they were walked several
+    # times and promoted, which made full collections frequent; at 10,000 most die before a
+    # collection sees them (validating, serialising and freeing pages of 100 Locations:
+    # 49.7 -> 40.6 us per Location). Cyclic garbage still goes, only a little later.
+    gc.set_threshold(10_000, 10, 10)
 
 
 def worker(config: ConfigOption = None) -> None:
