@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import StatementError
 
 from openroam.models.v221.types import Role
@@ -71,3 +72,25 @@ async def test_timestamps_come_back_aware_in_utc(database: Database) -> None:
 async def test_naive_timestamps_are_refused(database: Database) -> None:
     with pytest.raises(StatementError, match="naive datetime"):
         await _stored_created_at(database, datetime(2026, 6, 1, 12, 0))
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        datetime(2026, 6, 1, 12, 30, 15, 123456, tzinfo=UTC),
+        datetime(2026, 6, 1, 12, 30, 15, tzinfo=UTC),
+        datetime(999, 1, 2, 3, 4, 5, 6, tzinfo=UTC),
+        datetime(2026, 1, 1, 0, 30, tzinfo=timezone(timedelta(hours=2))),
+    ],
+)
+def test_sqlite_timestamps_are_written_as_sqlalchemy_writes_them(value: datetime) -> None:
+    """UtcDateTime writes SQLite's text in one step; it must equal the text of SQLAlchemy's own
+    processors, or stored timestamps would no longer compare as text (``last_updated < …``)."""
+    dialect = sqlite.dialect()
+    column_type = OwnParty.__table__.c.created_at.type
+    fast = column_type._cached_bind_processor(dialect)  # what statements use
+    # SQLAlchemy's own way: our process_bind_param, then SQLite DATETIME's processor.
+    sqlite_datetime = column_type.impl_instance.dialect_impl(dialect).bind_processor(dialect)
+    assert fast is not None
+    assert sqlite_datetime is not None
+    assert fast(value) == sqlite_datetime(column_type.process_bind_param(value, dialect))

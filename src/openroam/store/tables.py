@@ -15,6 +15,7 @@ Conventions (DESIGN.md "Store"):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, ClassVar
@@ -65,6 +66,14 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def _sqlite_datetime_text(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime {value!r}: store aware UTC datetimes only")
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
 class UtcDateTime(TypeDecorator[datetime]):
     """A timestamp stored in UTC and read back as an aware UTC ``datetime``.
 
@@ -83,6 +92,13 @@ class UtcDateTime(TypeDecorator[datetime]):
             raise ValueError(f"naive datetime {value!r}: store aware UTC datetimes only")
         value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any] | None:
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+        # SQLite: the text SQLAlchemy's DATETIME writes ("2026-01-01 10:00:00.000000"), made in
+        # one step instead of two processors and a %-format; a pull binds it 100,000 times.
+        return _sqlite_datetime_text
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
