@@ -71,6 +71,8 @@ class Run:
     output: str
     #: CPU seconds node A's server used meanwhile
     server_cpu: float = 0.0
+    #: wall seconds of every run of which this one was the fastest
+    all_seconds: tuple[float, ...] = ()
 
 
 def _timed(command: list[str], env: dict[str, str]) -> Run:
@@ -89,13 +91,15 @@ def _timed(command: list[str], env: dict[str, str]) -> Run:
 
 
 def _best(runs: int, run: Callable[[], Run], server_pid: int) -> Run:
-    """The fastest of ``runs`` runs, with the server's CPU seconds during it."""
+    """The fastest of ``runs`` runs, with the server's CPU seconds during it (and the seconds of
+    all runs: on a shared host they can differ by a fifth from one minute to the next)."""
     results = []
     for _ in range(runs):
         before = cpu_seconds(server_pid)
         result = run()
         results.append(dataclasses.replace(result, server_cpu=cpu_seconds(server_pid) - before))
-    return min(results, key=lambda result: result.seconds)
+    fastest = min(results, key=lambda result: result.seconds)
+    return dataclasses.replace(fastest, all_seconds=tuple(r.seconds for r in results))
 
 
 def _fresh_pull(template: Path, db: Path, command: list[str], env: dict[str, str]) -> Run:
@@ -153,7 +157,7 @@ def verify(a_db: Path, b_db: Path, expected: int) -> str:
 def print_header() -> None:
     print(
         f"{'full pull of Locations':<42} {'seconds':>7} {'objects/s':>9} {'bare/this':>9} "
-        f"{'CPU s':>6} {'A CPU s':>7} {'peak MB':>7}"
+        f"{'CPU s':>6} {'A CPU s':>7} {'peak MB':>7}  all runs (s)"
     )
 
 
@@ -161,7 +165,8 @@ def print_row(label: str, run: Run, count: int, bare: Run | None) -> None:
     ratio = f"{bare.seconds / run.seconds:5.0%}" if bare is not None else "    -"
     print(
         f"{label:<42} {run.seconds:7.1f} {count / run.seconds:>9,.0f} {ratio:>9} "
-        f"{run.cpu:6.1f} {run.server_cpu:7.1f} {run.peak_rss_mb:>7.0f}",
+        f"{run.cpu:6.1f} {run.server_cpu:7.1f} {run.peak_rss_mb:>7.0f}  "
+        + " ".join(f"{seconds:.1f}" for seconds in run.all_seconds),
         flush=True,
     )
 
