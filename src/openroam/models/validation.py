@@ -17,8 +17,8 @@ def collector_paused() -> Iterator[None]:
     """No cyclic garbage collection inside the block (synchronous code only).
 
     Validating a large document (a page of 100 Locations) allocates its objects' whole trees,
-    all of which stay alive until validation returns; the collections their allocations would
-    trigger find nothing to free and cost about as much as the validation itself."""
+    all of which stay alive until validation returns: the collections their allocations would
+    trigger inside it could find nothing to free."""
     enabled = gc.isenabled()
     gc.disable()
     try:

@@ -9,8 +9,8 @@ the stored row as it is (transport_and_format.asciidoc "Client Owned Object Push
 repeated message never overwrites newer data).
 
 :func:`write_newer_objects` commits such a batch by itself. On a SQLite file it is a job of the
-database's :class:`~openroam.store.sqlite_writer.SqliteWriter`: the statement's compiled text
-run by ``sqlite3``'s own executemany on the writer's thread, which costs less than half of
+database's :class:`~openroam.store.sqlite_writer.SqliteWriter`: the statement's compiled text with
+many value rows, run by ``sqlite3`` on the writer's thread, which costs less than half of
 SQLAlchemy's execution of it (a pull of 100,000 Locations spent about 5 s there).
 """
 
