@@ -9,12 +9,14 @@ from __future__ import annotations
 import gc
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Match
+from starlette.types import Receive, Scope, Send
 
 from openroam import __version__
 from openroam.errors import (
@@ -39,7 +41,7 @@ from openroam.server.v221 import (
 )
 from openroam.services.node import Node
 
-__all__ = ["create_app"]
+__all__ = ["OcpiApp", "create_app"]
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
@@ -116,13 +118,46 @@ def _freeze() -> None:
     gc.freeze()
 
 
+class OcpiApp(FastAPI):
+    """The FastAPI app, with the GET list of every Sender interface answered ahead of it.
+
+    That GET is the hot path (DESIGN "Pre-serialised reads"): a page read from the store costs
+    less than the layers every FastAPI request passes (error, telemetry and body-limit
+    middleware, exception handling, routing). It passes the same :class:`OcpiMiddleware` (request
+    ids, the request log, a 3000 answer for an unexpected failure) and its OCPI errors get the
+    answer FastAPI's handler gives them; any other method or path goes through FastAPI.
+    """
+
+    def __init__(self, **settings: Any) -> None:
+        super().__init__(**settings)
+        self._sender_lists = OcpiMiddleware(self._answer_sender_list)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET":
+            path: str = scope["path"]
+            # The middleware serves a path with a trailing slash as the path without it.
+            if (path[:-1] if path.endswith("/") else path) in roaming.sender_list_answers:
+                await self._sender_lists(scope, receive, send)
+                return
+        await super().__call__(scope, receive, send)
+
+    async def _answer_sender_list(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope["app"] = self
+        request = Request(scope, receive)
+        try:
+            response = await roaming.sender_list_answers[scope["path"]](request)
+        except OcpiError as error:
+            response = await _ocpi_error(request, error)
+        await response(scope, receive, send)
+
+
 def create_app(node: Node | None = None, *, lifespan: Lifespan | None = None) -> FastAPI:
     """The ASGI app serving OCPI for ``node``.
 
     Without ``node``, ``lifespan`` must set ``app.state.node`` on start-up (``openroam serve``
     opens the database there, inside the server's event loop).
     """
-    app = FastAPI(
+    app = OcpiApp(
         lifespan=_freezing(lifespan),
         title="openroam OCPI",
         version=__version__,

@@ -9,6 +9,8 @@ that is both CPO and eMSP serves both interfaces of a module, and the spec's URL
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from fastapi import APIRouter, Depends, Request
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
@@ -28,10 +30,13 @@ from openroam.services.object_specs import LOCATIONS, SPECS, ModuleSpec
 __all__ = ["router"]
 
 router = APIRouter()
-#: The GET list routes of the Sender interfaces: plain Starlette routes that
-#: :func:`openroam.server.app.create_app` puts first in the app, ahead of every router, so the
-#: hot path is matched at once (each FastAPI router tried before it costs several µs).
+#: The list routes of the Sender interfaces: plain Starlette routes, first in the app. A GET is
+#: answered before it reaches them (below); they answer the other methods (405 with Allow).
 sender_list_routes: list[Route] = []
+#: The answer of each GET list path (the hot path: DESIGN "Pre-serialised reads"). The app
+#: (server/app.py) calls it for a GET without FastAPI's middleware, exception and routing layers,
+#: which cost more than reading the page; the path's route stays for every other method.
+sender_list_answers: dict[str, Callable[[Request], Awaitable[Response]]] = {}
 BASE = "/ocpi/2.2.1"
 
 # CiString limits of the URL segments (object tables): country_code 2, party_id 3, ids 36.
@@ -128,13 +133,8 @@ def _receiver_route(spec: ModuleSpec, depth: int, path: str) -> None:
 def _add_sender_routes(spec: ModuleSpec) -> None:
     sending = functional_caller(spec.owner_role)
 
-    async def get_list(request: Request) -> Response:
-        # A plain Starlette route, not a FastAPI one: this is the GET list hot path, and FastAPI's
-        # per-request dependency solving cost more than reading the page (DESIGN "Pre-serialised
-        # reads"). The order is FastAPI's: the caller first (401), then the parameters (2001).
-        if request.method != "GET":
-            # GET only, as on the FastAPI routes (Starlette adds HEAD to a GET route).
-            raise HTTPException(405)
+    async def answer(request: Request) -> Response:
+        # The order is FastAPI's: the caller first (401), then the parameters (2001).
         caller = await sending(request, await registered_caller(request))
         node = _node(request)
         query = page_query(read_page_params(request), node.page_limit)
@@ -143,9 +143,17 @@ def _add_sender_routes(spec: ModuleSpec) -> None:
         headers = page_headers(request, query, page, node.page_limit) | _routing(request)
         return ocpi_response(JsonArray(page.documents), headers=headers)
 
-    sender_list_routes.append(
-        Route(f"{BASE}/sender/{spec.module}", get_list, methods=["GET"], include_in_schema=False)
-    )
+    async def get_list(request: Request) -> Response:
+        # A plain Starlette route, not a FastAPI one; a GET is answered before FastAPI's stack
+        # (server/app.py, sender_list_answers), this route serves the other methods.
+        if request.method != "GET":
+            # GET only, as on the FastAPI routes (Starlette adds HEAD to a GET route).
+            raise HTTPException(405)
+        return await answer(request)
+
+    path = f"{BASE}/sender/{spec.module}"
+    sender_list_answers[path] = answer
+    sender_list_routes.append(Route(path, get_list, methods=["GET"], include_in_schema=False))
 
 
 def _add_location_object_routes() -> None:
