@@ -136,19 +136,14 @@ class OcpiApp(FastAPI):
         if scope["type"] == "http" and scope["method"] == "GET":
             path: str = scope["path"]
             # The middleware serves a path with a trailing slash as the path without it.
-            if (path[:-1] if path.endswith("/") else path) in roaming.sender_list_answers:
+            if (path[:-1] if path.endswith("/") else path) in roaming.sender_lists:
                 await self._sender_lists(scope, receive, send)
                 return
         await super().__call__(scope, receive, send)
 
     async def _answer_sender_list(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope["app"] = self
-        request = Request(scope, receive)
-        try:
-            response = await roaming.sender_list_answers[scope["path"]](request)
-        except OcpiError as error:
-            response = await _ocpi_error(request, error)
-        await response(scope, receive, send)
+        await roaming.sender_lists[scope["path"]](scope, receive, send)
 
 
 def create_app(node: Node | None = None, *, lifespan: Lifespan | None = None) -> FastAPI:

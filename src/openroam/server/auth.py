@@ -16,7 +16,7 @@ from fastapi import Depends, Request
 from openroam.errors import Unauthorized
 from openroam.services.credentials import Caller, CredentialsService
 
-__all__ = ["AnyCaller", "RegisteredCaller", "registered_caller", "token_candidates"]
+__all__ = ["AnyCaller", "RegisteredCaller", "authenticated_caller", "token_candidates"]
 
 
 def token_candidates(header: str | None) -> list[str]:
@@ -44,18 +44,21 @@ def _service(request: Request) -> CredentialsService:
     return service
 
 
-async def _any_caller(request: Request) -> Caller:
-    candidates = token_candidates(request.headers.get("authorization"))
+async def authenticated_caller(
+    credentials: CredentialsService, authorization: str | None, *, registered: bool
+) -> Caller:
+    """The partner calling with this ``Authorization`` header; :class:`Unauthorized` if there is
+    none, and — ``registered`` — if the token is only valid for registration."""
+    candidates = token_candidates(authorization)
     if not candidates:
         raise Unauthorized("Missing or malformed Authorization header: expected 'Token <token>'")
-    caller = await _service(request).authenticate(candidates)
+    caller = await credentials.authenticate(candidates)
     if caller is None:
         raise Unauthorized("Unknown credentials token")
-    request.state.partner_name = caller.partner_name
-    return caller
+    return _registration_complete(caller) if registered else caller
 
 
-async def _registered_caller(caller: Annotated[Caller, Depends(_any_caller)]) -> Caller:
+def _registration_complete(caller: Caller) -> Caller:
     # transport_and_format.asciidoc: token A on any module other than credentials and versions
     # → HTTP 401.
     if not caller.registered:
@@ -63,9 +66,15 @@ async def _registered_caller(caller: Annotated[Caller, Depends(_any_caller)]) ->
     return caller
 
 
-async def registered_caller(request: Request) -> Caller:
-    """:data:`RegisteredCaller` without FastAPI's dependency machinery (for plain routes)."""
-    return await _registered_caller(await _any_caller(request))
+async def _any_caller(request: Request) -> Caller:
+    authorization = request.headers.get("authorization")
+    caller = await authenticated_caller(_service(request), authorization, registered=False)
+    request.state.partner_name = caller.partner_name
+    return caller
+
+
+async def _registered_caller(caller: Annotated[Caller, Depends(_any_caller)]) -> Caller:
+    return _registration_complete(caller)
 
 
 AnyCaller = Annotated[Caller, Depends(_any_caller)]

@@ -9,7 +9,7 @@ carry them.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 
 from fastapi import Request
 
@@ -22,10 +22,14 @@ from openroam.services.platform import Platform
 __all__ = ["addressed_party", "functional_caller", "routing_headers"]
 
 
-def addressed_party(request: Request, platform: Platform) -> tuple[str, str] | None:
-    """The own party a request is sent TO (``OCPI-to-*``), if it names one of ours."""
-    country_code = request.headers.get("ocpi-to-country-code")
-    party_id = request.headers.get("ocpi-to-party-id")
+def addressed_party(headers: Mapping[str, str], platform: Platform) -> tuple[str, str] | None:
+    """The own party a request is sent TO (``OCPI-to-*``), if it names one of ours.
+
+    ``headers``: the request's headers, looked up by lower-case name (Starlette's ``Headers`` or a
+    plain dict of lower-case names).
+    """
+    country_code = headers.get("ocpi-to-country-code")
+    party_id = headers.get("ocpi-to-party-id")
     if not (country_code and party_id):
         return None
     for party in platform.parties:
@@ -37,17 +41,19 @@ def addressed_party(request: Request, platform: Platform) -> tuple[str, str] | N
     return None
 
 
-def _own_party(request: Request, platform: Platform, role: Role) -> tuple[str, str] | None:
-    addressed = addressed_party(request, platform)
+def _own_party(
+    headers: Mapping[str, str], platform: Platform, role: Role
+) -> tuple[str, str] | None:
+    addressed = addressed_party(headers, platform)
     if addressed is not None:
         return addressed
     parties = [p for p in platform.parties if p.role == role] or list(platform.parties)
     return (parties[0].country_code, parties[0].party_id) if parties else None
 
 
-def _their_party(request: Request, caller: Caller) -> tuple[str, str] | None:
-    country_code = request.headers.get("ocpi-from-country-code")
-    party_id = request.headers.get("ocpi-from-party-id")
+def _their_party(headers: Mapping[str, str], caller: Caller) -> tuple[str, str] | None:
+    country_code = headers.get("ocpi-from-country-code")
+    party_id = headers.get("ocpi-from-party-id")
     if country_code and party_id:
         return country_code, party_id
     if caller.roles:
@@ -57,16 +63,18 @@ def _their_party(request: Request, caller: Caller) -> tuple[str, str] | None:
 
 
 def routing_headers(
-    request: Request, platform: Platform, caller: Caller, own_role: Role
+    headers: Mapping[str, str], platform: Platform, caller: Caller, own_role: Role
 ) -> dict[str, str]:
-    headers: dict[str, str] = {}
-    ours = _own_party(request, platform, own_role)
-    theirs = _their_party(request, caller)
+    """The routing headers of the answer to a request with these ``headers`` (see
+    :func:`addressed_party`)."""
+    answer: dict[str, str] = {}
+    ours = _own_party(headers, platform, own_role)
+    theirs = _their_party(headers, caller)
     if ours is not None:
-        headers["OCPI-from-country-code"], headers["OCPI-from-party-id"] = ours
+        answer["OCPI-from-country-code"], answer["OCPI-from-party-id"] = ours
     if theirs is not None:
-        headers["OCPI-to-country-code"], headers["OCPI-to-party-id"] = theirs
-    return headers
+        answer["OCPI-to-country-code"], answer["OCPI-to-party-id"] = theirs
+    return answer
 
 
 def functional_caller(own_role: Role) -> Callable[..., Awaitable[Caller]]:
@@ -76,7 +84,9 @@ def functional_caller(own_role: Role) -> Callable[..., Awaitable[Caller]]:
 
     async def dependency(request: Request, caller: RegisteredCaller) -> Caller:
         node = request.app.state.node
-        request.state.ocpi_routing = routing_headers(request, node.platform, caller, own_role)
+        request.state.ocpi_routing = routing_headers(
+            request.headers, node.platform, caller, own_role
+        )
         return caller
 
     return dependency

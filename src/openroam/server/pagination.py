@@ -12,19 +12,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated
-from urllib.parse import urlencode
+from typing import Annotated, Any
+from urllib.parse import parse_qsl, urlencode
 
-from fastapi import Request
 from pydantic import Field, TypeAdapter, ValidationError
+from starlette.datastructures import URL
+from starlette.types import Scope
 
 from openroam.errors import InvalidOrMissingParameters
 from openroam.models.common import format_datetime, parse_datetime
 from openroam.services.roaming import Page, PageQuery
 
-__all__ = ["PageParams", "page_headers", "page_query", "read_page_params"]
+__all__ = ["PageParams", "base_url", "page_headers", "page_query", "query_of", "read_page_params"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,20 +54,45 @@ def _repeated(value: datetime) -> str:
     return f"{stamp[:-1]}.{value.microsecond:06d}Z" if value.microsecond else stamp
 
 
-def read_page_params(request: Request) -> PageParams:
-    """The pagination query parameters of ``request``.
+def read_page_params(query: Mapping[str, str]) -> PageParams:
+    """The pagination parameters of a request's query (name → last value given).
 
     Read by hand rather than declared as FastAPI query parameters: this runs on the GET list hot
     path, where FastAPI's per-request dependency solving cost more than reading the page. Values
     and 2001 messages are those FastAPI gave (an int ≥ 0; a wrong one is checked by pydantic, and
     every wrong one is named); a parameter given twice counts with its last value.
     """
-    query = request.query_params
     problems: list[str] = []
     offset, limit, after = (_count(query.get(name), name, problems) for name in _COUNTS)
     if problems:
         raise InvalidOrMissingParameters("; ".join(problems[:5]))
     return PageParams(query.get("date_from"), query.get("date_to"), offset or 0, limit, after)
+
+
+def query_of(scope: Scope) -> dict[str, str]:
+    """The query parameters of a request, each with its last value (as Starlette reads them)."""
+    text = scope["query_string"].decode("latin-1")
+    return dict(parse_qsl(text, keep_blank_values=True)) if text else {}
+
+
+_BASES: dict[tuple[Any, ...], str] = {}
+_BASES_KEPT = 64
+
+
+def base_url(scope: Scope, host: str | None) -> str:
+    """The request's URL without its query (the Link's base), as Starlette builds it.
+
+    Kept per (scheme, Host, server, path): building it costs more than a page's Link otherwise.
+    ``host`` is the request's Host header, which is the partner's to choose, so only a few
+    entries are kept.
+    """
+    key = (scope.get("scheme"), host, scope.get("server"), scope.get("root_path"), scope["path"])
+    base = _BASES.get(key)
+    if base is None:
+        if len(_BASES) >= _BASES_KEPT:
+            _BASES.clear()
+        base = _BASES[key] = str(URL(scope=scope).replace(query=""))
+    return base
 
 
 _COUNTS = ("offset", "limit", "after")
@@ -95,19 +122,20 @@ def page_query(params: PageParams, max_limit: int) -> PageQuery:
     )
 
 
-def page_headers(request: Request, query: PageQuery, page: Page, max_limit: int) -> dict[str, str]:
+def page_headers(base: str, query: PageQuery, page: Page, max_limit: int) -> dict[str, str]:
+    """X-Total-Count, X-Limit and, but on the last page, the Link to the next one (``base``: the
+    request's URL without query, :func:`base_url`)."""
     headers = {"X-Total-Count": str(page.total), "X-Limit": str(max_limit)}
     next_offset = query.offset + len(page.documents)
     if page.documents and page.more:
-        params: dict[str, str | int] = {}
+        dates: dict[str, str] = {}
         if query.date_from is not None:
-            params["date_from"] = _repeated(query.date_from)
+            dates["date_from"] = _repeated(query.date_from)
         if query.date_to is not None:
-            params["date_to"] = _repeated(query.date_to)
-        params["offset"] = next_offset
-        params["limit"] = query.limit
+            dates["date_to"] = _repeated(query.date_to)
+        numbers = f"offset={next_offset}&limit={query.limit}"
         if page.last_pk is not None:
-            params["after"] = page.last_pk
-        base = str(request.url.replace(query=""))
-        headers["Link"] = f'<{base}?{urlencode(params)}>; rel="next"'
+            numbers += f"&after={page.last_pk}"
+        parameters = f"{urlencode(dates)}&{numbers}" if dates else numbers
+        headers["Link"] = f'<{base}?{parameters}>; rel="next"'
     return headers

@@ -47,7 +47,7 @@ async def post_authorize(request: Request, caller: Caller = _sending) -> Respons
         _uid(request),
         _type(request),
         await request.body(),
-        addressed_party(request, node.platform),
+        addressed_party(request.headers, node.platform),
     )
     return ocpi_response(info, headers=request.state.ocpi_routing)
 

@@ -44,7 +44,7 @@ def _routing(request: Request) -> dict[str, str]:
 
 async def post_command(request: Request, command: str, caller: Caller = _as_cpo) -> Response:
     node = _node(request)
-    addressed = addressed_party(request, node.platform)
+    addressed = addressed_party(request.headers, node.platform)
     response, status_code = await node.command_receiver.receive(
         caller, command, await request.body(), addressed
     )

@@ -9,19 +9,24 @@ that is both CPO and eMSP serves both interfaces of a module, and the spec's URL
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 from fastapi import APIRouter, Depends, Request
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
-from openroam.errors import InvalidOrMissingParameters
+from openroam.errors import InvalidOrMissingParameters, OcpiError
 from openroam.models.v221.tokens import TokenType
-from openroam.server.auth import registered_caller
-from openroam.server.envelope import JsonArray, RawJson, ocpi_response
-from openroam.server.headers import addressed_party, functional_caller
-from openroam.server.pagination import page_headers, page_query, read_page_params
+from openroam.server.auth import authenticated_caller
+from openroam.server.envelope import JsonArray, RawJson, error_response, ocpi_response
+from openroam.server.headers import addressed_party, functional_caller, routing_headers
+from openroam.server.pagination import (
+    base_url,
+    page_headers,
+    page_query,
+    query_of,
+    read_page_params,
+)
 from openroam.services.credentials import Caller
 from openroam.services.documents import ObjectPath
 from openroam.services.node import Node
@@ -33,10 +38,10 @@ router = APIRouter()
 #: The list routes of the Sender interfaces: plain Starlette routes, first in the app. A GET is
 #: answered before it reaches them (below); they answer the other methods (405 with Allow).
 sender_list_routes: list[Route] = []
-#: The answer of each GET list path (the hot path: DESIGN "Pre-serialised reads"). The app
-#: (server/app.py) calls it for a GET without FastAPI's middleware, exception and routing layers,
-#: which cost more than reading the page; the path's route stays for every other method.
-sender_list_answers: dict[str, Callable[[Request], Awaitable[Response]]] = {}
+#: The GET list of each Sender interface, by path. The app (server/app.py) calls it for a GET
+#: ahead of FastAPI's middleware, exception and routing layers, which cost more than reading
+#: the page; the path's route stays for every other method.
+sender_lists: dict[str, SenderList] = {}
 BASE = "/ocpi/2.2.1"
 
 # CiString limits of the URL segments (object tables): country_code 2, party_id 3, ids 36.
@@ -130,30 +135,57 @@ def _receiver_route(spec: ModuleSpec, depth: int, path: str) -> None:
         router.add_api_route(path, delete, methods=["DELETE"])
 
 
-def _add_sender_routes(spec: ModuleSpec) -> None:
-    sending = functional_caller(spec.owner_role)
+class SenderList:
+    """GET list on our Sender interface of one module, as a plain ASGI app.
 
-    async def answer(request: Request) -> Response:
-        # The order is FastAPI's: the caller first (401), then the parameters (2001).
-        caller = await sending(request, await registered_caller(request))
-        node = _node(request)
-        query = page_query(read_page_params(request), node.page_limit)
-        addressed = addressed_party(request, node.platform)
-        page = await node.roaming.sender_page(spec, query, addressed, caller)
-        headers = page_headers(request, query, page, node.page_limit) | _routing(request)
-        return ocpi_response(JsonArray(page.documents), headers=headers)
+    The hot path (DESIGN "Pre-serialised reads"): no Starlette request and no FastAPI dependency
+    solving, which cost more than reading the page. The order is FastAPI's: the caller first
+    (401), then the parameters (2001). OCPI errors are answered here, with the routing headers
+    once the caller is known; anything else is left to the middleware (3000).
+    """
 
-    async def get_list(request: Request) -> Response:
-        # A plain Starlette route, not a FastAPI one; a GET is answered before FastAPI's stack
-        # (server/app.py, sender_list_answers), this route serves the other methods.
-        if request.method != "GET":
+    def __init__(self, spec: ModuleSpec) -> None:
+        self.spec = spec
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["method"] != "GET":
             # GET only, as on the FastAPI routes (Starlette adds HEAD to a GET route).
             raise HTTPException(405)
-        return await answer(request)
+        node: Node = scope["app"].state.node
+        headers = _headers(scope)
+        routing = None
+        try:
+            authorization = headers.get("authorization")
+            caller = await authenticated_caller(node.credentials, authorization, registered=True)
+            scope["state"]["partner_name"] = caller.partner_name
+            routing = routing_headers(headers, node.platform, caller, self.spec.owner_role)
+            query = page_query(read_page_params(query_of(scope)), node.page_limit)
+            addressed = addressed_party(headers, node.platform)
+            page = await node.roaming.sender_page(self.spec, query, addressed, caller)
+            base = base_url(scope, headers.get("host"))
+            answer = page_headers(base, query, page, node.page_limit) | routing
+            response = ocpi_response(JsonArray(page.documents), headers=answer)
+        except OcpiError as error:
+            response = error_response(error, routing)
+        await response(scope, receive, send)
 
+
+def _headers(scope: Scope) -> dict[str, str]:
+    # By lower-case name; the first of a repeated header, as Starlette's Headers.get gives it.
+    return {
+        name.decode("latin-1").lower(): value.decode("latin-1")
+        for name, value in reversed(scope["headers"])
+    }
+
+
+def _add_sender_routes(spec: ModuleSpec) -> None:
     path = f"{BASE}/sender/{spec.module}"
-    sender_list_answers[path] = answer
-    sender_list_routes.append(Route(path, get_list, methods=["GET"], include_in_schema=False))
+    sender_lists[path] = SenderList(spec)
+    # The route answers the other methods (405 with Allow), and a GET the app did not answer
+    # ahead of FastAPI (server/app.py).
+    sender_list_routes.append(
+        Route(path, sender_lists[path], methods=["GET"], include_in_schema=False)
+    )
 
 
 def _add_location_object_routes() -> None:
@@ -173,7 +205,7 @@ def _location_object_route(depth: int, path: str) -> None:
         node = _node(request)
         sub_ids = tuple(_segment(request, f"sub{i}") for i in range(depth))
         object_id = _segment(request, "object_id")
-        addressed = addressed_party(request, node.platform)
+        addressed = addressed_party(request.headers, node.platform)
         found = await node.roaming.sender_get(LOCATIONS, object_id, sub_ids, addressed=addressed)
         return ocpi_response(RawJson(found), headers=_routing(request))
 

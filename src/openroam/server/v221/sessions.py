@@ -33,7 +33,7 @@ async def put_charging_preferences(
         raise InvalidOrMissingParameters(f"session_id {session_id!r}: a CiString of at most 36")
     node: Node = request.app.state.node
     answer = await node.preferences.receive(
-        caller, session_id, await request.body(), addressed_party(request, node.platform)
+        caller, session_id, await request.body(), addressed_party(request.headers, node.platform)
     )
     headers: dict[str, str] = request.state.ocpi_routing
     return ocpi_response(answer.value, headers=headers)
