@@ -201,10 +201,17 @@ def sqlite_documents_text(
         "b_offset": 0,
         "b_limit": 0,
     }
-    compiled = (
-        list_statement("documents", shape)
-        .params(**placeholders)
-        .compile(dialect=_SQLITE, compile_kwargs={"render_postcompile": True})
+    statement = list_statement("documents", shape)
+    if shape.owners and owners == 1:
+        # One owner (a platform with one party of the module's role, or a request addressed to
+        # one): two equalities cost SQLite less per row than a row-value IN (VALUES …) list
+        # (34 vs 38 µs for a page of 50 Locations).
+        statement = list_statement("documents", shape._replace(owners=False)).where(
+            T.c.country_code == bindparam("b_owners_1_1", ""),
+            T.c.party_id == bindparam("b_owners_1_2", ""),
+        )
+    compiled = statement.params(**placeholders).compile(
+        dialect=_SQLITE, compile_kwargs={"render_postcompile": True}
     )
     names = tuple(compiled.positiontup or ())
     constants = {name: compiled.binds[name].value for name in names if not name.startswith("b_")}
