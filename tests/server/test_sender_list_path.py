@@ -34,11 +34,12 @@ def _ids(body: dict[str, Any]) -> list[str]:
 
 async def test_a_trailing_slash_gets_the_same_page_and_headers(roaming: Roaming) -> None:
     plain = await roaming.get(LOCATIONS)
-    slashed = await roaming.get(LOCATIONS + "/")
-    assert _ids(envelope_of(slashed, 200, 1000)) == _ids(envelope_of(plain, 200, 1000))
     assert _ids(envelope_of(plain, 200, 1000)) == ["L1", "L2"]
-    for name in ("x-total-count", "x-limit", "ocpi-from-party-id", "ocpi-to-party-id"):
-        assert slashed.headers[name] == plain.headers[name], name
+    # Two slashes are not matched ahead of FastAPI: the path's route answers them alike.
+    for slashed in (await roaming.get(LOCATIONS + "/"), await roaming.get(LOCATIONS + "//")):
+        assert _ids(envelope_of(slashed, 200, 1000)) == ["L1", "L2"]
+        for name in ("x-total-count", "x-limit", "ocpi-from-party-id", "ocpi-to-party-id"):
+            assert slashed.headers[name] == plain.headers[name], name
 
 
 async def test_request_ids_are_echoed_or_generated(roaming: Roaming) -> None:

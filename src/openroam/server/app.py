@@ -124,8 +124,9 @@ class OcpiApp(FastAPI):
     That GET is the hot path (DESIGN "Pre-serialised reads"): a page read from the store costs
     less than the layers every FastAPI request passes (error, telemetry and body-limit
     middleware, exception handling, routing). It passes the same :class:`OcpiMiddleware` (request
-    ids, the request log, a 3000 answer for an unexpected failure) and its OCPI errors get the
-    answer FastAPI's handler gives them; any other method or path goes through FastAPI.
+    ids, the request log, a 3000 answer for an unexpected failure); the list app answers OCPI
+    errors itself, as the exception handler here would (``server/v221/roaming.py``
+    ``SenderList``). Any other method or path goes through FastAPI.
     """
 
     def __init__(self, **settings: Any) -> None:
