@@ -7,6 +7,7 @@ import uuid
 
 import httpx
 
+from openroam.server.middleware import new_id
 from tests.server.conftest import Registration
 from tests.server.support import CREDENTIALS, partner_credentials, token_header
 
@@ -86,3 +87,11 @@ async def test_no_routing_headers_on_configuration_modules(
     for answer in answers:
         routing = [name for name in answer.headers if name.lower().startswith("ocpi-")]
         assert routing == [], (answer.request.method, answer.request.url)
+
+
+def test_generated_ids_are_distinct_canonical_version_4_uuids() -> None:
+    ids = [new_id() for _ in range(10_000)]
+    assert len(set(ids)) == len(ids)
+    for value in ids[:1000]:
+        parsed = uuid.UUID(value)
+        assert (parsed.version, parsed.variant, str(parsed)) == (4, uuid.RFC_4122, value)
