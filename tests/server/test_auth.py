@@ -227,3 +227,31 @@ async def test_a_known_token_is_not_looked_up_again_while_nothing_changed(
     assert caller is not None
     assert caller.status == repo.PartnerStatus.SUSPENDED
     assert lookups == 2
+
+
+@pytest.mark.parametrize("migrated_url", ["sqlite"], indirect=True)
+async def test_a_token_confirmed_by_the_marker_is_trusted_for_another_second(
+    node: Node, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After the 1 s cache expired and the change marker confirmed the token, the token is cached
+    for another second, as after a lookup: not every later request reads the marker again."""
+    name, token = f"rearmed-{uuid.uuid4().hex}", uuid.uuid4().hex
+    async with node.db.session() as session, session.begin():
+        await repo.create_invitation(session, name, token)
+        await session.execute(
+            update(Partner).where(Partner.name == name).values(status=repo.PartnerStatus.REGISTERED)
+        )
+    assert await node.credentials.authenticate([token]) is not None
+    node.credentials._callers.clear()  # as if its second had passed
+    reads = 0
+    read_marker = node.db.change_marker
+
+    def counting() -> int | None:
+        nonlocal reads
+        reads += 1
+        return read_marker()
+
+    monkeypatch.setattr(node.db, "change_marker", counting)
+    for _ in range(3):
+        assert await node.credentials.authenticate([token]) is not None
+    assert reads == 1
