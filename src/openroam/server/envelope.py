@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 from starlette.responses import Response
+from starlette.types import Send
 
 from openroam.errors import OcpiError
 from openroam.models.common import OcpiModel, StatusCode, format_datetime
@@ -26,6 +27,7 @@ __all__ = [
     "error_response",
     "json_data",
     "ocpi_response",
+    "send_json",
 ]
 
 
@@ -117,6 +119,20 @@ def ocpi_response(
     """An OCPI answer: the envelope as ``application/json`` with the given HTTP status."""
     body = envelope_bytes(data, status_code=status_code, status_message=status_message)
     return Response(body, status_code=http_status, headers=headers, media_type="application/json")
+
+
+async def send_json(
+    send: Send, body: bytes, headers: Mapping[str, str], http_status: int = 200
+) -> None:
+    """Send ``body`` as ``application/json`` with ``headers`` through ASGI ``send``: what an
+    :func:`ocpi_response` sends, without building a Starlette ``Response`` and normalising its
+    headers (≈ 10 µs of the GET list hot path, ``server/v221/roaming.py``)."""
+    raw = [(b"content-length", b"%d" % len(body)), (b"content-type", b"application/json")]
+    raw += [
+        (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()
+    ]
+    await send({"type": "http.response.start", "status": http_status, "headers": raw})
+    await send({"type": "http.response.body", "body": body})
 
 
 def error_response(error: OcpiError, headers: Mapping[str, str] | None = None) -> Response:

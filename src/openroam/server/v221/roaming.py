@@ -18,7 +18,14 @@ from starlette.types import Receive, Scope, Send
 from openroam.errors import InvalidOrMissingParameters, OcpiError
 from openroam.models.v221.tokens import TokenType
 from openroam.server.auth import authenticated_caller
-from openroam.server.envelope import JsonArray, RawJson, error_response, ocpi_response
+from openroam.server.envelope import (
+    JsonArray,
+    RawJson,
+    envelope_bytes,
+    error_response,
+    ocpi_response,
+    send_json,
+)
 from openroam.server.headers import addressed_party, functional_caller, routing_headers
 from openroam.server.pagination import (
     base_url,
@@ -164,10 +171,11 @@ class SenderList:
             page = await node.roaming.sender_page(self.spec, query, addressed, caller)
             base = base_url(scope, headers.get("host"))
             answer = page_headers(base, query, page, node.page_limit) | routing
-            response = ocpi_response(JsonArray(page.documents), headers=answer)
+            body = envelope_bytes(JsonArray(page.documents))
         except OcpiError as error:
-            response = error_response(error, routing)
-        await response(scope, receive, send)
+            await error_response(error, routing)(scope, receive, send)
+            return
+        await send_json(send, body, answer)
 
 
 def _headers(scope: Scope) -> dict[str, str]:
