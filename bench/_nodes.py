@@ -412,12 +412,21 @@ def measured_load(
     return dataclasses.replace(result, server_cpu=cpu_seconds(pid) - before)
 
 
-def print_row(label: str, result: Load, ceilings: Sequence[float] = ()) -> None:
-    ratios = " / ".join(f"{result.rate / c:>4.0%}" for c in ceilings) or "-"
+def print_row(
+    label: str,
+    result: Load,
+    ceilings: Sequence[float] = (),
+    ratios: Sequence[float] | None = None,
+) -> None:
+    """One table row; the ratio column is ``result``'s rate over each of ``ceilings``' rates,
+    or ``ratios`` as given (e.g. medians over several runs)."""
+    if ratios is None:
+        ratios = [result.rate / ceiling for ceiling in ceilings]
+    shown = " / ".join(f"{ratio:>4.0%}" for ratio in ratios) or "-"
     cpu = f"{result.cpu_us:7.0f}" if result.cpu_us is not None else "      -"
     latency = f"{result.latency_p50_ms or 0:6.1f} {result.latency_p99_ms or 0:7.1f}"
     errors = f"  {result.errors} errors!" if result.errors else ""
-    print(f"{label:<38} {result.rate:>8,.0f}  {ratios:>11}  {cpu}  {latency}{errors}", flush=True)
+    print(f"{label:<38} {result.rate:>8,.0f}  {shown:>11}  {cpu}  {latency}{errors}", flush=True)
 
 
 def print_header(first: str, unit: str = "req/s") -> None:

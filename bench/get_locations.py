@@ -1,6 +1,7 @@
 """GET /ocpi/2.2.1/sender/locations?limit=50 against a store of N Locations: req/s of one server.
 
     .venv/bin/python bench/get_locations.py [--locations 100000] [--seconds 10] [--connections 32]
+                                            [--runs 1]
 
 A SQLite store of N Locations (2-4 EVSEs each) and one registered eMSP partner are seeded in a
 temporary directory. Each server runs alone as one uvicorn process on 127.0.0.1 (``_serve.py``,
@@ -16,6 +17,10 @@ the same uvicorn settings for all), warmed up for 2 s, then loaded for ``--secon
 * ``openroam, page N/2 (keyset)``: the URL of the Link header half-way through the list.
 * ``openroam serve (logging each request)``: ``python -m openroam serve`` as an operator runs it,
   with one log line per request from openroam and one from uvicorn.
+
+With ``--runs N`` every row is measured N times, in N rounds that each measure every row once
+(so a machine that slows down for a while slows all rows alike), and each row shows its median
+run, with every run's req/s after the table; the ratios are the medians of each round's ratios.
 
 Columns: req/s; the ratio to the bare page-read-per-request app and, after the slash, to the
 pre-built page; the server's CPU µs per request (user + system of its process while loaded:
@@ -77,12 +82,24 @@ def _measure(
         return measured_load(pid, url, AUTH, args.seconds, args.connections)
 
 
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def _median_run(loads: list[Load]) -> Load:
+    """The run with the median rate (the lower middle one of an even number)."""
+    return sorted(loads, key=lambda load: load.rate)[(len(loads) - 1) // 2]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--locations", type=int, default=100_000)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--limit", type=int, default=50)
+    parser.add_argument("--runs", type=int, default=1, help="rounds of every row (median shown)")
     parser.add_argument("--skip-cli", action="store_true", help="no `openroam serve` row")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="openroam-bench-") as tmp:
@@ -92,7 +109,7 @@ def main() -> None:
         print(
             f"{args.locations:,} Locations seeded in {seconds:.1f} s "
             f"({db.stat().st_size / 1e6:.0f} MB); GET limit={args.limit}; wrk 1 thread, "
-            f"{args.connections} connections, {args.seconds:g} s; Python "
+            f"{args.connections} connections, {args.seconds:g} s; {args.runs} run(s); Python "
             f"{platform.python_version()}; load average {load_average()}"
         )
         page = f"/ocpi/2.2.1/sender/locations?limit={args.limit}"
@@ -101,21 +118,37 @@ def main() -> None:
         env = node_env(db, free_port(), [CPO_PARTY])
         port = int(env["OPENROAM_PORT"])
         bare = ["--db", str(db), "--limit", str(args.limit)]
-        print_header("GET locations")
-        prebuilt = _measure(args, serve_args("bare-page", port, *bare), env, page)
-        print_row("bare ASGI, pre-built page", prebuilt)
-        per_request = _measure(args, serve_args("bare-sqlite", port, *bare), env, page)
-        ceilings = (per_request.rate, prebuilt.rate)
-        print_row("bare ASGI, page read per request", per_request, ceilings)
         node = serve_args("node", port)
-        print_row("openroam, page 1", _measure(args, node, env, page, args.locations), ceilings)
-        result = _measure(args, node, env, deep, args.locations)
-        print_row(f"openroam, page {half // args.limit + 1:,} (keyset)", result, ceilings)
+        # label → (server command, path, expected X-Total-Count or None for the bare apps)
+        rows: dict[str, tuple[list[str], str, int | None]] = {
+            PREBUILT: (serve_args("bare-page", port, *bare), page, None),
+            PER_REQUEST: (serve_args("bare-sqlite", port, *bare), page, None),
+            "openroam, page 1": (node, page, args.locations),
+            f"openroam, page {half // args.limit + 1:,} (keyset)": (node, deep, args.locations),
+        }
         if not args.skip_cli:
             cli = ["-m", "openroam", "serve"]
-            result = _measure(args, cli, env, page, args.locations)
-            print_row("openroam serve (logging each request)", result, ceilings)
+            rows["openroam serve (logging each request)"] = (cli, page, args.locations)
+        runs: dict[str, list[Load]] = {label: [] for label in rows}
+        for _ in range(args.runs):
+            for label, (command, path, total) in rows.items():
+                runs[label].append(_measure(args, command, env, path, total))
+        print_header("GET locations")
+        for label, loads in runs.items():
+            ceilings = () if label == PREBUILT else (PER_REQUEST, PREBUILT)
+            ratios = [
+                _median([load.rate / runs[c][i].rate for i, load in enumerate(loads)])
+                for c in ceilings
+            ]
+            print_row(label, _median_run(loads), ratios=ratios)
+        if args.runs > 1:
+            for label, loads in runs.items():
+                print(f"  {label}: " + ", ".join(f"{load.rate:,.0f}" for load in loads))
         print(f"load average after: {load_average()}")
+
+
+PREBUILT = "bare ASGI, pre-built page"
+PER_REQUEST = "bare ASGI, page read per request"
 
 
 if __name__ == "__main__":
