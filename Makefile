@@ -1,19 +1,22 @@
 # openroam: `make run` plays the demo, `make serve` starts a node, `make test` runs every check.
-# Works on a fresh machine with python3 and make: the venv is created on first use.
+# Works on a fresh machine with python3 and make: the venv is created on first use, with the exact
+# versions of constraints.txt.
+#
+# Another Python: `make test PYTHON=python3.13 VENV=.venv-3.13` (a venv per interpreter).
 
 PYTHON ?= python3
-VENV   := .venv
+VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 CONFIG ?= openroam.example.toml
 
-.PHONY: run serve test lint typecheck layers pytest clean
+.PHONY: run serve test lint typecheck layers pytest lock clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --constraint constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
 # The demo: a CPO node (http://127.0.0.1:8080, simulated charge points) and an eMSP node
@@ -30,8 +33,8 @@ serve: $(STAMP)
 test: lint typecheck layers pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict src
@@ -42,5 +45,17 @@ layers: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/pytest -n 2
 
+# Refresh constraints.txt: the newest versions that pyproject.toml's ranges allow, resolved in a
+# throw-away venv of the oldest supported Python. Run `make test` (and .ci/run) before committing it.
+LOCK_VENV := .venv-lock
+lock:
+	rm -rf $(LOCK_VENV)
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LOCK_VENV)/bin/python -m pip install --quiet -e '.[dev]'
+	{ sed -n '/^#/p' constraints.txt; $(LOCK_VENV)/bin/python -m pip freeze --exclude-editable; } > constraints.new
+	mv constraints.new constraints.txt
+	rm -rf $(LOCK_VENV)
+
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-* .mypy_cache .pytest_cache .ruff_cache
