@@ -81,7 +81,8 @@ class SessionStartBody(OcpiModel):
     meter_id: String255 | None = None
     status: SessionStatus = SessionStatus.ACTIVE
     tariff_type: TariffType = TariffType.REGULAR
-    """Which of the Connector's Tariffs applies (DIGEST 4.1): REGULAR, AD_HOC_PAYMENT, PROFILE_*."""
+    """Which of the Connector's Tariffs applies (mod_tariffs "TariffType enum"): REGULAR,
+    AD_HOC_PAYMENT, PROFILE_*."""
 
     def request(self) -> StartRequest:
         token = None

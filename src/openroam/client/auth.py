@@ -3,7 +3,8 @@
 transport_and_format.asciidoc "Authorization header": every OCPI request carries
 ``Authorization: Token <encoded token>``, where the encoded token is the RFC 4648 Base64 of the
 UTF-8 bytes of the credentials token. The spec's own example value (``ZXhhbXBsZS10b2tlbgo=``)
-encodes the token *plus a newline* (DIGEST Appendix A9), so this follows RFC 4648, not the example.
+encodes the token *plus a newline* (docs/spec-decisions.md "Authorization header example encodes
+a newline"), so this follows RFC 4648, not the example.
 
 The same section notes that many 2.1.1 and 2.2 implementations send the token un-encoded and
 leaves the choice to configuration: ``encode=False`` sends ``Token <raw token>``.

@@ -27,7 +27,8 @@ class TokensCalls(OcpiHttpClient):
         """The eMSP's ``AuthorizationInfo``; an unknown Token raises ``UnknownToken`` (2004).
 
         The spec writes the URL ``{tokens_endpoint_url}{token_uid}/authorize`` (a missing ``/``,
-        DIGEST Appendix A): :func:`join_url` puts exactly one slash in between.
+        docs/spec-decisions.md "Endpoint URL templates without a slash"): :func:`join_url` puts
+        exactly one slash in between.
         """
         url = join_url(endpoint, uid, "authorize")
         reply = await self.send(

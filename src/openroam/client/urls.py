@@ -14,10 +14,11 @@ def join_url(base: str, *segments: str) -> str:
     """``base`` followed by each segment, with exactly one ``/`` between them.
 
     The spec writes endpoint templates both as ``{tokens_endpoint_url}/{token_uid}`` and as
-    ``{tokens_endpoint_url}{token_uid}/authorize`` (mod_tokens.asciidoc; DIGEST Appendix A19), and
-    partners publish endpoint URLs with and without a trailing slash, so the slash is normalised
-    here. Each segment is one path segment: an id holding ``/``, ``?``, ``#`` or a space is
-    percent-encoded instead of changing the path; an empty segment is an error.
+    ``{tokens_endpoint_url}{token_uid}/authorize`` (mod_tokens.asciidoc Sender "POST Method";
+    docs/spec-decisions.md "Endpoint URL templates without a slash"), and partners publish
+    endpoint URLs with and without a trailing slash, so the slash is normalised here. Each
+    segment is one path segment: an id holding ``/``, ``?``, ``#`` or a space is percent-encoded
+    instead of changing the path; an empty segment is an error.
 
     >>> join_url("https://x.example/ocpi/2.2.1/tokens/", "NL", "TNM", "012345678")
     'https://x.example/ocpi/2.2.1/tokens/NL/TNM/012345678'

@@ -39,7 +39,8 @@ def endpoint_url(
 
     ``role=None`` takes the first endpoint of the module in any role. For ``credentials`` the
     role is always ignored: the module is the same for every role and peers differ in what they
-    publish (version_information_endpoint.asciidoc "Endpoint class" NOTE; DIGEST Appendix A18).
+    publish (version_information_endpoint.asciidoc "Endpoint class" NOTE; docs/spec-decisions.md
+    "Role of the credentials endpoint").
     Module ids are compared case-insensitively (custom ids are CiStrings).
     """
     wanted = fold_id(str(module))

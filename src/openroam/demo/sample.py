@@ -3,7 +3,7 @@
 Three Locations in the Netherlands with AC and DC EVSEs. The AC Connectors use a time-of-use
 Tariff whose peak starts a few minutes after the demo starts (``peak_from``), so the demo's
 session crosses a price change: the tariff engine then starts a new ChargingPeriod (mod_cdrs
-"ChargingPeriod"; DIGEST 4) and the CDR shows both prices.
+"ChargingPeriod") and the CDR shows both prices.
 """
 
 from __future__ import annotations

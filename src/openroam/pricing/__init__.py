@@ -1,8 +1,9 @@
 """The tariff engine: price a session or a CDR from a Tariff. Pure functions, no I/O.
 
-OCPI 2.2.1 semantics as DIGEST.md section 4 reconciles them; the local policies where the spec is
-silent are listed in docs/pricing.md and in the docstrings of :mod:`.engine`, :mod:`.periods`,
-:mod:`.restrictions` and :mod:`.timeline`.
+OCPI 2.2.1 semantics (mod_tariffs.asciidoc, mod_cdrs.asciidoc); where the spec is wrong or silent,
+docs/spec-decisions.md says what the engine does and why. The rules are summed up in
+docs/pricing.md and in the docstrings of :mod:`.engine`, :mod:`.periods`, :mod:`.restrictions`
+and :mod:`.timeline`.
 
 >>> result = price(tariff, timeline_from_samples(samples), "Europe/Amsterdam")  # doctest: +SKIP
 >>> result.totals.total_cost, result.charging_periods()  # doctest: +SKIP

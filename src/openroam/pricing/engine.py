@@ -1,31 +1,35 @@
 """Price a session timeline with a Tariff: the CDR totals and ChargingPeriods.
 
-The rules (DIGEST 4.2-4.10, mod_tariffs.asciidoc, mod_cdrs.asciidoc "step_size"):
+The rules (mod_tariffs.asciidoc, mod_cdrs.asciidoc "step_size"; where the spec is wrong or silent,
+docs/spec-decisions.md, under the headings named):
 
 * Per period, each dimension is priced by its active component (:mod:`.periods`): ENERGY per
   kWh delivered, TIME per hour charging, PARKING_TIME per hour parking, reservation TIME per
   hour reserved. A dimension without an active component costs nothing (so parking is free
   under a tariff without PARKING_TIME).
 * FLAT: every distinct FLAT component (by its position in the tariff) that is active at some
-  moment is charged once, in the first period where it is active. Local policy where the spec is
-  silent (DIGEST 4.3 [AMBIG]): a FLAT in a time-restricted element is charged if the element is
-  active at any moment of the session, not only at its start.
+  moment is charged once, in the first period where it is active. Where the spec is silent ("FLAT
+  in a time-restricted element"): a FLAT in a time-restricted element is charged if the element
+  is active at any moment of the session, not only at its start.
 * step_size, once per session (mod_cdrs "step_size"): the total priced energy is rounded up to a
   multiple of the step of the last ENERGY component used; if any parking time was priced, the
   total priced parking time is rounded with the step of the last PARKING_TIME component and
   charging time is not rounded, otherwise the total priced charging time is rounded with the
   step of the last TIME component; reservation time is rounded with the step of its last TIME
-  component. The surplus is added to the last period of that dimension, at its price. Rounding
-  is up to a multiple, and an exact multiple is not rounded further (DIGEST A24). A step of 0
-  (tariff_5, DIGEST A26) means no rounding.
+  component ("step_size: TIME and PARKING_TIME rounded together"). The surplus is added to the
+  last period of that dimension, at its price. Rounding is up to a multiple, and an exact
+  multiple is not rounded further ("step_size: an exact multiple is not rounded"). A step of 0
+  (tariff_5, "step_size 0") means no rounding.
 * VAT per component: incl = excl * (1 + vat/100); no ``vat`` means no VAT (incl = excl).
 * min_price/max_price bound the excl. and the incl. VAT totals separately (mod_tariffs
-  "Tariff object" notes). Local policy for DIGEST A28: the breakdown fields
+  "Tariff object" notes). Where the spec is silent ("min_price and max_price in the
+  breakdown"): the breakdown fields
   (``total_energy_cost``, …) keep the tariff's own amounts; only ``total_cost`` is raised or
   capped, and the difference is reported as :attr:`PricingResult.adjustment`.
-* Rounding: OCPI defines none. All arithmetic is exact; each reported amount is rounded once,
-  from the exact value, half up, to ``decimals`` places (default 4: "numbers use 4 decimals",
-  types.asciidoc "number"); quantities (kWh, hours) are always reported with 4 decimals.
+* Rounding ("Price rounding"): OCPI defines none. All arithmetic is exact; each reported amount
+  is rounded once, from the exact value, half up, to ``decimals`` places (default 4: "numbers
+  use 4 decimals", types.asciidoc "number"); quantities (kWh, hours) are always reported with 4
+  decimals.
 
 The OCPI objects of a result (``total``, ``totals``, ``charging_periods()``) are built when
 first asked for: pricing itself stays in Decimal and int arithmetic.

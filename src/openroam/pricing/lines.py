@@ -1,4 +1,4 @@
-"""Priced lines and step_size (mod_cdrs.asciidoc "step_size", DIGEST 4.5).
+"""Priced lines and step_size (mod_cdrs.asciidoc "step_size").
 
 A *line* is one priced quantity: a dimension of one period, or a FLAT fee. step_size works on
 the session totals of lines: once for ENERGY, once for TIME and PARKING_TIME together (only
@@ -83,7 +83,8 @@ def _raw_lines(periods: list[Period]) -> list[RawLine]:
 
 def _round_up_energy(kwh: Decimal, step: int) -> Decimal:
     # mod_tariffs "PriceComponent" step_size (1 Wh units): rounded up to a multiple; an exact
-    # multiple, at a resolution of 0.001 Wh, stays as it is (DIGEST A24).
+    # multiple, at a resolution of 0.001 Wh, stays as it is (docs/spec-decisions.md "step_size:
+    # an exact multiple is not rounded").
     if step <= 0 or kwh <= 0:
         return kwh
     blocks = (kwh * _THOUSAND).quantize(_WH_RESOLUTION) / step

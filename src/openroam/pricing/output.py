@@ -3,8 +3,8 @@
 * :class:`CdrTotals` holds the CDR ``total_*`` fields (mod_cdrs.asciidoc "CDR Object").
   ``total_fixed_cost`` is the FLAT fees outside a reservation; reservation FLAT and TIME go to
   ``total_reservation_cost``; ``total_parking_cost`` holds PARKING_TIME only, because OCPI has no
-  way to express a fixed parking fee (DIGEST A28). ``total_time`` is the session (charging and
-  parking) without the reservation before it.
+  way to express a fixed parking fee (docs/spec-decisions.md "Fixed parking costs").
+  ``total_time`` is the session (charging and parking) without the reservation before it.
 * :func:`charging_periods` gives one ChargingPeriod per engine period, each with the measured
   volumes (not the step-rounded ones, like the spec's ``cdr_example``), in kWh and hours with 4
   decimals, and the Tariff's id. MIN/MAX_CURRENT and MIN/MAX_POWER are reported when the

@@ -1,6 +1,6 @@
 """Slice a session timeline into periods in which every dimension has one active PriceComponent.
 
-mod_tariffs.asciidoc "Tariff object" (DIGEST 4.2): at every moment, and separately for each
+mod_tariffs.asciidoc "Tariff object": at every moment, and separately for each
 dimension, the active PriceComponent is the one of the first TariffElement in list order that
 has a component of that dimension and whose restrictions hold. mod_cdrs.asciidoc
 "ChargingPeriod": a new period starts whenever another PriceComponent becomes active.

@@ -1,20 +1,22 @@
 """Does a TariffElement apply at an instant? (mod_tariffs.asciidoc "TariffRestrictions class")
 
 All set restrictions are ANDed; an element without restrictions always applies. Boundaries, as
-the spec words them (DIGEST 4.4):
+the spec words them, and the choices where it does not (docs/spec-decisions.md, headings named):
 
-* ``start_time`` inclusive, ``end_time`` exclusive, local wall-clock time of the Location.
-  ``end_time`` < ``start_time`` wraps past midnight (22:00-06:00); ``end_time`` 00:00 means
-  "until the end of the day". Local policies where the spec is silent (docs/pricing.md):
-  only ``start_time`` set → from then until midnight; only ``end_time`` set → from midnight
-  until then; ``start_time`` = ``end_time`` → the whole day.
-* DST: restrictions read the wall clock at every instant. On the night the clocks go back the
-  repeated hour matches twice; on the night they go forward the skipped hour never matches.
+* ``start_time`` inclusive, ``end_time`` exclusive ("end_time is exclusive"), local wall-clock
+  time of the Location. ``end_time`` < ``start_time`` wraps past midnight (22:00-06:00);
+  ``end_time`` 00:00 means "until the end of the day". Where the spec is silent ("Time window
+  with only start_time or end_time"): only ``start_time`` set → from then until midnight; only
+  ``end_time`` set → from midnight until then; ``start_time`` = ``end_time`` → the whole day.
+* DST ("Restrictions across DST changes"): restrictions read the wall clock at every instant.
+  On the night the clocks go back the repeated hour matches twice; on the night they go forward
+  the skipped hour never matches.
 * ``start_date`` inclusive, ``end_date`` exclusive, local dates.
 * ``min_kwh``/``min_current``/``min_power``/``min_duration`` inclusive (≥), the ``max_``
   counterparts exclusive (<). kWh is the energy of the session so far; current and power are
   instantaneous; duration counts from the start of the session (or of the reservation).
-  An element with a current or power restriction does not apply while that value is unknown.
+  An element with a current or power restriction does not apply while that value is unknown
+  ("Current and power between meter samples").
 * ``day_of_week``: the local weekday is listed. An empty list counts as not set.
 * ``reservation``: see :func:`element_kind_matches`.
 """

@@ -9,8 +9,8 @@ tariff can look at changes, except what varies linearly or with the clock:
   period "may be a moment that is calculated by the CPO … interpolated … using the metering
   information before and after that moment");
 * current and power are constant: the value measured at the segment's first sample holds until
-  the next sample (policy, see docs/pricing.md). If power was not measured it is the segment's
-  average power, energy / duration.
+  the next sample (docs/spec-decisions.md "Current and power between meter samples"). If power
+  was not measured it is the segment's average power, energy / duration.
 
 Instants are held as integer microseconds since the Unix epoch (the resolution of a
 ``datetime``), so durations are exact integers; interpolated instants are rounded to the

@@ -158,9 +158,10 @@ class CdrLocation(OcpiModel):
     id: CiString36
     name: String255 | None = None
     # The spec table says address string(45) and state string(20), but an erratum raised
-    # Location's address to 255 and state to 45 and forgot CdrLocation (DIGEST Appendix A8),
-    # so a CPO copying its Location cannot fit. We accept Location's limits on input; a
-    # receiver that applies the table's limits may still reject a longer value we send.
+    # Location's address to 255 and state to 45 and forgot CdrLocation, so a CPO copying its
+    # Location cannot fit (docs/spec-decisions.md "CdrLocation address and state lengths"). We
+    # accept Location's limits on input; a receiver that applies the table's limits may still
+    # reject a longer value we send.
     address: String255
     city: String45
     postal_code: String10 | None = None
@@ -244,7 +245,8 @@ class CDR(OcpiModel):
 
     def _credit_problems(self) -> list[tuple[Loc, object, str]]:
         # mod_cdrs.asciidoc "CDR Object": "When set to true, this is a Credit CDR, and the
-        # field credit_reference_id needs to be set as well" (DIGEST checklist 113), and
+        # field credit_reference_id needs to be set as well" (docs/spec-decisions.md "Credit
+        # CDR without credit_reference_id"), and
         # "Normal (non-credit) CDRs SHALL only have an ID with a maximum length of 36".
         if self.credit:
             if self.credit_reference_id is None:
@@ -257,7 +259,7 @@ class CDR(OcpiModel):
 
     def _dimension_problems(self) -> list[tuple[Loc, object, str]]:
         # mod_cdrs.asciidoc "CdrDimensionType": the types marked "Session" SHALL NOT be used
-        # in CDRs (DIGEST checklist 105).
+        # in CDRs.
         return [
             (
                 ("charging_periods", p, "dimensions", d, "type"),

@@ -73,7 +73,8 @@ class CancelReservation(OcpiModel):
 
     response_url: URL
     reservation_id: CiString36
-    """The id given in the ReserveNow to cancel (DIGEST Appendix A21)."""
+    """The id given in the ReserveNow to cancel (docs/spec-decisions.md "CancelReservation:
+    reservation_id text")."""
 
 
 class CommandResponse(OcpiModel):
@@ -126,7 +127,7 @@ class StartSession(OcpiModel):
     @model_validator(mode="after")
     def _connector_needs_evse(self) -> Self:
         # mod_commands.asciidoc "StartSession Object", evse_uid: "Required when connector_id
-        # is set" (DIGEST checklist 158): a connector id means nothing without its EVSE.
+        # is set": a connector id means nothing without its EVSE.
         if self.connector_id is not None and self.evse_uid is None:
             error = PydanticCustomError(
                 "value_error", "evse_uid is required when connector_id is set"

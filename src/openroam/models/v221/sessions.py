@@ -42,7 +42,7 @@ class SessionStatus(StrEnum):
     """mod_sessions.asciidoc "SessionStatus".
 
     A reservation creates a Session in status ``RESERVATION``; the text's "RESERVED" is an
-    erratum (DIGEST Appendix A2).
+    erratum (docs/spec-decisions.md "Reservation status is RESERVATION, not RESERVED").
     """
 
     ACTIVE = "ACTIVE"

@@ -1,5 +1,5 @@
 """The CPO side of a charging session: from the backend's start, meter values and stop to the
-live Session and the priced CDR (issue "Sessions and CDRs end to end").
+live Session and the priced CDR.
 
 The functions here are pure (:mod:`.state`, :mod:`.session`, :mod:`.cdr`); storing the state
 and delivering the Session and CDR to the eMSP is the lifecycle service's job.

@@ -2,8 +2,8 @@
 
 mod_cdrs.asciidoc "CDR Object": the CDR reflects the Location, EVSE, Connector, Tariff and Token
 as at session start (the :class:`ChargingState` sealed them), its ChargingPeriods are the
-session's, and its totals are the tariff engine's for the same meter values (DIGEST 4.8), so the
-eMSP's recomputation (``openroam.pricing.audit``) agrees with it.
+session's, and its totals are the tariff engine's for the same meter values (docs/pricing.md),
+so the eMSP's recomputation (``openroam.pricing.audit``) agrees with it.
 
 Without an applicable Tariff OCPI has nothing to price with: the Connector SHOULD point to a
 "free of charge" Tariff when charging is free (mod_locations "Connector Object"

@@ -6,8 +6,7 @@ While the session runs, the last period is still growing: its volumes change wit
 value and a later value may extend it. So an ACTIVE Session carries only the *closed* periods,
 every one but the last, and those never change again; the stop closes the last one. That keeps
 the Session a partner holds equal to ours under the PATCH rule "charging_periods are appended"
-(mod_sessions "PATCH Method", DIGEST Appendix B7): :func:`session_patch` sends exactly the new
-closed periods.
+(mod_sessions "PATCH Method"): :func:`session_patch` sends exactly the new closed periods.
 
 Without an applicable Tariff the periods are the same split by state (charging or parking),
 without ``tariff_id`` ("no tariff relevant", mod_cdrs "ChargingPeriod"), and the Session has no

@@ -70,8 +70,9 @@ class SessionStart:
     meter_id: str | None = None
     status: SessionStatus = SessionStatus.ACTIVE
     tariff_type: TariffType = TariffType.REGULAR
-    """The session context that picks the Tariff (DIGEST 4.1): REGULAR for RFID or no
-    preference, AD_HOC_PAYMENT for a payment terminal, PROFILE_* for a charging preference."""
+    """The session context that picks the Tariff (mod_tariffs "TariffType enum"): REGULAR for
+    RFID or no preference, AD_HOC_PAYMENT for a payment terminal, PROFILE_* for a charging
+    preference."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +93,8 @@ class ChargingState:
     currency: str
     start: datetime
     tariff: Tariff | None
-    """The Tariff valid at session start, kept for the whole session (DIGEST 4.1)."""
+    """The Tariff valid at session start, kept for the whole session (docs/spec-decisions.md
+    "Which Tariff applies to a session")."""
     meter_id: str | None
     status: SessionStatus
     samples: tuple[MeterSample, ...] = ()
@@ -138,7 +140,9 @@ def select_tariff(
     at: datetime,
     tariff_type: TariffType = TariffType.REGULAR,
 ) -> Tariff | None:
-    """The Tariff of ``connector`` that applies to a session starting ``at`` (DIGEST 4.1).
+    """The Tariff of ``connector`` that applies to a session starting ``at``.
+
+    docs/spec-decisions.md "Which Tariff applies to a session".
 
     ``tariffs`` maps folded Tariff ids to the stored Tariffs. Among the Connector's
     ``tariff_ids`` whose validity window holds ``at``, one of the session's type wins over one
