@@ -141,7 +141,8 @@ def answering_errors(handler: Handler) -> Handler:
         except RequestValidationError as error:
             return error_response(validation_error(error))
         except Exception:
-            # Never a traceback to the caller (DESIGN "Errors"); the log has it.
+            # Never a traceback to the caller (docs/architecture.md "HTTP status policy"); the
+            # log has it.
             log.exception("unexpected error in %s %s", request.method, request.url.path)
             return error_response(ServerError("Unexpected server error; see the logs"))
 

@@ -1,5 +1,5 @@
-"""Push delivery: send our objects' changes to partners from the outbox (DESIGN "Delivery
-without loss, without stale messages").
+"""Push delivery: send our objects' changes to partners from the outbox (docs/architecture.md
+"Delivery"; docs/spec-decisions.md "Failed pushes and results are retried").
 
 Every change to an own object recorded a delivery per partner in the same transaction
 (``services.roaming``). This worker claims due deliveries, sends each object's *current* state —

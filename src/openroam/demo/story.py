@@ -1,5 +1,5 @@
-"""The demo's scripted story between a CPO node and an eMSP node (issue: "a newcomer sees all of
-it working").
+"""The demo's scripted story between a CPO node and an eMSP node, so that a newcomer sees all of
+it working.
 
 Each step uses what a party really uses: the CPO's and the eMSP's backend APIs over HTTP, the
 operator's registration (``openroam invite`` / ``openroam register``), and OCPI between the

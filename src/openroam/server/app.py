@@ -113,7 +113,7 @@ def _freezing(lifespan: Lifespan | None) -> Lifespan:
 def _freeze() -> None:
     # What start-up built (modules, models, routes, the node) lives as long as the process.
     # Frozen, the collector no longer walks it: a full collection under load costs what the
-    # requests' garbage costs, not tens of milliseconds per pause (DESIGN "Pre-serialised reads").
+    # requests' garbage costs, not tens of milliseconds per pause.
     gc.collect()
     gc.freeze()
 
@@ -121,7 +121,8 @@ def _freeze() -> None:
 class OcpiApp(FastAPI):
     """The FastAPI app, with the GET list of every Sender interface answered ahead of it.
 
-    That GET is the hot path (DESIGN "Pre-serialised reads"): a page read from the store costs
+    That GET is the hot path (docs/architecture.md "What a GET list page costs"): a page read
+    from the store costs
     less than the layers every FastAPI request passes (error, telemetry and body-limit
     middleware, exception handling, routing). It passes the same :class:`OcpiMiddleware` (request
     ids, the request log, a 3000 answer for an unexpected failure); the list app answers OCPI

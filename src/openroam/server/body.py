@@ -1,4 +1,5 @@
-"""Decoding request bodies into models at the boundary (DESIGN style rule 4)."""
+"""Decoding request bodies into models where they enter (docs/architecture.md "Decoding at the
+boundary"): services and handlers receive models, never dicts."""
 
 from __future__ import annotations
 

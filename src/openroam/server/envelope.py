@@ -2,7 +2,8 @@
 
 Every answer of the server, success or error, is ``{"data": …, "status_code": …,
 "status_message": …, "timestamp": …}``. ``data`` may be given as already serialised JSON bytes, so
-stored documents are served without being validated or re-encoded (DESIGN "Pre-serialised reads").
+stored documents are served without being validated or re-encoded (docs/architecture.md "One
+table for every object").
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 One pure ASGI layer (cheaper than Starlette's BaseHTTPMiddleware) that:
 
 * serves a path with and without a trailing slash alike — Starlette would answer 307, which OCPI
-  clients do not follow for POST/PUT (DESIGN style rule 9);
+  clients do not follow for POST/PUT (they would have to send the body again, or drop it);
 * echoes ``X-Request-ID`` and ``X-Correlation-ID``, generating them when absent
   (transport_and_format.asciidoc "Unique message IDs");
 * turns any unexpected exception into a 3000 envelope, logged with the request id, so a partner

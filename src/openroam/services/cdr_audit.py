@@ -1,4 +1,4 @@
-"""The automatic price audit of a received CDR, and the events it gives (issue 6, Build 3).
+"""The automatic price audit of a received CDR, and the events it gives.
 
 An eMSP recomputes every CDR a CPO sends with the Tariff *it holds* for it — one the same
 partner pushed or we pulled from it (the CDR's own ``tariffs`` list is what is being checked, so

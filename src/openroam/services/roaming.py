@@ -309,8 +309,8 @@ class RoamingService:
             path.object_id,
             path.object_type,
             merge=merge,
-            # Own objects go to the partners receiving the module (DESIGN "Delivery without
-            # loss"): the outbox rows are written in the same transaction.
+            # Own objects go to the partners receiving the module (docs/architecture.md "The
+            # own-write path"): the outbox rows are written in the same transaction.
             notify=Notify(out_method, path.suffix(), _tuple(fields)) if notify else None,
         )
         if spec.counterparty_field is not None or spec.module in _WITH_EVENTS:

@@ -1,4 +1,4 @@
-"""Which events a change to a Session gives (issue 6, Build 3; mod_sessions "Session Object").
+"""Which events a change to a Session gives (mod_sessions "Session Object").
 
 * ``session.started``: the Session is stored for the first time;
 * ``session.ended``: it has ended — status ``COMPLETED`` or ``INVALID``, or an ``end_date_time``

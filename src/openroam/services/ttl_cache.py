@@ -1,5 +1,5 @@
-"""A small in-process cache whose entries live a few seconds (hot-path reads, DESIGN.md
-"Pre-serialised reads").
+"""A small in-process cache whose entries live a few seconds (hot-path reads,
+docs/architecture.md "Hot-path caches").
 
 It holds only what may be a little stale without harm and what another process cannot make
 wrong for longer than ``ttl``: the process that changes the underlying data clears the cache at

@@ -218,8 +218,9 @@ _MIGRATION_LOCK_KEY = 0x6F70656E726F616D  # "openroam"
 def _upgrade_on(connection: Connection, revision: str) -> None:
     if connection.dialect.name == "postgresql":
         # Several `openroam serve` processes may start at once against one PostgreSQL
-        # (DESIGN.md "Scale-out"); the first migrates, the others wait and then find the
-        # schema at head. The lock ends with the transaction (DDL is transactional there).
+        # (docs/architecture.md "Several processes, one database"); the first migrates, the
+        # others wait and then find the schema at head. The lock ends with the transaction (DDL
+        # is transactional there).
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
     config = alembic_config()
     config.attributes["connection"] = connection

@@ -1,5 +1,5 @@
-"""Reading and writing roaming objects as stored JSON documents (DESIGN.md "One store, many
-versions", "Pre-serialised reads").
+"""Reading and writing roaming objects as stored JSON documents (docs/architecture.md "One table
+for every object").
 
 Objects are identified by ``(module, origin, country_code, party_id, object_id, object_type)``;
 the four id parts are folded here (types.asciidoc "CiString": case-insensitive), so callers pass

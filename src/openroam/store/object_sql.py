@@ -1,7 +1,8 @@
 """The statements behind :mod:`openroam.store.object_repo`, built once with bind parameters.
 
 A request then pays neither statement construction nor cache-key generation, which on the
-GET list hot path costs more than the indexed query itself (DESIGN.md "Pre-serialised reads").
+GET list hot path costs more than the indexed query itself (docs/architecture.md "What a GET
+list page costs").
 Bind parameters are prefixed ``b_`` because an UPDATE reserves the plain column names.
 """
 

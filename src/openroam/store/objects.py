@@ -1,5 +1,5 @@
-"""Tables for roaming objects, the delivery outbox and pull-sync state (DESIGN.md "One store,
-many versions", "Pre-serialised reads", "Delivery without loss").
+"""Tables for roaming objects, the delivery outbox and pull-sync state (docs/architecture.md
+"One table for every object", "Delivery", "Pull-sync").
 
 * ``ocpi_objects`` holds every OCPI object we own (``origin`` 0) or received from a partner
   (``origin`` = ``partners.id``; no foreign key, so 0 is allowed), once, as the JSON document a

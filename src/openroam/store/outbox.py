@@ -1,4 +1,5 @@
-"""The delivery outbox (DESIGN.md "Delivery without loss, without stale messages").
+"""The delivery outbox (docs/architecture.md "Delivery"; docs/spec-decisions.md "Failed pushes
+and results are retried").
 
 A change to an object enqueues, in the same transaction, one row per partner to tell. Workers
 claim due rows under a lease (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several workers never

@@ -1,5 +1,5 @@
 """The outbox seen per partner: backlog and last error (``openroam partners``), giving up on a
-partner that is gone, and pruning finished rows (DESIGN.md "Delivery without loss")."""
+partner that is gone, and pruning finished rows (docs/architecture.md "Delivery")."""
 
 from __future__ import annotations
 

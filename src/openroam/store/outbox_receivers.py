@@ -1,4 +1,5 @@
-"""Outbox rows for every partner that receives a module (DESIGN.md "Delivery without loss").
+"""Outbox rows for every partner that receives a module (docs/architecture.md "The own-write
+path").
 
 An own object's change is delivered to every registered partner with a Receiver endpoint for its
 module. The statement here finds those partners itself (INSERT … SELECT from ``partners``), in the

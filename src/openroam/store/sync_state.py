@@ -1,4 +1,4 @@
-"""Pull-sync progress per partner and module (DESIGN.md "Delivery without loss": as a receiver
+"""Pull-sync progress per partner and module (docs/architecture.md "Pull-sync": as a receiver
 the platform also pulls changes since its watermark, ``date_from``, on a schedule).
 
 The watermark is the newest ``last_updated`` received; the next incremental pull asks for

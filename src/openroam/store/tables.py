@@ -1,6 +1,6 @@
 """The database tables: own parties and partner connections (OCPI 2.2.1 credentials.asciidoc).
 
-Conventions (DESIGN.md "Store"):
+Conventions (docs/architecture.md "Storage"):
 
 * Every constraint and index is named through ``naming_convention``: SQLite can only change a
   table by copying it (Alembic "batch" mode), and that needs the constraint names.
@@ -71,7 +71,7 @@ class UtcDateTime(TypeDecorator[datetime]):
 
     PostgreSQL keeps ``timestamptz``; SQLite keeps text without an offset, so values are
     converted to UTC before writing and marked UTC after reading. Naive values are refused:
-    a naive time has no defined instant (DESIGN.md "Time": all timestamps are UTC).
+    a naive time has no defined instant (all timestamps are UTC: docs/architecture.md "Time").
     """
 
     impl = DateTime(timezone=True)

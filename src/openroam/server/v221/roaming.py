@@ -145,7 +145,8 @@ def _receiver_route(spec: ModuleSpec, depth: int, path: str) -> None:
 class SenderList:
     """GET list on our Sender interface of one module, as a plain ASGI app.
 
-    The hot path (DESIGN "Pre-serialised reads"): no Starlette request and no FastAPI dependency
+    The hot path (docs/architecture.md "What a GET list page costs"): no Starlette request and
+    no FastAPI dependency
     solving, which cost more than reading the page. The order is FastAPI's: the caller first
     (401), then the parameters (2001). OCPI errors are answered here, with the routing headers
     once the caller is known; anything else is left to the middleware (3000).
