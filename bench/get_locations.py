@@ -11,7 +11,7 @@ the same uvicorn settings for all), warmed up for 2 s, then loaded for ``--secon
 * ``bare ASGI, pre-built page``: the page read from the same SQLite file once at start-up and sent
   as the same bytes every time; the ceiling of any Python server on this uvicorn.
 * ``bare ASGI, page read per request``: a raw ASGI app reading the same page with sqlite3 on
-  every request (no auth, no count, no routing): the ceiling the issue names.
+  every request (no auth, no count, no routing): the baseline openroam's rate is compared with.
 * ``openroam, page 1``: the real node (``runtime.build_app``) with a valid credentials token:
   auth, pagination, X-Total-Count, Link, routing headers, envelope.
 * ``openroam, page N/2 (keyset)``: the URL of the Link header half-way through the list.
@@ -25,7 +25,7 @@ run, with every run's req/s after the table; the ratios are the medians of each 
 Columns: req/s; the ratio to the bare page-read-per-request app and, after the slash, to the
 pre-built page; the server's CPU µs per request (user + system of its process while loaded:
 1e6 / CPU µs is the rate it would reach on a core of its own, whatever else runs on the
-machine); wrk's latency percentiles. Nothing is asserted (DESIGN.md, bench/).
+machine); wrk's latency percentiles. Nothing is asserted: the numbers depend on the machine.
 """
 
 from __future__ import annotations

@@ -30,7 +30,8 @@ Rows:
 
 Columns: req/s; the ratio to the bare ASGI app and, after the slash, to the bare sqlite3 writer;
 the server's CPU µs per request (user + system of its process over the timed part); latency
-percentiles. Nothing is asserted (DESIGN.md, bench/); a failed read-back is printed.
+percentiles. Nothing is asserted (the numbers depend on the machine); a failed read-back is
+printed.
 """
 
 from __future__ import annotations

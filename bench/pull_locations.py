@@ -19,7 +19,7 @@ kernel (``os.wait4``):
 
 Afterwards the bench checks that node B holds N Locations from A, each document byte-equal to
 A's. Columns: wall seconds, objects per second, ratio of the bare loop's time to this one's,
-peak RSS of the pulling process. Nothing is asserted about timings (DESIGN.md, bench/).
+peak RSS of the pulling process. Nothing is asserted about timings: they depend on the machine.
 """
 
 from __future__ import annotations
