@@ -10,6 +10,12 @@ PostgreSQL is taken from ``OPENROAM_TEST_POSTGRES_URL``, or else from
 test gets its own database (``openroam_t_<hex>``), dropped afterwards. Without a reachable
 server the PostgreSQL runs are skipped locally, and fail when ``CI=true``, so CI cannot pass
 without having exercised PostgreSQL.
+
+OCPI spec examples
+------------------
+A test marked ``spec_example`` reads the OCPI 2.2.1 spec's example files, which are not part of
+the repository (tests/spec_examples.py finds them). Without them it is skipped, and the summary
+ends with one line saying how many such cases were skipped and how to run them.
 """
 
 from __future__ import annotations
@@ -27,12 +33,46 @@ import pytest
 from sqlalchemy.engine import URL, make_url
 
 from openroam.store.db import Database, upgrade_async
+from tests.spec_examples import HOW_TO_GET_THEM, SKIP_REASON, SKIP_TEXT, SPEC_AVAILABLE
 
 POSTGRES_URL_VARIABLE = "OPENROAM_TEST_POSTGRES_URL"
 DEFAULT_POSTGRES_URLS = (
     "postgresql://postgres@127.0.0.1:5432/test",
     "postgresql://root@127.0.0.1:5432/test",
 )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "spec_example: reads the OCPI 2.2.1 spec's example files; skipped where they are absent",
+    )
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Skip a spec-example case when the spec is not there (one reason, counted below)."""
+    if not SPEC_AVAILABLE and item.get_closest_marker("spec_example") is not None:
+        pytest.skip(SKIP_REASON)
+
+
+def _skip_reason(report: pytest.TestReport) -> str:
+    # A skip's longrepr is (path, line, "Skipped: reason"), also once an xdist worker sent it.
+    longrepr = report.longrepr
+    return str(longrepr[2]) if isinstance(longrepr, tuple) else str(longrepr)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """One line: how many spec-example cases were skipped, and how to get them."""
+    skipped = [
+        report
+        for report in terminalreporter.stats.get("skipped", [])
+        if SKIP_TEXT in _skip_reason(report)
+    ]
+    if skipped:
+        terminalreporter.write_line(
+            f"{len(skipped)} OCPI spec-example cases skipped: {HOW_TO_GET_THEM}", yellow=True
+        )
+
 
 # The result of the first connection attempt, so an absent server costs one timeout, not many.
 _postgres: dict[str, URL | str] = {}
