@@ -1,10 +1,11 @@
-"""OCPI 2.2.1 mod_cdrs.asciidoc: the CDR models against the spec's example and rules."""
+"""OCPI 2.2.1 mod_cdrs.asciidoc: the CDR models against the spec's rules, our own CDR document
+(tests/documents/cdr.json) and, where the spec is there, its example."""
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,18 +25,15 @@ from openroam.models.v221.cdrs import (
 from openroam.models.v221.locations import ConnectorType, PowerType
 from openroam.models.v221.tariffs import Tariff
 from openroam.models.v221.tokens import TokenType
-
-# The verbatim spec sits beside the repository (../shared/ocpi-spec), not inside it.
-REPO = Path(__file__).resolve().parents[2]
-EXAMPLES = REPO.parent / "shared" / "ocpi-spec" / "2.2.1" / "examples"
-CDR_EXAMPLE = EXAMPLES / "cdr_example.json"
+from tests import documents
+from tests.spec_examples import example_bytes, load_example, spec_example
 
 Errors = list[tuple[str, tuple[int | str, ...]]]
 
 
 def _example() -> dict[str, Any]:
-    """cdr_example.json as plain JSON data, to be changed per test."""
-    data: dict[str, Any] = json.loads(CDR_EXAMPLE.read_text())
+    """Our CDR document (tests/documents/cdr.json) as plain JSON data, to be changed per test."""
+    data: dict[str, Any] = documents.load("cdr.json")
     return data
 
 
@@ -45,15 +43,41 @@ def _errors(model: type[Any], data: object) -> Errors:
     return [(e["type"], e["loc"]) for e in info.value.errors()]
 
 
+def test_cdr_document_round_trips() -> None:
+    """mod_cdrs.asciidoc "CDR Object": our CDR parses and serialises back equal (as Decimal)."""
+    cdr = CDR.from_json(documents.raw("cdr.json"))
+    assert json.loads(cdr.to_json(), parse_float=Decimal) == documents.load_decimal("cdr.json")
+
+
+def test_cdr_document_types() -> None:
+    cdr = CDR.from_json(documents.raw("cdr.json"))
+    assert cdr.auth_method is AuthMethod.AUTH_REQUEST
+    assert cdr.cdr_token.type is TokenType.RFID
+    assert cdr.cdr_location.connector_standard is ConnectorType.IEC_62196_T2
+    assert cdr.cdr_location.connector_power_type is PowerType.AC_3_PHASE
+    assert cdr.tariffs is not None
+    assert isinstance(cdr.tariffs[0], Tariff)
+    assert cdr.end_date_time == datetime(2024, 2, 20, 20, 3, tzinfo=UTC)
+    assert [p.dimensions[0].type for p in cdr.charging_periods] == [
+        CdrDimensionType.ENERGY,
+        CdrDimensionType.PARKING_TIME,
+    ]
+    assert cdr.charging_periods[1].dimensions[0].volume == Decimal("0.3")
+    assert cdr.total_cost.incl_vat == Decimal("8.55")
+    assert cdr.total_energy == Decimal("16.2")
+
+
+@spec_example
 def test_cdr_example_round_trips() -> None:
     """mod_cdrs.asciidoc "Example of a CDR": parses and serialises back equal (as Decimal)."""
-    cdr = CDR.from_json(CDR_EXAMPLE.read_bytes())
-    original = json.loads(CDR_EXAMPLE.read_text(), parse_float=Decimal)
+    cdr = CDR.from_json(example_bytes("cdr_example.json"))
+    original = load_example("cdr_example.json")
     assert json.loads(cdr.to_json(), parse_float=Decimal) == original
 
 
+@spec_example
 def test_cdr_example_types() -> None:
-    cdr = CDR.from_json(CDR_EXAMPLE.read_bytes())
+    cdr = CDR.from_json(example_bytes("cdr_example.json"))
     assert cdr.auth_method is AuthMethod.WHITELIST
     assert cdr.cdr_token.type is TokenType.RFID
     assert cdr.cdr_location.connector_standard is ConnectorType.IEC_62196_T2

@@ -1,7 +1,8 @@
 """OCPI 2.2.1 mod_commands.asciidoc: the Commands models against the spec tables.
 
 The spec has no JSON examples for command bodies, so the objects here are built from its
-tables; the Token inside StartSession/ReserveNow is the spec's token_example_1_app_user.json.
+tables; the Token inside StartSession/ReserveNow is our own (tests/documents/token.json). The
+complete command documents, valid and invalid, are in tests/documents/ too (test_documents.py).
 """
 
 from __future__ import annotations
@@ -28,19 +29,10 @@ from openroam.models.v221.commands import (
     UnlockConnector,
 )
 from openroam.models.v221.tokens import Token, TokenType
+from tests import documents
 
 RESPONSE_URL = "https://emsp.example.com/ocpi/2.2.1/commands/START_SESSION/1234"
-TOKEN: dict[str, Any] = {
-    "country_code": "DE",
-    "party_id": "TNM",
-    "uid": "bdf21bce-fc97-11e8-8eb2-f2801f1b9fd1",
-    "type": "APP_USER",
-    "contract_id": "DE8ACC12E46L89",
-    "issuer": "TheNewMotion",
-    "valid": True,
-    "whitelist": "ALLOWED",
-    "last_updated": "2018-12-10T17:16:15Z",
-}
+TOKEN: dict[str, Any] = documents.load("token.json")
 START_SESSION = {
     "response_url": RESPONSE_URL,
     "token": TOKEN,

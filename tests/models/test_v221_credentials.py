@@ -1,10 +1,10 @@
-"""OCPI 2.2.1 credentials.asciidoc: the Credentials models against the spec's examples and rules."""
+"""OCPI 2.2.1 credentials.asciidoc: the Credentials models against the spec's rules, our own
+documents and, where the spec is there, its examples."""
 
 from __future__ import annotations
 
 import json
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,20 +12,16 @@ from pydantic import ValidationError
 
 from openroam.models.v221.credentials import Credentials
 from openroam.models.v221.types import Role
+from tests import documents
+from tests.spec_examples import EXAMPLES_221, example_bytes, spec_example
 
-# The verbatim spec sits beside the repository (../shared/ocpi-spec), not inside it.
-REPO = Path(__file__).resolve().parents[2]
-EXAMPLES = REPO.parent / "shared" / "ocpi-spec" / "2.2.1" / "examples"
-
-CREDENTIALS_EXAMPLES = sorted(p.name for p in EXAMPLES.glob("credentials_example*.json"))
-
-
-def _raw(name: str) -> bytes:
-    return (EXAMPLES / name).read_bytes()
+CREDENTIALS_EXAMPLES = [f"credentials_example{n}.json" for n in ("", "2", "3", "4")]
+OUR_CREDENTIALS = ["credentials.json", "credentials_two_roles.json"]
 
 
 def _credentials(**changes: Any) -> dict[str, Any]:
-    credentials = json.loads(_raw("credentials_example2.json"))
+    """Our Credentials with a CPO and an eMSP role (tests/documents/), with ``changes``."""
+    credentials: dict[str, Any] = documents.load("credentials_two_roles.json")
     credentials.update(changes)
     return credentials
 
@@ -45,20 +41,39 @@ def _locs(data: Any) -> list[tuple[str | int, ...]]:
     return [e["loc"] for e in error.value.errors()]
 
 
-def test_examples_found() -> None:
-    assert len(CREDENTIALS_EXAMPLES) == 4, CREDENTIALS_EXAMPLES
-
-
-@pytest.mark.parametrize("name", CREDENTIALS_EXAMPLES)
-def test_credentials_examples_round_trip(name: str) -> None:
-    """credentials.asciidoc "Examples": parse and serialise back equal."""
-    credentials = Credentials.from_json(_raw(name))
-    expected = json.loads(_raw(name), parse_float=Decimal)
+@pytest.mark.parametrize("name", OUR_CREDENTIALS)
+def test_credentials_documents_round_trip(name: str) -> None:
+    """credentials.asciidoc "Credentials object": our documents parse and serialise back equal."""
+    credentials = Credentials.from_json(documents.raw(name))
+    expected = json.loads(documents.raw(name), parse_float=Decimal)
     assert json.loads(credentials.to_json(), parse_float=Decimal) == expected
 
 
+def test_full_business_details() -> None:
+    credentials = Credentials.from_json(documents.raw("credentials.json"))
+    logo = credentials.roles[0].business_details.logo
+    assert logo is not None
+    assert (logo.width, logo.height) == (400, 120)
+
+
+@spec_example
+def test_examples_found() -> None:
+    found = sorted(p.name for p in EXAMPLES_221.glob("credentials_example*.json"))
+    assert found == sorted(CREDENTIALS_EXAMPLES)
+
+
+@spec_example
+@pytest.mark.parametrize("name", CREDENTIALS_EXAMPLES)
+def test_credentials_examples_round_trip(name: str) -> None:
+    """credentials.asciidoc "Examples": parse and serialise back equal."""
+    credentials = Credentials.from_json(example_bytes(name))
+    expected = json.loads(example_bytes(name), parse_float=Decimal)
+    assert json.loads(credentials.to_json(), parse_float=Decimal) == expected
+
+
+@spec_example
 def test_full_business_details_example() -> None:
-    credentials = Credentials.from_json(_raw("credentials_example3.json"))
+    credentials = Credentials.from_json(example_bytes("credentials_example3.json"))
     logo = credentials.roles[0].business_details.logo
     assert logo is not None
     assert logo.width == 512
@@ -138,5 +153,11 @@ def test_role_needs_business_details() -> None:
 
 
 def test_role_values() -> None:
-    credentials = Credentials.from_json(_raw("credentials_example2.json"))
+    credentials = Credentials.from_json(documents.raw("credentials_two_roles.json"))
+    assert [r.role for r in credentials.roles] == [Role.CPO, Role.EMSP]
+
+
+@spec_example
+def test_role_values_of_the_example() -> None:
+    credentials = Credentials.from_json(example_bytes("credentials_example2.json"))
     assert [r.role for r in credentials.roles] == [Role.CPO, Role.EMSP]

@@ -14,7 +14,17 @@ from pydantic import ValidationError
 from openroam.models import v221
 from openroam.models.common import OcpiModel, OcpiResponse
 from openroam.models.validation import problems
-from tests.spec_examples import EXAMPLES_221, as_comparable, dump_json, load_example
+from tests.spec_examples import (
+    EXAMPLES_221,
+    as_comparable,
+    dump_json,
+    example_bytes,
+    load_example,
+    spec_example,
+)
+
+# Every case reads the spec's files; the project's own documents are in test_documents.py.
+pytestmark = spec_example
 
 # file → (model, key the fragment is wrapped in or None, envelope data shape or None)
 VALID: dict[str, tuple[type[OcpiModel], str | None, str | None]] = {
@@ -109,7 +119,7 @@ def test_every_example_file_is_covered() -> None:
 def test_example_parses_and_serialises_back_equal(name: str) -> None:
     model, wrapper, envelope = VALID[name]
     original = load_example(name)
-    raw = (EXAMPLES_221 / name).read_bytes()
+    raw = example_bytes(name)
     if envelope is None:
         fragment = original[wrapper] if wrapper else original
         if wrapper:
@@ -129,7 +139,7 @@ def test_example_parses_and_serialises_back_equal(name: str) -> None:
 def test_erratum_example_is_rejected_with_the_errata_error(name: str) -> None:
     model, expected_paths, erratum = INVALID[name]
     with pytest.raises(ValidationError) as caught:
-        model.model_validate_json((EXAMPLES_221 / name).read_bytes())
+        model.model_validate_json(example_bytes(name))
     found = {problem.path for problem in problems(caught.value)}
     assert expected_paths <= found, erratum
     assert found <= expected_paths, f"only the erratum's problems are reported: {erratum}"

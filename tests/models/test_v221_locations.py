@@ -1,10 +1,10 @@
-"""OCPI 2.2.1 mod_locations.asciidoc: the Location models against the spec's examples and rules."""
+"""OCPI 2.2.1 mod_locations.asciidoc: the Location models against the spec's rules, our own
+documents (tests/documents/) and, where the spec is there, its examples."""
 
 from __future__ import annotations
 
 import json
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from openroam.models.common import OcpiModel
 from openroam.models.v221.locations import (
     EVSE,
+    Connector,
     ConnectorPatch,
     EnergyMix,
     EVSEPatch,
@@ -20,19 +21,45 @@ from openroam.models.v221.locations import (
     Location,
     LocationPatch,
 )
+from tests import documents
+from tests.spec_examples import EXAMPLES_221, example_bytes, spec_example
 
-# The verbatim spec sits beside the repository (../shared/ocpi-spec), not inside it.
-REPO = Path(__file__).resolve().parents[2]
-EXAMPLES = REPO.parent / "shared" / "ocpi-spec" / "2.2.1" / "examples"
-
-LOCATION_EXAMPLES = sorted(p.name for p in EXAMPLES.glob("location_example*.json"))
-HOURS_EXAMPLES = sorted(p.name for p in EXAMPLES.glob("location_hours_*.json"))
-ENERGY_MIX_EXAMPLES = sorted(p.name for p in EXAMPLES.glob("location_energymix_*.json"))
+# The spec's example files, by name (the files are read only by the spec_example cases).
+LOCATION_EXAMPLES = [
+    "location_example.json",
+    "location_example_parking_garage_opening_hours.json",
+    "location_example_uc2_destination_charger.json",
+    "location_example_uc3_destination_charger_not_published.json",
+    "location_example_uc4_limited_visibility.json",
+    "location_example_uc5_home_charge_point.json",
+]
+HOURS_EXAMPLES = [
+    "location_hours_247_open_exception_closing.json",
+    "location_hours_opening_hours_with_exceptional_closing.json",
+    "location_hours_opening_hours_with_exceptional_opening.json",
+]
+ENERGY_MIX_EXAMPLES = [
+    "location_energymix_example_complete.json",
+    "location_energymix_example_energy_provider.json",
+    "location_energymix_example_simple.json",
+]
 PATCH_EXAMPLES = [
     ("location_patch_example_location.json", LocationPatch),
     ("location_patch_example_status.json", EVSEPatch),
     ("location_patch_example_remove_evse.json", EVSEPatch),
     ("location_patch_example_tariff.json", ConnectorPatch),
+]
+# Our own documents, by model.
+OUR_DOCUMENTS = [
+    ("location.json", Location),
+    ("location_not_published.json", Location),
+    ("evse.json", EVSE),
+    ("connector.json", Connector),
+    ("hours.json", Hours),
+    ("energy_mix.json", EnergyMix),
+    ("location_patch.json", LocationPatch),
+    ("evse_patch.json", EVSEPatch),
+    ("connector_patch.json", ConnectorPatch),
 ]
 
 
@@ -48,21 +75,18 @@ class OpeningTimesFragment(OcpiModel):
     opening_times: Hours
 
 
-def _raw(name: str) -> bytes:
-    return (EXAMPLES / name).read_bytes()
-
-
 def _as_decimal_json(data: bytes) -> Any:
     return json.loads(data, parse_float=Decimal)
 
 
-def _round_trips(model: type[OcpiModel], name: str) -> None:
-    parsed = model.from_json(_raw(name))
-    assert _as_decimal_json(parsed.to_json()) == _as_decimal_json(_raw(name))
+def _round_trips(model: type[OcpiModel], raw: bytes) -> None:
+    parsed = model.from_json(raw)
+    assert _as_decimal_json(parsed.to_json()) == _as_decimal_json(raw)
 
 
 def _location(**changes: Any) -> dict[str, Any]:
-    location = json.loads(_raw("location_example.json"))
+    """Our Location document (tests/documents/location.json), with ``changes``."""
+    location: dict[str, Any] = documents.load("location.json")
     location.update(changes)
     return location
 
@@ -73,57 +97,116 @@ def _locs(model: type[OcpiModel], data: Any) -> list[tuple[str | int, ...]]:
     return [e["loc"] for e in error.value.errors()]
 
 
-def test_examples_found() -> None:
-    assert len(LOCATION_EXAMPLES) == 6, LOCATION_EXAMPLES
-    assert len(HOURS_EXAMPLES) == 3, HOURS_EXAMPLES
-    assert len(ENERGY_MIX_EXAMPLES) == 3, ENERGY_MIX_EXAMPLES
+# --- our own documents ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "model"), OUR_DOCUMENTS)
+def test_documents_round_trip(name: str, model: type[OcpiModel]) -> None:
+    """Our Location, EVSE, Connector, Hours, EnergyMix and PATCH bodies serialise back equal."""
+    _round_trips(model, documents.raw(name))
+
+
+def test_location_document_values() -> None:
+    location = Location.from_json(documents.raw("location.json"))
+    assert location.evses is not None
+    assert [evse.uid for evse in location.evses] == ["UTR01-E1", "UTR01-E2"]
+    assert [c.max_electric_power for c in location.evses[0].connectors] == [22000, None]
+    assert location.opening_times is not None
+    assert location.opening_times.regular_hours is not None
+    assert location.opening_times.regular_hours[0].period_end == "00:00"
+    assert location.charging_when_closed is False
+
+
+def test_energy_mix_numbers_are_decimals() -> None:
+    mix = EnergyMix.from_json(documents.raw("energy_mix.json"))
+    impact = mix.environ_impact
+    assert impact is not None
+    assert impact[1].amount == Decimal("0.0003")
+    assert mix.energy_sources is not None
+    assert sum(source.percentage for source in mix.energy_sources) == 100
+
+
+def test_evse_with_an_incomplete_connector_is_not_a_valid_evse() -> None:
+    """mod_locations.asciidoc "Connector Object": power_type, max_voltage, max_amperage and
+    last_updated are required, and "EVSE Object" physical_reference is a string. Our invalid
+    EVSE (tests/documents/invalid/evse.json) has all of these wrong."""
+    with pytest.raises(ValidationError) as error:
+        EVSE.from_json(documents.invalid_path("evse.json").read_bytes())
+    errors = [(e["loc"], e["type"]) for e in error.value.errors()]
+    assert errors == [
+        (("connectors", 0, "power_type"), "missing"),
+        (("connectors", 0, "max_voltage"), "missing"),
+        (("connectors", 0, "max_amperage"), "missing"),
+        (("connectors", 0, "last_updated"), "missing"),
+        (("physical_reference",), "string_type"),
+    ]
 
 
 # --- the spec's examples ---------------------------------------------------------------------
 
 
+@spec_example
+def test_examples_found() -> None:
+    """The name lists above are the spec folder's Location, Hours and EnergyMix examples."""
+    assert sorted(p.name for p in EXAMPLES_221.glob("location_example*.json")) == LOCATION_EXAMPLES
+    assert sorted(p.name for p in EXAMPLES_221.glob("location_hours_*.json")) == HOURS_EXAMPLES
+    assert (
+        sorted(p.name for p in EXAMPLES_221.glob("location_energymix_*.json"))
+        == ENERGY_MIX_EXAMPLES
+    )
+
+
+@spec_example
 @pytest.mark.parametrize("name", LOCATION_EXAMPLES)
 def test_location_examples_round_trip(name: str) -> None:
     """mod_locations.asciidoc "Location Object" examples parse and serialise back equal."""
-    _round_trips(Location, name)
+    _round_trips(Location, example_bytes(name))
 
 
+@spec_example
 @pytest.mark.parametrize("name", HOURS_EXAMPLES)
 def test_hours_examples_round_trip(name: str) -> None:
     """mod_locations.asciidoc "Hours class" examples."""
-    _round_trips(Hours, name)
+    _round_trips(Hours, example_bytes(name))
 
 
+@spec_example
 def test_regular_hours_example_round_trips() -> None:
     """mod_locations.asciidoc "RegularHours class" example (an {"opening_times": ...} fragment)."""
-    _round_trips(OpeningTimesFragment, "location_regularhours_example.json")
+    _round_trips(OpeningTimesFragment, example_bytes("location_regularhours_example.json"))
 
 
+@spec_example
 @pytest.mark.parametrize("name", ENERGY_MIX_EXAMPLES)
 def test_energy_mix_examples_round_trip(name: str) -> None:
     """mod_locations.asciidoc "EnergyMix class" examples ({"energy_mix": ...} fragments)."""
-    _round_trips(EnergyMixFragment, name)
+    _round_trips(EnergyMixFragment, example_bytes(name))
 
 
-def test_energy_mix_numbers_are_decimals() -> None:
-    fragment = EnergyMixFragment.from_json(_raw("location_energymix_example_complete.json"))
+@spec_example
+def test_energy_mix_example_numbers_are_decimals() -> None:
+    fragment = EnergyMixFragment.from_json(
+        example_bytes("location_energymix_example_complete.json")
+    )
     impact = fragment.energy_mix.environ_impact
     assert impact is not None
     assert impact[0].amount == Decimal("0.0006")
 
 
+@spec_example
 @pytest.mark.parametrize(("name", "model"), PATCH_EXAMPLES)
 def test_patch_examples_round_trip(name: str, model: type[OcpiModel]) -> None:
     """mod_locations.asciidoc "PATCH Method" examples, each on its own object's endpoint."""
-    _round_trips(model, name)
+    _round_trips(model, example_bytes(name))
 
 
+@spec_example
 def test_add_evse_example_is_not_a_valid_evse() -> None:
     """DIGEST A13: location_put_example_add_evse.json misses the connector's required fields
     (power_type, max_voltage, max_amperage, last_updated) and has a numeric physical_reference.
     mod_locations.asciidoc "add an EVSE": such an object may be discarded."""
     with pytest.raises(ValidationError) as error:
-        EVSE.from_json(_raw("location_put_example_add_evse.json"))
+        EVSE.from_json(example_bytes("location_put_example_add_evse.json"))
     errors = [(e["loc"], e["type"]) for e in error.value.errors()]
     assert errors == [
         (("connectors", 0, "power_type"), "missing"),

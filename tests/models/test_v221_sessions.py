@@ -1,11 +1,11 @@
-"""OCPI 2.2.1 mod_sessions.asciidoc: the Session models against the spec's examples and rules."""
+"""OCPI 2.2.1 mod_sessions.asciidoc: the Session models against the spec's rules, our own
+documents (tests/documents/) and, where the spec is there, its examples."""
 
 from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,10 +21,9 @@ from openroam.models.v221.sessions import (
     SessionPatch,
     SessionStatus,
 )
+from tests import documents
+from tests.spec_examples import EXAMPLES_221, example_bytes, load_example, spec_example
 
-# The verbatim spec sits beside the repository (../shared/ocpi-spec), not inside it.
-REPO = Path(__file__).resolve().parents[2]
-EXAMPLES = REPO.parent / "shared" / "ocpi-spec" / "2.2.1" / "examples"
 SESSION_EXAMPLES = ["session_example_1_simple_start.json", "session_example_2_short_finished.json"]
 PATCH_EXAMPLES = [
     "session_patch_example_charging_period.json",
@@ -32,8 +31,18 @@ PATCH_EXAMPLES = [
 ]
 
 
+# Our own documents (tests/documents/), by model.
+OUR_DOCUMENTS = [
+    (Session, "session_pending.json"),
+    (Session, "session_completed.json"),
+    (SessionPatch, "session_patch.json"),
+    (SessionPatch, "session_patch_charging_period.json"),
+]
+
+
 def _load(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((EXAMPLES / name).read_text())
+    """One of our documents as plain JSON data, to be changed per test."""
+    data: dict[str, Any] = documents.load(name)
     return data
 
 
@@ -43,24 +52,48 @@ def _errors(model: type[Any], data: object) -> list[tuple[str, tuple[int | str, 
     return [(e["type"], e["loc"]) for e in info.value.errors()]
 
 
+@pytest.mark.parametrize(("model", "name"), OUR_DOCUMENTS)
+def test_document_round_trips(model: type[Any], name: str) -> None:
+    """mod_sessions.asciidoc "Session Object" and "PATCH Method": our Sessions and PATCH bodies
+    serialise back equal."""
+    parsed = model.from_json(documents.raw(name))
+    assert json.loads(parsed.to_json(), parse_float=Decimal) == documents.load_decimal(name)
+
+
+def test_finished_session_types() -> None:
+    session = Session.from_json(documents.raw("session_completed.json"))
+    assert session.status is SessionStatus.COMPLETED
+    assert session.auth_method is AuthMethod.WHITELIST
+    assert session.end_date_time == datetime(2024, 3, 14, 18, 5, tzinfo=UTC)
+    assert session.kwh == Decimal("21.0")
+    assert session.charging_periods is not None
+    assert [p.tariff_id for p in session.charging_periods] == [None, None, "ORM-TIME-PARKING"]
+    parking = session.charging_periods[2].dimensions[0]
+    assert parking.type is CdrDimensionType.PARKING_TIME
+    assert parking.volume == Decimal("0.3")
+
+
+@spec_example
 def test_examples_found() -> None:
-    found = sorted(p.name for p in EXAMPLES.glob("session_*.json"))
+    found = sorted(p.name for p in EXAMPLES_221.glob("session_*.json"))
     assert found == sorted(SESSION_EXAMPLES + PATCH_EXAMPLES)
 
 
+@spec_example
 @pytest.mark.parametrize(
     ("model", "name"),
     [(Session, name) for name in SESSION_EXAMPLES] + [(SessionPatch, n) for n in PATCH_EXAMPLES],
 )
 def test_spec_example_round_trips(model: type[Any], name: str) -> None:
     """mod_sessions.asciidoc examples: Sessions and PATCH bodies serialise back equal."""
-    parsed = model.from_json((EXAMPLES / name).read_bytes())
-    original = json.loads((EXAMPLES / name).read_text(), parse_float=Decimal)
+    parsed = model.from_json(example_bytes(name))
+    original = load_example(name)
     assert json.loads(parsed.to_json(), parse_float=Decimal) == original
 
 
+@spec_example
 def test_finished_session_example_types() -> None:
-    session = Session.from_json((EXAMPLES / "session_example_2_short_finished.json").read_bytes())
+    session = Session.from_json(example_bytes("session_example_2_short_finished.json"))
     assert session.status is SessionStatus.COMPLETED
     assert session.auth_method is AuthMethod.WHITELIST
     assert session.end_date_time == datetime(2015, 6, 29, 23, 50, 16, tzinfo=UTC)
@@ -92,14 +125,14 @@ def test_finished_session_example_types() -> None:
 )
 def test_session_required_fields(field: str) -> None:
     """mod_sessions.asciidoc "Session Object": every Card. 1 field is required."""
-    data = _load("session_example_1_simple_start.json")
+    data = _load("session_pending.json")
     del data[field]
     assert _errors(Session, data) == [("missing", (field,))]
 
 
 def test_session_without_total_cost_has_no_cost() -> None:
     """mod_sessions.asciidoc "Session Object" total_cost: absent is unknown, not free."""
-    data = _load("session_example_1_simple_start.json")
+    data = _load("session_pending.json")
     del data["total_cost"]
     session = Session.from_json(json.dumps(data))
     assert session.total_cost is None
@@ -109,7 +142,7 @@ def test_session_without_total_cost_has_no_cost() -> None:
 def test_reservation_session_may_use_na_for_evse_and_connector() -> None:
     """mod_sessions.asciidoc "Session Object": #NA for a reservation without EVSE yet."""
     data = {
-        **_load("session_example_1_simple_start.json"),
+        **_load("session_pending.json"),
         "status": "RESERVATION",
         "auth_method": "COMMAND",
         "evse_uid": "#NA",
@@ -123,7 +156,7 @@ def test_reservation_session_may_use_na_for_evse_and_connector() -> None:
 @pytest.mark.parametrize("dimension", ["CURRENT", "POWER", "STATE_OF_CHARGE", "ENERGY_IMPORT"])
 def test_session_may_use_session_only_dimensions(dimension: str) -> None:
     """mod_cdrs.asciidoc "CdrDimensionType": types marked Session are allowed in a Session."""
-    data = _load("session_example_2_short_finished.json")
+    data = _load("session_completed.json")
     data["charging_periods"][0]["dimensions"].append({"type": dimension, "volume": 55})
     session = Session.from_json(json.dumps(data))
     assert session.charging_periods is not None
@@ -132,19 +165,19 @@ def test_session_may_use_session_only_dimensions(dimension: str) -> None:
 
 def test_session_status_reserved_is_not_a_value() -> None:
     """DIGEST Appendix A2: the text says RESERVED, the enum value is RESERVATION."""
-    data = {**_load("session_example_1_simple_start.json"), "status": "RESERVED"}
+    data = {**_load("session_pending.json"), "status": "RESERVED"}
     assert _errors(Session, data) == [("enum", ("status",))]
 
 
 def test_session_charging_period_error_names_path() -> None:
-    data = _load("session_example_2_short_finished.json")
+    data = _load("session_completed.json")
     data["charging_periods"][1]["dimensions"] = []
     assert _errors(Session, data) == [("too_short", ("charging_periods", 1, "dimensions"))]
 
 
 def test_session_id_is_cistring36() -> None:
     """mod_sessions.asciidoc "Session Object" id: CiString(36)."""
-    data = {**_load("session_example_1_simple_start.json"), "id": "s" * 37}
+    data = {**_load("session_pending.json"), "id": "s" * 37}
     assert _errors(Session, data) == [("string_too_long", ("id",))]
 
 
@@ -153,21 +186,19 @@ def test_session_id_is_cistring36() -> None:
 
 def test_session_patch_requires_last_updated() -> None:
     """mod_sessions.asciidoc "PATCH Method": every PATCH SHALL contain last_updated."""
-    data = _load("session_patch_example_total_cost.json")
+    data = _load("session_patch.json")
     del data["last_updated"]
     assert _errors(SessionPatch, data) == [("missing", ("last_updated",))]
 
 
 def test_session_patch_keeps_only_given_fields() -> None:
-    patch = SessionPatch.from_json(
-        (EXAMPLES / "session_patch_example_total_cost.json").read_bytes()
-    )
+    patch = SessionPatch.from_json(documents.raw("session_patch.json"))
     assert set(patch.model_dump(exclude_none=True)) == {"total_cost", "last_updated"}
 
 
 def test_session_patch_validates_values_like_a_session() -> None:
     """A value in a PATCH is validated exactly as in a PUT."""
-    data = {**_load("session_patch_example_total_cost.json"), "status": "DONE", "kwh": "15"}
+    data = {**_load("session_patch.json"), "status": "DONE", "kwh": "15"}
     assert sorted(_errors(SessionPatch, data), key=str) == [
         ("enum", ("status",)),
         ("value_error", ("kwh",)),

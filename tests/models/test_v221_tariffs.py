@@ -1,9 +1,11 @@
-"""OCPI 2.2.1 mod_tariffs.asciidoc: the Tariff models against the spec's own examples and rules."""
+"""OCPI 2.2.1 mod_tariffs.asciidoc: the Tariff models against the spec's rules, our own documents
+(tests/documents/) and, where the spec is there, its examples."""
 
 from __future__ import annotations
 
 import json
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -16,45 +18,107 @@ from openroam.models.v221.tariffs import (
     TariffElement,
     TariffRestrictions,
 )
-from tests.spec_examples import EXAMPLES_221
-
-EXAMPLES = EXAMPLES_221
+from tests import documents
+from tests.spec_examples import EXAMPLES_221, example_bytes, load_example, spec_example
 
 # DIGEST Appendix A14: tariff_put_example.json lacks the required last_updated.
 INVALID_EXAMPLES = {"tariff_put_example.json"}
-VALID_EXAMPLES = sorted(
-    p.name
-    for pattern in ("tariff_*.json", "tariffrestriction_*.json")
-    for p in EXAMPLES.glob(pattern)
-    if p.name not in INVALID_EXAMPLES
-)
+VALID_EXAMPLES = [
+    *(
+        f"tariff_{name}.json"
+        for name in [
+            "1_simple_2hour",
+            "2_alt_text",
+            "3_alt_url",
+            "4_complex",
+            "5_free_of_charge",
+            "6_025kwh_start_max_price",
+            "8_simple_025kwh",
+            "9_025kwh_start",
+            "10_025kwh_parking_start",
+            "11_not_possible_alt_text",
+            "12_025kwh_min_price",
+            "13_simple_3hour_5parking",
+            "14_step_size",
+            "15_reservation_5_euro_per_hour",
+            "16_reservation_2_euro_fee_5_euro_per_hour",
+            "17_reservation_with_expire_fee",
+            "18_reservation_with_expire_time",
+        ]
+    ),
+    "tariffrestriction_example_max_duration.json",
+    "tariffrestriction_example_max_power.json",
+]
 
 
-def _load(name: str) -> object:
-    return json.loads((EXAMPLES / name).read_text(), parse_float=Decimal)
+def _load(name: str) -> Any:
+    """One of our documents with numbers as Decimal."""
+    return documents.load_decimal(name)
 
 
-def test_examples_found() -> None:
-    assert len(VALID_EXAMPLES) == 19, VALID_EXAMPLES
+def test_tariff_document_round_trips() -> None:
+    """mod_tariffs.asciidoc "Tariff object": our Tariff (every optional field, restrictions of
+    each kind, reservation elements) parses and serialises back equal."""
+    tariff = Tariff.from_json(documents.raw("tariff.json"))
+    assert json.loads(tariff.to_json(), parse_float=Decimal) == _load("tariff.json")
 
 
-@pytest.mark.parametrize("name", VALID_EXAMPLES)
-def test_spec_example_round_trips(name: str) -> None:
-    """mod_tariffs.asciidoc examples: every Tariff example parses and serialises back equal."""
-    tariff = Tariff.from_json((EXAMPLES / name).read_bytes())
-    assert json.loads(tariff.to_json(), parse_float=Decimal) == _load(name)
-
-
-def test_tariff_put_example_lacks_last_updated() -> None:
-    """DIGEST A14: tariff_put_example.json misses last_updated, required by the Tariff object."""
+def test_tariff_without_last_updated_is_rejected() -> None:
+    """mod_tariffs.asciidoc "Tariff object": last_updated has cardinality 1."""
+    body = documents.load("tariff.json")
+    del body["last_updated"]
     with pytest.raises(ValidationError) as info:
-        Tariff.from_json((EXAMPLES / "tariff_put_example.json").read_bytes())
+        Tariff.from_json(json.dumps(body))
     errors = info.value.errors()
     assert [(e["type"], e["loc"]) for e in errors] == [("missing", ("last_updated",))]
 
 
+def test_tariff_document_types() -> None:
+    tariff = Tariff.from_json(documents.raw("tariff.json"))
+    component = tariff.elements[0].price_components[0]
+    assert component.type is TariffDimensionType.FLAT
+    assert component.price == Decimal("0.60")
+    restrictions = tariff.elements[1].restrictions
+    assert restrictions is not None
+    assert restrictions.day_of_week is not None
+    assert restrictions.day_of_week[-1] is DayOfWeek.FRIDAY
+    reservation = tariff.elements[-1].restrictions
+    assert reservation is not None
+    assert reservation.reservation is ReservationRestrictionType.RESERVATION_EXPIRES
+
+
+@spec_example
+def test_examples_found() -> None:
+    found = sorted(
+        p.name
+        for pattern in ("tariff_*.json", "tariffrestriction_*.json")
+        for p in EXAMPLES_221.glob(pattern)
+        if p.name not in INVALID_EXAMPLES
+    )
+    assert len(VALID_EXAMPLES) == 19, VALID_EXAMPLES
+    assert found == sorted(VALID_EXAMPLES)
+
+
+@spec_example
+@pytest.mark.parametrize("name", VALID_EXAMPLES)
+def test_spec_example_round_trips(name: str) -> None:
+    """mod_tariffs.asciidoc examples: every Tariff example parses and serialises back equal."""
+    tariff = Tariff.from_json(example_bytes(name))
+    assert json.loads(tariff.to_json(), parse_float=Decimal) == load_example(name)
+
+
+@spec_example
+def test_tariff_put_example_lacks_last_updated() -> None:
+    """DIGEST A14: tariff_put_example.json misses last_updated, required by the Tariff object."""
+    with pytest.raises(ValidationError) as info:
+        Tariff.from_json(example_bytes("tariff_put_example.json"))
+    errors = info.value.errors()
+    assert [(e["type"], e["loc"]) for e in errors] == [("missing", ("last_updated",))]
+
+
+@spec_example
 def test_tariff_complex_example_types() -> None:
-    tariff = Tariff.from_json((EXAMPLES / "tariff_4_complex.json").read_bytes())
+    tariff = Tariff.from_json(example_bytes("tariff_4_complex.json"))
     component = tariff.elements[0].price_components[0]
     assert component.type is TariffDimensionType.FLAT
     assert component.price == Decimal("2.50")
@@ -176,7 +240,7 @@ def test_element_needs_a_price_component() -> None:
 
 def test_tariff_needs_an_element() -> None:
     """mod_tariffs Tariff.elements has cardinality +."""
-    body = _load("tariff_1_simple_2hour.json")
+    body = _load("tariff.json")
     assert isinstance(body, dict)
     body["elements"] = []
     with pytest.raises(ValidationError):
@@ -185,7 +249,21 @@ def test_tariff_needs_an_element() -> None:
 
 def test_price_component_vat_absent_is_not_zero() -> None:
     """mod_tariffs PriceComponent.vat: omitted means no VAT, unlike 0.0."""
-    tariff = Tariff.from_json((EXAMPLES / "tariff_5_free_of_charge.json").read_bytes())
+    element = TariffElement.from_json(
+        b'{"price_components": [{"type": "FLAT", "price": 0, "step_size": 0},'
+        b' {"type": "ENERGY", "price": 0.3, "vat": 0.0, "step_size": 1}]}'
+    )
+    free, zero_rated = element.price_components
+    assert free.vat is None
+    assert "vat" not in free.to_dict()
+    assert zero_rated.vat == 0
+    assert zero_rated.to_dict()["vat"] == 0
+
+
+@spec_example
+def test_price_component_vat_absent_in_the_free_of_charge_example() -> None:
+    """mod_tariffs "Free of Charge Tariff example": no vat at all."""
+    tariff = Tariff.from_json(example_bytes("tariff_5_free_of_charge.json"))
     assert tariff.elements[0].price_components[0].vat is None
     assert "vat" not in tariff.elements[0].price_components[0].to_dict()
 
@@ -199,10 +277,9 @@ def test_price_component_step_size_is_int() -> None:
 
 
 def test_tariff_energy_mix_is_the_locations_energy_mix() -> None:
-    """mod_tariffs Tariff.energy_mix is a mod_locations EnergyMix (example from mod_locations)."""
-    mix = json.loads((EXAMPLES / "location_energymix_example_complete.json").read_text())
-    mix = mix["energy_mix"]
-    body = json.loads((EXAMPLES / "tariff_1_simple_2hour.json").read_text())
+    """mod_tariffs Tariff.energy_mix is a mod_locations EnergyMix (our EnergyMix document)."""
+    mix = documents.load("energy_mix.json")
+    body = documents.load("tariff.json")
     body["energy_mix"] = mix
     tariff = Tariff.from_json(json.dumps(body))
     assert tariff.energy_mix is not None

@@ -1,10 +1,10 @@
-"""OCPI 2.2.1 mod_tokens.asciidoc: the Token models against the spec's examples and tables."""
+"""OCPI 2.2.1 mod_tokens.asciidoc: the Token models against the spec's tables, our own documents
+(tests/documents/) and, where the spec is there, its examples."""
 
 from __future__ import annotations
 
 import json
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,10 +20,8 @@ from openroam.models.v221.tokens import (
     TokenType,
     WhitelistType,
 )
-
-# The verbatim spec sits beside the repository (../shared/ocpi-spec), not inside it.
-REPO = Path(__file__).resolve().parents[2]
-EXAMPLES = REPO.parent / "shared" / "ocpi-spec" / "2.2.1" / "examples"
+from tests import documents
+from tests.spec_examples import example_bytes, spec_example
 
 TOKEN_EXAMPLES = [
     "token_example_1_app_user.json",
@@ -32,16 +30,13 @@ TOKEN_EXAMPLES = [
 ]
 
 
-def _raw(name: str) -> bytes:
-    return (EXAMPLES / name).read_bytes()
-
-
 def _as_decimal_json(data: bytes) -> Any:
     return json.loads(data, parse_float=Decimal)
 
 
 def _token(**changes: Any) -> dict[str, Any]:
-    token = json.loads(_raw("token_example_1_app_user.json"))
+    """Our APP_USER Token (tests/documents/token.json), with ``changes`` (None removes)."""
+    token: dict[str, Any] = documents.load("token.json")
     token.update(changes)
     return {key: value for key, value in token.items() if value is not None}
 
@@ -50,18 +45,57 @@ def _error_locs(error: pytest.ExceptionInfo[ValidationError]) -> list[tuple[str 
     return [e["loc"] for e in error.value.errors()]
 
 
+# --- our own documents ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["token.json", "token_rfid.json"])
+def test_token_documents_round_trip(name: str) -> None:
+    """mod_tokens.asciidoc "Token Object": our Tokens parse and serialise back equal."""
+    token = Token.from_json(documents.raw(name))
+    assert _as_decimal_json(token.to_json()) == _as_decimal_json(documents.raw(name))
+
+
+def test_full_rfid_values() -> None:
+    token = Token.from_json(documents.raw("token_rfid.json"))
+    assert token.type is TokenType.RFID
+    assert token.whitelist is WhitelistType.ALWAYS
+    assert token.default_profile_type is ProfileType.CHEAP
+    assert token.energy_contract is not None
+    assert token.energy_contract.supplier_name == "Stadtwerke Beispielstadt"
+
+
+def test_token_patch_round_trips() -> None:
+    """mod_tokens.asciidoc "PATCH Method": invalidating a Token is a PATCH with valid=false."""
+    patch = TokenPatch.from_json(documents.raw("token_patch.json"))
+    assert patch.model_dump(exclude_none=True)["valid"] is False
+    assert _as_decimal_json(patch.to_json()) == _as_decimal_json(documents.raw("token_patch.json"))
+
+
+@pytest.mark.parametrize(
+    ("name", "data_type"),
+    [("envelope_token.json", Token), ("envelope_token_list.json", list[Token])],
+)
+def test_token_response_envelope_documents_round_trip(name: str, data_type: Any) -> None:
+    """transport_and_format.asciidoc "Response format": Tokens GET responses, one object and
+    a list."""
+    response = OcpiResponse[data_type].from_json(documents.raw(name))
+    assert _as_decimal_json(response.to_json()) == _as_decimal_json(documents.raw(name))
+
+
 # --- the spec's examples ---------------------------------------------------------------------
 
 
+@spec_example
 @pytest.mark.parametrize("name", TOKEN_EXAMPLES)
 def test_token_examples_round_trip(name: str) -> None:
     """mod_tokens.asciidoc "Examples" and "put a new Token": parse and serialise back equal."""
-    token = Token.from_json(_raw(name))
-    assert _as_decimal_json(token.to_json()) == _as_decimal_json(_raw(name))
+    token = Token.from_json(example_bytes(name))
+    assert _as_decimal_json(token.to_json()) == _as_decimal_json(example_bytes(name))
 
 
+@spec_example
 def test_full_rfid_example_values() -> None:
-    token = Token.from_json(_raw("token_example_2_full_rfid.json"))
+    token = Token.from_json(example_bytes("token_example_2_full_rfid.json"))
     assert token.type is TokenType.RFID
     assert token.whitelist is WhitelistType.ALLOWED
     assert token.default_profile_type is ProfileType.GREEN
@@ -69,13 +103,16 @@ def test_full_rfid_example_values() -> None:
     assert token.energy_contract.supplier_name == "Greenpeace Energy eG"
 
 
+@spec_example
 def test_token_patch_example_round_trips() -> None:
     """mod_tokens.asciidoc "invalidate a Token": a PATCH body with valid=false."""
-    patch = TokenPatch.from_json(_raw("token_patch_example.json"))
+    patch = TokenPatch.from_json(example_bytes("token_patch_example.json"))
     assert patch.model_dump(exclude_none=True)["valid"] is False
-    assert _as_decimal_json(patch.to_json()) == _as_decimal_json(_raw("token_patch_example.json"))
+    expected = _as_decimal_json(example_bytes("token_patch_example.json"))
+    assert _as_decimal_json(patch.to_json()) == expected
 
 
+@spec_example
 @pytest.mark.parametrize(
     ("name", "data_type"),
     [
@@ -85,8 +122,8 @@ def test_token_patch_example_round_trips() -> None:
 )
 def test_token_response_envelopes_round_trip(name: str, data_type: Any) -> None:
     """transport_and_format.asciidoc: Tokens GET responses, one object and a list."""
-    response = OcpiResponse[data_type].from_json(_raw(name))
-    assert _as_decimal_json(response.to_json()) == _as_decimal_json(_raw(name))
+    response = OcpiResponse[data_type].from_json(example_bytes(name))
+    assert _as_decimal_json(response.to_json()) == _as_decimal_json(example_bytes(name))
 
 
 # --- Token object table ----------------------------------------------------------------------
@@ -192,8 +229,8 @@ def _authorization(**changes: Any) -> dict[str, Any]:
     info = {
         "allowed": "ALLOWED",
         "token": _token(),
-        "location": {"location_id": "LOC1", "evse_uids": ["3256"]},
-        "authorization_reference": "567890",
+        "location": {"location_id": "UTR-STATION-01", "evse_uids": ["UTR01-E1"]},
+        "authorization_reference": "MSP-AUTH-5F2A",
         "info": {"language": "en", "text": "Welcome"},
     }
     info.update(changes)
@@ -205,8 +242,8 @@ def test_authorization_info_parses() -> None:
     info = AuthorizationInfo.from_json(json.dumps(_authorization()))
     assert info.allowed is AllowedType.ALLOWED
     assert info.location is not None
-    assert info.location.evse_uids == ["3256"]
-    assert info.token.uid == "bdf21bce-fc97-11e8-8eb2-f2801f1b9fd1"
+    assert info.location.evse_uids == ["UTR01-E1"]
+    assert info.token.uid == "7c0f3a52-9d41-4e0b-a8a6-3f2b61c4d9e7"
 
 
 def test_authorization_info_needs_the_complete_token() -> None:
@@ -225,7 +262,7 @@ def test_authorization_info_reference_length() -> None:
 
 def test_location_references_need_location_id() -> None:
     """mod_tokens.asciidoc "LocationReferences class": location_id has cardinality 1."""
-    body = _authorization(location={"evse_uids": ["3256"]})
+    body = _authorization(location={"evse_uids": ["UTR01-E1"]})
     with pytest.raises(ValidationError) as error:
         AuthorizationInfo.from_json(json.dumps(body))
     assert _error_locs(error) == [("location", "location_id")]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,16 +18,10 @@ from openroam.models.v221.versions import (
     VersionDetails,
     VersionNumber,
 )
-
-# The verbatim spec sits beside the repository (../shared/ocpi-spec), not inside it.
-REPO = Path(__file__).resolve().parents[2]
-EXAMPLES = REPO.parent / "shared" / "ocpi-spec" / "2.2.1" / "examples"
+from tests import documents
+from tests.spec_examples import example_bytes, spec_example
 
 VERSION_LIST = TypeAdapter(list[Version])
-
-
-def _raw(name: str) -> bytes:
-    return (EXAMPLES / name).read_bytes()
 
 
 def _as_decimal_json(data: bytes) -> Any:
@@ -47,26 +40,66 @@ def _endpoint(**changes: Any) -> dict[str, Any]:
     return endpoint
 
 
+# --- our own documents ------------------------------------------------------------------------
+
+
+def test_versions_document_round_trips() -> None:
+    """version_information_endpoint.asciidoc "Version information endpoint": a list of Version."""
+    versions = VERSION_LIST.validate_json(documents.raw("versions.json"))
+    assert [v.version for v in versions] == [VersionNumber.V2_1_1, VersionNumber.V2_2_1]
+    dumped = [json.loads(v.to_json()) for v in versions]
+    assert dumped == _as_decimal_json(documents.raw("versions.json"))
+
+
+@pytest.mark.parametrize("name", ["version_details.json", "version_details_both_roles.json"])
+def test_version_details_documents_round_trip(name: str) -> None:
+    """version_information_endpoint.asciidoc "Version details endpoint"."""
+    details = VersionDetails.from_json(documents.raw(name))
+    assert details.version is VersionNumber.V2_2_1
+    assert _as_decimal_json(details.to_json()) == _as_decimal_json(documents.raw(name))
+
+
+@pytest.mark.parametrize(
+    ("name", "data_type"),
+    [("envelope_versions.json", list[Version]), ("envelope_version_details.json", VersionDetails)],
+)
+def test_version_response_envelope_documents_round_trip(name: str, data_type: Any) -> None:
+    """transport_and_format.asciidoc "Response format": the version information and details
+    responses."""
+    response = OcpiResponse[data_type].from_json(documents.raw(name))
+    assert _as_decimal_json(response.to_json()) == _as_decimal_json(documents.raw(name))
+
+
+def test_combined_platform_lists_both_roles() -> None:
+    """A platform that is CPO and eMSP lists a module once per role it implements."""
+    details = VersionDetails.from_json(documents.raw("version_details_both_roles.json"))
+    tokens = [e.role for e in details.endpoints if e.identifier is ModuleID.TOKENS]
+    assert tokens == [InterfaceRole.RECEIVER, InterfaceRole.SENDER]
+
+
 # --- the spec's examples ---------------------------------------------------------------------
 
 
+@spec_example
 def test_versions_info_example_round_trips() -> None:
     """version_information_endpoint.asciidoc "Version information endpoint" example."""
-    versions = VERSION_LIST.validate_json(_raw("versions_info_example.json"))
+    versions = VERSION_LIST.validate_json(example_bytes("versions_info_example.json"))
     assert [v.version for v in versions] == [VersionNumber.V2_1_1, VersionNumber.V2_2_1]
     dumped = [json.loads(v.to_json()) for v in versions]
-    assert dumped == _as_decimal_json(_raw("versions_info_example.json"))
+    assert dumped == _as_decimal_json(example_bytes("versions_info_example.json"))
 
 
+@spec_example
 @pytest.mark.parametrize("name", ["version_details_example.json", "version_details_example2.json"])
 def test_version_details_examples_round_trip(name: str) -> None:
     """version_information_endpoint.asciidoc "Version details endpoint" examples (both say
     version 2.2; example2 gives credentials the role RECEIVER, DIGEST A18)."""
-    details = VersionDetails.from_json(_raw(name))
+    details = VersionDetails.from_json(example_bytes(name))
     assert details.version is VersionNumber.V2_2
-    assert _as_decimal_json(details.to_json()) == _as_decimal_json(_raw(name))
+    assert _as_decimal_json(details.to_json()) == _as_decimal_json(example_bytes(name))
 
 
+@spec_example
 @pytest.mark.parametrize(
     ("name", "data_type"),
     [
@@ -76,12 +109,13 @@ def test_version_details_examples_round_trip(name: str) -> None:
 )
 def test_version_response_envelopes_round_trip(name: str, data_type: Any) -> None:
     """transport_and_format.asciidoc: the version information and details responses."""
-    response = OcpiResponse[data_type].from_json(_raw(name))
-    assert _as_decimal_json(response.to_json()) == _as_decimal_json(_raw(name))
+    response = OcpiResponse[data_type].from_json(example_bytes(name))
+    assert _as_decimal_json(response.to_json()) == _as_decimal_json(example_bytes(name))
 
 
-def test_combined_platform_lists_both_roles() -> None:
-    details = VersionDetails.from_json(_raw("version_details_example2.json"))
+@spec_example
+def test_combined_platform_example_lists_both_roles() -> None:
+    details = VersionDetails.from_json(example_bytes("version_details_example2.json"))
     tokens = [e.role for e in details.endpoints if e.identifier is ModuleID.TOKENS]
     assert tokens == [InterfaceRole.RECEIVER, InterfaceRole.SENDER]
 
