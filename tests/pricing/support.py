@@ -1,4 +1,7 @@
-"""Helpers for the pricing tests: spec tariffs, local times and sessions written as a story."""
+"""Helpers for the pricing tests: tariffs, local times and sessions written as a story.
+
+The worked examples' tariffs, as our own data, are in tests/pricing/scenarios.py.
+"""
 
 from __future__ import annotations
 
@@ -10,14 +13,14 @@ from zoneinfo import ZoneInfo
 
 from openroam.models.v221.tariffs import Tariff
 from openroam.pricing import MeterSample, PricingResult, Reservation, price, timeline_from_samples
-from tests.spec_examples import EXAMPLES_221, dump_json
+from tests.spec_examples import dump_json, example_bytes
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 
 def spec_tariff(name: str) -> Tariff:
-    """A Tariff from the spec's examples folder."""
-    return Tariff.from_json((EXAMPLES_221 / name).read_bytes())
+    """A Tariff from the spec's examples folder (only in tests marked ``spec_example``)."""
+    return Tariff.from_json(example_bytes(name))
 
 
 def make_tariff(*elements: dict[str, Any], **fields: Any) -> Tariff:

@@ -10,8 +10,9 @@ from openroam.models.v221.cdrs import CDR
 from openroam.models.v221.tariffs import Tariff
 from openroam.pricing import PricingResult, audit
 from openroam.pricing.timeline import to_datetime
+from tests import documents
 from tests.pricing.support import charge, component, element, local, make_tariff, park, run
-from tests.spec_examples import EXAMPLES_221, dump_json, load_example
+from tests.spec_examples import dump_json, example_bytes, spec_example
 
 EVENING = make_tariff(
     element(component("ENERGY", "0.20", vat="21"), end_time="17:00"),
@@ -21,8 +22,9 @@ EVENING = make_tariff(
 
 
 def cdr_from(result: PricingResult, tariff: Tariff, **changes: Any) -> CDR:
-    """A CDR as a CPO running openroam would send it, with ``changes`` applied."""
-    body = load_example("cdr_example.json")
+    """A CDR as a CPO running openroam would send it, with ``changes`` applied (the parts that
+    are not priced come from our CDR document, tests/documents/cdr.json)."""
+    body = documents.load_decimal("cdr.json")
     periods = [json.loads(p.to_json()) for p in result.charging_periods()]
     body.update(
         {
@@ -41,10 +43,35 @@ def session() -> PricingResult:
     return run(EVENING, local("2024-06-03 16:30"), charge(60, "20"), park(22))
 
 
+def test_audit_of_our_cdr_document() -> None:
+    """tests/documents/cdr.json priced with the Tariff it carries: a 0.60 start fee, 16.2 kWh at
+    0.35 (5.67) and 18 min parking billed as 20 at 2.40/h (0.80), 21 % VAT: 7.07 / 8.5547,
+    billed as 7.07 / 8.55 (within the cent). Nothing to report."""
+    cdr = CDR.from_json(documents.raw("cdr.json"))
+    report = audit(cdr)
+    fee, energy, parking = Decimal("0.60"), Decimal("16.2") * Decimal("0.35"), Decimal("0.80")
+    assert report.result.totals.total_cost.excl_vat == fee + energy + parking == Decimal("7.07")
+    assert report.result.totals.total_cost.incl_vat == Decimal("7.07") * Decimal("1.21")
+    assert report.result.totals.total_parking_cost.excl_vat == parking
+    assert report.ok, report.differences
+
+
+def test_audit_of_our_cdr_document_with_an_energy_inconsistency() -> None:
+    """Billed right, but total_energy says 18 kWh where the periods hold 16.2."""
+    body = documents.load("cdr.json")
+    body["total_energy"] = 18
+    report = audit(CDR.from_json(json.dumps(body)))
+    assert report.result.totals.total_cost.excl_vat == Decimal("7.07")
+    assert [(d.where, d.expected, d.actual) for d in report.differences] == [
+        ("total_energy", "16.2000", "18")
+    ]
+
+
+@spec_example
 def test_audit_of_the_spec_cdr_example() -> None:
     """cdr_example.json priced with the Tariff it carries: 4.00 / 4.40 as billed. Its
     total_energy 15.342 kWh has no ENERGY volume in any period, which the audit reports."""
-    cdr = CDR.from_json((EXAMPLES_221 / "cdr_example.json").read_bytes())
+    cdr = CDR.from_json(example_bytes("cdr_example.json"))
     report = audit(cdr)
     assert report.result.totals.total_cost.excl_vat == 4
     assert report.result.totals.total_cost.incl_vat == Decimal("4.40")

@@ -11,8 +11,9 @@ from decimal import Decimal
 
 import pytest
 
-from openroam.models.v221.tariffs import TariffDimensionType
+from openroam.models.v221.tariffs import Tariff, TariffDimensionType
 from openroam.pricing import PricingResult, Reservation, price, timeline_from_samples
+from tests.pricing import scenarios
 from tests.pricing.support import (
     amounts,
     charge,
@@ -22,7 +23,6 @@ from tests.pricing.support import (
     make_tariff,
     park,
     run,
-    spec_tariff,
     totals,
 )
 
@@ -106,7 +106,7 @@ def test_time_and_parking_ten_minute_steps() -> None:
 def test_parking_component_absent_time_is_rounded() -> None:
     """A tariff without PARKING_TIME: parking is free, so TIME is the last time-based dimension
     and its total is rounded (tariff_1: step 60)."""
-    result = run(spec_tariff("tariff_1_simple_2hour.json"), START, charge("10.5"), park(30))
+    result = run(scenarios.TIME_2_PER_HOUR, START, charge("10.5"), park(30))
     assert billed(result, "TIME")[0] * 60 == 11
 
 
@@ -149,8 +149,8 @@ def test_min_price_without_incl_vat_bounds_only_excl() -> None:
 def test_min_price_is_not_a_flat_fee() -> None:
     """mod_tariffs "min_price": unlike a FLAT fee, a session above the minimum costs its own
     amount (tariff_12 20 kWh → 5.00, tariff_9 with a start fee → 5.50)."""
-    with_min = run(spec_tariff("tariff_12_025kwh_min_price.json"), START, charge(60, "20"))
-    with_fee = run(spec_tariff("tariff_9_025kwh_start.json"), START, charge(60, "20"))
+    with_min = run(scenarios.ENERGY_MIN_PRICE, START, charge(60, "20"))
+    with_fee = run(scenarios.ENERGY_START_FEE, START, charge(60, "20"))
     assert totals(with_min)[0] == 5
     assert totals(with_fee)[0] == Decimal("5.50")
 
@@ -213,7 +213,7 @@ def test_flat_in_time_restricted_element_charged_when_active() -> None:
 
 def test_free_tariff_with_parking_and_long_session() -> None:
     """DIGEST 4.1 "Free of charge" tariff: nothing costs anything, whatever the session does."""
-    tariff = spec_tariff("tariff_5_free_of_charge.json")
+    tariff = scenarios.FREE
     result = run(tariff, START, charge(600, "80", current="32"), park(600))
     assert totals(result) == amounts("0", "0")
     assert result.totals.total_energy == 80
@@ -228,19 +228,19 @@ def test_session_without_any_matching_component_is_free() -> None:
 # --- reservations ---------------------------------------------------------------------------
 
 
-def _reservation_run(name: str, minutes: int, *, expired: bool = False) -> PricingResult:
+def _reservation_run(tariff: Tariff, minutes: int, *, expired: bool = False) -> PricingResult:
     begin = local("2024-06-03 10:00")
     end = begin.astimezone(START.tzinfo) + timedelta(minutes=minutes)
     if expired:
         timeline = timeline_from_samples([], reservation=Reservation(begin, end, expired=True))
-        return price(spec_tariff(name), timeline, "Europe/Amsterdam")
-    return run(spec_tariff(name), end, charge(60, "20"), reservation=Reservation(begin))
+        return price(tariff, timeline, "Europe/Amsterdam")
+    return run(tariff, end, charge(60, "20"), reservation=Reservation(begin))
 
 
 def test_reservation_followed_by_session_has_no_expiry_fee() -> None:
     """tariff_17: the RESERVATION_EXPIRES FLAT is only charged when the reservation expires."""
-    used = _reservation_run("tariff_17_reservation_with_expire_fee.json", 22)
-    expired = _reservation_run("tariff_17_reservation_with_expire_fee.json", 22, expired=True)
+    used = _reservation_run(scenarios.RESERVATION_EXPIRE_FEE, 22)
+    expired = _reservation_run(scenarios.RESERVATION_EXPIRE_FEE, 22, expired=True)
     assert used.totals.total_reservation_cost.excl_vat == 1
     assert expired.totals.total_reservation_cost.excl_vat == 5
     assert expired.totals.total_fixed_cost.excl_vat == 0  # no session, no start fee
@@ -249,23 +249,21 @@ def test_reservation_followed_by_session_has_no_expiry_fee() -> None:
 def test_expired_reservation_keeps_the_reservation_fee() -> None:
     """Local policy: an expired reservation of tariff_16 (no RESERVATION_EXPIRES element) costs
     its reservation fee 2.00 and time 60 min at 5/h."""
-    result = _reservation_run(
-        "tariff_16_reservation_2_euro_fee_5_euro_per_hour.json", 60, expired=True
-    )
+    result = _reservation_run(scenarios.RESERVATION_FEE, 60, expired=True)
     assert totals(result) == amounts("7.00", "8.40")
 
 
 def test_reservation_elements_do_not_price_the_session() -> None:
     """A reservation element prices only the reservation: without one, the session of
     tariff_15 costs FLAT + ENERGY, 5.50 / 6.10, and the reservation TIME is not charging TIME."""
-    result = run(spec_tariff("tariff_15_reservation_5_euro_per_hour.json"), START, charge(60, "20"))
+    result = run(scenarios.RESERVATION_PER_HOUR, START, charge(60, "20"))
     assert totals(result) == amounts("5.50", "6.10")
     assert result.totals.total_time_cost.excl_vat == 0
 
 
 def test_reservation_periods_in_output() -> None:
     """The reservation is a ChargingPeriod with RESERVATION_TIME (mod_cdrs CdrDimensionType)."""
-    result = _reservation_run("tariff_15_reservation_5_euro_per_hour.json", 15)
+    result = _reservation_run(scenarios.RESERVATION_PER_HOUR, 15)
     first = result.charging_periods()[0]
     assert [(d.type.value, d.volume) for d in first.dimensions] == [
         ("RESERVATION_TIME", Decimal("0.25"))
@@ -277,7 +275,7 @@ def test_expired_reservation_cannot_have_a_session() -> None:
     begin = local("2024-06-03 10:00")
     with pytest.raises(ValueError, match="expired reservation"):
         run(
-            spec_tariff("tariff_17_reservation_with_expire_fee.json"),
+            scenarios.RESERVATION_EXPIRE_FEE,
             begin + timedelta(minutes=10),
             charge(10, "1"),
             reservation=Reservation(begin, expired=True),

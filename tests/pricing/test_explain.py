@@ -6,14 +6,15 @@ from decimal import Decimal
 
 from openroam.pricing import explain
 from openroam.pricing.explain import format_explain
-from tests.pricing.support import charge, local, park, run, spec_tariff
+from tests.pricing import scenarios
+from tests.pricing.support import charge, local, park, run
 
 
 def test_explain_step_size_switching_to_free() -> None:
     """tariff_14 "switching to Free-of-Charge": the rows say which element priced what, that
     the 8 parking minutes were billed as 15, and that parking after 20:00 is free."""
     result = run(
-        spec_tariff("tariff_14_step_size.json"),
+        scenarios.STEP_SIZE,
         local("2024-06-03 19:40"),
         charge(12, "2"),
         park(20),
@@ -36,7 +37,7 @@ def test_explain_step_size_switching_to_free() -> None:
 def test_explain_reasons_and_adjustments() -> None:
     """Why an element applied (its restrictions, the session's current) and what max_price did."""
     complex_ = run(
-        spec_tariff("tariff_4_complex.json"),
+        scenarios.COMPLEX,
         local("2024-06-08 13:30"),
         charge(114, "40", current="43"),
     )
@@ -46,7 +47,7 @@ def test_explain_reasons_and_adjustments() -> None:
     assert "current 43 A" in time_row.why
 
     capped = run(
-        spec_tariff("tariff_6_025kwh_start_max_price.json"),
+        scenarios.START_FEE_MAX_PRICE,
         local("2019-06-01 10:00"),
         charge(60, "50"),
     )
@@ -58,9 +59,7 @@ def test_explain_reasons_and_adjustments() -> None:
 
 
 def test_explain_text() -> None:
-    result = run(
-        spec_tariff("tariff_1_simple_2hour.json"), local("2024-06-03 10:00"), charge(150, "20")
-    )
+    result = run(scenarios.TIME_2_PER_HOUR, local("2024-06-03 10:00"), charge(150, "20"))
     text = format_explain(explain(result), decimals=2)
     assert text.splitlines()[0].startswith(
         "2024-06-03 10:00-12:30 TIME element 1 150 min = 5.00 excl"

@@ -12,7 +12,8 @@ from pydantic import BaseModel
 from openroam.models.v221.cdrs import CdrDimension, CdrDimensionType, ChargingPeriod
 from openroam.models.v221.types import Price
 from openroam.pricing.output import CdrTotals, trusted
-from tests.pricing.support import charge, local, run, spec_tariff
+from tests.pricing import scenarios
+from tests.pricing.support import charge, local, run
 
 PRICE = {"excl_vat": Decimal("1.5"), "incl_vat": Decimal("1.65")}
 DIMENSION = {"type": CdrDimensionType.ENERGY, "volume": Decimal("2.25")}
@@ -54,7 +55,7 @@ def test_trusted_equals_model_construct(model: type[BaseModel], values: dict[str
 def test_output_validates_as_ocpi() -> None:
     """Everything the engine outputs passes the models' own validation (a round trip)."""
     result = run(
-        spec_tariff("tariff_4_complex.json"),
+        scenarios.COMPLEX,
         local("2024-06-03 09:30"),
         charge(60, "10", current="16"),
     )
@@ -68,12 +69,12 @@ def test_current_and_power_reported_only_when_the_tariff_restricts_them() -> Non
     """mod_cdrs "ChargingPeriod": "at least all the relevant information": current for
     tariff_4 (current restrictions), neither for tariff_1 (time only)."""
     by_current = run(
-        spec_tariff("tariff_4_complex.json"),
+        scenarios.COMPLEX,
         local("2024-06-03 09:30"),
         charge(60, "10", current="16"),
     )
     plain = run(
-        spec_tariff("tariff_1_simple_2hour.json"),
+        scenarios.TIME_2_PER_HOUR,
         local("2024-06-03 09:30"),
         charge(60, "10", current="16"),
     )

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from openroam.models.v221.tariffs import TariffDimensionType
 from openroam.pricing import PricingResult
+from tests.pricing import scenarios
 from tests.pricing.support import (
     charge,
     component,
@@ -19,7 +20,6 @@ from tests.pricing.support import (
     make_tariff,
     park,
     run,
-    spec_tariff,
 )
 
 
@@ -188,7 +188,7 @@ def test_kwh_threshold_at_a_sample() -> None:
 def test_current_restriction_boundary() -> None:
     """tariff_4: max_current 32 (exclusive) vs min_current 32 (inclusive): exactly 32 A is the
     min_current element (2.00/h on weekdays), 31.9 A the max_current one (1.00/h)."""
-    tariff = spec_tariff("tariff_4_complex.json")
+    tariff = scenarios.COMPLEX
     result = run(
         tariff,
         local("2024-06-03 20:00"),
@@ -277,7 +277,7 @@ def test_first_matching_element_per_dimension() -> None:
 def test_parking_priced_by_time_window() -> None:
     """tariff_4 PARKING_TIME only Mon-Fri 09:00-18:00: parking that runs past 18:00 is billed
     until 18:00 only (step 300 on the 10 billable minutes)."""
-    tariff = spec_tariff("tariff_4_complex.json")
+    tariff = scenarios.COMPLEX
     result = run(tariff, local("2024-06-03 17:00"), charge(50, "5", current="16"), park(60))
     parking = [line for line in result.lines if line.dimension is TariffDimensionType.PARKING_TIME]
     assert [line.quantity * 60 for line in parking] == [10]

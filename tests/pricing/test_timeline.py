@@ -18,7 +18,8 @@ from openroam.pricing import (
     timeline_from_samples,
 )
 from openroam.pricing.timeline import to_datetime, to_micros
-from tests.spec_examples import EXAMPLES_221
+from tests import documents
+from tests.spec_examples import example_bytes, spec_example
 
 T0 = datetime(2024, 6, 3, 8, 0, tzinfo=UTC)
 
@@ -69,21 +70,48 @@ def test_samples_must_be_in_time_order_and_at_least_two() -> None:
         timeline_from_samples([MeterSample(at(0), Decimal(0))])
 
 
+def test_periods_of_our_cdr_document() -> None:
+    """tests/documents/cdr.json: charging 18:15-19:45 with 16.2 kWh, then parking until the CDR's
+    end at 20:03; each period's span (to the next start, or to the CDR end) is its length."""
+    cdr = CDR.from_json(documents.raw("cdr.json"))
+    timeline = timeline_from_periods(cdr.charging_periods, cdr.end_date_time)
+    assert [(s.state, s.energy, s.end - s.start) for s in timeline.segments] == [
+        (State.CHARGING, Decimal("16.2"), 90 * 60 * 10**6),
+        (State.PARKING, Decimal(0), 18 * 60 * 10**6),
+    ]
+
+
+def test_periods_of_our_completed_session_document() -> None:
+    """tests/documents/session_completed.json: two charging periods (ENERGY with MAX_CURRENT, then
+    with MIN_CURRENT), then parking until the Session's end."""
+    session = Session.from_json(documents.raw("session_completed.json"))
+    assert session.end_date_time is not None
+    timeline = timeline_from_periods(session.charging_periods or [], session.end_date_time)
+    states = [(s.state, s.energy, s.current) for s in timeline.segments]
+    assert states == [
+        (State.CHARGING, Decimal("2.25"), Decimal(16)),
+        (State.CHARGING, Decimal("18.75"), Decimal(32)),
+        (State.PARKING, Decimal(0), None),
+    ]
+    parking = timeline.segments[-1]
+    assert parking.end - parking.start == 18 * 60 * 10**6
+
+
+@spec_example
 def test_periods_of_the_spec_cdr_example() -> None:
     """cdr_example.json: one period with TIME 1.973 h; its span (start to CDR end) is its length."""
-    cdr = CDR.from_json((EXAMPLES_221 / "cdr_example.json").read_bytes())
+    cdr = CDR.from_json(example_bytes("cdr_example.json"))
     timeline = timeline_from_periods(cdr.charging_periods, cdr.end_date_time)
     (segment,) = timeline.segments
     assert segment.state is State.CHARGING
     assert segment.end - segment.start == 7103 * 10**6  # 21:39:09 → 23:37:32
 
 
+@spec_example
 def test_periods_of_the_spec_session_example_2() -> None:
     """session_example_2_short_finished.json: two energy periods then parking (DIGEST A11: the
     ENERGY volumes are in Wh there, but are read as kWh as the spec defines)."""
-    session = Session.from_json(
-        (EXAMPLES_221 / "session_example_2_short_finished.json").read_bytes()
-    )
+    session = Session.from_json(example_bytes("session_example_2_short_finished.json"))
     assert session.end_date_time is not None
     timeline = timeline_from_periods(session.charging_periods or [], session.end_date_time)
     states = [(s.state, s.energy, s.current) for s in timeline.segments]
