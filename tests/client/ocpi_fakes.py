@@ -1,25 +1,28 @@
 """A fake partner for client tests: an ``httpx.MockTransport`` that records every request and
-answers with what the test queued, plus the spec's examples."""
+answers with what the test queued, plus our own documents and the spec's examples."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import httpx
 
-# The verbatim spec sits beside the repository (../shared/ocpi-spec), not inside it.
-REPO = Path(__file__).resolve().parents[2]
-EXAMPLES = REPO.parent / "shared" / "ocpi-spec" / "2.2.1" / "examples"
+from tests import documents
+from tests.spec_examples import example_bytes
 
 TOKEN = "example-token"
 URL = "https://partner.example.com/ocpi/versions"
 
 
+def document(name: str) -> Any:
+    """One of our documents (tests/documents/), parsed."""
+    return documents.load(name)
+
+
 def example(name: str) -> Any:
-    """A spec example file, parsed."""
-    return json.loads((EXAMPLES / name).read_text())
+    """A spec example file, parsed (only in tests marked ``spec_example``)."""
+    return json.loads(example_bytes(name))
 
 
 def envelope(data: Any = None, status_code: int = 1000, message: str | None = "Success") -> Any:

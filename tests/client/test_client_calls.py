@@ -12,10 +12,12 @@ import pytest
 from openroam.client import OcpiClient
 from openroam.models.v221.credentials import Credentials
 from openroam.models.v221.versions import InterfaceRole, ModuleID, Version, VersionNumber
-from tests.client.ocpi_fakes import URL, FakePartner, envelope, example
+from tests.client.ocpi_fakes import URL, FakePartner, document, envelope, example
+from tests.spec_examples import spec_example
 
 CREDENTIALS_URL = "https://partner.example.com/ocpi/2.2.1/credentials"
 CREDENTIALS_EXAMPLES = [f"credentials_example{n}.json" for n in ("", "2", "3", "4")]
+OUR_CREDENTIALS = ["credentials.json", "credentials_two_roles.json"]
 
 
 def _is_uuid4(value: str) -> bool:
@@ -64,11 +66,11 @@ async def test_a_given_request_id_is_replaced(client: OcpiClient, partner: FakeP
 
 async def test_content_type_only_with_a_body(client: OcpiClient, partner: FakePartner):
     """T&F "Request format": Content-Type SHALL be application/json when there is a body."""
-    partner.answer_envelope(example("credentials_example.json"))
+    partner.answer_envelope(document("credentials.json"))
     await client.get_credentials(CREDENTIALS_URL)
     await client.post_credentials(
         CREDENTIALS_URL,
-        Credentials.model_validate_json(json.dumps(example("credentials_example.json"))),
+        Credentials.model_validate_json(json.dumps(document("credentials.json"))),
     )
     get, post = partner.requests
     assert "Content-Type" not in get.headers
@@ -110,7 +112,7 @@ async def test_aclose_closes_the_connection_pool(partner: FakePartner):
 
 async def test_request_returns_the_raw_envelope(client: OcpiClient, partner: FakePartner):
     """T&F "Response format": the envelope with data left as the partner sent it."""
-    body = example("transport_and_format_version_info_example.json")
+    body = document("envelope_versions.json")
     partner.answer(json=body)
     answer = await client.request("GET", URL)
     assert answer.status_code == 1000
@@ -130,6 +132,19 @@ async def test_send_exposes_http_status_and_headers(client: OcpiClient, partner:
 # --- versions ------------------------------------------------------------------------------
 
 
+async def test_get_versions_parses_a_versions_response(client: OcpiClient, partner: FakePartner):
+    """T&F "Response format" around VER "Version information endpoint" data."""
+    partner.answer(json=document("envelope_versions.json"))
+    versions = await client.get_versions(URL)
+    assert [(v.version, v.url) for v in versions] == [
+        (VersionNumber.V2_1_1, "https://node.openroam.example.org/ocpi/2.1.1"),
+        (VersionNumber.V2_2_1, "https://node.openroam.example.org/ocpi/2.2.1"),
+    ]
+    assert partner.requests[0].method == "GET"
+    assert str(partner.requests[0].url) == URL
+
+
+@spec_example
 async def test_get_versions_parses_the_spec_example(client: OcpiClient, partner: FakePartner):
     """T&F "Example: Version information response (list of objects)"."""
     partner.answer(json=example("transport_and_format_version_info_example.json"))
@@ -144,13 +159,33 @@ async def test_get_versions_parses_the_spec_example(client: OcpiClient, partner:
 
 async def test_get_versions_keeps_unknown_versions(client: OcpiClient, partner: FakePartner):
     """VER "Version information endpoint": a partner may list versions newer than ours."""
-    partner.answer_envelope(
-        [*example("versions_info_example.json"), {"version": "2.3.0", "url": URL}]
-    )
+    partner.answer_envelope([*document("versions.json"), {"version": "2.3.0", "url": URL}])
     versions = await client.get_versions(URL)
     assert [str(v.version) for v in versions] == ["2.1.1", "2.2.1", "2.3.0"]
 
 
+async def test_get_version_details_parses_a_details_response(
+    client: OcpiClient, partner: FakePartner
+):
+    """T&F "Response format" around VER "Version details endpoint" data."""
+    partner.answer(json=document("envelope_version_details.json"))
+    details = await client.get_version_details("https://node.openroam.example.org/ocpi/2.2.1")
+    assert details.version == VersionNumber.V2_2_1
+    assert [(e.identifier, e.role, e.url) for e in details.endpoints] == [
+        (
+            ModuleID.CREDENTIALS,
+            InterfaceRole.SENDER,
+            "https://node.openroam.example.org/ocpi/2.2.1/credentials",
+        ),
+        (
+            ModuleID.CDRS,
+            InterfaceRole.SENDER,
+            "https://node.openroam.example.org/ocpi/cpo/2.2.1/cdrs",
+        ),
+    ]
+
+
+@spec_example
 async def test_get_version_details_parses_the_spec_example(
     client: OcpiClient, partner: FakePartner
 ):
@@ -168,6 +203,17 @@ async def test_get_version_details_parses_the_spec_example(
     ]
 
 
+@pytest.mark.parametrize("name", ["version_details.json", "version_details_both_roles.json"])
+async def test_get_version_details_parses_details(
+    client: OcpiClient, partner: FakePartner, name: str
+):
+    """VER "Version details endpoint" data, wrapped in the response envelope."""
+    partner.answer_envelope(document(name))
+    details = await client.get_version_details(URL)
+    assert json.loads(details.to_json()) == document(name)
+
+
+@spec_example
 @pytest.mark.parametrize("name", ["version_details_example.json", "version_details_example2.json"])
 async def test_get_version_details_parses_the_versions_examples(
     client: OcpiClient, partner: FakePartner, name: str
@@ -181,6 +227,18 @@ async def test_get_version_details_parses_the_versions_examples(
 # --- credentials ---------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("name", OUR_CREDENTIALS)
+async def test_get_credentials_parses_credentials(
+    client: OcpiClient, partner: FakePartner, name: str
+):
+    """CRED "Credentials object" as the data of a GET answer."""
+    partner.answer_envelope(document(name))
+    credentials = await client.get_credentials(CREDENTIALS_URL)
+    assert json.loads(credentials.to_json()) == document(name)
+    assert partner.requests[0].method == "GET"
+
+
+@spec_example
 @pytest.mark.parametrize("name", CREDENTIALS_EXAMPLES)
 async def test_get_credentials_parses_the_spec_examples(
     client: OcpiClient, partner: FakePartner, name: str
@@ -199,14 +257,14 @@ async def test_post_and_put_credentials_send_ours_and_return_theirs(
     client: OcpiClient, partner: FakePartner, method: str, call: str
 ):
     """CRED "POST"/"PUT": the body is our Credentials (token B); the answer holds token C."""
-    ours = Credentials.model_validate_json(json.dumps(example("credentials_example2.json")))
-    partner.answer_envelope(example("credentials_example.json"))
+    ours = Credentials.model_validate_json(json.dumps(document("credentials_two_roles.json")))
+    partner.answer_envelope(document("credentials.json"))
     theirs = await getattr(client, call)(CREDENTIALS_URL, ours)
     request = partner.requests[0]
     assert request.method == method
-    assert json.loads(request.content) == example("credentials_example2.json")
+    assert json.loads(request.content) == document("credentials_two_roles.json")
     assert request.content == ours.to_json()
-    assert theirs.token == "ebf3b399-779f-4497-9b9d-ac6ad3cc44d2"
+    assert theirs.token == "d2f0a6c4-1b8e-4f3a-9c57-0e6b8a41f2d9"
 
 
 async def test_delete_credentials_accepts_an_answer_without_data(

@@ -26,7 +26,7 @@ from openroam.errors import (
     Unauthorized,
 )
 from openroam.models.v221.credentials import Credentials
-from tests.client.ocpi_fakes import URL, FakePartner, envelope, example
+from tests.client.ocpi_fakes import URL, FakePartner, document, envelope
 
 CREDENTIALS_URL = "https://partner.example.com/ocpi/2.2.1/credentials"
 
@@ -152,7 +152,7 @@ async def test_invalid_data_names_call_status_and_first_error(
 
 async def test_invalid_credentials_token_in_answer(client: OcpiClient, partner: FakePartner):
     """CRED "Credentials object": token is printable ASCII without whitespace."""
-    credentials = {**example("credentials_example.json"), "token": "has space"}
+    credentials = {**document("credentials.json"), "token": "has space"}
     partner.answer_envelope(credentials)
     with pytest.raises(PartnerRequestError, match=r"data is not a valid Credentials: token: "):
         await client.post_credentials(CREDENTIALS_URL, _credentials())
@@ -272,4 +272,4 @@ async def test_http_401_with_envelope_keeps_the_partner_message(
 
 
 def _credentials() -> Credentials:
-    return Credentials.model_validate_json(json.dumps(example("credentials_example2.json")))
+    return Credentials.model_validate_json(json.dumps(document("credentials_two_roles.json")))

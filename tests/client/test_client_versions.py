@@ -9,7 +9,8 @@ import pytest
 
 from openroam.client import choose_version, endpoint_url, version_key
 from openroam.models.v221.versions import InterfaceRole, ModuleID, Version, VersionDetails
-from tests.client.ocpi_fakes import example
+from tests.client.ocpi_fakes import document, example
+from tests.spec_examples import spec_example
 
 
 def _versions(*numbers: str) -> list[Version]:
@@ -26,6 +27,11 @@ def _chosen(ours: list[str], theirs: list[Version]) -> str | None:
 
 
 def _details(name: str) -> VersionDetails:
+    """One of our VersionDetails documents (tests/documents/)."""
+    return VersionDetails.model_validate_json(json.dumps(document(name)))
+
+
+def _spec_details(name: str) -> VersionDetails:
     return VersionDetails.model_validate_json(json.dumps(example(name)))
 
 
@@ -76,22 +82,22 @@ def test_choose_version_ignores_unparseable_versions() -> None:
 
 def test_endpoint_url_by_module_and_role() -> None:
     """VER "Version details endpoint": one details list may serve both CPO and eMSP interfaces."""
-    details = _details("version_details_example2.json")
+    details = _details("version_details_both_roles.json")
     locations = ModuleID.LOCATIONS
     assert endpoint_url(details, locations, InterfaceRole.SENDER) == (
-        "https://example.com/ocpi/cpo/2.2/locations"
+        "https://node.openroam.example.org/ocpi/cpo/2.2.1/locations"
     )
     assert endpoint_url(details, locations, InterfaceRole.RECEIVER) == (
-        "https://example.com/ocpi/msp/2.2/locations"
+        "https://node.openroam.example.org/ocpi/emsp/2.2.1/locations"
     )
     assert endpoint_url(details, "tokens", InterfaceRole.SENDER) == (
-        "https://example.com/ocpi/msp/2.2/tokens"
+        "https://node.openroam.example.org/ocpi/emsp/2.2.1/tokens"
     )
 
 
 def test_endpoint_url_missing_module_or_role_is_none() -> None:
     """CRED "Required endpoints not available": the caller decides (do not POST, or 3003)."""
-    details = _details("version_details_example.json")
+    details = _details("version_details.json")
     assert endpoint_url(details, ModuleID.CDRS, InterfaceRole.RECEIVER) is None
     assert endpoint_url(details, ModuleID.LOCATIONS, InterfaceRole.RECEIVER) is None
 
@@ -99,21 +105,37 @@ def test_endpoint_url_missing_module_or_role_is_none() -> None:
 @pytest.mark.parametrize("role", [InterfaceRole.SENDER, InterfaceRole.RECEIVER, None])
 def test_endpoint_url_ignores_role_for_credentials(role: InterfaceRole | None) -> None:
     """VER "Endpoint class" NOTE: disregard the role of another platform's credentials endpoint;
-    version_details_example2 publishes it as RECEIVER (DIGEST Appendix A18)."""
-    details = _details("version_details_example2.json")
+    our combined platform publishes it as RECEIVER, as the spec's version_details_example2 does
+    (DIGEST Appendix A18)."""
+    details = _details("version_details_both_roles.json")
+    assert endpoint_url(details, ModuleID.CREDENTIALS, role) == (
+        "https://node.openroam.example.org/ocpi/2.2.1/credentials"
+    )
+
+
+@spec_example
+@pytest.mark.parametrize("role", [InterfaceRole.SENDER, InterfaceRole.RECEIVER, None])
+def test_endpoint_url_ignores_role_for_credentials_of_the_example(
+    role: InterfaceRole | None,
+) -> None:
+    """version_details_example2 publishes the credentials endpoint as RECEIVER (DIGEST Appendix
+    A18); the role is disregarded."""
+    details = _spec_details("version_details_example2.json")
     assert endpoint_url(details, ModuleID.CREDENTIALS, role) == (
         "https://example.com/ocpi/2.2/credentials"
     )
 
 
 def test_endpoint_url_without_role_takes_the_first_of_the_module() -> None:
-    details = _details("version_details_example2.json")
-    assert endpoint_url(details, ModuleID.TOKENS) == "https://example.com/ocpi/cpo/2.2/tokens"
+    details = _details("version_details_both_roles.json")
+    assert endpoint_url(details, ModuleID.TOKENS) == (
+        "https://node.openroam.example.org/ocpi/cpo/2.2.1/tokens"
+    )
 
 
 def test_endpoint_url_custom_module_case_insensitive() -> None:
     """VER "Custom Modules": prefixed custom ids such as ``nltnm-tokens`` (CiString)."""
-    data = example("version_details_example.json")
+    data = document("version_details.json")
     data["endpoints"].append({"identifier": "nltnm-tokens", "role": "SENDER", "url": "https://c"})
     details = VersionDetails.model_validate_json(json.dumps(data))
     assert endpoint_url(details, "NLTNM-tokens", InterfaceRole.SENDER) == "https://c"
