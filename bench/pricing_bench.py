@@ -5,8 +5,10 @@
 The CDRs are generated before timing (deterministic for a seed): 1-5 charging periods with
 ENERGY and TIME volumes, sometimes current and power, often a parking period, sometimes a
 reservation before the session; start times spread over 2024 in Europe/Amsterdam, DST nights
-included. The tariffs are every valid tariff example of the OCPI 2.2.1 spec plus synthetic
-ones with time-of-day, weekday, kWh, power, current and duration restrictions, compiled once.
+included. The tariffs are the 19 tariffs of the spec's worked examples as the tests restate
+them (tests/pricing/scenarios.py: the same elements as the spec's files, so the OCPI spec itself
+is not needed) plus synthetic ones with time-of-day, weekday, kWh, power, current and duration
+restrictions, compiled once.
 
 Timed, one process, one core:
 
@@ -16,7 +18,7 @@ Timed, one process, one core:
   period multiply its ENERGY and TIME volumes by a price and sum. The ratio says what the full
   rules (restrictions, slicing, step_size, VAT, min/max) cost on top.
 
-Nothing is asserted: the numbers depend on the machine (DESIGN.md, bench/).
+Timings are never asserted: they depend on the machine (bench/README.md).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from __future__ import annotations
 import argparse
 import platform
 import random
+import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -35,7 +38,7 @@ from openroam.models.v221.cdrs import CdrDimension, CdrDimensionType, ChargingPe
 from openroam.models.v221.tariffs import Tariff
 from openroam.pricing import CompiledTariff, compile_tariff, price, timeline_from_periods
 
-SPEC_EXAMPLES = Path(__file__).resolve().parents[2] / "shared" / "ocpi-spec" / "2.2.1" / "examples"
+REPO = Path(__file__).resolve().parents[1]
 ZONE = ZoneInfo("Europe/Amsterdam")
 YEAR_START = datetime(2024, 1, 1, tzinfo=UTC)
 
@@ -71,13 +74,17 @@ SYNTHETIC = [
 ]
 
 
+def _scenario_tariffs() -> list[Tariff]:
+    """The worked examples' tariffs, restated in the tests (tests/pricing/scenarios.py)."""
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))
+    from tests.pricing import scenarios
+
+    return list(scenarios.TARIFFS.values())
+
+
 def _tariffs() -> list[CompiledTariff]:
-    paths = sorted(SPEC_EXAMPLES.glob("tariff_*.json")) + sorted(
-        SPEC_EXAMPLES.glob("tariffrestriction_*.json")
-    )
-    tariffs = [
-        Tariff.from_json(p.read_bytes()) for p in paths if p.name != "tariff_put_example.json"
-    ]
+    tariffs = _scenario_tariffs()
     for number, body in enumerate(SYNTHETIC, start=1):
         head = f'"country_code": "NL", "party_id": "BEN", "id": "S{number}", "currency": "EUR", '
         tail = ', "last_updated": "2024-01-01T00:00:00Z"}'
