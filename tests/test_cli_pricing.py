@@ -1,4 +1,5 @@
-"""`openroam price` and `openroam audit` (issue 5) through typer's CliRunner.
+"""`openroam price` and `openroam audit` (docs/pricing.md "Use", "Audit") through typer's
+CliRunner.
 
 The tariffs are our restatements of the spec's worked examples (tests/pricing/scenarios.py), the
 CDR and Session our own documents (tests/documents/). Where the spec is there, the same commands
@@ -61,7 +62,8 @@ def complex_tariff(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str,
 def test_price_samples_prints_breakdown_totals_and_periods(
     tmp_path: Path, complex_tariff: tuple[str, str]
 ) -> None:
-    """tariff_4 Saturday (DIGEST A4 corrected): 2.50 start fee + 114 min at 1.25/h (2.375) + 71
+    """tariff_4 Saturday (docs/spec-decisions.md "Complex tariff example: the Saturday total"):
+    2.50 start fee + 114 min at 1.25/h (2.375) + 71
     min parking billed as 75 at 6.00/h (7.50) = 12.375 excl; 2.875 + 2.85 + 8.25 = 13.975 incl,
     with the breakdown lines."""
     tariff, _ = complex_tariff

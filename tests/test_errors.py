@@ -7,7 +7,9 @@ import pytest
 from openroam import errors
 from openroam.errors import error_for_status_code
 
-# (class, status_code, default HTTP status): status_codes.asciidoc and DIGEST 1.5.
+# (class, status_code, default HTTP status): status_codes.asciidoc (introduction; "2xxx: Client
+# errors", "3xxx: Server errors") and docs/spec-decisions.md "HTTP 404 for an unknown Token or a
+# non-capable EVSE".
 TREE = [
     (errors.ClientError, 2000, 200),
     (errors.InvalidOrMissingParameters, 2001, 200),

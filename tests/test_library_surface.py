@@ -1,4 +1,5 @@
-"""The library surface: exactly the names in ``openroam.__all__`` (DESIGN style rule 6)."""
+"""The library surface: exactly the names in ``openroam.__all__`` (docs/architecture.md "What the
+code has settled": Public surface)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Own CDRs go to the eMSP they belong to, as a POST, through the outbox (mod_cdrs "Push model",
-"POST Method", "Response Headers"; DESIGN "Delivery without loss"). SQLite and PostgreSQL."""
+"POST Method", "Response Headers"; docs/architecture.md "CDRs"). SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -113,7 +113,8 @@ async def test_own_cdr_of_a_foreign_owner_is_refused(node: Node) -> None:
 async def test_post_is_retried_after_a_failure_and_the_location_is_kept(
     node: Node, register_partner: RegisterPartner
 ) -> None:
-    # DESIGN "Delivery without loss": a failed POST is retried with back-off until it is
+    # docs/spec-decisions.md "Failed pushes and results are retried": a failed POST is retried
+    # with back-off until it is
     # answered; mod_cdrs "Response Headers": the answer's Location is kept per CDR.
     mine, _ = await _emsps(register_partner)
     await node.cdrs.own_post(orjson.dumps(cdr(token_party=("DE", "MSP"))))

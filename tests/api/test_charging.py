@@ -2,7 +2,7 @@
 CDR), Credit CDRs; stored, priced and queued for the token's eMSP. SQLite and PostgreSQL.
 
 Spec: mod_sessions "Session Object", "PATCH Method"; mod_cdrs "CDR Object", "Credit CDRs",
-"Push model"; DIGEST 3.2, 3.3, 4.8, Appendix B7 and B11.
+"Push model"; docs/spec-decisions.md "A repeated PATCH of charging_periods", "CDR totals add up".
 """
 
 from __future__ import annotations

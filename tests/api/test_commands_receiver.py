@@ -103,7 +103,7 @@ async def test_invalid_body_is_2001_with_the_path(emsp: httpx.AsyncClient) -> No
         await emsp.post(f"{URL}/START_SESSION", json=start_session(location_id=None)), 2001
     )
     assert "location_id" in str(body["status_message"])
-    # StartSession: connector_id requires evse_uid (DIGEST checklist 158).
+    # StartSession: connector_id requires evse_uid (mod_commands "StartSession Object").
     body = _envelope(
         await emsp.post(f"{URL}/START_SESSION", json=start_session(evse_uid=None)), 2001
     )

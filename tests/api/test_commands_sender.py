@@ -71,7 +71,7 @@ async def test_send_stores_the_response_then_the_result(
     deadline = datetime.fromisoformat(sent["deadline"].replace("Z", "+00:00"))
     assert timedelta(0) < deadline - datetime.now(UTC) <= timedelta(seconds=5)
     assert responses[0].data["response"] == ACCEPTED
-    # The CPO POSTs the CommandResult to exactly that URL (DIGEST checklist 154).
+    # The CPO POSTs the CommandResult to exactly that URL (mod_commands Sender "POST Method").
     answer = await _post_result(node, partner_token, response_url, {"result": "ACCEPTED"})
     assert answer.status_code == 200
     assert answer.json()["status_code"] == 1000

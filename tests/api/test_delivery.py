@@ -1,6 +1,7 @@
 """Writes through the backend API reach partners: each is queued, in the same transaction, for
-every registered partner with a Receiver endpoint for the module (DESIGN "Delivery without
-loss"); the worker sends it from there."""
+every registered partner with a Receiver endpoint for the module (docs/architecture.md
+"Roaming objects (Locations, Tariffs, Tokens, Sessions)", Delivery); the worker sends it from
+there."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The client's public surface (DESIGN.md style rule 6: public API through ``__all__``, tested)."""
+"""The client's public surface: its public API is what ``__all__`` lists, tested
+(docs/architecture.md "What the code has settled": Public surface)."""
 
 from __future__ import annotations
 

@@ -24,7 +24,8 @@ async def test_authorization_header_is_base64_of_the_token() -> None:
 
 
 async def test_authorization_header_is_not_the_spec_example_with_a_newline() -> None:
-    """DIGEST Appendix A9: the spec's ``ZXhhbXBsZS10b2tlbgo=`` encodes ``example-token\\n``."""
+    """docs/spec-decisions.md "Authorization header example encodes a newline": the spec's
+    ``ZXhhbXBsZS10b2tlbgo=`` encodes ``example-token\\n``."""
     header = await _authorization("example-token")
     assert header != "Token ZXhhbXBsZS10b2tlbgo="
     assert base64.b64decode(header.removeprefix("Token ")) == b"example-token"

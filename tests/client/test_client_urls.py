@@ -1,4 +1,5 @@
-"""join_url: endpoint URL plus path segments with exactly one "/" between them (DIGEST A19)."""
+"""join_url: endpoint URL plus path segments with exactly one "/" between them
+(docs/spec-decisions.md "Endpoint URL templates without a slash")."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ TOKENS = "https://cpo.example.com/ocpi/2.2.1/tokens"
 @pytest.mark.parametrize("base", [TOKENS, TOKENS + "/", TOKENS + "//"])
 def test_join_url_one_slash_whatever_the_endpoint_url_ends_with(base: str) -> None:
     """mod_tokens.asciidoc POST ``{tokens_endpoint_url}{token_uid}/authorize`` lacks the "/"
-    (DIGEST Appendix A19): the join always puts exactly one."""
+    (docs/spec-decisions.md "Endpoint URL templates without a slash"): the join always puts
+    exactly one."""
     assert join_url(base, "012345678", "authorize") == TOKENS + "/012345678/authorize"
 
 

@@ -106,7 +106,7 @@ def test_endpoint_url_missing_module_or_role_is_none() -> None:
 def test_endpoint_url_ignores_role_for_credentials(role: InterfaceRole | None) -> None:
     """VER "Endpoint class" NOTE: disregard the role of another platform's credentials endpoint;
     our combined platform publishes it as RECEIVER, as the spec's version_details_example2 does
-    (DIGEST Appendix A18)."""
+    (docs/spec-decisions.md "Role of the credentials endpoint")."""
     details = _details("version_details_both_roles.json")
     assert endpoint_url(details, ModuleID.CREDENTIALS, role) == (
         "https://node.openroam.example.org/ocpi/2.2.1/credentials"
@@ -118,8 +118,8 @@ def test_endpoint_url_ignores_role_for_credentials(role: InterfaceRole | None) -
 def test_endpoint_url_ignores_role_for_credentials_of_the_example(
     role: InterfaceRole | None,
 ) -> None:
-    """version_details_example2 publishes the credentials endpoint as RECEIVER (DIGEST Appendix
-    A18); the role is disregarded."""
+    """version_details_example2 publishes the credentials endpoint as RECEIVER
+    (docs/spec-decisions.md "Role of the credentials endpoint"); the role is disregarded."""
     details = _spec_details("version_details_example2.json")
     assert endpoint_url(details, ModuleID.CREDENTIALS, role) == (
         "https://example.com/ocpi/2.2/credentials"

@@ -1,5 +1,5 @@
-"""Real-time authorization over real HTTP between a CPO node and an eMSP node (issue 7 "Done
-when"; mod_tokens.asciidoc "Real-time authorization", "WhitelistType enum"): allowed, blocked,
+"""Real-time authorization over real HTTP between a CPO node and an eMSP node
+(mod_tokens.asciidoc "Real-time authorization", "WhitelistType enum"): allowed, blocked,
 unknown Token (the eMSP's 404 + 2004), and the eMSP unreachable with each whitelist type.
 
 Tokens are created at the eMSP through its backend API and reach the CPO by push; the CPO's

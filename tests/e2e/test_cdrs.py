@@ -1,6 +1,6 @@
 """CDRs between a CPO node and an eMSP node over real HTTP, also across an outage of the eMSP
-(issue 6 "Done when": "The eMSP is down while a CDR is produced; when it comes back the CDR
-arrives without manual action and only once in its store"; mod_cdrs "Push model", "Pull model").
+(mod_cdrs "Push model", "Pull model"): when the eMSP is down while a CDR is produced, the CDR
+arrives once it is back, without manual action and only once in its store.
 
 CDRs are handed to the CPO's backend API only. The push worker POSTs each to the eMSP and keeps
 the answer's ``Location``; while the eMSP is down the POST is retried, and pull-sync of the CPO's

@@ -1,5 +1,5 @@
 """A session from the CPO's backend to the eMSP over real HTTP, priced across a tariff time
-boundary, and its CDR delivered once, also when the eMSP was down (issue 6 "Done when").
+boundary, and its CDR delivered once, also when the eMSP was down.
 
 The CPO's backend API starts a session for a Token the eMSP pushed, sends 30 meter values across
 an 18:00 price change (Europe/Amsterdam) and stops it. The eMSP then holds the same Session (same

@@ -1,5 +1,5 @@
-"""ChargingProfiles over real HTTP between a CPO node and an eMSP node (issue 7 "Done when":
-set, get and clear with results; mod_charging_profiles.asciidoc).
+"""ChargingProfiles over real HTTP between a CPO node and an eMSP node: set, get and clear, each
+with its result (mod_charging_profiles.asciidoc "Flow").
 
 The eMSP's backend sends each request through its API; the CPO's backend (this test) sees the
 ``chargingprofile.requested`` event and reports the Charge Point's result through its API; the

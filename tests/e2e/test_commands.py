@@ -1,6 +1,6 @@
-"""Commands over real HTTP between a CPO node and an eMSP node (issue 7 "Done when": for each
-command type the accepted path with the asynchronous result, the rejected path, and the timeout
-path; mod_commands.asciidoc "Flow").
+"""Commands over real HTTP between a CPO node and an eMSP node: for each command type the
+accepted path with the asynchronous result, the rejected path, and the timeout path
+(mod_commands.asciidoc "Flow").
 
 Both backends act only through their node's backend API: the eMSP sends commands with
 ``POST /api/commands/{type}``; the CPO's backend finds them in ``GET /api/commands`` (it could

@@ -1,5 +1,5 @@
-"""``openroam demo`` — what ``make run`` starts — plays its whole story (issue 7 "Done when":
-"`make run` on a fresh clone completes the demo story").
+"""``openroam demo`` — what ``make run`` starts — plays its whole story: on a fresh clone,
+``make run`` completes the demo story (docs/simulator.md "`make run` / `openroam demo`").
 
 The demo runs as a separate process, exactly as a newcomer starts it, with ``--exit`` so it stops
 after the story instead of serving until Ctrl-C.

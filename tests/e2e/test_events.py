@@ -1,7 +1,7 @@
 """Events over real HTTP: the eMSP node receives a CPO's Session through OCPI and POSTs its
 events, signed, to the eMSP backend's webhook receiver — retried after failures, in order per
-Session (issue 6, Build 3 and "Done when": "the eMSP's webhook receiver got every event once or
-more, in order per session")."""
+Session: the receiver gets every event once or more, in order per Session (docs/backend-api.md
+"Webhooks")."""
 
 from __future__ import annotations
 

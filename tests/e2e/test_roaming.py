@@ -1,6 +1,6 @@
 """A CPO node and an eMSP node keep Locations, Tariffs and Tokens equal over real HTTP, also
-across an outage of the eMSP (issue 4 "Done when"; transport_and_format.asciidoc "Pull and Push",
-"Offline behaviour").
+across an outage of the eMSP, with no manual step (transport_and_format.asciidoc "Pull and
+Push", "Offline behaviour").
 
 Objects are written only through each node's backend API, as a party's own systems would. Push
 delivery (the outbox worker inside ``openroam serve``) carries each change; after the eMSP was down,

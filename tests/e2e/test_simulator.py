@@ -1,4 +1,4 @@
-"""The charge-point simulator as a CPO's backend, between real nodes (issue 7, Build item 4).
+"""The charge-point simulator as a CPO's backend, between real nodes (docs/simulator.md).
 
 A CPO node and an eMSP node run as processes; the simulator runs in the test, as a library,
 against the CPO's backend API only. Every command type the eMSP sends is carried out as a charge

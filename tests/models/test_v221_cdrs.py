@@ -117,7 +117,7 @@ def test_cdr_required_fields(field: str) -> None:
 
 
 def test_cdr_needs_at_least_one_charging_period() -> None:
-    """mod_cdrs.asciidoc "CDR Object": charging_periods has cardinality + (DIGEST checklist 104)."""
+    """mod_cdrs.asciidoc "CDR Object": charging_periods has cardinality +."""
     assert _errors(CDR, {**_example(), "charging_periods": []}) == [
         ("too_short", ("charging_periods",))
     ]
@@ -143,7 +143,8 @@ def test_credit_cdr_with_reference_is_valid() -> None:
 
 
 def test_credit_cdr_without_reference_is_rejected() -> None:
-    """mod_cdrs.asciidoc "CDR Object" credit: credit=true needs credit_reference_id (DIGEST 113)."""
+    """mod_cdrs.asciidoc "CDR Object" credit: credit=true needs credit_reference_id
+    (docs/spec-decisions.md "Credit CDR without credit_reference_id")."""
     data = {**_example(), "id": "12345-C", "credit": True}
     with pytest.raises(ValidationError) as info:
         CDR.from_json(json.dumps(data))
@@ -246,7 +247,8 @@ def _location(**changes: object) -> dict[str, Any]:
 
 @pytest.mark.parametrize(("field", "limit"), [("address", 255), ("state", 45)])
 def test_cdr_location_accepts_location_length_limits(field: str, limit: int) -> None:
-    """DIGEST Appendix A8: CdrLocation address/state accept Location's 255/45, not 45/20."""
+    """docs/spec-decisions.md "CdrLocation address and state lengths": CdrLocation address/state
+    accept Location's 255/45, not 45/20."""
     location = CdrLocation.from_json(json.dumps(_location(**{field: "a" * limit})))
     assert getattr(location, field) == "a" * limit
     too_long = _location(**{field: "a" * (limit + 1)})

@@ -118,7 +118,8 @@ def test_reserve_now_expiry_date_is_utc_datetime() -> None:
     assert command.expiry_date == datetime(2024, 3, 1, 13, 0, tzinfo=UTC)
 
 
-# --- StartSession: evse_uid "Required when connector_id is set" (DIGEST checklist 158) ------
+# --- StartSession: evse_uid "Required when connector_id is set" (mod_commands "StartSession
+# Object") ------------------------------------------------------------------------------------
 
 
 def test_start_session_with_evse_and_connector_is_valid() -> None:

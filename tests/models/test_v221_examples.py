@@ -1,7 +1,9 @@
-"""Every JSON example of the OCPI 2.2.1 spec is a test case (../shared/ocpi-spec/2.2.1/examples).
+"""Every JSON example of the OCPI 2.2.1 spec is a test case, where the spec is there
+(tests/spec_examples.py finds it; every case here is marked ``spec_example``).
 
 Each file parses into the model it shows and serialises back to equal JSON (key order and number
-formatting aside). The files DIGEST.md Appendix A lists as invalid fail with the erratum's error.
+formatting aside). The files docs/spec-decisions.md names invalid ("Invalid example: …") fail
+with the erratum's error.
 """
 
 from __future__ import annotations
@@ -87,7 +89,9 @@ VALID: dict[str, tuple[type[OcpiModel], str | None, str | None]] = {
     "versions_info_example.json": (v221.Version, None, "bare list"),
 }
 
-# DIGEST Appendix A: example files that are invalid OCPI, with the fields the erratum names.
+# docs/spec-decisions.md "Invalid example: location_put_example_add_evse.json" and "Invalid
+# example: tariff_put_example.json": example files that are invalid OCPI, with the fields the
+# erratum names.
 INVALID: dict[str, tuple[type[OcpiModel], set[str], str]] = {
     "location_put_example_add_evse.json": (
         v221.EVSE,

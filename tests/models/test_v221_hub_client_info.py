@@ -12,7 +12,8 @@ from openroam.models.v221.hub_client_info import ClientInfo, ConnectionStatus
 from openroam.models.v221.types import Role
 
 # The spec's inline PUT example ("put a new ClientInfo object"), without its trailing comma
-# (DIGEST A15: the example is not valid JSON and lacks last_updated).
+# (docs/spec-decisions.md "HubClientInfo PUT example": it is not valid JSON and lacks
+# last_updated).
 SPEC_PUT_EXAMPLE = {"country_code": "NL", "party_id": "ALL", "role": "CPO", "status": "PLANNED"}
 
 
@@ -37,7 +38,8 @@ def test_client_info_round_trips() -> None:
 
 
 def test_spec_put_example_lacks_last_updated() -> None:
-    """DIGEST A15: the spec's PUT example misses last_updated, which has cardinality 1."""
+    """docs/spec-decisions.md "HubClientInfo PUT example": the spec's PUT example misses
+    last_updated, which has cardinality 1."""
     assert _locs(SPEC_PUT_EXAMPLE) == [("last_updated",)]
 
 

@@ -202,7 +202,8 @@ def test_patch_examples_round_trip(name: str, model: type[OcpiModel]) -> None:
 
 @spec_example
 def test_add_evse_example_is_not_a_valid_evse() -> None:
-    """DIGEST A13: location_put_example_add_evse.json misses the connector's required fields
+    """docs/spec-decisions.md "Invalid example: location_put_example_add_evse.json": the file
+    misses the connector's required fields
     (power_type, max_voltage, max_amperage, last_updated) and has a numeric physical_reference.
     mod_locations.asciidoc "add an EVSE": such an object may be discarded."""
     with pytest.raises(ValidationError) as error:

@@ -1,7 +1,9 @@
 """Property tests: valid OCPI 2.2.1 documents round-trip through the v221 models.
 
-openroam validates a document once, on the way in, and serves what it wrote (DESIGN.md
-"Pre-serialised reads"), so writing a model back must not change the document: no field lost
+openroam validates a document once, on the way in, and serves what it wrote (docs/architecture.md
+"Roaming objects (Locations, Tariffs, Tokens, Sessions)": one table for every object, the
+document exactly as a GET returns it), so writing a model back must not change the document: no
+field lost
 or renamed, no number or DateTime altered, and unknown fields kept (a hub forwards what it does
 not understand, OCPI 2.3.0 "Non-specified JSON fields"). The documents come from
 tests/models/strategies.py.

@@ -164,7 +164,8 @@ def test_session_may_use_session_only_dimensions(dimension: str) -> None:
 
 
 def test_session_status_reserved_is_not_a_value() -> None:
-    """DIGEST Appendix A2: the text says RESERVED, the enum value is RESERVATION."""
+    """docs/spec-decisions.md "Reservation status is RESERVATION, not RESERVED": the text says
+    RESERVED, the enum value is RESERVATION."""
     data = {**_load("session_pending.json"), "status": "RESERVED"}
     assert _errors(Session, data) == [("enum", ("status",))]
 

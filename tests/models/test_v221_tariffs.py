@@ -21,7 +21,8 @@ from openroam.models.v221.tariffs import (
 from tests import documents
 from tests.spec_examples import EXAMPLES_221, example_bytes, load_example, spec_example
 
-# DIGEST Appendix A14: tariff_put_example.json lacks the required last_updated.
+# docs/spec-decisions.md "Invalid example: tariff_put_example.json": it lacks the required
+# last_updated.
 INVALID_EXAMPLES = {"tariff_put_example.json"}
 VALID_EXAMPLES = [
     *(
@@ -109,7 +110,8 @@ def test_spec_example_round_trips(name: str) -> None:
 
 @spec_example
 def test_tariff_put_example_lacks_last_updated() -> None:
-    """DIGEST A14: tariff_put_example.json misses last_updated, required by the Tariff object."""
+    """docs/spec-decisions.md "Invalid example: tariff_put_example.json": the file misses
+    last_updated, required by the Tariff object."""
     with pytest.raises(ValidationError) as info:
         Tariff.from_json(example_bytes("tariff_put_example.json"))
     errors = info.value.errors()

@@ -93,7 +93,8 @@ def test_versions_info_example_round_trips() -> None:
 @pytest.mark.parametrize("name", ["version_details_example.json", "version_details_example2.json"])
 def test_version_details_examples_round_trip(name: str) -> None:
     """version_information_endpoint.asciidoc "Version details endpoint" examples (both say
-    version 2.2; example2 gives credentials the role RECEIVER, DIGEST A18)."""
+    version 2.2; example2 gives credentials the role RECEIVER, docs/spec-decisions.md "Role of
+    the credentials endpoint")."""
     details = VersionDetails.from_json(example_bytes(name))
     assert details.version is VersionNumber.V2_2
     assert _as_decimal_json(details.to_json()) == _as_decimal_json(example_bytes(name))

@@ -1,4 +1,4 @@
-"""Auditing a partner's CDR against a recomputation (issue 5, `openroam audit`)."""
+"""Auditing a partner's CDR against a recomputation (docs/pricing.md "Audit", `openroam audit`)."""
 
 from __future__ import annotations
 

@@ -58,7 +58,8 @@ def test_energy_step_size_on_the_session_total() -> None:
 
 
 def test_exact_multiple_is_not_rounded_further() -> None:
-    """DIGEST A24: "smallest multiple … greater than" read as ≥: 1 kWh with step 500 Wh is 1 kWh."""
+    """docs/spec-decisions.md "step_size: an exact multiple is not rounded": "smallest multiple …
+    greater than" read as ≥: 1 kWh with step 500 Wh is 1 kWh."""
     tariff = make_tariff(element(component("ENERGY", "1.00", 500)))
     assert billed(run(tariff, START, charge(10, "1")), "ENERGY") == [1]
 
@@ -134,12 +135,14 @@ def test_min_price_bounds_excl_and_incl_separately() -> None:
     )
     result = run(tariff, START, charge(5, "0.4"))
     assert totals(result) == amounts("0.50", "0.60")
-    # Local policy (DIGEST A28): the breakdown keeps the tariff's own amounts.
+    # Local policy (docs/spec-decisions.md "min_price and max_price in the breakdown"): the
+    # breakdown keeps the tariff's own amounts.
     assert result.totals.total_energy_cost.excl_vat == Decimal("0.20")
 
 
 def test_min_price_without_incl_vat_bounds_only_excl() -> None:
-    """DIGEST 4.6 [DERIVED]: a min_price without incl_vat only bounds the excl. VAT total."""
+    """docs/spec-decisions.md "min_price or max_price without incl_vat": a min_price without
+    incl_vat only bounds the excl. VAT total."""
     tariff = make_tariff(
         element(component("ENERGY", "0.50", vat="20")), min_price={"excl_vat": Decimal("1.00")}
     )
@@ -199,8 +202,9 @@ def test_flat_charged_once_even_when_active_in_several_periods() -> None:
 
 
 def test_flat_in_time_restricted_element_charged_when_active() -> None:
-    """Local policy (DIGEST 4.3 [AMBIG]): a FLAT of a time-restricted element is charged once if
-    that element applies at any moment of the session."""
+    """Local policy (docs/spec-decisions.md "FLAT in a time-restricted element"): a FLAT of a
+    time-restricted element is charged once if that element applies at any moment of the
+    session."""
     tariff = make_tariff(
         element(component("FLAT", "2.00"), start_time="18:00", end_time="22:00"),
         element(component("ENERGY", "0.30")),
@@ -212,7 +216,8 @@ def test_flat_in_time_restricted_element_charged_when_active() -> None:
 
 
 def test_free_tariff_with_parking_and_long_session() -> None:
-    """DIGEST 4.1 "Free of charge" tariff: nothing costs anything, whatever the session does."""
+    """mod_tariffs "Tariff Object" (Free of Charge) and "Free of Charge Tariff example": nothing
+    costs anything, whatever the session does."""
     tariff = scenarios.FREE
     result = run(tariff, START, charge(600, "80", current="32"), park(600))
     assert totals(result) == amounts("0", "0")

@@ -1,4 +1,5 @@
-"""The line-by-line breakdown (issue 5 `explain`): element, reason, rounding for every line."""
+"""The line-by-line breakdown (`explain`, docs/pricing.md "Use"): element, reason, rounding for
+every line."""
 
 from __future__ import annotations
 

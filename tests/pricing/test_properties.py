@@ -1,4 +1,4 @@
-"""Properties of the engine over generated tariffs and sessions (issue 5, Hypothesis)."""
+"""Properties of the engine over generated tariffs and sessions (Hypothesis)."""
 
 from __future__ import annotations
 
@@ -49,7 +49,8 @@ def test_total_never_decreases_when_the_session_goes_on(
 
 
 def test_step_size_can_make_a_longer_session_cheaper() -> None:
-    """Not a bug but the spec's rule (mod_cdrs "step_size", DIGEST 4.5): the step of the *last*
+    """Not a bug but the spec's rule (mod_cdrs "CDR Object" step_size; docs/spec-decisions.md
+    "step_size: TIME and PARKING_TIME rounded together"): the step of the *last*
     component used applies to the session total. A minute charged at 10/h with step 1 h costs
     10.00; a few more seconds under a component with step 1 s bill the exact 1.5 minutes."""
     tariff = make_tariff(
@@ -126,7 +127,7 @@ def test_total_is_the_sum_of_period_costs_and_flat_fees(
     tariff: Tariff, start: datetime, session: list[Part]
 ) -> None:
     """total_cost = Σ costs of the periods + FLAT fees, within rounding; so are the breakdown
-    fields (DIGEST 4.8 [DERIVED], when no min/max_price applies)."""
+    fields (docs/spec-decisions.md "CDR totals add up", when no min/max_price applies)."""
     result = run(tariff, start, *session)
     flats = [line for line in result.lines if line.dimension.value == "FLAT"]
     per_period: dict[int, Decimal] = {}

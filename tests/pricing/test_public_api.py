@@ -1,4 +1,5 @@
-"""The public surface of openroam.pricing (DESIGN.md style rule 6: public API through __all__)."""
+"""The public surface of openroam.pricing: its public API is what ``__all__`` lists
+(docs/architecture.md "What the code has settled": Public surface)."""
 
 from __future__ import annotations
 

@@ -65,14 +65,16 @@ def test_end_time_midnight_means_end_of_day() -> None:
 
 
 def test_start_time_inclusive_end_time_exclusive() -> None:
-    """start_time is "valid from", end_time "valid until" (DIGEST 4.4): a session that starts at
+    """start_time is "valid from", end_time "valid until" (mod_tariffs "TariffRestrictions
+    class"; docs/spec-decisions.md "end_time is exclusive"): a session that starts at
     exactly 22:00 is night rate from its first second and day rate from exactly 06:00."""
     result = run(NIGHT_AND_DAY, local("2024-06-03 22:00"), charge(480, "8"), charge(60, "1"))
     assert line_costs(result, "TIME") == [8, 3]
 
 
 def test_only_start_time_or_only_end_time() -> None:
-    """Local policy (DIGEST 4.4 [AMBIG]): start_time alone runs to midnight, end_time alone from
+    """Local policy (docs/spec-decisions.md "Time window with only start_time or end_time"):
+    start_time alone runs to midnight, end_time alone from
     midnight."""
     evening = make_tariff(
         element(component("TIME", "2.00"), start_time="18:00"), element(component("TIME", "1.00"))

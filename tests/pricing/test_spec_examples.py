@@ -1,4 +1,5 @@
-"""Every priced scenario of the spec's tariff chapter (DIGEST 4.9), with amounts worked out here.
+"""Every priced scenario of the spec's tariff chapter (mod_tariffs "Examples"), with the amounts
+worked out here.
 
 Each scenario runs twice: with our own restatement of the example's tariff (tests/pricing/
 scenarios.py, ``[ours]``), and with the spec's own file where the spec is there (``[spec]``,
@@ -185,7 +186,8 @@ def test_tariff_11_credit_card_start_fee_incl_vat(tariff_of: Source) -> None:
 
 def test_tariff_3_energy_step_100_wh(tariff_of: Source) -> None:
     """mod_tariffs "Simple Tariff example with alternative URL": 20.45 kWh billed as 20.5 kWh →
-    5.63 / 6.24 to cents (DIGEST A5: the 2.2.1 text is right, the table's quantity is not)."""
+    5.63 / 6.24 to cents (docs/spec-decisions.md "tariff_3_alt_url: the breakdown's quantity":
+    the 2.2.1 text is right, the table's quantity is not)."""
     tariff = tariff_of(scenarios.ENERGY_PER_100_WH)
     result = run(tariff, local(f"{MONDAY} 10:00"), charge(60, "20.45"), decimals=2)
     fee, energy = D("0.50"), D("20.5") * D("0.25")
@@ -236,7 +238,8 @@ def test_tariff_4_complex_monday(tariff_of: Source) -> None:
 
 def test_tariff_4_complex_saturday_erratum_a4(tariff_of: Source) -> None:
     """mod_tariffs "Complex Tariff example", Saturday 13:30, 114 min at 43 A + 71 min parking.
-    DIGEST A4: the spec says 12.28 / 13.861, but 114 min x 1.25/h is 2.375, not 2.28."""
+    docs/spec-decisions.md "Complex tariff example: the Saturday total": the spec says
+    12.28 / 13.861, but 114 min x 1.25/h is 2.375, not 2.28."""
     tariff = tariff_of(scenarios.COMPLEX)
     result = run(tariff, local(f"{SATURDAY} 13:30"), charge(114, "40", current="43"), park(71))
     # The start fee; 114 min at 32 A or more on a weekend at 1.25/h; parking 15:24-16:35 on a
@@ -251,7 +254,8 @@ def test_tariff_4_complex_saturday_erratum_a4(tariff_of: Source) -> None:
 
 
 def test_tariff_5_free_of_charge(tariff_of: Source) -> None:
-    """mod_tariffs "Free of Charge Tariff example" (step_size 0, DIGEST A26): costs nothing."""
+    """mod_tariffs "Free of Charge Tariff example" (docs/spec-decisions.md "step_size 0"): costs
+    nothing."""
     tariff = tariff_of(scenarios.FREE)
     result = run(tariff, local(f"{MONDAY} 10:00"), charge(60, "20"), park(30))
     assert totals(result) == amounts("0", "0")

@@ -109,8 +109,9 @@ def test_periods_of_the_spec_cdr_example() -> None:
 
 @spec_example
 def test_periods_of_the_spec_session_example_2() -> None:
-    """session_example_2_short_finished.json: two energy periods then parking (DIGEST A11: the
-    ENERGY volumes are in Wh there, but are read as kWh as the spec defines)."""
+    """session_example_2_short_finished.json: two energy periods then parking
+    (docs/spec-decisions.md "Session examples: ENERGY volumes in Wh": they are read as kWh, as
+    the spec defines)."""
     session = Session.from_json(example_bytes("session_example_2_short_finished.json"))
     assert session.end_date_time is not None
     timeline = timeline_from_periods(session.charging_periods or [], session.end_date_time)

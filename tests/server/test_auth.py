@@ -95,7 +95,8 @@ async def test_raw_legacy_token_that_looks_like_base64_is_accepted(
 async def test_base64_with_trailing_newline_is_not_the_same_token(
     client: httpx.AsyncClient, node: Node
 ) -> None:
-    """DIGEST A9 (T&F "Authorization header" example erratum): ``ZXhhbXBsZS10b2tlbgo=`` encodes
+    """docs/spec-decisions.md "Authorization header example encodes a newline" (T&F
+    "Authorization header" example erratum): ``ZXhhbXBsZS10b2tlbgo=`` encodes
     ``example-token\\n``, not ``example-token``; it must not be accepted as ``example-token``."""
     async with node.db.session() as session, session.begin():
         await repo.create_invitation(session, f"legacy-{uuid.uuid4().hex}", "example-token")

@@ -1,6 +1,6 @@
 """Real-time authorization, eMSP side: POST {tokens}/{token_uid}/authorize on our Tokens Sender
-interface (mod_tokens.asciidoc "Sender Interface", "POST Method", "AuthorizationInfo Object";
-DIGEST 3.5 and Appendix B item 10). SQLite and PostgreSQL."""
+interface (mod_tokens.asciidoc "Real-time authorization", "Sender Interface", "POST Method",
+"AuthorizationInfo Object"). SQLite and PostgreSQL."""
 
 from __future__ import annotations
 

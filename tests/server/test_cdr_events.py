@@ -1,5 +1,6 @@
 """A CDR a CPO partner POSTs to our Receiver gives cdr.received, audited automatically with the
-Tariff that partner sent us, and cdr.price_mismatch when the audit disagrees (issue 6, Build 3).
+Tariff that partner sent us, and cdr.price_mismatch when the audit disagrees
+(docs/backend-api.md "Events and webhooks").
 SQLite and PostgreSQL."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""ChargingProfiles on both sides (mod_charging_profiles.asciidoc; DIGEST 3.7, Appendix B item 8).
+"""ChargingProfiles on both sides (mod_charging_profiles.asciidoc, "Flow").
 
 CPO (Receiver interface): GET/PUT/DELETE /{session_id} answered with a ChargingProfileResponse;
 accepted requests go to the backend, whose result is POSTed to ``response_url`` by the delivery

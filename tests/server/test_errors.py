@@ -174,7 +174,8 @@ def _add_failing_route(app: FastAPI) -> None:
 async def test_unexpected_exception_is_500_3000_with_the_request_id(
     app: FastAPI, client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """DESIGN "Errors": an unexpected exception is logged with the request id and answered 3000
+    """docs/architecture.md "What the code has settled" (HTTP status policy, the one ASGI
+    middleware): an unexpected exception is logged with the request id and answered 3000
     (status_codes.asciidoc "Generic server error"), never with a traceback."""
     _add_failing_route(app)
     request_id = str(uuid.uuid4())

@@ -1,5 +1,5 @@
-"""Request logging (issue 3: "structured logging of every OCPI request and response (method,
-path, partner, status_code, duration)"), and what registration stores, on SQLite and PostgreSQL."""
+"""Request logging: one structured log line for every OCPI request and its response (method,
+path, partner, status_code, duration), and what registration stores, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 

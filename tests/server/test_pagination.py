@@ -1,5 +1,5 @@
 """Paginated GET list on our Sender interfaces (transport_and_format.asciidoc "Pagination":
-"Paginated Request", "Paginated Response", "Pagination Examples"; DIGEST 1.7, checklist 22-30).
+"Paginated Request", "Paginated Response", "Pagination Examples").
 The node's maximum page size is 3 here, so a few objects make several pages. SQLite and
 PostgreSQL."""
 
@@ -95,7 +95,7 @@ async def follow(roaming: Roaming, url: str) -> tuple[list[str], list[httpx.Resp
 
 async def test_every_list_supports_offset_limit_date_from_and_date_to(roaming: Roaming) -> None:
     """T&F "Paginated Request": every GET list supports offset, limit, date_from and date_to
-    (checklist 22) — Locations, Tariffs and Tokens alike."""
+    — Locations, Tariffs and Tokens alike."""
     stamps = {f"X{minute}": at(minute) for minute in range(4)}
     await roaming.own_put(
         "locations", *(location(roaming.cpo, i, last_updated=t) for i, t in stamps.items())
@@ -116,8 +116,8 @@ async def test_every_list_supports_offset_limit_date_from_and_date_to(roaming: R
 
 async def test_date_from_is_inclusive_and_date_to_exclusive(roaming: Roaming) -> None:
     """T&F "Paginated Request": date_from is inclusive (last_updated >= date_from), date_to is
-    exclusive (last_updated < date_to); an object with last_updated == date_to is not returned
-    (checklist 23). Windows [a, b) and [b, c) chain without overlap (DIGEST 1.7)."""
+    exclusive (last_updated < date_to); an object with last_updated == date_to is not
+    returned. Windows [a, b) and [b, c) chain without overlap."""
     await seed(roaming)
     cases = [
         ({"date_from": at(4)}, ["L1", "L5", "L7"]),
@@ -139,7 +139,7 @@ async def test_date_from_is_inclusive_and_date_to_exclusive(roaming: Roaming) ->
 
 
 async def test_offset_defaults_to_zero(roaming: Roaming) -> None:
-    """T&F "Paginated Request": offset defaults to 0 (checklist 24)."""
+    """T&F "Paginated Request": offset defaults to 0."""
     await seed(roaming)
     without = await roaming.get(LOCATIONS)
     assert ids_of(without) == ids_of(await roaming.get(LOCATIONS, params={"offset": "0"}))
@@ -150,7 +150,7 @@ async def test_offset_defaults_to_zero(roaming: Roaming) -> None:
 async def test_total_count_counts_every_match_ignoring_offset_and_limit(roaming: Roaming) -> None:
     """T&F "Paginated Response": X-Total-Count is the number of objects matching the filters,
     ignoring offset and limit, and only what this client may see — our own Locations, not those
-    partners pushed to us (checklist 25)."""
+    partners pushed to us."""
     await seed(roaming)
     for location_id in ("P1", "P2"):
         pushed = location(roaming.partner_cpo, location_id)
@@ -174,7 +174,8 @@ async def test_x_limit_is_the_server_maximum_even_when_fewer_are_returned(
     roaming: Roaming, database: Database
 ) -> None:
     """T&F "Paginated Response": X-Limit is the maximum number of objects the server returns per
-    page, whatever this page holds (checklist 26); configurable, 100 by default (issue 4)."""
+    page, whatever this page holds; configurable, 100 by default (the node's
+    ``max_page_size``)."""
     await seed(roaming)
     for params in ({}, {"limit": "1"}, {"offset": "6"}, {"date_to": at(2)}, {"offset": "50"}):
         response = await roaming.get(LOCATIONS, params=params)
@@ -193,7 +194,7 @@ async def test_x_limit_is_the_server_maximum_even_when_fewer_are_returned(
 
 async def test_link_next_is_on_every_page_but_the_last(roaming: Roaming) -> None:
     """T&F "Paginated Response": Link rel="next" on every page except the last, absent on the
-    last (checklist 27) — also when the last page is full."""
+    last — also when the last page is full."""
     await seed(roaming)
     ids, pages = await follow(roaming, LOCATIONS)
     assert ids == ALL
@@ -211,7 +212,7 @@ async def test_next_link_repeats_the_filters_and_carries_the_effective_limit(
     roaming: Roaming,
 ) -> None:
     """T&F "Pagination Examples": the next link repeats the original date_from/date_to, moves
-    offset on, and carries the limit in effect (checklist 28)."""
+    offset on, and carries the limit in effect."""
     await seed(roaming)
     params = {"date_from": at(1), "date_to": at(6), "limit": "2"}
     link = next_link(await roaming.get(LOCATIONS, params=params))
@@ -244,7 +245,7 @@ async def test_next_link_repeats_sub_second_filters(roaming: Roaming) -> None:
 
 async def test_limit_above_the_maximum_returns_the_maximum(roaming: Roaming) -> None:
     """T&F "Pagination Examples" (?limit=2000 → 100 objects, X-Limit: 100, next link with
-    limit=100): a limit above the server's maximum gets at most the maximum (checklist 29)."""
+    limit=100): a limit above the server's maximum gets at most the maximum."""
     await seed(roaming)
     response = await roaming.get(LOCATIONS, params={"limit": "2000"})
     assert ids_of(response) == ["L1", "L2", "L3"]
@@ -257,7 +258,7 @@ async def test_limit_above_the_maximum_returns_the_maximum(roaming: Roaming) -> 
 async def test_order_is_stable_across_repeated_gets(roaming: Roaming) -> None:
     """T&F "Paginated Response": repeated identical GETs return the objects in the same order;
     oldest (first created) first, so updates do not reorder and new objects only change the
-    last page (checklist 30)."""
+    last page."""
     await seed(roaming)
     first, _ = await follow(roaming, LOCATIONS)
     second, _ = await follow(roaming, LOCATIONS)
@@ -291,7 +292,7 @@ async def test_following_links_equals_offsets_by_hand(roaming: Roaming) -> None:
 
 async def test_empty_list_is_an_empty_array(roaming: Roaming) -> None:
     """T&F "Response format": a list answer with no objects has ``data: []``; X-Total-Count 0,
-    X-Limit the maximum and no Link (checklist 8, 25-27) — on every Sender list."""
+    X-Limit the maximum and no Link (T&F "Paginated Response") — on every Sender list."""
     for module in ("locations", "tariffs", "tokens"):
         response = await roaming.get(sender_url(module))
         body = envelope_of(response, 200, 1000)

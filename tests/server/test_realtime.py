@@ -1,6 +1,6 @@
 """Real-time authorization, CPO side: "may this Token charge here?" by the held Token's whitelist
-type (mod_tokens.asciidoc "WhitelistType enum", "Real-time authorization"; DIGEST 3.5 and
-Appendix B item 10). The eMSP is a fake ``AuthorizeApi``: answering, refusing or unreachable.
+type (mod_tokens.asciidoc "WhitelistType enum", "Real-time authorization"). The eMSP is a fake
+``AuthorizeApi``: answering, refusing or unreachable.
 SQLite and PostgreSQL."""
 
 from __future__ import annotations

@@ -61,8 +61,8 @@ async def assert_not_stored(roaming: Roaming, origin: int, party: Party, *ids: s
 
 async def test_put_new_location_is_201_and_replace_is_200(roaming: Roaming) -> None:
     """status_codes.asciidoc: a PUT that creates → HTTP 201, one that replaces → HTTP 200; GET
-    returns the object as stored (mod_locations "PUT", checklist 13, 70). A PUT replaces the
-    whole object: an optional field it omits is gone (transport_and_format "PUT", item 38)."""
+    returns the object as stored (mod_locations Receiver "PUT Method"). A PUT replaces the
+    whole object: an optional field it omits is gone (transport_and_format "PUT")."""
     first = location(roaming.partner_cpo, name="Station", postal_code="3511")
     response = await roaming.put(url(roaming, "LOC1"), first)
     assert set(envelope_of(response, 201, 1000)) == {"status_code", "timestamp"}
@@ -74,7 +74,7 @@ async def test_put_new_location_is_201_and_replace_is_200(roaming: Roaming) -> N
 
 async def test_put_evse_and_connector_create_or_replace_them(roaming: Roaming) -> None:
     """mod_locations "PUT": at EVSE or Connector depth a PUT adds the object when its id is new
-    (201) and replaces it otherwise (200); each is then served at its own URL (checklist 70)."""
+    (201) and replaces it otherwise (200); each is then served at its own URL."""
     envelope_of(await roaming.put(url(roaming, "LOC1"), location(roaming.partner_cpo)), 201, 1000)
     new_evse = evse("E2", status="CHARGING", last_updated=T1)
     envelope_of(await roaming.put(url(roaming, "LOC1", "E2"), new_evse), 201, 1000)
@@ -94,7 +94,7 @@ async def test_put_or_patch_of_evse_or_connector_moves_parents_last_updated(
     roaming: Roaming,
 ) -> None:
     """mod_locations "PUT"/"PATCH": on a Connector the Receiver SHALL set the new last_updated on
-    the parent EVSE and Location; on an EVSE, on the parent Location (checklist 71)."""
+    the parent EVSE and Location; on an EVSE, on the parent Location."""
     envelope_of(await roaming.put(url(roaming, "LOC1"), location(roaming.partner_cpo)), 201, 1000)
     steps = [
         (roaming.put, ("LOC1", "E1", "1"), connector(last_updated=T1), (T1, T1, T1)),
@@ -112,7 +112,8 @@ async def test_put_or_patch_of_evse_or_connector_moves_parents_last_updated(
 
 async def test_patch_updates_only_the_given_fields(roaming: Roaming) -> None:
     """transport_and_format "PATCH"; mod_locations location_patch_example_status: a PATCH changes
-    the fields it carries and leaves all others as they were (checklist 39, 72)."""
+    the fields it carries and leaves all others as they were (mod_locations Receiver "PATCH
+    Method")."""
     original = location(roaming.partner_cpo, name="Station")
     envelope_of(await roaming.put(url(roaming, "LOC1"), original), 201, 1000)
     patch = {"status": "CHARGING", "last_updated": T1}
@@ -131,8 +132,8 @@ async def test_patch_updates_only_the_given_fields(roaming: Roaming) -> None:
 
 
 async def test_patch_without_last_updated_is_2001(roaming: Roaming) -> None:
-    """status_codes.asciidoc 2001, mod_locations "PATCH": every PATCH SHALL contain last_updated
-    (checklist 15); at every depth, and nothing changes."""
+    """status_codes.asciidoc 2001, mod_locations "PATCH": every PATCH SHALL contain
+    last_updated; at every depth, and nothing changes."""
     original = location(roaming.partner_cpo)
     envelope_of(await roaming.put(url(roaming, "LOC1"), original), 201, 1000)
     for ids in (("LOC1",), ("LOC1", "E1"), ("LOC1", "E1", "1")):
@@ -158,16 +159,17 @@ async def test_patch_of_unknown_object_is_404_and_creates_nothing(roaming: Roami
 
 
 async def test_put_evse_of_unknown_location_is_refused(roaming: Roaming) -> None:
-    """mod_locations "add an EVSE" leaves an unknown parent unspecified (DIGEST 3.1 [AMBIG]): we
-    answer 404 so the CPO PUTs the Location first, and store nothing."""
+    """mod_locations "add an EVSE" leaves an unknown parent unspecified (docs/spec-decisions.md
+    "EVSE or Connector PUT under an unknown parent"): we answer 404 so the CPO PUTs the Location
+    first, and store nothing."""
     envelope_of(await roaming.put(url(roaming, "NOPE", "E1"), evse()), 404, 2000)
     envelope_of(await roaming.put(url(roaming, "NOPE", "E1", "1"), connector()), 404, 2000)
     await assert_not_stored(roaming, roaming.partner_id, roaming.partner_cpo, "NOPE")
 
 
 async def test_url_id_differs_from_body_id_is_2001(roaming: Roaming) -> None:
-    """transport_and_format "Errors": URL object_id ≠ the id in the body → 2001 (checklist 16),
-    at every depth; nothing is stored."""
+    """transport_and_format "Errors" (under "Client Owned Object Push"): URL object_id ≠ the id
+    in the body → 2001, at every depth; nothing is stored."""
     cases = [
         (("LOC2",), location(roaming.partner_cpo, "LOC1")),
         (("LOC1", "E2"), evse("E1")),
@@ -186,7 +188,7 @@ async def test_url_id_differs_from_body_id_is_2001(roaming: Roaming) -> None:
 
 async def test_url_country_code_or_party_id_differs_from_body_is_2001(roaming: Roaming) -> None:
     """mod_locations "PUT" request parameters: the URL's country_code and party_id SHALL equal
-    the object's (checklist 73) — even when both parties are the partner's own; nothing stored."""
+    the object's — even when both parties are the partner's own; nothing stored."""
     other_country = location(("FR", roaming.partner_cpo[1]))
     other_party = location(roaming.partner_cpo2)
     for body in (other_country, other_party):
@@ -197,8 +199,8 @@ async def test_url_country_code_or_party_id_differs_from_body_is_2001(roaming: R
 
 
 async def test_every_registered_role_is_an_owner_prefix(roaming: Roaming) -> None:
-    """credentials.asciidoc; transport_and_format "Client Owned Object Push": each of the
-    client's CredentialsRoles is a country_code/party_id it may push under (checklist 65)."""
+    """credentials.asciidoc "CredentialsRole class"; transport_and_format "Client Owned Object
+    Push": each of the client's CredentialsRoles is a country_code/party_id it may push under."""
     for party in (roaming.partner_cpo, roaming.partner_cpo2):
         document = location(party)
         envelope_of(await roaming.put(url(roaming, "LOC1", party=party), document), 201, 1000)
@@ -207,7 +209,7 @@ async def test_every_registered_role_is_an_owner_prefix(roaming: Roaming) -> Non
 
 async def test_push_under_a_party_the_client_did_not_register_is_refused(roaming: Roaming) -> None:
     """transport_and_format "Errors": a URL country_code/party_id that is not one of the client's
-    CredentialsRoles may be answered 404, and nothing is changed (checklist 17) — another
+    CredentialsRoles may be answered 404, and nothing is changed — another
     partner's party, our own party, a party nobody registered; PUT, PATCH and GET alike."""
     other_party = ("DE", unique_party_id())
     other_id, other_auth = await roaming.register([(Role.CPO, other_party)])
@@ -235,7 +237,8 @@ async def test_push_under_a_party_the_client_did_not_register_is_refused(roaming
 
 
 async def test_older_update_is_acknowledged_but_not_applied(roaming: Roaming) -> None:
-    """transport_and_format "Offline behaviour"/DESIGN: an update whose last_updated is older
+    """docs/spec-decisions.md "An update older than the stored object": an update whose
+    last_updated is older
     than the stored object's is acknowledged (1000) but does not overwrite newer data."""
     newer = location(
         roaming.partner_cpo, name="newer", last_updated=T2, evses=[evse(last_updated=T2)]
@@ -254,7 +257,7 @@ async def test_older_update_is_acknowledged_but_not_applied(roaming: Roaming) ->
 
 async def test_ci_string_ids_match_case_insensitively(roaming: Roaming) -> None:
     """types.asciidoc "CiString": ids, country_code and party_id are case-insensitive — PUT LOC1,
-    GET loc1, PATCH Loc1 address one Location (checklist 33)."""
+    GET loc1, PATCH Loc1 address one Location."""
     cc, pid = roaming.partner_cpo
     lower = (cc.lower(), pid.lower())
     envelope_of(await roaming.put(url(roaming, "LOC1"), location(roaming.partner_cpo)), 201, 1000)
@@ -271,7 +274,7 @@ async def test_ci_string_ids_match_case_insensitively(roaming: Roaming) -> None:
 @SQLITE_ONLY
 async def test_post_and_delete_are_not_offered(roaming: Roaming) -> None:
     """mod_locations "Receiver Interface": no POST, no DELETE (an EVSE is removed with status
-    REMOVED) → HTTP 405 envelopes (checklist 74)."""
+    REMOVED) → HTTP 405 envelopes."""
     envelope_of(await roaming.put(url(roaming, "LOC1"), location(roaming.partner_cpo)), 201, 1000)
     for ids in (("LOC1",), ("LOC1", "E1"), ("LOC1", "E1", "1")):
         for method in ("POST", "DELETE"):

@@ -59,7 +59,8 @@ async def data_at(roaming: Roaming, url: str, auth: dict[str, str] | None = None
 
 async def test_tariff_put_new_is_201_and_replace_is_200(roaming: Roaming) -> None:
     """mod_tariffs "PUT"; status_codes.asciidoc: new → HTTP 201, replace → HTTP 200; GET returns
-    the Tariff as stored; a replace drops what the new one omits (checklist 13, 38, 114)."""
+    the Tariff as stored; a replace drops what the new one omits (transport_and_format
+    "PUT")."""
     first = tariff(roaming.partner_cpo, tariff_alt_url="https://example.com/t1")
     response = await roaming.put(tariff_url(roaming, "T1"), first)
     assert set(envelope_of(response, 201, 1000)) == {"status_code", "timestamp"}
@@ -71,7 +72,7 @@ async def test_tariff_put_new_is_201_and_replace_is_200(roaming: Roaming) -> Non
 
 async def test_tariff_ids_must_match_the_url(roaming: Roaming) -> None:
     """transport_and_format "Errors"; mod_tariffs "PUT" parameters: URL id ≠ body id, or URL
-    country_code/party_id ≠ the body's → 2001 (checklist 16, 114); nothing is stored."""
+    country_code/party_id ≠ the body's → 2001; nothing is stored."""
     bodies = [
         tariff(roaming.partner_cpo, "T2"),
         tariff(("FR", roaming.partner_cpo[1])),
@@ -87,7 +88,7 @@ async def test_tariff_ids_must_match_the_url(roaming: Roaming) -> None:
 @SQLITE_ONLY
 async def test_tariff_patch_and_post_are_not_offered(roaming: Roaming) -> None:
     """mod_tariffs "Receiver Interface": PATCH was removed in 2.2 and there is no POST → HTTP
-    405 envelopes listing what the path serves (checklist 116); the Tariff is unchanged."""
+    405 envelopes listing what the path serves; the Tariff is unchanged."""
     document = tariff(roaming.partner_cpo)
     envelope_of(await roaming.put(tariff_url(roaming, "T1"), document), 201, 1000)
     patch = orjson.dumps({"currency": "USD", "last_updated": T1})
@@ -101,7 +102,7 @@ async def test_tariff_patch_and_post_are_not_offered(roaming: Roaming) -> None:
 
 
 async def test_tariff_delete_removes_it(roaming: Roaming) -> None:
-    """mod_tariffs "DELETE": the Tariff is removed, a later GET → 404 (checklist 115); deleting
+    """mod_tariffs Receiver "DELETE Method": the Tariff is removed, a later GET → 404; deleting
     it again, or an unknown one → 404; a new PUT creates it again (201)."""
     document = tariff(roaming.partner_cpo)
     envelope_of(await roaming.put(tariff_url(roaming, "T1"), document), 201, 1000)
@@ -120,7 +121,7 @@ async def test_tariff_delete_removes_it(roaming: Roaming) -> None:
 
 async def test_tariff_of_a_party_the_client_did_not_register_is_refused(roaming: Roaming) -> None:
     """transport_and_format "Errors": PUT, DELETE or GET under a country_code/party_id that is
-    not one of the client's CredentialsRoles → 404, and nothing changes (checklist 17)."""
+    not one of the client's CredentialsRoles → 404, and nothing changes."""
     other_party = ("DE", unique_party_id())
     other_id, other_auth = await roaming.register([(Role.CPO, other_party)])
     theirs = tariff(other_party)
@@ -169,8 +170,8 @@ async def test_tariff_ids_match_case_insensitively(roaming: Roaming) -> None:
 
 
 async def test_token_type_defaults_to_rfid(roaming: Roaming) -> None:
-    """mod_tokens "Receiver Interface": ``type`` is optional and defaults to RFID (checklist
-    139); a body of another type at a URL without ``type`` → 2001."""
+    """mod_tokens "Receiver Interface": ``type`` is optional and defaults to RFID; a body of
+    another type at a URL without ``type`` → 2001."""
     rfid = token(roaming.partner_emsp, "UID1")
     envelope_of(await roaming.put(token_url(roaming, "UID1"), rfid), 201, 1000)
     assert await data_at(roaming, token_url(roaming, "UID1")) == rfid
@@ -185,7 +186,7 @@ async def test_token_type_defaults_to_rfid(roaming: Roaming) -> None:
 
 
 async def test_same_uid_with_two_types_are_two_tokens(roaming: Roaming) -> None:
-    """mod_tokens "Token object": uid and type together identify a Token (checklist 140); a PATCH
+    """mod_tokens "Token Object": uid and type together identify a Token; a PATCH
     of one leaves the other alone."""
     rfid = token(roaming.partner_emsp, "UID1")
     app_user = token(roaming.partner_emsp, "UID1", type="APP_USER", contract_id="NL-ORM-APP")
@@ -200,7 +201,7 @@ async def test_same_uid_with_two_types_are_two_tokens(roaming: Roaming) -> None:
 
 
 async def test_token_put_new_is_201_and_replace_is_200(roaming: Roaming) -> None:
-    """mod_tokens "PUT"; status_codes.asciidoc: new → 201, replace → 200 (checklist 13)."""
+    """mod_tokens "PUT"; status_codes.asciidoc (introduction): new → 201, replace → 200."""
     first = token(roaming.partner_emsp, "UID1", visual_number="1234")
     envelope_of(await roaming.put(token_url(roaming, "UID1"), first), 201, 1000)
     second = token(roaming.partner_emsp, "UID1", whitelist="NEVER", last_updated=T1)
@@ -210,7 +211,8 @@ async def test_token_put_new_is_201_and_replace_is_200(roaming: Roaming) -> None
 
 async def test_token_patch_valid_false_invalidates_it(roaming: Roaming) -> None:
     """mod_tokens token_patch_example: tokens are never deleted; PATCH {valid: false,
-    last_updated} invalidates one and changes nothing else (checklist 39, 141)."""
+    last_updated} invalidates one and changes nothing else (mod_tokens Receiver "PATCH
+    Method")."""
     document = token(roaming.partner_emsp, "UID1")
     envelope_of(await roaming.put(token_url(roaming, "UID1"), document), 201, 1000)
     patch = {"valid": False, "last_updated": T1}
@@ -223,9 +225,9 @@ async def test_token_patch_valid_false_invalidates_it(roaming: Roaming) -> None:
 
 
 async def test_token_patch_rules(roaming: Roaming) -> None:
-    """mod_tokens "PATCH"; status_codes.asciidoc 2001: a PATCH without last_updated → 2001
-    (checklist 15); a PATCH of an unknown Token → 404 and nothing is created; an older PATCH
-    is acknowledged and ignored; a uid in the body must be the URL's (checklist 16)."""
+    """mod_tokens "PATCH"; status_codes.asciidoc 2001: a PATCH without last_updated → 2001; a
+    PATCH of an unknown Token → 404 and nothing is created; an older PATCH is acknowledged
+    and ignored; a uid in the body must be the URL's (transport_and_format "Errors")."""
     document = token(roaming.partner_emsp, "UID1", last_updated=T1)
     envelope_of(await roaming.put(token_url(roaming, "UID1"), document), 201, 1000)
     envelope = envelope_of(
@@ -246,7 +248,7 @@ async def test_token_patch_rules(roaming: Roaming) -> None:
 
 async def test_token_ids_must_match_the_url(roaming: Roaming) -> None:
     """transport_and_format "Errors"; mod_tokens "PUT" parameters: uid, country_code, party_id
-    and type of the body equal the URL's, else 2001 (checklist 16); nothing is stored."""
+    and type of the body equal the URL's, else 2001; nothing is stored."""
     bodies = [
         token(roaming.partner_emsp, "UID2"),
         token(("FR", roaming.partner_emsp[1]), "UID1"),
@@ -262,7 +264,7 @@ async def test_token_ids_must_match_the_url(roaming: Roaming) -> None:
 
 async def test_token_of_a_party_the_client_did_not_register_is_refused(roaming: Roaming) -> None:
     """transport_and_format "Errors": PUT, PATCH or GET under a party that is not one of the
-    client's CredentialsRoles → 404, and nothing changes (checklist 17)."""
+    client's CredentialsRoles → 404, and nothing changes."""
     other_party = ("DE", unique_party_id())
     other_id, other_auth = await roaming.register([(Role.EMSP, other_party)])
     theirs = token(other_party, "UID1")

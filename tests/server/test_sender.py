@@ -76,8 +76,9 @@ def second_cpo(roaming: Roaming) -> Party:
 
 
 async def test_list_returns_only_our_own_objects(roaming: Roaming) -> None:
-    """mod_locations/mod_tariffs/mod_tokens "Sender Interface": the list holds the objects we
-    own — not those partners pushed to our Receiver interface (checklist 25, 67)."""
+    """mod_locations/mod_tariffs/mod_tokens "Sender Interface" (mod_locations Sender "GET
+    Method"; T&F "Paginated Response"): the list holds the objects we own — not those partners
+    pushed to our Receiver interface."""
     ours = {
         "locations": location(roaming.cpo, "OWN1"),
         "tariffs": tariff(roaming.cpo, "OWN1"),
@@ -103,7 +104,8 @@ async def test_list_returns_only_our_own_objects(roaming: Roaming) -> None:
 async def test_get_location_evse_and_connector(roaming: Roaming) -> None:
     """mod_locations "Sender Interface, GET Object": /{location_id}, /{location_id}/{evse_uid}
     and /{location_id}/{evse_uid}/{connector_id} return that Location, EVSE or Connector
-    (checklist 68); ids are CiStrings (types.asciidoc: case-insensitive, checklist 33)."""
+    (mod_locations Sender "GET Method"); ids are CiStrings (types.asciidoc "CiString":
+    case-insensitive)."""
     second = evse("E2", connectors=[connector("1"), connector("2", max_amperage=16)])
     document = location(roaming.cpo, "LOC1", evses=[evse(), second])
     await roaming.own_put("locations", document)
@@ -122,8 +124,9 @@ async def test_get_location_evse_and_connector(roaming: Roaming) -> None:
 
 
 async def test_unknown_object_is_404(roaming: Roaming) -> None:
-    """status_codes.asciidoc: GET of an object that does not exist → HTTP 404 with an envelope
-    (checklist 12) — an unknown Location, EVSE or Connector, and a partner's Location (not ours)."""
+    """status_codes.asciidoc (introduction): GET of an object that does not exist → HTTP 404
+    with an envelope — an unknown Location, EVSE or Connector, and a partner's Location (not
+    ours)."""
     await roaming.own_put("locations", location(roaming.cpo, "LOC1"))
     pushed = location(roaming.partner_cpo, "THEIRS1")
     envelope_of(
@@ -141,7 +144,8 @@ async def test_connector_change_moves_parents_and_date_filtered_list_returns_the
     roaming: Roaming,
 ) -> None:
     """mod_locations "GET List": a change of a Connector updates the EVSE's and the Location's
-    last_updated, so a date_from GET returns the Location (checklist 69)."""
+    last_updated, so a date_from GET returns the Location (mod_locations "Location Object" and
+    "EVSE Object": last_updated covers the children)."""
     await roaming.own_put("locations", location(roaming.cpo, "LOC1"))
     await roaming.own_put("locations", location(roaming.cpo, "LOC2"))
     path = ObjectPath(*roaming.cpo, "LOC1", ("E1", "1"))
@@ -158,7 +162,7 @@ async def test_connector_change_moves_parents_and_date_filtered_list_returns_the
 async def test_answers_carry_routing_headers(roaming: Roaming) -> None:
     """T&F "Message Routing Headers": functional-module answers carry OCPI-from (the answering
     party: ours, of the module's role) and OCPI-to (the requesting partner) — Sender lists and
-    objects, Receiver GET/PUT/PATCH/DELETE (checklist 20)."""
+    objects, Receiver GET/PUT/PATCH/DELETE (T&F "Party to Party (without Hub)")."""
     await roaming.own_put("locations", location(roaming.cpo, "LOC1"))
     partner_party = roaming.partner_cpo
     pushed_location = location(partner_party, "THEIRS1")
@@ -217,7 +221,7 @@ async def test_error_answers_carry_routing_headers(roaming: Roaming) -> None:
 
 @SQLITE_ONLY
 async def test_request_routing_headers_are_honoured(roaming: Roaming) -> None:
-    """T&F "Message Routing" (DIGEST 5.1, direct connection): the answer goes FROM the party
+    """T&F "Message Routing", "Party to Party (without Hub)": the answer goes FROM the party
     the request was sent TO, and TO the party it came FROM — here one of our two CPO parties,
     and the partner's second CPO party; header values are CiStrings (case-insensitive)."""
     first, second = roaming.cpo, second_cpo(roaming)

@@ -40,7 +40,7 @@ async def test_mod_cdrs_sender_list_serves_each_emsp_the_cdrs_of_its_tokens(
     roaming: Roaming,
 ) -> None:
     # mod_cdrs "Pull model": "the CPO is allowed to return only the CDRs that are relevant for
-    # the requesting eMSP"; DIGEST 3.3: an eMSP never reads another eMSP's CDRs. X-Total-Count
+    # the requesting eMSP": an eMSP never reads another eMSP's CDRs. X-Total-Count
     # counts the caller's only.
     other_party = ("DE", unique_party_id())
     _, other_auth = await roaming.register([(Role.EMSP, other_party)])

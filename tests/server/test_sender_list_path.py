@@ -1,7 +1,8 @@
 """The GET list of a Sender interface is answered ahead of FastAPI's request stack
 (server/app.py ``OcpiApp``): it must behave as every other OCPI answer does — the same path with a
-trailing slash (DESIGN style rule 9), request ids echoed, an unexpected failure answered 3000 with
-the request id and logged (DESIGN "Errors"), OCPI errors with the routing headers, and the other
+trailing slash, request ids echoed, an unexpected failure answered 3000 with the request id and
+logged (docs/architecture.md "What the code has settled": the one ASGI middleware), OCPI errors
+with the routing headers, and the other
 methods 405 with ``Allow`` (RFC 9110 §15.5.6). SQLite and PostgreSQL."""
 
 from __future__ import annotations

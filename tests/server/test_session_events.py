@@ -1,6 +1,6 @@
 """Sessions a CPO partner PUTs and PATCHes to our Receiver give session.started, .updated and
-.ended (once), recorded with the change, in order per Session (issue 6, Build 3). SQLite and
-PostgreSQL."""
+.ended (once), recorded with the change, in order per Session (docs/backend-api.md "Events and
+webhooks"). SQLite and PostgreSQL."""
 
 from __future__ import annotations
 

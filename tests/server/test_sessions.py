@@ -165,9 +165,9 @@ async def test_mod_sessions_receiver_scoping(roaming: Roaming) -> None:
 
 
 async def test_mod_sessions_sender_list_serves_each_emsp_its_own(roaming: Roaming) -> None:
-    """mod_sessions "Sender Interface"; DIGEST 3.2 / 1.7: the GET list serves a caller only the
-    Sessions whose cdr_token names one of its parties — an eMSP cannot read another eMSP's
-    Sessions; X-Total-Count counts those only."""
+    """mod_sessions "Sender Interface"; T&F "Paginated Response": the GET list serves a caller
+    only the Sessions whose cdr_token names one of its parties — an eMSP cannot read another
+    eMSP's Sessions; X-Total-Count counts those only."""
     other_party = ("DE", unique_party_id())
     _, other_auth = await roaming.register([(Role.EMSP, other_party)])
     await roaming.own_put(

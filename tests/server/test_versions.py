@@ -46,7 +46,8 @@ async def test_version_details_list_credentials_as_sender(
 async def test_versions_answer_the_same_with_a_trailing_slash(
     client: httpx.AsyncClient, token_a: str
 ) -> None:
-    """DESIGN rule 9: ``/ocpi/versions/`` answers like ``/ocpi/versions`` (no 307 redirect,
+    """docs/architecture.md "What the code has settled" (the one ASGI middleware strips a
+    trailing slash): ``/ocpi/versions/`` answers like ``/ocpi/versions`` (no 307 redirect,
     which OCPI clients do not follow)."""
     headers = token_header(token_a)
     for path in ("/ocpi/versions", "/ocpi/2.2.1", CREDENTIALS):
@@ -60,7 +61,7 @@ async def test_versions_answer_the_same_with_a_trailing_slash(
 async def test_credentials_answer_every_method_with_a_trailing_slash(
     client: httpx.AsyncClient, token_a: str
 ) -> None:
-    """DESIGN rule 9 on POST, PUT and DELETE: a 307 would make a client re-send (or drop) the
+    """A trailing slash on POST, PUT and DELETE: a 307 would make a client re-send (or drop) the
     body; the slashed path must register, update and unregister exactly like the plain one."""
     slashed = f"{CREDENTIALS}/"
     posted = await client.post(

@@ -1,4 +1,5 @@
-"""Pages of stored documents for the GET list hot path (DESIGN.md "Pre-serialised reads";
+"""Pages of stored documents for the GET list hot path (docs/architecture.md "Roaming objects
+(Locations, Tariffs, Tokens, Sessions)", What a GET list page costs;
 transport_and_format.asciidoc "Pagination"): ``read_page`` in a session and ``fetch_page``, which
 reads a SQLite file with a plain sqlite3 connection on the calling thread. On SQLite and
 PostgreSQL."""

@@ -87,7 +87,7 @@ async def test_writes_are_stored_and_delivered_to_registered_receivers_only(
     assert second is not None
     assert not second.created
     assert await _document(database, "LOC1") == b'{"count":2}'
-    # The second change joined the pending row (DESIGN "Delivery without loss").
+    # The second change joined the pending row (docs/architecture.md, Delivery).
     assert await _deliveries(database) == [(receiver, "NL/ORM/LOC1", 1)]
 
 

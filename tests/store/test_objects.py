@@ -1,5 +1,6 @@
-"""Roaming objects stored once as JSON documents (DESIGN.md "One store, many versions",
-"Pre-serialised reads"), on SQLite and PostgreSQL."""
+"""Roaming objects stored once as JSON documents, served as stored (docs/architecture.md
+"Roaming objects (Locations, Tariffs, Tokens, Sessions)": one table for every object), on SQLite
+and PostgreSQL."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""The delivery outbox (DESIGN.md "Delivery without loss, without stale messages"), on SQLite
-and PostgreSQL."""
+"""The delivery outbox: nothing lost, nothing stale, in order per partner (docs/architecture.md
+"Roaming objects (Locations, Tariffs, Tokens, Sessions)", Delivery), on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -130,7 +130,7 @@ async def test_claim_takes_due_rows_oldest_first_under_a_lease(database: Databas
 
 
 async def test_a_row_queued_behind_one_waiting_for_its_retry_waits_too(database: Database) -> None:
-    # In order per partner (DESIGN.md "Delivery without loss"): a CDR queued while a Location
+    # In order per partner (docs/architecture.md, Delivery): a CDR queued while a Location
     # PUT to the same partner waits for its retry must not overtake it.
     first, second, pk = await _setup(database)
     await _enqueue(database, [first], pk)

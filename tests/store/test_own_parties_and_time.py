@@ -60,7 +60,8 @@ async def _stored_created_at(database: Database, created_at: datetime) -> dateti
 
 
 async def test_timestamps_come_back_aware_in_utc(database: Database) -> None:
-    """DESIGN "Time": every timestamp is UTC; SQLite has no zone type, so this is enforced."""
+    """docs/architecture.md "Storage" (Time): every timestamp is UTC; SQLite has no zone type, so
+    this is enforced."""
     cest = timezone(timedelta(hours=2))
     written = datetime(2026, 6, 1, 12, 30, 15, 123456, tzinfo=cest)
     read = await _stored_created_at(database, written)

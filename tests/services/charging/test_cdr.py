@@ -1,7 +1,7 @@
 """The CDR built at the stop: periods, totals, CdrLocation, no-Tariff rule, Credit CDRs.
 
 Spec: mod_cdrs.asciidoc "CDR Object", "CdrLocation", "ChargingPeriod", "Credit CDRs";
-DIGEST 3.3, 4.1, 4.8, Appendix B11.
+docs/spec-decisions.md "Which Tariff applies to a session", "CDR totals add up".
 """
 
 from __future__ import annotations

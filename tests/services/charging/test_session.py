@@ -1,7 +1,7 @@
 """The live Session: closed ChargingPeriods only, PATCH appends, total_cost estimate.
 
 Spec: mod_sessions.asciidoc "Session Object", "PATCH Method" (charging_periods are appended);
-mod_cdrs "ChargingPeriod"; DIGEST 3.2 and Appendix B7.
+mod_cdrs "ChargingPeriod"; docs/spec-decisions.md "A repeated PATCH of charging_periods".
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Session start, tariff choice, meter values and status changes (pure state).
 
 Spec: mod_sessions.asciidoc "Session Object", "SessionStatus"; mod_locations "Connector Object"
-tariff_ids; DIGEST 3.2, 4.1.
+tariff_ids; docs/spec-decisions.md "Which Tariff applies to a session".
 """
 
 from __future__ import annotations
@@ -40,7 +40,8 @@ def _choose(tariffs: list[Tariff], at: datetime = START, **kind: TariffType) -> 
 
 
 def test_the_tariff_of_the_session_type_wins_over_an_untyped_one() -> None:
-    # DIGEST 4.1: REGULAR for RFID / no preference; a Tariff without type applies to all.
+    # docs/spec-decisions.md "Which Tariff applies to a session": REGULAR for RFID / no
+    # preference; a Tariff without type applies to all.
     untyped, regular, adhoc = (
         _tariff("ANY"),
         _tariff("REG", type="REGULAR"),
