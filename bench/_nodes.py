@@ -34,12 +34,12 @@ from typing import Any
 import orjson
 from sqlalchemy import create_engine
 
+from openroam._store import repositories as repo
+from openroam._store.db import Database, upgrade
+from openroam._store.object_sql import T as OBJECTS
 from openroam.models.common import fold_id, format_datetime
 from openroam.models.v221.locations import Location
 from openroam.models.v221.types import Role
-from openroam.store import repositories as repo
-from openroam.store.db import Database, upgrade
-from openroam.store.object_sql import T as OBJECTS
 
 BENCH = Path(__file__).resolve().parent
 PYTHON = sys.executable

@@ -183,8 +183,8 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=50)
     args = parser.parse_args()
     if args.kind == "node":
-        from openroam.config import Settings
-        from openroam.runtime import build_app
+        from openroam._config import Settings
+        from openroam._runtime import build_app
 
         app = build_app(Settings.load())
     elif args.kind == "bare-page":

@@ -12,7 +12,7 @@ the same uvicorn settings for all), warmed up for 2 s, then loaded for ``--secon
   as the same bytes every time; the ceiling of any Python server on this uvicorn.
 * ``bare ASGI, page read per request``: a raw ASGI app reading the same page with sqlite3 on
   every request (no auth, no count, no routing): the baseline openroam's rate is compared with.
-* ``openroam, page 1``: the real node (``runtime.build_app``) with a valid credentials token:
+* ``openroam, page 1``: the real node (``_runtime.build_app``) with a valid credentials token:
   auth, pagination, X-Total-Count, Link, routing headers, envelope.
 * ``openroam, page N/2 (keyset)``: the URL of the Link header half-way through the list.
 * ``openroam serve (logging each request)``: ``python -m openroam serve`` as an operator runs it,

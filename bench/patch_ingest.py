@@ -22,7 +22,7 @@ Rows:
   on a copy of the same store: what the database itself allows.
 * ``bare ASGI, sqlite3 per request``: a raw ASGI app under the same uvicorn doing that transaction
   for each request (``_serve.py bare-write``): the ceiling of any Python server here.
-* ``openroam, no request log``: the real node (``runtime.build_app``) under the same uvicorn
+* ``openroam, no request log``: the real node (``_runtime.build_app``) under the same uvicorn
   settings as the bare app (``_serve.py node``: no access log, log level warning).
 * ``openroam serve``: ``python -m openroam serve`` as an operator runs it (uvicorn, one process,
   one log line per request from openroam and one from uvicorn, here to a file) with the admin

@@ -3,7 +3,7 @@
     .venv/bin/python bench/pull_locations.py [--locations 100000] [--runs 1]
 
 Node A (a CPO) is seeded with N Locations in a temporary SQLite file and started as a real server
-(``bench/_serve.py node``: ``runtime.build_app``, one uvicorn process on 127.0.0.1). Node B (an
+(``bench/_serve.py node``: ``_runtime.build_app``, one uvicorn process on 127.0.0.1). Node B (an
 eMSP, its own SQLite file) has A registered as a partner with a Locations Sender endpoint. Each
 measured run is a separate process, timed from its start to its exit, its peak RSS read from the
 kernel (``os.wait4``):
@@ -56,7 +56,7 @@ from _nodes import (
     sqlite_url,
 )
 
-from openroam.store.db import upgrade
+from openroam._store.db import upgrade
 
 TOKEN = "bench-emsp-token-c"
 SENDER = "/ocpi/2.2.1/sender/locations"
@@ -117,7 +117,7 @@ async def _bare(url: str) -> int:
     import httpx
     import orjson
 
-    from openroam.client.pages import next_link
+    from openroam.client._pages import next_link
 
     auth = {"Authorization": "Token " + base64.b64encode(TOKEN.encode()).decode()}
     count = 0

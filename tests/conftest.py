@@ -32,7 +32,7 @@ import asyncpg  # type: ignore[import-untyped]
 import pytest
 from sqlalchemy.engine import URL, make_url
 
-from openroam.store.db import Database, upgrade_async
+from openroam._store.db import Database, upgrade_async
 from tests.spec_examples import HOW_TO_GET_THEM, SKIP_REASON, SKIP_TEXT, SPEC_AVAILABLE
 
 POSTGRES_URL_VARIABLE = "OPENROAM_TEST_POSTGRES_URL"

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from openroam.cli import app
+from openroam._cli.main import app
 from openroam.models.v221.tariffs import Tariff
 from tests import documents
 from tests.pricing import scenarios

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from openroam.cli import app
+from openroam._cli.main import app
 from tests import documents
 from tests.documents import INVALID, VALID
 from tests.spec_examples import example_path, spec_example

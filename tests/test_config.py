@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from openroam.config import ConfigError, PartyConfig, Settings
+from openroam._config import ConfigError, PartyConfig, Settings
 from openroam.models.v221.types import Role
 
 TOML = """

@@ -1,5 +1,5 @@
 """``python -m openroam``: the same as the ``openroam`` command."""
 
-from openroam.cli import main
+from openroam._cli.main import main
 
 main()

@@ -8,10 +8,10 @@ from typing import Any
 import httpx
 import orjson
 
+from openroam._services.credentials import PartnerApi
+from openroam._services.events import Event
+from openroam._services.node import Node
 from openroam.client import OcpiClient
-from openroam.services.credentials import PartnerApi
-from openroam.services.events import Event
-from openroam.services.node import Node
 from tests.api.support import token
 
 RESPONSE_URL = "https://emsp.example.com/ocpi/2.2.1/commands/START_SESSION/42"

@@ -11,17 +11,17 @@ import httpx
 import pytest
 from fastapi import APIRouter, FastAPI
 
-from openroam.api import api_router, include_api
+from openroam._api import api_router, include_api
+from openroam._server.app import create_app
+from openroam._services.credentials import Caller, PartnerApi
+from openroam._services.node import Node
+from openroam._services.platform import OwnParty, Platform
+from openroam._store import repositories as repo
+from openroam._store.db import Database
 from openroam.models.v221.credentials import CredentialsRole
 from openroam.models.v221.locations import BusinessDetails
 from openroam.models.v221.types import Role
 from openroam.models.v221.versions import Endpoint, InterfaceRole, ModuleID
-from openroam.server.app import create_app
-from openroam.services.credentials import Caller, PartnerApi
-from openroam.services.node import Node
-from openroam.services.platform import OwnParty, Platform
-from openroam.store import repositories as repo
-from openroam.store.db import Database
 
 ADMIN_TOKEN = "admin-token-for-tests"
 BASE_URL = "https://node.example.com"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from openroam.services.node import Node
+from openroam._services.node import Node
 from tests.api.conftest import ADMIN_TOKEN, BASE_URL, api_app
 from tests.api.support import error_of, location
 

@@ -10,13 +10,13 @@ import httpx
 import orjson
 import pytest
 
-from openroam.api import Backend
+from openroam._api import Backend
+from openroam._services.node import Node
+from openroam._store import cdr_receipts
+from openroam._store import object_repo as objects
 from openroam.errors import ClientError
 from openroam.models.v221.cdrs import CDR
 from openroam.models.v221.types import Role
-from openroam.services.node import Node
-from openroam.store import cdr_receipts
-from openroam.store import object_repo as objects
 from tests.api.conftest import RegisterPartner
 from tests.api.support import cdr, credit_of, data_of, error_of, without
 

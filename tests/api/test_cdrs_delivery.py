@@ -10,14 +10,14 @@ import httpx
 import orjson
 import pytest
 
-from openroam.client.base import OcpiHttpClient
-from openroam.delivery.push import PushSettings, PushWorker
+from openroam._delivery.push import PushSettings, PushWorker
+from openroam._services.documents import ObjectPath
+from openroam._services.node import Node
+from openroam._services.object_specs import CDRS
+from openroam._store import outbox
+from openroam.client._base import OcpiHttpClient
 from openroam.errors import ClientError, NotFound
 from openroam.models.v221.types import Role
-from openroam.services.documents import ObjectPath
-from openroam.services.node import Node
-from openroam.services.object_specs import CDRS
-from openroam.store import outbox
 from tests.api.conftest import RegisterPartner
 from tests.api.support import cdr
 from tests.api.test_delivery import _queued

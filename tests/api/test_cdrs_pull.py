@@ -10,13 +10,13 @@ from typing import Any
 import httpx
 import orjson
 
-from openroam.client.base import OcpiHttpClient
-from openroam.delivery.pull import PullWorker
+from openroam._delivery.pull import PullWorker
+from openroam._services.node import Node
+from openroam._services.object_specs import CDRS
+from openroam._services.roaming import PageQuery
+from openroam._store import repositories as repo
+from openroam.client._base import OcpiHttpClient
 from openroam.models.v221.types import Role
-from openroam.services.node import Node
-from openroam.services.object_specs import CDRS
-from openroam.services.roaming import PageQuery
-from openroam.store import repositories as repo
 from tests.api.conftest import RegisterPartner
 from tests.api.support import cdr, credit_of
 

@@ -15,16 +15,16 @@ import httpx
 import orjson
 import pytest
 
+from openroam._services.credentials import Caller
+from openroam._services.documents import ObjectPath
+from openroam._services.node import Node
+from openroam._services.object_specs import TOKENS
+from openroam._store import outbox
 from openroam.models.v221.cdrs import CDR
 from openroam.models.v221.sessions import Session
 from openroam.models.v221.tariffs import Tariff
 from openroam.models.v221.types import Role
 from openroam.pricing import MeterSample, audit, price, timeline_from_samples
-from openroam.services.credentials import Caller
-from openroam.services.documents import ObjectPath
-from openroam.services.node import Node
-from openroam.services.object_specs import TOKENS
-from openroam.store import outbox
 from tests.api.conftest import RegisterPartner
 from tests.api.support import connector, error_of, evse, location, token
 
@@ -336,9 +336,9 @@ async def test_start_with_a_cdr_token_and_lifecycle_refusals(
 async def test_python_api(
     node: Node, register_partner: RegisterPartner, client: httpx.AsyncClient
 ) -> None:
-    from openroam.api import Backend
+    from openroam._api import Backend
+    from openroam._services.charging.service import StartRequest, TokenRef
     from openroam.models.v221.cdrs import AuthMethod
-    from openroam.services.charging.service import StartRequest, TokenRef
 
     await emsp(register_partner, node)
     await setup(client)

@@ -10,13 +10,13 @@ from typing import Any
 import httpx
 import orjson
 
-from openroam.api.python import Backend
+from openroam._api.python import Backend
+from openroam._services.credentials import PartnerApi
+from openroam._services.node import Node
+from openroam._store.db import Database
 from openroam.models.v221.sessions import ChargingPreferences, ChargingPreferencesResponse
 from openroam.models.v221.tokens import ProfileType
 from openroam.models.v221.types import Role
-from openroam.services.credentials import PartnerApi
-from openroam.services.node import Node
-from openroam.store.db import Database
 from tests.api.conftest import ADMIN_TOKEN, BASE_URL, PLATFORM, RegisterPartner, api_app
 from tests.api.support import error_of, evse, location, session
 

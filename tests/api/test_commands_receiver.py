@@ -13,15 +13,15 @@ import httpx
 import orjson
 import pytest
 
-from openroam.delivery.command_worker import CommandWorker, CommandWorkerSettings
+from openroam._delivery.command_worker import CommandWorker, CommandWorkerSettings
+from openroam._server.app import create_app
+from openroam._services.commands import CommandSettings
+from openroam._services.documents import ObjectPath
+from openroam._services.node import Node
+from openroam._services.object_specs import LOCATIONS, SESSIONS
+from openroam._store.db import Database
 from openroam.models.v221.commands import CommandResult, CommandResultType, CommandType
 from openroam.models.v221.types import Role
-from openroam.server.app import create_app
-from openroam.services.commands import CommandSettings
-from openroam.services.documents import ObjectPath
-from openroam.services.node import Node
-from openroam.services.object_specs import LOCATIONS, SESSIONS
-from openroam.store.db import Database
 from tests.api.command_support import (
     RESPONSE_URL,
     FakePartner,

@@ -11,11 +11,11 @@ from typing import Any
 import httpx
 import pytest
 
+from openroam._server.app import create_app
+from openroam._services.node import Node
+from openroam._store.db import Database
 from openroam.errors import ClientError, InvalidOrMissingParameters, NotFound
 from openroam.models.v221.types import Role
-from openroam.server.app import create_app
-from openroam.services.node import Node
-from openroam.store.db import Database
 from tests.api.command_support import FakePartner, no_partner_calls, ok, recorder, start_session
 from tests.api.conftest import ADMIN_TOKEN, PLATFORM, RegisterPartner, api_app
 from tests.api.support import data_of, error_of

@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
+from openroam._services.node import Node
+from openroam._store import outbox
+from openroam._store.outbox import DeliveryRecord
 from openroam.models.v221.types import Role
-from openroam.services.node import Node
-from openroam.store import outbox
-from openroam.store.outbox import DeliveryRecord
 from tests.api.conftest import RegisterPartner
 from tests.api.support import location, tariff
 

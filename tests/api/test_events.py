@@ -5,11 +5,11 @@ from __future__ import annotations
 import httpx
 import orjson
 
+from openroam._services.events import EventType, session_subject
+from openroam._services.node import Node
+from openroam._services.object_specs import CDRS, SESSIONS
+from openroam._services.pulled import store_pulled
 from openroam.models.v221.types import Role
-from openroam.services.events import EventType, session_subject
-from openroam.services.node import Node
-from openroam.services.object_specs import CDRS, SESSIONS
-from openroam.services.pulled import store_pulled
 from tests.api.conftest import RegisterPartner
 from tests.api.support import cdr, charging_period, error_of, session
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from openroam.services.node import Node
+from openroam._services.node import Node
 from tests.api.support import (
     T0,
     TIMESTAMP,

@@ -5,10 +5,10 @@ from __future__ import annotations
 import httpx
 import orjson
 
+from openroam._services.documents import ObjectPath
+from openroam._services.node import Node
+from openroam._services.object_specs import LOCATIONS, TARIFFS, TOKENS
 from openroam.models.v221.types import Role
-from openroam.services.documents import ObjectPath
-from openroam.services.node import Node
-from openroam.services.object_specs import LOCATIONS, TARIFFS, TOKENS
 from tests.api.conftest import RegisterPartner
 from tests.api.support import data_of, error_of, evse, location, tariff, token
 

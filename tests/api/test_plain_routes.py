@@ -1,5 +1,5 @@
 """The Location, EVSE and Connector PATCH are served by plain routes placed before every other
-route (api/plain.py, the EVSE status hot path); they answer exactly as the FastAPI routes
+route (_api/plain.py, the EVSE status hot path); they answer exactly as the FastAPI routes
 declared behind them, which the OpenAPI document describes."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ import httpx
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
-from openroam.server.app import create_app
-from openroam.services.node import Node
+from openroam._server.app import create_app
+from openroam._services.node import Node
 from tests.api.conftest import ADMIN_TOKEN, BASE_URL, _router, api_app
 from tests.api.support import location
 

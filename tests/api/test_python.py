@@ -1,4 +1,4 @@
-"""The backend API in Python: ``openroam.api.Backend``."""
+"""The backend API in Python: ``openroam._api.Backend``."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ from datetime import UTC, datetime, timedelta
 import orjson
 import pytest
 
-from openroam.api import Backend, Listing
+from openroam._api import Backend, Listing
+from openroam._services.documents import ObjectPath
+from openroam._services.node import Node
+from openroam._services.object_specs import LOCATIONS
 from openroam.errors import InvalidOrMissingParameters, NotFound
 from openroam.models.v221.locations import EVSE, Connector, Location, Status
 from openroam.models.v221.tariffs import Tariff
 from openroam.models.v221.tokens import Token, TokenType
-from openroam.services.documents import ObjectPath
-from openroam.services.node import Node
-from openroam.services.object_specs import LOCATIONS
 from tests.api.conftest import RegisterPartner
 from tests.api.support import TIMESTAMP, connector, evse, location, tariff, token
 

@@ -10,17 +10,17 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import orjson
 
-from openroam.api.python import Backend
-from openroam.delivery.push import _body
+from openroam._api.python import Backend
+from openroam._delivery.push import _body
+from openroam._services.documents import ObjectPath
+from openroam._services.node import Node
+from openroam._services.object_specs import SESSIONS
+from openroam._services.pulled import store_pulled
+from openroam._store import object_repo as objects
+from openroam._store import outbox
+from openroam._store.outbox import DeliveryRecord
 from openroam.models.v221.sessions import Session
 from openroam.models.v221.types import Role
-from openroam.services.documents import ObjectPath
-from openroam.services.node import Node
-from openroam.services.object_specs import SESSIONS
-from openroam.services.pulled import store_pulled
-from openroam.store import object_repo as objects
-from openroam.store import outbox
-from openroam.store.outbox import DeliveryRecord
 from tests.api.conftest import RegisterPartner
 from tests.api.support import charging_period, session
 

@@ -1,4 +1,4 @@
-"""Reading a Sender GET list with the module's model (client/pages.py, client/replies.py):
+"""Reading a Sender GET list with the module's model (client/_pages.py, client/_replies.py):
 a page whose objects all validate is read in one pass as models; a page with an invalid object
 is handed on as JSON data, so the caller can store the valid ones and report the others
 (transport_and_format.asciidoc "GET": "process the valid objects, log the invalid ones")."""
@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from openroam.client import OcpiClient
-from openroam.client.pages import iter_pages
+from openroam.client._pages import iter_pages
 from openroam.models.v221.tariffs import Tariff
 from tests.client.ocpi_fakes import FakePartner, envelope
 

@@ -1,4 +1,4 @@
-"""Pull-sync stores a page while it prepares the next (delivery/pull.py ``_stored_behind``):
+"""Pull-sync stores a page while it prepares the next (_delivery/pull.py ``_stored_behind``):
 results come in page order, and a failure stops the pull without leaving a store running."""
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from openroam.client.pages import ListPage
-from openroam.delivery.pull import _stored_behind
-from openroam.services.pulled import PulledPage
+from openroam._delivery.pull import _stored_behind
+from openroam._services.pulled import PulledPage
+from openroam.client._pages import ListPage
 
 
 def _page(number: int) -> ListPage:

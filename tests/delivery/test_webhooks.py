@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from openroam.delivery.webhooks import (
+from openroam._delivery.webhooks import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
     WebhookSettings,
@@ -25,8 +25,8 @@ from openroam.delivery.webhooks import (
     sign,
     verify_signature,
 )
-from openroam.services.events import EventService, EventType, session_subject
-from openroam.store.db import Database
+from openroam._services.events import EventService, EventType, session_subject
+from openroam._store.db import Database
 
 SECRET = b"webhook-secret-for-tests"
 URL = "https://backend.example.com/hooks"

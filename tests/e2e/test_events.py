@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from openroam.delivery.webhooks import verify_signature
+from openroam._delivery.webhooks import verify_signature
 from tests.e2e.nodes import NodeConfig, Party, free_port, running
 from tests.e2e.test_roaming import FAST, _api, _eventually, _register
 

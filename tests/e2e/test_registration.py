@@ -15,8 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from openroam.store import repositories as repo
-from openroam.store.db import Database
+from openroam._store import repositories as repo
+from openroam._store.db import Database
 from tests.e2e.nodes import NodeConfig, Party, free_port, running
 
 

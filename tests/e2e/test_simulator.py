@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from openroam.demo import sample
+from openroam._demo import sample
 from openroam.simulator import BackendApi, Simulator, SimulatorSettings
 from tests.e2e.nodes import NodeConfig, Party, free_port, running
 from tests.e2e.test_roaming import ADMIN, FAST, _register

@@ -9,6 +9,7 @@ from enum import StrEnum
 import pytest
 from pydantic import ValidationError
 
+from openroam.models._validation import problems
 from openroam.models.common import (
     CiString3,
     DateTime,
@@ -17,7 +18,6 @@ from openroam.models.common import (
     String5,
     fold_id,
 )
-from openroam.models.validation import problems
 
 
 class Colour(StrEnum):

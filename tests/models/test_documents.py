@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from openroam.models.check import OBJECT_TYPES, check_document
+from openroam.models._check import OBJECT_TYPES, check_document
 from openroam.models.common import OcpiResponse
 from tests import documents
 from tests.documents import DOCUMENTS, INVALID, VALID

@@ -14,8 +14,8 @@ import pytest
 from pydantic import ValidationError
 
 from openroam.models import v221
+from openroam.models._validation import problems
 from openroam.models.common import OcpiModel, OcpiResponse
-from openroam.models.validation import problems
 from tests.spec_examples import (
     EXAMPLES_221,
     as_comparable,

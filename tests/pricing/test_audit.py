@@ -9,7 +9,7 @@ from typing import Any
 from openroam.models.v221.cdrs import CDR
 from openroam.models.v221.tariffs import Tariff
 from openroam.pricing import PricingResult, audit
-from openroam.pricing.timeline import to_datetime
+from openroam.pricing._timeline import to_datetime
 from tests import documents
 from tests.pricing.support import charge, component, element, local, make_tariff, park, run
 from tests.spec_examples import dump_json, example_bytes, spec_example

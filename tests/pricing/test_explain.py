@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from openroam.pricing import explain
-from openroam.pricing.explain import format_explain
+from openroam.pricing._explain import format_explain
 from tests.pricing import scenarios
 from tests.pricing.support import charge, local, park, run
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from openroam.models.v221.cdrs import CdrDimension, CdrDimensionType, ChargingPeriod
 from openroam.models.v221.types import Price
-from openroam.pricing.output import CdrTotals, trusted
+from openroam.pricing._output import CdrTotals, trusted
 from tests.pricing import scenarios
 from tests.pricing.support import charge, local, run
 

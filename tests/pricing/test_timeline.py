@@ -17,7 +17,7 @@ from openroam.pricing import (
     timeline_from_periods,
     timeline_from_samples,
 )
-from openroam.pricing.timeline import to_datetime, to_micros
+from openroam.pricing._timeline import to_datetime, to_micros
 from tests import documents
 from tests.spec_examples import example_bytes, spec_example
 

@@ -24,13 +24,13 @@ import pytest_asyncio
 from fastapi import FastAPI
 from pytest_asyncio import is_async_test
 
+from openroam._server.app import create_app
+from openroam._services.credentials import PartnerApi
+from openroam._services.node import Node
+from openroam._services.platform import OwnParty, Platform
+from openroam._store.db import Database, upgrade_async
 from openroam.client import OcpiClient
 from openroam.models.v221.types import Role
-from openroam.server.app import create_app
-from openroam.services.credentials import PartnerApi
-from openroam.services.node import Node
-from openroam.services.platform import OwnParty, Platform
-from openroam.store.db import Database, upgrade_async
 from tests.conftest import _dsn, _postgres_admin_url
 from tests.server.support import CREDENTIALS, FakePartner, partner_credentials, token_header
 

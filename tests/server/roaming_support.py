@@ -19,17 +19,17 @@ import httpx
 import orjson
 import pytest
 
+from openroam._server.app import create_app
+from openroam._services.addressing import counterparty_of
+from openroam._services.credentials import PartnerApi
+from openroam._services.node import Node
+from openroam._services.object_specs import SPECS
+from openroam._services.platform import OwnParty, Platform
+from openroam._store import object_repo as store
+from openroam._store.db import Database
 from openroam.client import OcpiClient
 from openroam.models.common import parse_datetime
 from openroam.models.v221.types import Role
-from openroam.server.app import create_app
-from openroam.services.addressing import counterparty_of
-from openroam.services.credentials import PartnerApi
-from openroam.services.node import Node
-from openroam.services.object_specs import SPECS
-from openroam.services.platform import OwnParty, Platform
-from openroam.store import object_repo as store
-from openroam.store.db import Database
 from tests.api import support as api_objects
 from tests.server.conftest import PUBLIC_URL
 from tests.server.support import CREDENTIALS, FakePartner, partner_credentials, token_header

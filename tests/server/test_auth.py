@@ -12,10 +12,10 @@ from fastapi import FastAPI
 from sqlalchemy import update
 from starlette.responses import JSONResponse
 
-from openroam.server.auth import AnyCaller, RegisteredCaller
-from openroam.services.node import Node
-from openroam.store import repositories as repo
-from openroam.store.tables import Partner
+from openroam._server.auth import AnyCaller, RegisteredCaller
+from openroam._services.node import Node
+from openroam._store import repositories as repo
+from openroam._store.tables import Partner
 from tests.server.conftest import Registration
 from tests.server.support import CREDENTIALS, envelope_of, partner_credentials, token_header
 

@@ -10,11 +10,11 @@ from typing import Any
 import orjson
 import pytest_asyncio
 
+from openroam._services.authorization import AuthorizationRequest, Decision
+from openroam._services.events import token_subject
+from openroam._store.db import Database
 from openroam.errors import NotEnoughInformation
 from openroam.models.v221.tokens import AllowedType, LocationReferences
-from openroam.services.authorization import AuthorizationRequest, Decision
-from openroam.services.events import token_subject
-from openroam.store.db import Database
 from tests.server.roaming_support import BASE, JSON, SQLITE_ONLY, Roaming, open_roaming, token
 from tests.server.support import FakePartner, envelope_of
 

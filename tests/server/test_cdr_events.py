@@ -11,8 +11,8 @@ from typing import Any
 import orjson
 import pytest_asyncio
 
-from openroam.services.events import session_subject
-from openroam.store.db import Database
+from openroam._services.events import session_subject
+from openroam._store.db import Database
 from tests.server.roaming_support import BASE, Roaming, open_roaming
 from tests.server.support import FakePartner, envelope_of
 from tests.server.test_receiver_cdrs import partner_cdr, post

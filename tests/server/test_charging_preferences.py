@@ -13,12 +13,12 @@ import orjson
 import pytest
 import pytest_asyncio
 
+from openroam._store.db import Database
 from openroam.client import OcpiClient
 from openroam.errors import InvalidOrMissingParameters
 from openroam.models.v221.sessions import ChargingPreferences, ChargingPreferencesResponse
 from openroam.models.v221.tokens import ProfileType
 from openroam.models.v221.types import Role
-from openroam.store.db import Database
 from tests.server.roaming_support import (
     SQLITE_ONLY,
     Roaming,
@@ -86,7 +86,7 @@ async def test_mod_sessions_charging_preferences_for_a_non_capable_evse_is_404_2
 async def test_mod_sessions_charging_preferences_only_for_the_callers_sessions(
     roaming: Roaming,
 ) -> None:
-    """services.addressing: an eMSP sets preferences only for Sessions of its own drivers; for
+    """_services.addressing: an eMSP sets preferences only for Sessions of its own drivers; for
     another eMSP's Session, as for an unknown one → 404 (and nothing is stored)."""
     other_party = ("DE", unique_party_id())
     _, other_auth = await roaming.register([(Role.EMSP, other_party)])

@@ -18,8 +18,14 @@ import orjson
 import pytest
 import pytest_asyncio
 
+from openroam._delivery.profile_worker import ProfileDeliverySettings, ProfileWorker
+from openroam._services.profile_receiver import ReceivedRequest
+from openroam._services.profile_sender import ChargingProfileSender
+from openroam._services.profiles import profile_subject
+from openroam._store import object_repo
+from openroam._store import repositories as repo
+from openroam._store.db import Database
 from openroam.client import OcpiClient
-from openroam.delivery.profiles import ProfileDeliverySettings, ProfileWorker
 from openroam.errors import NotFound, UnableToUseClientApi
 from openroam.models.common import parse_datetime
 from openroam.models.v221.charging_profiles import (
@@ -28,12 +34,6 @@ from openroam.models.v221.charging_profiles import (
     ChargingProfileResponseType,
     ChargingProfileResultType,
 )
-from openroam.services.charging_profiles import ChargingProfileSender
-from openroam.services.profile_common import profile_subject
-from openroam.services.profile_receiver import ReceivedRequest
-from openroam.store import object_repo
-from openroam.store import repositories as repo
-from openroam.store.db import Database
 from tests.server.roaming_support import BASE, JSON, SQLITE_ONLY, Party, Roaming, open_roaming
 from tests.server.support import PARTNER, FakePartner, envelope, envelope_of
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import orjson
 from starlette.routing import Route
 
-from openroam.server.app import create_app
-from openroam.server.envelope import JsonArray, RawJson, envelope_bytes
+from openroam._server.app import create_app
+from openroam._server.envelope import JsonArray, RawJson, envelope_bytes
 
 
 def test_a_list_of_stored_documents_is_a_json_array_in_data() -> None:
@@ -28,7 +28,7 @@ def test_an_empty_list_is_an_empty_array_and_raw_json_is_kept() -> None:
 
 
 def test_the_sender_list_routes_come_first_in_the_app() -> None:
-    # The GET list hot path is matched before any router (server/v221/roaming.py).
+    # The GET list hot path is matched before any router (_server/v221/roaming.py).
     first = create_app(None).router.routes[:3]
     assert all(isinstance(route, Route) for route in first)
     assert [route.path for route in first if isinstance(route, Route)] == [

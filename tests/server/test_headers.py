@@ -7,7 +7,7 @@ import uuid
 
 import httpx
 
-from openroam.server.middleware import new_id
+from openroam._server.middleware import new_id
 from tests.server.conftest import Registration
 from tests.server.support import CREDENTIALS, partner_credentials, token_header
 

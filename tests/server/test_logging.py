@@ -9,8 +9,8 @@ import uuid
 import httpx
 import pytest
 
-from openroam.services.node import Node
-from openroam.store import repositories as repo
+from openroam._services.node import Node
+from openroam._store import repositories as repo
 from tests.server.conftest import register
 from tests.server.support import CREDENTIALS, PARTNER_VERSIONS, token_header
 

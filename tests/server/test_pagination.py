@@ -14,11 +14,11 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from openroam.server.app import create_app
-from openroam.services.credentials import PartnerApi
-from openroam.services.node import Node
-from openroam.store import object_repo as objects
-from openroam.store.db import Database
+from openroam._server.app import create_app
+from openroam._services.credentials import PartnerApi
+from openroam._services.node import Node
+from openroam._store import object_repo as objects
+from openroam._store.db import Database
 from tests.server.conftest import PUBLIC_URL
 from tests.server.roaming_support import (
     SQLITE_ONLY,

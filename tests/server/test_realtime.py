@@ -12,12 +12,12 @@ import orjson
 import pytest
 import pytest_asyncio
 
+from openroam._services.documents import ObjectPath
+from openroam._services.object_specs import TOKENS
+from openroam._services.realtime import DecidedBy, RealtimeAuthorization
+from openroam._store.db import Database
 from openroam.errors import PartnerRequestError, UnknownToken
 from openroam.models.v221.tokens import AllowedType, AuthorizationInfo, LocationReferences, Token
-from openroam.services.documents import ObjectPath
-from openroam.services.object_specs import TOKENS
-from openroam.services.realtime import DecidedBy, RealtimeAuthorization
-from openroam.store.db import Database
 from tests.server.roaming_support import Roaming, open_roaming, receiver_url, token
 from tests.server.support import PARTNER, FakePartner, envelope_of
 

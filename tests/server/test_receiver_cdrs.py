@@ -10,10 +10,10 @@ from typing import Any
 import orjson
 import pytest_asyncio
 
+from openroam._services.object_specs import CDRS
+from openroam._services.roaming import PageQuery
+from openroam._store.db import Database
 from openroam.models.v221.types import Role
-from openroam.services.object_specs import CDRS
-from openroam.services.roaming import PageQuery
-from openroam.store.db import Database
 from tests.api.support import cdr, credit_of
 from tests.server.conftest import PUBLIC_URL
 from tests.server.roaming_support import (
@@ -156,7 +156,7 @@ async def test_post_of_a_cdr_of_a_party_the_partner_did_not_register_is_refused(
 
 async def test_post_of_a_cdr_for_another_emsps_token_is_refused(roaming: Roaming) -> None:
     # mod_cdrs "Push model": a CPO sends a CDR to the eMSP it is relevant to, the one of its
-    # cdr_token (services.addressing); one for another eMSP's token was sent to the wrong party.
+    # cdr_token (_services.addressing); one for another eMSP's token was sent to the wrong party.
     misaddressed = cdr("CDR1", roaming.partner_cpo, ("DE", unique_party_id()))
     message = envelope_of(await post(roaming, misaddressed), 200, 2001)["status_message"]
     assert "cdr_token" in message

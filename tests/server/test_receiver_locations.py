@@ -12,11 +12,11 @@ import orjson
 import pytest
 import pytest_asyncio
 
+from openroam._services.documents import ObjectPath
+from openroam._services.object_specs import LOCATIONS
+from openroam._store.db import Database
 from openroam.errors import NotFound
 from openroam.models.v221.types import Role
-from openroam.services.documents import ObjectPath
-from openroam.services.object_specs import LOCATIONS
-from openroam.store.db import Database
 from tests.api.support import connector, evse
 from tests.server.roaming_support import (
     JSON,

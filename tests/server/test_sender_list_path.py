@@ -1,5 +1,5 @@
 """The GET list of a Sender interface is answered ahead of FastAPI's request stack
-(server/app.py ``OcpiApp``): it must behave as every other OCPI answer does — the same path with a
+(_server/app.py ``OcpiApp``): it must behave as every other OCPI answer does — the same path with a
 trailing slash, request ids echoed, an unexpected failure answered 3000 with the request id and
 logged (docs/architecture.md "What the code has settled": the one ASGI middleware), OCPI errors
 with the routing headers, and the other
@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from openroam.store.db import Database
+from openroam._store.db import Database
 from tests.server.roaming_support import Roaming, location, open_roaming, sender_url
 from tests.server.support import FakePartner, envelope_of
 

@@ -10,8 +10,8 @@ from typing import Any
 import orjson
 import pytest_asyncio
 
-from openroam.services.events import Event, session_subject
-from openroam.store.db import Database
+from openroam._services.events import Event, session_subject
+from openroam._store.db import Database
 from tests.api.support import charging_period
 from tests.server.roaming_support import Roaming, open_roaming
 from tests.server.support import FakePartner, envelope_of

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest_asyncio
 
+from openroam._store.db import Database
 from openroam.models.v221.types import Role
-from openroam.store.db import Database
 from tests.api.support import charging_period
 from tests.server.roaming_support import (
     Party,

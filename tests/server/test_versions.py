@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import httpx
 
-from openroam.server.v221.modules import served_modules
+from openroam._server.v221.modules import served_modules
 from tests.server.conftest import PLATFORM, PUBLIC_URL
 from tests.server.support import CREDENTIALS, envelope_of, partner_credentials, token_header
 

@@ -11,11 +11,11 @@ from typing import Any
 import orjson
 import pytest
 
+from openroam._services.cdr_audit import record_cdr_events
+from openroam._services.events import EventService, session_subject
+from openroam._store import object_repo as objects
+from openroam._store.db import Database
 from openroam.pricing import PricingResult
-from openroam.services.cdr_audit import record_cdr_events
-from openroam.services.events import EventService, session_subject
-from openroam.store import object_repo as objects
-from openroam.store.db import Database
 from tests.pricing.support import charge, component, element, local, make_tariff, park, run
 from tests.pricing.test_audit import cdr_from
 

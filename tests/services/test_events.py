@@ -9,14 +9,14 @@ import logging
 import pytest
 from sqlalchemy import text
 
-from openroam.services.events import (
+from openroam._services.events import (
     Event,
     EventService,
     EventType,
     cdr_subject,
     session_subject,
 )
-from openroam.store.db import Database
+from openroam._store.db import Database
 
 STARTED, UPDATED, ENDED = (
     EventType.SESSION_STARTED,

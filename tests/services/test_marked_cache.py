@@ -1,8 +1,8 @@
-"""Values kept while the database's change marker stays the same (services/marked_cache.py)."""
+"""Values kept while the database's change marker stays the same (_services/marked_cache.py)."""
 
 from __future__ import annotations
 
-from openroam.services.marked_cache import MarkedCache
+from openroam._services.marked_cache import MarkedCache
 
 
 def test_a_value_is_answered_only_under_the_marker_it_was_read_under() -> None:

@@ -10,15 +10,15 @@ from typing import Any
 
 import orjson
 
+from openroam._services.credentials import Caller
+from openroam._services.object_specs import SPECS
+from openroam._services.platform import OwnParty, Platform
+from openroam._services.pulled import store_pulled
+from openroam._services.roaming import RoamingService
+from openroam._store import object_repo as objects
+from openroam._store.db import Database
 from openroam.models.v221.locations import Location
 from openroam.models.v221.types import Role
-from openroam.services.credentials import Caller
-from openroam.services.object_specs import SPECS
-from openroam.services.platform import OwnParty, Platform
-from openroam.services.pulled import store_pulled
-from openroam.services.roaming import RoamingService
-from openroam.store import object_repo as objects
-from openroam.store.db import Database
 from tests.api.support import cdr, session
 
 PARTNER = 7

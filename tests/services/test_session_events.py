@@ -8,9 +8,9 @@ from typing import Any
 import orjson
 import pytest
 
-from openroam.services.events import EventService, EventType
-from openroam.services.session_events import record_session_change, session_change_events
-from openroam.store.db import Database
+from openroam._services.events import EventService, EventType
+from openroam._services.session_events import record_session_change, session_change_events
+from openroam._store.db import Database
 
 STARTED, UPDATED, ENDED = (
     EventType.SESSION_STARTED,

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from openroam.services.ttl_cache import TtlCache
+from openroam._services.ttl_cache import TtlCache
 
 
 class Clock:

@@ -1,11 +1,11 @@
-"""Which EVSE a command may use (openroam.simulator.charge_points)."""
+"""Which EVSE a command may use (openroam.simulator._charge_points)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from openroam.demo import sample
-from openroam.simulator.charge_points import ChargePoints, Reservation
+from openroam._demo import sample
+from openroam.simulator._charge_points import ChargePoints, Reservation
 
 
 def _charge_points() -> ChargePoints:

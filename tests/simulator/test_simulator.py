@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from openroam.demo import sample
+from openroam._demo import sample
 from openroam.simulator import BackendApi, Simulator, SimulatorSettings, Vehicle
 
 

@@ -1,4 +1,4 @@
-"""The charging curve of the simulated car (openroam.simulator.vehicle)."""
+"""The charging curve of the simulated car (openroam.simulator._vehicle)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from openroam.simulator.vehicle import ChargerLimits, Vehicle, charger_limits
+from openroam.simulator._vehicle import ChargerLimits, Vehicle, charger_limits
 
 AC_22 = ChargerLimits(max_kw=22.08, voltage=230, dc=False)
 DC_100 = ChargerLimits(max_kw=100, voltage=500, dc=True)

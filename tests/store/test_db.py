@@ -11,8 +11,8 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, inspect, text
 
-from openroam.store.db import Database, alembic_config, async_url, upgrade, upgrade_async
-from openroam.store.tables import metadata
+from openroam._store.db import Database, alembic_config, async_url, upgrade, upgrade_async
+from openroam._store.tables import metadata
 
 TABLES = {
     "alembic_version",
@@ -127,7 +127,7 @@ async def test_processes_starting_together_migrate_once(database_url: str) -> No
     one migrates, the others wait for it and find the schema at head."""
     if not database_url.startswith("postgresql"):
         pytest.skip("SQLite serves one process; concurrent starts are a PostgreSQL concern")
-    script = "import sys; from openroam.store.db import upgrade; upgrade(sys.argv[1])"
+    script = "import sys; from openroam._store.db import upgrade; upgrade(sys.argv[1])"
     processes = [
         await asyncio.create_subprocess_exec(sys.executable, "-c", script, database_url)
         for _ in range(2)

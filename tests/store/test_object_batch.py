@@ -1,4 +1,4 @@
-"""Writing a batch of received objects (store/object_batch.py), on SQLite and PostgreSQL: more
+"""Writing a batch of received objects (_store/object_batch.py), on SQLite and PostgreSQL: more
 objects than fit in one statement on SQLite's writer, stale protection inside the statement."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 import orjson
 from sqlalchemy import select
 
-from openroam.store.db import Database
-from openroam.store.object_batch import NewObject, write_newer_objects
-from openroam.store.object_sql import T
+from openroam._store.db import Database
+from openroam._store.object_batch import NewObject, write_newer_objects
+from openroam._store.object_sql import T
 
 PARTNER = 7
 START = datetime(2026, 1, 1, tzinfo=UTC)

@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 
 import orjson
 
-from openroam.store import object_repo as objects
-from openroam.store.db import Database
+from openroam._store import object_repo as objects
+from openroam._store.db import Database
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 OWNERS = [("NL", "ORC"), ("nl", "oth"), ("DE", "PRT")]

@@ -1,4 +1,4 @@
-"""One read-merge-write of an object with its outbox rows (store/object_write.py), on SQLite (the
+"""One read-merge-write of an object with its outbox rows (_store/object_write.py), on SQLite (the
 group-committing SqliteWriter) and PostgreSQL (a transaction per write, the row FOR UPDATE)."""
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ import orjson
 import pytest
 from sqlalchemy import select
 
+from openroam._store import repositories as repo
+from openroam._store.db import Database, upgrade_async
+from openroam._store.object_write import Merged, Notify, ObjectWrite, write_object
+from openroam._store.objects import Delivery
+from openroam._store.sqlite_writer import SqliteWriter
 from openroam.models.v221.types import Role
-from openroam.store import repositories as repo
-from openroam.store.db import Database, upgrade_async
-from openroam.store.object_write import Merged, Notify, ObjectWrite, write_object
-from openroam.store.objects import Delivery
-from openroam.store.sqlite_writer import SqliteWriter
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 

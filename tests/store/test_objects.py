@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 
 import orjson
 
-from openroam.store import repositories as repo
-from openroam.store.db import Database
-from openroam.store.repositories import OWN, StoredObject
+from openroam._store import repositories as repo
+from openroam._store.db import Database
+from openroam._store.repositories import OWN, StoredObject
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 PARTNER = 7  # origin of received objects; no foreign key, so no partner row is needed

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from openroam.store import repositories as repo
-from openroam.store.db import Database
-from openroam.store.objects import Delivery, DeliveryAttempt
-from openroam.store.repositories import OWN
+from openroam._store import repositories as repo
+from openroam._store.db import Database
+from openroam._store.objects import Delivery, DeliveryAttempt
+from openroam._store.repositories import OWN
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 LOC = "NL/ORC/LOC1"

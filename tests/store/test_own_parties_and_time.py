@@ -9,10 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import StatementError
 
+from openroam._store import repositories as repo
+from openroam._store.db import Database
+from openroam._store.tables import OwnParty
 from openroam.models.v221.types import Role
-from openroam.store import repositories as repo
-from openroam.store.db import Database
-from openroam.store.tables import OwnParty
 
 CPO = repo.OwnPartyData("NL", "EXA", Role.CPO, {"name": "Example CPO"})
 EMSP = repo.OwnPartyData("NL", "EXA", Role.EMSP, {"name": "Example eMSP"})

@@ -9,13 +9,13 @@ from datetime import UTC
 import pytest
 from sqlalchemy import event
 
+from openroam._store import repositories as repo
+from openroam._store.db import Database
+from openroam._store.repositories import PartnerStatus
 from openroam.models.v221.credentials import CredentialsRole
 from openroam.models.v221.locations import BusinessDetails
 from openroam.models.v221.types import Role
 from openroam.models.v221.versions import Endpoint, InterfaceRole, ModuleID
-from openroam.store import repositories as repo
-from openroam.store.db import Database
-from openroam.store.repositories import PartnerStatus
 
 VERSIONS_URL = "https://partner.example.com/ocpi/versions"
 CPO = CredentialsRole(

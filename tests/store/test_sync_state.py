@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from openroam.store import repositories as repo
-from openroam.store.db import Database
+from openroam._store import repositories as repo
+from openroam._store.db import Database
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 

@@ -1,12 +1,12 @@
 """The httpx client for partners' OCPI endpoints (layer ``client``: imports only
 ``openroam.models`` and ``openroam.errors``)."""
 
-from openroam.client.auth import OcpiTokenAuth, authorization_value, encode_token
-from openroam.client.base import OcpiHttpClient
-from openroam.client.http import OcpiClient
-from openroam.client.replies import OcpiReply
-from openroam.client.urls import join_url
-from openroam.client.versions import choose_version, endpoint_url, version_key
+from openroam.client._auth import OcpiTokenAuth, authorization_value, encode_token
+from openroam.client._base import OcpiHttpClient
+from openroam.client._http import OcpiClient
+from openroam.client._replies import OcpiReply
+from openroam.client._urls import join_url
+from openroam.client._versions import choose_version, endpoint_url, version_key
 
 __all__ = [
     "OcpiClient",

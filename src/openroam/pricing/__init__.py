@@ -9,14 +9,14 @@ and :mod:`.timeline`.
 >>> result.totals.total_cost, result.charging_periods()  # doctest: +SKIP
 """
 
-from openroam.pricing.audit import AuditReport, Difference, audit
-from openroam.pricing.compiled import CompiledTariff, compile_tariff
-from openroam.pricing.engine import Adjustment, PricingResult, price
-from openroam.pricing.explain import ExplainRow, explain
-from openroam.pricing.lines import Line, StepRounding
-from openroam.pricing.output import CdrTotals
-from openroam.pricing.periods import Period, Selection
-from openroam.pricing.timeline import (
+from openroam.pricing._audit import AuditReport, Difference, audit
+from openroam.pricing._compiled import CompiledTariff, compile_tariff
+from openroam.pricing._engine import Adjustment, PricingResult, price
+from openroam.pricing._explain import ExplainRow, explain
+from openroam.pricing._lines import Line, StepRounding
+from openroam.pricing._output import CdrTotals
+from openroam.pricing._periods import Period, Selection
+from openroam.pricing._timeline import (
     MeterSample,
     Reservation,
     Segment,

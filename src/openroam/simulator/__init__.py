@@ -10,10 +10,10 @@ keeps reservations and stops sessions. Use it from tests or scripts::
         ...  # commands sent to the node are carried out; simulator.completed lists the stops
 """
 
-from openroam.simulator.backend import BackendApi, BackendError
-from openroam.simulator.charge_points import ChargePoints, Evse, Reservation
-from openroam.simulator.simulator import Simulator, SimulatorSettings
-from openroam.simulator.vehicle import ChargerLimits, Reading, Vehicle, charger_limits
+from openroam.simulator._backend import BackendApi, BackendError
+from openroam.simulator._charge_points import ChargePoints, Evse, Reservation
+from openroam.simulator._simulator import Simulator, SimulatorSettings
+from openroam.simulator._vehicle import ChargerLimits, Reading, Vehicle, charger_limits
 
 __all__ = [
     "BackendApi",

@@ -7,12 +7,12 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from openroam._services.charging import ChargingState, SessionStart, begin
 from openroam.models.common import fold_id
 from openroam.models.v221.cdrs import AuthMethod, CdrToken
 from openroam.models.v221.locations import Location
 from openroam.models.v221.tariffs import Tariff
 from openroam.pricing import MeterSample
-from openroam.services.charging import ChargingState, SessionStart, begin
 from tests.spec_examples import dump_json
 
 START = datetime(2024, 11, 5, 16, 20, tzinfo=UTC)  # 17:20 in Amsterdam (CET)

@@ -12,11 +12,7 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
-from openroam.models.v221.cdrs import CDR, CdrDimensionType
-from openroam.models.v221.locations import ConnectorFormat, ConnectorType, PowerType
-from openroam.models.v221.types import Price
-from openroam.pricing import MeterSample, audit, price, timeline_from_samples
-from openroam.services.charging import (
+from openroam._services.charging import (
     ChargingError,
     ChargingState,
     build_cdr,
@@ -24,6 +20,10 @@ from openroam.services.charging import (
     record,
     stop,
 )
+from openroam.models.v221.cdrs import CDR, CdrDimensionType
+from openroam.models.v221.locations import ConnectorFormat, ConnectorType, PowerType
+from openroam.models.v221.types import Price
+from openroam.pricing import MeterSample, audit, price, timeline_from_samples
 from tests.pricing.support import component, element, make_tariff
 from tests.services.charging.support import START, location, minute_samples, started
 

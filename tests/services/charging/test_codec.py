@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import pytest
 
+from openroam._services.charging import record, stop
+from openroam._services.charging.codec import dump_state, load_state
 from openroam.models.v221.sessions import SessionStatus
 from openroam.pricing import MeterSample
-from openroam.services.charging import record, stop
-from openroam.services.charging.codec import dump_state, load_state
 from tests.services.charging.support import START, location, minute_samples, started
 from tests.services.charging.test_cdr import EVENING
 

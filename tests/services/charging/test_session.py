@@ -13,10 +13,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from openroam.models.v221.sessions import Session, SessionStatus
-from openroam.models.v221.tariffs import Tariff
-from openroam.pricing import MeterSample, price, timeline_from_samples
-from openroam.services.charging import (
+from openroam._services.charging import (
     ChargingState,
     build_cdr,
     live_session,
@@ -24,6 +21,9 @@ from openroam.services.charging import (
     session_patch,
     stop,
 )
+from openroam.models.v221.sessions import Session, SessionStatus
+from openroam.models.v221.tariffs import Tariff
+from openroam.pricing import MeterSample, price, timeline_from_samples
 from tests.pricing.strategies import tariffs
 from tests.services.charging.support import START, location, minute_samples, started
 from tests.services.charging.test_cdr import EVENING

@@ -11,11 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from openroam.models.common import fold_id
-from openroam.models.v221.sessions import SessionStatus
-from openroam.models.v221.tariffs import Tariff, TariffType
-from openroam.pricing import MeterSample
-from openroam.services.charging import (
+from openroam._services.charging import (
     ChargingError,
     change_status,
     find_connector,
@@ -23,6 +19,10 @@ from openroam.services.charging import (
     select_tariff,
     stop,
 )
+from openroam.models.common import fold_id
+from openroam.models.v221.sessions import SessionStatus
+from openroam.models.v221.tariffs import Tariff, TariffType
+from openroam.pricing import MeterSample
 from tests.pricing.support import component, element, make_tariff
 from tests.services.charging.support import START, location, minute_samples, started
 

@@ -1,0 +1,104 @@
+"""Backend API routes for partners: the connections, and the objects each partner pushed to us
+(or we pulled from it), as stored — read-only; a partner's objects change only through OCPI."""
+
+# No ``from __future__ import annotations``: see own_routes.
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Request
+from starlette.responses import Response
+
+from openroam._api.bodies import page_query
+from openroam._api.openapi import data_doc
+from openroam._api.own_routes import (
+    LOCATION_LEVELS,
+    SESSION_URL,
+    TARIFF_URL,
+    TOKEN_URL,
+    PathDependency,
+    node_of,
+)
+from openroam._api.params import ListParams, list_params, session_path, tariff_path, token_path
+from openroam._api.responses import data_response, list_response, raw_response
+from openroam._services.documents import ObjectPath
+from openroam._services.object_specs import LOCATIONS, SESSIONS, TARIFFS, TOKENS, ModuleSpec
+from openroam._services.partners import PartnerDirectory, PartnerInfo
+
+__all__ = ["add_partner_routes"]
+
+PARTNER_URL = "/api/partners/{partner_name}"
+
+
+async def partner_of(
+    request: Request,
+    partner_name: Annotated[str, Path(description="The partner's name in openroam")],
+) -> PartnerInfo:
+    return await PartnerDirectory(node_of(request).db).by_name(partner_name)
+
+
+Partner = Annotated[PartnerInfo, Depends(partner_of)]
+
+
+def _add_list(router: APIRouter, spec: ModuleSpec) -> None:
+    async def get_list(
+        request: Request, partner: Partner, params: Annotated[ListParams, Depends(list_params)]
+    ) -> Response:
+        node = node_of(request)
+        query = page_query(
+            params.date_from, params.date_to, params.offset, params.limit, node.page_limit
+        )
+        # Every object the partner sent, whichever of its parties owns it.
+        page = await node.roaming.page(partner.id, spec, query, None)
+        return list_response(page.documents, page.total)
+
+    router.add_api_route(
+        f"{PARTNER_URL}/{spec.module}",
+        get_list,
+        methods=["GET"],
+        summary=f"The partner's {spec.module}, oldest first",
+        openapi_extra=data_doc(spec.top.model, many=True),
+    )
+
+
+def _add_get(
+    router: APIRouter, spec: ModuleSpec, depth: int, url: str, dep: PathDependency
+) -> None:
+    model = spec.levels[depth].model
+
+    async def get(
+        request: Request, partner: Partner, path: Annotated[ObjectPath, Depends(dep)]
+    ) -> Response:
+        return raw_response(await node_of(request).roaming.read(partner.id, spec, path))
+
+    router.add_api_route(
+        PARTNER_URL + url.removeprefix("/api"),
+        get,
+        methods=["GET"],
+        summary=f"A {model.__name__} of the partner",
+        openapi_extra=data_doc(model),
+    )
+
+
+def _add_partners(router: APIRouter) -> None:
+    async def get_partners(request: Request) -> Response:
+        partners = await PartnerDirectory(node_of(request).db).list()
+        return data_response([partner.to_dict() for partner in partners])
+
+    async def get_partner(partner: Partner) -> Response:
+        return data_response(partner.to_dict())
+
+    summary = "Partner connections: status, OCPI version, roles, endpoints"
+    router.add_api_route("/api/partners", get_partners, methods=["GET"], summary=summary)
+    router.add_api_route(PARTNER_URL, get_partner, methods=["GET"], summary="One partner")
+
+
+def add_partner_routes(router: APIRouter) -> None:
+    _add_partners(router)
+    # A partner's CDRs: _api/cdr_routes.py (with GET one).
+    for spec in (LOCATIONS, TARIFFS, TOKENS, SESSIONS):
+        _add_list(router, spec)
+    for depth, (url, dep) in enumerate(LOCATION_LEVELS):
+        _add_get(router, LOCATIONS, depth, url, dep)
+    _add_get(router, TARIFFS, 0, TARIFF_URL, tariff_path)
+    _add_get(router, TOKENS, 0, TOKEN_URL, token_path)
+    _add_get(router, SESSIONS, 0, SESSION_URL, session_path)

@@ -1,0 +1,1 @@
+"""The ``openroam`` command line (internal: the commands are the interface)."""

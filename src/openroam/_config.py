@@ -1,0 +1,257 @@
+"""Settings of an openroam node: an optional TOML file, overridden by ``OPENROAM_*`` variables.
+
+A file (``openroam serve --config openroam.toml``)::
+
+    database_url = "postgresql+asyncpg://openroam@db/openroam"
+    public_url = "https://ocpi.example.com"
+    port = 8080
+
+    [[parties]]
+    country_code = "NL"
+    party_id = "EXA"
+    role = "CPO"
+    name = "Example CPO"
+    website = "https://example.com"
+
+    [webhooks]                        # events to the party's backend (docs/backend-api.md)
+    secret = "a long random string"   # HMAC-SHA256 key; required when a URL is set
+    timeout = 10                      # seconds per POST
+    max_delay = 600                   # the longest wait between two attempts, seconds
+
+    [webhooks.urls]                   # per event type; "*" for every type without its own
+    "session.started" = "https://backend.example.com/hooks/sessions"
+    "cdr.price_mismatch" = "https://backend.example.com/hooks/billing"
+    "*" = "https://backend.example.com/hooks/other"
+
+Every setting can also come from the environment: ``OPENROAM_DATABASE_URL``,
+``OPENROAM_PUBLIC_URL``, ``OPENROAM_HOST``, ``OPENROAM_PORT``, ``OPENROAM_PAGE_LIMIT``,
+``OPENROAM_ADMIN_TOKEN``, ``OPENROAM_PARTIES`` as a JSON list of party objects, and
+``OPENROAM_WEBHOOKS`` as a JSON object — or its parts: ``OPENROAM_WEBHOOKS__SECRET``,
+``OPENROAM_WEBHOOKS__URLS`` (a JSON object), ``OPENROAM_WEBHOOKS__TIMEOUT``,
+``OPENROAM_WEBHOOKS__MAX_DELAY``.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Annotated, Any, Self
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from openroam._services.events import ALL_EVENTS, EventType
+from openroam.models.common import fold_id
+from openroam.models.v221.commands import CommandType
+from openroam.models.v221.types import Role
+
+__all__ = ["ConfigError", "PartyConfig", "Settings", "WebhookConfig"]
+
+# The file Settings.load is reading, for settings_customise_sources (which gets no arguments).
+_CONFIG_FILE: ContextVar[Path | None] = ContextVar("openroam_config_file", default=None)
+
+
+class ConfigError(ValueError):
+    """The settings cannot be used; the message says what to fix."""
+
+
+class PartyConfig(BaseModel):
+    """One party this node hosts (credentials.asciidoc "CredentialsRole")."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    country_code: str
+    party_id: str
+    role: Role
+    # locations.asciidoc "BusinessDetails": name string(100), website URL (string(255)).
+    name: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    website: Annotated[str, StringConstraints(max_length=255)] | None = None
+
+    @field_validator("country_code")
+    @classmethod
+    def _country_code(cls, value: str) -> str:
+        # credentials.asciidoc "CredentialsRole": ISO 3166-1 alpha-2.
+        if not re.fullmatch(r"[A-Za-z]{2}", value):
+            raise ValueError(f"{value!r} is not a country code of 2 letters (ISO 3166-1 alpha-2)")
+        return value
+
+    @field_validator("party_id")
+    @classmethod
+    def _party_id(cls, value: str) -> str:
+        # credentials.asciidoc "CredentialsRole": a party ID following ISO 15118.
+        if not re.fullmatch(r"[A-Za-z0-9]{3}", value):
+            raise ValueError(f"{value!r} is not a party id of 3 letters or digits (ISO 15118)")
+        return value
+
+    @property
+    def business_details(self) -> dict[str, Any]:
+        """The party's BusinessDetails as JSON data."""
+        details: dict[str, Any] = {"name": self.name}
+        if self.website is not None:
+            details["website"] = self.website
+        return details
+
+
+class WebhookConfig(BaseModel):
+    """Where events are POSTed, and the key that signs them (docs/backend-api.md "Webhooks")."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    secret: SecretStr | None = None
+    """The HMAC-SHA256 key of the ``X-Openroam-Signature`` header."""
+    urls: dict[str, str] = Field(default_factory=dict)
+    """Event type (``session.started`` …, or ``*`` for every other type) → URL."""
+    timeout: Annotated[float, Field(gt=0)] = 10.0
+    max_delay: Annotated[float, Field(gt=0)] = 600.0
+
+    @field_validator("urls")
+    @classmethod
+    def _urls(cls, urls: dict[str, str]) -> dict[str, str]:
+        known = {member.value for member in EventType} | {ALL_EVENTS}
+        for event_type, url in urls.items():
+            if event_type not in known:
+                listed = ", ".join(sorted(known))
+                raise ValueError(f"{event_type!r} is not an event type ({listed})")
+            if not url.startswith(("http://", "https://")) or len(url) > 255:
+                raise ValueError(f"{url!r} must be an http:// or https:// URL of ≤ 255 characters")
+        return urls
+
+    @model_validator(mode="after")
+    def _secret(self) -> Self:
+        if self.urls and (self.secret is None or not self.secret.get_secret_value()):
+            raise ValueError("a secret is required to sign webhooks (webhooks.secret)")
+        return self
+
+    def url_for(self, event_type: str) -> str | None:
+        """The URL events of ``event_type`` go to; None: kept for the backend API only."""
+        return self.urls.get(event_type) or self.urls.get(ALL_EVENTS)
+
+
+class CommandConfig(BaseModel):
+    """How this node answers partners' commands as a CPO (mod_commands; docs/backend-api.md
+    "Commands")."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    timeout: Annotated[int, Field(ge=1, le=3600)] = 60
+    """The CommandResponse ``timeout`` in seconds: how long the eMSP waits for the result."""
+    backend_timeout: Annotated[float, Field(gt=0)] | None = None
+    """Seconds the backend has to report a command's result before FAILED is sent (default
+    80 % of ``timeout``)."""
+    supported: tuple[CommandType, ...] = tuple(CommandType)
+    """The command types accepted; the others are answered NOT_SUPPORTED."""
+
+
+class Settings(BaseSettings):
+    """Everything a node needs to run. Build it with :meth:`load`."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="OPENROAM_", env_nested_delimiter="__", extra="forbid", frozen=True
+    )
+
+    database_url: str = "sqlite+aiosqlite:///./openroam.db"
+    public_url: str = "http://127.0.0.1:8080"
+    """The base URL partners reach this node at (``{public_url}/ocpi/versions``)."""
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=1, le=65535)] = 8080
+    page_limit: Annotated[int, Field(ge=1)] = 100
+    """The largest page a GET list answers with (transport_and_format.asciidoc "Pagination")."""
+    admin_token: SecretStr | None = None
+    """The bearer token of the backend API (``/api/``); without it the API refuses every call."""
+    parties: tuple[PartyConfig, ...] = ()
+    worker: bool = True
+    """Run push delivery and pull-sync inside ``openroam serve`` (off when separate
+    ``openroam worker`` processes do it)."""
+    pull_interval: Annotated[float, Field(gt=0)] = 3600.0
+    """Seconds between incremental pulls of each module from each partner (with 10 % splay)."""
+    push_max_delay: Annotated[float, Field(gt=0)] = 600.0
+    """The longest wait between two attempts of a failed push delivery, in seconds."""
+    webhooks: WebhookConfig = WebhookConfig()
+    """Events to the party's backend (docs/backend-api.md)."""
+    commands: CommandConfig = CommandConfig()
+    """Partners' commands (CPO side)."""
+
+    @field_validator("public_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"{value!r} must start with http:// or https://")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _unique_parties(self) -> Self:
+        # credentials.asciidoc: (role, party_id, country_code) is unique, case-insensitively.
+        seen: set[tuple[str, str, Role]] = set()
+        for party in self.parties:
+            key = (fold_id(party.country_code), fold_id(party.party_id), party.role)
+            if key in seen:
+                raise ValueError(f"party {'/'.join(key)} is configured twice")
+            seen.add(key)
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Earlier sources win: arguments, then the environment, then the file.
+        config_file = _CONFIG_FILE.get()
+        if config_file is None:
+            return (init_settings, env_settings)
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, config_file))
+
+    @classmethod
+    def load(cls, config_file: Path | None = None) -> Settings:
+        """Settings from ``config_file`` (TOML, optional) overridden by ``OPENROAM_*`` variables.
+
+        Raises :class:`ConfigError` for a missing or unreadable file and for invalid values.
+        """
+        if config_file is not None and not config_file.is_file():
+            raise ConfigError(f"config file {config_file} does not exist")
+        token = _CONFIG_FILE.set(config_file)
+        try:
+            return cls()
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigError(f"config file {config_file} is not valid TOML: {error}") from None
+        except ValidationError as error:
+            raise ConfigError(_describe(error, config_file)) from None
+        finally:
+            _CONFIG_FILE.reset(token)
+
+    def require_parties(self) -> tuple[PartyConfig, ...]:
+        """The own parties; :class:`ConfigError` if there are none (a node must host one)."""
+        if not self.parties:
+            raise ConfigError(
+                "no parties configured: add a [[parties]] table (country_code, party_id, role, "
+                "name) to the config file, or set OPENROAM_PARTIES to a JSON list"
+            )
+        return self.parties
+
+
+def _describe(error: ValidationError, config_file: Path | None) -> str:
+    source = f"{config_file} and OPENROAM_* variables" if config_file else "OPENROAM_* variables"
+    lines = [f"invalid settings (from {source}):"]
+    for problem in error.errors(include_url=False):
+        where = ".".join(str(part) for part in problem["loc"]) or "settings"
+        lines.append(f"  {where}: {problem['msg']}")
+    return "\n".join(lines)

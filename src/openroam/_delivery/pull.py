@@ -1,0 +1,253 @@
+"""Pull-sync: fetch partners' objects from their Sender interfaces (transport_and_format.asciidoc
+"Pull and Push", "Offline behaviour").
+
+A receiver must be able to resynchronise by itself. After registration openroam pulls every module
+the partner offers as Sender in full; afterwards it pulls what changed since its watermark
+(``date_from`` = the newest ``last_updated`` received) on a schedule with random splay, and sooner
+when a partner answers again after failures. Pages are followed through their ``Link`` headers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import AsyncIterator, Callable, Coroutine
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from openroam._services.credentials import Caller
+from openroam._services.object_specs import SPECS
+from openroam._services.pulled import PulledPage, store_pulled
+from openroam._services.roaming import RoamingService
+from openroam._store import repositories as repo
+from openroam._store import sync_state
+from openroam._store.db import Database
+from openroam.client._base import OcpiHttpClient
+from openroam.client._pages import ListPage, iter_pages
+from openroam.errors import OcpiError
+from openroam.models.common import format_datetime
+from openroam.models.v221.versions import InterfaceRole
+
+__all__ = ["PullResult", "PullSettings", "PullWorker"]
+
+log = logging.getLogger("openroam._delivery")
+
+ClientFactory = Callable[[str, bool], OcpiHttpClient]
+Progress = Callable[[int, int | None], None]
+
+
+@dataclass(frozen=True, slots=True)
+class PullSettings:
+    #: seconds between incremental pulls of one module from one partner
+    interval: float = 3600.0
+    #: fraction of the interval added or removed at random, so partners are not hit together
+    splay: float = 0.1
+    #: first retry delay after a failed pull, doubled per failure up to ``interval``
+    retry_delay: float = 30.0
+    idle_sleep: float = 1.0
+
+
+@dataclass(slots=True)
+class PullResult:
+    module: str
+    full: bool
+    pages: int = 0
+    stored: int = 0
+    unchanged: int = 0
+    foreign: int = 0
+    invalid: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _sender_url(partner: repo.PartnerRecord, module: str) -> str | None:
+    for endpoint in partner.endpoints:
+        if endpoint.identifier == module and endpoint.role == InterfaceRole.SENDER:
+            return endpoint.url
+    return None
+
+
+def _caller(partner: repo.PartnerRecord) -> Caller:
+    roles = tuple((str(r.role), r.country_code, r.party_id) for r in partner.roles)
+    return Caller(partner.id, partner.name, "", "C", str(partner.status), roles)
+
+
+async def _fetching_ahead(pages: AsyncIterator[ListPage]) -> AsyncIterator[ListPage]:
+    """The pages of ``pages``, the next one being fetched while the caller stores this one:
+    the partner's server and our validation and storing then work at the same time."""
+    ahead: asyncio.Task[ListPage | None] = asyncio.create_task(_next_page(pages))
+    try:
+        while (page := await ahead) is not None:
+            ahead = asyncio.create_task(_next_page(pages))
+            yield page
+    finally:
+        if not ahead.done():
+            ahead.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await ahead
+
+
+async def _next_page(pages: AsyncIterator[ListPage]) -> ListPage | None:
+    return await anext(pages, None)
+
+
+async def _stored_behind(
+    pages: AsyncIterator[ListPage], store: Callable[[ListPage], Coroutine[Any, Any, PulledPage]]
+) -> AsyncIterator[tuple[ListPage, PulledPage]]:
+    """Each page of ``pages`` with what ``store`` did with it, one page late: ``store`` of a
+    page runs as a task beside the next page's, so one page can be written (on SQLite on the
+    writer's thread, in parallel) while the next is prepared. ``store`` keeps the writes in
+    order. Raises the first failure; a store still under way is then cancelled (what it
+    committed was valid and newer, and the watermark does not move)."""
+    running: list[tuple[ListPage, asyncio.Task[PulledPage]]] = []
+    try:
+        async for page in pages:
+            running.append((page, asyncio.create_task(store(page))))
+            if len(running) == 2:
+                yield running[0][0], await running[0][1]
+                del running[0]
+        if running:
+            yield running[0][0], await running[0][1]
+            del running[0]
+    finally:
+        for _, task in running:
+            task.cancel()
+            # Awaited, so that its own failure, if any, is not reported as never retrieved.
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+
+class PullWorker:
+    """Pulls due modules from partners; ``pull`` does one module by hand."""
+
+    def __init__(
+        self,
+        db: Database,
+        roaming: RoamingService,
+        clients: ClientFactory,
+        settings: PullSettings | None = None,
+    ) -> None:
+        self.db = db
+        self.roaming = roaming
+        self.clients = clients
+        self.settings = settings or PullSettings()
+
+    def _next(self, after: float) -> datetime:
+        spread = after * self.settings.splay
+        return datetime.now(UTC) + timedelta(seconds=after + random.uniform(-spread, spread))
+
+    async def pull(
+        self,
+        partner: repo.PartnerRecord,
+        module: str,
+        *,
+        full: bool = False,
+        progress: Progress | None = None,
+    ) -> PullResult:
+        """Pull one module from one partner: everything (``full``) or what changed since the
+        watermark. Raises the partner's error when a page cannot be fetched."""
+        url = _sender_url(partner, module)
+        if url is None or partner.outgoing_token is None:
+            raise repo.PartnerNotFound(f"{partner.name} offers no {module} Sender interface")
+        async with self.db.session() as session:
+            state = await sync_state.get_sync_state(session, partner.id, module)
+        full = full or state is None or state.last_full_sync_at is None or state.watermark is None
+        params = (
+            {}
+            if full or state is None or state.watermark is None
+            else {"date_from": format_datetime(state.watermark)}
+        )
+        result = PullResult(module=module, full=full)
+        newest = None if state is None else state.watermark
+        caller, spec = _caller(partner), SPECS[module]
+        client = self.clients(partner.outgoing_token, partner.encode_token)
+        try:
+            pages = _fetching_ahead(iter_pages(client, url, params, spec.top.model))
+
+            turn = asyncio.Lock()  # pages are written one at a time, in their order
+
+            def store(page: ListPage) -> Coroutine[Any, Any, PulledPage]:
+                return store_pulled(self.roaming, caller, spec, page.items, turn=turn)
+
+            async for page, stored in _stored_behind(pages, store):
+                result.pages += 1
+                result.stored += stored.stored
+                result.unchanged += stored.unchanged
+                result.foreign += stored.foreign
+                result.invalid += stored.invalid or []
+                if stored.newest is not None and (newest is None or stored.newest > newest):
+                    newest = stored.newest
+                if progress is not None:
+                    progress(len(page.items), page.total)
+        finally:
+            await client.aclose()
+        for label, problem in result.invalid:
+            log.warning("pulled %s %s from %s is invalid: %s", module, label, partner.name, problem)
+        now = datetime.now(UTC)
+        async with self.db.session() as session, session.begin():
+            changes: dict[str, object] = {
+                "watermark": newest,
+                "last_pull_at": now,
+                "next_pull_at": self._next(self.settings.interval),
+                "failures": 0,
+                "last_error": None,
+            }
+            if full:
+                changes["last_full_sync_at"] = now
+            await sync_state.save_sync_state(session, partner.id, module, **changes)
+        return result
+
+    async def schedule_new(self) -> None:
+        """A pull now for every (partner, module) the partner offers as Sender and that has no
+        sync state yet: the full pull after a registration."""
+        now = datetime.now(UTC)
+        async with self.db.session() as session, session.begin():
+            for partner in await repo.list_partners(session):
+                if partner.status != repo.PartnerStatus.REGISTERED:
+                    continue
+                for module in SPECS:
+                    if _sender_url(partner, module) is None:
+                        continue
+                    if await sync_state.get_sync_state(session, partner.id, module) is None:
+                        await sync_state.schedule_pull(session, partner.id, module, now)
+
+    async def run_due(self) -> int:
+        """Pull every due (partner, module); the number of pulls attempted."""
+        await self.schedule_new()
+        async with self.db.session() as session:
+            due = await sync_state.due_pulls(session, datetime.now(UTC))
+        for state in due:
+            async with self.db.session() as session:
+                partner = await repo.get_partner(session, state.partner_id)
+            if partner is None or partner.status != repo.PartnerStatus.REGISTERED:
+                continue
+            try:
+                await self.pull(partner, state.module)
+            except (OcpiError, repo.PartnerNotFound) as error:
+                await self._failed(state, str(error))
+        return len(due)
+
+    async def _failed(self, state: sync_state.SyncStateRecord, error: str) -> None:
+        failures = state.failures + 1
+        delay = min(self.settings.interval, self.settings.retry_delay * 2 ** min(failures, 20))
+        async with self.db.session() as session, session.begin():
+            await sync_state.save_sync_state(
+                session,
+                state.partner_id,
+                state.module,
+                failures=failures,
+                last_error=error,
+                next_pull_at=self._next(delay),
+            )
+        log.info("pull of %s from partner %s failed: %s", state.module, state.partner_id, error)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Pull due modules until ``stop`` is set."""
+        while not stop.is_set():
+            try:
+                await self.run_due()
+            except Exception:
+                log.exception("pull-sync round failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=self.settings.idle_sleep)

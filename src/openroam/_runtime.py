@@ -1,0 +1,179 @@
+"""Wiring one node together: settings → database → services → ASGI app.
+
+Used by ``openroam serve`` and the other CLI commands, and by tests that start real nodes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
+
+import httpx
+
+from openroam._config import Settings
+from openroam._delivery.command_worker import CommandWorker, CommandWorkerSettings
+from openroam._delivery.profile_worker import ProfileDeliverySettings, ProfileWorker
+from openroam._delivery.pull import PullSettings, PullWorker
+from openroam._delivery.push import PushSettings, PushWorker
+from openroam._delivery.webhooks import WebhookSettings, WebhookWorker
+from openroam._services.commands import CommandSettings
+from openroam._services.node import Node
+from openroam._services.platform import OwnParty, Platform
+from openroam._store import repositories as repo
+from openroam._store.db import Database, upgrade_async
+from openroam.client import OcpiClient
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+__all__ = [
+    "build_app",
+    "client_factory",
+    "command_settings",
+    "open_node",
+    "platform_from_settings",
+    "running_workers",
+    "webhook_settings",
+]
+
+
+def platform_from_settings(settings: Settings) -> Platform:
+    parties = tuple(
+        OwnParty(
+            country_code=party.country_code,
+            party_id=party.party_id,
+            role=party.role,
+            name=party.name,
+            website=party.website,
+        )
+        for party in settings.parties
+    )
+    return Platform(public_url=settings.public_url, parties=parties)
+
+
+@asynccontextmanager
+async def open_node(
+    settings: Settings, transport: httpx.AsyncBaseTransport | None = None
+) -> AsyncIterator[Node]:
+    """Connect the database, migrate it, record the own parties, and build the services."""
+    db = Database.connect(settings.database_url)
+    try:
+        await upgrade_async(db)
+        platform = platform_from_settings(settings)
+        async with db.session() as session, session.begin():
+            await repo.upsert_own_parties(
+                session,
+                [
+                    repo.OwnPartyData(
+                        country_code=party.country_code,
+                        party_id=party.party_id,
+                        role=party.role,
+                        business_details={"name": party.name}
+                        | ({"website": party.website} if party.website else {}),
+                    )
+                    for party in platform.parties
+                ],
+            )
+
+        factory = client_factory(transport)
+        yield Node.build(
+            platform,
+            db,
+            factory,
+            page_limit=settings.page_limit,
+            command_api=factory,
+            command_settings=command_settings(settings),
+            authorize_factory=factory,
+            profiles_factory=factory,
+        )
+    finally:
+        await db.dispose()
+
+
+def client_factory(
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> Callable[[str, bool], OcpiClient]:
+    """``factory(token, encode_token)``: an OCPI client for one partner token."""
+
+    def factory(token: str, encode_token: bool) -> OcpiClient:
+        return OcpiClient(token, encode_token=encode_token, transport=transport)
+
+    return factory
+
+
+def command_settings(settings: Settings) -> CommandSettings:
+    config = settings.commands
+    return CommandSettings(
+        timeout=config.timeout,
+        backend_timeout=config.backend_timeout,
+        supported=frozenset(config.supported),
+    )
+
+
+def webhook_settings(settings: Settings) -> WebhookSettings:
+    config = settings.webhooks
+    return WebhookSettings(
+        secret=config.secret.get_secret_value().encode() if config.secret else b"",
+        urls=config.url_for,
+        timeout=config.timeout,
+        max_delay=config.max_delay,
+    )
+
+
+@asynccontextmanager
+async def running_workers(
+    node: Node, settings: Settings, transport: httpx.AsyncBaseTransport | None = None
+) -> AsyncIterator[tuple[PushWorker, PullWorker]]:
+    """Push delivery, pull-sync, webhooks and commands (results, timeouts) running in the
+    background until the block ends."""
+    clients = client_factory(transport)
+    push = PushWorker(node.db, clients, PushSettings(max_delay=settings.push_max_delay))
+    pull = PullWorker(node.db, node.roaming, clients, PullSettings(interval=settings.pull_interval))
+    webhooks = WebhookWorker(node.db, webhook_settings(settings), transport)
+    commands = CommandWorker(
+        node.commands, node.db, clients, CommandWorkerSettings(max_delay=settings.push_max_delay)
+    )
+    profiles = ProfileWorker(
+        node.db,
+        clients,
+        ProfileDeliverySettings(max_delay=settings.push_max_delay),
+        expire=node.profiles.expire,
+    )
+    stop = asyncio.Event()
+    tasks = [
+        asyncio.create_task(push.run(stop), name="openroam-push"),
+        asyncio.create_task(pull.run(stop), name="openroam-pull"),
+        asyncio.create_task(webhooks.run(stop), name="openroam-webhooks"),
+        asyncio.create_task(commands.run(stop), name="openroam-commands"),
+        asyncio.create_task(profiles.run(stop), name="openroam-chargingprofiles"),
+    ]
+    try:
+        yield push, pull
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def build_app(settings: Settings) -> FastAPI:
+    """The ASGI app of a node, opening and closing its database with the app's lifespan."""
+    # Imported here: the commands that only run workers (``openroam pull``, ``worker``) then
+    # start without loading the web framework (about a quarter of their start-up).
+    from openroam._api import include_api
+    from openroam._server.app import create_app
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with open_node(settings) as node:
+            app.state.node = node
+            if settings.worker:
+                async with running_workers(node, settings):
+                    yield
+            else:
+                yield
+
+    app = create_app(None, lifespan=lifespan)
+    admin_token = settings.admin_token.get_secret_value() if settings.admin_token else None
+    include_api(app, admin_token)
+    return app

@@ -1,0 +1,181 @@
+"""The OCPI server: ``create_app(node)`` builds the ASGI app for one node.
+
+Every answer is an OCPI envelope — also for unknown paths, wrong methods, bad query parameters,
+invalid JSON and unexpected failures (never ``{"detail": …}``, a 422, a 307 or a traceback).
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Match
+from starlette.types import Receive, Scope, Send
+
+from openroam import __version__
+from openroam._server.envelope import error_response
+from openroam._server.middleware import OcpiMiddleware
+from openroam._server.v221 import (
+    authorize,
+    cdrs,
+    charging_profiles,
+    commands,
+    credentials,
+    roaming,
+    sessions,
+    versions,
+)
+from openroam._services.node import Node
+from openroam.errors import (
+    ClientError,
+    InvalidOrMissingParameters,
+    MethodNotAllowed,
+    NotFound,
+    OcpiError,
+)
+from openroam.models._validation import json_path
+
+__all__ = ["OcpiApp", "create_app"]
+
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+
+def _routing(request: Request) -> dict[str, str] | None:
+    # Set by the Functional-module routes once the caller is known (server.headers).
+    headers: dict[str, str] | None = getattr(request.state, "ocpi_routing", None)
+    return headers
+
+
+async def _ocpi_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, OcpiError)
+    return error_response(error, _routing(request))
+
+
+_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _allowed_methods(request: Request) -> str:
+    # Starlette's own Allow names only the methods of the first route on the path, and the
+    # module routers declare one route per method: ask every route about every method instead.
+    routes: list[BaseRoute] = request.app.router.routes
+    allowed = [
+        method
+        for method in _METHODS
+        if any(
+            route.matches(dict(request.scope, method=method))[0] == Match.FULL for route in routes
+        )
+    ]
+    return ", ".join(allowed)
+
+
+async def _http_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, HTTPException)
+    if error.status_code == 404:
+        return error_response(NotFound("Unknown path"), error.headers)
+    if error.status_code == 405:
+        # RFC 9110 §15.5.6: a 405 MUST list the methods the path serves in Allow.
+        headers = dict(error.headers or {}) | {"Allow": _allowed_methods(request)}
+        return error_response(MethodNotAllowed("Method not allowed on this path"), headers)
+    return error_response(
+        ClientError(str(error.detail), http_status=error.status_code), error.headers
+    )
+
+
+async def _validation_error(request: Request, error: Exception) -> Response:
+    # Path and query parameters (offset=abc, a too long id): 2001 with where and what.
+    assert isinstance(error, RequestValidationError)
+    found = [f"{json_path(e['loc'])}: {e['msg']}" for e in error.errors()]
+    return error_response(InvalidOrMissingParameters("; ".join(found[:5])), _routing(request))
+
+
+def _freezing(lifespan: Lifespan | None) -> Lifespan:
+    """``lifespan``, and then ``gc.freeze()`` once the app has started."""
+
+    @asynccontextmanager
+    async def run(app: FastAPI) -> AsyncIterator[None]:
+        if lifespan is None:
+            _freeze()
+            yield
+            return
+        async with lifespan(app):
+            _freeze()
+            yield
+
+    return run
+
+
+def _freeze() -> None:
+    # What start-up built (modules, models, routes, the node) lives as long as the process.
+    # Frozen, the collector no longer walks it: a full collection under load costs what the
+    # requests' garbage costs, not tens of milliseconds per pause.
+    gc.collect()
+    gc.freeze()
+
+
+class OcpiApp(FastAPI):
+    """The FastAPI app, with the GET list of every Sender interface answered ahead of it.
+
+    That GET is the hot path (docs/architecture.md "What a GET list page costs"): a page read
+    from the store costs
+    less than the layers every FastAPI request passes (error, telemetry and body-limit
+    middleware, exception handling, routing). It passes the same :class:`OcpiMiddleware` (request
+    ids, the request log, a 3000 answer for an unexpected failure); the list app answers OCPI
+    errors itself, as the exception handler here would (``_server/v221/roaming.py``
+    ``SenderList``). Any other method or path goes through FastAPI.
+    """
+
+    def __init__(self, **settings: Any) -> None:
+        super().__init__(**settings)
+        self._sender_lists = OcpiMiddleware(self._answer_sender_list)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET":
+            path: str = scope["path"]
+            # The middleware serves a path with a trailing slash as the path without it.
+            if (path[:-1] if path.endswith("/") else path) in roaming.sender_lists:
+                await self._sender_lists(scope, receive, send)
+                return
+        await super().__call__(scope, receive, send)
+
+    async def _answer_sender_list(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope["app"] = self
+        await roaming.sender_lists[scope["path"]](scope, receive, send)
+
+
+def create_app(node: Node | None = None, *, lifespan: Lifespan | None = None) -> FastAPI:
+    """The ASGI app serving OCPI for ``node``.
+
+    Without ``node``, ``lifespan`` must set ``app.state.node`` on start-up (``openroam serve``
+    opens the database there, inside the server's event loop).
+    """
+    app = OcpiApp(
+        lifespan=_freezing(lifespan),
+        title="openroam OCPI",
+        version=__version__,
+        redirect_slashes=False,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    if node is not None:
+        app.state.node = node
+    app.include_router(versions.router)
+    app.include_router(credentials.router)
+    app.include_router(roaming.router)
+    app.include_router(cdrs.router)
+    app.include_router(sessions.router)
+    app.include_router(commands.router)
+    app.include_router(authorize.router)
+    app.include_router(charging_profiles.router)
+    app.router.routes[0:0] = roaming.sender_list_routes
+    app.add_exception_handler(OcpiError, _ocpi_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_middleware(OcpiMiddleware)
+    return app

@@ -1,0 +1,49 @@
+"""Credentials module, server side (credentials.asciidoc): GET, POST, PUT, DELETE.
+
+A Configuration module: no routing headers. Token A is accepted here (POST registers with it).
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from openroam._server.auth import AnyCaller
+from openroam._server.body import parse_body
+from openroam._server.envelope import ocpi_response
+from openroam._services.credentials import CredentialsService
+from openroam.models.v221.credentials import Credentials
+
+__all__ = ["router"]
+
+router = APIRouter()
+PATH = "/ocpi/2.2.1/credentials"
+
+
+def _service(request: Request) -> CredentialsService:
+    service: CredentialsService = request.app.state.node.credentials
+    return service
+
+
+@router.get(PATH)
+async def get_credentials(request: Request, caller: AnyCaller) -> Response:
+    # The token to access this platform is the one the caller already holds.
+    return ocpi_response(_service(request).own_credentials(caller.token))
+
+
+@router.post(PATH)
+async def post_credentials(request: Request, caller: AnyCaller) -> Response:
+    theirs = await parse_body(request, Credentials)
+    return ocpi_response(await _service(request).accept_registration(caller, theirs))
+
+
+@router.put(PATH)
+async def put_credentials(request: Request, caller: AnyCaller) -> Response:
+    theirs = await parse_body(request, Credentials)
+    return ocpi_response(await _service(request).accept_update(caller, theirs))
+
+
+@router.delete(PATH)
+async def delete_credentials(request: Request, caller: AnyCaller) -> Response:
+    await _service(request).accept_unregistration(caller)
+    return ocpi_response()

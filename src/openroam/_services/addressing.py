@@ -1,0 +1,99 @@
+"""Whom a Session or CDR concerns: the eMSP of its ``cdr_token`` (shared by Sessions and CDRs).
+
+A Session and a CDR are owned by the CPO (their ``country_code``/``party_id``) but concern one
+eMSP: the party that issued the driver's token, named in ``cdr_token.country_code/party_id``
+(mod_sessions "Session object", mod_cdrs "CdrToken class": "country_code/party_id of the eMSP
+that 'owns' this Token"). Three rules follow, and live here so both modules use the same ones:
+
+* **Push** (own objects): a change goes to the partner that registered that eMSP party, not to
+  every partner with a Receiver endpoint. A partner that registered the party directly wins; when
+  none did, the Hubs we are connected to get it (a Hub forwards to its connected parties,
+  transport_and_format.asciidoc "Message Routing").
+* **Sender GET**: a caller is served only the objects concerning one of its registered parties;
+  an eMSP never reads another eMSP's Sessions or CDRs. A Hub is served all of them.
+* **Receiver**: a partner may push us only Sessions/CDRs concerning one of our own parties.
+
+The key is stored in ``ocpi_objects.counterparty`` (indexed), so the scoped lists are one
+indexed query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from openroam._services.credentials import Caller
+from openroam._services.object_specs import ModuleSpec
+from openroam._services.platform import Platform
+from openroam._store import repositories as repo
+from openroam._store.object_repo import counterparty_key
+from openroam.errors import InvalidOrMissingParameters
+from openroam.models.v221.types import Role
+
+__all__ = [
+    "addressed_receivers",
+    "caller_counterparties",
+    "check_ours",
+    "counterparty_key",
+    "counterparty_of",
+    "is_ours",
+]
+
+
+def counterparty_of(spec: ModuleSpec, document: Mapping[str, Any]) -> str | None:
+    """The stored key of the party ``document`` concerns, or None for modules without one.
+
+    The document has been validated, so the field and its country_code/party_id are present.
+    """
+    if spec.counterparty_field is None:
+        return None
+    token = document[spec.counterparty_field]
+    return counterparty_key(token["country_code"], token["party_id"])
+
+
+def caller_counterparties(caller: Caller) -> list[str] | None:
+    """The keys of the caller's registered parties; None for a Hub (it may read them all)."""
+    if any(role == Role.HUB for role, _, _ in caller.roles):
+        return None
+    return sorted({counterparty_key(cc, pid) for _, cc, pid in caller.roles})
+
+
+def _parties(partner: repo.PartnerRecord) -> set[str]:
+    return {counterparty_key(r.country_code, r.party_id) for r in partner.roles}
+
+
+async def addressed_receivers(
+    session: AsyncSession, candidates: Iterable[int], counterparty: str | None
+) -> list[int]:
+    """Of ``candidates`` (partner ids with a Receiver endpoint for the module), those to tell
+    about an object concerning ``counterparty``: the partners that registered that party or, if
+    none did, the Hubs among them."""
+    wanted = set(candidates)
+    if not wanted or counterparty is None:
+        return []
+    partners = [p for p in await repo.list_partners(session) if p.id in wanted]
+    direct = [p.id for p in partners if counterparty in _parties(p)]
+    if direct:
+        return direct
+    return [p.id for p in partners if any(r.role == Role.HUB for r in p.roles)]
+
+
+def is_ours(platform: Platform, counterparty: str | None) -> bool:
+    """Whether an object concerning ``counterparty`` concerns one of our own parties (always
+    for modules without a counterparty)."""
+    if counterparty is None:
+        return True
+    ours: Sequence[str] = [counterparty_key(p.country_code, p.party_id) for p in platform.parties]
+    return counterparty in ours
+
+
+def check_ours(spec: ModuleSpec, platform: Platform, counterparty: str | None) -> None:
+    """A pushed Session/CDR must concern one of our own parties (2001 otherwise): a CPO that
+    sends us another eMSP's session has addressed it wrongly, and storing it would hand that
+    eMSP's driver data to us."""
+    if not is_ours(platform, counterparty):
+        raise InvalidOrMissingParameters(
+            f"{spec.counterparty_field} names {counterparty}, which is not one of our parties"
+        )

@@ -1,0 +1,100 @@
+"""The services of one running node, wired together once at start-up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from openroam._services.authorization import AuthorizationService
+from openroam._services.cdrs import CdrService
+from openroam._services.charging.service import ChargingService
+from openroam._services.command_receiver import CommandReceiver
+from openroam._services.command_sender import CommandSender
+from openroam._services.commands import CommandApiFactory, CommandService, CommandSettings
+from openroam._services.credentials import CredentialsService, PartnerApiFactory
+from openroam._services.documents import ObjectPath
+from openroam._services.events import EventService
+from openroam._services.object_specs import TOKENS
+from openroam._services.platform import Platform
+from openroam._services.profile_receiver import ChargingProfileReceiver
+from openroam._services.profile_sender import ChargingProfileSender
+from openroam._services.profiles import ChargingProfilesApiFactory
+from openroam._services.realtime import AuthorizeApiFactory, KeepToken, RealtimeAuthorization
+from openroam._services.roaming import RoamingService
+from openroam._services.session_preferences import SessionPreferences
+from openroam._store.db import Database
+from openroam.models.v221.tokens import Token
+
+__all__ = ["Node"]
+
+
+@dataclass(slots=True)
+class Node:
+    """Everything a request handler may need, shared by every request of the process."""
+
+    platform: Platform
+    db: Database
+    credentials: CredentialsService
+    roaming: RoamingService
+    events: EventService
+    cdrs: CdrService
+    preferences: SessionPreferences
+    commands: CommandService
+    command_sender: CommandSender
+    command_receiver: CommandReceiver
+    #: eMSP: answering partners' real-time authorizations of our Tokens
+    authorization: AuthorizationService
+    #: CPO: "may this Token charge here?", asking the eMSP when the whitelist says so
+    realtime: RealtimeAuthorization
+    #: eMSP/SCSP: charging profile requests to CPOs, their results and active profiles
+    profiles: ChargingProfileSender
+    #: CPO: partners' charging profile requests, handed to the backend
+    profile_receiver: ChargingProfileReceiver
+    charging: ChargingService
+    page_limit: int = 100
+
+    @classmethod
+    def build(
+        cls,
+        platform: Platform,
+        db: Database,
+        api_factory: PartnerApiFactory,
+        *,
+        page_limit: int = 100,
+        command_api: CommandApiFactory | None = None,
+        command_settings: CommandSettings | None = None,
+        authorize_factory: AuthorizeApiFactory | None = None,
+        profiles_factory: ChargingProfilesApiFactory | None = None,
+    ) -> Node:
+        events = EventService(db)
+        roaming = RoamingService(db, platform, events)
+        cdrs = CdrService(db, platform, roaming, events)
+        return cls(
+            platform=platform,
+            db=db,
+            credentials=CredentialsService(db, platform, api_factory),
+            roaming=roaming,
+            events=events,
+            cdrs=cdrs,
+            preferences=SessionPreferences(roaming, api_factory),
+            commands=CommandService(db, events),
+            command_sender=CommandSender(platform, events, command_api),
+            command_receiver=CommandReceiver(
+                platform, events, command_settings or CommandSettings()
+            ),
+            authorization=AuthorizationService(db, platform, events),
+            realtime=RealtimeAuthorization(
+                db, platform, authorize_factory, keep_token=_token_keeper(roaming)
+            ),
+            profiles=ChargingProfileSender(db, platform, events, profiles_factory),
+            profile_receiver=ChargingProfileReceiver(db, events),
+            charging=ChargingService(db, roaming, cdrs),
+            page_limit=page_limit,
+        )
+
+
+def _token_keeper(roaming: RoamingService) -> KeepToken:
+    async def keep(partner_id: int, token: Token) -> object:
+        path = ObjectPath(token.country_code, token.party_id, token.uid, (), str(token.type))
+        return await roaming.keep_partner_copy(partner_id, TOKENS, path, token.to_json())
+
+    return keep

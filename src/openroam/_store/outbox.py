@@ -1,0 +1,320 @@
+"""The delivery outbox (docs/architecture.md "Delivery"; docs/spec-decisions.md "Failed pushes
+and results are retried").
+
+A change to an object enqueues, in the same transaction, one row per partner to tell. Workers
+claim due rows under a lease (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several workers never
+take the same row), send the object's *current* state, and record each attempt.
+
+Coalescing: while a row for the same (partner, object, method, path) is pending, a new change
+joins it instead of adding a row — the worker sends the current state anyway. If that row is in
+flight, its ``revision`` moves on, and :func:`record_attempt` leaves it pending after the send
+(which may have carried the older state), so no change is ever lost.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import Table, case, literal_column, or_, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import Insert
+
+from openroam._store.objects import Delivery, DeliveryAttempt, DeliveryState
+from openroam._store.tables import utcnow
+
+__all__ = [
+    "DeliveryRecord",
+    "claim_deliveries",
+    "coalescing",
+    "describe_failure",
+    "enqueue_deliveries",
+    "enqueue_delivery",
+    "record_attempt",
+    "release_deliveries",
+]
+
+_D = cast(Table, Delivery.__table__)
+_A = cast(Table, DeliveryAttempt.__table__)
+PENDING, DELIVERED = DeliveryState.PENDING, DeliveryState.DELIVERED
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryRecord:
+    """A claimed delivery. ``fields`` ``None`` means the whole object; ``object_pk`` ``None``
+    means the object was deleted since (a DELETE still goes out; a PUT/PATCH has nothing)."""
+
+    id: int
+    partner_id: int
+    module: str
+    object_pk: int | None
+    method: str
+    path: str
+    fields: tuple[str, ...] | None
+    attempts: int
+    next_attempt_at: datetime
+    created_at: datetime
+
+
+# The union of two JSON lists of field names; NULL ("everything") absorbs any list.
+_FIELDS_UNION = {
+    "postgresql": "CASE WHEN deliveries.fields IS NULL OR excluded.fields IS NULL THEN NULL "
+    "ELSE (SELECT jsonb_agg(DISTINCT f ORDER BY f) "
+    "FROM jsonb_array_elements_text(deliveries.fields || excluded.fields) AS f) END",
+    "sqlite": "CASE WHEN deliveries.fields IS NULL OR excluded.fields IS NULL THEN NULL "
+    "ELSE (SELECT json_group_array(value) FROM (SELECT value FROM json_each(deliveries.fields) "
+    "UNION SELECT value FROM json_each(excluded.fields) ORDER BY 1)) END",
+}
+
+
+def coalescing(insert: postgresql.Insert | sqlite.Insert, dialect: str) -> Insert:
+    """``insert`` joining the pending row of the same (partner, object, method, path)."""
+    sooner = insert.excluded.next_attempt_at < _D.c.next_attempt_at
+    return insert.on_conflict_do_update(
+        index_elements=["partner_id", "object_pk", "method", "path"],
+        index_where=text("state = 'pending'"),
+        set_={
+            "fields": literal_column(_FIELDS_UNION[dialect]),
+            # Sooner, never later: a row that is already due keeps its place in the queue
+            # (a flapping EVSE status cannot starve it), one in back-off is retried now.
+            "next_attempt_at": case(
+                (sooner, insert.excluded.next_attempt_at), else_=_D.c.next_attempt_at
+            ),
+            "revision": _D.c.revision + 1,
+        },
+    )
+
+
+@functools.cache
+def _enqueue_statement(dialect: str) -> Insert:
+    insert = postgresql.insert(_D) if dialect == "postgresql" else sqlite.insert(_D)
+    return coalescing(insert, dialect)
+
+
+def _dialect(session: AsyncSession) -> str:
+    return session.get_bind().dialect.name
+
+
+async def enqueue_delivery(
+    session: AsyncSession,
+    *,
+    partner_id: int,
+    module: str,
+    object_pk: int | None,
+    method: str,
+    path: str,
+    fields: Sequence[str] | None = None,
+    now: datetime | None = None,
+) -> None:
+    """Enqueue one delivery, or coalesce it into the pending one for the same (partner,
+    object, method, path): ``fields`` are united (``None`` means all) and it is due now."""
+    await enqueue_deliveries(
+        session,
+        partner_ids=[partner_id],
+        module=module,
+        object_pk=object_pk,
+        method=method,
+        path=path,
+        fields=fields,
+        now=now,
+    )
+
+
+async def enqueue_deliveries(
+    session: AsyncSession,
+    *,
+    partner_ids: Sequence[int],
+    module: str,
+    object_pk: int | None,
+    method: str,
+    path: str,
+    fields: Sequence[str] | None = None,
+    now: datetime | None = None,
+) -> None:
+    """:func:`enqueue_delivery` for several partners in one statement (the write path of
+    every object change)."""
+    if not partner_ids:
+        return
+    now = now or utcnow()
+    listed = None if fields is None else sorted(set(fields))
+    rows = [
+        {
+            "partner_id": partner_id,
+            "module": module,
+            "object_pk": object_pk,
+            "method": method,
+            "path": path,
+            "fields": listed,
+            "state": PENDING,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "revision": 0,
+            "created_at": now,
+        }
+        for partner_id in partner_ids
+    ]
+    await session.execute(_enqueue_statement(_dialect(session)), rows)
+
+
+_RECORD_COLUMNS = (
+    _D.c.id,
+    _D.c.partner_id,
+    _D.c.module,
+    _D.c.object_pk,
+    _D.c.method,
+    _D.c.path,
+    _D.c.fields,
+    _D.c.attempts,
+    _D.c.next_attempt_at,
+    _D.c.created_at,
+)
+
+
+def _record(row: Any) -> DeliveryRecord:
+    return DeliveryRecord(
+        id=row.id,
+        partner_id=row.partner_id,
+        module=row.module,
+        object_pk=row.object_pk,
+        method=row.method,
+        path=row.path,
+        fields=None if row.fields is None else tuple(row.fields),
+        attempts=row.attempts,
+        next_attempt_at=row.next_attempt_at,
+        created_at=row.created_at,
+    )
+
+
+async def claim_deliveries(
+    session: AsyncSession,
+    *,
+    now: datetime,
+    limit: int,
+    lease_seconds: float,
+    partner_ids: Sequence[int] | None = None,
+) -> list[DeliveryRecord]:
+    """Take up to ``limit`` due deliveries, oldest first, leased for ``lease_seconds``.
+
+    Due: pending, ``next_attempt_at`` reached, and not leased (or the lease ran out: a worker
+    died mid-send). On PostgreSQL rows locked by another claiming worker are skipped.
+    """
+    # In order per partner: a row queued after one of the same partner that waits for its retry
+    # waits too (rows queued before the failure were already moved behind it by the worker).
+    earlier = _D.alias("earlier")
+    waiting_before = (
+        select(earlier.c.id)
+        .where(
+            earlier.c.partner_id == _D.c.partner_id,
+            earlier.c.id < _D.c.id,
+            earlier.c.state == PENDING,
+            earlier.c.next_attempt_at > now,
+        )
+        .exists()
+    )
+    due = select(_D.c.id).where(
+        _D.c.state == PENDING,
+        _D.c.next_attempt_at <= now,
+        or_(_D.c.leased_until.is_(None), _D.c.leased_until < now),
+        ~waiting_before,
+    )
+    if partner_ids is not None:
+        due = due.where(_D.c.partner_id.in_(partner_ids))
+    # Oldest queued first, so a limit never takes a partner's later row without its earlier ones.
+    due = due.order_by(_D.c.id).limit(limit)
+    # SQLite renders no FOR UPDATE: it has one writer, and one worker.
+    batch = due.with_for_update(skip_locked=True).cte("due")
+    stmt = (
+        update(_D)
+        .where(_D.c.id.in_(select(batch.c.id)))
+        .values(leased_until=now + timedelta(seconds=lease_seconds), claimed_revision=_D.c.revision)
+        .returning(*_RECORD_COLUMNS)
+    )
+    records = [_record(row) for row in await session.execute(stmt)]
+    # Oldest due first, except that each partner's rows keep their queue order (a retried row
+    # falls due after rows queued behind it, yet goes out before them).
+    records.sort(key=lambda r: (r.next_attempt_at, r.id))
+    in_queue_order: dict[int, list[DeliveryRecord]] = {}
+    for record in sorted(records, key=lambda r: r.id):
+        in_queue_order.setdefault(record.partner_id, []).append(record)
+    queues = {partner: iter(rows) for partner, rows in in_queue_order.items()}
+    return [next(queues[record.partner_id]) for record in records]
+
+
+def describe_failure(http_status: int | None, status_code: int | None, error: str | None) -> str:
+    """A one-line reason for a failed attempt: the error, else the HTTP and OCPI status."""
+    if error:
+        return error
+    parts = [f"HTTP {http_status}"] if http_status is not None else []
+    parts += [f"status_code {status_code}"] if status_code is not None else []
+    return ", ".join(parts) or "failed"
+
+
+async def record_attempt(
+    session: AsyncSession,
+    delivery_id: int,
+    *,
+    ok: bool,
+    http_status: int | None,
+    status_code: int | None,
+    error: str | None,
+    duration_ms: float,
+    next_attempt_at: datetime | None,
+    now: datetime | None = None,
+) -> None:
+    """Record one attempt and its outcome.
+
+    ``ok``: the delivery is done — unless a change coalesced into it while it was in flight,
+    then it stays pending (due at once) so the newer state is sent too. Not ``ok``: one more
+    failed attempt, retried at ``next_attempt_at`` (now if ``None``). A row given up meanwhile
+    stays given up. The attempt row is always written.
+    """
+    now = now or utcnow()
+    if ok:
+        changes: dict[str, Any] = {
+            "state": case((_D.c.revision == _D.c.claimed_revision, DELIVERED), else_=PENDING),
+            "delivered_at": now,
+            "attempts": 0,
+        }
+    else:
+        changes = {
+            "attempts": _D.c.attempts + 1,
+            "last_error": describe_failure(http_status, status_code, error),
+            "next_attempt_at": next_attempt_at or now,
+        }
+    await session.execute(
+        update(_D)
+        .where(_D.c.id == delivery_id, _D.c.state == PENDING)
+        .values(leased_until=None, **changes)
+    )
+    await session.execute(
+        _A.insert().values(
+            delivery_id=delivery_id,
+            at=now,
+            ok=ok,
+            http_status=http_status,
+            status_code=status_code,
+            error=error,
+            duration_ms=duration_ms,
+        )
+    )
+
+
+async def release_deliveries(
+    session: AsyncSession, delivery_ids: Sequence[int], *, not_before: datetime
+) -> None:
+    """Give claimed deliveries back unsent, due again at ``not_before`` (no attempt counted).
+
+    A worker does this with the later deliveries of a partner when an earlier one failed, so a
+    partner's changes keep their order and a partner that is down is not called again at once.
+    """
+    if not delivery_ids:
+        return
+    await session.execute(
+        update(_D)
+        .where(_D.c.id.in_(delivery_ids), _D.c.state == PENDING)
+        .values(leased_until=None, next_attempt_at=not_before)
+    )

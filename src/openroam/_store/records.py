@@ -1,0 +1,150 @@
+"""The frozen records repositories return, and the inputs they accept.
+
+Services get these instead of ORM objects, so nothing they hold can lazy-load. Token names
+follow the registration sequence (credentials.asciidoc "Registration"): A is the invitation
+token, and "C" means *the credentials token the partner calls us with now* (their C when they
+registered with us, our B when we registered with them).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal, Protocol
+
+from openroam._store.tables import Partner, PartnerStatus
+from openroam.models.v221.types import Role
+
+__all__ = [
+    "EndpointInput",
+    "EndpointRecord",
+    "HasToDict",
+    "OwnPartyData",
+    "PartnerExists",
+    "PartnerNotFound",
+    "PartnerRecord",
+    "PartnerRoleRecord",
+    "RoleInput",
+    "TokenKind",
+    "business_details_dict",
+    "hash_token",
+    "to_record",
+]
+
+TokenKind = Literal["A", "C"]
+"""``"A"``: an invitation token; ``"C"``: the credentials token the partner uses now."""
+
+
+class PartnerNotFound(LookupError):
+    """No partner with the given id."""
+
+
+class PartnerExists(ValueError):
+    """The name belongs to a partner that is registered or suspended."""
+
+
+def hash_token(token: str) -> str:
+    """The SHA-256 hex digest under which a token we only verify is stored."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class OwnPartyData:
+    """A party this platform hosts."""
+
+    country_code: str
+    party_id: str
+    role: Role
+    business_details: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerRoleRecord:
+    """A role the partner declared (credentials.asciidoc "CredentialsRole class")."""
+
+    role: Role
+    country_code: str
+    party_id: str
+    business_details: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointRecord:
+    """One endpoint of the partner's version details (versions.asciidoc "Endpoint class")."""
+
+    identifier: str
+    role: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerRecord:
+    """One connection with a partner platform, as services see it."""
+
+    id: int
+    name: str
+    versions_url: str | None
+    version: str | None
+    status: PartnerStatus
+    outgoing_token: str | None
+    encode_token: bool
+    roles: tuple[PartnerRoleRecord, ...]
+    endpoints: tuple[EndpointRecord, ...]
+    created_at: datetime
+    updated_at: datetime
+    registered_at: datetime | None
+
+
+class HasToDict(Protocol):
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+class RoleInput(Protocol):
+    """A declared role: a ``CredentialsRole`` model or a :class:`PartnerRoleRecord`."""
+
+    @property
+    def role(self) -> str: ...
+    @property
+    def country_code(self) -> str: ...
+    @property
+    def party_id(self) -> str: ...
+    @property
+    def business_details(self) -> HasToDict | Mapping[str, Any]: ...
+
+
+class EndpointInput(Protocol):
+    """An endpoint: a versions ``Endpoint`` model or an :class:`EndpointRecord`."""
+
+    @property
+    def identifier(self) -> str: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def url(self) -> str: ...
+
+
+def business_details_dict(value: HasToDict | Mapping[str, Any]) -> dict[str, Any]:
+    return dict(value) if isinstance(value, Mapping) else value.to_dict()
+
+
+def to_record(partner: Partner) -> PartnerRecord:
+    """The record of a partner whose roles and endpoints are loaded."""
+    return PartnerRecord(
+        id=partner.id,
+        name=partner.name,
+        versions_url=partner.versions_url,
+        version=partner.version,
+        status=partner.status,
+        outgoing_token=partner.outgoing_token,
+        encode_token=partner.encode_token,
+        roles=tuple(
+            PartnerRoleRecord(Role(r.role), r.country_code, r.party_id, r.business_details)
+            for r in partner.roles
+        ),
+        endpoints=tuple(EndpointRecord(e.identifier, e.role, e.url) for e in partner.endpoints),
+        created_at=partner.created_at,
+        updated_at=partner.updated_at,
+        registered_at=partner.registered_at,
+    )

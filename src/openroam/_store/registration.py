@@ -1,0 +1,256 @@
+"""Changes to partner connections along the registration life cycle (credentials.asciidoc).
+
+Each function changes one partner inside the caller's transaction and returns its fresh
+:class:`~openroam._store.records.PartnerRecord`. The partner row is read ``FOR UPDATE`` (on
+PostgreSQL), so two requests changing one partner's tokens at once are serialised.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Sequence
+
+from sqlalchemy import delete, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from openroam._store.partners import load_partner
+from openroam._store.records import (
+    EndpointInput,
+    PartnerExists,
+    PartnerNotFound,
+    PartnerRecord,
+    RoleInput,
+    business_details_dict,
+    hash_token,
+)
+from openroam._store.tables import Partner, PartnerEndpoint, PartnerRole, PartnerStatus, utcnow
+from openroam.models.common import fold_id
+
+__all__ = [
+    "cancel_token_rotation",
+    "create_invitation",
+    "create_partner_for_outgoing_registration",
+    "holds_invitation",
+    "save_registration",
+    "set_encode_token",
+    "set_incoming_token",
+    "set_status",
+    "unregister",
+    "update_tokens",
+]
+
+_SQLITE_WRITE_LOCK = text("UPDATE partners SET id = id WHERE 0")
+
+# A name held by one of these cannot be invited or registered again before it unregisters.
+_IN_USE = (PartnerStatus.REGISTERED, PartnerStatus.SUSPENDED)
+
+
+async def _lock(session: AsyncSession, partner_id: int) -> Partner:
+    if session.get_bind().dialect.name == "sqlite":
+        # SQLite ignores FOR UPDATE and a plain read does not start the transaction: take the
+        # database write lock first, so two changes of one partner are serialised there too.
+        await session.execute(_SQLITE_WRITE_LOCK)
+    partner = await session.get(Partner, partner_id, with_for_update=True, populate_existing=True)
+    if partner is None:
+        raise PartnerNotFound(partner_id)
+    return partner
+
+
+async def holds_invitation(session: AsyncSession, partner_id: int, token_a: str) -> bool:
+    """Whether ``token_a`` is still the partner's valid invitation, checked under its row lock.
+
+    Registration calls this in the transaction that saves it: of two POSTs racing with one
+    token A, only the first can register (credentials.asciidoc step 8: token A is then invalid).
+    """
+    partner = await _lock(session, partner_id)
+    stored = partner.token_a_hash
+    return stored is not None and hmac.compare_digest(stored, hash_token(token_a))
+
+
+async def _claim_name(session: AsyncSession, name: str) -> Partner:
+    """A new partner called ``name``, or the pending or unregistered one that has the name."""
+    stmt = select(Partner).where(Partner.name == name).with_for_update()
+    partner = await session.scalar(stmt.execution_options(populate_existing=True))
+    if partner is None:
+        partner = Partner(name=name, encode_token=True, created_at=utcnow())
+        session.add(partner)
+    elif partner.status in _IN_USE:
+        raise PartnerExists(f"partner {name!r} is {partner.status}: unregister it first")
+    partner.status = PartnerStatus.PENDING
+    partner.token_a_hash = None
+    partner.incoming_token_hash = None
+    partner.rotating_token_hash = None
+    partner.outgoing_token = None
+    partner.updated_at = utcnow()
+    return partner
+
+
+async def _done(session: AsyncSession, partner: Partner) -> PartnerRecord:
+    partner.updated_at = utcnow()
+    await session.flush()
+    return await load_partner(session, partner.id)
+
+
+async def create_invitation(session: AsyncSession, name: str, token_a: str) -> PartnerRecord:
+    """A pending partner that can register with ``token_a`` (registration step 0).
+
+    Inviting a name again while it is pending or unregistered issues a new token A; the old
+    one stops working. :class:`PartnerExists` if the name is registered or suspended.
+    """
+    partner = await _claim_name(session, name)
+    partner.token_a_hash = hash_token(token_a)
+    return await _done(session, partner)
+
+
+async def create_partner_for_outgoing_registration(
+    session: AsyncSession,
+    name: str,
+    versions_url: str,
+    outgoing_token_a: str,
+    *,
+    encode_token: bool = True,
+    incoming_token: str | None = None,
+) -> PartnerRecord:
+    """A pending partner we register with: we call it with its token A until we get C.
+
+    ``incoming_token`` is our token B, if already chosen (:func:`set_incoming_token` can set
+    it later). :class:`PartnerExists` if the name is registered or suspended.
+    """
+    partner = await _claim_name(session, name)
+    partner.versions_url = versions_url
+    partner.outgoing_token = outgoing_token_a
+    partner.encode_token = encode_token
+    if incoming_token is not None:
+        partner.incoming_token_hash = hash_token(incoming_token)
+    return await _done(session, partner)
+
+
+async def save_registration(
+    session: AsyncSession,
+    partner_id: int,
+    *,
+    versions_url: str,
+    version: str,
+    roles: Sequence[RoleInput],
+    endpoints: Sequence[EndpointInput],
+    incoming_token: str,
+    outgoing_token: str,
+    status: PartnerStatus = PartnerStatus.REGISTERED,
+) -> PartnerRecord:
+    """Store a completed registration or credentials update (POST or PUT).
+
+    Roles and endpoints are replaced; the invitation token A is retired (registration step 8:
+    "Token A is now invalid"), as is any token offered by :func:`set_incoming_token`;
+    ``registered_at`` becomes now.
+    """
+    partner = await _lock(session, partner_id)
+    partner.versions_url = versions_url
+    partner.version = version
+    partner.status = status
+    partner.incoming_token_hash = hash_token(incoming_token)
+    partner.rotating_token_hash = None
+    partner.token_a_hash = None
+    partner.outgoing_token = outgoing_token
+    partner.registered_at = utcnow()
+    await _replace_roles_and_endpoints(session, partner_id, roles, endpoints)
+    return await _done(session, partner)
+
+
+async def _replace_roles_and_endpoints(
+    session: AsyncSession,
+    partner_id: int,
+    roles: Sequence[RoleInput],
+    endpoints: Sequence[EndpointInput],
+) -> None:
+    # Delete first, in their own statements: the unit of work would insert the new rows before
+    # deleting the old ones and trip the unique constraint on a role declared again.
+    await session.execute(delete(PartnerRole).where(PartnerRole.partner_id == partner_id))
+    await session.execute(delete(PartnerEndpoint).where(PartnerEndpoint.partner_id == partner_id))
+    session.add_all(
+        PartnerRole(
+            partner_id=partner_id,
+            role=str(role.role),
+            country_code=role.country_code,
+            party_id=role.party_id,
+            country_key=fold_id(role.country_code),
+            party_key=fold_id(role.party_id),
+            business_details=business_details_dict(role.business_details),
+        )
+        for role in roles
+    )
+    session.add_all(
+        PartnerEndpoint(
+            partner_id=partner_id, identifier=str(e.identifier), role=str(e.role), url=e.url
+        )
+        for e in endpoints
+    )
+
+
+async def set_incoming_token(session: AsyncSession, partner_id: int, token: str) -> PartnerRecord:
+    """Accept ``token`` from the partner from now on (our token B, before we send it).
+
+    If the partner already has a token, that one stays valid too until :func:`save_registration`
+    or :func:`update_tokens` confirms the new one, or :func:`cancel_token_rotation` drops it:
+    during a credentials PUT the partner re-fetches our endpoints and may use either token.
+    """
+    partner = await _lock(session, partner_id)
+    if partner.incoming_token_hash is None:
+        partner.incoming_token_hash = hash_token(token)
+    else:
+        partner.rotating_token_hash = hash_token(token)
+    return await _done(session, partner)
+
+
+async def cancel_token_rotation(session: AsyncSession, partner_id: int) -> PartnerRecord:
+    """Stop accepting the token offered by :func:`set_incoming_token` (the PUT failed)."""
+    partner = await _lock(session, partner_id)
+    partner.rotating_token_hash = None
+    return await _done(session, partner)
+
+
+async def update_tokens(
+    session: AsyncSession,
+    partner_id: int,
+    *,
+    incoming_token: str | None = None,
+    outgoing_token: str | None = None,
+) -> PartnerRecord:
+    """Replace the token the partner uses and/or the token we send; ``None`` keeps it."""
+    partner = await _lock(session, partner_id)
+    if incoming_token is not None:
+        partner.incoming_token_hash = hash_token(incoming_token)
+        partner.rotating_token_hash = None
+    if outgoing_token is not None:
+        partner.outgoing_token = outgoing_token
+    return await _done(session, partner)
+
+
+async def set_status(
+    session: AsyncSession, partner_id: int, status: PartnerStatus
+) -> PartnerRecord:
+    """Change the status only (for example to suspend a partner); tokens stay as they are."""
+    partner = await _lock(session, partner_id)
+    partner.status = status
+    return await _done(session, partner)
+
+
+async def set_encode_token(
+    session: AsyncSession, partner_id: int, encode_token: bool
+) -> PartnerRecord:
+    """Send our token Base64-encoded (``True``) or raw, for legacy peers
+    (transport_and_format.asciidoc "Authorization header", compatibility note)."""
+    partner = await _lock(session, partner_id)
+    partner.encode_token = encode_token
+    return await _done(session, partner)
+
+
+async def unregister(session: AsyncSession, partner_id: int) -> PartnerRecord:
+    """Forget every token of the partner and mark it unregistered (credentials DELETE: "the
+    credentials are invalid from now on"). Roles and endpoints are kept for the record."""
+    partner = await _lock(session, partner_id)
+    partner.status = PartnerStatus.UNREGISTERED
+    partner.incoming_token_hash = None
+    partner.rotating_token_hash = None
+    partner.token_a_hash = None
+    partner.outgoing_token = None
+    return await _done(session, partner)

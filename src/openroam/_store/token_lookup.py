@@ -1,0 +1,67 @@
+"""Finding a Token by ``uid`` and ``type`` for real-time authorization (mod_tokens.asciidoc
+"Real-time authorization"): the eMSP looks among its own Tokens, the CPO among the Tokens its
+partners pushed to it, without knowing in advance which eMSP owns the uid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import cast
+
+from sqlalchemy import Table, and_, false, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from openroam._store.object_repo import StoredObject
+from openroam._store.object_sql import COLUMNS
+from openroam._store.objects import OcpiObject
+from openroam.models.common import fold_id
+
+__all__ = ["find_own_session", "find_tokens"]
+
+_T = cast(Table, OcpiObject.__table__)
+
+
+async def find_tokens(
+    session: AsyncSession,
+    uid: str,
+    token_type: str,
+    *,
+    own: bool,
+    owners: Sequence[tuple[str, str]] | None = None,
+) -> list[StoredObject]:
+    """Tokens with this uid and type (case-insensitive), the latest change first.
+
+    ``own``: our own Tokens (origin 0), else those received from any partner. ``owners`` keeps
+    only Tokens of these (country_code, party_id) pairs.
+    """
+    stmt = select(*COLUMNS).where(
+        _T.c.module == "tokens",
+        _T.c.object_id == fold_id(uid),
+        _T.c.object_type == fold_id(token_type),
+        (_T.c.origin == 0) if own else (_T.c.origin != 0),
+    )
+    if owners is not None:
+        pairs = [
+            and_(_T.c.country_code == fold_id(c), _T.c.party_id == fold_id(p)) for c, p in owners
+        ]
+        stmt = stmt.where(or_(*pairs) if pairs else false())
+    stmt = stmt.order_by(_T.c.last_updated.desc(), _T.c.pk.desc())
+    rows = (await session.execute(stmt)).all()
+    return [StoredObject(*tuple(row)) for row in rows]
+
+
+async def find_own_session(session: AsyncSession, session_id: str) -> StoredObject | None:
+    """One of our own Sessions by id, whichever own party owns it (mod_charging_profiles: the
+    ``session_id`` is the id "in the Receiver platform")."""
+    stmt = (
+        select(*COLUMNS)
+        .where(
+            _T.c.module == "sessions",
+            _T.c.origin == 0,
+            _T.c.object_id == fold_id(session_id),
+        )
+        .order_by(_T.c.pk)
+        .limit(1)
+    )
+    row = (await session.execute(stmt)).first()
+    return None if row is None else StoredObject(*tuple(row))

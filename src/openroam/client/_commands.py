@@ -1,0 +1,22 @@
+"""Commands module calls (mod_commands.asciidoc "Interfaces and endpoints")."""
+
+from __future__ import annotations
+
+from openroam.client._base import OcpiHttpClient
+from openroam.models.v221.commands import CommandResponse
+
+__all__ = ["CommandCalls"]
+
+
+class CommandCalls(OcpiHttpClient):
+    """POST a command to a CPO, and a CommandResult to an eMSP's ``response_url``."""
+
+    async def post_command(self, url: str, command: bytes) -> CommandResponse:
+        """POST ``{commands}/{command}`` with the command object (JSON text); the CPO's
+        synchronous CommandResponse ("Receiver Interface", "Response Data")."""
+        return (await self.send("POST", url, json_body=command)).parse(CommandResponse)
+
+    async def post_command_result(self, url: str, result: bytes) -> None:
+        """POST the CommandResult (JSON text) to the ``response_url`` of a command
+        ("Sender Interface"); the answer carries no data."""
+        await self.send("POST", url, json_body=result)
