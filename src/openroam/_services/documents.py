@@ -4,6 +4,9 @@ Documents are the JSON of whole top-level objects (a Location with its EVSEs and
 or PATCH addressed to an EVSE or Connector URL changes that part of its Location's document and
 moves the parents' ``last_updated`` to the child's (mod_locations "PUT"/"PATCH": the Receiver SHALL
 set the new ``last_updated`` on the parent EVSE and Location).
+
+The ids a body carries are those of its URL (:func:`check_ids`): an object's identity never
+changes by a PUT or PATCH.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from openroam._services.object_specs import ModuleSpec
 from openroam.errors import InvalidOrMissingParameters, NotFound
 from openroam.models.common import fold_id, parse_datetime
 
-__all__ = ["ObjectPath", "locate", "patch_at", "put_at", "timestamp_of"]
+__all__ = ["ObjectPath", "check_ids", "locate", "patch_at", "put_at", "timestamp_of", "url_ids"]
 
 Doc = dict[str, Any]
 
@@ -74,6 +77,33 @@ def locate(document: Doc, spec: ModuleSpec, sub_ids: tuple[str, ...]) -> Doc | N
     return chain[-1] if chain is not None else None
 
 
+def url_ids(spec: ModuleSpec, path: ObjectPath) -> list[tuple[str, str]]:
+    """The fields of a body addressed to ``path`` that its URL fixes, with the URL's values:
+    the addressed level's id field (a Location's or Session's ``id``, an EVSE's ``uid``, a
+    Connector's ``id``, a Token's ``uid``) and, for a top-level object, ``country_code``,
+    ``party_id`` and a Token's ``type`` (mod_tokens "Token Object": uid and type identify it)."""
+    level = spec.levels[len(path.sub_ids)]
+    ids = [(level.id_field, path.sub_ids[-1] if path.sub_ids else path.object_id)]
+    if not path.sub_ids:
+        ids += [("country_code", path.country_code), ("party_id", path.party_id)]
+        if spec.typed:
+            ids.append(("type", path.object_type))
+    return ids
+
+
+def check_ids(spec: ModuleSpec, path: ObjectPath, body: Doc, *, whole: bool) -> None:
+    """The ids in ``body`` equal those of its URL, compared as CiStrings (types.asciidoc
+    "CiString"): every one in a ``whole`` object (a PUT), those present in a PATCH. 2001
+    otherwise (transport_and_format "Errors"; docs/spec-decisions.md "Ids in a PATCH body"):
+    a body cannot move an object to another owner, id or type."""
+    for field, expected in url_ids(spec, path):
+        if not whole and field not in body:
+            continue
+        value = body.get(field)
+        if not isinstance(value, str) or fold_id(value) != fold_id(expected):
+            raise InvalidOrMissingParameters(f"{field} in the body differs from the URL")
+
+
 def _propagate(chain: list[Doc], last_updated: Any) -> None:
     for parent in chain[:-1]:
         parent["last_updated"] = last_updated
@@ -109,20 +139,16 @@ def patch_at(
 ) -> Doc:
     """The top-level document after a PATCH of ``fields`` at ``path``: only those fields change.
 
-    An id in the body must match the URL (transport_and_format.asciidoc "Errors": 2001). The
-    module's ``append_fields`` are appended to, not replaced (mod_sessions "PATCH Method": a
-    PATCH with charging_periods adds them; an empty list changes nothing). With ``repeat`` (the
-    PATCH carries the stored ``last_updated``) periods that already end the stored list are not
-    added again: that PATCH is a sender's retry after a lost answer, and appending twice would
-    count the energy twice.
+    The caller has checked the body's ids (:func:`check_ids`). The module's ``append_fields``
+    are appended to, not replaced (mod_sessions "PATCH Method": a PATCH with charging_periods
+    adds them; an empty list changes nothing). With ``repeat`` (the PATCH carries the stored
+    ``last_updated``) periods that already end the stored list are not added again: that PATCH
+    is a sender's retry after a lost answer, and appending twice would count the energy twice.
     """
     chain = _chain(document, spec, path.sub_ids)
     if chain is None:
         raise NotFound(f"Unknown object {path.suffix()}: PUT it first")
     target = chain[-1]
-    id_field = spec.levels[len(path.sub_ids)].id_field
-    if id_field in fields and fold_id(str(fields[id_field])) != fold_id(str(target[id_field])):
-        raise InvalidOrMissingParameters(f"{id_field} in the body differs from the URL")
     if not path.sub_ids:
         fields = dict(fields)
         for name in spec.append_fields:

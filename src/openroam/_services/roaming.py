@@ -12,7 +12,9 @@ push.
   overwrites newer data.
 * **Sender GET**: our own objects, paginated (``sender_page``), or one of them (``sender_get``).
 
-Documents are stored as the JSON a GET returns, validated on the way in only.
+Documents are stored as the JSON a GET returns, validated on the way in only. On both
+interfaces an object's identity is its URL's: a PUT or PATCH whose body names other ids is
+refused (``documents.check_ids``).
 """
 
 from __future__ import annotations
@@ -30,7 +32,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from openroam._services import addressing
 from openroam._services.cdr_audit import record_cdr_events
 from openroam._services.credentials import Caller
-from openroam._services.documents import ObjectPath, locate, patch_at, put_at, timestamp_of
+from openroam._services.documents import (
+    ObjectPath,
+    check_ids,
+    locate,
+    patch_at,
+    put_at,
+    timestamp_of,
+)
 from openroam._services.events import EventService
 from openroam._services.marked_cache import MarkedCache
 from openroam._services.object_specs import ModuleSpec
@@ -175,20 +184,6 @@ def _tuple(fields: list[str] | None) -> tuple[str, ...] | None:
     return None if fields is None else tuple(fields)
 
 
-def _check_ids(spec: ModuleSpec, path: ObjectPath, new: dict[str, Any]) -> None:
-    """The ids in a pushed object equal those of its URL (transport_and_format "Errors": 2001)."""
-    level = spec.levels[len(path.sub_ids)]
-    expected = path.sub_ids[-1] if path.sub_ids else path.object_id
-    if fold_id(str(new.get(level.id_field, ""))) != fold_id(expected):
-        raise InvalidOrMissingParameters(f"{level.id_field} in the body differs from the URL")
-    if not path.sub_ids:
-        for field in ("country_code", "party_id"):
-            if fold_id(str(new.get(field, ""))) != fold_id(getattr(path, field)):
-                raise InvalidOrMissingParameters(f"{field} in the body differs from the URL")
-        if spec.typed and fold_id(str(new.get("type", ""))) != fold_id(path.object_type):
-            raise InvalidOrMissingParameters("type in the body differs from the URL")
-
-
 def _merge(
     spec: ModuleSpec,
     path: ObjectPath,
@@ -290,13 +285,15 @@ class RoamingService:
         level = spec.levels[len(path.sub_ids)]
         if method == "PUT":
             incoming = _validate(level.model, body).to_dict()
-            _check_ids(spec, path, incoming)
         else:
             if not spec.allows_patch or level.patch_model is None:
                 raise MethodNotAllowed(f"PATCH is not offered on {spec.module}")
             # model_fields_set: only what the PATCH carries; None values are not written.
             patch = _validate(level.patch_model, body)
             incoming = patch.to_dict()
+        # Identity is the URL's, on PUT and PATCH alike: refused before anything is read,
+        # stored or queued.
+        check_ids(spec, path, incoming, whole=method == "PUT")
         out_method, fields = _outgoing(spec, method, incoming)
         merge = functools.partial(_merge, spec, path, method, incoming)
         if origin != OWN:
