@@ -3,7 +3,10 @@
 Documents are the JSON of whole top-level objects (a Location with its EVSEs and Connectors). A PUT
 or PATCH addressed to an EVSE or Connector URL changes that part of its Location's document and
 moves the parents' ``last_updated`` to the child's (mod_locations "PUT"/"PATCH": the Receiver SHALL
-set the new ``last_updated`` on the parent EVSE and Location).
+set the new ``last_updated`` on the parent EVSE and Location) — never backwards: a parent's
+``last_updated`` is when it or one of its children was last updated (mod_locations "Location
+Object", "EVSE Object"), so a child stamped older than its parent leaves the parent's as it is
+(docs/spec-decisions.md "A parent's last_updated after an older child update").
 
 The ids a body carries are those of its URL (:func:`check_ids`): an object's identity never
 changes by a PUT or PATCH.
@@ -104,9 +107,22 @@ def check_ids(spec: ModuleSpec, path: ObjectPath, body: Doc, *, whole: bool) -> 
             raise InvalidOrMissingParameters(f"{field} in the body differs from the URL")
 
 
-def _propagate(chain: list[Doc], last_updated: Any) -> None:
-    for parent in chain[:-1]:
-        parent["last_updated"] = last_updated
+def _later(first: Any, second: Any) -> bool:
+    """Whether DateTime text ``first`` names a later instant than ``second`` (either may be
+    missing: a missing one is never later, and anything is later than a missing one)."""
+    if first is None:
+        return False
+    if second is None:
+        return True
+    return bool(parse_datetime(first) > parse_datetime(second))
+
+
+def _propagate(chain: list[Doc]) -> None:
+    """Each parent in ``chain`` (top first) takes the later of its own ``last_updated`` and its
+    child's: a child written with an older one leaves its parents as they are."""
+    for parent, child in zip(reversed(chain[:-1]), reversed(chain[1:]), strict=True):
+        if _later(child.get("last_updated"), parent.get("last_updated")):
+            parent["last_updated"] = child["last_updated"]
 
 
 def put_at(document: Doc | None, spec: ModuleSpec, path: ObjectPath, new: Doc) -> Doc:
@@ -130,7 +146,7 @@ def put_at(document: Doc | None, spec: ModuleSpec, path: ObjectPath, new: Doc) -
         children.append(new)
     else:
         children[index] = new
-    _propagate([*parent_chain, new], new.get("last_updated"))
+    _propagate([*parent_chain, new])
     return document
 
 
@@ -160,5 +176,5 @@ def patch_at(
                 if appended or name in target:
                     fields[name] = appended
     target.update(fields)
-    _propagate(chain, target.get("last_updated"))
+    _propagate(chain)
     return document

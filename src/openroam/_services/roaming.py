@@ -14,7 +14,7 @@ push.
 
 Documents are stored as the JSON a GET returns, validated on the way in only. On both
 interfaces an object's identity is its URL's: a PUT or PATCH whose body names other ids is
-refused (``documents.check_ids``).
+refused (``documents.check_ids``), and ``last_updated`` never goes backwards (:func:`_merge`).
 """
 
 from __future__ import annotations
@@ -193,7 +193,10 @@ def _merge(
 ) -> Merged | None:
     """The document after a PUT or PATCH of ``incoming`` at ``path``; ``None`` when the update is
     older than the addressed (sub-)object, which then stays as it is (a late retry never
-    overwrites newer data). Pure: it may run on the SQLite writer's thread."""
+    overwrites newer data; docs/spec-decisions.md "An update older than the stored object"). A
+    parent's ``last_updated`` covers its children and never goes backwards
+    (``documents._propagate``), so neither does the stored document's, nor the indexed column
+    ``date_from`` lists filter on. Pure: it may run on the SQLite writer's thread."""
     current = orjson.loads(stored) if stored is not None else None
     target = locate(current, spec, path.sub_ids) if current is not None else None
     target_time = timestamp_of(target) if target is not None else None
