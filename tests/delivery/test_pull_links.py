@@ -53,7 +53,9 @@ async def elsewhere() -> AsyncIterator[SenderServer]:
         yield server
 
 
-async def _partner(database: Database, sender: SenderServer) -> repo.PartnerRecord:
+async def _partner(
+    database: Database, sender: SenderServer, party: tuple[str, str] = PARTY
+) -> repo.PartnerRecord:
     name = f"cpo-{uuid.uuid4().hex[:6]}"
     async with database.session() as session, session.begin():
         invited = await repo.create_invitation(session, name, f"token-a-{name}")
@@ -66,8 +68,8 @@ async def _partner(database: Database, sender: SenderServer) -> repo.PartnerReco
                 CredentialsRole(
                     role=Role.CPO,
                     business_details=BusinessDetails(name=name),
-                    country_code=PARTY[0],
-                    party_id=PARTY[1],
+                    country_code=party[0],
+                    party_id=party[1],
                 )
             ],
             endpoints=[
@@ -315,3 +317,61 @@ async def test_next_links_that_never_end_are_stopped_by_the_announced_total(
     state = await _state(database, partner.id)
     assert state.failures == 1
     assert state.last_full_sync_at is None
+
+
+# --- objects a partner may not send ----------------------------------------------------------
+
+
+async def test_objects_of_parties_the_partner_did_not_register_are_not_stored(
+    database: Database, sender: SenderServer, elsewhere: SenderServer
+) -> None:
+    # Another partner registered NL/OTH and holds its Tariff T9; ours is NL/ORM.
+    other = await _partner(database, elsewhere, party=("NL", "OTH"))
+    theirs = tariff(9) | {"country_code": "NL", "party_id": "OTH"}
+    elsewhere.tariffs = [theirs]
+    await _worker(database).pull(other, "tariffs")
+    async with database.session() as session:
+        before = await objects.get_object(session, "tariffs", other.id, "NL", "OTH", "T9")
+    assert before is not None
+
+    # The partner's list holds its own Tariffs, plus one of each party it did not register,
+    # dated far ahead so it would move the watermark if it were counted.
+    ahead = {"last_updated": "2099-01-01T00:00:00Z", "currency": "USD"}
+    sender.tariffs = [
+        tariff(0),
+        theirs | ahead,
+        tariff(8) | {"country_code": "NL", "party_id": "ORM"} | ahead,
+        tariff(1),
+    ]
+    partner = await _partner(database, sender)
+    result = await _worker(database).pull(partner, "tariffs")
+    assert (result.received, result.stored, result.foreign) == (4, 2, 2)
+    assert result.incomplete is None
+    assert await _stored_ids(database, partner.id) == ["T0", "T1"]
+    async with database.session() as session:
+        assert await objects.count_objects(session, module="tariffs", origin=partner.id) == 2
+        after = await objects.get_object(session, "tariffs", other.id, "NL", "OTH", "T9")
+        ours = await objects.count_objects(session, module="tariffs", origin=objects.OWN)
+    assert after == before
+    assert ours == 0
+    state = await _state(database, partner.id)
+    assert state.watermark == datetime(2026, 1, 1, 10, 0, 1, tzinfo=UTC)
+
+
+async def test_an_object_dated_in_the_future_does_not_move_the_watermark_past_now(
+    database: Database, sender: SenderServer
+) -> None:
+    # A partner's clock ahead, or a hostile date: the object is valid and stored, but a
+    # watermark in 2099 would make every later incremental pull ask for nothing.
+    sender.tariffs = [tariff(0), tariff(1) | {"last_updated": "2099-01-01T00:00:00Z"}]
+    partner = await _partner(database, sender)
+    before = datetime.now(UTC)
+    result = await _worker(database).pull(partner, "tariffs")
+    assert result.stored == 2
+    state = await _state(database, partner.id)
+    assert state.watermark is not None
+    assert before - timedelta(seconds=1) <= state.watermark <= datetime.now(UTC)
+
+    sender.requests.clear()
+    await _worker(database).pull(partner, "tariffs")
+    assert "date_from=2099" not in sender.urls[0]

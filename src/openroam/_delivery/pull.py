@@ -194,6 +194,7 @@ class PullWorker:
             else {"date_from": format_datetime(state.watermark)}
         )
         result = PullResult(module=module, full=full)
+        started = datetime.now(UTC)
         newest = None if state is None else state.watermark
         caller, spec = _caller(partner), SPECS[module]
         client = self.clients(partner.outgoing_token, partner.encode_token)
@@ -232,6 +233,19 @@ class PullWorker:
                 f"the last page ({last_url}) had no next Link"
             )
             return result
+        if foreign := result.foreign:
+            log.warning(
+                "ignored %d pulled %s from %s: of parties it did not register, or (Sessions, "
+                "CDRs) not concerning ours",
+                foreign,
+                module,
+                partner.name,
+            )
+        if newest is not None and newest > started:
+            # An object dated after the pull began (a partner's clock ahead, or a hostile date)
+            # is stored, but the watermark stays at our clock: a watermark in the future would
+            # make every later date_from ask for nothing. Lower only refetches a few objects.
+            newest = started
         now = datetime.now(UTC)
         async with self.db.session() as session, session.begin():
             changes: dict[str, object] = {
