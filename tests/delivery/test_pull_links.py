@@ -375,3 +375,23 @@ async def test_an_object_dated_in_the_future_does_not_move_the_watermark_past_no
     sender.requests.clear()
     await _worker(database).pull(partner, "tariffs")
     assert "date_from=2099" not in sender.urls[0]
+
+
+async def test_each_failure_doubles_the_retry_delay(
+    database: Database, sender: SenderServer, elsewhere: SenderServer
+) -> None:
+    sender.link = lambda server, request, offset: f"<{elsewhere.url}{LIST_PATH}>; rel=next"
+    partner = await _partner(database, sender)
+    worker = _worker(database)
+    delays = []
+    for _ in range(3):
+        before = datetime.now(UTC)
+        with pytest.raises(PartnerRequestError):
+            await worker.pull(partner, "tariffs")
+        state = await _state(database, partner.id)
+        assert state.next_pull_at is not None
+        delays.append((state.next_pull_at - before).total_seconds() / SETTINGS.retry_delay)
+    assert state.failures == 3
+    # 1, 2, 4 times the retry delay, each ± the 10 % splay.
+    assert [round(delay) for delay in delays] == [1, 2, 4]
+    assert elsewhere.requests == []

@@ -162,12 +162,16 @@ class PullWorker:
 
         A pull that fails (a page cannot be fetched, a next link is refused or loops) is recorded
         on the sync state and logged, then its error is raised. An incomplete pull is recorded
-        the same way and returned with ``incomplete`` set."""
+        the same way and returned with ``incomplete`` set. ``PartnerNotFound`` (the partner
+        offers no such Sender interface) is raised without touching the sync state."""
+        url, token = _sender_url(partner, module), partner.outgoing_token
+        if url is None or token is None:
+            raise repo.PartnerNotFound(f"{partner.name} offers no {module} Sender interface")
         try:
-            result = await self._pull(partner, module, full=full, progress=progress)
-        except (OcpiError, repo.PartnerNotFound) as error:
-            problem = error.message if isinstance(error, OcpiError) else str(error)
-            await self._failed(partner, module, f"pull of {module} from {partner.name}", problem)
+            result = await self._pull(partner, module, url, token, full=full, progress=progress)
+        except OcpiError as error:
+            what = f"pull of {module} from {partner.name}"
+            await self._failed(partner, module, what, error.message)
             raise
         if result.incomplete is not None:
             what = f"incomplete pull of {module} from {partner.name}"
@@ -178,13 +182,12 @@ class PullWorker:
         self,
         partner: repo.PartnerRecord,
         module: str,
+        url: str,
+        token: str,
         *,
         full: bool,
         progress: Progress | None,
     ) -> PullResult:
-        url = _sender_url(partner, module)
-        if url is None or partner.outgoing_token is None:
-            raise repo.PartnerNotFound(f"{partner.name} offers no {module} Sender interface")
         async with self.db.session() as session:
             state = await sync_state.get_sync_state(session, partner.id, module)
         full = full or state is None or state.last_full_sync_at is None or state.watermark is None
@@ -197,7 +200,7 @@ class PullWorker:
         started = datetime.now(UTC)
         newest = None if state is None else state.watermark
         caller, spec = _caller(partner), SPECS[module]
-        client = self.clients(partner.outgoing_token, partner.encode_token)
+        client = self.clients(token, partner.encode_token)
         last_url = url
         try:
             pages = _fetching_ahead(iter_pages(client, url, params, spec.top.model))
@@ -284,9 +287,14 @@ class PullWorker:
                 partner = await repo.get_partner(session, state.partner_id)
             if partner is None or partner.status != repo.PartnerStatus.REGISTERED:
                 continue
-            # A failure is recorded and logged by ``pull``; the next due pull goes on.
-            with contextlib.suppress(OcpiError, repo.PartnerNotFound):
+            try:
                 await self.pull(partner, state.module)
+            except OcpiError:
+                pass  # recorded and logged by ``pull``; the next due pull goes on
+            except repo.PartnerNotFound as error:
+                # No longer offered (a credentials update): retried with backoff, in case it is
+                # offered again.
+                await self._failed(partner, state.module, f"pull of {state.module}", str(error))
         return len(due)
 
     async def _failed(
