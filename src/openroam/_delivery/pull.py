@@ -226,16 +226,6 @@ class PullWorker:
             await client.aclose()
         for label, problem in result.invalid:
             log.warning("pulled %s %s from %s is invalid: %s", module, label, partner.name, problem)
-        if result.total is not None and result.received < result.total:
-            # transport_and_format.asciidoc "Pagination": a Link is given on every page but the
-            # last, and X-Total-Count counts every object of the query. Fewer objects and no
-            # Link: the list was cut short, so what was not received may be older than the
-            # newest received; the watermark cannot move past it.
-            result.incomplete = (
-                f"received {result.received} of {result.total} objects (X-Total-Count); "
-                f"the last page ({last_url}) had no next Link"
-            )
-            return result
         if foreign := result.foreign:
             log.warning(
                 "ignored %d pulled %s from %s: of parties it did not register, or (Sessions, "
@@ -244,6 +234,16 @@ class PullWorker:
                 module,
                 partner.name,
             )
+        if result.total is not None and result.received < result.total:
+            # transport_and_format.asciidoc "Pagination": a Link is given on every page but the
+            # last, and X-Total-Count counts every object of the query. Fewer objects when the
+            # links end (no Link, or an empty page): the list was cut short, so what was not
+            # received may be older than the newest received; the watermark cannot move past it.
+            result.incomplete = (
+                f"received {result.received} of {result.total} objects (X-Total-Count); "
+                f"the pages ended at {last_url}"
+            )
+            return result
         if newest is not None and newest > started:
             # An object dated after the pull began (a partner's clock ahead, or a hostile date)
             # is stored, but the watermark stays at our clock: a watermark in the future would
