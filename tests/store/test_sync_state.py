@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from openroam._store import repositories as repo
+from openroam._store import sync_state
 from openroam._store.db import Database
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
@@ -64,3 +65,16 @@ async def test_due_pulls_follow_the_schedule(database: Database) -> None:
         later = await repo.due_pulls(session, T0 + timedelta(hours=1))
         assert [(s.partner_id, s.module) for s in later][-1] == (first, "tokens")
         assert later[-1].next_pull_at == T0 + timedelta(minutes=10)
+
+
+async def test_a_failed_pull_is_counted_and_keeps_the_watermark(database: Database) -> None:
+    first, second = await _partners(database)
+    async with database.session() as session, session.begin():
+        await repo.save_sync_state(session, first, "locations", watermark=T0, last_full_sync_at=T0)
+        once = await sync_state.record_pull_failure(session, first, "locations", "HTTP 503")
+        twice = await sync_state.record_pull_failure(session, first, "locations", "incomplete")
+        # A first pull that fails creates the state with one failure and nothing else.
+        new = await sync_state.record_pull_failure(session, second, "tariffs", "refused")
+    assert (once.failures, once.last_error) == (1, "HTTP 503")
+    assert twice == repo.SyncStateRecord(first, "locations", T0, T0, None, None, 2, "incomplete")
+    assert new == repo.SyncStateRecord(second, "tariffs", None, None, None, None, 1, "refused")

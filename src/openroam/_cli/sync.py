@@ -68,7 +68,10 @@ def pull(
     ] = False,
     config: ConfigOption = None,
 ) -> None:
-    """Pull a partner's objects now, with a progress bar."""
+    """Pull a partner's objects now, with a progress bar.
+
+    Exits with 1 when a pull failed or was incomplete (fewer objects than the partner's
+    X-Total-Count); either is recorded on the sync state and pulled again later."""
     if module is not None and module not in SPECS:
         console.print(f"[red]unknown module {module!r}[/]; choose from {', '.join(SPECS)}")
         raise typer.Exit(2)
@@ -99,5 +102,14 @@ def pull(
                     f"{len(result.invalid)} invalid, {result.pages} page(s)"
                     + (" (full)" if result.full else "")
                 )
+                if result.incomplete is not None:
+                    incomplete.append(name)
+                    progress.console.print(
+                        f"[yellow]{name} is incomplete[/]: {result.incomplete}; "
+                        "recorded, and pulled again later"
+                    )
 
+    incomplete: list[str] = []
     run_with_node(config, go)
+    if incomplete:
+        raise typer.Exit(1)

@@ -4,7 +4,13 @@
 A receiver must be able to resynchronise by itself. After registration openroam pulls every module
 the partner offers as Sender in full; afterwards it pulls what changed since its watermark
 (``date_from`` = the newest ``last_updated`` received) on a schedule with random splay, and sooner
-when a partner answers again after failures. Pages are followed through their ``Link`` headers.
+when a partner answers again after failures. Pages are followed through their ``Link`` headers,
+on the origin of the partner's registered endpoint only (``client/_pages.py``).
+
+A pull moves the watermark and the full-sync time only when it is complete: it read every page
+without an error, and at least as many objects as the last page's ``X-Total-Count`` announced.
+A failed or incomplete pull keeps both (what it received is stored all the same), is recorded on
+the sync state (``failures``, ``last_error``) and logged, and is retried after a backoff.
 """
 
 from __future__ import annotations
@@ -55,10 +61,16 @@ class PullResult:
     module: str
     full: bool
     pages: int = 0
+    #: objects on the pages read, valid or not
+    received: int = 0
+    #: ``X-Total-Count`` of the last page read, if it had one
+    total: int | None = None
     stored: int = 0
     unchanged: int = 0
     foreign: int = 0
     invalid: list[tuple[str, str]] = field(default_factory=list)
+    #: why the pull is incomplete (fewer objects than announced), ``None`` when it is complete
+    incomplete: str | None = None
 
 
 def _sender_url(partner: repo.PartnerRecord, module: str) -> str | None:
@@ -146,10 +158,36 @@ class PullWorker:
         progress: Progress | None = None,
     ) -> PullResult:
         """Pull one module from one partner: everything (``full``) or what changed since the
-        watermark. Raises the partner's error when a page cannot be fetched."""
-        url = _sender_url(partner, module)
-        if url is None or partner.outgoing_token is None:
+        watermark.
+
+        A pull that fails (a page cannot be fetched, a next link is refused or loops) is recorded
+        on the sync state and logged, then its error is raised. An incomplete pull is recorded
+        the same way and returned with ``incomplete`` set. ``PartnerNotFound`` (the partner
+        offers no such Sender interface) is raised without touching the sync state."""
+        url, token = _sender_url(partner, module), partner.outgoing_token
+        if url is None or token is None:
             raise repo.PartnerNotFound(f"{partner.name} offers no {module} Sender interface")
+        try:
+            result = await self._pull(partner, module, url, token, full=full, progress=progress)
+        except OcpiError as error:
+            what = f"pull of {module} from {partner.name}"
+            await self._failed(partner, module, what, error.message)
+            raise
+        if result.incomplete is not None:
+            what = f"incomplete pull of {module} from {partner.name}"
+            await self._failed(partner, module, what, result.incomplete)
+        return result
+
+    async def _pull(
+        self,
+        partner: repo.PartnerRecord,
+        module: str,
+        url: str,
+        token: str,
+        *,
+        full: bool,
+        progress: Progress | None,
+    ) -> PullResult:
         async with self.db.session() as session:
             state = await sync_state.get_sync_state(session, partner.id, module)
         full = full or state is None or state.last_full_sync_at is None or state.watermark is None
@@ -159,9 +197,11 @@ class PullWorker:
             else {"date_from": format_datetime(state.watermark)}
         )
         result = PullResult(module=module, full=full)
+        started = datetime.now(UTC)
         newest = None if state is None else state.watermark
         caller, spec = _caller(partner), SPECS[module]
-        client = self.clients(partner.outgoing_token, partner.encode_token)
+        client = self.clients(token, partner.encode_token)
+        last_url = url
         try:
             pages = _fetching_ahead(iter_pages(client, url, params, spec.top.model))
 
@@ -172,6 +212,8 @@ class PullWorker:
 
             async for page, stored in _stored_behind(pages, store):
                 result.pages += 1
+                result.received += len(page.items)
+                result.total, last_url = page.total, page.url
                 result.stored += stored.stored
                 result.unchanged += stored.unchanged
                 result.foreign += stored.foreign
@@ -184,6 +226,29 @@ class PullWorker:
             await client.aclose()
         for label, problem in result.invalid:
             log.warning("pulled %s %s from %s is invalid: %s", module, label, partner.name, problem)
+        if foreign := result.foreign:
+            log.warning(
+                "ignored %d pulled %s from %s: of parties it did not register, or (Sessions, "
+                "CDRs) not concerning ours",
+                foreign,
+                module,
+                partner.name,
+            )
+        if result.total is not None and result.received < result.total:
+            # transport_and_format.asciidoc "Pagination": a Link is given on every page but the
+            # last, and X-Total-Count counts every object of the query. Fewer objects when the
+            # links end (no Link, or an empty page): the list was cut short, so what was not
+            # received may be older than the newest received; the watermark cannot move past it.
+            result.incomplete = (
+                f"received {result.received} of {result.total} objects (X-Total-Count); "
+                f"the pages ended at {last_url}"
+            )
+            return result
+        if newest is not None and newest > started:
+            # An object dated after the pull began (a partner's clock ahead, or a hostile date)
+            # is stored, but the watermark stays at our clock: a watermark in the future would
+            # make every later date_from ask for nothing. Lower only refetches a few objects.
+            newest = started
         now = datetime.now(UTC)
         async with self.db.session() as session, session.begin():
             changes: dict[str, object] = {
@@ -224,23 +289,26 @@ class PullWorker:
                 continue
             try:
                 await self.pull(partner, state.module)
-            except (OcpiError, repo.PartnerNotFound) as error:
-                await self._failed(state, str(error))
+            except OcpiError:
+                pass  # recorded and logged by ``pull``; the next due pull goes on
+            except repo.PartnerNotFound as error:
+                # No longer offered (a credentials update): retried with backoff, in case it is
+                # offered again.
+                await self._failed(partner, state.module, f"pull of {state.module}", str(error))
         return len(due)
 
-    async def _failed(self, state: sync_state.SyncStateRecord, error: str) -> None:
-        failures = state.failures + 1
-        delay = min(self.settings.interval, self.settings.retry_delay * 2 ** min(failures, 20))
+    async def _failed(
+        self, partner: repo.PartnerRecord, module: str, what: str, problem: str
+    ) -> None:
+        """Record a failed or incomplete pull and schedule its retry with backoff: the first
+        after ``retry_delay``, doubled per failure up to ``interval``."""
+        message = f"{what}: {problem}"
         async with self.db.session() as session, session.begin():
-            await sync_state.save_sync_state(
-                session,
-                state.partner_id,
-                state.module,
-                failures=failures,
-                last_error=error,
-                next_pull_at=self._next(delay),
-            )
-        log.info("pull of %s from partner %s failed: %s", state.module, state.partner_id, error)
+            state = await sync_state.record_pull_failure(session, partner.id, module, message)
+            exponent = min(state.failures - 1, 20)
+            delay = min(self.settings.interval, self.settings.retry_delay * 2**exponent)
+            await sync_state.schedule_pull(session, partner.id, module, self._next(delay))
+        log.warning("%s (failure %d, retry in about %.0f s)", message, state.failures, delay)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Pull due modules until ``stop`` is set."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,6 +22,7 @@ __all__ = [
     "SyncStateRecord",
     "due_pulls",
     "get_sync_state",
+    "record_pull_failure",
     "save_sync_state",
     "schedule_pull",
 ]
@@ -79,6 +80,24 @@ async def save_sync_state(
         index_elements=["partner_id", "module"],
         set_={name: insert.excluded[name] for name in written},
     ).returning(*_COLUMNS)
+    return SyncStateRecord(*(await session.execute(stmt)).one())
+
+
+async def record_pull_failure(
+    session: AsyncSession, partner_id: int, module: str, error: str
+) -> SyncStateRecord:
+    """Count one more failed (or incomplete) pull and keep why; the watermark and the full-sync
+    time are left as they are, so the next pull asks again for everything not yet received.
+    Returns the state after the change (``next_pull_at`` is the caller's to set)."""
+    # The row exists afterwards (created with 0 failures on a first pull); the count is then
+    # raised in the statement, so two processes recording a failure at once count two.
+    await save_sync_state(session, partner_id, module, last_error=error)
+    stmt = (
+        update(_S)
+        .where(_S.c.partner_id == partner_id, _S.c.module == module)
+        .values(failures=_S.c.failures + 1)
+        .returning(*_COLUMNS)
+    )
     return SyncStateRecord(*(await session.execute(stmt)).one())
 
 
