@@ -3,8 +3,9 @@ a Sender GETs, sets (PUT) or clears (DELETE) the profile of one of our sessions.
 
 1. The request is validated (2001 for a missing ``duration`` or ``response_url`` or an invalid
    body) and answered at once with a ChargingProfileResponse: ``UNKNOWN_SESSION`` when we have no
-   such session, ``REJECTED`` when the session's Token belongs to none of the caller's parties
-   ("only the Token owner … may set profiles; the CPO may reject others"), else ``ACCEPTED`` —
+   such session and, alike, when the session's Token belongs to none of the caller's parties (a
+   different answer would tell an eMSP which session ids exist for other eMSPs;
+   docs/spec-decisions.md "Another eMSP's session is an unknown session"), else ``ACCEPTED`` —
    unless the backend's Python handler (:meth:`ChargingProfileReceiver.set_handler`) answers
    otherwise (``NOT_SUPPORTED``, ``TOO_OFTEN`` …). The answer carries ``timeout``.
 2. An accepted request is stored and handed to the backend as a ``chargingprofile.requested``
@@ -129,7 +130,7 @@ class ChargingProfileReceiver:
             found = await find_own_session(session, session_id)
         document = None if found is None else orjson.loads(found.document)
         answer = ChargingProfileResponseType.UNKNOWN_SESSION
-        if document is not None:
+        if document is not None and _token_owner_is(caller, document):
             request = ReceivedRequest(
                 caller.partner_id, caller.partner_name, kind, session_id, document, profile, seconds
             )
@@ -141,8 +142,6 @@ class ChargingProfileReceiver:
     async def _decide(
         self, caller: Caller, request: ReceivedRequest
     ) -> ChargingProfileResponseType:
-        if not _token_owner_is(caller, request.session):
-            return ChargingProfileResponseType.REJECTED
         decided = await self._handler(request) if self._handler is not None else None
         return decided or ChargingProfileResponseType.ACCEPTED
 

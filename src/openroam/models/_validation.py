@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import json
+import math
+import re
 from collections.abc import Iterator, Sequence
 
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-__all__ = ["Problem", "collector_paused", "json_path", "problems"]
+__all__ = [
+    "MAX_INT",
+    "MIN_INT",
+    "Problem",
+    "collector_paused",
+    "json_path",
+    "problems",
+    "unstorable",
+]
 
 
 @contextlib.contextmanager
@@ -82,3 +93,74 @@ def problems(error: ValidationError, prefix: Sequence[int | str] = ()) -> list[P
         )
         for detail in error.errors(include_url=False)
     ]
+
+
+#: The integers a body may hold: what both databases bind (signed 64 bits) and what orjson
+#: writes back exactly. Beyond them a number would be refused by the store, rounded by orjson's
+#: reader or refused by its writer (docs/spec-decisions.md "Integers beyond 64 bits").
+MIN_INT = -(2**63)
+MAX_INT = 2**63 - 1
+_INT_DIGITS = len(str(MAX_INT))
+
+# What may make a JSON text unstorable, found by one scan: the escape of NUL, a run of 19 digits
+# (an integer of 64 bits or more) and an exponent of 3 digits (a float beyond double range). A
+# body without any is accepted without being parsed; one with one is parsed and looked at.
+_SUSPECT = re.compile(rb"\\u0000|[0-9]{19}|[eE][+-]?[0-9]{3}")
+
+
+class _OutOfRange:
+    """An integer of more digits than any 64-bit one, kept as its text (``int()`` of thousands
+    of digits is refused by Python and costly)."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+def _read_int(text: str) -> int | _OutOfRange:
+    if len(text.lstrip("-0")) > _INT_DIGITS:
+        return _OutOfRange(text)
+    return int(text)
+
+
+def unstorable(body: bytes) -> str | None:
+    """Why the JSON text ``body`` cannot be stored and written back exactly, or None.
+
+    * an integer outside the signed 64-bit range;
+    * a number beyond the range of a double (it would be read as infinity);
+    * a NUL character in a string or a key (PostgreSQL's JSONB cannot store ``\\u0000``, and
+      text columns refuse it on both databases; refused alike on SQLite).
+
+    A body that is not JSON is not judged here (None): the route reports it as invalid JSON.
+    """
+    if _SUSPECT.search(body) is None:
+        return None
+    try:
+        document = json.loads(body, parse_int=_read_int)
+    except (ValueError, RecursionError):
+        return None
+    return _first_unstorable(document)
+
+
+def _first_unstorable(document: object) -> str | None:
+    stack: list[tuple[list[int | str], object]] = [([], document)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                return f"{json_path(path)}: a NUL character (\\u0000) cannot be stored"
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if "\x00" in key:
+                    return f"{json_path(path)}: a NUL character (\\u0000) in a key"
+                stack.append(([*path, key], item))
+        elif isinstance(value, list):
+            stack.extend(([*path, index], item) for index, item in enumerate(value))
+        elif isinstance(value, _OutOfRange) or (
+            isinstance(value, int) and not MIN_INT <= value <= MAX_INT
+        ):
+            return f"{json_path(path)}: an integer outside the 64-bit range [{MIN_INT}, {MAX_INT}]"
+        elif isinstance(value, float) and not math.isfinite(value):
+            return f"{json_path(path)}: a number beyond the range of a double"
+    return None
