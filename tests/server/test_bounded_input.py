@@ -203,3 +203,23 @@ async def test_link_uses_public_url_whatever_the_host_header(roaming: Roaming) -
     link = response.headers["link"]
     assert link.startswith(f"<{PUBLIC_URL}/ocpi/2.2.1/sender/locations?"), link
     assert "attacker" not in link
+
+
+async def test_charging_profile_duration_beyond_64_bits_is_2001(roaming: Roaming) -> None:
+    """mod_charging_profiles "GET Method": duration is an int; one that cannot be stored is
+    refused (it was a 5xx: thousands of digits, or one orjson cannot write)."""
+    url = "/ocpi/2.2.1/receiver/chargingprofiles/S1"
+    for value in TOO_LARGE:
+        params = {"duration": value, "response_url": "https://partner.example.com/result"}
+        response = await roaming.get(url, params=params)
+        assert "duration" in envelope_of(response, 400, 2001)["status_message"]
+
+
+@SQLITE_ONLY
+async def test_a_content_length_of_thousands_of_digits_is_413(
+    roaming: Roaming, small_limit: httpx.AsyncClient
+) -> None:
+    headers = roaming.auth | JSON | {"Content-Length": "9" * 5000}
+    url = receiver_url("locations", roaming.partner_cpo, "BIG")
+    response = await small_limit.put(url, content=b"{}", headers=headers)
+    envelope_of(response, 413, 2000)

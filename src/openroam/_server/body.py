@@ -50,7 +50,10 @@ def _content_length(scope: Scope) -> int | None:
     """The Content-Length; -1 when there is a body of unknown length (chunked)."""
     for name, value in scope["headers"]:
         if name == b"content-length":
-            return int(value) if value.isdigit() else -1
+            if not value.isdigit():
+                return -1
+            # More digits than any limit: no int() of thousands of digits.
+            return int(value) if len(value) <= 18 else 2**63
         if name == b"transfer-encoding":
             return -1
     return None

@@ -34,6 +34,7 @@ from openroam._store import profiles as store
 from openroam._store.db import Database
 from openroam._store.token_lookup import find_own_session
 from openroam.errors import ClientError, InvalidOrMissingParameters, NotFound
+from openroam.models._validation import MAX_INT
 from openroam.models.common import OcpiModel, fold_id
 from openroam.models.v221.charging_profiles import (
     ActiveChargingProfile,
@@ -71,8 +72,12 @@ ProfileHandler = Callable[[ReceivedRequest], Awaitable[ChargingProfileResponseTy
 
 
 def _duration(value: str | None) -> int:
-    if value is None or not value.isdigit():
+    if value is None or not value.isascii() or not value.isdigit():
         raise InvalidOrMissingParameters("duration: the number of seconds is required")
+    if len(value.lstrip("0")) > len(str(MAX_INT)) or int(value) > MAX_INT:
+        # Beyond what can be stored (docs/architecture.md "Bounded input"): HTTP 400.
+        message = f"duration: at most {MAX_INT} seconds"
+        raise InvalidOrMissingParameters(message, http_status=400)
     return int(value)
 
 
