@@ -99,3 +99,28 @@ async def test_a_body_beyond_the_limit_is_413_in_the_api_shape(
 
     response = await small_limit.put("/api/locations/NL/ORM/BIG", content=streamed())
     error_of(response, 413, 2000)
+
+
+async def test_nul_in_a_path_is_400(client: httpx.AsyncClient) -> None:
+    """Found by tests/server/test_never_5xx.py: a 5xx on PostgreSQL."""
+    response = await client.get("/api/partners/a%00b")
+    error_of(response, 400, 2001)
+
+
+async def test_an_api_path_no_route_matches_is_answered_in_the_api_shape(
+    client: httpx.AsyncClient,
+) -> None:
+    """Found by tests/server/test_never_5xx.py: a newline escapes the catch-all's pattern."""
+    response = await client.delete("/api/%0A0")
+    error_of(response, 404, 2000)
+
+
+async def test_a_body_fastapi_cannot_decode_is_400(client: httpx.AsyncClient) -> None:
+    """Found by tests/server/test_never_5xx.py: a body that is not UTF-8 was a 500 on the
+    routes whose body FastAPI decodes."""
+    response = await client.post(
+        "/api/chargingprofiles/requests/1/result",
+        content=b"\x00\x00\x00{\x00",
+        headers={"Content-Type": "application/json"},
+    )
+    error_of(response, 400, 2001)

@@ -78,6 +78,11 @@ def _allowed_methods(request: Request) -> str:
 async def _http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, HTTPException)
     if error.status_code == 404:
+        answer = _answer_under(request)
+        if answer is not None:
+            # A path under another API that none of its routes matched (its catch-all does not
+            # match every path: "/api/\n" escapes Starlette's path pattern).
+            return answer(NotFound(f"Unknown path {request.url.path}"))
         return error_response(NotFound("Unknown path"), error.headers)
     if error.status_code == 405:
         # RFC 9110 §15.5.6: a 405 MUST list the methods the path serves in Allow.
@@ -93,6 +98,15 @@ async def _validation_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, RequestValidationError)
     found = [f"{json_path(e['loc'])}: {e['msg']}" for e in error.errors()]
     return error_response(InvalidOrMissingParameters("; ".join(found[:5])), _routing(request))
+
+
+def _answer_under(request: Request) -> ErrorAnswer | None:
+    path: str = request.scope["path"]
+    for prefix, answer in getattr(request.app, "error_answers", ()):
+        if path.startswith(prefix):
+            found: ErrorAnswer = answer
+            return found
+    return None
 
 
 def _freezing(lifespan: Lifespan | None) -> Lifespan:

@@ -75,9 +75,12 @@ class BodyGuard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if b"%00" in scope["query_string"] or b"\x00" in scope["query_string"]:
+        query: bytes = scope["query_string"]
+        if b"%00" in query or b"\x00" in query or "\x00" in scope["path"]:
+            # No text column or JSONB value can hold it (PostgreSQL): refused on both databases
+            # before any route binds a path or query parameter.
             refusal: OcpiError | None = InvalidOrMissingParameters(
-                "The query holds a NUL character (%00)", http_status=400
+                "The URL holds a NUL character (%00)", http_status=400
             )
             await self._answer(scope, refusal)(scope, receive, send)
             return
