@@ -6,7 +6,6 @@ import contextlib
 import gc
 import json
 import math
-import re
 from collections.abc import Iterator, Sequence
 
 from pydantic import ValidationError
@@ -102,10 +101,27 @@ MIN_INT = -(2**63)
 MAX_INT = 2**63 - 1
 _INT_DIGITS = len(str(MAX_INT))
 
-# What may make a JSON text unstorable, found by one scan: the escape of NUL, a run of 19 digits
-# (an integer of 64 bits or more) and an exponent of 3 digits (a float beyond double range). A
-# body without any is accepted without being parsed; one with one is parsed and looked at.
-_SUSPECT = re.compile(rb"\\u0000|[0-9]{19}|[eE][+-]?[0-9]{3}")
+# What may make a JSON text unstorable: the escape of NUL, a run of 19 digits (an integer of 64
+# bits or more) and a digit with an exponent of 3 digits (a float beyond double range). A body without any is
+# accepted without being parsed; one with one is parsed and looked at. Found by substring
+# searches in the text with every byte mapped to its class (digit → "0", e/E → "e", sign → "+",
+# anything else → " "): two C-speed passes, a tenth of what a regular expression costs.
+_CLASSES = bytes(
+    ord("0") if chr(byte).isdigit() and byte < 128
+    else ord("e") if byte in b"eE"
+    else ord("+") if byte in b"+-"
+    else ord(" ")
+    for byte in range(256)
+)  # fmt: skip
+_LONG_RUN = b"0" * 19
+
+
+def _suspect(body: bytes) -> bool:
+    if b"\\u0000" in body:
+        return True
+    classes = body.translate(_CLASSES)
+    # An exponent follows a digit ("1e400"): "EVSE-123" or "NL*ORM*E123" are not suspect.
+    return _LONG_RUN in classes or b"0e000" in classes or b"0e+000" in classes
 
 
 class _OutOfRange:
@@ -134,7 +150,7 @@ def unstorable(body: bytes) -> str | None:
 
     A body that is not JSON is not judged here (None): the route reports it as invalid JSON.
     """
-    if _SUSPECT.search(body) is None:
+    if not _suspect(body):
         return None
     try:
         document = json.loads(body, parse_int=_read_int)
