@@ -79,10 +79,8 @@ class BodyGuard:
         if b"%00" in query or b"\x00" in query or "\x00" in scope["path"]:
             # No text column or JSONB value can hold it (PostgreSQL): refused on both databases
             # before any route binds a path or query parameter.
-            refusal: OcpiError | None = InvalidOrMissingParameters(
-                "The URL holds a NUL character (%00)", http_status=400
-            )
-            await self._answer(scope, refusal)(scope, receive, send)
+            nul = InvalidOrMissingParameters("The URL holds a NUL character (%00)", http_status=400)
+            await self._answer(scope, nul)(scope, receive, send)
             return
         length = _content_length(scope)
         if not length:
