@@ -124,3 +124,13 @@ async def test_a_body_fastapi_cannot_decode_is_400(client: httpx.AsyncClient) ->
         headers={"Content-Type": "application/json"},
     )
     error_of(response, 400, 2001)
+
+
+async def test_a_405_under_the_api_the_catch_all_misses_is_in_the_api_shape(
+    client: httpx.AsyncClient,
+) -> None:
+    """Found by tests/server/test_never_5xx.py: a newline in a path that another route of
+    another method matches."""
+    response = await client.put("/api/partners/NL/sessions/a%0Ab%2Fc/charging_preferences")
+    error_of(response, 405, 2000)
+    assert response.headers["allow"] == "GET"

@@ -77,20 +77,23 @@ def _allowed_methods(request: Request) -> str:
 
 async def _http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, HTTPException)
+    headers = dict(error.headers or {})
     if error.status_code == 404:
-        answer = _answer_under(request)
-        if answer is not None:
-            # A path under another API that none of its routes matched (its catch-all does not
-            # match every path: "/api/\n" escapes Starlette's path pattern).
-            return answer(NotFound(f"Unknown path {request.url.path}"))
-        return error_response(NotFound("Unknown path"), error.headers)
-    if error.status_code == 405:
+        failure: OcpiError = NotFound("Unknown path")
+    elif error.status_code == 405:
         # RFC 9110 §15.5.6: a 405 MUST list the methods the path serves in Allow.
-        headers = dict(error.headers or {}) | {"Allow": _allowed_methods(request)}
-        return error_response(MethodNotAllowed("Method not allowed on this path"), headers)
-    return error_response(
-        ClientError(str(error.detail), http_status=error.status_code), error.headers
-    )
+        headers["Allow"] = _allowed_methods(request)
+        failure = MethodNotAllowed("Method not allowed on this path")
+    else:
+        failure = ClientError(str(error.detail), http_status=error.status_code)
+    answer = _answer_under(request)
+    if answer is None:
+        return error_response(failure, headers)
+    # A path under another API (``/api/``) that its own catch-all did not take: Starlette's
+    # path pattern does not match a newline ("/api/\n"). Answered in that API's shape.
+    response = answer(failure)
+    response.headers.update(headers)
+    return response
 
 
 async def _validation_error(request: Request, error: Exception) -> Response:
