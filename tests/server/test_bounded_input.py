@@ -16,7 +16,7 @@ import pytest_asyncio
 
 from openroam._server.app import create_app
 from openroam._store.db import Database
-from tests.server.conftest import PUBLIC_URL
+from tests.server.conftest import PUBLIC_URL, Registration
 from tests.server.roaming_support import (
     JSON,
     SQLITE_ONLY,
@@ -103,6 +103,20 @@ async def test_nul_in_credentials_business_details_is_2001(
     credentials["roles"][0]["business_details"]["name"] = "Partner\u0000eMSP"
     response = await client.post(CREDENTIALS, json=credentials, headers=token_header(token_a))
     envelope_of(response, 400, 2001)
+
+
+async def test_nul_in_credentials_put_is_2001(
+    client: httpx.AsyncClient, registered: Registration, partner: FakePartner
+) -> None:
+    """The same for a credentials PUT (a token rotation): refused before any partner call."""
+    credentials = partner_credentials(f"token-b-{uuid.uuid4().hex}")
+    credentials["roles"][0]["business_details"]["website"] = "https://a\u0000.example.com"
+    calls = len(partner.requests)
+    headers = token_header(registered.token_c)
+    response = await client.put(CREDENTIALS, json=credentials, headers=headers)
+    envelope_of(response, 400, 2001)
+    assert len(partner.requests) == calls
+    envelope_of(await client.get(CREDENTIALS, headers=headers), 200, 1000)
 
 
 async def test_a_backslash_u0000_text_is_no_nul(roaming: Roaming) -> None:
