@@ -25,6 +25,7 @@ A file (``openroam serve --config openroam.toml``)::
 
 Every setting can also come from the environment: ``OPENROAM_DATABASE_URL``,
 ``OPENROAM_PUBLIC_URL``, ``OPENROAM_HOST``, ``OPENROAM_PORT``, ``OPENROAM_PAGE_LIMIT``,
+``OPENROAM_MAX_BODY_BYTES``,
 ``OPENROAM_ADMIN_TOKEN``, ``OPENROAM_PARTIES`` as a JSON list of party objects, and
 ``OPENROAM_WEBHOOKS`` as a JSON object — or its parts: ``OPENROAM_WEBHOOKS__SECRET``,
 ``OPENROAM_WEBHOOKS__URLS`` (a JSON object), ``OPENROAM_WEBHOOKS__TIMEOUT``,
@@ -172,6 +173,10 @@ class Settings(BaseSettings):
     port: Annotated[int, Field(ge=1, le=65535)] = 8080
     page_limit: Annotated[int, Field(ge=1)] = 100
     """The largest page a GET list answers with (transport_and_format.asciidoc "Pagination")."""
+    max_body_bytes: Annotated[int, Field(ge=1024)] = 4 * 1024 * 1024
+    """The largest request body read, in bytes (HTTP 413 beyond). 4 MiB: six to eight times a
+    Location of 100 EVSEs with 4 Connectors each, images and opening times (docs/architecture.md
+    "Bounded input")."""
     admin_token: SecretStr | None = None
     """The bearer token of the backend API (``/api/``); without it the API refuses every call."""
     parties: tuple[PartyConfig, ...] = ()

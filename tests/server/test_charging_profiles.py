@@ -125,10 +125,17 @@ async def test_unknown_session_is_answered_unknown_session_with_a_timeout(
     assert await requested(roaming, "NO-SUCH-SESSION") == []
 
 
-async def test_a_session_of_another_partys_token_is_rejected(roaming: Roaming) -> None:
-    # "only the Token owner … may set profiles; the CPO may reject others".
+async def test_a_session_of_another_partys_token_is_answered_as_an_unknown_one(
+    roaming: Roaming,
+) -> None:
+    """Only the Token owner may set profiles; a session of another eMSP's token gets the answer
+    of a session that does not exist, so the answer tells nothing about which sessions exist
+    (docs/spec-decisions.md "Another eMSP's session is an unknown session")."""
     await own_session(roaming, "CP-FOREIGN", ("FR", "ZZZ"))
-    assert (await put_profile(roaming, "CP-FOREIGN"))["result"] == "REJECTED"
+    foreign = await put_profile(roaming, "CP-FOREIGN")
+    unknown = await put_profile(roaming, "CP-NOWHERE")
+    assert foreign == unknown == {"result": "UNKNOWN_SESSION", "timeout": 30}
+    assert await requested(roaming, "CP-FOREIGN") == []
 
 
 async def test_set_accepted_result_posted_and_active_profile_pushed(

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from starlette.responses import Response
 
 from openroam._api.own_routes import node_of
+from openroam._api.params import MAX_COUNT
 from openroam._services.events import EventType
 from openroam._store.events import EventRecord
 from openroam.models.common import format_datetime
@@ -74,7 +75,9 @@ def event_json(event: EventRecord) -> bytes:
 def add_event_routes(router: APIRouter) -> None:
     async def list_events(
         request: Request,
-        after: Annotated[int, Query(ge=0, description="Only events after this position")] = 0,
+        after: Annotated[
+            int, Query(ge=0, le=MAX_COUNT, description="Only events after this position")
+        ] = 0,
         limit: Annotated[int, Query(ge=1, le=1000, description="Page size")] = 100,
         type: Annotated[
             list[EventType] | None, Query(description="Only these types (repeatable)")

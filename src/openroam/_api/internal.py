@@ -26,6 +26,7 @@ from openroam._api.partner_routes import add_partner_routes
 from openroam._api.preference_routes import add_preference_routes
 from openroam._api.profile_routes import add_profile_routes
 from openroam._api.responses import ApiRoute, ErrorAnswer, error_response
+from openroam._server.app import answer_errors_under
 from openroam.errors import MethodNotAllowed, NotFound
 
 __all__ = ["api_router", "include_api"]
@@ -116,3 +117,5 @@ def include_api(app: FastAPI, admin_token: str | None, router: APIRouter | None 
     """
     app.include_router(router or api_router(admin_token))
     app.router.routes[0:0] = plain_location_patches(admin_auth(admin_token))
+    # A body refused before any route (too large, unstorable) in this API's shape.
+    answer_errors_under(app, "/api/", error_response)

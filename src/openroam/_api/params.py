@@ -13,12 +13,14 @@ from typing import Annotated
 
 from fastapi import Path, Query
 
+from openroam._server.pagination import MAX_COUNT
 from openroam._services.documents import ObjectPath
 from openroam.models.v221.tokens import TokenType
 
 __all__ = [
     "CI_PATTERN",
     "ID_LIMITS",
+    "MAX_COUNT",
     "ListParams",
     "connector_path",
     "evse_path",
@@ -120,9 +122,12 @@ def list_params(
     date_to: Annotated[
         str | None, Query(description="Only objects with last_updated < this (UTC DateTime)")
     ] = None,
-    offset: Annotated[int, Query(ge=0, description="Objects to skip")] = 0,
+    # Every integer parameter has le=MAX_COUNT: the databases bind signed 64-bit integers
+    # (docs/architecture.md "Bounded input").
+    offset: Annotated[int, Query(ge=0, le=MAX_COUNT, description="Objects to skip")] = 0,
     limit: Annotated[
-        int | None, Query(ge=0, description="Page size; at most the node's page_limit")
+        int | None,
+        Query(ge=0, le=MAX_COUNT, description="Page size; at most the node's page_limit"),
     ] = None,
 ) -> ListParams:
     return ListParams(date_from, date_to, offset, limit)

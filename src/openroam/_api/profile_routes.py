@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict
 from starlette.responses import Response
 
 from openroam._api.own_routes import node_of
+from openroam._api.params import MAX_COUNT
 from openroam._api.responses import data_response, raw_response
 from openroam._services.roaming import validate_body
 from openroam.models.v221.charging_profiles import (
@@ -61,7 +62,9 @@ def _add_sender(router: APIRouter) -> None:
         request: Request,
         partner_name: str,
         session_id: SessionId,
-        duration: Annotated[int, Query(ge=0, description="Seconds of profile to return")],
+        duration: Annotated[
+            int, Query(ge=0, le=MAX_COUNT, description="Seconds of profile to return")
+        ],
     ) -> Response:
         sent = await node_of(request).profiles.get(partner_name, session_id, duration)
         return data_response(sent.to_dict())
@@ -92,12 +95,16 @@ def _add_sender(router: APIRouter) -> None:
     )
 
 
+#: A request's id: bound to the database as a signed 64-bit integer.
+RequestId = Annotated[int, Path(ge=0, le=MAX_COUNT)]
+
+
 def _add_common(router: APIRouter) -> None:
-    async def one(request: Request, request_id: int) -> Response:
+    async def one(request: Request, request_id: RequestId) -> Response:
         found = await node_of(request).profiles.request(request_id)
         return data_response(found.to_dict())
 
-    async def report(request: Request, request_id: int, body: ResultReport) -> Response:
+    async def report(request: Request, request_id: RequestId, body: ResultReport) -> Response:
         profile = None
         if body.profile is not None:
             checked = validate_body(ActiveChargingProfile, orjson.dumps(body.profile))

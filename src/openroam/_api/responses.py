@@ -18,6 +18,7 @@ import orjson
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -130,6 +131,14 @@ def validation_error(error: RequestValidationError) -> InvalidOrMissingParameter
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
 
+def _framework_error(error: HTTPException) -> OcpiError:
+    if error.status_code == 400:
+        return InvalidOrMissingParameters("The request body is not valid JSON", http_status=400)
+    if 400 < error.status_code < 500:
+        return ClientError(str(error.detail), http_status=error.status_code)
+    return ServerError("Unexpected server error; see the logs")
+
+
 def answering_errors(handler: Handler) -> Handler:
     """``handler`` with every failure answered as :class:`ErrorAnswer`."""
 
@@ -140,6 +149,9 @@ def answering_errors(handler: Handler) -> Handler:
             return error_response(error)
         except RequestValidationError as error:
             return error_response(validation_error(error))
+        except HTTPException as error:
+            # FastAPI's own refusals: a body it cannot decode (not UTF-8, not JSON) is a 400.
+            return error_response(_framework_error(error))
         except Exception:
             # Never a traceback to the caller (docs/architecture.md "HTTP status policy"); the
             # log has it.

@@ -19,6 +19,7 @@ from starlette.routing import BaseRoute, Match
 from starlette.types import Receive, Scope, Send
 
 from openroam import __version__
+from openroam._server.body import DEFAULT_MAX_BODY_BYTES, BodyGuard, ErrorAnswer
 from openroam._server.envelope import error_response
 from openroam._server.middleware import OcpiMiddleware
 from openroam._server.v221 import (
@@ -41,7 +42,7 @@ from openroam.errors import (
 )
 from openroam.models._validation import json_path
 
-__all__ = ["OcpiApp", "create_app"]
+__all__ = ["OcpiApp", "answer_errors_under", "create_app"]
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
@@ -76,15 +77,23 @@ def _allowed_methods(request: Request) -> str:
 
 async def _http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, HTTPException)
+    headers = dict(error.headers or {})
     if error.status_code == 404:
-        return error_response(NotFound("Unknown path"), error.headers)
-    if error.status_code == 405:
+        failure: OcpiError = NotFound("Unknown path")
+    elif error.status_code == 405:
         # RFC 9110 §15.5.6: a 405 MUST list the methods the path serves in Allow.
-        headers = dict(error.headers or {}) | {"Allow": _allowed_methods(request)}
-        return error_response(MethodNotAllowed("Method not allowed on this path"), headers)
-    return error_response(
-        ClientError(str(error.detail), http_status=error.status_code), error.headers
-    )
+        headers["Allow"] = _allowed_methods(request)
+        failure = MethodNotAllowed("Method not allowed on this path")
+    else:
+        failure = ClientError(str(error.detail), http_status=error.status_code)
+    answer = _answer_under(request)
+    if answer is None:
+        return error_response(failure, headers)
+    # A path under another API (``/api/``) that its own catch-all did not take: Starlette's
+    # path pattern does not match a newline ("/api/\n"). Answered in that API's shape.
+    response = answer(failure)
+    response.headers.update(headers)
+    return response
 
 
 async def _validation_error(request: Request, error: Exception) -> Response:
@@ -92,6 +101,15 @@ async def _validation_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, RequestValidationError)
     found = [f"{json_path(e['loc'])}: {e['msg']}" for e in error.errors()]
     return error_response(InvalidOrMissingParameters("; ".join(found[:5])), _routing(request))
+
+
+def _answer_under(request: Request) -> ErrorAnswer | None:
+    path: str = request.scope["path"]
+    for prefix, answer in getattr(request.app, "error_answers", ()):
+        if path.startswith(prefix):
+            found: ErrorAnswer = answer
+            return found
+    return None
 
 
 def _freezing(lifespan: Lifespan | None) -> Lifespan:
@@ -133,6 +151,9 @@ class OcpiApp(FastAPI):
     def __init__(self, **settings: Any) -> None:
         super().__init__(**settings)
         self._sender_lists = OcpiMiddleware(self._answer_sender_list)
+        #: How the layers ahead of the routes (:class:`BodyGuard`) answer under a path prefix
+        #: that does not speak OCPI (the backend API: :func:`answer_errors_under`).
+        self.error_answers: list[tuple[str, ErrorAnswer]] = []
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET":
@@ -148,11 +169,24 @@ class OcpiApp(FastAPI):
         await roaming.sender_lists[scope["path"]](scope, receive, send)
 
 
-def create_app(node: Node | None = None, *, lifespan: Lifespan | None = None) -> FastAPI:
+def answer_errors_under(app: FastAPI, prefix: str, answer: ErrorAnswer) -> None:
+    """Let the layers ahead of the routes answer errors under ``prefix`` with ``answer``
+    (a refused body under ``/api/`` in the backend API's shape, not as an OCPI envelope)."""
+    if isinstance(app, OcpiApp):
+        app.error_answers.append((prefix, answer))
+
+
+def create_app(
+    node: Node | None = None,
+    *,
+    lifespan: Lifespan | None = None,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+) -> FastAPI:
     """The ASGI app serving OCPI for ``node``.
 
     Without ``node``, ``lifespan`` must set ``app.state.node`` on start-up (``openroam serve``
-    opens the database there, inside the server's event loop).
+    opens the database there, inside the server's event loop). ``max_body_bytes``: the largest
+    request body read (413 beyond; :class:`BodyGuard`).
     """
     app = OcpiApp(
         lifespan=_freezing(lifespan),
@@ -177,5 +211,8 @@ def create_app(node: Node | None = None, *, lifespan: Lifespan | None = None) ->
     app.add_exception_handler(OcpiError, _ocpi_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    # Inside OcpiMiddleware (added last, so outermost): a refused body gets request ids and
+    # its log line like any answer.
+    app.add_middleware(BodyGuard, max_body_bytes=max_body_bytes, answers=app.error_answers)
     app.add_middleware(OcpiMiddleware)
     return app

@@ -15,18 +15,31 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import parse_qsl, urlencode
 
 from pydantic import Field, TypeAdapter, ValidationError
-from starlette.datastructures import URL
 from starlette.types import Scope
 
 from openroam._services.roaming import Page, PageQuery
 from openroam.errors import InvalidOrMissingParameters
 from openroam.models.common import format_datetime, parse_datetime
 
-__all__ = ["PageParams", "base_url", "page_headers", "page_query", "query_of", "read_page_params"]
+__all__ = [
+    "MAX_COUNT",
+    "PageParams",
+    "base_url",
+    "page_headers",
+    "page_query",
+    "query_of",
+    "read_page_params",
+]
+
+#: The largest offset, limit or ``after`` accepted: both databases bind them as signed 64-bit
+#: integers. A larger one (or one of thousands of digits) is refused with 2001, HTTP 400
+#: (docs/spec-decisions.md "Integers beyond 64 bits").
+MAX_COUNT = 2**63 - 1
+_MAX_DIGITS = len(str(MAX_COUNT))
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +76,12 @@ def read_page_params(query: Mapping[str, str]) -> PageParams:
     every wrong one is named); a parameter given twice counts with its last value.
     """
     problems: list[str] = []
-    offset, limit, after = (_count(query.get(name), name, problems) for name in _COUNTS)
+    unreadable: list[str] = []
+    offset, limit, after = (_count(query.get(name), name, problems, unreadable) for name in _COUNTS)
+    if unreadable:
+        # Beyond what the store can bind: like a body that is not JSON, the request cannot be
+        # read into the OCPI layer's types, so HTTP 400 (docs/architecture.md "Bounded input").
+        raise InvalidOrMissingParameters("; ".join(unreadable), http_status=400)
     if problems:
         raise InvalidOrMissingParameters("; ".join(problems[:5]))
     return PageParams(query.get("date_from"), query.get("date_to"), offset or 0, limit, after)
@@ -75,40 +93,39 @@ def query_of(scope: Scope) -> dict[str, str]:
     return dict(parse_qsl(text, keep_blank_values=True)) if text else {}
 
 
-_BASES: dict[tuple[Any, ...], str] = {}
-_BASES_KEPT = 64
+def base_url(public_url: str, path: str) -> str:
+    """The Link's base: the node's configured ``public_url`` and the request's path.
 
-
-def base_url(scope: Scope, host: str | None) -> str:
-    """The request's URL without its query (the Link's base), as Starlette builds it.
-
-    Kept per (scheme, Host, server, path): building it costs more than a page's Link otherwise.
-    ``host`` is the request's Host header, which is the partner's to choose, so only a few
-    entries are kept.
+    Never the request's Host header, which is the caller's to choose: a Link built from it
+    would send the partner's next request (and its token) wherever the Host named.
     """
-    key = (scope.get("scheme"), host, scope.get("server"), scope.get("root_path"), scope["path"])
-    base = _BASES.get(key)
-    if base is None:
-        if len(_BASES) >= _BASES_KEPT:
-            _BASES.clear()
-        base = _BASES[key] = str(URL(scope=scope).replace(query=""))
-    return base
+    return f"{public_url.rstrip('/')}{path}"
 
 
 _COUNTS = ("offset", "limit", "after")
 _COUNT = TypeAdapter(Annotated[int, Field(ge=0)])
 
 
-def _count(value: str | None, name: str, problems: list[str]) -> int | None:
+def _count(value: str | None, name: str, problems: list[str], unreadable: list[str]) -> int | None:
     if value is None:
         return None
-    if value.isascii() and value.isdigit():
-        return int(value)
-    try:
-        return _COUNT.validate_python(value)
-    except ValidationError as error:
-        problems += [f"$.query.{name}: {e['msg']}" for e in error.errors()]
+    if value.isascii() and value.isdigit() and len(value) <= _MAX_DIGITS:
+        count = int(value)
+    else:
+        digits = value.strip().lstrip("+-")
+        if digits.isascii() and digits.isdigit() and len(digits.lstrip("0")) > _MAX_DIGITS:
+            # int() of thousands of digits is refused by Python (and slow): lengths first.
+            count = MAX_COUNT + 1
+        else:
+            try:
+                count = _COUNT.validate_python(value)
+            except ValidationError as error:
+                problems += [f"$.query.{name}: {e['msg']}" for e in error.errors()]
+                return None
+    if count > MAX_COUNT:
+        unreadable.append(f"$.query.{name}: an integer of at most {MAX_COUNT} is required")
         return None
+    return count
 
 
 def page_query(params: PageParams, max_limit: int) -> PageQuery:

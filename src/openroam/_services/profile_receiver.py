@@ -3,8 +3,9 @@ a Sender GETs, sets (PUT) or clears (DELETE) the profile of one of our sessions.
 
 1. The request is validated (2001 for a missing ``duration`` or ``response_url`` or an invalid
    body) and answered at once with a ChargingProfileResponse: ``UNKNOWN_SESSION`` when we have no
-   such session, ``REJECTED`` when the session's Token belongs to none of the caller's parties
-   ("only the Token owner … may set profiles; the CPO may reject others"), else ``ACCEPTED`` —
+   such session and, alike, when the session's Token belongs to none of the caller's parties (a
+   different answer would tell an eMSP which session ids exist for other eMSPs;
+   docs/spec-decisions.md "Another eMSP's session is an unknown session"), else ``ACCEPTED`` —
    unless the backend's Python handler (:meth:`ChargingProfileReceiver.set_handler`) answers
    otherwise (``NOT_SUPPORTED``, ``TOO_OFTEN`` …). The answer carries ``timeout``.
 2. An accepted request is stored and handed to the backend as a ``chargingprofile.requested``
@@ -33,6 +34,7 @@ from openroam._store import profiles as store
 from openroam._store.db import Database
 from openroam._store.token_lookup import find_own_session
 from openroam.errors import ClientError, InvalidOrMissingParameters, NotFound
+from openroam.models._validation import MAX_INT
 from openroam.models.common import OcpiModel, fold_id
 from openroam.models.v221.charging_profiles import (
     ActiveChargingProfile,
@@ -70,8 +72,12 @@ ProfileHandler = Callable[[ReceivedRequest], Awaitable[ChargingProfileResponseTy
 
 
 def _duration(value: str | None) -> int:
-    if value is None or not value.isdigit():
+    if value is None or not value.isascii() or not value.isdigit():
         raise InvalidOrMissingParameters("duration: the number of seconds is required")
+    if len(value.lstrip("0")) > len(str(MAX_INT)) or int(value) > MAX_INT:
+        # Beyond what can be stored (docs/architecture.md "Bounded input"): HTTP 400.
+        message = f"duration: at most {MAX_INT} seconds"
+        raise InvalidOrMissingParameters(message, http_status=400)
     return int(value)
 
 
@@ -129,7 +135,7 @@ class ChargingProfileReceiver:
             found = await find_own_session(session, session_id)
         document = None if found is None else orjson.loads(found.document)
         answer = ChargingProfileResponseType.UNKNOWN_SESSION
-        if document is not None:
+        if document is not None and _token_owner_is(caller, document):
             request = ReceivedRequest(
                 caller.partner_id, caller.partner_name, kind, session_id, document, profile, seconds
             )
@@ -141,8 +147,6 @@ class ChargingProfileReceiver:
     async def _decide(
         self, caller: Caller, request: ReceivedRequest
     ) -> ChargingProfileResponseType:
-        if not _token_owner_is(caller, request.session):
-            return ChargingProfileResponseType.REJECTED
         decided = await self._handler(request) if self._handler is not None else None
         return decided or ChargingProfileResponseType.ACCEPTED
 

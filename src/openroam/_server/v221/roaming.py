@@ -152,8 +152,9 @@ class SenderList:
     once the caller is known; anything else is left to the middleware (3000).
     """
 
-    def __init__(self, spec: ModuleSpec) -> None:
+    def __init__(self, spec: ModuleSpec, path: str) -> None:
         self.spec = spec
+        self.path = path
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["method"] != "GET":
@@ -170,7 +171,7 @@ class SenderList:
             query = page_query(read_page_params(query_of(scope)), node.page_limit)
             addressed = addressed_party(headers, node.platform)
             page = await node.roaming.sender_page(self.spec, query, addressed, caller)
-            base = base_url(scope, headers.get("host"))
+            base = base_url(node.platform.public_url, self.path)
             answer = page_headers(base, query, page, node.page_limit) | routing
             body = envelope_bytes(JsonArray(page.documents))
         except OcpiError as error:
@@ -189,7 +190,7 @@ def _headers(scope: Scope) -> dict[str, str]:
 
 def _add_sender_routes(spec: ModuleSpec) -> None:
     path = f"{BASE}/sender/{spec.module}"
-    sender_lists[path] = SenderList(spec)
+    sender_lists[path] = SenderList(spec, path)
     # The route answers the other methods (405 with Allow), and a GET the app did not answer
     # ahead of FastAPI (_server/app.py).
     sender_list_routes.append(
