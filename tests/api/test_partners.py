@@ -8,6 +8,7 @@ import orjson
 from openroam._services.documents import ObjectPath
 from openroam._services.node import Node
 from openroam._services.object_specs import LOCATIONS, TARIFFS, TOKENS
+from openroam._store.records import Grant
 from openroam.models.v221.types import Role
 from tests.api.conftest import RegisterPartner
 from tests.api.support import data_of, error_of, evse, location, tariff, token
@@ -21,7 +22,7 @@ async def test_partner_list_shows_status_version_roles_and_no_tokens(
         roles=((Role.CPO, "DE", "ALP"), (Role.EMSP, "DE", "ALE")),
         endpoints=(("credentials", "SENDER"), ("locations", "SENDER")),
     )
-    await node.credentials.invite("beta")
+    await node.credentials.invite("beta", grants=[Grant(Role.EMSP, "DE", "BET")])
     partners = data_of(await client.get("/api/partners"))
     assert [p["name"] for p in partners] == ["alpha", "beta"]
     alpha, beta = partners
@@ -37,7 +38,7 @@ async def test_partner_list_shows_status_version_roles_and_no_tokens(
     assert beta["version"] is None
     assert beta["roles"] == []
     # Never a credentials token: these fields and no others.
-    fields = {"name", "status", "version", "roles", "endpoints", "registered_at"}
+    fields = {"name", "status", "version", "roles", "grants", "endpoints", "registered_at"}
     assert all(set(partner) == fields for partner in partners)
     assert data_of(await client.get("/api/partners/alpha")) == alpha
 

@@ -239,11 +239,13 @@ def _check_partner_owner(caller: Caller, path: ObjectPath) -> None:
     # parties connected to it, so it may POST any.
     wanted = (fold_id(path.country_code), fold_id(path.party_id))
     for role, country_code, party_id in caller.roles:
-        if role == Role.HUB or (fold_id(country_code), fold_id(party_id)) == wanted:
+        if role == Role.HUB or (
+            role == Role.CPO and (fold_id(country_code), fold_id(party_id)) == wanted
+        ):
             return
     raise InvalidOrMissingParameters(
         f"country_code/party_id {path.country_code}/{path.party_id} of the CDR is not a party "
-        "you registered"
+        "you registered as CPO"
     )
 
 
