@@ -139,10 +139,19 @@ def pair(tmp_path: Path, database_url: str) -> tuple[NodeConfig, NodeConfig, Pat
 
 
 def _register(cpo: NodeConfig, emsp: NodeConfig) -> None:
-    invitation = cpo.cli("invite", "emsp").stdout
+    invitation = cpo.cli("invite", "emsp", "--role", "EMSP", "--party", "DE*MSP").stdout
     token_a = next(line for line in invitation.splitlines() if line.startswith("token A:"))
     emsp.cli(
-        "register", cpo.versions_url, "--token", token_a.split(":", 1)[1].strip(), "--name", "cpo"
+        "register",
+        cpo.versions_url,
+        "--token",
+        token_a.split(":", 1)[1].strip(),
+        "--name",
+        "cpo",
+        "--role",
+        "CPO",
+        "--party",
+        "NL*CPO",
     )
 
 

@@ -12,7 +12,7 @@ import pytest
 from openroam._services.node import Node
 from openroam._store import repositories as repo
 from tests.server.conftest import partner_grants, register
-from tests.server.support import CREDENTIALS, PARTNER_VERSIONS, token_header
+from tests.server.support import CREDENTIALS, PARTNER_VERSIONS, partner_party, token_header
 
 
 def _records(caplog: pytest.LogCaptureFixture, request_id: str) -> list[logging.LogRecord]:
@@ -62,4 +62,6 @@ async def test_registration_stores_the_clients_version_endpoints_and_token_b(
         ("credentials", "SENDER"),
         ("locations", "RECEIVER"),
     ]
-    assert [(r.role, r.country_code, r.party_id) for r in partner.roles] == [("EMSP", "DE", "PRT")]
+    assert [(r.role, r.country_code, r.party_id) for r in partner.roles] == [
+        ("EMSP", *partner_party())
+    ]
