@@ -399,7 +399,14 @@ class CredentialsService:
             partner = await repo.create_partner_for_outgoing_registration(
                 session, name, versions_url, token_a, encode_token=encode_token, grants=wanted
             )
-        return await self._send_credentials(partner, token_a, encode_token, method="POST")
+        try:
+            return await self._send_credentials(partner, token_a, encode_token, method="POST")
+        except BaseException:
+            # A failed registration leaves no half-made partner holding its grants' parties
+            # (they could not be granted to the partner's next attempt under another name).
+            async with self._changing() as session:
+                await repo.unregister(session, partner.id)
+            raise
 
     async def rotate_token(self, name: str) -> repo.PartnerRecord:
         """Credentials PUT: give the partner a new token B and receive a new token C."""
