@@ -103,6 +103,18 @@ def _put(module: str, body: Callable[[World, Party], dict[str, Any]], object_id:
     return build
 
 
+def _patch(module: str, object_id: str) -> Request:
+    def build(world: World, caller: Caller, party: Party) -> tuple[str, str, Any]:
+        url = receiver_url(module, party, object_id, type_="RFID" if module == "tokens" else None)
+        return "PATCH", url, {"last_updated": "2026-01-01T00:00:00Z"}
+
+    return build
+
+
+def _at(method: str, path: str, body: Any = None) -> Request:
+    return lambda world, caller, party: (method, f"{BASE}/{path}", body)
+
+
 def _get(module: str) -> Request:
     return lambda world, caller, party: ("GET", sender_url(module), None)
 
@@ -116,6 +128,8 @@ def _cdr(world: World, party: Party) -> dict[str, Any]:
 
 
 OK_201, OK_200, NOT_YOURS, NO_TOKEN = (201, 1000), (200, 1000), (404, 2000), (401, 2000)
+UNKNOWN_TOKEN = (404, 2004)
+_PROFILE_QUERY = "duration=60&response_url=https%3A%2F%2Fpartner.example.com%2Fr"
 
 # (name, request, right role, wrong role, answer for the right caller, for a Hub)
 INTERFACES: list[tuple[str, Request, str, str, tuple[int, int], tuple[int, int]]] = [
@@ -128,11 +142,23 @@ INTERFACES: list[tuple[str, Request, str, str, tuple[int, int], tuple[int, int]]
     ("PUT Token", _put("tokens", lambda w, p: token(p, "TOK1"), "TOK1"), "emsp", "cpo",
      OK_201, OK_201),
     ("POST CDR", _post("receiver/cdrs", _cdr), "cpo", "emsp", OK_201, OK_201),
+    ("PATCH Location", _patch("locations", "UNKNOWN"), "cpo", "emsp", NOT_YOURS, NOT_YOURS),
+    ("PATCH Session", _patch("sessions", "UNKNOWN"), "cpo", "emsp", NOT_YOURS, NOT_YOURS),
+    ("PATCH Token", _patch("tokens", "UNKNOWN"), "emsp", "cpo", NOT_YOURS, NOT_YOURS),
     ("GET Locations", _get("locations"), "emsp", "cpo", OK_200, OK_200),
+    ("GET Location", _at("GET", "sender/locations/UNKNOWN"), "emsp", "cpo", NOT_YOURS, NOT_YOURS),
     ("GET Tariffs", _get("tariffs"), "emsp", "cpo", OK_200, OK_200),
     ("GET Tokens", _get("tokens"), "cpo", "emsp", OK_200, OK_200),
     ("GET Sessions", _get("sessions"), "emsp", "cpo", OK_200, OK_200),
     ("GET CDRs", _get("cdrs"), "emsp", "cpo", OK_200, OK_200),
+    ("POST authorize", _at("POST", "sender/tokens/UNKNOWN/authorize"), "cpo", "emsp",
+     UNKNOWN_TOKEN, UNKNOWN_TOKEN),
+    ("PUT charging_preferences", _at(
+        "PUT", "sender/sessions/UNKNOWN/charging_preferences",
+        {"profile_type": "FAST", "energy_need": 10},
+    ), "emsp", "cpo", NOT_YOURS, NOT_YOURS),
+    ("GET ChargingProfile", _at("GET", f"receiver/chargingprofiles/UNKNOWN?{_PROFILE_QUERY}"),
+     "emsp", "cpo", OK_200, OK_200),
     ("POST StopSession", _post(
         "receiver/commands/STOP_SESSION",
         lambda w, p: {"response_url": "https://partner.example.com/r", "session_id": "NONE"},
@@ -169,7 +195,7 @@ async def test_access_matrix(world: World) -> None:
         right: Caller = getattr(world, right_role)
         other: Caller = getattr(world, f"{right_role}2")
         wrong: Caller = getattr(world, wrong_role)
-        writes = name.startswith(("PUT", "POST CDR"))
+        writes = name.startswith(("PUT", "PATCH", "POST CDR")) and "preferences" not in name
         ours = roaming.cpo if right_role == "cpo" else roaming.emsp
         try:
             # No token, and a partner whose roles may not call this interface.
@@ -188,8 +214,9 @@ async def test_access_matrix(world: World) -> None:
             hub_party = ("DE", unique_party_id()) if writes else world.hub.party
             envelope_of(await _call(world, world.hub, request, hub_party), *hub_answer)
             if writes:
-                # Not even a Hub writes under one of our parties.
+                # Not even a Hub writes under one of our parties, or another partner's.
                 expected = (200, 2001) if name == "POST CDR" else NOT_YOURS
                 await _refused(world, world.hub, request, ours, expected)
+                await _refused(world, world.hub, request, right.party, expected)
         except AssertionError as error:
             raise AssertionError(f"{name}: {error}") from error

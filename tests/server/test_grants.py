@@ -22,6 +22,7 @@ from openroam._services.node import Node
 from openroam._store import repositories as repo
 from openroam._store.db import Database
 from openroam._store.records import Grant
+from openroam.errors import InvalidOrMissingParameters
 from openroam.models.v221.tokens import AllowedType
 from openroam.models.v221.types import Role
 from tests.api import support as api_objects
@@ -36,7 +37,10 @@ from tests.server.roaming_support import (
 )
 from tests.server.support import (
     CREDENTIALS,
+    PARTNER_CREDENTIALS,
+    PARTNER_VERSIONS,
     FakePartner,
+    envelope,
     envelope_of,
     partner_credentials,
     token_header,
@@ -229,3 +233,39 @@ async def test_sessions_and_cdrs_are_not_readable_by_claiming_a_victims_party(
     for module, wanted in (("sessions", victim_session["id"]), ("cdrs", cdr["id"])):
         body = envelope_of(await roaming.get(sender_url(module)), 200, 1000)
         assert [item["id"] for item in body["data"]] == [wanted], orjson.dumps(body)
+
+
+def _answering(partner: FakePartner, roles: list[tuple[Role, Party]]) -> None:
+    """The fake partner answers a credentials POST (and PUT, DELETE) with these roles."""
+    body = {"token": f"token-c-{uuid.uuid4().hex}", "url": PARTNER_VERSIONS, "roles": _roles(roles)}
+    partner.broken[PARTNER_CREDENTIALS] = httpx.Response(200, json=envelope(body))
+
+
+async def test_registering_with_a_partner_checks_the_roles_it_answers(
+    roaming: Roaming, partner: FakePartner
+) -> None:
+    """`openroam register … --role … --party …`: a partner answering as what it is not granted
+    (here the victim's party) is refused; the registration is undone at the partner (DELETE)
+    and here (no token kept), and the grant is free again for a retry."""
+    own = ("DE", unique_party_id())
+    _answering(partner, [(Role.CPO, roaming.partner_cpo)])
+    name = f"upstream-{uuid.uuid4().hex}"
+    with pytest.raises(InvalidOrMissingParameters, match="not granted"):
+        await roaming.node.credentials.register_with(
+            name, PARTNER_VERSIONS, "their-token-a", grants=[Grant(Role.CPO, *own)]
+        )
+    assert [r.method for r in partner.requests if str(r.url) == PARTNER_CREDENTIALS] == [
+        "POST",
+        "DELETE",
+    ]
+    async with roaming.node.db.session() as db_session:
+        record = await repo.get_partner_by_name(db_session, name)
+    assert record is not None
+    assert record.status == repo.PartnerStatus.UNREGISTERED
+    assert record.outgoing_token is None
+    # Answering as granted, it registers (the same grant, under another name).
+    _answering(partner, [(Role.CPO, own)])
+    registered = await roaming.node.credentials.register_with(
+        f"{name}-2", PARTNER_VERSIONS, "their-token-a", grants=[Grant(Role.CPO, *own)]
+    )
+    assert [(r.role, r.country_code, r.party_id) for r in registered.roles] == [(Role.CPO, *own)]

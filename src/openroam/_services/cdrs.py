@@ -236,9 +236,12 @@ def _check_partner_owner(caller: Caller, path: ObjectPath, platform: Platform) -
     # transport_and_format.asciidoc "Client Owned Object Push": a party writes its own objects
     # only. The owner is in the body here, not in a URL, so the answer is 2001 (the body's
     # country_code/party_id are wrong), not the 404 of a foreign URL. A hub forwards CDRs of the
-    # parties connected to it, so it may POST any — but never one of ours.
+    # parties connected to it, so it may POST any — but never one of ours, nor one another
+    # partner holds.
     wanted = (fold_id(path.country_code), fold_id(path.party_id))
-    ours = any((fold_id(p.country_code), fold_id(p.party_id)) == wanted for p in platform.parties)
+    ours = wanted in caller.held_elsewhere or any(
+        (fold_id(p.country_code), fold_id(p.party_id)) == wanted for p in platform.parties
+    )
     for role, country_code, party_id in caller.roles:
         if (role == Role.HUB and not ours) or (
             role == Role.CPO and (fold_id(country_code), fold_id(party_id)) == wanted

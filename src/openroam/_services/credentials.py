@@ -88,8 +88,16 @@ class Caller:
     #: "A" for an invitation token, "C" for the token of a registered (or registering) partner.
     token_kind: str
     status: str
-    #: (role, country_code, party_id) of each CredentialsRole the partner registered
+    #: (role, country_code, party_id) of each CredentialsRole the partner registered that is
+    #: granted to it (only those count)
     roles: tuple[tuple[str, str, str], ...] = ()
+    #: for a Hub: the parties (folded country_code, party_id) other partners hold, which it may
+    #: not speak for (a party belongs to one partner connection)
+    held_elsewhere: frozenset[tuple[str, str]] = frozenset()
+
+    @property
+    def hub(self) -> bool:
+        return any(role == Role.HUB for role, _, _ in self.roles)
 
     @property
     def registered(self) -> bool:
@@ -231,8 +239,12 @@ class CredentialsService:
                 if found is not None:
                     partner, kind = found
                     roles = tuple((str(r.role), r.country_code, r.party_id) for r in partner.roles)
+                    held: frozenset[tuple[str, str]] = frozenset()
+                    if any(r.role == Role.HUB for r in partner.roles):
+                        others = await repo.held_parties(session, except_partner=partner.id)
+                        held = frozenset(others)
                     return Caller(
-                        partner.id, partner.name, token, str(kind), str(partner.status), roles
+                        partner.id, partner.name, token, str(kind), str(partner.status), roles, held
                     )
         return None
 

@@ -268,10 +268,15 @@ class RoamingService:
         # the client's CredentialsRoles may be answered 404; nothing is changed. The party must be
         # the caller's in the module's owner role (its Tokens under its eMSP party, its Locations
         # under its CPO party); caller.roles holds granted roles only. A hub forwards objects of
-        # its connected parties, so it may write any — but never one of our own parties.
+        # its connected parties, so it may write any — but never one of our own parties, nor one
+        # another partner holds.
         wanted = (fold_id(path.country_code), fold_id(path.party_id))
         for role, country_code, party_id in caller.roles:
-            if role == Role.HUB and not _is_own_party(self.platform, wanted):
+            if (
+                role == Role.HUB
+                and not _is_own_party(self.platform, wanted)
+                and wanted not in caller.held_elsewhere
+            ):
                 return
             if role == spec.owner_role and (fold_id(country_code), fold_id(party_id)) == wanted:
                 return
