@@ -3,7 +3,10 @@
 Existing partners keep working after the upgrade: every role a partner has registered
 (``partner_roles``) becomes one of its grants, and the change is recorded with the reason
 ``migration``. From then on a partner may register, or change its roles with a credentials PUT,
-only as what it is granted (docs/architecture.md "Partner grants").
+only as what it is granted (docs/architecture.md "Partner grants"). Two partners that had
+registered the same party both keep it granted (neither loses its traffic), but a credentials PUT
+claiming a party another partner also holds is refused until the operator gives it to one of
+them (``openroam partners grant``).
 
 Revision ID: 0007_partner_grants
 Revises: 0006
