@@ -88,6 +88,10 @@ async def _refused(roaming: Roaming, response: httpx.Response, name: str) -> Non
     assert partner is not None
     assert partner.status == repo.PartnerStatus.PENDING
     assert partner.declared_roles == ()
+    # Its token A still works: it may register again as what it is granted.
+    token_a = response.request.headers["authorization"]
+    response = await roaming.client.get(CREDENTIALS, headers={"Authorization": token_a})
+    envelope_of(response, 200, 1000)
 
 
 async def _register(
