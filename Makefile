@@ -25,9 +25,13 @@ run: $(STAMP)
 	$(BIN)/openroam demo
 
 # Start a node on http://127.0.0.1:8080 (SQLite in ./openroam.db, one example CPO party) and
-# print a fresh token A with the versions URL for a partner to register with.
+# print a fresh token A with the versions URL for a partner to register with, as what it is
+# granted: `make serve PARTNER_ROLE=EMSP PARTNER_PARTY=DE*ABC`.
+PARTNER_ROLE  ?= EMSP
+PARTNER_PARTY ?= DE*EXA
 serve: $(STAMP)
-	$(BIN)/openroam invite "partner-$$(date +%Y%m%d-%H%M%S)" --config $(CONFIG)
+	$(BIN)/openroam invite "partner-$$(date +%Y%m%d-%H%M%S)" --role "$(PARTNER_ROLE)" \
+		--party "$(PARTNER_PARTY)" --config $(CONFIG)
 	$(BIN)/openroam serve --config $(CONFIG)
 
 test: lint typecheck layers pytest

@@ -18,6 +18,7 @@ from openroam._services.node import Node
 from openroam._services.platform import OwnParty, Platform
 from openroam._store import repositories as repo
 from openroam._store.db import Database
+from openroam._store.records import Grant
 from openroam.models.v221.credentials import CredentialsRole
 from openroam.models.v221.locations import BusinessDetails
 from openroam.models.v221.types import Role
@@ -92,7 +93,10 @@ def register_partner(node: Node) -> RegisterPartner:
         endpoints: tuple[tuple[str, str], ...] = (("credentials", "SENDER"),),
     ) -> Caller:
         name = name or f"partner-{uuid.uuid4().hex[:8]}"
-        await node.credentials.invite(name)
+        await node.credentials.invite(
+            name,
+            grants=[Grant(role, country_code, party_id) for role, country_code, party_id in roles],
+        )
         token = f"token-c-{uuid.uuid4().hex}"
         async with node.db.session() as session, session.begin():
             invited = await repo.get_partner_by_name(session, name)

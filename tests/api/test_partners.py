@@ -8,6 +8,7 @@ import orjson
 from openroam._services.documents import ObjectPath
 from openroam._services.node import Node
 from openroam._services.object_specs import LOCATIONS, TARIFFS, TOKENS
+from openroam._store.records import Grant
 from openroam.models.v221.types import Role
 from tests.api.conftest import RegisterPartner
 from tests.api.support import data_of, error_of, evse, location, tariff, token
@@ -21,7 +22,7 @@ async def test_partner_list_shows_status_version_roles_and_no_tokens(
         roles=((Role.CPO, "DE", "ALP"), (Role.EMSP, "DE", "ALE")),
         endpoints=(("credentials", "SENDER"), ("locations", "SENDER")),
     )
-    await node.credentials.invite("beta")
+    await node.credentials.invite("beta", grants=[Grant(Role.EMSP, "DE", "BET")])
     partners = data_of(await client.get("/api/partners"))
     assert [p["name"] for p in partners] == ["alpha", "beta"]
     alpha, beta = partners
@@ -37,7 +38,7 @@ async def test_partner_list_shows_status_version_roles_and_no_tokens(
     assert beta["version"] is None
     assert beta["roles"] == []
     # Never a credentials token: these fields and no others.
-    fields = {"name", "status", "version", "roles", "endpoints", "registered_at"}
+    fields = {"name", "status", "version", "roles", "grants", "endpoints", "registered_at"}
     assert all(set(partner) == fields for partner in partners)
     assert data_of(await client.get("/api/partners/alpha")) == alpha
 
@@ -86,7 +87,8 @@ async def test_objects_of_one_partner_are_not_another_partners(
     client: httpx.AsyncClient, register_partner: RegisterPartner, node: Node
 ) -> None:
     first = await register_partner("first")
-    await register_partner("second")
+    # A party belongs to one partner (grants): the second has its own.
+    await register_partner("second", roles=((Role.CPO, "DE", "SEC"),))
     path = ObjectPath("DE", "PRT", "L1")
     await node.roaming.receive_put(
         first, LOCATIONS, path, orjson.dumps(location("L1", "DE", "PRT"))
@@ -131,3 +133,35 @@ async def test_partner_objects_are_read_only(
     )
     error_of(response, 405, 2000)
     assert response.headers["allow"] == "GET"
+
+
+async def test_grants_are_changed_and_every_change_is_recorded(
+    client: httpx.AsyncClient, register_partner: RegisterPartner
+) -> None:
+    """docs/architecture.md "Partner grants": PUT /api/partners/{name}/grants replaces what the
+    partner may be; a registered role no longer granted stops counting; each change is kept."""
+    await register_partner("gamma", roles=((Role.CPO, "DE", "GAM"),))
+    body = {"grants": [{"role": "EMSP", "country_code": "DE", "party_id": "GAM"}]}
+    changed = data_of(await client.put("/api/partners/gamma/grants", json=body))
+    assert changed["grants"] == body["grants"]
+    # Its registered CPO role is no longer granted: it no longer counts.
+    assert changed["roles"] == []
+    history = data_of(await client.get("/api/partners/gamma/grants"))
+    assert [(c["reason"], c["old"], c["new"]) for c in history["changes"]] == [
+        ("invite", [], [{"role": "CPO", "country_code": "DE", "party_id": "GAM"}]),
+        ("grant", [{"role": "CPO", "country_code": "DE", "party_id": "GAM"}], body["grants"]),
+    ]
+    assert all(c["changed_at"].endswith("Z") for c in history["changes"])
+
+
+async def test_a_grant_of_our_own_or_another_partners_party_is_refused(
+    client: httpx.AsyncClient, register_partner: RegisterPartner
+) -> None:
+    await register_partner("delta", roles=((Role.CPO, "DE", "DEL"),))
+    await register_partner("epsilon", roles=((Role.CPO, "DE", "EPS"),))
+    for party in (("DE", "DEL"), ("NL", "ORM")):
+        body = {"grants": [{"role": "EMSP", "country_code": party[0], "party_id": party[1]}]}
+        error_of(await client.put("/api/partners/epsilon/grants", json=body), 400, 2001)
+    error_of(await client.put("/api/partners/epsilon/grants", json={"grants": []}), 400, 2001)
+    history = data_of(await client.get("/api/partners/epsilon/grants"))
+    assert [c["reason"] for c in history["changes"]] == ["invite"]

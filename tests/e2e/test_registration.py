@@ -57,6 +57,10 @@ def nodes(tmp_path: Path, database_url: str) -> Iterator[tuple[NodeConfig, NodeC
         yield cpo, emsp
 
 
+#: What node A grants node B when it registers with it (the CLI's --role/--party).
+AS_B = ("--role", "EMSP", "--party", "DE*BBB")
+
+
 def _token_a(output: str) -> str:
     line = next(line for line in output.splitlines() if line.startswith("token A:"))
     return line.split(":", 1)[1].strip()
@@ -70,19 +74,21 @@ async def test_register_rotate_and_unregister_between_two_real_nodes(
     credentials_b = f"{emsp.base_url}/ocpi/2.2.1/credentials"
 
     # A wrong token A: registration fails readably, nothing is registered.
-    refused = cpo.cli("register", emsp.versions_url, "--token", "not-a-token", check=False)
+    refused = cpo.cli("register", emsp.versions_url, "--token", "not-a-token", *AS_B, check=False)
     assert refused.returncode == 1
     assert "refused our credentials token" in refused.stdout
 
     # Step 0: B's operator invites A; the invitation prints B's versions URL and token A.
-    invitation = emsp.cli("invite", "node-a").stdout
+    invitation = emsp.cli("invite", "node-a", "--role", "CPO", "--party", "NL*AAA").stdout
     assert emsp.versions_url in invitation
     token_a = _token_a(invitation)
     assert _get(emsp.versions_url, token_a).status_code == 200
     assert "pending" in emsp.cli("partners").stdout
 
     # Steps 1-8: A registers with B through the CLI.
-    registered = cpo.cli("register", emsp.versions_url, "--token", token_a, "--name", "node-b")
+    registered = cpo.cli(
+        "register", emsp.versions_url, "--token", token_a, "--name", "node-b", *AS_B
+    )
     assert "registered" in registered.stdout
 
     at_a = await _partner(cpo, "node-b")

@@ -138,12 +138,20 @@ def pair(tmp_path: Path, database_url: str) -> tuple[NodeConfig, NodeConfig, Pat
     return cpo, emsp, tmp_path
 
 
+def _grants(node: NodeConfig) -> list[str]:
+    """``--role R --party CC*PID`` for each of the node's parties: what its partner grants it."""
+    return [
+        arg
+        for party in node.parties
+        for arg in ("--role", party.role, "--party", f"{party.country_code}*{party.party_id}")
+    ]
+
+
 def _register(cpo: NodeConfig, emsp: NodeConfig) -> None:
-    invitation = cpo.cli("invite", "emsp").stdout
+    invitation = cpo.cli("invite", "emsp", *_grants(emsp)).stdout
     token_a = next(line for line in invitation.splitlines() if line.startswith("token A:"))
-    emsp.cli(
-        "register", cpo.versions_url, "--token", token_a.split(":", 1)[1].strip(), "--name", "cpo"
-    )
+    token = token_a.split(":", 1)[1].strip()
+    emsp.cli("register", cpo.versions_url, "--token", token, "--name", "cpo", *_grants(cpo))
 
 
 def test_cpo_and_emsp_converge_by_push_and_after_an_outage(

@@ -29,10 +29,19 @@ from openroam._services.credentials import PartnerApi
 from openroam._services.node import Node
 from openroam._services.platform import OwnParty, Platform
 from openroam._store.db import Database, upgrade_async
+from openroam._store.records import Grant
 from openroam.client import OcpiClient
 from openroam.models.v221.types import Role
 from tests.conftest import _dsn, _postgres_admin_url
-from tests.server.support import CREDENTIALS, FakePartner, partner_credentials, token_header
+from tests.server.support import (
+    CREDENTIALS,
+    PARTNER_PARTY,
+    FakePartner,
+    partner_credentials,
+    partner_party,
+    token_header,
+    unique_party_id,
+)
 
 HERE = Path(__file__).parent
 PUBLIC_URL = "https://node.example.com"
@@ -93,6 +102,18 @@ async def database(migrated_url: str) -> AsyncIterator[Database]:
         await db.dispose()
 
 
+@pytest.fixture(autouse=True)
+def fresh_partner_party() -> tuple[str, str]:
+    """The party the test's partner is invited as: new for every test (see support)."""
+    PARTNER_PARTY[:] = ["DE", unique_party_id()]
+    return partner_party()
+
+
+def partner_grants() -> list[Grant]:
+    """What ``token_a`` invites a partner as: the eMSP party of ``partner_credentials``."""
+    return [Grant(Role.EMSP, *partner_party())]
+
+
 @pytest.fixture
 def partner() -> FakePartner:
     return FakePartner()
@@ -122,7 +143,7 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 @pytest_asyncio.fixture(loop_scope="session")
 async def token_a(node: Node) -> str:
     """A fresh invitation token A for a new partner (registration step 0)."""
-    return await node.credentials.invite(f"partner-{uuid.uuid4().hex}")
+    return await node.credentials.invite(f"partner-{uuid.uuid4().hex}", grants=partner_grants())
 
 
 @dataclass(frozen=True)

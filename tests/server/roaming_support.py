@@ -8,7 +8,6 @@ new too. Registration is the real credentials handshake against the fake partner
 
 from __future__ import annotations
 
-import itertools
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -27,12 +26,19 @@ from openroam._services.object_specs import SPECS
 from openroam._services.platform import OwnParty, Platform
 from openroam._store import object_repo as store
 from openroam._store.db import Database
+from openroam._store.records import Grant
 from openroam.client import OcpiClient
 from openroam.models.common import parse_datetime
 from openroam.models.v221.types import Role
 from tests.api import support as api_objects
 from tests.server.conftest import PUBLIC_URL
-from tests.server.support import CREDENTIALS, FakePartner, partner_credentials, token_header
+from tests.server.support import (
+    CREDENTIALS,
+    FakePartner,
+    partner_credentials,
+    token_header,
+    unique_party_id,
+)
 
 BASE = "/ocpi/2.2.1"
 JSON = {"Content-Type": "application/json"}
@@ -41,16 +47,6 @@ Party = tuple[str, str]
 #: For rules of the HTTP layer (parsing, authentication, methods, headers) that storage does not
 #: affect: run them on the SQLite database only, to keep the suite fast.
 SQLITE_ONLY = pytest.mark.parametrize("migrated_url", ["sqlite"], indirect=True)
-
-_BASE36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-# Start at "A00": no clash with the fixed party ids of the other tests ("ORM", "PRT").
-_numbers = itertools.count(10 * 36 * 36)
-
-
-def unique_party_id() -> str:
-    """A party id (CiString(3)) that no other test of this process uses."""
-    number = next(_numbers)
-    return "".join(_BASE36[number // 36**power % 36] for power in (2, 1, 0))
 
 
 def sender_url(module: str, *ids: str) -> str:
@@ -146,6 +142,10 @@ def token(party: Party, uid: str = "012345678", **changes: Any) -> dict[str, Any
     return api_objects.token(uid, country_code=country_code, party_id=party_id, **changes)
 
 
+def grants_of(roles: list[tuple[Role, Party]]) -> list[Grant]:
+    return [Grant(role, country_code, party_id) for role, (country_code, party_id) in roles]
+
+
 def _api_factory(partner: FakePartner) -> Any:
     def factory(token: str, encode_token: bool) -> PartnerApi:
         return OcpiClient(token, encode_token=encode_token, transport=partner.transport, timeout=5)
@@ -165,9 +165,10 @@ def own_platform(*, cpo_parties: int = 1) -> Platform:
 async def register(
     client: httpx.AsyncClient, node: Node, roles: list[tuple[Role, Party]]
 ) -> tuple[int, dict[str, str]]:
-    """The credentials handshake of a new partner with these roles (credentials.asciidoc)."""
+    """The credentials handshake of a new partner granted and registering these roles
+    (credentials.asciidoc)."""
     name = f"partner-{uuid.uuid4().hex}"
-    token_a = await node.credentials.invite(name)
+    token_a = await node.credentials.invite(name, grants=grants_of(roles))
     body = partner_credentials(
         f"token-b-{uuid.uuid4().hex}",
         roles=[

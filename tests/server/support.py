@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import itertools
 import re
 from typing import Any
 
@@ -21,6 +22,27 @@ CREDENTIALS = "/ocpi/2.2.1/credentials"
 ENVELOPE_FIELDS = {"data", "status_code", "status_message", "timestamp"}
 # types.asciidoc "DateTime": we always produce UTC with a Z.
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+
+
+_BASE36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+# Start at "A00": no clash with the fixed party ids of the other tests ("ORM", "PRT").
+_numbers = itertools.count(10 * 36 * 36)
+
+
+def unique_party_id() -> str:
+    """A party id (CiString(3)) that no other test of this process uses."""
+    number = next(_numbers)
+    return "".join(_BASE36[number // 36**power % 36] for power in (2, 1, 0))
+
+
+#: The eMSP party the partner of the running test is invited as, and registers (the server
+#: tests of a backend share one database, and a party belongs to one partner: conftest gives
+#: every test a fresh one).
+PARTNER_PARTY = ["DE", "PRT"]
+
+
+def partner_party() -> tuple[str, str]:
+    return PARTNER_PARTY[0], PARTNER_PARTY[1]
 
 
 def token_header(token: str, *, encode: bool = True) -> dict[str, str]:
@@ -47,6 +69,7 @@ def envelope(data: Any) -> dict[str, Any]:
 
 def partner_credentials(token_b: str, **changes: Any) -> dict[str, Any]:
     """What a partner POSTs or PUTs (credentials.asciidoc "Credentials object")."""
+    country_code, party_id = partner_party()
     body = {
         "token": token_b,
         "url": PARTNER_VERSIONS,
@@ -54,8 +77,8 @@ def partner_credentials(token_b: str, **changes: Any) -> dict[str, Any]:
             {
                 "role": "EMSP",
                 "business_details": {"name": "Partner eMSP"},
-                "party_id": "PRT",
-                "country_code": "DE",
+                "party_id": party_id,
+                "country_code": country_code,
             }
         ],
     }

@@ -11,8 +11,8 @@ import pytest
 
 from openroam._services.node import Node
 from openroam._store import repositories as repo
-from tests.server.conftest import register
-from tests.server.support import CREDENTIALS, PARTNER_VERSIONS, token_header
+from tests.server.conftest import partner_grants, register
+from tests.server.support import CREDENTIALS, PARTNER_VERSIONS, partner_party, token_header
 
 
 def _records(caplog: pytest.LogCaptureFixture, request_id: str) -> list[logging.LogRecord]:
@@ -29,7 +29,7 @@ async def test_every_request_is_logged_with_partner_and_status(
     """One structured line per request: method, path, partner, HTTP status, OCPI status_code,
     duration, request id — for an authenticated call and for a rejected one."""
     name = f"partner-{uuid.uuid4().hex}"
-    token_a = await node.credentials.invite(name)
+    token_a = await node.credentials.invite(name, grants=partner_grants())
     with caplog.at_level(logging.INFO, logger="openroam.ocpi"):
         await client.get(CREDENTIALS + "/", headers=token_header(token_a) | {"X-Request-ID": "r1"})
         await client.get(CREDENTIALS, headers={"X-Request-ID": "r2"})
@@ -48,7 +48,9 @@ async def test_registration_stores_the_clients_version_endpoints_and_token_b(
     """CRED "Registration" steps 5-7: the server stores token B (to call the client), the
     negotiated version, the client's endpoints and roles; the partner is REGISTERED."""
     name = f"partner-{uuid.uuid4().hex}"
-    registration = await register(client, await node.credentials.invite(name))
+    registration = await register(
+        client, await node.credentials.invite(name, grants=partner_grants())
+    )
     async with node.db.session() as session:
         partner = await repo.get_partner_by_name(session, name)
     assert partner is not None
@@ -60,4 +62,6 @@ async def test_registration_stores_the_clients_version_endpoints_and_token_b(
         ("credentials", "SENDER"),
         ("locations", "RECEIVER"),
     ]
-    assert [(r.role, r.country_code, r.party_id) for r in partner.roles] == [("EMSP", "DE", "PRT")]
+    assert [(r.role, r.country_code, r.party_id) for r in partner.roles] == [
+        ("EMSP", *partner_party())
+    ]

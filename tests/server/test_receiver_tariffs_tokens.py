@@ -15,6 +15,7 @@ import pytest_asyncio
 from openroam._services.documents import ObjectPath
 from openroam._services.object_specs import TARIFFS, TOKENS
 from openroam._store.db import Database
+from openroam._store.records import Grant
 from openroam.errors import NotFound
 from openroam.models.v221.types import Role
 from tests.server.roaming_support import (
@@ -336,7 +337,9 @@ async def test_invalid_fields_are_2001_with_the_json_path(roaming: Roaming) -> N
 async def test_token_a_and_unknown_partners_are_401(roaming: Roaming) -> None:
     """transport_and_format "Authorization header": token A on a functional module, or a token
     of no (longer) registered party → HTTP 401 on every Tariffs and Tokens Receiver route."""
-    token_a = await roaming.node.credentials.invite(f"invited-{unique_party_id()}")
+    token_a = await roaming.node.credentials.invite(
+        f"invited-{unique_party_id()}", grants=[Grant(Role.EMSP, "DE", unique_party_id())]
+    )
     _, auth = await roaming.register([(Role.EMSP, ("DE", unique_party_id()))])
     await roaming.client.delete("/ocpi/2.2.1/credentials", headers=auth)
     routes = [

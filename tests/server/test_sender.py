@@ -15,6 +15,7 @@ import pytest_asyncio
 from openroam._services.documents import ObjectPath
 from openroam._services.object_specs import LOCATIONS
 from openroam._store.db import Database
+from openroam._store.records import Grant
 from openroam.models.v221.types import Role
 from tests.api.support import connector, evse
 from tests.server.roaming_support import (
@@ -270,7 +271,9 @@ async def test_token_a_and_unknown_partners_are_401(roaming: Roaming) -> None:
     """transport_and_format "Authorization header": token A on a functional module, or a token
     of no (longer) registered party → HTTP 401 on every Sender route."""
     await roaming.own_put("locations", location(roaming.cpo, "LOC1"))
-    token_a = await roaming.node.credentials.invite(f"invited-{unique_party_id()}")
+    token_a = await roaming.node.credentials.invite(
+        f"invited-{unique_party_id()}", grants=[Grant(Role.EMSP, "DE", unique_party_id())]
+    )
     _, auth = await roaming.register([(Role.EMSP, ("DE", unique_party_id()))])
     envelope_of(await roaming.client.delete("/ocpi/2.2.1/credentials", headers=auth), 200, 1000)
     urls = [

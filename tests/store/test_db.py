@@ -20,6 +20,8 @@ TABLES = {
     "partners",
     "partner_roles",
     "partner_endpoints",
+    "partner_grants",
+    "partner_grant_changes",
     "ocpi_objects",
     "deliveries",
     "delivery_attempts",

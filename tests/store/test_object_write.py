@@ -44,7 +44,8 @@ async def _partner(
     database: Database, name: str, endpoints: tuple[tuple[str, str], ...], registered: bool = True
 ) -> int:
     async with database.session() as session, session.begin():
-        record = await repo.create_invitation(session, name, name + "-a")
+        grants = [repo.Grant(Role.EMSP, "DE", "MSP")]
+        record = await repo.create_invitation(session, name, name + "-a", grants)
         if registered:
             await repo.save_registration(
                 session,

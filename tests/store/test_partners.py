@@ -37,7 +37,9 @@ ENDPOINTS: list[repo.EndpointInput] = [
 
 async def _invite(database: Database, name: str = "partner", token_a: str = "token-a") -> int:
     async with database.session() as session, session.begin():
-        return (await repo.create_invitation(session, name, token_a)).id
+        # Granted what _register registers: only granted roles count (PartnerRecord.roles).
+        grants = [repo.Grant(Role.CPO, "NL", "EXA"), repo.Grant(Role.EMSP, "NL", "EXB")]
+        return (await repo.create_invitation(session, name, token_a, grants)).id
 
 
 async def _register(database: Database, partner_id: int, incoming: str = "token-c") -> None:

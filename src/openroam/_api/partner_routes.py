@@ -1,10 +1,12 @@
-"""Backend API routes for partners: the connections, and the objects each partner pushed to us
-(or we pulled from it), as stored — read-only; a partner's objects change only through OCPI."""
+"""Backend API routes for partners: the connections, what each may be (its grants, which the
+operator changes here), and the objects each partner pushed to us (or we pulled from it), as
+stored — read-only; a partner's objects change only through OCPI."""
 
 # No ``from __future__ import annotations``: see own_routes.
 
-from typing import Annotated
+from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Depends, Path, Request
 from starlette.responses import Response
 
@@ -20,9 +22,12 @@ from openroam._api.own_routes import (
 )
 from openroam._api.params import ListParams, list_params, session_path, tariff_path, token_path
 from openroam._api.responses import data_response, list_response, raw_response
+from openroam._services.credentials import parse_grant
 from openroam._services.documents import ObjectPath
 from openroam._services.object_specs import LOCATIONS, SESSIONS, TARIFFS, TOKENS, ModuleSpec
 from openroam._services.partners import PartnerDirectory, PartnerInfo
+from openroam._store.records import Grant
+from openroam.errors import InvalidOrMissingParameters
 
 __all__ = ["add_partner_routes"]
 
@@ -92,8 +97,56 @@ def _add_partners(router: APIRouter) -> None:
     router.add_api_route(PARTNER_URL, get_partner, methods=["GET"], summary="One partner")
 
 
+def _grants_of(body: bytes) -> list[Grant]:
+    """``{"grants": [{"role": "EMSP", "country_code": "DE", "party_id": "ABC"}, …]}``."""
+    try:
+        document: Any = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise InvalidOrMissingParameters(
+            "The request body is not valid JSON", http_status=400
+        ) from None
+    items = document.get("grants") if isinstance(document, dict) else None
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        raise InvalidOrMissingParameters(
+            'body: {"grants": [{"role": …, "country_code": …, "party_id": …}, …]}'
+        )
+    return [
+        parse_grant(
+            str(item.get("role", "")), f"{item.get('country_code', '')}*{item.get('party_id', '')}"
+        )
+        for item in items
+    ]
+
+
+def _add_grants(router: APIRouter) -> None:
+    async def get_grants(request: Request, partner: Partner) -> Response:
+        directory = PartnerDirectory(node_of(request).db)
+        changes = await directory.grant_history(partner.name)
+        grants = [grant.to_dict() for grant in partner.grants]
+        return data_response({"grants": grants, "changes": changes})
+
+    async def put_grants(request: Request, partner: Partner) -> Response:
+        node = node_of(request)
+        await node.credentials.change_grants(partner.name, _grants_of(await request.body()))
+        return data_response((await PartnerDirectory(node.db).by_name(partner.name)).to_dict())
+
+    router.add_api_route(
+        f"{PARTNER_URL}/grants",
+        get_grants,
+        methods=["GET"],
+        summary="What the partner may be, and every recorded change of it",
+    )
+    router.add_api_route(
+        f"{PARTNER_URL}/grants",
+        put_grants,
+        methods=["PUT"],
+        summary="Replace what the partner may be (recorded; ungranted roles stop counting)",
+    )
+
+
 def add_partner_routes(router: APIRouter) -> None:
     _add_partners(router)
+    _add_grants(router)
     # A partner's CDRs: _api/cdr_routes.py (with GET one).
     for spec in (LOCATIONS, TARIFFS, TOKENS, SESSIONS):
         _add_list(router, spec)

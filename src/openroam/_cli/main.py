@@ -9,7 +9,7 @@ from openroam._cli.demo import demo, simulate
 from openroam._cli.node import (
     db_app,
     invite,
-    partners,
+    partners_app,
     register,
     rotate_token,
     serve,
@@ -37,7 +37,7 @@ app.command("serve")(serve)
 app.add_typer(db_app, name="db")
 app.command("invite")(invite)
 app.command("register")(register)
-app.command("partners")(partners)
+app.add_typer(partners_app, name="partners")
 app.command("unregister")(unregister)
 app.command("rotate-token")(rotate_token)
 app.command("worker")(worker)

@@ -20,6 +20,7 @@ from rich.table import Table
 
 from openroam._config import Settings
 from openroam._runtime import build_app, open_node
+from openroam._services.credentials import parse_grant
 from openroam._services.node import Node
 from openroam._store import repositories as repo
 from openroam._store.db import upgrade
@@ -32,6 +33,7 @@ __all__ = [
     "invite",
     "load_settings",
     "partners",
+    "partners_app",
     "register",
     "rotate_token",
     "run_with_node",
@@ -135,14 +137,55 @@ def db_upgrade(config: ConfigOption = None) -> None:
     console.print("database is up to date")
 
 
+RoleOption = Annotated[
+    list[str],
+    typer.Option(
+        "--role",
+        help="A role the partner may register as (CPO, EMSP, HUB, NAP, NSP, OTHER, SCSP); "
+        "repeat it with --party for each grant.",
+    ),
+]
+PartyOption = Annotated[
+    list[str],
+    typer.Option(
+        "--party",
+        help="The party of the --role at the same position, as COUNTRY*PARTY (e.g. DE*ABC).",
+    ),
+]
+
+
+def grants_of(roles: list[str], parties: list[str]) -> list[repo.Grant]:
+    """The grants of ``--role R --party CC*PID`` pairs (in order); exit 2 when they do not pair."""
+    if not roles or len(roles) != len(parties):
+        console.print(
+            "[red]invalid:[/] give each grant as --role ROLE --party COUNTRY*PARTY "
+            f"({len(roles)} --role, {len(parties)} --party)"
+        )
+        raise typer.Exit(2)
+    try:
+        return [parse_grant(role, party) for role, party in zip(roles, parties, strict=True)]
+    except OcpiError as error:
+        console.print(f"[red]invalid:[/] {error.message}")
+        raise typer.Exit(2) from None
+
+
+def _show_grants(grants: tuple[repo.Grant, ...] | list[repo.Grant]) -> str:
+    return ", ".join(str(grant) for grant in grants)
+
+
 def invite(
     name: Annotated[str, typer.Argument(help="A name for the new partner.")],
+    role: RoleOption,
+    party: PartyOption,
     config: ConfigOption = None,
 ) -> None:
-    """Create a token A for a new partner and print it with our versions URL."""
-    token = run_with_node(config, lambda node: node.credentials.invite(name))
+    """Create a token A for a new partner, which may register only as the roles granted here,
+    and print it with our versions URL."""
+    grants = grants_of(role, party)
+    token = run_with_node(config, lambda node: node.credentials.invite(name, grants=grants))
     node_url = load_settings(config).public_url.rstrip("/")
     console.print(f"partner:      {name}")
+    console.print(f"may register: {_show_grants(grants)}")
     console.print(f"versions URL: {node_url}/ocpi/versions")
     console.print(f"token A:      {token}")
 
@@ -150,25 +193,52 @@ def invite(
 def register(
     versions_url: Annotated[str, typer.Argument(help="The partner's versions URL.")],
     token: Annotated[str, typer.Option("--token", help="The token A the partner gave us.")],
+    role: RoleOption,
+    party: PartyOption,
     name: Annotated[str | None, typer.Option(help="A name for the partner.")] = None,
     raw_token: Annotated[
         bool, typer.Option("--raw-token", help="Send the token un-encoded (legacy peers).")
     ] = False,
     config: ConfigOption = None,
 ) -> None:
-    """Register with a partner: versions, details, POST credentials, store token C."""
+    """Register with a partner: versions, details, POST credentials, store token C. The roles
+    the partner answers with must be among those granted here (--role/--party)."""
+    grants = grants_of(role, party)
     label = name or versions_url
     record = run_with_node(
         config,
         lambda node: node.credentials.register_with(
-            label, versions_url, token, encode_token=not raw_token
+            label, versions_url, token, grants=grants, encode_token=not raw_token
         ),
     )
     console.print(f"[green]registered[/] with {record.name} (OCPI {record.version})")
 
 
-def partners(config: ConfigOption = None) -> None:
-    """List partner connections: state, roles, version and push delivery backlog."""
+partners_app = typer.Typer(
+    help="Partner connections: list them (no sub-command), change what one may be (grant).",
+    invoke_without_command=True,
+)
+
+
+@partners_app.command("grant")
+def grant(
+    name: Annotated[str, typer.Argument(help="The partner's name.")],
+    role: RoleOption,
+    party: PartyOption,
+    config: ConfigOption = None,
+) -> None:
+    """Replace the roles a partner may be (all of them: give every grant it keeps). The change
+    is recorded; a registered role no longer granted stops counting at once."""
+    grants = grants_of(role, party)
+    record = run_with_node(config, lambda node: node.credentials.change_grants(name, grants))
+    console.print(f"[green]granted[/] {record.name}: {_show_grants(record.grants)}")
+
+
+@partners_app.callback()
+def partners(ctx: typer.Context, config: ConfigOption = None) -> None:
+    """List partner connections: state, grants, roles, version and push delivery backlog."""
+    if ctx.invoked_subcommand is not None:
+        return
 
     async def fetch(node: Node) -> tuple[list[repo.PartnerRecord], dict[int, BacklogRecord]]:
         async with node.db.session() as session:
@@ -177,7 +247,9 @@ def partners(config: ConfigOption = None) -> None:
         return records, backlog
 
     records, backlog = run_with_node(config, fetch)
-    table = Table("name", "status", "version", "roles", "backlog", "last error", "versions URL")
+    table = Table(
+        "name", "status", "version", "granted", "roles", "backlog", "last error", "versions URL"
+    )
     for record in records:
         roles = ", ".join(f"{r.role} {r.country_code}*{r.party_id}" for r in record.roles)
         pending = backlog.get(record.id)
@@ -185,6 +257,7 @@ def partners(config: ConfigOption = None) -> None:
             record.name,
             str(record.status),
             record.version or "",
+            _show_grants(record.grants),
             roles,
             str(pending.pending) if pending else "0",
             (pending.last_error or "") if pending else "",

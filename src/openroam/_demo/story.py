@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 from openroam._demo import sample
 from openroam._demo.nodes import DemoNode
+from openroam._services.credentials import parse_grant
 from openroam.simulator import BackendApi
 
 __all__ = ["Story", "StoryFailed"]
@@ -105,12 +106,25 @@ class Story:
         return peak_from
 
     async def register(self) -> None:
-        token_a = await self.cpo.node.credentials.invite(EMSP_NAME)
-        self.say("2", f"CPO operator: openroam invite {EMSP_NAME} → token A")
-        versions = f"{self.cpo.base_url}/ocpi/versions"
-        record = await self.emsp.node.credentials.register_with(CPO_NAME, versions, token_a)
+        # Each operator grants the other exactly the party and role it expects it to be.
+        emsp_cc, emsp_pid, _ = sample.EMSP
+        cpo_cc, cpo_pid, _ = sample.CPO
+        emsp_grant = parse_grant("EMSP", f"{emsp_cc}*{emsp_pid}")
+        cpo_grant = parse_grant("CPO", f"{cpo_cc}*{cpo_pid}")
+        token_a = await self.cpo.node.credentials.invite(EMSP_NAME, grants=[emsp_grant])
         self.say(
-            "2", f"eMSP operator: openroam register {versions} --token … → OCPI {record.version}"
+            "2",
+            f"CPO operator: openroam invite {EMSP_NAME} --role EMSP --party {emsp_cc}*{emsp_pid}"
+            " → token A",
+        )
+        versions = f"{self.cpo.base_url}/ocpi/versions"
+        record = await self.emsp.node.credentials.register_with(
+            CPO_NAME, versions, token_a, grants=[cpo_grant]
+        )
+        self.say(
+            "2",
+            f"eMSP operator: openroam register {versions} --token … --role CPO "
+            f"--party {cpo_cc}*{cpo_pid} → OCPI {record.version}",
         )
         self.say(
             "2", "  (versions, details, POST credentials; each side now holds the other's token)"

@@ -14,12 +14,21 @@ from collections.abc import Awaitable, Callable, Mapping
 from fastapi import Request
 
 from openroam._server.auth import RegisteredCaller
+from openroam._server.v221.modules import interface, may_call
 from openroam._services.credentials import Caller
 from openroam._services.platform import Platform
+from openroam.errors import NotFound
 from openroam.models.common import fold_id
 from openroam.models.v221.types import Role
+from openroam.models.v221.versions import InterfaceRole, ModuleID
 
-__all__ = ["addressed_party", "functional_caller", "routing_headers"]
+__all__ = [
+    "addressed_party",
+    "check_interface",
+    "functional_caller",
+    "interface_caller",
+    "routing_headers",
+]
 
 
 def addressed_party(headers: Mapping[str, str], platform: Platform) -> tuple[str, str] | None:
@@ -49,6 +58,19 @@ def _own_party(
         return addressed
     parties = [p for p in platform.parties if p.role == role] or list(platform.parties)
     return (parties[0].country_code, parties[0].party_id) if parties else None
+
+
+def check_interface(caller: Caller, module: ModuleID, role: InterfaceRole) -> None:
+    """Refuse a partner none of whose roles may call this interface (``modules.MODULES``): HTTP
+    404 with 2000, as for an object of a party it does not hold (transport_and_format.asciidoc
+    "Errors"; docs/spec-decisions.md "Which partner roles may call an interface")."""
+    if not may_call((r for r, _, _ in caller.roles), module, role):
+        callers = ", ".join(sorted(str(r) for r in interface(module, role).callers))
+        held = ", ".join(sorted({r for r, _, _ in caller.roles})) or "none"
+        raise NotFound(
+            f"The {module} {role.lower()} interface is open to {callers} partners (and Hubs); "
+            f"your granted roles: {held}"
+        )
 
 
 def _their_party(headers: Mapping[str, str], caller: Caller) -> tuple[str, str] | None:
@@ -87,6 +109,24 @@ def functional_caller(own_role: Role) -> Callable[..., Awaitable[Caller]]:
         request.state.ocpi_routing = routing_headers(
             request.headers, node.platform, caller, own_role
         )
+        return caller
+
+    return dependency
+
+
+def interface_caller(
+    module: ModuleID, role: InterfaceRole, own_role: Role
+) -> Callable[..., Awaitable[Caller]]:
+    """A dependency for the routes of one interface: :func:`functional_caller` (``own_role``: our
+    role on it, for the routing headers), then :func:`check_interface` — the one place a route's
+    caller roles are checked."""
+
+    async def dependency(request: Request, caller: RegisteredCaller) -> Caller:
+        node = request.app.state.node
+        request.state.ocpi_routing = routing_headers(
+            request.headers, node.platform, caller, own_role
+        )
+        check_interface(caller, module, role)
         return caller
 
     return dependency

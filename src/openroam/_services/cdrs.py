@@ -117,7 +117,7 @@ class CdrService:
         """A partner POSTs a new CDR (see the module docstring for repeats and unknown ids)."""
         document = validate_body(CDR, body).to_dict()
         path = _path_of(document)
-        _check_partner_owner(caller, path)
+        _check_partner_owner(caller, path, self.platform)
         # A CDR for another eMSP's token is misaddressed (services.addressing): 2001.
         addressing.check_ours(CDRS, self.platform, addressing.counterparty_of(CDRS, document))
         return await self._store(caller.partner_id, path, document)
@@ -232,18 +232,24 @@ async def _put(
     return saved
 
 
-def _check_partner_owner(caller: Caller, path: ObjectPath) -> None:
+def _check_partner_owner(caller: Caller, path: ObjectPath, platform: Platform) -> None:
     # transport_and_format.asciidoc "Client Owned Object Push": a party writes its own objects
     # only. The owner is in the body here, not in a URL, so the answer is 2001 (the body's
     # country_code/party_id are wrong), not the 404 of a foreign URL. A hub forwards CDRs of the
-    # parties connected to it, so it may POST any.
+    # parties connected to it, so it may POST any — but never one of ours, nor one another
+    # partner holds.
     wanted = (fold_id(path.country_code), fold_id(path.party_id))
+    ours = wanted in caller.held_elsewhere or any(
+        (fold_id(p.country_code), fold_id(p.party_id)) == wanted for p in platform.parties
+    )
     for role, country_code, party_id in caller.roles:
-        if role == Role.HUB or (fold_id(country_code), fold_id(party_id)) == wanted:
+        if (role == Role.HUB and not ours) or (
+            role == Role.CPO and (fold_id(country_code), fold_id(party_id)) == wanted
+        ):
             return
     raise InvalidOrMissingParameters(
         f"country_code/party_id {path.country_code}/{path.party_id} of the CDR is not a party "
-        "you registered"
+        "you registered as CPO"
     )
 
 

@@ -15,7 +15,7 @@ C depending on who initiated; stored only as a hash) and one token it *sends* (s
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
@@ -28,6 +28,7 @@ from openroam._services.ttl_cache import TtlCache
 from openroam._store import repositories as repo
 from openroam._store.db import Database
 from openroam.errors import (
+    InvalidOrMissingParameters,
     MethodNotAllowed,
     NoMatchingEndpoints,
     NotFound,
@@ -35,7 +36,9 @@ from openroam.errors import (
     UnableToUseClientApi,
     UnsupportedVersion,
 )
-from openroam.models.v221.credentials import Credentials
+from openroam.models.common import fold_id
+from openroam.models.v221.credentials import Credentials, CredentialsRole
+from openroam.models.v221.types import Role
 from openroam.models.v221.versions import (
     Endpoint,
     ModuleID,
@@ -50,6 +53,7 @@ __all__ = [
     "PartnerApi",
     "PartnerApiFactory",
     "new_token",
+    "parse_grant",
 ]
 
 
@@ -84,12 +88,49 @@ class Caller:
     #: "A" for an invitation token, "C" for the token of a registered (or registering) partner.
     token_kind: str
     status: str
-    #: (role, country_code, party_id) of each CredentialsRole the partner registered
+    #: (role, country_code, party_id) of each CredentialsRole the partner registered that is
+    #: granted to it (only those count)
     roles: tuple[tuple[str, str, str], ...] = ()
+    #: for a Hub: the parties (folded country_code, party_id) other partners hold, which it may
+    #: not speak for (a party belongs to one partner connection)
+    held_elsewhere: frozenset[tuple[str, str]] = frozenset()
+
+    @property
+    def hub(self) -> bool:
+        return any(role == Role.HUB for role, _, _ in self.roles)
 
     @property
     def registered(self) -> bool:
         return self.token_kind != "A" and self.status == repo.PartnerStatus.REGISTERED
+
+
+def parse_grant(role: str, party: str) -> repo.Grant:
+    """A grant from a role name (``EMSP``) and a party written ``CC*PID`` (``DE*XXX``; ``-``
+    or ``/`` may stand for ``*``). ``InvalidOrMissingParameters`` for anything else."""
+    try:
+        granted = Role(role.strip().upper())
+    except ValueError:
+        names = ", ".join(str(r) for r in Role)
+        raise InvalidOrMissingParameters(f"role {role!r}: one of {names}") from None
+    text = party.strip()
+    for separator in ("*", "/", "-"):
+        country_code, found, party_id = text.partition(separator)
+        if found:
+            break
+    # credentials.asciidoc "CredentialsRole class": country_code CiString(2), party_id CiString(3)
+    if not (
+        found
+        and len(country_code) == 2
+        and 1 <= len(party_id) <= 3
+        and (country_code + party_id).isascii()
+        and (country_code + party_id).isalnum()
+    ):
+        raise InvalidOrMissingParameters(f"party {party!r}: expected COUNTRY*PARTY, e.g. DE*ABC")
+    return repo.Grant(granted, country_code.upper(), party_id.upper())
+
+
+def _claims(roles: Iterable[CredentialsRole | repo.PartnerRoleRecord]) -> list[repo.Grant]:
+    return [repo.Grant(Role(str(r.role)), r.country_code, r.party_id) for r in roles]
 
 
 def new_token() -> str:
@@ -198,8 +239,12 @@ class CredentialsService:
                 if found is not None:
                     partner, kind = found
                     roles = tuple((str(r.role), r.country_code, r.party_id) for r in partner.roles)
+                    held: frozenset[tuple[str, str]] = frozenset()
+                    if any(r.role == Role.HUB for r in partner.roles):
+                        others = await repo.held_parties(session, except_partner=partner.id)
+                        held = frozenset(others)
                     return Caller(
-                        partner.id, partner.name, token, str(kind), str(partner.status), roles
+                        partner.id, partner.name, token, str(kind), str(partner.status), roles, held
                     )
         return None
 
@@ -208,6 +253,67 @@ class CredentialsService:
         return Credentials(
             token=token, url=self.platform.versions_url, roles=self.platform.credentials_roles()
         )
+
+    # --- grants: what a partner may be --------------------------------------------------------
+
+    def _own_parties(self) -> set[tuple[str, str]]:
+        return {(fold_id(p.country_code), fold_id(p.party_id)) for p in self.platform.parties}
+
+    async def _check_free(
+        self, session: AsyncSession, partner_id: int | None, parties: Sequence[repo.Grant]
+    ) -> None:
+        """Each of ``parties`` is neither one of ours nor held by another partner (2001).
+
+        Call it after ``repo.lock_grants`` in the transaction that then stores what it checked.
+        """
+        own = self._own_parties()
+        held = await repo.held_parties(session, except_partner=partner_id)
+        for grant in parties:
+            if grant.party_key() in own:
+                raise InvalidOrMissingParameters(
+                    f"{grant}: {grant.country_code}*{grant.party_id} is one of our own parties"
+                )
+            if grant.party_key() in held:
+                raise InvalidOrMissingParameters(
+                    f"{grant}: {grant.country_code}*{grant.party_id} belongs to another partner"
+                )
+
+    async def _check_claims(
+        self, session: AsyncSession, partner_id: int, claimed: Sequence[repo.Grant]
+    ) -> None:
+        """The roles a partner registers (or returns to our registration) must each be granted
+        to it, and its parties free (docs/spec-decisions.md "Roles a partner is not granted")."""
+        await repo.lock_grants(session)
+        partner = await repo.get_partner(session, partner_id)
+        granted = {grant.key() for grant in partner.grants} if partner is not None else set()
+        refused = [claim for claim in claimed if claim.key() not in granted]
+        if refused:
+            allowed = ", ".join(str(g) for g in partner.grants) if partner is not None else ""
+            raise InvalidOrMissingParameters(
+                "roles: not granted to this connection: "
+                + ", ".join(str(claim) for claim in refused)
+                + f" (granted: {allowed or 'nothing'})"
+            )
+        await self._check_free(session, partner_id, claimed)
+
+    @staticmethod
+    def _require_grants(grants: Sequence[repo.Grant]) -> list[repo.Grant]:
+        if not grants:
+            raise InvalidOrMissingParameters("grant at least one role (--role ROLE --party CC*PID)")
+        return list(dict.fromkeys(grants))
+
+    async def change_grants(self, name: str, grants: Sequence[repo.Grant]) -> repo.PartnerRecord:
+        """Replace what the partner called ``name`` may be; recorded with the time and the grants
+        before and after. A registered role no longer granted stops counting at once (its
+        objects are no longer served to it, nor its pushes under that party accepted)."""
+        wanted = self._require_grants(grants)
+        async with self._changing() as session:
+            partner = await repo.get_partner_by_name(session, name)
+            if partner is None:
+                raise NotFound(f"No partner named {name!r}")
+            await repo.lock_grants(session)
+            await self._check_free(session, partner.id, wanted)
+            return await repo.set_grants(session, partner.id, wanted, "grant")
 
     # --- server side: the partner calls our credentials endpoint ------------------------------
 
@@ -231,6 +337,10 @@ class CredentialsService:
             await repo.unregister(session, caller.partner_id)
 
     async def _accept(self, caller: Caller, theirs: Credentials) -> Credentials:
+        # The claimed roles first: a partner claiming what it was not granted is not called back.
+        claimed = _claims(theirs.roles)
+        async with self.db.session() as session, session.begin():
+            await self._check_claims(session, caller.partner_id, claimed)
         # credentials.asciidoc POST/PUT: fetch the client's versions and details with the token it
         # sent (B), while its request is still open; then issue a new token C.
         api = self.api_factory(theirs.token, True)
@@ -245,6 +355,8 @@ class CredentialsService:
             ):
                 # Another POST with this token A registered while ours fetched the callbacks.
                 raise MethodNotAllowed("Already registered: this token A has been used")
+            # Again under the lock: the grants may have changed while we fetched the callbacks.
+            await self._check_claims(session, caller.partner_id, claimed)
             await repo.save_registration(
                 session,
                 caller.partner_id,
@@ -260,27 +372,53 @@ class CredentialsService:
 
     # --- client side: we call the partner's credentials endpoint ------------------------------
 
-    async def invite(self, name: str) -> str:
-        """Create a token A for a new partner; it registers with our versions URL and this token."""
+    async def invite(self, name: str, *, grants: Sequence[repo.Grant]) -> str:
+        """Create a token A for a new partner, which may register as what ``grants`` allow (at
+        least one; none may name one of our parties or a party another partner holds: 2001).
+        It registers with our versions URL and this token."""
+        wanted = self._require_grants(grants)
         token_a = new_token()
         async with self._changing() as session:
-            await repo.create_invitation(session, name, token_a)
+            await repo.lock_grants(session)
+            existing = await repo.get_partner_by_name(session, name)
+            await self._check_free(session, existing.id if existing else None, wanted)
+            await repo.create_invitation(session, name, token_a, wanted)
         return token_a
 
     async def register_with(
-        self, name: str, versions_url: str, token_a: str, *, encode_token: bool = True
+        self,
+        name: str,
+        versions_url: str,
+        token_a: str,
+        *,
+        grants: Sequence[repo.Grant],
+        encode_token: bool = True,
     ) -> repo.PartnerRecord:
-        """Register with a partner that gave us ``versions_url`` and ``token_a``.
+        """Register with a partner that gave us ``versions_url`` and ``token_a``; it may be what
+        ``grants`` allow, as for :meth:`invite`.
 
         The registration sequence: GET versions, GET details (token A), check that the partner has
         a credentials endpoint (if not, do not POST: 3003), store a fresh token B so the partner's
-        callbacks during the POST are accepted, POST our credentials with B, store C.
+        callbacks during the POST are accepted, POST our credentials with B, store C. When the
+        roles the partner answers with are not granted, the registration is undone (DELETE at
+        the partner, tokens forgotten here) and refused (2001).
         """
+        wanted = self._require_grants(grants)
         async with self._changing() as session:
+            await repo.lock_grants(session)
+            existing = await repo.get_partner_by_name(session, name)
+            await self._check_free(session, existing.id if existing else None, wanted)
             partner = await repo.create_partner_for_outgoing_registration(
-                session, name, versions_url, token_a, encode_token=encode_token
+                session, name, versions_url, token_a, encode_token=encode_token, grants=wanted
             )
-        return await self._send_credentials(partner, token_a, encode_token, method="POST")
+        try:
+            return await self._send_credentials(partner, token_a, encode_token, method="POST")
+        except BaseException:
+            # A failed registration leaves no half-made partner holding its grants' parties
+            # (they could not be granted to the partner's next attempt under another name).
+            async with self._changing() as session:
+                await repo.unregister(session, partner.id)
+            raise
 
     async def rotate_token(self, name: str) -> repo.PartnerRecord:
         """Credentials PUT: give the partner a new token B and receive a new token C."""
@@ -337,8 +475,18 @@ class CredentialsService:
                 raise
         finally:
             await api.aclose()
+        claimed = _claims(theirs.roles)
+        refusal: InvalidOrMissingParameters | None = None
+        try:
+            async with self._changing() as session:
+                await self._check_claims(session, partner.id, claimed)
+        except InvalidOrMissingParameters as error:
+            refusal = error
+        if refusal is not None and method == "POST":
+            await self._undo_registration(partner, url, theirs.token, encode_token)
+            raise refusal
         async with self._changing() as session:
-            return await repo.save_registration(
+            saved = await repo.save_registration(
                 session,
                 partner.id,
                 versions_url=versions_url,
@@ -349,6 +497,29 @@ class CredentialsService:
                 outgoing_token=theirs.token,
                 status=repo.PartnerStatus.REGISTERED,
             )
+        if refusal is not None:
+            # A PUT (token rotation) completed at the partner: the new tokens are kept, or the
+            # connection would be lost; the ungranted roles are stored but do not count
+            # (PartnerRecord.roles holds granted roles only). The operator is told.
+            raise InvalidOrMissingParameters(
+                f"tokens rotated, but {refusal.message}; those roles are ignored"
+            )
+        return saved
+
+    async def _undo_registration(
+        self, partner: repo.PartnerRecord, url: str, token: str, encode_token: bool
+    ) -> None:
+        """The partner answered our POST as something it is not granted: tell it we are gone
+        (credentials DELETE with the token it gave us, best effort) and forget its tokens."""
+        api = self.api_factory(token, encode_token)
+        try:
+            await api.delete_credentials(url)
+        except OcpiError:
+            pass  # it keeps a dead registration; ours is gone either way
+        finally:
+            await api.aclose()
+        async with self._changing() as session:
+            await repo.unregister(session, partner.id)
 
 
 def _credentials_url(partner: repo.PartnerRecord) -> str:

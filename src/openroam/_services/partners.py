@@ -2,7 +2,8 @@
 
 The backend API lists partner connections and reads the objects each partner pushed to us
 (stored with the partner's id as their origin); this directory turns a partner's name into that id
-and describes each connection (status, negotiated version, declared roles, offered endpoints).
+and describes each connection (status, negotiated version, granted and registered roles, offered
+endpoints).
 """
 
 from __future__ import annotations
@@ -37,10 +38,13 @@ class PartnerInfo:
     name: str
     status: str
     version: str | None
+    #: the roles it registered that are granted (the ones that count)
     roles: tuple[PartnerRole, ...]
     #: (module identifier, interface role) of each endpoint the partner offers
     endpoints: tuple[tuple[str, str], ...]
     registered_at: datetime | None
+    #: what the operator allows it to be
+    grants: tuple[repo.Grant, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready data (timestamps as OCPI DateTimes)."""
@@ -57,6 +61,7 @@ class PartnerInfo:
                 }
                 for role in self.roles
             ],
+            "grants": [grant.to_dict() for grant in self.grants],
             "endpoints": [{"identifier": i, "role": r} for i, r in self.endpoints],
             "registered_at": (
                 format_datetime(self.registered_at) if self.registered_at is not None else None
@@ -81,6 +86,7 @@ def _info(record: repo.PartnerRecord) -> PartnerInfo:
         ),
         endpoints=tuple((e.identifier, e.role) for e in record.endpoints),
         registered_at=record.registered_at,
+        grants=record.grants,
     )
 
 
@@ -97,6 +103,23 @@ class PartnerDirectory:
         if record is None:
             raise NotFound(f"No partner named {name!r}")
         return _info(record)
+
+    async def grant_history(self, name: str) -> list[dict[str, Any]]:
+        """The recorded changes of the grants of the partner called ``name``, oldest first."""
+        async with self.db.session() as session:
+            record = await repo.get_partner_by_name(session, name)
+            if record is None:
+                raise NotFound(f"No partner named {name!r}")
+            changes = await repo.grant_changes(session, record.id)
+        return [
+            {
+                "changed_at": format_datetime(change.changed_at),
+                "reason": change.reason,
+                "old": list(change.old),
+                "new": list(change.new),
+            }
+            for change in changes
+        ]
 
     async def list(self) -> tuple[PartnerInfo, ...]:
         """Every partner connection, oldest first."""

@@ -261,17 +261,27 @@ class RoamingService:
             f"{path.country_code}/{path.party_id} is not one of our {spec.owner_role} parties"
         )
 
-    @staticmethod
-    def _partner_owner(caller: Caller, path: ObjectPath) -> None:
+    def _partner_owner(self, caller: Caller, spec: ModuleSpec, path: ObjectPath) -> None:
         # transport_and_format.asciidoc "Errors": a URL whose country_code/party_id is not one of
-        # the client's CredentialsRoles may be answered 404; nothing is changed. A hub forwards
-        # objects of its connected parties, so it may write any.
+        # the client's CredentialsRoles may be answered 404; nothing is changed. The party must be
+        # the caller's in the module's owner role (its Tokens under its eMSP party, its Locations
+        # under its CPO party); caller.roles holds granted roles only. A hub forwards objects of
+        # its connected parties, so it may write any — but never one of our own parties, nor one
+        # another partner holds.
         wanted = (fold_id(path.country_code), fold_id(path.party_id))
         for role, country_code, party_id in caller.roles:
-            if role == Role.HUB or (fold_id(country_code), fold_id(party_id)) == wanted:
+            if (
+                role == Role.HUB
+                and not _is_own_party(self.platform, wanted)
+                and wanted not in caller.held_elsewhere
+            ):
+                return
+            if role == spec.owner_role and (fold_id(country_code), fold_id(party_id)) == wanted:
                 return
         raise NotFound(
-            f"{path.country_code}/{path.party_id} is not a party you registered", http_status=404
+            f"{path.country_code}/{path.party_id} is not a party you registered as "
+            f"{spec.owner_role}",
+            http_status=404,
         )
 
     # --- writes ------------------------------------------------------------------------------
@@ -405,14 +415,14 @@ class RoamingService:
         self, caller: Caller, spec: ModuleSpec, path: ObjectPath, body: bytes
     ) -> WriteResult:
         """A partner creates or replaces one of its objects on our Receiver interface."""
-        self._partner_owner(caller, path)
+        self._partner_owner(caller, spec, path)
         return await self._write(caller.partner_id, spec, path, "PUT", body)
 
     async def receive_patch(
         self, caller: Caller, spec: ModuleSpec, path: ObjectPath, body: bytes
     ) -> WriteResult:
         """A partner changes fields of one of its objects (``last_updated`` required)."""
-        self._partner_owner(caller, path)
+        self._partner_owner(caller, spec, path)
         return await self._write(caller.partner_id, spec, path, "PATCH", body)
 
     async def keep_partner_copy(
@@ -425,7 +435,7 @@ class RoamingService:
 
     async def receive_delete(self, caller: Caller, spec: ModuleSpec, path: ObjectPath) -> None:
         """A partner removes one of its objects (mod_tariffs DELETE)."""
-        self._partner_owner(caller, path)
+        self._partner_owner(caller, spec, path)
         if not spec.allows_delete:
             raise MethodNotAllowed(f"DELETE is not offered on {spec.module}")
         async with self.db.session() as session, session.begin():
@@ -467,7 +477,7 @@ class RoamingService:
 
     async def receiver_get(self, caller: Caller, spec: ModuleSpec, path: ObjectPath) -> bytes:
         """GET on our Receiver interface: the partner's object as we store it."""
-        self._partner_owner(caller, path)
+        self._partner_owner(caller, spec, path)
         return await self.read(caller.partner_id, spec, path)
 
     def own_owners(
@@ -593,6 +603,10 @@ def _concerns(spec: ModuleSpec, stored: objects.StoredObject, caller: Caller | N
         return True
     wanted = addressing.caller_counterparties(caller)
     return wanted is None or stored.counterparty in wanted
+
+
+def _is_own_party(platform: Platform, party: tuple[str, str]) -> bool:
+    return any((fold_id(p.country_code), fold_id(p.party_id)) == party for p in platform.parties)
 
 
 def _has_endpoint(endpoints: Iterable[repo.EndpointRecord], module: str, role: str) -> bool:

@@ -4,12 +4,25 @@ from __future__ import annotations
 
 import hmac
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
-from openroam._store.records import PartnerNotFound, PartnerRecord, TokenKind, hash_token, to_record
-from openroam._store.tables import Partner, PartnerRole
+from openroam._store.records import (
+    GrantChangeRecord,
+    PartnerNotFound,
+    PartnerRecord,
+    TokenKind,
+    hash_token,
+    to_record,
+)
+from openroam._store.tables import (
+    Partner,
+    PartnerGrant,
+    PartnerGrantChange,
+    PartnerRole,
+    PartnerStatus,
+)
 from openroam.models.common import fold_id
 from openroam.models.v221.types import Role
 
@@ -18,6 +31,8 @@ __all__ = [
     "find_partners_by_party",
     "get_partner",
     "get_partner_by_name",
+    "grant_changes",
+    "held_parties",
     "list_partners",
     "load_partner",
 ]
@@ -29,7 +44,7 @@ def _select_partners(*, joined: bool = False) -> Select[Partner]:
     load = joinedload if joined else selectinload
     return (
         select(Partner)
-        .options(load(Partner.roles), load(Partner.endpoints))
+        .options(load(Partner.roles), load(Partner.endpoints), load(Partner.grants))
         .execution_options(populate_existing=True)
     )
 
@@ -96,13 +111,58 @@ async def list_partners(session: AsyncSession) -> list[PartnerRecord]:
 async def find_partners_by_party(
     session: AsyncSession, country_code: str, party_id: str, role: Role | None = None
 ) -> list[PartnerRecord]:
-    """The partners that declared the party ``country_code``/``party_id`` (case-insensitive,
-    types.asciidoc "CiString"), optionally only in ``role``; oldest first."""
-    declared = select(PartnerRole.partner_id).where(
-        PartnerRole.country_key == fold_id(country_code),
-        PartnerRole.party_key == fold_id(party_id),
+    """The partners that registered the party ``country_code``/``party_id`` (case-insensitive,
+    types.asciidoc "CiString") in a role granted to them, optionally only in ``role``; oldest
+    first."""
+    declared = (
+        select(PartnerRole.partner_id)
+        .join(
+            PartnerGrant,
+            and_(
+                PartnerGrant.partner_id == PartnerRole.partner_id,
+                PartnerGrant.role == PartnerRole.role,
+                PartnerGrant.country_key == PartnerRole.country_key,
+                PartnerGrant.party_key == PartnerRole.party_key,
+            ),
+        )
+        .where(
+            PartnerRole.country_key == fold_id(country_code),
+            PartnerRole.party_key == fold_id(party_id),
+        )
     )
     if role is not None:
         declared = declared.where(PartnerRole.role == str(role))
     stmt = _select_partners().where(Partner.id.in_(declared)).order_by(Partner.id)
     return [to_record(partner) for partner in await session.scalars(stmt)]
+
+
+async def held_parties(
+    session: AsyncSession, *, except_partner: int | None = None
+) -> dict[tuple[str, str], int]:
+    """The parties granted to a partner that is not unregistered, as folded (country_code,
+    party_id) → that partner's id; ``except_partner``'s own grants left out.
+
+    A party belongs to one partner connection: another partner may neither be granted it nor
+    register it.
+    """
+    stmt = (
+        select(PartnerGrant.country_key, PartnerGrant.party_key, PartnerGrant.partner_id)
+        .join(Partner, Partner.id == PartnerGrant.partner_id)
+        .where(Partner.status != PartnerStatus.UNREGISTERED)
+    )
+    if except_partner is not None:
+        stmt = stmt.where(PartnerGrant.partner_id != except_partner)
+    return {(cc, pid): partner_id for cc, pid, partner_id in (await session.execute(stmt)).all()}
+
+
+async def grant_changes(session: AsyncSession, partner_id: int) -> list[GrantChangeRecord]:
+    """Every recorded change of the partner's grants, oldest first."""
+    rows = await session.scalars(
+        select(PartnerGrantChange)
+        .where(PartnerGrantChange.partner_id == partner_id)
+        .order_by(PartnerGrantChange.id)
+    )
+    return [
+        GrantChangeRecord(row.changed_at, row.reason, tuple(row.old_grants), tuple(row.new_grants))
+        for row in rows
+    ]

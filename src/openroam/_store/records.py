@@ -15,11 +15,14 @@ from datetime import datetime
 from typing import Any, Literal, Protocol
 
 from openroam._store.tables import Partner, PartnerStatus
+from openroam.models.common import fold_id
 from openroam.models.v221.types import Role
 
 __all__ = [
     "EndpointInput",
     "EndpointRecord",
+    "Grant",
+    "GrantChangeRecord",
     "HasToDict",
     "OwnPartyData",
     "PartnerExists",
@@ -71,6 +74,43 @@ class PartnerRoleRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class Grant:
+    """A role the operator allows a partner to register as, for one party."""
+
+    role: Role
+    country_code: str
+    party_id: str
+
+    def key(self) -> tuple[str, str, str]:
+        """(role, folded country_code, folded party_id): how grants and claims are compared."""
+        return str(self.role), fold_id(self.country_code), fold_id(self.party_id)
+
+    def party_key(self) -> tuple[str, str]:
+        return fold_id(self.country_code), fold_id(self.party_id)
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "role": str(self.role),
+            "country_code": self.country_code,
+            "party_id": self.party_id,
+        }
+
+    def __str__(self) -> str:
+        return f"{self.role} {self.country_code}*{self.party_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class GrantChangeRecord:
+    """One recorded change of a partner's grants."""
+
+    changed_at: datetime
+    #: "invite", "register", "grant" (an operator's change) or "migration"
+    reason: str
+    old: tuple[dict[str, str], ...]
+    new: tuple[dict[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
 class EndpointRecord:
     """One endpoint of the partner's version details (versions.asciidoc "Endpoint class")."""
 
@@ -90,11 +130,17 @@ class PartnerRecord:
     status: PartnerStatus
     outgoing_token: str | None
     encode_token: bool
+    #: the roles the partner registered that are granted to it: the ones that count
     roles: tuple[PartnerRoleRecord, ...]
     endpoints: tuple[EndpointRecord, ...]
     created_at: datetime
     updated_at: datetime
     registered_at: datetime | None
+    #: what the operator allows the partner to be
+    grants: tuple[Grant, ...] = ()
+    #: every role the partner registered, granted or not (a grant withdrawn after registration
+    #: leaves its role here, but not in ``roles``)
+    declared_roles: tuple[PartnerRoleRecord, ...] = ()
 
 
 class HasToDict(Protocol):
@@ -129,8 +175,18 @@ def business_details_dict(value: HasToDict | Mapping[str, Any]) -> dict[str, Any
     return dict(value) if isinstance(value, Mapping) else value.to_dict()
 
 
+def _granted(role: PartnerRoleRecord, grants: tuple[Grant, ...]) -> bool:
+    claim = (str(role.role), fold_id(role.country_code), fold_id(role.party_id))
+    return any(grant.key() == claim for grant in grants)
+
+
 def to_record(partner: Partner) -> PartnerRecord:
-    """The record of a partner whose roles and endpoints are loaded."""
+    """The record of a partner whose roles, endpoints and grants are loaded."""
+    declared = tuple(
+        PartnerRoleRecord(Role(r.role), r.country_code, r.party_id, r.business_details)
+        for r in partner.roles
+    )
+    grants = tuple(Grant(Role(g.role), g.country_code, g.party_id) for g in partner.grants)
     return PartnerRecord(
         id=partner.id,
         name=partner.name,
@@ -139,12 +195,11 @@ def to_record(partner: Partner) -> PartnerRecord:
         status=partner.status,
         outgoing_token=partner.outgoing_token,
         encode_token=partner.encode_token,
-        roles=tuple(
-            PartnerRoleRecord(Role(r.role), r.country_code, r.party_id, r.business_details)
-            for r in partner.roles
-        ),
+        roles=tuple(role for role in declared if _granted(role, grants)),
         endpoints=tuple(EndpointRecord(e.identifier, e.role, e.url) for e in partner.endpoints),
         created_at=partner.created_at,
         updated_at=partner.updated_at,
         registered_at=partner.registered_at,
+        grants=grants,
+        declared_roles=declared,
     )

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from openroam._store.partners import load_partner
 from openroam._store.records import (
     EndpointInput,
+    Grant,
     PartnerExists,
     PartnerNotFound,
     PartnerRecord,
@@ -23,16 +24,27 @@ from openroam._store.records import (
     business_details_dict,
     hash_token,
 )
-from openroam._store.tables import Partner, PartnerEndpoint, PartnerRole, PartnerStatus, utcnow
+from openroam._store.tables import (
+    Partner,
+    PartnerEndpoint,
+    PartnerGrant,
+    PartnerGrantChange,
+    PartnerRole,
+    PartnerStatus,
+    utcnow,
+)
 from openroam.models.common import fold_id
+from openroam.models.v221.types import Role
 
 __all__ = [
     "cancel_token_rotation",
     "create_invitation",
     "create_partner_for_outgoing_registration",
     "holds_invitation",
+    "lock_grants",
     "save_registration",
     "set_encode_token",
+    "set_grants",
     "set_incoming_token",
     "set_status",
     "unregister",
@@ -40,6 +52,9 @@ __all__ = [
 ]
 
 _SQLITE_WRITE_LOCK = text("UPDATE partners SET id = id WHERE 0")
+# One key for every change of grants on PostgreSQL (grants change rarely): two invitations
+# granting the same party cannot both pass the check that no other partner holds it.
+_GRANTS_LOCK = text("SELECT pg_advisory_xact_lock(7007)")
 
 # A name held by one of these cannot be invited or registered again before it unregisters.
 _IN_USE = (PartnerStatus.REGISTERED, PartnerStatus.SUSPENDED)
@@ -91,14 +106,76 @@ async def _done(session: AsyncSession, partner: Partner) -> PartnerRecord:
     return await load_partner(session, partner.id)
 
 
-async def create_invitation(session: AsyncSession, name: str, token_a: str) -> PartnerRecord:
-    """A pending partner that can register with ``token_a`` (registration step 0).
+async def lock_grants(session: AsyncSession) -> None:
+    """Serialise changes of grants until the transaction ends (call it before reading which
+    parties are held, then change grants in the same transaction)."""
+    if session.get_bind().dialect.name == "sqlite":
+        await session.execute(_SQLITE_WRITE_LOCK)
+    else:
+        await session.execute(_GRANTS_LOCK)
 
-    Inviting a name again while it is pending or unregistered issues a new token A; the old
-    one stops working. :class:`PartnerExists` if the name is registered or suspended.
+
+async def _replace_grants(
+    session: AsyncSession, partner: Partner, grants: Sequence[Grant], reason: str
+) -> None:
+    old = [
+        Grant(Role(row.role), row.country_code, row.party_id)
+        for row in await session.scalars(
+            select(PartnerGrant)
+            .where(PartnerGrant.partner_id == partner.id)
+            .order_by(PartnerGrant.id)
+        )
+    ]
+    new = list(dict.fromkeys(grants))
+    if [g.key() for g in old] == [g.key() for g in new]:
+        return
+    await session.execute(delete(PartnerGrant).where(PartnerGrant.partner_id == partner.id))
+    session.add_all(
+        PartnerGrant(
+            partner_id=partner.id,
+            role=str(grant.role),
+            country_code=grant.country_code,
+            party_id=grant.party_id,
+            country_key=fold_id(grant.country_code),
+            party_key=fold_id(grant.party_id),
+        )
+        for grant in new
+    )
+    session.add(
+        PartnerGrantChange(
+            partner_id=partner.id,
+            changed_at=utcnow(),
+            reason=reason,
+            old_grants=[grant.to_dict() for grant in old],
+            new_grants=[grant.to_dict() for grant in new],
+        )
+    )
+
+
+async def create_invitation(
+    session: AsyncSession, name: str, token_a: str, grants: Sequence[Grant] = ()
+) -> PartnerRecord:
+    """A pending partner that can register with ``token_a`` (registration step 0), as what
+    ``grants`` allows.
+
+    Inviting a name again while it is pending or unregistered issues a new token A (the old
+    one stops working) and replaces its grants. :class:`PartnerExists` if the name is
+    registered or suspended. Whether the grants are free to give is the caller's check
+    (:func:`lock_grants`, ``partners.held_parties``).
     """
     partner = await _claim_name(session, name)
     partner.token_a_hash = hash_token(token_a)
+    await session.flush()
+    await _replace_grants(session, partner, grants, "invite")
+    return await _done(session, partner)
+
+
+async def set_grants(
+    session: AsyncSession, partner_id: int, grants: Sequence[Grant], reason: str = "grant"
+) -> PartnerRecord:
+    """Replace what the partner may be; the change is recorded (when, old → new)."""
+    partner = await _lock(session, partner_id)
+    await _replace_grants(session, partner, grants, reason)
     return await _done(session, partner)
 
 
@@ -110,8 +187,10 @@ async def create_partner_for_outgoing_registration(
     *,
     encode_token: bool = True,
     incoming_token: str | None = None,
+    grants: Sequence[Grant] = (),
 ) -> PartnerRecord:
-    """A pending partner we register with: we call it with its token A until we get C.
+    """A pending partner we register with: we call it with its token A until we get C; it may
+    be what ``grants`` allows.
 
     ``incoming_token`` is our token B, if already chosen (:func:`set_incoming_token` can set
     it later). :class:`PartnerExists` if the name is registered or suspended.
@@ -122,6 +201,8 @@ async def create_partner_for_outgoing_registration(
     partner.encode_token = encode_token
     if incoming_token is not None:
         partner.incoming_token_hash = hash_token(incoming_token)
+    await session.flush()
+    await _replace_grants(session, partner, grants, "register")
     return await _done(session, partner)
 
 

@@ -40,6 +40,8 @@ __all__ = [
     "OwnParty",
     "Partner",
     "PartnerEndpoint",
+    "PartnerGrant",
+    "PartnerGrantChange",
     "PartnerRole",
     "PartnerStatus",
     "UtcDateTime",
@@ -188,6 +190,9 @@ class Partner(Base):
     endpoints: Mapped[list[PartnerEndpoint]] = relationship(
         lazy="raise", cascade="all, delete-orphan", order_by="PartnerEndpoint.id"
     )
+    grants: Mapped[list[PartnerGrant]] = relationship(
+        lazy="raise", cascade="all, delete-orphan", order_by="PartnerGrant.id"
+    )
 
 
 class PartnerRole(Base):
@@ -222,3 +227,43 @@ class PartnerEndpoint(Base):
     identifier: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16))
     url: Mapped[str] = mapped_column(String(255))
+
+
+class PartnerGrant(Base):
+    """A role the operator granted a partner: what it may register as (docs/architecture.md
+    "Partner grants").
+
+    A partner's CredentialsRoles are claims; a claim that is not granted is refused at
+    registration, and only granted roles count afterwards.
+    """
+
+    __tablename__ = "partner_grants"
+    __table_args__ = (
+        UniqueConstraint("partner_id", "role", "country_key", "party_key"),
+        Index(None, "country_key", "party_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(16))
+    country_code: Mapped[str] = mapped_column(String(2))
+    party_id: Mapped[str] = mapped_column(String(3))
+    country_key: Mapped[str] = mapped_column(String(2))
+    party_key: Mapped[str] = mapped_column(String(3))
+
+
+class PartnerGrantChange(Base):
+    """One change of a partner's grants, for the record: when, and the grants before and after
+    (each a list of ``{"role", "country_code", "party_id"}``)."""
+
+    __tablename__ = "partner_grant_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(
+        ForeignKey("partners.id", ondelete="CASCADE"), index=True
+    )
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: what made the change: "invite", "register", "grant", "migration"
+    reason: Mapped[str] = mapped_column(String(16))
+    old_grants: Mapped[list[dict[str, str]]] = mapped_column(JsonDocument)
+    new_grants: Mapped[list[dict[str, str]]] = mapped_column(JsonDocument)

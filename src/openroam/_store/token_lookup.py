@@ -1,6 +1,10 @@
 """Finding a Token by ``uid`` and ``type`` for real-time authorization (mod_tokens.asciidoc
 "Real-time authorization"): the eMSP looks among its own Tokens, the CPO among the Tokens its
 partners pushed to it, without knowing in advance which eMSP owns the uid.
+
+A partner's Token counts only under a party that partner holds: granted to it as eMSP, or, for
+a partner granted HUB, a party no other partner holds. A copy another partner pushed under
+someone else's party (before a grant changed, say) is never found.
 """
 
 from __future__ import annotations
@@ -8,12 +12,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import cast
 
-from sqlalchemy import Table, and_, false, or_, select
+from sqlalchemy import ColumnElement, Table, and_, exists, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from openroam._store.object_repo import StoredObject
 from openroam._store.object_sql import COLUMNS
 from openroam._store.objects import OcpiObject
+from openroam._store.tables import Partner, PartnerGrant, PartnerStatus
 from openroam.models.common import fold_id
 
 __all__ = ["find_own_session", "find_tokens"]
@@ -31,8 +37,9 @@ async def find_tokens(
 ) -> list[StoredObject]:
     """Tokens with this uid and type (case-insensitive), the latest change first.
 
-    ``own``: our own Tokens (origin 0), else those received from any partner. ``owners`` keeps
-    only Tokens of these (country_code, party_id) pairs.
+    ``own``: our own Tokens (origin 0), else those received from the partner holding each
+    Token's party (see the module docstring). ``owners`` keeps only Tokens of these
+    (country_code, party_id) pairs.
     """
     stmt = select(*COLUMNS).where(
         _T.c.module == "tokens",
@@ -40,6 +47,8 @@ async def find_tokens(
         _T.c.object_type == fold_id(token_type),
         (_T.c.origin == 0) if own else (_T.c.origin != 0),
     )
+    if not own:
+        stmt = stmt.where(_held_by_origin())
     if owners is not None:
         pairs = [
             and_(_T.c.country_code == fold_id(c), _T.c.party_id == fold_id(p)) for c, p in owners
@@ -65,3 +74,22 @@ async def find_own_session(session: AsyncSession, session_id: str) -> StoredObje
     )
     row = (await session.execute(stmt)).first()
     return None if row is None else StoredObject(*tuple(row))
+
+
+def _held_by_origin() -> ColumnElement[bool]:
+    """The stored Token's party is held by the partner it came from."""
+    grant = aliased(PartnerGrant)
+    other = aliased(PartnerGrant)
+    same_party = and_(grant.country_key == _T.c.country_code, grant.party_key == _T.c.party_id)
+    granted = exists().where(
+        grant.partner_id == _T.c.origin,
+        or_(and_(grant.role == "EMSP", same_party), grant.role == "HUB"),
+    )
+    held_by_another = exists().where(
+        other.partner_id != _T.c.origin,
+        other.country_key == _T.c.country_code,
+        other.party_key == _T.c.party_id,
+        Partner.id == other.partner_id,
+        Partner.status != PartnerStatus.UNREGISTERED,
+    )
+    return and_(granted, ~held_by_another)

@@ -9,12 +9,13 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from openroam._server.envelope import ocpi_response
-from openroam._server.headers import addressed_party, functional_caller
+from openroam._server.headers import addressed_party, interface_caller
 from openroam._services.credentials import Caller
 from openroam._services.node import Node
 from openroam._services.object_specs import TOKENS
 from openroam.errors import InvalidOrMissingParameters
 from openroam.models.v221.tokens import TokenType
+from openroam.models.v221.versions import InterfaceRole
 
 __all__ = ["router"]
 
@@ -22,7 +23,7 @@ router = APIRouter()
 
 PATH = "/ocpi/2.2.1/sender/tokens/{token_uid}/authorize"
 
-_sending = Depends(functional_caller(TOKENS.owner_role))
+_sending = Depends(interface_caller(TOKENS.module, InterfaceRole.SENDER, TOKENS.owner_role))
 
 
 def _uid(request: Request) -> str:

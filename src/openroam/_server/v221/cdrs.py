@@ -13,13 +13,14 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from openroam._server.envelope import RawJson, ocpi_response
-from openroam._server.headers import functional_caller
+from openroam._server.headers import interface_caller
 from openroam._services.cdrs import RECEIVER_PATH
 from openroam._services.credentials import Caller
 from openroam._services.documents import ObjectPath
 from openroam._services.node import Node
 from openroam._services.object_specs import CDRS
 from openroam.errors import InvalidOrMissingParameters
+from openroam.models.v221.versions import InterfaceRole
 
 __all__ = ["router"]
 
@@ -28,7 +29,7 @@ router = APIRouter()
 # CiString limits of the URL segments: country_code 2, party_id 3, a CDR id 39 (mod_cdrs).
 _LIMITS = {"country_code": 2, "party_id": 3, "cdr_id": CDRS.id_limit}
 
-_receiving = Depends(functional_caller(CDRS.receiver_role))
+_receiving = Depends(interface_caller(CDRS.module, InterfaceRole.RECEIVER, CDRS.receiver_role))
 
 
 def _node(request: Request) -> Node:

@@ -14,13 +14,14 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from openroam._server.envelope import ocpi_response
-from openroam._server.headers import functional_caller
+from openroam._server.headers import interface_caller
 from openroam._services.credentials import Caller
 from openroam._services.node import Node
 from openroam._services.profile_sender import RESULTS_PATH, SENDER_PATH
 from openroam._services.profiles import Kind
 from openroam.errors import InvalidOrMissingParameters
 from openroam.models.v221.types import Role
+from openroam.models.v221.versions import InterfaceRole, ModuleID
 
 __all__ = ["router"]
 
@@ -28,8 +29,8 @@ router = APIRouter()
 
 RECEIVER_PATH = "/ocpi/2.2.1/receiver/chargingprofiles/{session_id}"
 
-_as_cpo = Depends(functional_caller(Role.CPO))
-_as_sender = Depends(functional_caller(Role.EMSP))
+_as_cpo = Depends(interface_caller(ModuleID.CHARGINGPROFILES, InterfaceRole.RECEIVER, Role.CPO))
+_as_sender = Depends(interface_caller(ModuleID.CHARGINGPROFILES, InterfaceRole.SENDER, Role.EMSP))
 
 
 def _node(request: Request) -> Node:

@@ -16,18 +16,19 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from openroam._server.envelope import ocpi_response
-from openroam._server.headers import addressed_party, functional_caller
+from openroam._server.headers import addressed_party, interface_caller
 from openroam._services.commands import RECEIVER_PATH, SENDER_PATH
 from openroam._services.credentials import Caller
 from openroam._services.node import Node
 from openroam.models.v221.types import Role
+from openroam.models.v221.versions import InterfaceRole, ModuleID
 
 __all__ = ["router"]
 
 router = APIRouter()
 
-_as_cpo = Depends(functional_caller(Role.CPO))
-_as_emsp = Depends(functional_caller(Role.EMSP))
+_as_cpo = Depends(interface_caller(ModuleID.COMMANDS, InterfaceRole.RECEIVER, Role.CPO))
+_as_emsp = Depends(interface_caller(ModuleID.COMMANDS, InterfaceRole.SENDER, Role.EMSP))
 
 _MESSAGES = {2003: "Unknown Location"}
 

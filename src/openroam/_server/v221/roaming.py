@@ -24,7 +24,12 @@ from openroam._server.envelope import (
     ocpi_response,
     send_json,
 )
-from openroam._server.headers import addressed_party, functional_caller, routing_headers
+from openroam._server.headers import (
+    addressed_party,
+    check_interface,
+    interface_caller,
+    routing_headers,
+)
 from openroam._server.pagination import (
     base_url,
     page_headers,
@@ -38,6 +43,7 @@ from openroam._services.node import Node
 from openroam._services.object_specs import LOCATIONS, SPECS, ModuleSpec
 from openroam.errors import InvalidOrMissingParameters, OcpiError
 from openroam.models.v221.tokens import TokenType
+from openroam.models.v221.versions import InterfaceRole
 
 __all__ = ["router"]
 
@@ -105,7 +111,7 @@ def _routing(request: Request) -> dict[str, str]:
 
 
 def _receiver_route(spec: ModuleSpec, depth: int, path: str) -> None:
-    receiving = Depends(functional_caller(spec.receiver_role))
+    receiving = Depends(interface_caller(spec.module, InterfaceRole.RECEIVER, spec.receiver_role))
 
     async def get(request: Request, caller: Caller = receiving) -> Response:
         node = _node(request)
@@ -168,6 +174,7 @@ class SenderList:
             caller = await authenticated_caller(node.credentials, authorization, registered=True)
             scope["state"]["partner_name"] = caller.partner_name
             routing = routing_headers(headers, node.platform, caller, self.spec.owner_role)
+            check_interface(caller, self.spec.module, InterfaceRole.SENDER)
             query = page_query(read_page_params(query_of(scope)), node.page_limit)
             addressed = addressed_party(headers, node.platform)
             page = await node.roaming.sender_page(self.spec, query, addressed, caller)
@@ -207,7 +214,9 @@ def _add_location_object_routes() -> None:
         _location_object_route(depth, path)
 
 
-_location_sender = Depends(functional_caller(LOCATIONS.owner_role))
+_location_sender = Depends(
+    interface_caller(LOCATIONS.module, InterfaceRole.SENDER, LOCATIONS.owner_role)
+)
 
 
 def _location_object_route(depth: int, path: str) -> None:

@@ -11,17 +11,18 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from openroam._server.envelope import ocpi_response
-from openroam._server.headers import addressed_party, functional_caller
+from openroam._server.headers import addressed_party, interface_caller
 from openroam._services.credentials import Caller
 from openroam._services.node import Node
 from openroam._services.object_specs import SESSIONS
 from openroam.errors import InvalidOrMissingParameters
+from openroam.models.v221.versions import InterfaceRole
 
 __all__ = ["router"]
 
 router = APIRouter()
 
-_sending = Depends(functional_caller(SESSIONS.owner_role))
+_sending = Depends(interface_caller(SESSIONS.module, InterfaceRole.SENDER, SESSIONS.owner_role))
 # mod_sessions "Request Parameters": session_id is a CiString(36).
 _ID_LIMIT = 36
 
