@@ -182,6 +182,12 @@ class Settings(BaseSettings):
     """Seconds between incremental pulls of each module from each partner (with 10 % splay)."""
     push_max_delay: Annotated[float, Field(gt=0)] = 600.0
     """The longest wait between two attempts of a failed push delivery, in seconds."""
+    push_max_refusals: Annotated[int, Field(ge=1)] = 3
+    """Attempts of a push delivery the partner refuses (OCPI 2xxx, HTTP 4xx but 401/408/429)
+    before it is ``failed`` (``openroam deliveries --failed``); other failures are retried."""
+    push_lease_seconds: Annotated[float, Field(gt=0)] = 60.0
+    """How long a worker holds a claimed delivery: after a crash, its rows (and the later rows
+    of the same objects) wait this long before another worker takes them."""
     webhooks: WebhookConfig = WebhookConfig()
     """Events to the party's backend (docs/backend-api.md)."""
     commands: CommandConfig = CommandConfig()

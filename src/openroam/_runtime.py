@@ -122,6 +122,14 @@ def webhook_settings(settings: Settings) -> WebhookSettings:
     )
 
 
+def push_settings(settings: Settings) -> PushSettings:
+    return PushSettings(
+        max_delay=settings.push_max_delay,
+        max_refusals=settings.push_max_refusals,
+        lease_seconds=settings.push_lease_seconds,
+    )
+
+
 @asynccontextmanager
 async def running_workers(
     node: Node, settings: Settings, transport: httpx.AsyncBaseTransport | None = None
@@ -129,7 +137,7 @@ async def running_workers(
     """Push delivery, pull-sync, webhooks and commands (results, timeouts) running in the
     background until the block ends."""
     clients = client_factory(transport)
-    push = PushWorker(node.db, clients, PushSettings(max_delay=settings.push_max_delay))
+    push = PushWorker(node.db, clients, push_settings(settings), node.events)
     pull = PullWorker(node.db, node.roaming, clients, PullSettings(interval=settings.pull_interval))
     webhooks = WebhookWorker(node.db, webhook_settings(settings), transport)
     commands = CommandWorker(

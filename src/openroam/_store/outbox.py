@@ -5,6 +5,11 @@ A change to an object enqueues, in the same transaction, one row per partner to 
 claim due rows under a lease (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several workers never
 take the same row), send the object's *current* state, and record each attempt.
 
+Order per object: the rows of one object (``object_key``) to one partner form a queue; a row is
+claimed only when no earlier row of that queue is pending — waiting for a retry, or leased by a
+worker (alive, or dead until its lease runs out). Objects are independent: a row of one object
+never waits for another object's.
+
 Coalescing: while a row for the same (partner, object, method, path) is pending, a new change
 joins it instead of adding a row — the worker sends the current state anyway. If that row is in
 flight, its ``revision`` moves on, and :func:`record_attempt` leaves it pending after the send
@@ -26,6 +31,7 @@ from sqlalchemy.sql.dml import Insert
 
 from openroam._store.objects import Delivery, DeliveryAttempt, DeliveryState
 from openroam._store.tables import utcnow
+from openroam.models.common import fold_id
 
 __all__ = [
     "DeliveryRecord",
@@ -34,6 +40,7 @@ __all__ = [
     "describe_failure",
     "enqueue_deliveries",
     "enqueue_delivery",
+    "object_key",
     "record_attempt",
     "release_deliveries",
 ]
@@ -41,6 +48,17 @@ __all__ = [
 _D = cast(Table, Delivery.__table__)
 _A = cast(Table, DeliveryAttempt.__table__)
 PENDING, DELIVERED = DeliveryState.PENDING, DeliveryState.DELIVERED
+FAILED, SUPERSEDED = DeliveryState.FAILED, DeliveryState.SUPERSEDED
+
+
+def object_key(module: str, path: str) -> str:
+    """The object a delivery changes: ``"{module}:{CC}/{PARTY}/{ID}[?type=…]"``, folded, from a
+    receiver path (``{country_code}/{party_id}/{id}[/{sub ids}][?type=…]``). A Location's EVSE
+    PATCH and its PUT share it; a Tariff deleted and created again keeps it."""
+    route, _, query = path.partition("?")
+    top = fold_id("/".join(route.split("/")[:3]))
+    kind = fold_id(query.removeprefix("type="))
+    return f"{module}:{top}" + (f"?type={kind}" if kind else "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +76,8 @@ class DeliveryRecord:
     attempts: int
     next_attempt_at: datetime
     created_at: datetime
+    object_key: str = ""
+    refusals: int = 0
 
 
 # The union of two JSON lists of field names; NULL ("everything") absorbs any list.
@@ -145,6 +165,7 @@ async def enqueue_deliveries(
         {
             "partner_id": partner_id,
             "module": module,
+            "object_key": object_key(module, path),
             "object_pk": object_pk,
             "method": method,
             "path": path,
@@ -171,6 +192,8 @@ _RECORD_COLUMNS = (
     _D.c.attempts,
     _D.c.next_attempt_at,
     _D.c.created_at,
+    _D.c.object_key,
+    _D.c.refusals,
 )
 
 
@@ -186,6 +209,8 @@ def _record(row: Any) -> DeliveryRecord:
         attempts=row.attempts,
         next_attempt_at=row.next_attempt_at,
         created_at=row.created_at,
+        object_key=row.object_key,
+        refusals=row.refusals,
     )
 
 
@@ -199,19 +224,21 @@ async def claim_deliveries(
 ) -> list[DeliveryRecord]:
     """Take up to ``limit`` due deliveries, oldest first, leased for ``lease_seconds``.
 
-    Due: pending, ``next_attempt_at`` reached, and not leased (or the lease ran out: a worker
-    died mid-send). On PostgreSQL rows locked by another claiming worker are skipped.
+    Due: pending, ``next_attempt_at`` reached, not leased (or the lease ran out: a worker died
+    mid-send), and the head of its object's queue: no earlier row of the same object to the same
+    partner is pending — whether it waits for a retry or is leased by another worker (so a DELETE
+    leased by a worker that died is sent, once its lease runs out, before a later PUT). So one
+    claim holds at most one row per object and partner. On PostgreSQL rows locked by another
+    claiming worker are skipped.
     """
-    # In order per partner: a row queued after one of the same partner that waits for its retry
-    # waits too (rows queued before the failure were already moved behind it by the worker).
     earlier = _D.alias("earlier")
     waiting_before = (
         select(earlier.c.id)
         .where(
             earlier.c.partner_id == _D.c.partner_id,
+            earlier.c.object_key == _D.c.object_key,
             earlier.c.id < _D.c.id,
             earlier.c.state == PENDING,
-            earlier.c.next_attempt_at > now,
         )
         .exists()
     )
@@ -223,9 +250,8 @@ async def claim_deliveries(
     )
     if partner_ids is not None:
         due = due.where(_D.c.partner_id.in_(partner_ids))
-    # Oldest queued first, so a limit never takes a partner's later row without its earlier ones.
-    due = due.order_by(_D.c.id).limit(limit)
-    # SQLite renders no FOR UPDATE: it has one writer, and one worker.
+    due = due.order_by(_D.c.next_attempt_at, _D.c.id).limit(limit)
+    # SQLite renders no FOR UPDATE: it has one writer, so the UPDATE below is the claim.
     batch = due.with_for_update(skip_locked=True).cte("due")
     stmt = (
         update(_D)
@@ -234,22 +260,15 @@ async def claim_deliveries(
         .returning(*_RECORD_COLUMNS)
     )
     records = [_record(row) for row in await session.execute(stmt)]
-    # Oldest due first, except that each partner's rows keep their queue order (a retried row
-    # falls due after rows queued behind it, yet goes out before them).
-    records.sort(key=lambda r: (r.next_attempt_at, r.id))
-    in_queue_order: dict[int, list[DeliveryRecord]] = {}
-    for record in sorted(records, key=lambda r: r.id):
-        in_queue_order.setdefault(record.partner_id, []).append(record)
-    queues = {partner: iter(rows) for partner, rows in in_queue_order.items()}
-    return [next(queues[record.partner_id]) for record in records]
+    return sorted(records, key=lambda r: (r.next_attempt_at, r.id))
 
 
 def describe_failure(http_status: int | None, status_code: int | None, error: str | None) -> str:
-    """A one-line reason for a failed attempt: the error, else the HTTP and OCPI status."""
-    if error:
-        return error
+    """A one-line reason for a failed attempt: the HTTP and OCPI status and the message."""
     parts = [f"HTTP {http_status}"] if http_status is not None else []
     parts += [f"status_code {status_code}"] if status_code is not None else []
+    if error:
+        parts.append(error)
     return ", ".join(parts) or "failed"
 
 
@@ -264,32 +283,50 @@ async def record_attempt(
     duration_ms: float,
     next_attempt_at: datetime | None,
     now: datetime | None = None,
-) -> None:
-    """Record one attempt and its outcome.
+    refused: bool = False,
+    max_refusals: int | None = None,
+) -> str | None:
+    """Record one attempt and its outcome; the row's state afterwards (``None``: no such row).
 
     ``ok``: the delivery is done — unless a change coalesced into it while it was in flight,
-    then it stays pending (due at once) so the newer state is sent too. Not ``ok``: one more
-    failed attempt, retried at ``next_attempt_at`` (now if ``None``). A row given up meanwhile
-    stays given up. The attempt row is always written.
+    then it stays pending (due at once) so the newer state is sent too. A whole-object PUT or
+    DELETE that went out supersedes the failed and skipped rows of the same object before it.
+    Not ``ok``: one more failed attempt, retried at ``next_attempt_at`` (now if ``None``);
+    ``refused`` (a permanent refusal) counts towards ``max_refusals``, after which the row is
+    ``failed`` with the partner's answer. A row given up meanwhile stays given up. The attempt
+    row is always written.
     """
     now = now or utcnow()
+    reason = describe_failure(http_status, status_code, error)
     if ok:
         changes: dict[str, Any] = {
             "state": case((_D.c.revision == _D.c.claimed_revision, DELIVERED), else_=PENDING),
             "delivered_at": now,
             "attempts": 0,
+            "refusals": 0,
         }
     else:
+        refusals = _D.c.refusals + 1 if refused else _D.c.refusals
         changes = {
             "attempts": _D.c.attempts + 1,
-            "last_error": describe_failure(http_status, status_code, error),
+            "refusals": refusals,
+            "last_error": reason,
             "next_attempt_at": next_attempt_at or now,
         }
-    await session.execute(
+        if refused and max_refusals is not None:
+            given_up = refusals >= max_refusals
+            changes["state"] = case((given_up, FAILED), else_=PENDING)
+            changes["closed_at"] = case((given_up, now), else_=None)
+            changes["note"] = case((given_up, f"refused by the partner: {reason}"), else_=None)
+    result = await session.execute(
         update(_D)
         .where(_D.c.id == delivery_id, _D.c.state == PENDING)
         .values(leased_until=None, **changes)
+        .returning(
+            _D.c.state, _D.c.partner_id, _D.c.object_key, _D.c.method, _D.c.path, _D.c.fields
+        )
     )
+    row = result.first()
     await session.execute(
         _A.insert().values(
             delivery_id=delivery_id,
@@ -301,6 +338,25 @@ async def record_attempt(
             duration_ms=duration_ms,
         )
     )
+    if row is None:
+        return None
+    if ok and row.method in ("PUT", "DELETE") and row.fields is None and _is_top(row.path):
+        await session.execute(
+            update(_D)
+            .where(
+                _D.c.partner_id == row.partner_id,
+                _D.c.object_key == row.object_key,
+                _D.c.id < delivery_id,
+                _D.c.state.in_((FAILED, DeliveryState.SKIPPED)),
+            )
+            .values(state=SUPERSEDED, closed_at=now, note=f"superseded by delivery {delivery_id}")
+        )
+    return str(row.state)
+
+
+def _is_top(path: str) -> bool:
+    """Whether a receiver path addresses a whole object (not an EVSE or Connector of it)."""
+    return path.partition("?")[0].count("/") == 2
 
 
 async def release_deliveries(
@@ -308,8 +364,8 @@ async def release_deliveries(
 ) -> None:
     """Give claimed deliveries back unsent, due again at ``not_before`` (no attempt counted).
 
-    A worker does this with the later deliveries of a partner when an earlier one failed, so a
-    partner's changes keep their order and a partner that is down is not called again at once.
+    A worker does this with the other deliveries of a partner it could not reach (network,
+    5xx …), so a partner that is down is not called again at once for every object.
     """
     if not delivery_ids:
         return

@@ -1,0 +1,79 @@
+"""Deliveries in order per object, bounded refusals, operator decisions.
+
+* ``object_key``: the object a row changes ("{module}:{cc}/{party}/{id}[?type=…]", folded),
+  filled in from ``module`` and ``path`` for the rows already queued; with the partial index
+  ``ix_deliveries_object_queue`` it is the queue of one object to one partner.
+* ``refusals``: permanent refusals since the last success (bounded, then ``failed``).
+* ``closed_at`` and ``note``: when and why a row stopped being pending undelivered (failed,
+  skipped by an operator, superseded).
+
+Revision ID: 0008_delivery_engine
+Revises: 0006
+Create Date: 2026-12-07
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0008_delivery_engine"
+down_revision: str | Sequence[str] | None = "0006"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+INDEX = "ix_deliveries_object_queue"
+PENDING = sa.text("state = 'pending'")
+
+
+def object_key(module: str, path: str) -> str:
+    """As openroam._store.outbox.object_key at this revision (a migration never changes)."""
+    route, _, query = path.partition("?")
+    top = "/".join(route.split("/")[:3]).upper()
+    kind = query.removeprefix("type=").upper()
+    return f"{module}:{top}" + (f"?type={kind}" if kind else "")
+
+
+def upgrade() -> None:
+    # NOT NULL columns with a default and nullable ones: SQLite adds them in place.
+    op.add_column(
+        "deliveries",
+        sa.Column("object_key", sa.String(length=96), server_default=sa.text("''"), nullable=False),
+    )
+    op.add_column(
+        "deliveries",
+        sa.Column("refusals", sa.Integer(), server_default=sa.text("0"), nullable=False),
+    )
+    op.add_column("deliveries", sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("deliveries", sa.Column("note", sa.Text(), nullable=True))
+    deliveries = sa.table(
+        "deliveries",
+        sa.column("id", sa.Integer()),
+        sa.column("module", sa.String()),
+        sa.column("path", sa.String()),
+        sa.column("object_key", sa.String()),
+    )
+    connection = op.get_bind()
+    rows = connection.execute(sa.select(deliveries.c.id, deliveries.c.module, deliveries.c.path))
+    for delivery_id, module, path in rows.all():
+        connection.execute(
+            deliveries.update()
+            .where(deliveries.c.id == delivery_id)
+            .values(object_key=object_key(module, path))
+        )
+    op.create_index(
+        INDEX,
+        "deliveries",
+        ["partner_id", "object_key", "id"],
+        sqlite_where=PENDING,
+        postgresql_where=PENDING,
+    )
+
+
+def downgrade() -> None:
+    op.drop_index(INDEX, table_name="deliveries")
+    with op.batch_alter_table("deliveries") as batch:
+        for column in ("note", "closed_at", "refusals", "object_key"):
+            batch.drop_column(column)
