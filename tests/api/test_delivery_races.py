@@ -23,7 +23,8 @@ async def test_concurrent_delete_and_put_of_one_tariff_never_fail(
     statuses: list[int] = []
     for round_ in range(15):
         stamp = f"2026-05-01T00:{round_:02d}:00Z"
-        assert (await client.put("/api/tariffs/NL/ORM/T1", json=tariff(last_updated=stamp))).status_code in (200, 201)
+        put = await client.put("/api/tariffs/NL/ORM/T1", json=tariff(last_updated=stamp))
+        assert put.status_code in (200, 201)
         answers = await asyncio.gather(
             client.delete("/api/tariffs/NL/ORM/T1"),
             client.delete("/api/tariffs/NL/ORM/T1"),
