@@ -46,8 +46,10 @@ class FakePartner:
     refuse: set[str] = field(default_factory=set)
     #: ids (upper case) → how many more requests get HTTP 503
     unavailable: dict[str, int] = field(default_factory=dict)
-    #: seconds each request takes
-    delay: float = 0.0
+    #: seconds each request takes before it is applied, per method (e.g. slow DELETEs)
+    delays: dict[str, float] = field(default_factory=dict)
+    #: set when a DELETE arrives (a test may kill a worker in the middle of sending one)
+    delete_arrived: threading.Event = field(default_factory=threading.Event)
     copies: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     received: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -64,7 +66,9 @@ class FakePartner:
         module, _, rest = path.removeprefix(PREFIX).partition("/")
         key = rest.partition("?")[0].upper()
         object_id = key.rsplit("/", 1)[-1]
-        time.sleep(self.delay)
+        if method == "DELETE":
+            self.delete_arrived.set()
+        time.sleep(self.delays.get(method, 0.0))
         with self.lock:
             self.received.append(Received(method, module, key, body))
             if self.unavailable.get(object_id, 0) > 0:
@@ -105,12 +109,15 @@ def _handler(partner: FakePartner) -> type[BaseHTTPRequestHandler]:
             body = json.loads(raw) if raw else None
             status, envelope = partner.answer(self.command, self.path, body)
             payload = json.dumps(envelope).encode() if envelope is not None else b"down"
-            self.send_response(status)
             kind = "application/json" if envelope is not None else "text/plain"
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+            except OSError:
+                pass  # the caller is gone (a worker killed mid-request)
 
         do_PUT = do_PATCH = do_DELETE = do_POST = _serve  # noqa: N815 (http.server names)
 
