@@ -155,7 +155,8 @@ def _setup(database_url: str, tmp_path: Path) -> Iterator[tuple[NodeConfig, Fake
     node = _node(database_url)
     # DELETEs take a while (and are applied at the end of it), so a worker is often in the
     # middle of one, and a later PUT of the same Tariff sent meanwhile would overtake it.
-    with fake_partner(delays={"DELETE": 0.3, "PUT": 0.01, "PATCH": 0.01}) as partner, running(node, tmp_path):
+    delays = {"DELETE": 0.3, "PUT": 0.01, "PATCH": 0.01}
+    with fake_partner(delays=delays) as partner, running(node, tmp_path):
         yield node, partner
 
 
