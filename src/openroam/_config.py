@@ -119,6 +119,9 @@ class WebhookConfig(BaseModel):
     """Event type (``session.started`` …, or ``*`` for every other type) → URL."""
     timeout: Annotated[float, Field(gt=0)] = 10.0
     max_delay: Annotated[float, Field(gt=0)] = 600.0
+    max_refusals: Annotated[int, Field(ge=1)] = 3
+    """Attempts of an event the backend refuses (HTTP 4xx but 401/408/429) before its webhook
+    is ``failed`` (it stays listed by ``GET /api/events``); other failures are retried."""
 
     @field_validator("urls")
     @classmethod

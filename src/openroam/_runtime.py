@@ -119,6 +119,7 @@ def webhook_settings(settings: Settings) -> WebhookSettings:
         urls=config.url_for,
         timeout=config.timeout,
         max_delay=config.max_delay,
+        max_refusals=config.max_refusals,
     )
 
 
@@ -141,12 +142,19 @@ async def running_workers(
     pull = PullWorker(node.db, node.roaming, clients, PullSettings(interval=settings.pull_interval))
     webhooks = WebhookWorker(node.db, webhook_settings(settings), transport)
     commands = CommandWorker(
-        node.commands, node.db, clients, CommandWorkerSettings(max_delay=settings.push_max_delay)
+        node.commands,
+        node.db,
+        clients,
+        CommandWorkerSettings(
+            max_delay=settings.push_max_delay, max_refusals=settings.push_max_refusals
+        ),
     )
     profiles = ProfileWorker(
         node.db,
         clients,
-        ProfileDeliverySettings(max_delay=settings.push_max_delay),
+        ProfileDeliverySettings(
+            max_delay=settings.push_max_delay, max_refusals=settings.push_max_refusals
+        ),
         expire=node.profiles.expire,
     )
     stop = asyncio.Event()

@@ -53,6 +53,12 @@ class Failure:
     def permanent(self) -> bool:
         return is_permanent(self.http_status, self.status_code)
 
+    def describe(self) -> str:
+        """One line: the HTTP status, the OCPI status_code and the message."""
+        parts = [f"HTTP {self.http_status}"] if self.http_status is not None else []
+        parts += [f"status_code {self.status_code}"] if self.status_code is not None else []
+        return ", ".join([*parts, self.message])
+
 
 def failure_of(error: OcpiError) -> Failure:
     """The answer behind a client error. A :class:`PartnerRequestError` is raised when no OCPI

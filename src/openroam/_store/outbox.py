@@ -21,14 +21,15 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, case, literal_column, or_, select, text, update
+from sqlalchemy import Table, case, literal_column, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Insert
 
+from openroam._store.leases import Outbox, claim_rows, failure_values
 from openroam._store.objects import Delivery, DeliveryAttempt, DeliveryState
 from openroam._store.tables import utcnow
 from openroam.models.common import fold_id
@@ -49,6 +50,8 @@ _D = cast(Table, Delivery.__table__)
 _A = cast(Table, DeliveryAttempt.__table__)
 PENDING, DELIVERED = DeliveryState.PENDING, DeliveryState.DELIVERED
 FAILED, SUPERSEDED = DeliveryState.FAILED, DeliveryState.SUPERSEDED
+#: one queue per (partner, object): docs/architecture.md "Delivery"
+DELIVERIES = Outbox(_D, queue_by=("partner_id", "object_key"))
 
 
 def object_key(module: str, path: str) -> str:
@@ -231,35 +234,18 @@ async def claim_deliveries(
     claim holds at most one row per object and partner. On PostgreSQL rows locked by another
     claiming worker are skipped.
     """
-    earlier = _D.alias("earlier")
-    waiting_before = (
-        select(earlier.c.id)
-        .where(
-            earlier.c.partner_id == _D.c.partner_id,
-            earlier.c.object_key == _D.c.object_key,
-            earlier.c.id < _D.c.id,
-            earlier.c.state == PENDING,
-        )
-        .exists()
+    where = [] if partner_ids is None else [_D.c.partner_id.in_(partner_ids)]
+    rows = await claim_rows(
+        session,
+        DELIVERIES,
+        now=now,
+        limit=limit,
+        lease_seconds=lease_seconds,
+        returning=_RECORD_COLUMNS,
+        where=where,
+        values={"claimed_revision": _D.c.revision},
     )
-    due = select(_D.c.id).where(
-        _D.c.state == PENDING,
-        _D.c.next_attempt_at <= now,
-        or_(_D.c.leased_until.is_(None), _D.c.leased_until < now),
-        ~waiting_before,
-    )
-    if partner_ids is not None:
-        due = due.where(_D.c.partner_id.in_(partner_ids))
-    due = due.order_by(_D.c.next_attempt_at, _D.c.id).limit(limit)
-    # SQLite renders no FOR UPDATE: it has one writer, so the UPDATE below is the claim.
-    batch = due.with_for_update(skip_locked=True).cte("due")
-    stmt = (
-        update(_D)
-        .where(_D.c.id.in_(select(batch.c.id)))
-        .values(leased_until=now + timedelta(seconds=lease_seconds), claimed_revision=_D.c.revision)
-        .returning(*_RECORD_COLUMNS)
-    )
-    records = [_record(row) for row in await session.execute(stmt)]
+    records = [_record(row) for row in rows]
     return sorted(records, key=lambda r: (r.next_attempt_at, r.id))
 
 
@@ -306,22 +292,19 @@ async def record_attempt(
             "refusals": 0,
         }
     else:
-        refusals = _D.c.refusals + 1 if refused else _D.c.refusals
-        changes = {
-            "attempts": _D.c.attempts + 1,
-            "refusals": refusals,
-            "last_error": reason,
-            "next_attempt_at": next_attempt_at or now,
-        }
-        if refused and max_refusals is not None:
-            given_up = refusals >= max_refusals
-            changes["state"] = case((given_up, FAILED), else_=PENDING)
-            changes["closed_at"] = case((given_up, now), else_=None)
-            changes["note"] = case((given_up, f"refused by the partner: {reason}"), else_=None)
+        changes = failure_values(
+            DELIVERIES,
+            reason=reason,
+            retry_at=next_attempt_at or now,
+            refused=refused,
+            max_refusals=max_refusals,
+            now=now,
+            note=True,
+        )
     result = await session.execute(
         update(_D)
         .where(_D.c.id == delivery_id, _D.c.state == PENDING)
-        .values(leased_until=None, **changes)
+        .values({"leased_until": None, **changes})
         .returning(
             _D.c.state, _D.c.partner_id, _D.c.object_key, _D.c.method, _D.c.path, _D.c.fields
         )

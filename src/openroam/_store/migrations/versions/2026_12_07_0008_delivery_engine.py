@@ -6,6 +6,8 @@
 * ``refusals``: permanent refusals since the last success (bounded, then ``failed``).
 * ``closed_at`` and ``note``: when and why a row stopped being pending undelivered (failed,
   skipped by an operator, superseded).
+* ``refusals`` on the other outboxes too (``events``, ``commands``, ``profile_requests``,
+  ``active_profiles``): every outbox bounds permanent refusals the same way.
 
 Revision ID: 0008_delivery_engine
 Revises: 0006
@@ -25,6 +27,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 INDEX = "ix_deliveries_object_queue"
+OTHER_OUTBOXES = ("events", "commands", "profile_requests", "active_profiles")
 PENDING = sa.text("state = 'pending'")
 
 
@@ -42,10 +45,11 @@ def upgrade() -> None:
         "deliveries",
         sa.Column("object_key", sa.String(length=96), server_default=sa.text("''"), nullable=False),
     )
-    op.add_column(
-        "deliveries",
-        sa.Column("refusals", sa.Integer(), server_default=sa.text("0"), nullable=False),
-    )
+    for table in ("deliveries", *OTHER_OUTBOXES):
+        op.add_column(
+            table,
+            sa.Column("refusals", sa.Integer(), server_default=sa.text("0"), nullable=False),
+        )
     op.add_column("deliveries", sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True))
     op.add_column("deliveries", sa.Column("note", sa.Text(), nullable=True))
     deliveries = sa.table(
@@ -74,6 +78,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index(INDEX, table_name="deliveries")
+    for table in OTHER_OUTBOXES:
+        with op.batch_alter_table(table) as batch:
+            batch.drop_column("refusals")
     with op.batch_alter_table("deliveries") as batch:
         for column in ("note", "closed_at", "refusals", "object_key"):
             batch.drop_column(column)
