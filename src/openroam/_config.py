@@ -17,6 +17,7 @@ A file (``openroam serve --config openroam.toml``)::
     secret = "a long random string"   # HMAC-SHA256 key; required when a URL is set
     timeout = 10                      # seconds per POST
     max_delay = 600                   # the longest wait between two attempts, seconds
+    max_refusals = 3                  # 4xx answers (but 401/408/429) before a webhook is failed
 
     [webhooks.urls]                   # per event type; "*" for every type without its own
     "session.started" = "https://backend.example.com/hooks/sessions"
@@ -28,7 +29,8 @@ Every setting can also come from the environment: ``OPENROAM_DATABASE_URL``,
 ``OPENROAM_ADMIN_TOKEN``, ``OPENROAM_PARTIES`` as a JSON list of party objects, and
 ``OPENROAM_WEBHOOKS`` as a JSON object — or its parts: ``OPENROAM_WEBHOOKS__SECRET``,
 ``OPENROAM_WEBHOOKS__URLS`` (a JSON object), ``OPENROAM_WEBHOOKS__TIMEOUT``,
-``OPENROAM_WEBHOOKS__MAX_DELAY``.
+``OPENROAM_WEBHOOKS__MAX_DELAY``, ``OPENROAM_WEBHOOKS__MAX_REFUSALS``. Push delivery:
+``OPENROAM_PUSH_MAX_DELAY``, ``OPENROAM_PUSH_MAX_REFUSALS``, ``OPENROAM_PUSH_LEASE_SECONDS``.
 """
 
 from __future__ import annotations

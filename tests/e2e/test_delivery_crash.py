@@ -192,6 +192,11 @@ async def test_a_killed_worker_loses_nothing(database_url: str, tmp_path: Path) 
         with _worker(node, tmp_path, "worker-2"):
             _assert_equal(http, partner)
         assert traffic.step > 20  # the traffic did run
+        # What an operator sees: nothing pending or failed, the delivered rows on request.
+        assert "no deliveries" in node.cli("deliveries").stdout
+        listed = node.cli("deliveries", "--all", "--partner", "fake").stdout
+        assert "next attempt" in listed and "delivered" in listed
+        assert node.cli("deliveries", "skip", "999999", check=False).returncode == 1
 
 
 async def test_two_workers_at_once_lose_nothing(database_url: str, tmp_path: Path) -> None:
