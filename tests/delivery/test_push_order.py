@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from openroam._delivery.push import PushSettings, PushWorker
+from openroam._delivery.retry import is_permanent
 from openroam._runtime import client_factory
 from openroam._services.node import Node
 from openroam._store import outbox_admin
@@ -142,3 +143,18 @@ async def test_operators_retry_and_skip(
     assert (await api.post(f"/api/deliveries/{second['id']}/skip")).status_code == 409
     assert (await api.post("/api/deliveries/999999/skip")).status_code == 404
     assert (await api.get("/api/deliveries", params={"partner": "nobody"})).status_code == 404
+
+
+def test_answers_are_classified_transient_or_permanent() -> None:
+    """docs/spec-decisions.md "Failed pushes and results are retried"."""
+    assert is_permanent(200, 2001)  # an OCPI refusal
+    assert is_permanent(404, 2003)
+    assert is_permanent(404, None)  # a 404 page without an envelope
+    assert is_permanent(400, None)
+    for status in (401, 408, 429):  # our token, later, slow down
+        assert not is_permanent(status, None)
+    assert not is_permanent(None, None)  # no answer
+    assert not is_permanent(503, None)
+    assert not is_permanent(500, 2001)
+    assert not is_permanent(200, 3000)
+    assert not is_permanent(301, None)  # a redirect (not followed)

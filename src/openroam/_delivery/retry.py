@@ -4,8 +4,9 @@ docs/spec-decisions.md "Failed pushes and results are retried").
 * **Permanent or transient.** A partner that refuses what we sent (OCPI 2xxx, or an HTTP 4xx
   other than 401, 408 and 429) will refuse it again: such a row is tried a bounded number of
   times (``max_refusals``) and then ``failed``, with the partner's answer kept for an operator.
-  Anything else — no answer, a 5xx, an answer that is not OCPI, a 3xxx, 401 (our token), 408
-  and 429 (come back later) — is the partner being down or busy: retried for as long as it takes.
+  Anything else — no answer, a 5xx, a 3xxx, 401 (our token), 408 and 429 (come back later), a
+  redirect — is the partner being down or busy: retried for as long as it takes. An answer that
+  is not OCPI counts by its HTTP status.
 * **Capped back-off.** The n-th failed attempt waits ``base_delay · 2ⁿ`` seconds, at most
   ``max_delay``, with jitter (a factor of 0.5 to 1), so partners coming back are not hit by
   every worker at the same moment.
@@ -62,9 +63,10 @@ class Failure:
 
 def failure_of(error: OcpiError) -> Failure:
     """The answer behind a client error. A :class:`PartnerRequestError` is raised when no OCPI
-    answer came back (network, timeout, a body that is not an envelope): transient."""
+    answer came back: no answer at all (network, timeout: transient), or an answer that is not an
+    envelope, judged by its HTTP status alone (a 404 page is a refusal, a 502 page is not)."""
     if isinstance(error, PartnerRequestError):
-        return Failure(None, None, error.message)
+        return Failure(error.received_http_status, None, error.message)
     return Failure(error.http_status, error.received_status_code, error.message)
 
 
