@@ -114,7 +114,7 @@ class Delivery(Base):
     __table_args__ = (
         Index(None, "state", "next_attempt_at"),
         # The queue of one object to one partner: a row waits for every earlier pending row of
-        # the same object (see openroam._store.outbox.claim_deliveries).
+        # the same object (see openroam._store.outbox.claim_deliveries). SQLite picks this one.
         Index(
             "ix_deliveries_object_queue",
             "partner_id",
@@ -124,10 +124,15 @@ class Delivery(Base):
             postgresql_where=text("state = 'pending'"),
         ),
         # At most one pending row per (partner, object, method, path): new changes coalesce
-        # into it (see openroam._store.outbox.enqueue_deliveries).
+        # into it (see openroam._store.outbox.enqueue_deliveries). object_key adds nothing to
+        # the uniqueness (path and the object's module determine it), but it makes this index
+        # serve the claim's queue lookup as well: PostgreSQL without statistics (a fresh table)
+        # chose it over the one above by partner_id alone, and a claim of 200 among 20,000
+        # pending rows took over a minute; now it takes ~50 ms then, under 1 ms with them.
         Index(
             "uq_deliveries_pending",
             "partner_id",
+            "object_key",
             "object_pk",
             "method",
             "path",

@@ -98,7 +98,7 @@ def coalescing(insert: postgresql.Insert | sqlite.Insert, dialect: str) -> Inser
     """``insert`` joining the pending row of the same (partner, object, method, path)."""
     sooner = insert.excluded.next_attempt_at < _D.c.next_attempt_at
     return insert.on_conflict_do_update(
-        index_elements=["partner_id", "object_pk", "method", "path"],
+        index_elements=["partner_id", "object_key", "object_pk", "method", "path"],
         index_where=text("state = 'pending'"),
         set_={
             "fields": literal_column(_FIELDS_UNION[dialect]),

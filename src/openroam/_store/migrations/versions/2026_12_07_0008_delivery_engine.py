@@ -1,8 +1,10 @@
 """Deliveries in order per object, bounded refusals, operator decisions.
 
 * ``object_key``: the object a row changes ("{module}:{cc}/{party}/{id}[?type=…]", folded),
-  filled in from ``module`` and ``path`` for the rows already queued; with the partial index
-  ``ix_deliveries_object_queue`` it is the queue of one object to one partner.
+  filled in from ``module`` and ``path`` for the rows already queued. The coalescing index
+  ``uq_deliveries_pending`` is rebuilt as (partner_id, object_key, object_pk, method, path):
+  the same uniqueness, and it finds the pending rows of one object's queue, as does the new
+  partial index ``ix_deliveries_object_queue`` (partner_id, object_key, id).
 * ``refusals``: permanent refusals since the last success (bounded, then ``failed``).
 * ``closed_at`` and ``note``: when and why a row stopped being pending undelivered (failed,
   skipped by an operator, superseded).
@@ -26,7 +28,8 @@ down_revision: str | Sequence[str] | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-INDEX = "ix_deliveries_object_queue"
+INDEX = "uq_deliveries_pending"
+QUEUE_INDEX = "ix_deliveries_object_queue"
 OTHER_OUTBOXES = ("events", "commands", "profile_requests", "active_profiles")
 PENDING = sa.text("state = 'pending'")
 
@@ -67,8 +70,9 @@ def upgrade() -> None:
             .where(deliveries.c.id == delivery_id)
             .values(object_key=object_key(module, path))
         )
+    _pending_index(["partner_id", "object_key", "object_pk", "method", "path"])
     op.create_index(
-        INDEX,
+        QUEUE_INDEX,
         "deliveries",
         ["partner_id", "object_key", "id"],
         sqlite_where=PENDING,
@@ -76,8 +80,16 @@ def upgrade() -> None:
     )
 
 
-def downgrade() -> None:
+def _pending_index(columns: list[str]) -> None:
     op.drop_index(INDEX, table_name="deliveries")
+    op.create_index(
+        INDEX, "deliveries", columns, unique=True, sqlite_where=PENDING, postgresql_where=PENDING
+    )
+
+
+def downgrade() -> None:
+    op.drop_index(QUEUE_INDEX, table_name="deliveries")
+    _pending_index(["partner_id", "object_pk", "method", "path"])
     for table in OTHER_OUTBOXES:
         with op.batch_alter_table(table) as batch:
             batch.drop_column("refusals")
