@@ -37,6 +37,7 @@ def _table(views: list[DeliveryView]) -> Table:
         "attempts",
         "next attempt",
         "last error",
+        "decision",
     )
     for view in views:
         shown = view.to_dict()
@@ -50,7 +51,8 @@ def _table(views: list[DeliveryView]) -> Table:
             state,
             str(shown["attempts"]),
             str(shown["next_attempt_at"] or ""),
-            str(shown["note"] or shown["last_error"] or ""),
+            str(shown["last_error"] or ""),
+            str(shown["note"] or ""),
         )
     return table
 
