@@ -17,6 +17,7 @@ A file (``openroam serve --config openroam.toml``)::
     secret = "a long random string"   # HMAC-SHA256 key; required when a URL is set
     timeout = 10                      # seconds per POST
     max_delay = 600                   # the longest wait between two attempts, seconds
+    max_refusals = 3                  # 4xx answers (but 401/408/429) before a webhook is failed
 
     [webhooks.urls]                   # per event type; "*" for every type without its own
     "session.started" = "https://backend.example.com/hooks/sessions"
@@ -29,7 +30,8 @@ Every setting can also come from the environment: ``OPENROAM_DATABASE_URL``,
 ``OPENROAM_ADMIN_TOKEN``, ``OPENROAM_PARTIES`` as a JSON list of party objects, and
 ``OPENROAM_WEBHOOKS`` as a JSON object — or its parts: ``OPENROAM_WEBHOOKS__SECRET``,
 ``OPENROAM_WEBHOOKS__URLS`` (a JSON object), ``OPENROAM_WEBHOOKS__TIMEOUT``,
-``OPENROAM_WEBHOOKS__MAX_DELAY``.
+``OPENROAM_WEBHOOKS__MAX_DELAY``, ``OPENROAM_WEBHOOKS__MAX_REFUSALS``. Push delivery:
+``OPENROAM_PUSH_MAX_DELAY``, ``OPENROAM_PUSH_MAX_REFUSALS``, ``OPENROAM_PUSH_LEASE_SECONDS``.
 """
 
 from __future__ import annotations
@@ -120,6 +122,9 @@ class WebhookConfig(BaseModel):
     """Event type (``session.started`` …, or ``*`` for every other type) → URL."""
     timeout: Annotated[float, Field(gt=0)] = 10.0
     max_delay: Annotated[float, Field(gt=0)] = 600.0
+    max_refusals: Annotated[int, Field(ge=1)] = 3
+    """Attempts of an event the backend refuses (HTTP 4xx but 401/408/429) before its webhook
+    is ``failed`` (it stays listed by ``GET /api/events``); other failures are retried."""
 
     @field_validator("urls")
     @classmethod
@@ -187,6 +192,12 @@ class Settings(BaseSettings):
     """Seconds between incremental pulls of each module from each partner (with 10 % splay)."""
     push_max_delay: Annotated[float, Field(gt=0)] = 600.0
     """The longest wait between two attempts of a failed push delivery, in seconds."""
+    push_max_refusals: Annotated[int, Field(ge=1)] = 3
+    """Attempts of a push delivery the partner refuses (OCPI 2xxx, HTTP 4xx but 401/408/429)
+    before it is ``failed`` (``openroam deliveries --failed``); other failures are retried."""
+    push_lease_seconds: Annotated[float, Field(gt=0)] = 60.0
+    """How long a worker holds a claimed delivery: after a crash, its rows (and the later rows
+    of the same objects) wait this long before another worker takes them."""
     webhooks: WebhookConfig = WebhookConfig()
     """Events to the party's backend (docs/backend-api.md)."""
     commands: CommandConfig = CommandConfig()

@@ -119,6 +119,15 @@ def webhook_settings(settings: Settings) -> WebhookSettings:
         urls=config.url_for,
         timeout=config.timeout,
         max_delay=config.max_delay,
+        max_refusals=config.max_refusals,
+    )
+
+
+def push_settings(settings: Settings) -> PushSettings:
+    return PushSettings(
+        max_delay=settings.push_max_delay,
+        max_refusals=settings.push_max_refusals,
+        lease_seconds=settings.push_lease_seconds,
     )
 
 
@@ -129,16 +138,23 @@ async def running_workers(
     """Push delivery, pull-sync, webhooks and commands (results, timeouts) running in the
     background until the block ends."""
     clients = client_factory(transport)
-    push = PushWorker(node.db, clients, PushSettings(max_delay=settings.push_max_delay))
+    push = PushWorker(node.db, clients, push_settings(settings), node.events)
     pull = PullWorker(node.db, node.roaming, clients, PullSettings(interval=settings.pull_interval))
     webhooks = WebhookWorker(node.db, webhook_settings(settings), transport)
     commands = CommandWorker(
-        node.commands, node.db, clients, CommandWorkerSettings(max_delay=settings.push_max_delay)
+        node.commands,
+        node.db,
+        clients,
+        CommandWorkerSettings(
+            max_delay=settings.push_max_delay, max_refusals=settings.push_max_refusals
+        ),
     )
     profiles = ProfileWorker(
         node.db,
         clients,
-        ProfileDeliverySettings(max_delay=settings.push_max_delay),
+        ProfileDeliverySettings(
+            max_delay=settings.push_max_delay, max_refusals=settings.push_max_refusals
+        ),
         expire=node.profiles.expire,
     )
     stop = asyncio.Event()

@@ -76,6 +76,8 @@ class OcpiError(Exception):
         self.http_status = http_status or self.default_http_status
         #: the code the partner actually sent (a custom 29xx keeps its value here)
         self.received_status_code: int = self.status_code
+        #: the HTTP status of a partner's answer that was not OCPI (None: no answer, or OCPI)
+        self.received_http_status: int | None = None
         super().__init__(self.message)
 
     def __repr__(self) -> str:

@@ -19,7 +19,7 @@ from openroam._services.credentials import Caller
 from openroam._services.documents import ObjectPath
 from openroam._services.node import Node
 from openroam._services.object_specs import TOKENS
-from openroam._store import outbox
+from openroam._store import outbox_admin
 from openroam.models.v221.cdrs import CDR
 from openroam.models.v221.sessions import Session
 from openroam.models.v221.tariffs import Tariff
@@ -105,9 +105,9 @@ def start_body(**changes: Any) -> dict[str, Any]:
 
 
 async def queued(node: Node) -> list[tuple[int, str, str, str]]:
-    async with node.db.session() as session, session.begin():
-        later = datetime.now(UTC) + timedelta(days=1)
-        rows = await outbox.claim_deliveries(session, now=later, limit=100, lease_seconds=1)
+    # Listed, not claimed: a claim takes one row per object (docs/architecture.md, Delivery).
+    async with node.db.session() as session:
+        rows = await outbox_admin.list_deliveries(session, states=["pending"])
     return sorted((d.partner_id, d.module, d.method, d.path) for d in rows)
 
 

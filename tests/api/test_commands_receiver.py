@@ -228,3 +228,24 @@ async def test_cpo_cancels_a_reservation_after_its_result(
         await node.command_receiver.report_result(uid, CommandResult(result=result))
         await worker.run_once()
     assert partner.bodies() == [{"result": "ACCEPTED"}, {"result": "CANCELED_RESERVATION"}]
+
+
+async def test_a_result_the_emsp_refuses_fails_after_bounded_attempts(
+    node: Node, emsp: httpx.AsyncClient
+) -> None:
+    """_delivery/retry.py: a permanent refusal (OCPI 2xxx) is tried max_refusals times, then the
+    POST is failed with the eMSP's answer; it is not retried for ever."""
+    uid = await _accepted(node, emsp, "START_SESSION", start_session())
+    await node.command_receiver.report_result(uid, CommandResult(result=CommandResultType.ACCEPTED))
+    partner = FakePartner(*(ok(status_code=2001) for _ in range(10)))
+    worker = CommandWorker(node.commands, node.db, partner.factory(), FAST)
+    for _ in range(100):
+        await worker.run_once()
+        stored = await node.commands.get(uid)
+        assert stored is not None
+        if stored["delivery"]["state"] != "pending":
+            break
+        await asyncio.sleep(0.02)
+    assert len(partner.requests) == FAST.max_refusals == 3
+    assert stored["delivery"]["state"] == "failed"
+    assert stored["delivery"]["last_error"].startswith("HTTP 200, status_code 2001")

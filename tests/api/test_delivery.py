@@ -5,22 +5,20 @@ there."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 import httpx
 
 from openroam._services.node import Node
-from openroam._store import outbox
-from openroam._store.outbox import DeliveryRecord
+from openroam._store import outbox_admin
+from openroam._store.outbox_admin import DeliveryRow
 from openroam.models.v221.types import Role
 from tests.api.conftest import RegisterPartner
 from tests.api.support import location, tariff
 
 
-async def _queued(node: Node) -> list[DeliveryRecord]:
-    async with node.db.session() as session, session.begin():
-        later = datetime.now(UTC) + timedelta(days=1)
-        return await outbox.claim_deliveries(session, now=later, limit=100, lease_seconds=1)
+async def _queued(node: Node) -> list[DeliveryRow]:
+    # Listed, not claimed: a claim takes one row per object (docs/architecture.md, Delivery).
+    async with node.db.session() as session:
+        return await outbox_admin.list_deliveries(session, states=["pending"])
 
 
 async def test_api_writes_are_queued_for_receivers_only(

@@ -55,6 +55,9 @@ ROUTES = {
     ("GET", P + TA.removeprefix("/api")),
     ("GET", P + TO.removeprefix("/api")),
     ("GET", "/api/events"),
+    ("GET", "/api/deliveries"),
+    ("POST", "/api/deliveries/{delivery_id}/retry"),
+    ("POST", "/api/deliveries/{delivery_id}/skip"),
     ("GET", P + SE.removeprefix("/api")),
     ("POST", "/api/cdrs"),
     ("GET", "/api/cdrs"),
@@ -92,6 +95,7 @@ VALUES = {
     "command_type": "START_SESSION",
     "command_id": "c1",
     "request_id": "1",
+    "delivery_id": "1",
 }
 
 

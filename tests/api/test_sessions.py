@@ -5,7 +5,7 @@ periods again on a retry). SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import httpx
 import orjson
@@ -17,8 +17,8 @@ from openroam._services.node import Node
 from openroam._services.object_specs import SESSIONS
 from openroam._services.pulled import store_pulled
 from openroam._store import object_repo as objects
-from openroam._store import outbox
-from openroam._store.outbox import DeliveryRecord
+from openroam._store import outbox_admin
+from openroam._store.outbox_admin import DeliveryRow
 from openroam.models.v221.sessions import Session
 from openroam.models.v221.types import Role
 from tests.api.conftest import RegisterPartner
@@ -29,12 +29,15 @@ T1 = "2026-01-01T11:00:00Z"
 T2 = "2026-01-01T12:00:00Z"
 
 
-async def _queued(node: Node) -> list[DeliveryRecord]:
-    """The deliveries queued since the last call: claimed (leased for an hour, so a later call
-    does not claim them again however slowly the test runs)."""
+async def _queued(node: Node) -> list[DeliveryRow]:
+    """The deliveries queued since the last call: listed, then set aside (skipped), so a later
+    call does not see them again. (A claim takes one row per object since deliveries are
+    ordered per object: docs/architecture.md, Delivery.)"""
     async with node.db.session() as db_session, db_session.begin():
-        later = datetime.now(UTC) + timedelta(days=1)
-        return await outbox.claim_deliveries(db_session, now=later, limit=100, lease_seconds=3600)
+        rows = await outbox_admin.list_deliveries(db_session, states=["pending"])
+        for row in rows:
+            await outbox_admin.skip_delivery(db_session, row.id, now=datetime.now(UTC), note="seen")
+    return rows
 
 
 async def test_mod_sessions_push_goes_to_the_emsp_of_the_cdr_token(

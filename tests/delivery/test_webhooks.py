@@ -255,3 +255,29 @@ async def test_retried_until_a_real_receiver_accepts(
     assert control == {"fail": 0, "bad_signatures": 0}
     first = (await events.read())[0]
     assert (first.webhook_state, first.attempts) == ("delivered", 2)
+
+
+async def test_an_event_the_backend_refuses_fails_after_bounded_attempts(
+    database: Database,
+) -> None:
+    """_delivery/retry.py: HTTP 4xx (but 401/408/429) is a refusal: tried max_refusals times,
+    then the webhook is failed (the event stays listed); the next event of the subject goes
+    out. HTTP 429 is retried past that bound."""
+    events = EventService(database)
+    subject = session_subject("NL", "EXA", "s1")
+    refused = await events.emit(STARTED, subject, {"n": 1})
+    await events.emit(UPDATED, subject, {"n": 2})
+    busy = await events.emit(STARTED, session_subject("NL", "EXA", "s2"), {})
+    received: list[httpx.Request] = []
+    answers = {str(refused.id): [400] * 10, str(busy.id): [429] * 5}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        waiting = answers.get(request.headers["X-Openroam-Event-Id"], [])
+        return httpx.Response(waiting.pop(0) if waiting else 204)
+
+    worker = WebhookWorker(database, settings(max_refusals=3), recording(received, answer))
+    await drain(worker)
+    states = {e.id: (e.webhook_state, e.attempts) for e in await events.read()}
+    assert states[refused.id] == ("failed", 3)
+    assert states[busy.id] == ("delivered", 5)
+    assert [e.webhook_state for e in await events.read(types=[UPDATED])] == ["delivered"]

@@ -198,6 +198,30 @@ async def test_a_result_is_retried_until_the_sender_takes_it(
     assert orjson.loads(partner.requests[-1].content) == {"result": "REJECTED"}
 
 
+async def test_a_result_the_sender_refuses_fails_after_bounded_attempts(
+    roaming: Roaming, partner: FakePartner
+) -> None:
+    """_delivery/retry.py: a permanent refusal (HTTP 4xx) is tried max_refusals times, then the
+    row is failed with the answer; it is not retried for ever."""
+    await own_session(roaming, "CP-REFUSED", roaming.partner_emsp)
+    url = f"{PARTNER}/results/refused"
+    await roaming.client.delete(
+        f"{RECEIVER}/CP-REFUSED", params={"response_url": url}, headers=roaming.auth
+    )
+    [event] = await requested(roaming, "CP-REFUSED")
+    await roaming.node.profile_receiver.report_result(
+        event["request_id"], ChargingProfileResultType.ACCEPTED
+    )
+    refusal = {"status_code": 2001, "timestamp": "2026-01-01T10:00:00Z"}
+    partner.broken[url] = httpx.Response(400, json=refusal)
+    sender = worker(roaming, partner)
+    for _ in range(3):
+        assert await sender.run_once() == 1
+    failed = await roaming.node.profiles.request(event["request_id"])
+    assert failed.state == "failed"
+    assert await sender.run_once() == 0
+
+
 async def test_get_result_carries_the_active_profile(
     roaming: Roaming, partner: FakePartner
 ) -> None:

@@ -1,5 +1,6 @@
-"""The delivery outbox: nothing lost, nothing stale, in order per partner (docs/architecture.md
-"Roaming objects (Locations, Tariffs, Tokens, Sessions)", Delivery), on SQLite and PostgreSQL."""
+"""The delivery outbox: nothing lost, nothing stale, in order per object and partner
+(docs/architecture.md "Roaming objects (Locations, Tariffs, Tokens, Sessions)", Delivery), on
+SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from openroam._store.repositories import OWN
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 LOC = "NL/ORC/LOC1"
 EVSE = "NL/ORC/LOC1/EVSE1"
+OTHER = "NL/ORC/LOC2"
 
 
 def _at(seconds: float) -> datetime:
@@ -108,6 +110,8 @@ async def test_coalescing_makes_a_row_due_sooner_never_later(database: Database)
 
 
 async def test_claim_takes_due_rows_oldest_first_under_a_lease(database: Database) -> None:
+    # Changed with the order per object: the EVSE PATCH of LOC1 waits while the PUT of LOC1 to
+    # the same partner is leased (before, it was claimed beside it).
     first, second, pk = await _setup(database)
     await _enqueue(database, [second], pk, now=_at(2))
     await _enqueue(database, [first], pk, now=_at(1))
@@ -121,17 +125,22 @@ async def test_claim_takes_due_rows_oldest_first_under_a_lease(database: Databas
     assert claimed[0].fields is None
     assert claimed[0].object_pk == pk
     assert claimed[0].created_at == _at(1)
-    [patch] = await _claim(database, _at(3))  # the others are leased
-    assert (patch.path, patch.fields, patch.attempts) == (EVSE, ("status",), 0)
+    assert claimed[0].object_key == "locations:NL/ORC/LOC1"
+    # The PATCH is due, but the PUT of its object before it is leased: it waits.
+    assert await _claim(database, _at(3)) == []
     assert await _claim(database, _at(30)) == []
-    # Leases run out (a worker died mid-send): the rows can be claimed again.
-    assert len(await _claim(database, _at(40), limit=2)) == 2
+    # Leases run out (a worker died mid-send): the rows can be claimed again, still in order.
+    again = await _claim(database, _at(40), limit=3)
+    assert [(c.partner_id, c.method) for c in again] == [(first, "PUT"), (second, "PUT")]
+    await _record(database, again[0].id, True, _at(41))
+    [patch] = await _claim(database, _at(42))
+    assert (patch.path, patch.fields, patch.attempts) == (EVSE, ("status",), 0)
     assert [c.partner_id for c in await _claim(database, _at(80), partner_ids=[second])] == [second]
 
 
 async def test_a_row_queued_behind_one_waiting_for_its_retry_waits_too(database: Database) -> None:
-    # In order per partner (docs/architecture.md, Delivery): a CDR queued while a Location
-    # PUT to the same partner waits for its retry must not overtake it.
+    # In order per object (docs/architecture.md, Delivery): a PATCH of a Location queued while
+    # its PUT to the same partner waits for a retry must not overtake it.
     first, second, pk = await _setup(database)
     await _enqueue(database, [first], pk)
     [failed] = await _claim(database, T0)
@@ -140,8 +149,71 @@ async def test_a_row_queued_behind_one_waiting_for_its_retry_waits_too(database:
     [other] = await _claim(database, _at(10))
     assert (other.partner_id, other.method) == (second, "PATCH")
     await _record(database, other.id, True, _at(11))
-    claimed = await _claim(database, _at(60))
-    assert [(c.partner_id, c.method) for c in claimed] == [(first, "PUT"), (first, "PATCH")]
+    [put] = await _claim(database, _at(60))
+    assert (put.partner_id, put.method) == (first, "PUT")
+    await _record(database, put.id, True, _at(61))
+    [patch] = await _claim(database, _at(62))
+    assert (patch.partner_id, patch.method) == (first, "PATCH")
+
+
+async def test_objects_are_independent(database: Database) -> None:
+    """A row of one object never waits for another object's, failed or in back-off."""
+    first, _, pk = await _setup(database)
+    await _enqueue(database, [first], pk)
+    [refused] = await _claim(database, T0)
+    await _record(database, refused.id, False, _at(1), next_attempt_at=_at(600))
+    await _enqueue(database, [first], None, path=OTHER, now=_at(2))
+    [other] = await _claim(database, _at(3))
+    assert (other.path, other.object_key) == (OTHER, "locations:NL/ORC/LOC2")
+
+
+async def test_a_leased_row_holds_back_later_rows_of_its_object(database: Database) -> None:
+    """The lost-DELETE probe: a DELETE leased by a worker that died is sent (once its lease
+    ran out) before the PUT of the same Tariff queued after it."""
+    first, _, _ = await _setup(database)
+    tariff = {"module": "tariffs", "path": "NL/ORC/T1"}
+    await _enqueue(database, [first], None, method="DELETE", **tariff)
+    [leased] = await _claim(database, T0, lease_seconds=60)
+    await _enqueue(database, [first], None, method="PUT", now=_at(1), **tariff)
+    assert await _claim(database, _at(2)) == []  # the PUT waits for the leased DELETE
+    assert await _claim(database, _at(59)) == []
+    [delete] = await _claim(database, _at(61))  # the lease ran out: the DELETE first
+    assert (delete.id, delete.method) == (leased.id, "DELETE")
+    await _record(database, delete.id, True, _at(62))
+    [put] = await _claim(database, _at(63))
+    assert put.method == "PUT"
+
+
+async def test_permanent_refusals_are_bounded(database: Database) -> None:
+    first, _, pk = await _setup(database)
+    await _enqueue(database, [first], pk)
+    for attempt in range(3):
+        [row] = await _claim(database, _at(attempt * 10))
+        async with database.session() as session, session.begin():
+            state = await repo.record_attempt(
+                session,
+                row.id,
+                ok=False,
+                http_status=200,
+                status_code=2001,
+                error="status_schedule: not allowed",
+                duration_ms=1.0,
+                next_attempt_at=_at(attempt * 10 + 5),
+                now=_at(attempt * 10 + 1),
+                refused=True,
+                max_refusals=3,
+            )
+        assert state == ("failed" if attempt == 2 else "pending")
+    [row] = await _rows(database)
+    assert (row["state"], row["refusals"], row["closed_at"]) == ("failed", 3, _at(21))
+    assert row["last_error"] == "HTTP 200, status_code 2001, status_schedule: not allowed"
+    assert await _claim(database, _at(9999)) == []
+    # A later change of the object is queued anew and sent: the failed row does not hold it.
+    await _enqueue(database, [first], pk, now=_at(30))
+    [later] = await _claim(database, _at(31))
+    await _record(database, later.id, True, _at(32))
+    # That whole-object PUT carried everything the failed row would have: superseded.
+    assert [r["state"] for r in await _rows(database)] == ["superseded", "delivered"]
 
 
 async def test_record_attempt_failure_then_success(database: Database) -> None:
@@ -188,13 +260,14 @@ async def test_backlog_and_giving_up(database: Database) -> None:
     first, second, pk = await _setup(database)
     await _enqueue(database, [first, second], pk)
     await _enqueue(database, [first], pk, method="PATCH", path=EVSE, now=_at(5), fields=["x"])
-    put_first, put_second, _ = await _claim(database, _at(5))
+    put_first, put_second = await _claim(database, _at(5))  # the PATCH waits for put_first
     await _record(database, put_first.id, False, _at(6), error="connect timeout")
     await _record(database, put_second.id, True, _at(7))
     async with database.session() as session:
         backlog = await repo.delivery_backlog(session)
     assert backlog == [
-        repo.BacklogRecord(first, 2, T0, "connect timeout", None, _at(6)),
+        # The whole answer: HTTP status, OCPI status_code (none here) and the message.
+        repo.BacklogRecord(first, 2, T0, "HTTP 503, connect timeout", None, _at(6)),
         repo.BacklogRecord(second, 0, None, None, _at(7), None),
     ]
     async with database.session() as session, session.begin():
@@ -236,8 +309,8 @@ async def test_concurrent_claims_never_share_a_row(database: Database) -> None:
     if database.url.get_backend_name() != "postgresql":
         pytest.skip("SQLite runs one worker")
     first, second, pk = await _setup(database)
-    for i in range(20):
-        await _enqueue(database, [first, second], pk, method="PATCH", path=f"{EVSE}/{i}")
+    for i in range(20):  # 20 objects: one claim takes at most one row per object and partner
+        await _enqueue(database, [first, second], pk, method="PATCH", path=f"NL/ORC/L{i}/E1")
     async with database.session() as holding, holding.begin():
         held = await repo.claim_deliveries(holding, now=T0, limit=15, lease_seconds=30)
         # The second worker neither waits for the first nor takes its uncommitted rows.

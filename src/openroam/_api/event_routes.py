@@ -25,7 +25,8 @@ __all__ = ["EventItem", "EventsAnswer", "add_event_routes", "event_json"]
 
 class WebhookStatus(BaseModel):
     state: str
-    """``pending`` (not yet answered 2xx), ``delivered`` or ``unsent`` (no URL for the type)."""
+    """``pending`` (not yet answered 2xx), ``delivered``, ``unsent`` (no URL for the type) or
+    ``failed`` (refused by the backend as often as ``webhooks.max_refusals`` allows)."""
     attempts: int
     """Failed attempts so far."""
     last_error: str | None
@@ -84,7 +85,7 @@ def add_event_routes(router: APIRouter) -> None:
         ] = None,
         subject: Annotated[str | None, Query(max_length=120, description="One subject")] = None,
         webhook: Annotated[
-            Literal["pending", "delivered", "unsent"] | None,
+            Literal["pending", "delivered", "unsent", "failed"] | None,
             Query(description="Only events whose webhook is in this state"),
         ] = None,
     ) -> Response:

@@ -19,6 +19,7 @@ from openroam._api.authorization_routes import add_authorization_routes
 from openroam._api.cdr_routes import add_cdr_routes
 from openroam._api.charging_routes import add_charging_routes
 from openroam._api.command_routes import add_command_routes
+from openroam._api.delivery_routes import add_delivery_routes
 from openroam._api.event_routes import add_event_routes
 from openroam._api.openapi import openapi_document
 from openroam._api.own_routes import add_own_routes, plain_location_patches
@@ -92,6 +93,7 @@ def api_router(admin_token: str | None) -> APIRouter:
     add_command_routes(protected)
     add_authorization_routes(protected)
     add_profile_routes(protected)
+    add_delivery_routes(protected)
     # Last: whatever no route above serves, in this API's error shape.
     protected.add_api_route(
         CATCH_ALL, _unknown_route(protected.routes), methods=list(_METHODS), include_in_schema=False

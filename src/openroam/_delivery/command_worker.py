@@ -7,9 +7,10 @@ Each round the worker
   ``FOR UPDATE SKIP LOCKED``, so with several ``serve``/``worker`` processes on PostgreSQL each
   command is decided exactly once;
 * POSTs the results our backend reported (CPO side) to each command's ``response_url``. The
-  command row is the outbox entry: claimed under a lease, retried with exponential backoff and
-  jitter (capped by ``max_delay``) until the partner answers with an OCPI success; a result that
-  changed while it was being sent (a CPO cancellation) goes out again.
+  command row is the outbox entry (``_store/leases.py``): claimed under a lease, retried with
+  capped back-off until the partner answers with an OCPI success, or failed after
+  ``max_refusals`` permanent refusals (``_delivery/retry.py``); a result that changed while it
+  was being sent (a CPO cancellation) goes out again.
 
 The spec has no retries for the eMSP's command itself ("CommandResponse Object": OCPI does not
 allow retries, hence the timeout); retrying the POST of a result is ours, so it is not lost when
@@ -19,13 +20,12 @@ the eMSP had a glitch.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
+from openroam._delivery.retry import Failure, RetryPolicy, failure_of, run_rounds
 from openroam._services.commands import CommandService
 from openroam._store import commands as store
 from openroam._store import repositories as repo
@@ -47,6 +47,12 @@ class CommandWorkerSettings:
     base_delay: float = 1.0
     max_delay: float = 600.0
     idle_sleep: float = 0.5
+    #: permanent refusals (OCPI 2xxx, HTTP 4xx but 401/408/429) before a result POST is failed
+    max_refusals: int = 3
+
+    @property
+    def policy(self) -> RetryPolicy:
+        return RetryPolicy(self.base_delay, self.max_delay, self.max_refusals)
 
 
 class CommandWorker:
@@ -63,10 +69,7 @@ class CommandWorker:
         self.db = db
         self.clients = clients
         self.settings = settings or CommandWorkerSettings()
-
-    def _retry_at(self, attempts: int) -> datetime:
-        delay = min(self.settings.max_delay, self.settings.base_delay * 2 ** min(attempts, 30))
-        return datetime.now(UTC) + timedelta(seconds=delay * random.uniform(0.5, 1.0))
+        self.policy = self.settings.policy
 
     async def run_once(self) -> int:
         """Expire and send; the number of commands handled."""
@@ -83,19 +86,14 @@ class CommandWorker:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Work until ``stop`` is set."""
-        while not stop.is_set():
-            try:
-                done = await self.run_once()
-            except Exception:
-                log.exception("command round failed")
-                done = 0
-            if not done:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=self.settings.idle_sleep)
+        await run_rounds(
+            self.run_once, stop, idle_sleep=self.settings.idle_sleep, log=log, what="command"
+        )
 
     async def _send(self, command: store.CommandRecord) -> None:
         assert command.result is not None
-        error = await self._post(command)
+        failure = await self._post(command)
+        error = None if failure is None else failure.describe()
         if error is not None:
             log.info("command %s result to %s failed: %s", command.uid, command.response_url, error)
         async with self.db.session() as session, session.begin():
@@ -104,21 +102,23 @@ class CommandWorker:
                 command.id,
                 sent_result=command.result,
                 error=error,
-                retry_at=self._retry_at(command.attempts),
+                retry_at=self.policy.retry_at(command.attempts),
+                refused=failure is not None and failure.permanent,
+                max_refusals=self.policy.max_refusals,
             )
 
-    async def _post(self, command: store.CommandRecord) -> str | None:
-        """POST the result; None when the partner took it, else why not."""
+    async def _post(self, command: store.CommandRecord) -> Failure | None:
+        """POST the result; None when the partner took it, else its answer."""
         assert command.result is not None
         async with self.db.session() as session:
             partner = await repo.get_partner(session, command.partner_id)
         if partner is None or partner.outgoing_token is None:
-            return "the partner is not registered"
+            return Failure(None, None, "the partner is not registered")
         client = self.clients(partner.outgoing_token, partner.encode_token)
         try:
             await client.send("POST", command.response_url, json_body=command.result)
-        except OcpiError as failure:
-            return f"{failure.received_status_code}: {failure.message}"
+        except OcpiError as error:
+            return failure_of(error)
         finally:
             await client.aclose()
         return None

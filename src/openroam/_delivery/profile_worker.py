@@ -4,8 +4,10 @@ Interface": POST and PUT).
 
 Both are outbox rows written in the transaction that produced them
 (:mod:`openroam._services.profile_receiver`). The worker claims due rows (leased, ``FOR UPDATE SKIP
-LOCKED`` on PostgreSQL), sends them, and retries a failure with exponential back-off and jitter
-until the Sender answers: a result the backend reported is never lost. A push sends the row's
+LOCKED`` on PostgreSQL; ``_store/leases.py``), sends them, and retries a failure with capped
+back-off until the Sender answers, or marks the row failed after ``max_refusals`` permanent
+refusals (``_delivery/retry.py``): a result the backend reported is never silently lost. A push
+sends the row's
 current profile; a change made while it was being sent leaves the row pending, so the newest
 profile always goes out last. Rows of an unregistered partner are given up.
 """
@@ -13,13 +15,12 @@ profile always goes out last. Rows of an unregistered partner are given up.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import random
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
+from openroam._delivery.retry import Failure, RetryPolicy, failure_of, run_rounds
 from openroam._store import profiles as store
 from openroam._store import repositories as repo
 from openroam._store.db import Database
@@ -42,6 +43,12 @@ class ProfileDeliverySettings:
     base_delay: float = 1.0
     max_delay: float = 600.0
     idle_sleep: float = 0.5
+    #: permanent refusals (OCPI 2xxx, HTTP 4xx but 401/408/429) before a row is failed
+    max_refusals: int = 3
+
+    @property
+    def policy(self) -> RetryPolicy:
+        return RetryPolicy(self.base_delay, self.max_delay, self.max_refusals)
 
 
 def _sender_endpoint(partner: repo.PartnerRecord) -> str | None:
@@ -70,9 +77,9 @@ class ProfileWorker:
         #: times out our requests whose result is overdue (ChargingProfileSender.expire)
         self.expire = expire
 
-    def _retry_at(self, attempts: int) -> datetime:
-        delay = min(self.settings.max_delay, self.settings.base_delay * 2 ** min(attempts, 30))
-        return datetime.now(UTC) + timedelta(seconds=delay * random.uniform(0.5, 1.0))
+    @property
+    def policy(self) -> RetryPolicy:
+        return self.settings.policy
 
     async def run_once(self) -> int:
         """Claim and send one batch; the number of rows attempted."""
@@ -90,15 +97,13 @@ class ProfileWorker:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Send until ``stop`` is set."""
-        while not stop.is_set():
-            try:
-                sent = await self.run_once()
-            except Exception:
-                log.exception("charging profile delivery batch failed")
-                sent = 0
-            if not sent:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=self.settings.idle_sleep)
+        await run_rounds(
+            self.run_once,
+            stop,
+            idle_sleep=self.settings.idle_sleep,
+            log=log,
+            what="charging profile delivery",
+        )
 
     async def _partner(self, partner_id: int) -> repo.PartnerRecord | None:
         async with self.db.session() as session:
@@ -109,18 +114,46 @@ class ProfileWorker:
 
     async def _send(
         self, partner: repo.PartnerRecord, method: str, url: str, body: bytes | None
-    ) -> str | None:
-        """Send one message; ``None`` on success, else the error."""
+    ) -> Failure | None:
+        """Send one message; ``None`` on success, else the partner's answer."""
         assert partner.outgoing_token is not None
         client = self.clients(partner.outgoing_token, partner.encode_token)
         try:
             await client.send(method, url, json_body=body)
         except OcpiError as error:
             log.info("%s %s to %s failed: %s", method, url, partner.name, error.message)
-            return error.message
+            return failure_of(error)
         finally:
             await client.aclose()
         return None
+
+    async def _record(
+        self, record: store.RequestRecord | store.ActiveRecord, failure: Failure | None
+    ) -> None:
+        """The outcome of one send, by the rules of ``_delivery/retry.py``."""
+        error = None if failure is None else failure.message
+        retry_at = None if failure is None else self.policy.retry_at(record.attempts)
+        refused = failure is not None and failure.permanent
+        limit = self.policy.max_refusals
+        async with self.db.session() as session, session.begin():
+            if isinstance(record, store.ActiveRecord):
+                await store.record_push(
+                    session,
+                    record,
+                    error=error,
+                    retry_at=retry_at,
+                    refused=refused,
+                    max_refusals=limit,
+                )
+            else:
+                await store.record_result_attempt(
+                    session,
+                    record.id,
+                    error=error,
+                    retry_at=retry_at,
+                    refused=refused,
+                    max_refusals=limit,
+                )
 
     async def _result(self, record: store.RequestRecord) -> None:
         partner = await self._partner(record.partner_id)
@@ -131,10 +164,9 @@ class ProfileWorker:
                     session, record.id, state=store.State.FAILED, last_error=error
                 )
             return
-        error = await self._send(partner, "POST", record.response_url, record.result)
-        retry_at = None if error is None else self._retry_at(record.attempts)
-        async with self.db.session() as session, session.begin():
-            await store.record_result_attempt(session, record.id, error=error, retry_at=retry_at)
+        await self._record(
+            record, await self._send(partner, "POST", record.response_url, record.result)
+        )
 
     async def _push(self, record: store.ActiveRecord) -> None:
         partner = await self._partner(record.partner_id)
@@ -143,12 +175,11 @@ class ProfileWorker:
                 await store.give_up_push(session, record.id, "partner unregistered")
             return
         endpoint = _sender_endpoint(partner)
-        error: str | None
+        failure: Failure | None
         if endpoint is None:
-            error = f"{partner.name} offers no ChargingProfiles Sender endpoint"
+            message = f"{partner.name} offers no ChargingProfiles Sender endpoint"
+            failure = Failure(None, None, message)
         else:
             url = join_url(endpoint, record.session_id)
-            error = await self._send(partner, "PUT", url, record.document)
-        retry_at = None if error is None else self._retry_at(record.attempts)
-        async with self.db.session() as session, session.begin():
-            await store.record_push(session, record, error=error, retry_at=retry_at)
+            failure = await self._send(partner, "PUT", url, record.document)
+        await self._record(record, failure)

@@ -2,31 +2,35 @@
 "Delivery"; docs/spec-decisions.md "Failed pushes and results are retried").
 
 Every change to an own object recorded a delivery per partner in the same transaction
-(``services.roaming``). This worker claims due deliveries, sends each object's *current* state —
-so a retry can never overwrite newer data with older — and records every attempt. A failed
-delivery is retried with exponential backoff and jitter; nothing is dropped while the partner is
-registered. When a partner answers again after failures, an incremental pull from it is scheduled
-(it may have changed things while we could not reach it).
+(``services.roaming``). This worker claims due deliveries — in order per object and partner
+(``_store/outbox.claim_deliveries``) — sends each object's *current* state, so a retry can never
+overwrite newer data with older, and records every attempt. Failures follow
+:mod:`openroam._delivery.retry`: a partner that is down or busy is retried with capped back-off
+for as long as it takes; a permanent refusal of one object is tried ``max_refusals`` times, then
+the row is ``failed`` and a ``delivery.failed`` event tells the backend — other objects never
+wait for it. When a partner answers again after failures, an incremental pull from it is
+scheduled (it may have changed things while we could not reach it).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import random
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from openroam._delivery.retry import Failure, RetryPolicy, failure_of, run_rounds
+from openroam._services.deliveries import delivery_subject
 from openroam._services.documents import locate
+from openroam._services.events import EventService, EventType
 from openroam._services.object_specs import SPECS
 from openroam._store import cdr_receipts, outbox, outbox_admin, sync_state
 from openroam._store import object_repo as objects
@@ -50,6 +54,12 @@ class PushSettings:
     base_delay: float = 1.0
     max_delay: float = 600.0
     idle_sleep: float = 0.5
+    #: permanent refusals (OCPI 2xxx, HTTP 4xx but 401/408/429) before a row is failed
+    max_refusals: int = 3
+
+    @property
+    def policy(self) -> RetryPolicy:
+        return RetryPolicy(self.base_delay, self.max_delay, self.max_refusals)
 
 
 def receiver_url(endpoint: str, path: str) -> str:
@@ -64,6 +74,14 @@ def _endpoint(partner: repo.PartnerRecord, module: str) -> str | None:
         if endpoint.identifier == module and endpoint.role == InterfaceRole.RECEIVER:
             return endpoint.url
     return None
+
+
+def _identity(delivery: outbox.DeliveryRecord) -> tuple[str, int, str, str, str, str]:
+    """The stored identity of the (own) object a delivery's path names."""
+    route, _, query = delivery.path.partition("?")
+    country_code, party_id, object_id = route.split("/")[:3]
+    kind = query.removeprefix("type=")
+    return (delivery.module, objects.OWN, country_code, party_id, object_id, kind)
 
 
 def _body(delivery: outbox.DeliveryRecord, document: bytes | None) -> bytes | None:
@@ -87,15 +105,17 @@ class PushWorker:
     """Sends due deliveries; one ``run_once`` is one batch."""
 
     def __init__(
-        self, db: Database, clients: ClientFactory, settings: PushSettings | None = None
+        self,
+        db: Database,
+        clients: ClientFactory,
+        settings: PushSettings | None = None,
+        events: EventService | None = None,
     ) -> None:
         self.db = db
         self.clients = clients
         self.settings = settings or PushSettings()
-
-    def _retry_at(self, attempts: int) -> datetime:
-        delay = min(self.settings.max_delay, self.settings.base_delay * 2 ** min(attempts, 30))
-        return datetime.now(UTC) + timedelta(seconds=delay * random.uniform(0.5, 1.0))
+        self.policy = self.settings.policy
+        self.events = events or EventService(db)
 
     async def run_once(self) -> int:
         """Claim and send one batch; the number of deliveries attempted."""
@@ -109,21 +129,16 @@ class PushWorker:
         by_partner: dict[int, list[outbox.DeliveryRecord]] = defaultdict(list)
         for delivery in claimed:
             by_partner[delivery.partner_id].append(delivery)
-        # In order per partner (oldest first), partners in parallel.
+        # One connection per partner, partners in parallel; a claim holds at most one row per
+        # object, so the rows of one partner are independent of each other.
         await asyncio.gather(*(self._partner(pid, items) for pid, items in by_partner.items()))
         return len(claimed)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Send deliveries until ``stop`` is set."""
-        while not stop.is_set():
-            try:
-                sent = await self.run_once()
-            except Exception:
-                log.exception("push delivery batch failed")
-                sent = 0
-            if not sent:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=self.settings.idle_sleep)
+        await run_rounds(
+            self.run_once, stop, idle_sleep=self.settings.idle_sleep, log=log, what="push delivery"
+        )
 
     async def _partner(self, partner_id: int, deliveries: Sequence[outbox.DeliveryRecord]) -> None:
         async with self.db.session() as session:
@@ -140,38 +155,46 @@ class PushWorker:
         failed_before = any(d.attempts for d in deliveries)
         try:
             for index, delivery in enumerate(deliveries):
-                retry_at = await self._send(client, partner, delivery)
-                if retry_at is None and failed_before:
+                failure = await self._send(client, partner, delivery)
+                if failure is None and failed_before:
                     await self._schedule_catch_up(partner)
                     failed_before = False
-                if retry_at is not None:
-                    # Keep the order per partner: later changes wait until after this one's retry.
+                if failure is not None and not failure[0].permanent:
+                    # The partner is down or busy: its other objects are not tried again at
+                    # once either (a refusal of one object, though, never holds others back).
                     rest = [d.id for d in deliveries[index + 1 :]]
                     async with self.db.session() as session, session.begin():
-                        await outbox.release_deliveries(
-                            session, rest, not_before=retry_at + timedelta(milliseconds=1)
-                        )
+                        await outbox.release_deliveries(session, rest, not_before=failure[1])
                     break
         finally:
             await client.aclose()
 
+    async def _current(self, delivery: outbox.DeliveryRecord) -> objects.StoredObject | None:
+        """The object as it is now: by pk for a PUT, PATCH or POST; for a DELETE, the object
+        stored under the same identity (created again after the delete), if any."""
+        async with self.db.session() as session:
+            if delivery.method == "DELETE":
+                return await objects.get_object(session, *_identity(delivery))
+            if delivery.object_pk is None:
+                return None
+            return await objects.get_object_by_pk(session, delivery.object_pk)
+
     async def _send(
         self, client: OcpiHttpClient, partner: repo.PartnerRecord, delivery: outbox.DeliveryRecord
-    ) -> datetime | None:
-        """Send one delivery; ``None`` when it succeeded, else when it is retried."""
-        async with self.db.session() as session:
-            stored = (
-                await objects.get_object_by_pk(session, delivery.object_pk)
-                if delivery.object_pk is not None
-                else None
-            )
+    ) -> tuple[Failure, datetime] | None:
+        """Send one delivery; ``None`` when it is done, else the failure and when it is retried."""
+        stored = await self._current(delivery)
         endpoint = _endpoint(partner, delivery.module)
         body = _body(delivery, stored.document if stored is not None else None)
         outcome: dict[str, Any] = {"http_status": None, "status_code": None, "error": None}
         started = time.perf_counter()
-        ok = True
+        failure: Failure | None = None
         if endpoint is None:
             outcome["error"] = f"partner has no {delivery.module} Receiver endpoint; not sent"
+        elif delivery.method == "DELETE" and stored is not None:
+            # The current state is "exists": it was created again after the DELETE, and the PUT
+            # that did so is queued behind this row; a DELETE now would remove it.
+            outcome["error"] = "object exists again; the DELETE is not sent"
         elif delivery.method != "DELETE" and body is None:
             outcome["error"] = "object no longer exists; nothing to send"
         else:
@@ -184,26 +207,64 @@ class PushWorker:
                 outcome["status_code"] = reply.envelope.status_code
                 outcome["location"] = reply.headers.get("Location")
             except OcpiError as error:
-                ok = False
-                outcome["error"] = error.message
-                outcome["status_code"] = error.received_status_code
-                outcome["http_status"] = error.http_status
+                failure = failure_of(error)
+                outcome["error"] = failure.message
+                outcome["status_code"] = failure.status_code
+                outcome["http_status"] = failure.http_status
                 log.info("delivery %s to %s failed: %s", delivery.id, partner.name, error.message)
-        retry_at = None if ok else self._retry_at(delivery.attempts)
+        retry_at = None if failure is None else self.policy.retry_at(delivery.attempts)
         async with self.db.session() as session, session.begin():
-            await outbox.record_attempt(
+            state = await outbox.record_attempt(
                 session,
                 delivery.id,
-                ok=ok,
+                ok=failure is None,
                 http_status=outcome["http_status"],
                 status_code=outcome["status_code"],
                 error=outcome["error"],
                 duration_ms=(time.perf_counter() - started) * 1000,
                 next_attempt_at=retry_at,
+                refused=failure is not None and failure.permanent,
+                max_refusals=self.policy.max_refusals,
             )
-            if ok and delivery.method == "POST" and stored is not None and "location" in outcome:
+            posted = failure is None and delivery.method == "POST" and "location" in outcome
+            if posted and stored is not None:
                 await self._received(session, partner, stored, outcome["location"])
-        return retry_at
+            if failure is not None and state == outbox.FAILED:
+                await self._failed(session, partner, delivery, failure)
+        await self.events.publish(session)
+        return None if failure is None or retry_at is None else (failure, retry_at)
+
+    async def _failed(
+        self,
+        session: AsyncSession,
+        partner: repo.PartnerRecord,
+        delivery: outbox.DeliveryRecord,
+        failure: Failure,
+    ) -> None:
+        """The partner refused the delivery for good: tell the backend, in the same transaction."""
+        log.warning(
+            "delivery %s (%s %s %s) to %s failed for good: %s",
+            delivery.id,
+            delivery.method,
+            delivery.module,
+            delivery.path,
+            partner.name,
+            outbox.describe_failure(failure.http_status, failure.status_code, failure.message),
+        )
+        data = {
+            "delivery_id": delivery.id,
+            "partner": partner.name,
+            "module": delivery.module,
+            "method": delivery.method,
+            "path": delivery.path,
+            "attempts": delivery.attempts + 1,
+            "http_status": failure.http_status,
+            "status_code": failure.status_code,
+            "message": failure.message,
+        }
+        await self.events.record(
+            session, EventType.DELIVERY_FAILED, delivery_subject(delivery.id), data
+        )
 
     @staticmethod
     async def _received(

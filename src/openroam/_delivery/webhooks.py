@@ -21,15 +21,15 @@ import contextlib
 import hashlib
 import hmac
 import logging
-import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import httpx
 import orjson
 
+from openroam._delivery.retry import RetryPolicy, is_permanent, run_rounds
 from openroam._store import events as store
 from openroam._store.db import Database
 from openroam.models.common import format_datetime
@@ -64,6 +64,12 @@ class WebhookSettings:
     base_delay: float = 1.0
     max_delay: float = 600.0
     idle_sleep: float = 0.5
+    #: refusals (HTTP 4xx but 401/408/429) before an event's webhook is failed
+    max_refusals: int = 3
+
+    @property
+    def policy(self) -> RetryPolicy:
+        return RetryPolicy(self.base_delay, self.max_delay, self.max_refusals)
 
 
 def sign(secret: bytes, timestamp: int, body: bytes) -> str:
@@ -118,11 +124,8 @@ class WebhookWorker:
     ) -> None:
         self.db = db
         self.settings = settings
+        self.policy = settings.policy
         self.transport = transport
-
-    def _retry_at(self, attempts: int) -> datetime:
-        delay = min(self.settings.max_delay, self.settings.base_delay * 2 ** min(attempts, 30))
-        return datetime.now(UTC) + timedelta(seconds=delay * random.uniform(0.5, 1.0))
 
     async def run_once(self, http: httpx.AsyncClient | None = None) -> int:
         """Claim and send one batch; the number of events taken."""
@@ -155,15 +158,13 @@ class WebhookWorker:
     async def run(self, stop: asyncio.Event) -> None:
         """Send events until ``stop`` is set."""
         async with self._client() as http:
-            while not stop.is_set():
-                try:
-                    sent = await self.run_once(http)
-                except Exception:
-                    log.exception("webhook batch failed")
-                    sent = 0
-                if not sent:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(stop.wait(), timeout=self.settings.idle_sleep)
+            await run_rounds(
+                lambda: self.run_once(http),
+                stop,
+                idle_sleep=self.settings.idle_sleep,
+                log=log,
+                what="webhook",
+            )
 
     async def _send(
         self, http: httpx.AsyncClient, event: store.EventRecord, limit: asyncio.Semaphore
@@ -201,5 +202,7 @@ class WebhookWorker:
                 http_status=http_status,
                 error=error,
                 duration_ms=(time.perf_counter() - started) * 1000,
-                next_attempt_at=None if ok else self._retry_at(event.attempts),
+                next_attempt_at=None if ok else self.policy.retry_at(event.attempts),
+                refused=not ok and is_permanent(http_status, None),
+                max_refusals=self.policy.max_refusals,
             )

@@ -69,6 +69,10 @@ class EventType(StrEnum):
     CHARGING_PROFILE_RESULT = "chargingprofile.result"
     #: Sender: the CPO pushed the ActiveChargingProfile of a session
     ACTIVE_CHARGING_PROFILE = "chargingprofile.active"
+    #: a delivery to a partner was refused for good (docs/architecture.md "Delivery")
+    DELIVERY_FAILED = "delivery.failed"
+    #: an operator decided not to send a delivery (``openroam deliveries skip``)
+    DELIVERY_SKIPPED = "delivery.skipped"
 
 
 #: subscribe to every event type

@@ -11,6 +11,7 @@ from openroam._services.command_receiver import CommandReceiver
 from openroam._services.command_sender import CommandSender
 from openroam._services.commands import CommandApiFactory, CommandService, CommandSettings
 from openroam._services.credentials import CredentialsService, PartnerApiFactory
+from openroam._services.deliveries import DeliveryService
 from openroam._services.documents import ObjectPath
 from openroam._services.events import EventService
 from openroam._services.object_specs import TOKENS
@@ -50,6 +51,8 @@ class Node:
     #: CPO: partners' charging profile requests, handed to the backend
     profile_receiver: ChargingProfileReceiver
     charging: ChargingService
+    #: the push outbox for operators: list, retry, skip
+    deliveries: DeliveryService
     page_limit: int = 100
 
     @classmethod
@@ -88,6 +91,7 @@ class Node:
             profiles=ChargingProfileSender(db, platform, events, profiles_factory),
             profile_receiver=ChargingProfileReceiver(db, events),
             charging=ChargingService(db, roaming, cdrs),
+            deliveries=DeliveryService(db, events),
             page_limit=page_limit,
         )
 

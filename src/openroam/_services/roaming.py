@@ -400,7 +400,11 @@ class RoamingService:
         if not spec.allows_delete:
             raise MethodNotAllowed(f"{spec.module} objects are never deleted")
         async with self.db.session() as session, session.begin():
-            stored = await self._get(session, OWN, spec, path)
+            # Locked (SQLite: the write lock first): a concurrent DELETE that removed the row
+            # is waited for and seen (404), not queued against a vanished pk (FK violation).
+            stored = await objects.get_object(session, *self._key(OWN, spec, path), for_update=True)
+            if stored is None:
+                raise NotFound(f"Unknown object {path.suffix()}")
             await enqueue_for_receivers(
                 session,
                 module=str(spec.module),

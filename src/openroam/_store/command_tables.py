@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from openroam._store.objects import BigId
@@ -70,6 +70,8 @@ class Command(Base):
     # CPO side: the POST of the result to response_url.
     delivery_state: Mapped[str | None] = mapped_column(String(10))
     attempts: Mapped[int] = mapped_column(default=0)
+    # Permanent refusals since the last success; bounded, then failed (_store/leases.py).
+    refusals: Mapped[int] = mapped_column(server_default=text("0"))
     next_attempt_at: Mapped[datetime | None]
     leased_until: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)

@@ -8,13 +8,14 @@ timeout check running in another process never both decide a command's result.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, or_, select, text, update
+from sqlalchemy import Table, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from openroam._store.command_tables import Command, CommandSide, CommandState
+from openroam._store.leases import Outbox, claim_rows, failure_values
 from openroam._store.tables import utcnow
 
 __all__ = [
@@ -32,7 +33,9 @@ __all__ = [
 ]
 
 _C = cast(Table, Command.__table__)
-PENDING, DELIVERED = "pending", "delivered"
+PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
+#: the POSTs of results to partners' response_url (CPO side)
+RESULTS = Outbox(_C, state="delivery_state")
 # SQLite has no FOR UPDATE: a write that changes nothing takes the database write lock first.
 _SQLITE_WRITE_LOCK = text("UPDATE commands SET id = id WHERE 0")
 
@@ -128,26 +131,10 @@ async def claim_result_deliveries(
     session: AsyncSession, *, now: datetime, limit: int, lease_seconds: float
 ) -> list[CommandRecord]:
     """Take up to ``limit`` due result POSTs (CPO side), leased for ``lease_seconds``."""
-    due = (
-        select(_C.c.id)
-        .where(
-            _C.c.delivery_state == PENDING,
-            _C.c.next_attempt_at <= now,
-            or_(_C.c.leased_until.is_(None), _C.c.leased_until < now),
-        )
-        .order_by(_C.c.next_attempt_at, _C.c.id)
-        .limit(limit)
-        # SQLite renders no FOR UPDATE: it has one writer.
-        .with_for_update(skip_locked=True)
-        .cte("due")
+    rows = await claim_rows(
+        session, RESULTS, now=now, limit=limit, lease_seconds=lease_seconds, returning=_COLUMNS
     )
-    stmt = (
-        update(_C)
-        .where(_C.c.id.in_(select(due.c.id)))
-        .values(leased_until=now + timedelta(seconds=lease_seconds))
-        .returning(*_COLUMNS)
-    )
-    return sorted((_record(row) for row in await session.execute(stmt)), key=lambda r: r.id)
+    return sorted((_record(row) for row in rows), key=lambda r: r.id)
 
 
 async def record_delivery_attempt(
@@ -157,9 +144,12 @@ async def record_delivery_attempt(
     sent_result: bytes,
     error: str | None,
     retry_at: datetime,
+    refused: bool = False,
+    max_refusals: int | None = None,
 ) -> None:
-    """After a POST of ``sent_result``: delivered, or pending again at ``retry_at``. A result
-    that changed while it was being sent (a CPO cancellation) stays pending, so it goes out."""
+    """After a POST of ``sent_result``: delivered, or pending again at ``retry_at`` (a refusal
+    counts towards ``max_refusals``, then the POST is failed: _store/leases.py). A result that
+    changed while it was being sent (a CPO cancellation) stays pending, so it goes out."""
     values: dict[str, Any] = {"leased_until": None}
     if error is None:
         values["delivery_state"] = DELIVERED
@@ -169,11 +159,14 @@ async def record_delivery_attempt(
             return
         values = {"leased_until": None, "next_attempt_at": utcnow()}
     else:
-        values |= {
-            "attempts": _C.c.attempts + 1,
-            "next_attempt_at": retry_at,
-            "last_error": error,
-        }
+        values |= failure_values(
+            RESULTS,
+            reason=error,
+            retry_at=retry_at,
+            refused=refused,
+            max_refusals=max_refusals,
+            now=utcnow(),
+        )
     await session.execute(update(_C).where(_C.c.id == command_id).values(values))
 
 

@@ -45,6 +45,9 @@ class WebhookState:
     # No URL was configured for the event's type when a worker took it: it is kept for the
     # backend API (GET /api/events) only.
     UNSENT = "unsent"
+    # The backend refused it (HTTP 4xx but 401/408/429) as often as allowed: not sent again;
+    # still listed by GET /api/events.
+    FAILED = "failed"
 
 
 class Event(Base):
@@ -71,6 +74,8 @@ class Event(Base):
     webhook_state: Mapped[str] = mapped_column(String(10))
     # Failed attempts so far (drives the back-off).
     attempts: Mapped[int] = mapped_column(default=0)
+    # Permanent refusals since the last success; bounded, then failed (_store/leases.py).
+    refusals: Mapped[int] = mapped_column(server_default=text("0"))
     next_attempt_at: Mapped[datetime]
     leased_until: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)

@@ -19,15 +19,16 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, exists, func, or_, select, text, update
+from sqlalchemy import Table, bindparam, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Insert
 
 from openroam._store.event_tables import Event, EventAttempt, EventSubject, WebhookState
+from openroam._store.leases import Outbox, claim_rows, failure_values
 from openroam._store.tables import utcnow
 
 __all__ = [
@@ -45,6 +46,9 @@ _E = cast(Table, Event.__table__)
 _S = cast(Table, EventSubject.__table__)
 _A = cast(Table, EventAttempt.__table__)
 PENDING, DELIVERED, UNSENT = WebhookState.PENDING, WebhookState.DELIVERED, WebhookState.UNSENT
+FAILED = WebhookState.FAILED
+#: one queue per subject, in sequence order (docs/architecture.md "Events")
+WEBHOOKS = Outbox(_E, state="webhook_state", queue_by=("subject",), order="sequence")
 
 # Any constant of ours: the advisory lock that serialises position assignment on PostgreSQL.
 _POSITION_LOCK_KEY = 0x6F72_6576_656E_7473  # "orevents"
@@ -137,32 +141,10 @@ async def claim_events(
 ) -> list[EventRecord]:
     """Take up to ``limit`` due webhook events, leased for ``lease_seconds``: the first pending
     event of each subject only, so a subject's later events wait for its earlier ones."""
-    earlier = _E.alias("earlier")
-    due = (
-        select(_E.c.id)
-        .where(
-            _E.c.webhook_state == PENDING,
-            _E.c.next_attempt_at <= now,
-            or_(_E.c.leased_until.is_(None), _E.c.leased_until < now),
-            ~exists().where(
-                earlier.c.subject == _E.c.subject,
-                earlier.c.webhook_state == PENDING,
-                earlier.c.sequence < _E.c.sequence,
-            ),
-        )
-        .order_by(_E.c.next_attempt_at, _E.c.id)
-        .limit(limit)
-        # SQLite renders no FOR UPDATE: it has one writer.
-        .with_for_update(skip_locked=True, of=_E)
-        .cte("due")
+    rows = await claim_rows(
+        session, WEBHOOKS, now=now, limit=limit, lease_seconds=lease_seconds, returning=_COLUMNS
     )
-    stmt = (
-        update(_E)
-        .where(_E.c.id.in_(select(due.c.id)))
-        .values(leased_until=now + timedelta(seconds=lease_seconds))
-        .returning(*_COLUMNS)
-    )
-    records = [_record(row) for row in await session.execute(stmt)]
+    records = [_record(row) for row in rows]
     return sorted(records, key=lambda r: r.id)
 
 
@@ -177,22 +159,28 @@ async def record_webhook_attempt(
     duration_ms: float,
     next_attempt_at: datetime | None,
     now: datetime | None = None,
+    refused: bool = False,
+    max_refusals: int | None = None,
 ) -> None:
-    """Record one POST of the event: delivered when ``ok``, else retried at ``next_attempt_at``."""
+    """Record one POST of the event: delivered when ``ok``, else retried at ``next_attempt_at``
+    (a refusal counts towards ``max_refusals``, then the webhook is failed: _store/leases.py)."""
     now = now or utcnow()
     changes: dict[str, Any]
     if ok:
         changes = {"webhook_state": DELIVERED, "delivered_at": now, "last_error": None}
     else:
-        changes = {
-            "attempts": _E.c.attempts + 1,
-            "last_error": error or f"HTTP {http_status}",
-            "next_attempt_at": next_attempt_at or now,
-        }
+        changes = failure_values(
+            WEBHOOKS,
+            reason=error or f"HTTP {http_status}",
+            retry_at=next_attempt_at or now,
+            refused=refused,
+            max_refusals=max_refusals,
+            now=now,
+        )
     await session.execute(
         update(_E)
         .where(_E.c.id == event_id, _E.c.webhook_state == PENDING)
-        .values(leased_until=None, **changes)
+        .values({"leased_until": None, **changes})
     )
     await session.execute(
         _A.insert().values(

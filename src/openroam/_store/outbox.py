@@ -5,6 +5,11 @@ A change to an object enqueues, in the same transaction, one row per partner to 
 claim due rows under a lease (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several workers never
 take the same row), send the object's *current* state, and record each attempt.
 
+Order per object: the rows of one object (``object_key``) to one partner form a queue; a row is
+claimed only when no earlier row of that queue is pending — waiting for a retry, or leased by a
+worker (alive, or dead until its lease runs out). Objects are independent: a row of one object
+never waits for another object's.
+
 Coalescing: while a row for the same (partner, object, method, path) is pending, a new change
 joins it instead of adding a row — the worker sends the current state anyway. If that row is in
 flight, its ``revision`` moves on, and :func:`record_attempt` leaves it pending after the send
@@ -16,16 +21,18 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, case, literal_column, or_, select, text, update
+from sqlalchemy import Table, case, literal_column, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Insert
 
+from openroam._store.leases import Outbox, claim_rows, failure_values
 from openroam._store.objects import Delivery, DeliveryAttempt, DeliveryState
 from openroam._store.tables import utcnow
+from openroam.models.common import fold_id
 
 __all__ = [
     "DeliveryRecord",
@@ -34,6 +41,7 @@ __all__ = [
     "describe_failure",
     "enqueue_deliveries",
     "enqueue_delivery",
+    "object_key",
     "record_attempt",
     "release_deliveries",
 ]
@@ -41,6 +49,19 @@ __all__ = [
 _D = cast(Table, Delivery.__table__)
 _A = cast(Table, DeliveryAttempt.__table__)
 PENDING, DELIVERED = DeliveryState.PENDING, DeliveryState.DELIVERED
+FAILED, SUPERSEDED = DeliveryState.FAILED, DeliveryState.SUPERSEDED
+#: one queue per (partner, object): docs/architecture.md "Delivery"
+DELIVERIES = Outbox(_D, queue_by=("partner_id", "object_key"))
+
+
+def object_key(module: str, path: str) -> str:
+    """The object a delivery changes: ``"{module}:{CC}/{PARTY}/{ID}[?type=…]"``, folded, from a
+    receiver path (``{country_code}/{party_id}/{id}[/{sub ids}][?type=…]``). A Location's EVSE
+    PATCH and its PUT share it; a Tariff deleted and created again keeps it."""
+    route, _, query = path.partition("?")
+    top = fold_id("/".join(route.split("/")[:3]))
+    kind = fold_id(query.removeprefix("type="))
+    return f"{module}:{top}" + (f"?type={kind}" if kind else "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +79,8 @@ class DeliveryRecord:
     attempts: int
     next_attempt_at: datetime
     created_at: datetime
+    object_key: str = ""
+    refusals: int = 0
 
 
 # The union of two JSON lists of field names; NULL ("everything") absorbs any list.
@@ -75,7 +98,7 @@ def coalescing(insert: postgresql.Insert | sqlite.Insert, dialect: str) -> Inser
     """``insert`` joining the pending row of the same (partner, object, method, path)."""
     sooner = insert.excluded.next_attempt_at < _D.c.next_attempt_at
     return insert.on_conflict_do_update(
-        index_elements=["partner_id", "object_pk", "method", "path"],
+        index_elements=["partner_id", "object_key", "object_pk", "method", "path"],
         index_where=text("state = 'pending'"),
         set_={
             "fields": literal_column(_FIELDS_UNION[dialect]),
@@ -145,6 +168,7 @@ async def enqueue_deliveries(
         {
             "partner_id": partner_id,
             "module": module,
+            "object_key": object_key(module, path),
             "object_pk": object_pk,
             "method": method,
             "path": path,
@@ -171,6 +195,8 @@ _RECORD_COLUMNS = (
     _D.c.attempts,
     _D.c.next_attempt_at,
     _D.c.created_at,
+    _D.c.object_key,
+    _D.c.refusals,
 )
 
 
@@ -186,6 +212,8 @@ def _record(row: Any) -> DeliveryRecord:
         attempts=row.attempts,
         next_attempt_at=row.next_attempt_at,
         created_at=row.created_at,
+        object_key=row.object_key,
+        refusals=row.refusals,
     )
 
 
@@ -199,57 +227,34 @@ async def claim_deliveries(
 ) -> list[DeliveryRecord]:
     """Take up to ``limit`` due deliveries, oldest first, leased for ``lease_seconds``.
 
-    Due: pending, ``next_attempt_at`` reached, and not leased (or the lease ran out: a worker
-    died mid-send). On PostgreSQL rows locked by another claiming worker are skipped.
+    Due: pending, ``next_attempt_at`` reached, not leased (or the lease ran out: a worker died
+    mid-send), and the head of its object's queue: no earlier row of the same object to the same
+    partner is pending — whether it waits for a retry or is leased by another worker (so a DELETE
+    leased by a worker that died is sent, once its lease runs out, before a later PUT). So one
+    claim holds at most one row per object and partner. On PostgreSQL rows locked by another
+    claiming worker are skipped.
     """
-    # In order per partner: a row queued after one of the same partner that waits for its retry
-    # waits too (rows queued before the failure were already moved behind it by the worker).
-    earlier = _D.alias("earlier")
-    waiting_before = (
-        select(earlier.c.id)
-        .where(
-            earlier.c.partner_id == _D.c.partner_id,
-            earlier.c.id < _D.c.id,
-            earlier.c.state == PENDING,
-            earlier.c.next_attempt_at > now,
-        )
-        .exists()
+    where = [] if partner_ids is None else [_D.c.partner_id.in_(partner_ids)]
+    rows = await claim_rows(
+        session,
+        DELIVERIES,
+        now=now,
+        limit=limit,
+        lease_seconds=lease_seconds,
+        returning=_RECORD_COLUMNS,
+        where=where,
+        values={"claimed_revision": _D.c.revision},
     )
-    due = select(_D.c.id).where(
-        _D.c.state == PENDING,
-        _D.c.next_attempt_at <= now,
-        or_(_D.c.leased_until.is_(None), _D.c.leased_until < now),
-        ~waiting_before,
-    )
-    if partner_ids is not None:
-        due = due.where(_D.c.partner_id.in_(partner_ids))
-    # Oldest queued first, so a limit never takes a partner's later row without its earlier ones.
-    due = due.order_by(_D.c.id).limit(limit)
-    # SQLite renders no FOR UPDATE: it has one writer, and one worker.
-    batch = due.with_for_update(skip_locked=True).cte("due")
-    stmt = (
-        update(_D)
-        .where(_D.c.id.in_(select(batch.c.id)))
-        .values(leased_until=now + timedelta(seconds=lease_seconds), claimed_revision=_D.c.revision)
-        .returning(*_RECORD_COLUMNS)
-    )
-    records = [_record(row) for row in await session.execute(stmt)]
-    # Oldest due first, except that each partner's rows keep their queue order (a retried row
-    # falls due after rows queued behind it, yet goes out before them).
-    records.sort(key=lambda r: (r.next_attempt_at, r.id))
-    in_queue_order: dict[int, list[DeliveryRecord]] = {}
-    for record in sorted(records, key=lambda r: r.id):
-        in_queue_order.setdefault(record.partner_id, []).append(record)
-    queues = {partner: iter(rows) for partner, rows in in_queue_order.items()}
-    return [next(queues[record.partner_id]) for record in records]
+    records = [_record(row) for row in rows]
+    return sorted(records, key=lambda r: (r.next_attempt_at, r.id))
 
 
 def describe_failure(http_status: int | None, status_code: int | None, error: str | None) -> str:
-    """A one-line reason for a failed attempt: the error, else the HTTP and OCPI status."""
-    if error:
-        return error
+    """A one-line reason for a failed attempt: the HTTP and OCPI status and the message."""
     parts = [f"HTTP {http_status}"] if http_status is not None else []
     parts += [f"status_code {status_code}"] if status_code is not None else []
+    if error:
+        parts.append(error)
     return ", ".join(parts) or "failed"
 
 
@@ -264,32 +269,47 @@ async def record_attempt(
     duration_ms: float,
     next_attempt_at: datetime | None,
     now: datetime | None = None,
-) -> None:
-    """Record one attempt and its outcome.
+    refused: bool = False,
+    max_refusals: int | None = None,
+) -> str | None:
+    """Record one attempt and its outcome; the row's state afterwards (``None``: no such row).
 
     ``ok``: the delivery is done — unless a change coalesced into it while it was in flight,
-    then it stays pending (due at once) so the newer state is sent too. Not ``ok``: one more
-    failed attempt, retried at ``next_attempt_at`` (now if ``None``). A row given up meanwhile
-    stays given up. The attempt row is always written.
+    then it stays pending (due at once) so the newer state is sent too. A whole-object PUT or
+    DELETE that went out supersedes the failed and skipped rows of the same object before it.
+    Not ``ok``: one more failed attempt, retried at ``next_attempt_at`` (now if ``None``);
+    ``refused`` (a permanent refusal) counts towards ``max_refusals``, after which the row is
+    ``failed`` with the partner's answer. A row given up meanwhile stays given up. The attempt
+    row is always written.
     """
     now = now or utcnow()
+    reason = describe_failure(http_status, status_code, error)
     if ok:
         changes: dict[str, Any] = {
             "state": case((_D.c.revision == _D.c.claimed_revision, DELIVERED), else_=PENDING),
             "delivered_at": now,
             "attempts": 0,
+            "refusals": 0,
         }
     else:
-        changes = {
-            "attempts": _D.c.attempts + 1,
-            "last_error": describe_failure(http_status, status_code, error),
-            "next_attempt_at": next_attempt_at or now,
-        }
-    await session.execute(
+        changes = failure_values(
+            DELIVERIES,
+            reason=reason,
+            retry_at=next_attempt_at or now,
+            refused=refused,
+            max_refusals=max_refusals,
+            now=now,
+            note=True,
+        )
+    result = await session.execute(
         update(_D)
         .where(_D.c.id == delivery_id, _D.c.state == PENDING)
-        .values(leased_until=None, **changes)
+        .values({"leased_until": None, **changes})
+        .returning(
+            _D.c.state, _D.c.partner_id, _D.c.object_key, _D.c.method, _D.c.path, _D.c.fields
+        )
     )
+    row = result.first()
     await session.execute(
         _A.insert().values(
             delivery_id=delivery_id,
@@ -301,6 +321,25 @@ async def record_attempt(
             duration_ms=duration_ms,
         )
     )
+    if row is None:
+        return None
+    if ok and row.method in ("PUT", "DELETE") and row.fields is None and _is_top(row.path):
+        await session.execute(
+            update(_D)
+            .where(
+                _D.c.partner_id == row.partner_id,
+                _D.c.object_key == row.object_key,
+                _D.c.id < delivery_id,
+                _D.c.state.in_((FAILED, DeliveryState.SKIPPED)),
+            )
+            .values(state=SUPERSEDED, closed_at=now, note=f"superseded by delivery {delivery_id}")
+        )
+    return str(row.state)
+
+
+def _is_top(path: str) -> bool:
+    """Whether a receiver path addresses a whole object (not an EVSE or Connector of it)."""
+    return path.partition("?")[0].count("/") == 2
 
 
 async def release_deliveries(
@@ -308,8 +347,8 @@ async def release_deliveries(
 ) -> None:
     """Give claimed deliveries back unsent, due again at ``not_before`` (no attempt counted).
 
-    A worker does this with the later deliveries of a partner when an earlier one failed, so a
-    partner's changes keep their order and a partner that is down is not called again at once.
+    A worker does this with the other deliveries of a partner it could not reach (network,
+    5xx …), so a partner that is down is not called again at once for every object.
     """
     if not delivery_ids:
         return

@@ -1,23 +1,194 @@
-"""The outbox seen per partner: backlog and last error (``openroam partners``), giving up on a
-partner that is gone, and pruning finished rows (docs/architecture.md "Delivery")."""
+"""The outbox for operators (docs/architecture.md "Delivery"): backlog and last error per partner
+(``openroam partners``), the rows themselves (``openroam deliveries``, ``GET /api/deliveries``),
+an operator's retry or skip of one row, giving up on a partner that is gone, and pruning
+finished rows."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from openroam._store.objects import Delivery, DeliveryAttempt, DeliveryState
 from openroam._store.outbox import describe_failure
+from openroam._store.tables import utcnow
 
-__all__ = ["BacklogRecord", "delivery_backlog", "give_up_deliveries", "prune_deliveries"]
+__all__ = [
+    "BacklogRecord",
+    "DeliveryRow",
+    "delivery_backlog",
+    "get_delivery",
+    "give_up_deliveries",
+    "list_deliveries",
+    "prune_deliveries",
+    "retry_delivery",
+    "skip_delivery",
+]
 
 _D = cast(Table, Delivery.__table__)
 _A = cast(Table, DeliveryAttempt.__table__)
 PENDING, FAILED = DeliveryState.PENDING, DeliveryState.FAILED
+SKIPPED, SUPERSEDED = DeliveryState.SKIPPED, DeliveryState.SUPERSEDED
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryRow:
+    """One outbox row as an operator sees it."""
+
+    id: int
+    partner_id: int
+    module: str
+    method: str
+    path: str
+    fields: tuple[str, ...] | None
+    state: str
+    attempts: int
+    refusals: int
+    next_attempt_at: datetime
+    leased_until: datetime | None
+    last_error: str | None
+    created_at: datetime
+    delivered_at: datetime | None
+    closed_at: datetime | None
+    note: str | None
+
+
+_ROW_COLUMNS = (
+    _D.c.id,
+    _D.c.partner_id,
+    _D.c.module,
+    _D.c.method,
+    _D.c.path,
+    _D.c.fields,
+    _D.c.state,
+    _D.c.attempts,
+    _D.c.refusals,
+    _D.c.next_attempt_at,
+    _D.c.leased_until,
+    _D.c.last_error,
+    _D.c.created_at,
+    _D.c.delivered_at,
+    _D.c.closed_at,
+    _D.c.note,
+)
+
+
+def _row(row: Any) -> DeliveryRow:
+    values = dict(row._mapping)
+    values["fields"] = None if values["fields"] is None else tuple(values["fields"])
+    return DeliveryRow(**values)
+
+
+async def list_deliveries(
+    session: AsyncSession,
+    *,
+    partner_id: int | None = None,
+    states: Sequence[str] | None = None,
+    limit: int = 100,
+    after_id: int = 0,
+) -> list[DeliveryRow]:
+    """Rows in queue order (by id), after ``after_id``, of one partner and some states."""
+    stmt = select(*_ROW_COLUMNS).where(_D.c.id > after_id).order_by(_D.c.id).limit(limit)
+    if partner_id is not None:
+        stmt = stmt.where(_D.c.partner_id == partner_id)
+    if states is not None:
+        stmt = stmt.where(_D.c.state.in_(states))
+    return [_row(row) for row in await session.execute(stmt)]
+
+
+async def get_delivery(
+    session: AsyncSession, delivery_id: int, *, for_update: bool = False
+) -> DeliveryRow | None:
+    stmt = select(*_ROW_COLUMNS).where(_D.c.id == delivery_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    row = (await session.execute(stmt)).first()
+    return None if row is None else _row(row)
+
+
+async def retry_delivery(
+    session: AsyncSession, delivery_id: int, *, now: datetime, note: str
+) -> DeliveryRow | None:
+    """An operator sends a row again now: a failed, skipped or superseded row becomes pending
+    (its refusals forgotten), a pending one in back-off is due at once. When the same change is
+    pending in another row already (``uq_deliveries_pending``), this one joins it: its fields are
+    added there, and this row is marked superseded. The row as it is now; None if unknown.
+    """
+    current = await get_delivery(session, delivery_id, for_update=True)
+    if current is None:
+        return None
+    twin = await _pending_twin(session, delivery_id)
+    if current.state != PENDING and twin is not None:
+        fields = _united(twin.fields, current.fields)
+        await session.execute(
+            update(_D)
+            .where(_D.c.id == twin.id)
+            .values(
+                fields=None if fields is None else list(fields),
+                next_attempt_at=now,
+                revision=_D.c.revision + 1,
+            )
+        )
+        changes: dict[str, Any] = {
+            "state": SUPERSEDED,
+            "closed_at": now,
+            "note": f"{note}; joined the pending delivery {twin.id}",
+        }
+    elif current.state == PENDING:
+        changes = {"next_attempt_at": now, "note": note}
+    else:
+        changes = {
+            "state": PENDING,
+            "next_attempt_at": now,
+            "leased_until": None,
+            "attempts": 0,
+            "refusals": 0,
+            "closed_at": None,
+            "note": note,
+        }
+    await session.execute(update(_D).where(_D.c.id == delivery_id).values(**changes))
+    return await get_delivery(session, delivery_id)
+
+
+async def skip_delivery(
+    session: AsyncSession, delivery_id: int, *, now: datetime, note: str
+) -> DeliveryRow | None:
+    """An operator decides a pending or failed row is not to be sent: it becomes ``skipped``
+    with ``note`` (who and why), and the later rows of the same object stop waiting for it."""
+    await session.execute(
+        update(_D)
+        .where(_D.c.id == delivery_id, _D.c.state.in_((PENDING, FAILED)))
+        .values(state=SKIPPED, leased_until=None, closed_at=now, note=note)
+    )
+    return await get_delivery(session, delivery_id)
+
+
+async def _pending_twin(session: AsyncSession, delivery_id: int) -> DeliveryRow | None:
+    """The pending row of the same (partner, object, method, path) as ``delivery_id``."""
+    this = _D.alias("this")
+    stmt = select(*_ROW_COLUMNS).where(
+        this.c.id == delivery_id,
+        _D.c.id != delivery_id,
+        _D.c.state == PENDING,
+        _D.c.partner_id == this.c.partner_id,
+        _D.c.object_pk == this.c.object_pk,
+        _D.c.method == this.c.method,
+        _D.c.path == this.c.path,
+    )
+    row = (await session.execute(stmt)).first()
+    return None if row is None else _row(row)
+
+
+def _united(
+    first: tuple[str, ...] | None, second: tuple[str, ...] | None
+) -> tuple[str, ...] | None:
+    if first is None or second is None:
+        return None
+    return tuple(sorted(set(first) | set(second)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +208,7 @@ async def give_up_deliveries(session: AsyncSession, partner_id: int, reason: str
     stmt = (
         update(_D)
         .where(_D.c.partner_id == partner_id, _D.c.state == PENDING)
-        .values(state=FAILED, last_error=reason, leased_until=None)
+        .values(state=FAILED, last_error=reason, leased_until=None, closed_at=utcnow(), note=reason)
     )
     result = await session.execute(stmt)
     return int(result.rowcount)  # type: ignore[attr-defined]
@@ -46,7 +217,7 @@ async def give_up_deliveries(session: AsyncSession, partner_id: int, reason: str
 async def prune_deliveries(session: AsyncSession, before: datetime) -> int:
     """Delete finished deliveries (delivered or failed) older than ``before``, with their
     attempts; how many. The outbox otherwise grows with every change."""
-    finished_at = func.coalesce(_D.c.delivered_at, _D.c.created_at)
+    finished_at = func.coalesce(_D.c.delivered_at, _D.c.closed_at, _D.c.created_at)
     stmt = delete(_D).where(_D.c.state != PENDING, finished_at < before)
     result = await session.execute(stmt)
     return int(result.rowcount)  # type: ignore[attr-defined]

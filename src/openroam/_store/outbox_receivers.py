@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Insert
 
 from openroam._store.objects import Delivery, DeliveryState
-from openroam._store.outbox import coalescing
+from openroam._store.outbox import coalescing, object_key
 from openroam._store.tables import Partner, PartnerEndpoint, PartnerStatus, utcnow
 from openroam.models.v221.versions import InterfaceRole
 
@@ -34,6 +34,7 @@ _P, _E = cast(Table, Partner.__table__), cast(Table, PartnerEndpoint.__table__)
 _ENQUEUED_COLUMNS = (
     "partner_id",
     "module",
+    "object_key",
     "object_pk",
     "method",
     "path",
@@ -62,6 +63,7 @@ def receivers_statement(dialect: str) -> Insert:
     rows = select(
         _P.c.id,
         module,
+        bindparam("b_object_key", type_=_D.c.object_key.type),
         bindparam("b_object_pk", type_=_D.c.object_pk.type),
         bindparam("b_method", type_=_D.c.method.type),
         bindparam("b_path", type_=_D.c.path.type),
@@ -91,6 +93,7 @@ def receivers_parameters(
     listed = None if fields is None else sorted(set(fields))
     return {
         "b_module": module,
+        "b_object_key": object_key(module, path),
         "b_object_pk": object_pk,
         "b_method": method,
         "b_path": path,

@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -57,6 +58,8 @@ class ProfileRequest(Base):
     result: Mapped[bytes | None] = mapped_column(LargeBinary)
     state: Mapped[str] = mapped_column(String(10))
     attempts: Mapped[int] = mapped_column(default=0)
+    # Permanent refusals since the last success; bounded, then failed (_store/leases.py).
+    refusals: Mapped[int] = mapped_column(server_default=text("0"))
     #: received: when the result is to be POSTed next; sent: when the result is due at the
     #: latest (the CPO's response ``timeout``), then the request is timed out
     next_attempt_at: Mapped[datetime | None]
@@ -85,6 +88,8 @@ class ActiveProfile(Base):
     version: Mapped[int] = mapped_column(default=1)
     state: Mapped[str] = mapped_column(String(10))
     attempts: Mapped[int] = mapped_column(default=0)
+    # Permanent refusals since the last success; bounded, then failed (_store/leases.py).
+    refusals: Mapped[int] = mapped_column(server_default=text("0"))
     next_attempt_at: Mapped[datetime | None]
     leased_until: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)

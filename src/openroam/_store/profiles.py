@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from openroam._store.leases import Outbox, claim_rows, failure_values
 from openroam._store.profile_tables import ActiveProfile, ProfileRequest
 from openroam._store.tables import utcnow
 from openroam.models.common import fold_id
@@ -82,7 +84,7 @@ class ActiveRecord:
     updated_at: datetime
 
 
-def _request(row: ProfileRequest) -> RequestRecord:
+def _request(row: ProfileRequest | Any) -> RequestRecord:
     return RequestRecord(
         row.id, row.direction, row.partner_id, row.session_id, row.kind, row.reference,
         row.response_url, row.request, row.response, row.result, row.state, row.attempts,
@@ -90,7 +92,7 @@ def _request(row: ProfileRequest) -> RequestRecord:
     )  # fmt: skip
 
 
-def _active(row: ActiveProfile) -> ActiveRecord:
+def _active(row: ActiveProfile | Any) -> ActiveRecord:
     return ActiveRecord(
         row.id, row.direction, row.partner_id, row.session_id, row.document, row.version,
         row.state, row.attempts, row.last_error, row.updated_at,
@@ -150,45 +152,48 @@ async def update_request(session: AsyncSession, request_id: int, **values: objec
     await session.execute(stmt)
 
 
-def _due(model: type[ProfileRequest] | type[ActiveProfile], now: datetime):  # type: ignore[no-untyped-def]
-    return (
-        select(model)
-        .where(
-            model.state == State.PENDING,
-            model.next_attempt_at <= now,
-            or_(model.leased_until.is_(None), model.leased_until < now),
-        )
-        .order_by(model.id)
-    )
+_R = cast(Table, ProfileRequest.__table__)
+_P = cast(Table, ActiveProfile.__table__)
+#: results of partners' requests to POST (CPO side), and ActiveChargingProfiles to PUT
+RESULTS = Outbox(_R)
+PUSHES = Outbox(_P)
 
 
 async def claim_results(
     session: AsyncSession, now: datetime, limit: int, lease: float
 ) -> list[RequestRecord]:
     """Received requests whose result is due to be POSTed; leased for ``lease`` seconds."""
-    stmt = _due(ProfileRequest, now).limit(limit).with_for_update(skip_locked=True)
-    rows = list(await session.scalars(stmt))
-    for row in rows:
-        row.leased_until = now + timedelta(seconds=lease)
-    await session.flush()
-    return [_request(row) for row in rows]
+    rows = await claim_rows(
+        session, RESULTS, now=now, limit=limit, lease_seconds=lease, returning=[_R]
+    )
+    return sorted((_request(row) for row in rows), key=lambda r: r.id)
 
 
 async def record_result_attempt(
-    session: AsyncSession, request_id: int, *, error: str | None, retry_at: datetime | None
+    session: AsyncSession,
+    request_id: int,
+    *,
+    error: str | None,
+    retry_at: datetime | None,
+    refused: bool = False,
+    max_refusals: int | None = None,
 ) -> None:
-    row = await session.get(ProfileRequest, request_id)
-    if row is None:
-        return
-    row.leased_until = None
-    row.updated_at = utcnow()
+    """Delivered, or retried at ``retry_at`` (a refusal counts towards ``max_refusals``, then
+    the row is failed: _store/leases.py)."""
+    now = utcnow()
+    values: dict[str, Any] = {"leased_until": None, "updated_at": now}
     if error is None:
-        row.state = State.DONE
-        row.last_error = None
+        values |= {"state": State.DONE, "last_error": None}
     else:
-        row.attempts += 1
-        row.last_error = error
-        row.next_attempt_at = retry_at
+        values |= failure_values(
+            RESULTS,
+            reason=error,
+            retry_at=retry_at or now,
+            refused=refused,
+            max_refusals=max_refusals,
+            now=now,
+        )
+    await session.execute(update(_R).where(_R.c.id == request_id).values(values))
 
 
 async def put_active(
@@ -253,12 +258,10 @@ async def claim_pushes(
     session: AsyncSession, now: datetime, limit: int, lease: float
 ) -> list[ActiveRecord]:
     """ActiveChargingProfiles due to be pushed; leased for ``lease`` seconds."""
-    stmt = _due(ActiveProfile, now).limit(limit).with_for_update(skip_locked=True)
-    rows = list(await session.scalars(stmt))
-    for row in rows:
-        row.leased_until = now + timedelta(seconds=lease)
-    await session.flush()
-    return [_active(row) for row in rows]
+    rows = await claim_rows(
+        session, PUSHES, now=now, limit=limit, lease_seconds=lease, returning=[_P]
+    )
+    return sorted((_active(row) for row in rows), key=lambda r: r.id)
 
 
 async def give_up_push(session: AsyncSession, active_id: int, error: str) -> None:
@@ -274,23 +277,34 @@ async def record_push(
     *,
     error: str | None,
     retry_at: datetime | None,
+    refused: bool = False,
+    max_refusals: int | None = None,
 ) -> None:
-    """The outcome of pushing ``record``; a success done only if nothing changed meanwhile."""
+    """The outcome of pushing ``record``; a success done only if nothing changed meanwhile; a
+    refusal counts towards ``max_refusals``, then the push is failed (_store/leases.py)."""
+    if error is not None:
+        now = utcnow()
+        values = failure_values(
+            PUSHES,
+            reason=error,
+            retry_at=retry_at or now,
+            refused=refused,
+            max_refusals=max_refusals,
+            now=now,
+        )
+        await session.execute(update(_P).where(_P.c.id == record.id).values(values))
+        return
     row = await session.get(ActiveProfile, record.id)
     if row is None:
         return
     row.leased_until = None
-    if error is None:
-        row.last_error = None
-        row.attempts = 0
-        if row.version == record.version:
-            row.state = State.DONE
-        else:
-            row.next_attempt_at = utcnow()
+    row.last_error = None
+    row.attempts = 0
+    row.refusals = 0
+    if row.version == record.version:
+        row.state = State.DONE
     else:
-        row.attempts += 1
-        row.last_error = error
-        row.next_attempt_at = retry_at
+        row.next_attempt_at = utcnow()
 
 
 def _overdue(now: datetime):  # type: ignore[no-untyped-def]

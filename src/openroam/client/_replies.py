@@ -93,7 +93,9 @@ def read_reply(
     except ValidationError as error:
         if status == 401:
             raise _refused(what, None, None) from None
-        raise PartnerRequestError(_not_ocpi(what, response, error)) from None
+        not_ocpi = PartnerRequestError(_not_ocpi(what, response, error))
+        not_ocpi.received_http_status = status
+        raise not_ocpi from None
     if status == 401:
         raise _refused(what, envelope.status_message, envelope.status_code)
     if envelope.status_code // 1000 != 1:
