@@ -118,6 +118,20 @@ async def test_invalid_objects_are_reported_and_the_valid_ones_stored(database: 
     assert await _count(database) == 2
 
 
+async def test_an_object_neither_database_can_store_is_reported_and_the_others_stored(
+    database: Database,
+) -> None:
+    # A NUL character in a field the model keeps unchecked (an unknown one): PostgreSQL's JSONB
+    # refuses it, so the whole page's write failed there.
+    page = [_location("L1", x_note="a\x00b"), _location("L2")]
+    result = await store_pulled(_service(database), CPO, SPEC, page)
+    assert result.stored == 1
+    assert [label for label, _ in result.invalid or []] == ["L1"]
+    assert "NUL" in (result.invalid or [])[0][1]
+    assert await _stored(database, "L1") is None
+    assert await _count(database) == 1
+
+
 async def test_an_object_twice_on_a_page_is_stored_once_in_its_newest_version(
     database: Database,
 ) -> None:

@@ -29,7 +29,7 @@ from openroam._services.object_specs import ModuleSpec
 from openroam._services.roaming import RoamingService, _record_events
 from openroam._store import object_repo as objects
 from openroam._store.object_batch import NewObject, write_newer_objects
-from openroam.models._validation import collector_paused, problems
+from openroam.models._validation import collector_paused, problems, unstorable
 from openroam.models.common import OcpiModel, fold_id
 from openroam.models.v221.types import Role
 from openroam.models.v221.versions import ModuleID
@@ -205,6 +205,14 @@ async def store_pulled(
             fields = vars(obj)
             owner = (fold_id(fields["country_code"]), fold_id(fields["party_id"]))
             new = _new_object(spec, obj)
+            # What a partner's page may hold that neither database can store (a NUL character)
+            # is refused per object, as a PUT of it would be (docs/architecture.md "Bounded
+            # input"), instead of failing the page's write.
+            problem = unstorable(new.document)
+            if problem is not None:
+                assert result.invalid is not None
+                result.invalid.append((new.object_id, problem))
+                continue
             # A Session of another eMSP is not ours to keep (services.addressing).
             if (not hub and owner not in owners) or not addressing.is_ours(
                 service.platform, new.counterparty
