@@ -28,6 +28,7 @@ from openroam._services.roaming import RoamingService
 from openroam._store import object_repo as objects
 from openroam._store import repositories as repo
 from openroam._store.db import Database
+from openroam._store.records import Grant
 from openroam.client._auth import authorization_value
 from openroam.errors import PartnerRequestError
 from openroam.models.v221.credentials import CredentialsRole
@@ -58,7 +59,9 @@ async def _partner(
 ) -> repo.PartnerRecord:
     name = f"cpo-{uuid.uuid4().hex[:6]}"
     async with database.session() as session, session.begin():
-        invited = await repo.create_invitation(session, name, f"token-a-{name}")
+        invited = await repo.create_invitation(
+            session, name, f"token-a-{name}", grants=[Grant(Role.CPO, *party)]
+        )
         return await repo.save_registration(
             session,
             invited.id,

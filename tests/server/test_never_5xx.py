@@ -36,14 +36,17 @@ from openroam._server.app import create_app
 from openroam._services.credentials import PartnerApi
 from openroam._services.node import Node
 from openroam._store.db import Database
+from openroam._store.records import Grant
 from openroam.client import OcpiClient
+from openroam.models.v221.types import Role
 from tests.api import support as objects
-from tests.server.conftest import PLATFORM, PUBLIC_URL, register
+from tests.server.conftest import PLATFORM, PUBLIC_URL
 from tests.server.support import (
     CREDENTIALS,
     ENVELOPE_FIELDS,
     FakePartner,
     partner_credentials,
+    partner_party,
     token_header,
 )
 
@@ -213,10 +216,17 @@ async def _partner_headers(client: httpx.AsyncClient, node: Node) -> dict[str, s
         headers = token_header(token)
         if (await client.get(CREDENTIALS, headers=headers)).status_code == 200:
             return headers
-    token_a = await node.credentials.invite(f"partner-{uuid.uuid4().hex}")
-    registration = await register(client, token_a)
-    _partner_token["token"] = registration.token_c
-    return token_header(registration.token_c)
+    # A Hub: the one partner role every interface is open to (docs/security.md "Roles per
+    # interface"), so the examples reach each route's own handling, not only the role check.
+    hub = Grant(Role.HUB, *partner_party())
+    token_a = await node.credentials.invite(f"partner-{uuid.uuid4().hex}", grants=[hub])
+    credentials = partner_credentials(f"token-b-{uuid.uuid4().hex}")
+    credentials["roles"][0]["role"] = Role.HUB.value
+    response = await client.post(CREDENTIALS, json=credentials, headers=token_header(token_a))
+    assert response.json()["status_code"] == 1000, response.text
+    token_c: str = response.json()["data"]["token"]
+    _partner_token["token"] = token_c
+    return token_header(token_c)
 
 
 async def _headers(client: httpx.AsyncClient, caller: str) -> dict[str, str]:
