@@ -44,6 +44,7 @@ __all__ = [
     "PartnerGrantChange",
     "PartnerRole",
     "PartnerStatus",
+    "PartyRole",
     "UtcDateTime",
     "metadata",
     "utcnow",
@@ -134,18 +135,27 @@ class Base(DeclarativeBase):
     }
 
 
-class OwnParty(Base):
+class PartyRole:
+    """The columns naming a party in a role: own parties, partners' registered roles and grants.
+
+    ``country_code``/``party_id`` as given, for output; ``*_key`` folded, for look-ups and
+    uniqueness (types.asciidoc "CiString").
+    """
+
+    role: Mapped[str] = mapped_column(String(16))
+    country_code: Mapped[str] = mapped_column(String(2))
+    party_id: Mapped[str] = mapped_column(String(3))
+    country_key: Mapped[str] = mapped_column(String(2))
+    party_key: Mapped[str] = mapped_column(String(3))
+
+
+class OwnParty(PartyRole, Base):
     """A party this platform hosts (credentials.asciidoc "CredentialsRole")."""
 
     __tablename__ = "own_parties"
     __table_args__ = (UniqueConstraint("country_key", "party_key", "role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    country_code: Mapped[str] = mapped_column(String(2))
-    party_id: Mapped[str] = mapped_column(String(3))
-    country_key: Mapped[str] = mapped_column(String(2))
-    party_key: Mapped[str] = mapped_column(String(3))
-    role: Mapped[str] = mapped_column(String(16))
     business_details: Mapped[dict[str, Any]]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -195,7 +205,7 @@ class Partner(Base):
     )
 
 
-class PartnerRole(Base):
+class PartnerRole(PartyRole, Base):
     """A role a partner declared in its credentials (credentials.asciidoc "CredentialsRole")."""
 
     __tablename__ = "partner_roles"
@@ -207,11 +217,6 @@ class PartnerRole(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"))
-    role: Mapped[str] = mapped_column(String(16))
-    country_code: Mapped[str] = mapped_column(String(2))
-    party_id: Mapped[str] = mapped_column(String(3))
-    country_key: Mapped[str] = mapped_column(String(2))
-    party_key: Mapped[str] = mapped_column(String(3))
     business_details: Mapped[dict[str, Any]]
 
 
@@ -229,7 +234,7 @@ class PartnerEndpoint(Base):
     url: Mapped[str] = mapped_column(String(255))
 
 
-class PartnerGrant(Base):
+class PartnerGrant(PartyRole, Base):
     """A role the operator granted a partner: what it may register as (docs/architecture.md
     "Partner grants").
 
@@ -245,11 +250,6 @@ class PartnerGrant(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"))
-    role: Mapped[str] = mapped_column(String(16))
-    country_code: Mapped[str] = mapped_column(String(2))
-    party_id: Mapped[str] = mapped_column(String(3))
-    country_key: Mapped[str] = mapped_column(String(2))
-    party_key: Mapped[str] = mapped_column(String(3))
 
 
 class PartnerGrantChange(Base):
