@@ -239,6 +239,32 @@ async def test_sessions_and_cdrs_are_not_readable_by_claiming_a_victims_party(
         assert [item["id"] for item in body["data"]] == [wanted], orjson.dumps(body)
 
 
+async def test_a_hub_reads_sessions_and_cdrs_but_not_those_of_a_party_another_partner_holds(
+    roaming: Roaming,
+) -> None:
+    """A Hub is served the Sessions and CDRs of every party but those another partner holds
+    (pushes go to that partner, not to the Hub): granting HUB is no way around a grant."""
+    unheld = ("DE", unique_party_id())
+    for emsp, suffix in ((roaming.partner_emsp, "held"), (unheld, "free")):
+        await roaming.own_put("sessions", session(roaming.cpo, emsp, f"S-{suffix}"))
+        await roaming.own_put(
+            "cdrs", api_objects.cdr(f"C-{suffix}", owner=roaming.cpo, token_party=emsp)
+        )
+    hub = ("DE", unique_party_id())
+    _, token_a = await _invite(roaming.node, [(Role.HUB, hub)])
+    auth = await _register(roaming, token_a, [(Role.HUB, hub)])
+    for module, wanted in (("sessions", "S-free"), ("cdrs", "C-free")):
+        for query in ("", "?limit=1", "?offset=0&limit=10"):
+            response = await roaming.get(sender_url(module) + query, auth=auth)
+            body = envelope_of(response, 200, 1000)
+            assert [item["id"] for item in body["data"]] == [wanted], (module, query)
+            assert response.headers["X-Total-Count"] == "1"
+    # The partner that holds the party still reads its own.
+    for module, wanted in (("sessions", "S-held"), ("cdrs", "C-held")):
+        body = envelope_of(await roaming.get(sender_url(module)), 200, 1000)
+        assert [item["id"] for item in body["data"]] == [wanted], module
+
+
 def _answering(partner: FakePartner, roles: list[tuple[Role, Party]]) -> None:
     """The fake partner answers a credentials POST (and PUT, DELETE) with these roles."""
     body = {"token": f"token-c-{uuid.uuid4().hex}", "url": PARTNER_VERSIONS, "roles": _roles(roles)}

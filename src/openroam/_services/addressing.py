@@ -10,7 +10,8 @@ that 'owns' this Token"). Three rules follow, and live here so both modules use 
   none did, the Hubs we are connected to get it (a Hub forwards to its connected parties,
   transport_and_format.asciidoc "Message Routing").
 * **Sender GET**: a caller is served only the objects concerning one of its registered parties;
-  an eMSP never reads another eMSP's Sessions or CDRs. A Hub is served all of them.
+  an eMSP never reads another eMSP's Sessions or CDRs. A Hub is served all of them but those
+  concerning a party another partner holds.
 * **Receiver**: a partner may push us only Sessions/CDRs concerning one of our own parties.
 
 The key is stored in ``ocpi_objects.counterparty`` (indexed), so the scoped lists are one
@@ -28,7 +29,7 @@ from openroam._services.credentials import Caller
 from openroam._services.object_specs import ModuleSpec
 from openroam._services.platform import Platform
 from openroam._store import repositories as repo
-from openroam._store.object_repo import counterparty_key
+from openroam._store.object_repo import Excluding, counterparty_key
 from openroam.errors import InvalidOrMissingParameters
 from openroam.models.v221.types import Role
 
@@ -39,6 +40,7 @@ __all__ = [
     "counterparty_key",
     "counterparty_of",
     "is_ours",
+    "may_read",
 ]
 
 
@@ -53,11 +55,24 @@ def counterparty_of(spec: ModuleSpec, document: Mapping[str, Any]) -> str | None
     return counterparty_key(token["country_code"], token["party_id"])
 
 
-def caller_counterparties(caller: Caller) -> list[str] | None:
-    """The keys of the caller's registered parties; None for a Hub (it may read them all)."""
-    if any(role == Role.HUB for role, _, _ in caller.roles):
-        return None
+def caller_counterparties(caller: Caller) -> list[str] | Excluding | None:
+    """The keys of the caller's registered parties. A Hub reads every party's objects but
+    those of the parties another partner holds (as a push goes to the partner that holds the
+    party, and to a Hub only when none does): :class:`Excluding` those, or None."""
+    if caller.hub:
+        held = sorted({counterparty_key(cc, pid) for cc, pid in caller.held_elsewhere})
+        return Excluding(tuple(held)) if held else None
     return sorted({counterparty_key(cc, pid) for _, cc, pid in caller.roles})
+
+
+def may_read(caller: Caller, counterparty: str | None) -> bool:
+    """Whether ``caller`` may read a Session or CDR concerning ``counterparty``."""
+    wanted = caller_counterparties(caller)
+    if wanted is None:
+        return True
+    if isinstance(wanted, Excluding):
+        return counterparty not in wanted.keys
+    return counterparty in wanted
 
 
 def _parties(partner: repo.PartnerRecord) -> set[str]:

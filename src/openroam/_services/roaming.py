@@ -111,7 +111,7 @@ class CountKey:
     owners: list[tuple[str, str]] | None
     date_from: datetime | None
     date_to: datetime | None
-    counterparties: list[str] | None = None
+    counterparties: list[str] | objects.Excluding | None = None
 
     def arguments(self) -> dict[str, Any]:
         return {
@@ -125,7 +125,11 @@ class CountKey:
 
     def hashable(self) -> tuple[Any, ...]:
         owners = tuple(self.owners) if self.owners is not None else None
-        counterparties = tuple(self.counterparties) if self.counterparties is not None else None
+        counterparties = (
+            tuple(self.counterparties)
+            if isinstance(self.counterparties, list)
+            else self.counterparties
+        )
         return (self.module, self.origin, owners, self.date_from, self.date_to, counterparties)
 
 
@@ -533,12 +537,16 @@ class RoamingService:
         spec: ModuleSpec,
         query: PageQuery,
         owners: Iterable[tuple[str, str]] | None,
-        counterparties: Iterable[str] | None = None,
+        counterparties: Iterable[str] | objects.Excluding | None = None,
     ) -> Page:
         """A page of documents in the stable (creation) order, with the total count;
         ``counterparties`` keeps only objects concerning those parties (Sessions, CDRs)."""
         owner_list = sorted(set(owners)) if owners is not None else None
-        wanted = sorted(set(counterparties)) if counterparties is not None else None
+        wanted = (
+            sorted(set(counterparties))
+            if counterparties is not None and not isinstance(counterparties, objects.Excluding)
+            else counterparties
+        )
         if wanted == []:
             return Page([], 0, None)
         filters = CountKey(
@@ -605,8 +613,7 @@ def _concerns(spec: ModuleSpec, stored: objects.StoredObject, caller: Caller | N
     """Whether ``caller`` may read ``stored`` (``services.addressing``)."""
     if caller is None or spec.counterparty_field is None:
         return True
-    wanted = addressing.caller_counterparties(caller)
-    return wanted is None or stored.counterparty in wanted
+    return addressing.may_read(caller, stored.counterparty)
 
 
 def _is_own_party(platform: Platform, party: tuple[str, str]) -> bool:

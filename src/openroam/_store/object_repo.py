@@ -28,7 +28,9 @@ from openroam.models.common import fold_id
 
 __all__ = [
     "OWN",
+    "Counterparties",
     "DocumentPage",
+    "Excluding",
     "StoredObject",
     "count_objects",
     "counterparty_key",
@@ -66,6 +68,19 @@ class StoredObject:
 def _stored(row: Any) -> StoredObject:
     """A row of ``object_sql.COLUMNS`` as a record."""
     return StoredObject(*row)
+
+
+@dataclass(frozen=True, slots=True)
+class Excluding:
+    """A counterparty filter that keeps every object except those concerning ``keys``
+    (:func:`counterparty_key` values): a Hub reads the Sessions and CDRs of every party but
+    those another partner holds."""
+
+    keys: tuple[str, ...]
+
+
+#: A counterparty filter: only these keys, all but these keys (:class:`Excluding`), or none.
+Counterparties = Sequence[str] | Excluding | None
 
 
 def counterparty_key(country_code: str, party_id: str) -> str:
@@ -214,20 +229,25 @@ def _query(
     date_from: datetime | None,
     date_to: datetime | None,
     after_pk: int | None = None,
-    counterparties: Sequence[str] | None = None,
+    counterparties: Counterparties = None,
 ) -> tuple[sql.Shape, dict[str, Any]]:
+    excluding = isinstance(counterparties, Excluding) and bool(counterparties.keys)
     shape = sql.Shape(
         origin is not None,
         owners is not None,
         date_from is not None,
         date_to is not None,
         after_pk is not None,
-        counterparties is not None,
+        counterparties is not None and not isinstance(counterparties, Excluding),
+        excluding,
     )
     params: dict[str, Any] = {"b_module": module, "b_origin": origin, "b_after_pk": after_pk}
     if owners is not None:
         params["b_owners"] = sorted({(fold_id(c), fold_id(p)) for c, p in owners})
-    if counterparties is not None:
+    if isinstance(counterparties, Excluding):
+        if excluding:
+            params["b_excluded"] = sorted(set(counterparties.keys))
+    elif counterparties is not None:
         params["b_counterparties"] = sorted(set(counterparties))
     params["b_date_from"] = date_from
     params["b_date_to"] = date_to
@@ -240,7 +260,7 @@ async def list_objects(
     module: str,
     origin: int | None,
     owners: Sequence[tuple[str, str]] | None = None,
-    counterparties: Sequence[str] | None = None,
+    counterparties: Counterparties = None,
     date_from: datetime | None = None,
     date_to: datetime | None = None,
     offset: int = 0,
@@ -270,7 +290,7 @@ async def _document_rows(
     offset: int,
     after_pk: int | None,
     limit: int,
-    counterparties: Sequence[str] | None = None,
+    counterparties: Counterparties = None,
 ) -> Sequence[Any]:
     shape, params = _query(module, origin, owners, date_from, date_to, after_pk, counterparties)
     stmt = sql.list_statement("documents", shape)
@@ -286,7 +306,7 @@ async def list_documents(
     module: str,
     origin: int | None,
     owners: Sequence[tuple[str, str]] | None = None,
-    counterparties: Sequence[str] | None = None,
+    counterparties: Counterparties = None,
     date_from: datetime | None = None,
     date_to: datetime | None = None,
     offset: int = 0,
@@ -312,7 +332,7 @@ async def read_page(
     module: str,
     origin: int | None,
     owners: Sequence[tuple[str, str]] | None = None,
-    counterparties: Sequence[str] | None = None,
+    counterparties: Counterparties = None,
     date_from: datetime | None = None,
     date_to: datetime | None = None,
     offset: int = 0,
@@ -346,7 +366,7 @@ async def fetch_page(
     module: str,
     origin: int | None,
     owners: Sequence[tuple[str, str]] | None = None,
-    counterparties: Sequence[str] | None = None,
+    counterparties: Counterparties = None,
     date_from: datetime | None = None,
     date_to: datetime | None = None,
     offset: int = 0,
@@ -381,14 +401,16 @@ async def fetch_page(
 def _reader_rows(reader: SqliteReader, shape: sql.Shape, params: dict[str, Any]) -> list[Any]:
     """The rows of the documents statement, read with the reader's plain sqlite3 connection."""
     owners: list[tuple[str, str]] = params.pop("b_owners", None) or []
-    counterparties: list[str] = params.pop("b_counterparties", None) or []
+    # The counterparty keys of the filter (only these, or all but these: the shape says which).
+    keyed = "b_excluded" if shape.excluded else "b_counterparties"
+    counterparties: list[str] = params.pop(keyed, None) or []
     text, names, constants = sql.sqlite_documents_text(shape, len(owners), len(counterparties))
     values = constants | params
     for number, (country_code, party_id) in enumerate(owners, start=1):
         values[f"b_owners_{number}_1"] = country_code
         values[f"b_owners_{number}_2"] = party_id
     for number, key in enumerate(counterparties, start=1):
-        values[f"b_counterparties_{number}"] = key
+        values[f"{keyed}_{number}"] = key
     for name in ("b_date_from", "b_date_to"):
         if values[name] is not None:
             values[name] = sql.sqlite_date(values[name])
@@ -408,7 +430,7 @@ async def count_objects(
     module: str,
     origin: int | None,
     owners: Sequence[tuple[str, str]] | None = None,
-    counterparties: Sequence[str] | None = None,
+    counterparties: Counterparties = None,
     date_from: datetime | None = None,
     date_to: datetime | None = None,
 ) -> int:

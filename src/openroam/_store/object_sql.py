@@ -137,6 +137,8 @@ class Shape(NamedTuple):
     keyset: bool
     #: only objects concerning these parties (Sessions, CDRs: the cdr_token's eMSP)
     counterparties: bool = False
+    #: all but the objects concerning these parties (a Hub's reads: not other partners' parties)
+    excluded: bool = False
 
 
 def _conditions(shape: Shape) -> list[ColumnElement[bool]]:
@@ -148,6 +150,8 @@ def _conditions(shape: Shape) -> list[ColumnElement[bool]]:
         conditions.append(owners.in_(bindparam("b_owners", expanding=True)))
     if shape.counterparties:
         conditions.append(T.c.counterparty.in_(bindparam("b_counterparties", expanding=True)))
+    if shape.excluded:
+        conditions.append(T.c.counterparty.not_in(bindparam("b_excluded", expanding=True)))
     # transport_and_format.asciidoc "Paginated Request": date_from is inclusive
     # (last_updated >= date_from), date_to exclusive (last_updated < date_to).
     if shape.date_from:
@@ -189,13 +193,15 @@ def sqlite_documents_text(
     """The ``"documents"`` statement of ``shape`` as SQLite SQL text, for a plain ``sqlite3``
     connection (:class:`openroam._store.db.SqliteReader`): the text, with the owners filter
     expanded for ``owners`` pairs (``b_owners_<n>_1``, ``b_owners_<n>_2``) and the counterparty
-    filter for ``counterparties`` keys (``b_counterparties_<n>``), the parameter names in
+    filter for ``counterparties`` keys (``b_counterparties_<n>``, or ``b_excluded_<n>`` for an
+    ``excluded`` shape), the parameter names in
     placeholder order, and the values of the statement's own constants."""
     placeholders = {
         "b_module": "",
         "b_origin": 0,
         "b_owners": [("", "")] * owners,
         "b_counterparties": [""] * counterparties,
+        "b_excluded": [""] * counterparties,
         "b_date_from": _SOME_TIME,
         "b_date_to": _SOME_TIME,
         "b_after_pk": 0,
