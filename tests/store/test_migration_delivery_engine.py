@@ -7,9 +7,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from alembic import command
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, bindparam, text
 
 from openroam._store.db import Database, alembic_config, upgrade_async
+from openroam._store.tables import UtcDateTime
+
+# The timestamp bound as the tables bind it: text on SQLite (Python 3.12 deprecates sqlite3's own
+# datetime adapter), timestamptz on PostgreSQL.
+_NOW = bindparam("now", type_=UtcDateTime())
 
 
 def _downgrade(connection: Connection, revision: str) -> None:
@@ -28,7 +33,7 @@ async def test_queued_rows_get_their_object_key(database_url: str) -> None:
                 text(
                     "INSERT INTO partners (name, status, encode_token, created_at, updated_at) "
                     "VALUES ('p', 'registered', true, :now, :now)"
-                ),
+                ).bindparams(_NOW),
                 {"now": now},
             )
             for path in ("nl/orm/loc1/E1", "NL/ORM/T1", "DE/MSP/012?type=RFID"):
@@ -37,7 +42,7 @@ async def test_queued_rows_get_their_object_key(database_url: str) -> None:
                         "INSERT INTO deliveries (partner_id, module, method, path, state, "
                         "attempts, next_attempt_at, revision, created_at) VALUES "
                         "(1, 'm', 'PUT', :path, 'pending', 0, :now, 0, :now)"
-                    ),
+                    ).bindparams(_NOW),
                     {"path": path, "now": now},
                 )
         await upgrade_async(db, "0008_delivery_engine")
