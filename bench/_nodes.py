@@ -183,12 +183,14 @@ async def _register(url: str, partners: Sequence[PartnerSpec]) -> None:
     try:
         for spec in partners:
             async with db.session() as session, session.begin():
-                record = await repo.create_invitation(session, spec.name, spec.name + "-a")
+                party = (spec.party["country_code"], spec.party["party_id"])
                 role = repo.PartnerRoleRecord(
-                    Role(spec.party["role"]),
-                    spec.party["country_code"],
-                    spec.party["party_id"],
-                    {"name": spec.party["name"]},
+                    Role(spec.party["role"]), *party, {"name": spec.party["name"]}
+                )
+                # Granted what it registers as: only granted roles count (docs/security.md).
+                grant = repo.Grant(role.role, *party)
+                record = await repo.create_invitation(
+                    session, spec.name, spec.name + "-a", grants=[grant]
                 )
                 await repo.save_registration(
                     session,

@@ -32,11 +32,13 @@ GET_SQL = (
     "AND country_code = ? AND party_id = ? AND object_id = ? AND object_type = ''"
 )
 UPDATE_SQL = "UPDATE ocpi_objects SET document = ?, last_updated = ? WHERE pk = ?"
+# One row per partner, as openroam queues it: the object's key (its Location) orders deliveries
+# per object; a pending row of the same change is joined, not repeated.
 ENQUEUE_SQL = (
-    "INSERT INTO deliveries (partner_id, module, object_pk, method, path, fields, state, "
-    "attempts, next_attempt_at, revision, created_at) VALUES "
-    "(?, 'locations', ?, 'PATCH', ?, '[\"last_updated\",\"status\"]', 'pending', 0, ?, 0, ?) "
-    "ON CONFLICT (partner_id, object_pk, method, path) WHERE state = 'pending' "
+    "INSERT INTO deliveries (partner_id, module, object_key, object_pk, method, path, fields, "
+    "state, attempts, next_attempt_at, revision, created_at) VALUES "
+    "(?, 'locations', ?, ?, 'PATCH', ?, '[\"last_updated\",\"status\"]', 'pending', 0, ?, 0, ?) "
+    "ON CONFLICT (partner_id, object_key, object_pk, method, path) WHERE state = 'pending' "
     "DO UPDATE SET revision = revision + 1"
 )
 RECEIVERS_SQL = (
@@ -144,8 +146,9 @@ def write_status(
         document["last_updated"] = when
         connection.execute(UPDATE_SQL, (orjson.dumps(document), text_time, row[0]))
         path = f"{country_code}/{party_id}/{location_id}/{evse_uid}"
+        key = f"locations:{country_code}/{party_id}/{location_id}".upper()
         for partner_id in partners:
-            connection.execute(ENQUEUE_SQL, (partner_id, row[0], path, text_time, text_time))
+            connection.execute(ENQUEUE_SQL, (partner_id, key, row[0], path, text_time, text_time))
         connection.execute("COMMIT")
     except BaseException:
         connection.execute("ROLLBACK")
