@@ -114,9 +114,16 @@ def running(node: NodeConfig, log_dir: Path) -> Iterator[NodeConfig]:
             _wait_until_serving(node, process, log)
             yield node
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+            stop(process)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop a node's process: SIGTERM (a clean shutdown), SIGKILL if it is not gone in 10 s."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)

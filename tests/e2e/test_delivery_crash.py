@@ -27,7 +27,7 @@ import httpx
 from openroam._store.db import Database
 from tests.api.support import location, tariff
 from tests.delivery.fake_partner import FakePartner, fake_partner, register
-from tests.e2e.nodes import NodeConfig, Party, free_port, running
+from tests.e2e.nodes import NodeConfig, Party, free_port, running, stop
 
 ADMIN = "e2e-admin-token"
 TRAFFIC_SECONDS = 3.0
@@ -66,13 +66,7 @@ def _worker(node: NodeConfig, log_dir: Path, name: str) -> Iterator[subprocess.P
     try:
         yield process
     finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+        stop(process)
         log.close()
 
 
