@@ -42,6 +42,8 @@ ROUTES = {
     ("GET", SE + "/charging_preferences"),
     ("PUT", P + "/sessions/{session_id}/charging_preferences"),
     ("GET", "/api/partners"),
+    ("POST", "/api/partners"),
+    ("POST", "/api/invitations"),
     ("GET", f"{P}/grants"),
     ("PUT", f"{P}/grants"),
     ("GET", P),

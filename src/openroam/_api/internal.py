@@ -19,6 +19,7 @@ from openroam._api.authorization_routes import add_authorization_routes
 from openroam._api.cdr_routes import add_cdr_routes
 from openroam._api.charging_routes import add_charging_routes
 from openroam._api.command_routes import add_command_routes
+from openroam._api.connect_routes import add_connect_routes
 from openroam._api.delivery_routes import add_delivery_routes
 from openroam._api.event_routes import add_event_routes
 from openroam._api.openapi import openapi_document
@@ -87,6 +88,7 @@ def api_router(admin_token: str | None) -> APIRouter:
     add_own_routes(protected)
     add_charging_routes(protected)
     add_partner_routes(protected)
+    add_connect_routes(protected)
     add_preference_routes(protected)
     add_cdr_routes(protected)
     add_event_routes(protected)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from openroam._cli.commands import command
+from openroam._cli.connect import add as partners_add
 from openroam._cli.deliveries import deliveries_app
 from openroam._cli.demo import demo, simulate
 from openroam._cli.node import (
@@ -38,6 +39,7 @@ app.command("serve")(serve)
 app.add_typer(db_app, name="db")
 app.command("invite")(invite)
 app.command("register")(register)
+partners_app.command("add")(partners_add)
 app.add_typer(partners_app, name="partners")
 app.add_typer(deliveries_app, name="deliveries")
 app.command("unregister")(unregister)

@@ -29,7 +29,11 @@ from openroam.errors import OcpiError
 
 __all__ = [
     "ConfigOption",
+    "PartyOption",
+    "RawTokenOption",
+    "RoleOption",
     "db_app",
+    "grants_of",
     "invite",
     "load_settings",
     "partners",
@@ -173,21 +177,37 @@ def _show_grants(grants: tuple[repo.Grant, ...] | list[repo.Grant]) -> str:
     return ", ".join(str(grant) for grant in grants)
 
 
+RawTokenOption = Annotated[
+    bool,
+    typer.Option(
+        "--raw-token",
+        help="The partner expects its tokens un-encoded (many 2.1.1/2.2 platforms): send them "
+        "raw, not Base64-encoded as OCPI 2.2.1 asks.",
+    ),
+]
+
+
 def invite(
     name: Annotated[str, typer.Argument(help="A name for the new partner.")],
     role: RoleOption,
     party: PartyOption,
+    raw_token: RawTokenOption = False,
     config: ConfigOption = None,
 ) -> None:
     """Create a token A for a new partner, which may register only as the roles granted here,
-    and print it with our versions URL."""
+    and print it with our versions URL. Without --raw-token the partner is called the way its
+    own registration sends token A (raw or Base64)."""
     grants = grants_of(role, party)
-    token = run_with_node(config, lambda node: node.credentials.invite(name, grants=grants))
+    token = run_with_node(
+        config, lambda node: node.credentials.invite(name, grants=grants, raw_token=raw_token)
+    )
     node_url = load_settings(config).public_url.rstrip("/")
     console.print(f"partner:      {name}")
     console.print(f"may register: {_show_grants(grants)}")
     console.print(f"versions URL: {node_url}/ocpi/versions")
     console.print(f"token A:      {token}")
+    if raw_token:
+        console.print("tokens:       sent raw (--raw-token)")
 
 
 def register(
@@ -196,9 +216,7 @@ def register(
     role: RoleOption,
     party: PartyOption,
     name: Annotated[str | None, typer.Option(help="A name for the partner.")] = None,
-    raw_token: Annotated[
-        bool, typer.Option("--raw-token", help="Send the token un-encoded (legacy peers).")
-    ] = False,
+    raw_token: RawTokenOption = False,
     config: ConfigOption = None,
 ) -> None:
     """Register with a partner: versions, details, POST credentials, store token C. The roles
@@ -215,7 +233,8 @@ def register(
 
 
 partners_app = typer.Typer(
-    help="Partner connections: list them (no sub-command), change what one may be (grant).",
+    help="Partner connections: list them (no sub-command), add one with an agreed token (add), "
+    "change what one may be (grant).",
     invoke_without_command=True,
 )
 

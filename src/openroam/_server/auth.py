@@ -3,6 +3,10 @@
 2.2.1 sends ``Token <Base64(UTF-8 token)>``; many 2.1.1 and 2.2 peers send the token raw. Both are
 accepted: the Base64-decoded value is tried first, then the raw value. Tokens are compared as
 hashes in the store (constant time), so a guess learns nothing from timing.
+
+Which of the two matched is not ambiguous: a header value cannot both decode to a token and be
+that token (Base64 text is longer than what it encodes). :func:`sent_raw` tells the credentials
+module which form a partner used, so it is called back in that form.
 """
 
 from __future__ import annotations
@@ -16,7 +20,13 @@ from fastapi import Depends, Request
 from openroam._services.credentials import Caller, CredentialsService
 from openroam.errors import Unauthorized
 
-__all__ = ["AnyCaller", "RegisteredCaller", "authenticated_caller", "token_candidates"]
+__all__ = [
+    "AnyCaller",
+    "RegisteredCaller",
+    "authenticated_caller",
+    "sent_raw",
+    "token_candidates",
+]
 
 
 def token_candidates(header: str | None) -> list[str]:
@@ -37,6 +47,14 @@ def token_candidates(header: str | None) -> list[str]:
     if value not in candidates:
         candidates.append(value)
     return candidates
+
+
+def sent_raw(header: str | None, token: str) -> bool:
+    """Whether the Authorization ``header`` carried ``token`` (the one it was authenticated
+    with) as is, rather than Base64-encoded."""
+    if not header:
+        return False
+    return header.strip().partition(" ")[2].strip() == token
 
 
 def _service(request: Request) -> CredentialsService:

@@ -10,6 +10,14 @@ Tokens, named as in the spec's registration sequence:
 
 For each partner openroam keeps one token it *verifies* (the one the partner calls us with: B or
 C depending on who initiated; stored only as a hash) and one token it *sends* (stored as given).
+A connection may also start from a token agreed out of band (:meth:`CredentialsService.add_partner`,
+``openroam partners add``): no credentials handshake, only version negotiation and endpoint
+discovery with that token.
+
+The token we send goes Base64-encoded in the Authorization header (transport_and_format.asciidoc
+"Authorization header"), or raw for partners that expect that: chosen by the operator
+(``--raw-token``, which then holds), or else taken from the partner's own credentials POST or PUT
+— a partner whose header carried its token raw is called back, and from then on called, raw.
 """
 
 from __future__ import annotations
@@ -18,7 +26,7 @@ import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,6 +42,7 @@ from openroam.errors import (
     NotFound,
     OcpiError,
     UnableToUseClientApi,
+    Unauthorized,
     UnsupportedVersion,
 )
 from openroam.models.common import fold_id
@@ -49,6 +58,7 @@ from openroam.models.v221.versions import (
 
 __all__ = [
     "Caller",
+    "Connected",
     "CredentialsService",
     "PartnerApi",
     "PartnerApiFactory",
@@ -62,6 +72,7 @@ class PartnerApi(Protocol):
 
     async def get_versions(self, url: str) -> list[Version]: ...
     async def get_version_details(self, url: str) -> VersionDetails: ...
+    async def get_credentials(self, url: str) -> Credentials: ...
     async def post_credentials(self, url: str, credentials: Credentials) -> Credentials: ...
     async def put_credentials(self, url: str, credentials: Credentials) -> Credentials: ...
     async def delete_credentials(self, url: str) -> None: ...
@@ -157,11 +168,14 @@ async def _call(what: str, call: Awaitable[T]) -> T:
         raise UnableToUseClientApi(f"{what} failed: {error.message}") from error
 
 
-async def discover(api: PartnerApi, versions_url: str) -> Discovery:
+async def discover(
+    api: PartnerApi, versions_url: str, *, need_credentials: bool = True
+) -> Discovery:
     """GET the partner's versions and the details of the highest mutual version.
 
     Raises 3001 when a call fails, 3002 when there is no mutual version, 3003 when the partner
-    has no credentials endpoint (credentials.asciidoc "Errors during registration").
+    has no credentials endpoint and ``need_credentials`` (credentials.asciidoc "Errors during
+    registration").
     """
     versions = await _call(f"GET {versions_url}", api.get_versions(versions_url))
     chosen = choose_version((str(v) for v in SUPPORTED_VERSIONS), versions)
@@ -171,9 +185,22 @@ async def discover(api: PartnerApi, versions_url: str) -> Discovery:
         raise UnsupportedVersion(f"No mutual OCPI version: partner offers {offered}; we {ours}")
     details = await _call(f"GET {chosen.url}", api.get_version_details(chosen.url))
     discovery = Discovery(version=str(chosen.version), endpoints=list(details.endpoints))
-    if discovery.url_of(ModuleID.CREDENTIALS) is None:
+    if need_credentials and discovery.url_of(ModuleID.CREDENTIALS) is None:
         raise NoMatchingEndpoints(f"The partner's {chosen.version} details list no credentials")
     return discovery
+
+
+@dataclass(frozen=True, slots=True)
+class Connected:
+    """A partner connected with a token agreed out of band (``CredentialsService.add_partner``)."""
+
+    partner: repo.PartnerRecord
+    #: the token the partner calls us with: shown once, stored only as a hash
+    token: str
+    #: where the partner's roles came from: ``"credentials"`` (its credentials GET) or
+    #: ``"grants"`` (it offers no credentials endpoint, or the GET failed: ``note`` says why)
+    roles_from: str
+    note: str | None = None
 
 
 class CredentialsService:
@@ -317,17 +344,24 @@ class CredentialsService:
 
     # --- server side: the partner calls our credentials endpoint ------------------------------
 
-    async def accept_registration(self, caller: Caller, theirs: Credentials) -> Credentials:
-        """POST credentials: the partner registers with the token A we gave it."""
+    async def accept_registration(
+        self, caller: Caller, theirs: Credentials, *, sent_raw: bool = False
+    ) -> Credentials:
+        """POST credentials: the partner registers with the token A we gave it. ``sent_raw``:
+        its Authorization header carried token A raw, not Base64-encoded; it is then called
+        with its token B raw too (unless the operator chose the encoding)."""
         if caller.token_kind != "A":
             raise MethodNotAllowed("Already registered: use PUT to update the credentials")
-        return await self._accept(caller, theirs)
+        return await self._accept(caller, theirs, sent_raw)
 
-    async def accept_update(self, caller: Caller, theirs: Credentials) -> Credentials:
-        """PUT credentials: new token, new version or new endpoints of a registered partner."""
+    async def accept_update(
+        self, caller: Caller, theirs: Credentials, *, sent_raw: bool = False
+    ) -> Credentials:
+        """PUT credentials: new token, new version or new endpoints of a registered partner
+        (``sent_raw`` as for :meth:`accept_registration`)."""
         if not caller.registered:
             raise MethodNotAllowed("Not registered: use POST to register first")
-        return await self._accept(caller, theirs)
+        return await self._accept(caller, theirs, sent_raw)
 
     async def accept_unregistration(self, caller: Caller) -> None:
         """DELETE credentials: the partner ends the connection; its token stops working."""
@@ -336,14 +370,20 @@ class CredentialsService:
         async with self._changing() as session:
             await repo.unregister(session, caller.partner_id)
 
-    async def _accept(self, caller: Caller, theirs: Credentials) -> Credentials:
+    async def _accept(self, caller: Caller, theirs: Credentials, sent_raw: bool) -> Credentials:
         # The claimed roles first: a partner claiming what it was not granted is not called back.
         claimed = _claims(theirs.roles)
         async with self.db.session() as session, session.begin():
             await self._check_claims(session, caller.partner_id, claimed)
+            partner = await repo.get_partner(session, caller.partner_id)
+        # The partner is called as it called us (raw or Base64), unless the operator chose.
+        if partner is not None and partner.encode_token_fixed:
+            encode = partner.encode_token
+        else:
+            encode = not sent_raw
         # credentials.asciidoc POST/PUT: fetch the client's versions and details with the token it
         # sent (B), while its request is still open; then issue a new token C.
-        api = self.api_factory(theirs.token, True)
+        api = self.api_factory(theirs.token, encode)
         try:
             discovery = await discover(api, theirs.url)
         finally:
@@ -367,22 +407,27 @@ class CredentialsService:
                 incoming_token=token_c,
                 outgoing_token=theirs.token,
                 status=repo.PartnerStatus.REGISTERED,
+                encode_token=encode,
             )
         return self.own_credentials(token_c)
 
     # --- client side: we call the partner's credentials endpoint ------------------------------
 
-    async def invite(self, name: str, *, grants: Sequence[repo.Grant]) -> str:
+    async def invite(
+        self, name: str, *, grants: Sequence[repo.Grant], raw_token: bool = False
+    ) -> str:
         """Create a token A for a new partner, which may register as what ``grants`` allow (at
         least one; none may name one of our parties or a party another partner holds: 2001).
-        It registers with our versions URL and this token."""
+        It registers with our versions URL and this token. ``raw_token``: the partner expects
+        its tokens un-encoded; it is called so whatever its own calls carry."""
         wanted = self._require_grants(grants)
+        _check_name(name)
         token_a = new_token()
         async with self._changing() as session:
             await repo.lock_grants(session)
             existing = await repo.get_partner_by_name(session, name)
             await self._check_free(session, existing.id if existing else None, wanted)
-            await repo.create_invitation(session, name, token_a, wanted)
+            await repo.create_invitation(session, name, token_a, wanted, raw_token=raw_token)
         return token_a
 
     async def register_with(
@@ -420,6 +465,67 @@ class CredentialsService:
                 await repo.unregister(session, partner.id)
             raise
 
+    async def add_partner(
+        self,
+        name: str,
+        versions_url: str,
+        token: str,
+        *,
+        grants: Sequence[repo.Grant],
+        raw_token: bool = False,
+    ) -> Connected:
+        """Connect to a partner with a token ``token`` (C) agreed out of band, without the
+        credentials handshake: GET its versions and the details of 2.2.1 with that token, store
+        its endpoints, C as the token we send (raw when ``raw_token``), ``grants`` as for
+        :meth:`invite`, and a new token of ours for the partner to call us with (returned once,
+        stored as a hash). The partner is registered at once.
+
+        Its roles: when it offers a credentials endpoint, its credentials GET (with C) says them,
+        and each must be granted (2001 otherwise, as at registration); without one, or when that
+        GET fails, the grants are its roles. Nothing is stored unless every step succeeded:
+        3001 when the versions URL cannot be used or refuses C, 3002 without 2.2.1, 2001 for
+        grants that cannot be given or a name in use.
+        """
+        wanted = self._require_grants(grants)
+        _check_connection(name, versions_url, token)
+        async with self.db.session() as session:
+            existing = await repo.get_partner_by_name(session, name)
+            _name_free(name, existing)
+            # Before calling the partner (again under the lock when storing).
+            await self._check_free(session, existing.id if existing else None, wanted)
+        api = self.api_factory(token, not raw_token)
+        try:
+            try:
+                discovery = await discover(api, versions_url, need_credentials=False)
+            except UnableToUseClientApi as error:
+                if isinstance(error.__cause__, Unauthorized):
+                    raise UnableToUseClientApi(
+                        f"{error.message} ({_encoding_hint(raw_token)})"
+                    ) from error
+                raise
+            roles, roles_from, note = await _roles_of(api, discovery, wanted, name)
+        finally:
+            await api.aclose()
+        ours = new_token()
+        async with self._changing() as session:
+            await repo.lock_grants(session)
+            existing = await repo.get_partner_by_name(session, name)
+            _name_free(name, existing)
+            await self._check_free(session, existing.id if existing else None, wanted)
+            partner = await repo.create_connected_partner(
+                session,
+                name,
+                versions_url=versions_url,
+                version=discovery.version,
+                roles=roles,
+                endpoints=discovery.endpoints,
+                incoming_token=ours,
+                outgoing_token=token,
+                raw_token=raw_token,
+                grants=wanted,
+            )
+        return Connected(partner, ours, roles_from, note)
+
     async def rotate_token(self, name: str) -> repo.PartnerRecord:
         """Credentials PUT: give the partner a new token B and receive a new token C."""
         partner = await self._registered(name)
@@ -429,15 +535,17 @@ class CredentialsService:
         )
 
     async def unregister(self, name: str) -> None:
-        """Credentials DELETE at the partner, then forget its tokens here."""
+        """Credentials DELETE at the partner, then forget its tokens here. A partner connected
+        with an agreed token that offers no credentials endpoint is only forgotten here."""
         partner = await self._registered(name)
         assert partner.outgoing_token is not None
         url = _credentials_url(partner)
-        api = self.api_factory(partner.outgoing_token, partner.encode_token)
-        try:
-            await api.delete_credentials(url)
-        finally:
-            await api.aclose()
+        if url is not None:
+            api = self.api_factory(partner.outgoing_token, partner.encode_token)
+            try:
+                await api.delete_credentials(url)
+            finally:
+                await api.aclose()
         async with self._changing() as session:
             await repo.unregister(session, partner.id)
 
@@ -522,8 +630,103 @@ class CredentialsService:
             await repo.unregister(session, partner.id)
 
 
-def _credentials_url(partner: repo.PartnerRecord) -> str:
+def _credentials_url(partner: repo.PartnerRecord) -> str | None:
+    # Every registration stores one (discover checks it); a partner added with an agreed token
+    # may have none.
     for endpoint in partner.endpoints:
         if endpoint.identifier == ModuleID.CREDENTIALS:
             return endpoint.url
-    raise NoMatchingEndpoints(f"No credentials endpoint stored for partner {partner.name!r}")
+    return None
+
+
+def _check_name(name: str) -> None:
+    # partners.name is a String(100); a name is shown in tables and logs.
+    if not 1 <= len(name) <= 100 or not name.isprintable() or name != name.strip():
+        raise InvalidOrMissingParameters(
+            f"name {name!r}: 1 to 100 printable characters, without leading or trailing spaces"
+        )
+
+
+def _check_connection(name: str, versions_url: str, token: str) -> None:
+    """2001 for what cannot name or reach a partner (before anything is called or stored)."""
+    _check_name(name)
+    scheme = versions_url.partition("://")[0].lower()
+    if scheme not in ("http", "https") or len(versions_url) > 255 or " " in versions_url:
+        raise InvalidOrMissingParameters(
+            f"versions URL {versions_url!r}: an http(s) URL of at most 255 characters"
+        )
+    # Sent in the Authorization header as "Token <token>": printable ASCII without spaces
+    # (credentials.asciidoc "Credentials object": token), at most the 255 stored.
+    if not 1 <= len(token) <= 255 or not all("!" <= c <= "~" for c in token):
+        raise InvalidOrMissingParameters(
+            "token: 1 to 255 printable ASCII characters without spaces"
+        )
+
+
+def _name_free(name: str, existing: repo.PartnerRecord | None) -> None:
+    """2001 (HTTP 409 on the backend API) when ``name`` is a connection in use."""
+    if existing is not None and existing.status in (
+        repo.PartnerStatus.REGISTERED,
+        repo.PartnerStatus.SUSPENDED,
+    ):
+        raise InvalidOrMissingParameters(
+            f"partner name {name!r} is taken ({existing.status}): unregister it first, "
+            "or choose another name",
+            http_status=409,
+        )
+
+
+def _encoding_hint(raw_token: bool) -> str:
+    if raw_token:
+        return "the token was sent raw (--raw-token); without it, it is sent Base64-encoded"
+    return (
+        "the token was sent Base64-encoded, as OCPI 2.2.1 asks; if the partner expects it "
+        "un-encoded, use --raw-token"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _GrantedRole:
+    """A granted role as a declared one (``RoleInput``), for a partner that declared none."""
+
+    role: str
+    country_code: str
+    party_id: str
+    business_details: dict[str, Any]
+
+
+async def _roles_of(
+    api: PartnerApi, discovery: Discovery, grants: Sequence[repo.Grant], name: str
+) -> tuple[Sequence[repo.RoleInput], str, str | None]:
+    """The roles of a partner connected with an agreed token: (roles, where they came from,
+    a note when the credentials GET failed). Roles its credentials GET names must all be
+    granted (2001, as at registration)."""
+    url = discovery.url_of(ModuleID.CREDENTIALS)
+    note: str | None = None
+    if url is not None:
+        try:
+            theirs = await api.get_credentials(url)
+        except OcpiError as error:
+            note = f"GET {url} failed ({error.message}): its roles are taken from the grants"
+        else:
+            granted = {grant.key() for grant in grants}
+            claimed = _claims(theirs.roles)
+            refused = [claim for claim in claimed if claim.key() not in granted]
+            if refused:
+                raise InvalidOrMissingParameters(
+                    "roles: the partner's credentials name roles not granted to it: "
+                    + ", ".join(str(claim) for claim in refused)
+                    + " (granted: "
+                    + ", ".join(str(grant) for grant in grants)
+                    + ")"
+                )
+            if claimed:
+                return list(theirs.roles), "credentials", None
+            note = f"GET {url} named no roles: its roles are taken from the grants"
+    roles = [
+        _GrantedRole(
+            str(g.role), g.country_code, g.party_id, {"name": g.country_code + "*" + g.party_id}
+        )
+        for g in grants
+    ]
+    return roles, "grants", note

@@ -104,7 +104,7 @@ class GrantChangeRecord:
     """One recorded change of a partner's grants."""
 
     changed_at: datetime
-    #: "invite", "register", "grant" (an operator's change) or "migration"
+    #: "invite", "register", "add" (`partners add`), "grant" (an operator's change) or "migration"
     reason: str
     old: tuple[dict[str, str], ...]
     new: tuple[dict[str, str], ...]
@@ -141,6 +141,14 @@ class PartnerRecord:
     #: every role the partner registered, granted or not (a grant withdrawn after registration
     #: leaves its role here, but not in ``roles``)
     declared_roles: tuple[PartnerRoleRecord, ...] = ()
+    #: the operator chose ``encode_token`` (``--raw-token``); otherwise the partner's
+    #: credentials calls set it to the encoding they carried
+    encode_token_fixed: bool = False
+
+    @property
+    def token_encoding(self) -> str:
+        """How our token is sent to the partner: ``"base64"`` (OCPI 2.2.1) or ``"raw"``."""
+        return "base64" if self.encode_token else "raw"
 
 
 class HasToDict(Protocol):
@@ -202,4 +210,5 @@ def to_record(partner: Partner) -> PartnerRecord:
         registered_at=partner.registered_at,
         grants=grants,
         declared_roles=declared,
+        encode_token_fixed=partner.encode_token_fixed,
     )

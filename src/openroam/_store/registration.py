@@ -38,6 +38,7 @@ from openroam.models.v221.types import Role
 
 __all__ = [
     "cancel_token_rotation",
+    "create_connected_partner",
     "create_invitation",
     "create_partner_for_outgoing_registration",
     "holds_invitation",
@@ -96,8 +97,18 @@ async def _claim_name(session: AsyncSession, name: str) -> Partner:
     partner.incoming_token_hash = None
     partner.rotating_token_hash = None
     partner.outgoing_token = None
+    # Each connection starts with OCPI 2.2.1's Base64 until told otherwise.
+    partner.encode_token = True
+    partner.encode_token_fixed = False
     partner.updated_at = utcnow()
     return partner
+
+
+def _choose_encoding(partner: Partner, *, raw_token: bool) -> None:
+    """The operator's choice: ``raw_token`` fixes the raw encoding (the partner's credentials
+    calls no longer change it); otherwise Base64, until the partner's calls show otherwise."""
+    partner.encode_token = not raw_token
+    partner.encode_token_fixed = raw_token
 
 
 async def _done(session: AsyncSession, partner: Partner) -> PartnerRecord:
@@ -153,10 +164,16 @@ async def _replace_grants(
 
 
 async def create_invitation(
-    session: AsyncSession, name: str, token_a: str, grants: Sequence[Grant] = ()
+    session: AsyncSession,
+    name: str,
+    token_a: str,
+    grants: Sequence[Grant] = (),
+    *,
+    raw_token: bool = False,
 ) -> PartnerRecord:
     """A pending partner that can register with ``token_a`` (registration step 0), as what
-    ``grants`` allows.
+    ``grants`` allows; ``raw_token``: it is called with its tokens un-encoded, whatever its
+    own calls carry.
 
     Inviting a name again while it is pending or unregistered issues a new token A (the old
     one stops working) and replaces its grants. :class:`PartnerExists` if the name is
@@ -165,6 +182,7 @@ async def create_invitation(
     """
     partner = await _claim_name(session, name)
     partner.token_a_hash = hash_token(token_a)
+    _choose_encoding(partner, raw_token=raw_token)
     await session.flush()
     await _replace_grants(session, partner, grants, "invite")
     return await _done(session, partner)
@@ -193,12 +211,13 @@ async def create_partner_for_outgoing_registration(
     be what ``grants`` allows.
 
     ``incoming_token`` is our token B, if already chosen (:func:`set_incoming_token` can set
-    it later). :class:`PartnerExists` if the name is registered or suspended.
+    it later). ``encode_token=False`` (the operator's ``--raw-token``) is a fixed choice.
+    :class:`PartnerExists` if the name is registered or suspended.
     """
     partner = await _claim_name(session, name)
     partner.versions_url = versions_url
     partner.outgoing_token = outgoing_token_a
-    partner.encode_token = encode_token
+    _choose_encoding(partner, raw_token=not encode_token)
     if incoming_token is not None:
         partner.incoming_token_hash = hash_token(incoming_token)
     await session.flush()
@@ -217,14 +236,19 @@ async def save_registration(
     incoming_token: str,
     outgoing_token: str,
     status: PartnerStatus = PartnerStatus.REGISTERED,
+    encode_token: bool | None = None,
 ) -> PartnerRecord:
     """Store a completed registration or credentials update (POST or PUT).
 
     Roles and endpoints are replaced; the invitation token A is retired (registration step 8:
     "Token A is now invalid"), as is any token offered by :func:`set_incoming_token`;
-    ``registered_at`` becomes now.
+    ``registered_at`` becomes now. ``encode_token``: how the partner's credentials call carried
+    its token, which becomes how we send ours, unless the operator chose the encoding
+    (``encode_token_fixed``); ``None`` keeps it.
     """
     partner = await _lock(session, partner_id)
+    if encode_token is not None and not partner.encode_token_fixed:
+        partner.encode_token = encode_token
     partner.versions_url = versions_url
     partner.version = version
     partner.status = status
@@ -234,6 +258,41 @@ async def save_registration(
     partner.outgoing_token = outgoing_token
     partner.registered_at = utcnow()
     await _replace_roles_and_endpoints(session, partner_id, roles, endpoints)
+    return await _done(session, partner)
+
+
+async def create_connected_partner(
+    session: AsyncSession,
+    name: str,
+    *,
+    versions_url: str,
+    version: str,
+    roles: Sequence[RoleInput],
+    endpoints: Sequence[EndpointInput],
+    incoming_token: str,
+    outgoing_token: str,
+    raw_token: bool = False,
+    grants: Sequence[Grant] = (),
+) -> PartnerRecord:
+    """A partner connected through a token agreed out of band (``openroam partners add``): we
+    call it with ``outgoing_token`` (sent raw when ``raw_token``, a fixed choice), it calls us
+    with ``incoming_token``; registered at once with its ``roles``, ``endpoints`` and
+    ``grants`` (recorded with the reason ``add``).
+
+    :class:`PartnerExists` if the name is registered or suspended; a pending or unregistered
+    partner of that name is replaced, as by an invitation.
+    """
+    partner = await _claim_name(session, name)
+    partner.versions_url = versions_url
+    partner.version = version
+    partner.status = PartnerStatus.REGISTERED
+    partner.incoming_token_hash = hash_token(incoming_token)
+    partner.outgoing_token = outgoing_token
+    partner.registered_at = utcnow()
+    _choose_encoding(partner, raw_token=raw_token)
+    await session.flush()
+    await _replace_grants(session, partner, grants, "add")
+    await _replace_roles_and_endpoints(session, partner.id, roles, endpoints)
     return await _done(session, partner)
 
 
@@ -319,9 +378,11 @@ async def set_encode_token(
     session: AsyncSession, partner_id: int, encode_token: bool
 ) -> PartnerRecord:
     """Send our token Base64-encoded (``True``) or raw, for legacy peers
-    (transport_and_format.asciidoc "Authorization header", compatibility note)."""
+    (transport_and_format.asciidoc "Authorization header", compatibility note): the operator's
+    choice, which the partner's credentials calls no longer change."""
     partner = await _lock(session, partner_id)
     partner.encode_token = encode_token
+    partner.encode_token_fixed = True
     return await _done(session, partner)
 
 

@@ -64,6 +64,7 @@ from openroam._store.records import (
 )
 from openroam._store.registration import (
     cancel_token_rotation,
+    create_connected_partner,
     create_invitation,
     create_partner_for_outgoing_registration,
     holds_invitation,
@@ -108,6 +109,7 @@ __all__ = [
     "cancel_token_rotation",
     "claim_deliveries",
     "count_objects",
+    "create_connected_partner",
     "create_invitation",
     "create_partner_for_outgoing_registration",
     "delete_object",

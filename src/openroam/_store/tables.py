@@ -31,6 +31,7 @@ from sqlalchemy import (
     String,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -190,6 +191,10 @@ class Partner(Base):
     # transport_and_format.asciidoc "Authorization header": Base64 by default; some 2.1.1/2.2
     # peers only understand the raw token.
     encode_token: Mapped[bool] = mapped_column(default=True)
+    # The operator chose the encoding (``--raw-token``): the partner's credentials calls do not
+    # change it. Otherwise each credentials POST or PUT from the partner sets it to the form its
+    # Authorization header carried (docs/connecting.md "Token encodings").
+    encode_token_fixed: Mapped[bool] = mapped_column(server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     registered_at: Mapped[datetime | None]
@@ -263,7 +268,7 @@ class PartnerGrantChange(Base):
         ForeignKey("partners.id", ondelete="CASCADE"), index=True
     )
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
-    #: what made the change: "invite", "register", "grant", "migration"
+    #: what made the change: "invite", "register", "add", "grant", "migration"
     reason: Mapped[str] = mapped_column(String(16))
     old_grants: Mapped[list[dict[str, str]]] = mapped_column(JsonDocument)
     new_grants: Mapped[list[dict[str, str]]] = mapped_column(JsonDocument)

@@ -1,6 +1,9 @@
 """Credentials module, server side (credentials.asciidoc): GET, POST, PUT, DELETE.
 
 A Configuration module: no routing headers. Token A is accepted here (POST registers with it).
+A POST or PUT notes whether the caller's Authorization header carried its token raw or
+Base64-encoded: the partner is called back, and from then on called, the same way (unless the
+operator chose the encoding).
 """
 
 from __future__ import annotations
@@ -8,7 +11,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from openroam._server.auth import AnyCaller
+from openroam._server.auth import AnyCaller, sent_raw
 from openroam._server.body import parse_body
 from openroam._server.envelope import ocpi_response
 from openroam._services.credentials import CredentialsService
@@ -34,13 +37,15 @@ async def get_credentials(request: Request, caller: AnyCaller) -> Response:
 @router.post(PATH)
 async def post_credentials(request: Request, caller: AnyCaller) -> Response:
     theirs = await parse_body(request, Credentials)
-    return ocpi_response(await _service(request).accept_registration(caller, theirs))
+    raw = sent_raw(request.headers.get("authorization"), caller.token)
+    return ocpi_response(await _service(request).accept_registration(caller, theirs, sent_raw=raw))
 
 
 @router.put(PATH)
 async def put_credentials(request: Request, caller: AnyCaller) -> Response:
     theirs = await parse_body(request, Credentials)
-    return ocpi_response(await _service(request).accept_update(caller, theirs))
+    raw = sent_raw(request.headers.get("authorization"), caller.token)
+    return ocpi_response(await _service(request).accept_update(caller, theirs, sent_raw=raw))
 
 
 @router.delete(PATH)
