@@ -41,6 +41,7 @@ from openroam.errors import (
     NoMatchingEndpoints,
     NotFound,
     OcpiError,
+    ServerError,
     UnableToUseClientApi,
     Unauthorized,
     UnsupportedVersion,
@@ -495,15 +496,10 @@ class CredentialsService:
             await self._check_free(session, existing.id if existing else None, wanted)
         api = self.api_factory(token, not raw_token)
         try:
-            try:
-                discovery = await discover(api, versions_url, need_credentials=False)
-            except UnableToUseClientApi as error:
-                if isinstance(error.__cause__, Unauthorized):
-                    raise UnableToUseClientApi(
-                        f"{error.message} ({_encoding_hint(raw_token)})"
-                    ) from error
-                raise
+            discovery = await discover(api, versions_url, need_credentials=False)
             roles, roles_from, note = await _roles_of(api, discovery, wanted, name)
+        except ServerError as error:
+            raise _partner_failed(error, raw_token) from error
         finally:
             await api.aclose()
         ours = new_token()
@@ -676,13 +672,21 @@ def _name_free(name: str, existing: repo.PartnerRecord | None) -> None:
         )
 
 
-def _encoding_hint(raw_token: bool) -> str:
-    if raw_token:
-        return "the token was sent raw (--raw-token); without it, it is sent Base64-encoded"
-    return (
-        "the token was sent Base64-encoded, as OCPI 2.2.1 asks; if the partner expects it "
-        "un-encoded, use --raw-token"
-    )
+def _partner_failed(error: ServerError, raw_token: bool) -> ServerError:
+    """``error`` (the partner could not be used) as a gateway error (HTTP 502 on the backend
+    API), with a hint on the token's encoding when the partner refused the token."""
+    message = error.message
+    if isinstance(error.__cause__, Unauthorized):
+        if raw_token:
+            message += " (the token was sent raw; without --raw-token it is sent Base64-encoded)"
+        else:
+            message += (
+                " (the token was sent Base64-encoded, as OCPI 2.2.1 asks; if the partner "
+                "expects it un-encoded, use --raw-token)"
+            )
+    failed = type(error)(message, http_status=502)
+    failed.received_status_code = error.received_status_code
+    return failed
 
 
 @dataclass(frozen=True, slots=True)
@@ -723,10 +727,8 @@ async def _roles_of(
             if claimed:
                 return list(theirs.roles), "credentials", None
             note = f"GET {url} named no roles: its roles are taken from the grants"
-    roles = [
-        _GrantedRole(
-            str(g.role), g.country_code, g.party_id, {"name": g.country_code + "*" + g.party_id}
-        )
-        for g in grants
-    ]
+    # credentials.asciidoc "CredentialsRole class": business_details is required; the
+    # connection's name is all we know of the partner.
+    details = {"name": name}
+    roles = [_GrantedRole(str(g.role), g.country_code, g.party_id, details) for g in grants]
     return roles, "grants", note
