@@ -28,8 +28,9 @@ Rows, per kind:
   settings (``_serve.py node``).
 
 Columns as in ``patch_ingest.py``: req/s; the ratio to the bare app; the server's CPU µs per
-request; latency percentiles. ``--profile FILE`` runs the node's PUTs under cProfile instead of
-measuring (the server writes FILE when it stops), to see where a Location PUT spends its time.
+request; latency percentiles. ``--profile FILE`` instead samples the node with py-spy (``pip
+install py-spy``) during its PUTs, every thread, into FILE as collapsed stacks (one line per
+stack with its count), to see where a Location PUT spends its time.
 Nothing is asserted.
 """
 
@@ -37,11 +38,17 @@ from __future__ import annotations
 
 import argparse
 import base64
+import dataclasses
 import json
 import platform
 import shutil
+import signal
 import sqlite3
+import subprocess
 import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -167,6 +174,8 @@ class Setup:
     log: Path
     connections: int
     warmup: int
+    #: py-spy's samples of the server during the timed requests go here (collapsed stacks)
+    profile: Path | None = None
 
 
 def measure(
@@ -179,12 +188,30 @@ def measure(
         for kind, pushes in kinds.items():
             send_requests(_requests(pushes[:warmup], port), port, connections, ocpi_success)
             before = cpu_seconds(pid)
-            burst = send_requests(_requests(pushes[warmup:], port), port, connections, ocpi_success)
+            with _sampled(pid, setup.profile):
+                requests = _requests(pushes[warmup:], port)
+                burst = send_requests(requests, port, connections, ocpi_success)
             loads[kind] = burst.load(server_cpu=cpu_seconds(pid) - before)
             failures += burst.failures
     for kind, pushes in kinds.items():
         checks[kind] = read_back(db, pushes)
     return Run(loads, checks, failures)
+
+
+@contextmanager
+def _sampled(pid: int, output: Path | None) -> Iterator[None]:
+    """py-spy sampling every thread of ``pid`` while the block runs (when ``output`` is set)."""
+    if output is None:
+        yield
+        return
+    command = ["py-spy", "record", "--pid", str(pid), "--format", "raw", "-o", str(output)]
+    spy = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)  # attached
+    try:
+        yield
+    finally:
+        spy.send_signal(signal.SIGINT)
+        spy.wait(timeout=60)
 
 
 def seed(tmp: Path, locations: int) -> tuple[Path, int]:
@@ -202,7 +229,9 @@ def main() -> None:
     parser.add_argument("--patches", type=int, default=4_000)
     parser.add_argument("--warmup", type=int, default=300)
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--profile", type=Path, help="cProfile the node's PUTs into this file")
+    parser.add_argument(
+        "--profile", type=Path, help="py-spy samples of the node's PUTs (collapsed stacks)"
+    )
     args = parser.parse_args()
     puts = puts_for(args.warmup + args.puts)
     patches = patches_for(args.warmup + args.patches)
@@ -225,10 +254,10 @@ def main() -> None:
             copy = Path(tmp) / "profiled.db"
             shutil.copyfile(seeded, copy)
             env = env_for(copy)
-            port = env["OPENROAM_PORT"]
-            command = ["-m", "cProfile", "-o", str(args.profile), *serve_args("node", int(port))]
-            run = measure(setup, command, env, copy, {"PUT": puts})
-            print(f"PUT under cProfile: {run.loads['PUT'].rate:,.0f} req/s -> {args.profile}")
+            command = serve_args("node", int(env["OPENROAM_PORT"]))
+            sampled = dataclasses.replace(setup, profile=args.profile.resolve())
+            run = measure(sampled, command, env, copy, {"PUT": puts})
+            print(f"PUT sampled by py-spy: {run.loads['PUT'].rate:,.0f} req/s -> {args.profile}")
             return
         copy = Path(tmp) / "bare.db"
         shutil.copyfile(seeded, copy)
