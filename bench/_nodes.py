@@ -1,4 +1,5 @@
-"""Shared pieces of the roaming benchmarks (get_locations, patch_ingest, pull_locations).
+"""Shared pieces of the roaming benchmarks (get_locations, patch_ingest, pull_locations,
+partner_ingest, mixed_load).
 
 * A store of N Locations (2-4 EVSEs each, 1-2 Connectors per EVSE), seeded fast: three valid
   Location documents are built and validated once, then varied by id and inserted in bulk through
@@ -8,6 +9,8 @@
 * Servers started as subprocesses on 127.0.0.1 (``bench/_serve.py``), stopped at the end.
 * A load generator: ``wrk`` when installed (``apt-get install wrk``), otherwise a bounded asyncio
   keep-alive loop over raw sockets (GET only).
+* :func:`send_requests`: a fixed list of requests of any method (each sent once, latencies kept
+  per kind), over keep-alive connections with one request in flight each.
 
 Every loop here is bounded in count and in time; nothing listens anywhere but on 127.0.0.1.
 """

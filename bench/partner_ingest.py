@@ -204,7 +204,8 @@ def _sampled(pid: int, output: Path | None) -> Iterator[None]:
     if output is None:
         yield
         return
-    command = ["py-spy", "record", "--pid", str(pid), "--format", "raw", "-o", str(output)]
+    command = ["py-spy", "record", "--pid", str(pid), "--rate", "400", "--format", "raw"]
+    command += ["-o", str(output)]
     spy = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(1.0)  # attached
     try:
