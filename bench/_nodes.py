@@ -1,4 +1,5 @@
-"""Shared pieces of the roaming benchmarks (get_locations, patch_ingest, pull_locations).
+"""Shared pieces of the roaming benchmarks (get_locations, patch_ingest, pull_locations,
+partner_ingest, mixed_load).
 
 * A store of N Locations (2-4 EVSEs each, 1-2 Connectors per EVSE), seeded fast: three valid
   Location documents are built and validated once, then varied by id and inserted in bulk through
@@ -8,6 +9,8 @@
 * Servers started as subprocesses on 127.0.0.1 (``bench/_serve.py``), stopped at the end.
 * A load generator: ``wrk`` when installed (``apt-get install wrk``), otherwise a bounded asyncio
   keep-alive loop over raw sockets (GET only).
+* :func:`send_requests`: a fixed list of requests of any method (each sent once, latencies kept
+  per kind), over keep-alive connections with one request in flight each.
 
 Every loop here is bounded in count and in time; nothing listens anywhere but on 127.0.0.1.
 """
@@ -24,7 +27,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -121,7 +124,7 @@ def evse_count(index: int) -> int:
     return 2 + index % 3
 
 
-def _rows(templates: dict[int, bytes], first: int, count: int) -> list[dict[str, Any]]:
+def _rows(templates: dict[int, bytes], first: int, count: int, origin: int) -> list[dict[str, Any]]:
     rows = []
     for index in range(first, first + count):
         when = START + timedelta(seconds=index)
@@ -134,7 +137,7 @@ def _rows(templates: dict[int, bytes], first: int, count: int) -> list[dict[str,
         rows.append(
             {
                 "module": "locations",
-                "origin": repo.OWN,
+                "origin": origin,
                 "country_code": fold_id(CPO_PARTY["country_code"]),
                 "party_id": fold_id(CPO_PARTY["party_id"]),
                 "object_id": fold_id(location_id(index)),
@@ -147,8 +150,9 @@ def _rows(templates: dict[int, bytes], first: int, count: int) -> list[dict[str,
     return rows
 
 
-def seed_locations(db_path: Path, count: int, batch: int = 5000) -> float:
-    """Migrate a fresh SQLite file and insert ``count`` Locations; the seconds it took."""
+def seed_locations(db_path: Path, count: int, batch: int = 5000, origin: int = repo.OWN) -> float:
+    """Migrate a fresh SQLite file (or one at head already) and insert ``count`` Locations of
+    ``origin`` (ours by default, else a partner's id); the seconds it took."""
     started = time.perf_counter()
     upgrade(sqlite_url(db_path))
     templates = {n: orjson.dumps(location_template(n)) for n in (2, 3, 4)}
@@ -157,7 +161,7 @@ def seed_locations(db_path: Path, count: int, batch: int = 5000) -> float:
         with engine.begin() as connection:
             for first in range(0, count, batch):
                 size = min(batch, count - first)
-                connection.execute(OBJECTS.insert(), _rows(templates, first, size))
+                connection.execute(OBJECTS.insert(), _rows(templates, first, size, origin))
     finally:
         engine.dispose()
     return time.perf_counter() - started
@@ -206,9 +210,18 @@ async def _register(url: str, partners: Sequence[PartnerSpec]) -> None:
         await db.dispose()
 
 
-def register_partners(db_path: Path, partners: Sequence[PartnerSpec]) -> None:
-    """Registered partners, written through the store layer (no handshake needed)."""
+def register_partners(db_path: Path, partners: Sequence[PartnerSpec]) -> dict[str, int]:
+    """Registered partners, written through the store layer (no handshake needed); their ids
+    by name."""
+    upgrade(sqlite_url(db_path))
     asyncio.run(_register(sqlite_url(db_path), partners))
+    engine = create_engine(f"sqlite:///{db_path}")
+    try:
+        with engine.connect() as connection:
+            rows = connection.exec_driver_sql("SELECT name, id FROM partners").all()
+    finally:
+        engine.dispose()
+    return {str(name): int(pk) for name, pk in rows}
 
 
 # --- servers ---------------------------------------------------------------------------------
@@ -412,6 +425,122 @@ def measured_load(
     before = cpu_seconds(pid)
     result = load(url, headers, seconds, conns, script)
     return dataclasses.replace(result, server_cpu=cpu_seconds(pid) - before)
+
+
+def http_request(
+    method: str, path: str, port: int, headers: dict[str, str], body: bytes = b""
+) -> bytes:
+    """One HTTP/1.1 request as bytes (keep-alive), with Content-Length when it has a body."""
+    lines = [f"{method} {path} HTTP/1.1", f"Host: {HOST}:{port}"]
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    if body:
+        lines += ["Content-Type: application/json", f"Content-Length: {len(body)}"]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+#: ``accept(status line and headers, body)``: whether an answer is the expected success
+Accept = Callable[[bytes, bytes], bool]
+
+
+def ocpi_success(head: bytes, body: bytes) -> bool:
+    """HTTP 2xx with OCPI status_code 1000."""
+    return head[9:10] == b"2" and b'"status_code":1000' in body
+
+
+class _Connection(asyncio.Protocol):
+    """One keep-alive connection sending requests from a shared list, one in flight at a time.
+
+    A protocol rather than streams: the load generator shares the machine with the server, so
+    it should spend as little CPU per request as it can.
+    """
+
+    def __init__(self, shared: Burst, accept: Accept) -> None:
+        self.shared = shared
+        self.accept = accept
+        self.buffer = b""
+        self.sent = 0.0
+        self.kind = ""
+        self.transport: asyncio.Transport | None = None
+        self.finished: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        self._next()
+
+    def _next(self) -> None:
+        assert self.transport is not None
+        if not self.shared.pending:
+            self.transport.close()
+            return
+        self.kind, request = self.shared.pending.pop()
+        self.sent = time.perf_counter()
+        self.transport.write(request)
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        end = self.buffer.find(b"\r\n\r\n")
+        if end < 0:
+            return
+        head = self.buffer[:end]
+        start = head.lower().find(b"content-length:")
+        length = int(head[start + 15 :].split(b"\r\n", 1)[0]) if start >= 0 else 0
+        if len(self.buffer) < end + 4 + length:
+            return
+        body, self.buffer = self.buffer[end + 4 : end + 4 + length], self.buffer[end + 4 + length :]
+        self.shared.latencies.setdefault(self.kind, []).append(time.perf_counter() - self.sent)
+        if not self.accept(head, body):
+            self.shared.failures.append(head.split(b"\r\n", 1)[0] + b" " + body[:200])
+        self._next()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.finished.done():
+            self.finished.set_result(None)
+
+
+@dataclass
+class Burst:
+    """Requests sent once each (``pending``: what is left to send, as (kind, request) pairs),
+    with what came back."""
+
+    pending: list[tuple[str, bytes]]
+    latencies: dict[str, list[float]] = dataclasses.field(default_factory=dict)
+    failures: list[bytes] = dataclasses.field(default_factory=list)
+    seconds: float = 0.0
+
+    def load(self, kind: str | None = None, server_cpu: float | None = None) -> Load:
+        """The load of one kind of request (all kinds by default), over the whole burst's
+        time: for a kind, its share of the throughput."""
+        latencies = sorted(
+            self.latencies.get(kind, [])
+            if kind is not None
+            else [x for values in self.latencies.values() for x in values]
+        )
+        p50 = latencies[len(latencies) // 2] * 1000 if latencies else None
+        p99 = latencies[int(len(latencies) * 0.99)] * 1000 if latencies else None
+        failed = len(self.failures) if kind is None else 0
+        return Load(len(latencies), self.seconds, failed, p50, p99, server_cpu)
+
+
+def send_requests(
+    requests: Sequence[tuple[str, bytes]], port: int, connections: int, accept: Accept
+) -> Burst:
+    """Send every request once, in order, over ``connections`` keep-alive connections (one in
+    flight per connection); the answers that ``accept`` refuses are kept as failures."""
+    burst = Burst(list(reversed(requests)))
+
+    async def run() -> float:
+        loop = asyncio.get_running_loop()
+        started = time.perf_counter()
+        opened = [
+            await loop.create_connection(lambda: _Connection(burst, accept), HOST, port)
+            for _ in range(min(connections, len(burst.pending)))
+        ]
+        await asyncio.gather(*(protocol.finished for _, protocol in opened))
+        return time.perf_counter() - started
+
+    burst.seconds = asyncio.run(run())
+    return burst
 
 
 def print_row(

@@ -4,6 +4,8 @@
     python bench/_serve.py bare-page   --port P --db FILE   # one pre-built page, read once
     python bench/_serve.py bare-sqlite --port P --db FILE   # the page read per request (sqlite3)
     python bench/_serve.py bare-write  --port P --db FILE   # EVSE status written per request
+    python bench/_serve.py bare-receive --port P --db FILE --origins JSON  # a partner's PUT/PATCH
+    python bench/_serve.py bare-mixed  --port P --db FILE --origins JSON   # mixed_load's requests
 
 Every kind runs under the same uvicorn settings (127.0.0.1, one process, no access log, log level
 warning, uvicorn's default loop and HTTP implementation), so the bare apps are the ceiling an
@@ -178,13 +180,143 @@ def bare_write(db: str) -> Any:
     return app
 
 
+# --- a partner's objects on our Receiver interface (partner_ingest, mixed_load) ---------------
+
+RECEIVED_SQL = (
+    "SELECT pk, document, last_updated FROM ocpi_objects WHERE module = ? AND origin = ? "
+    "AND country_code = ? AND party_id = ? AND object_id = ? AND object_type = ?"
+)
+REPLACE_SQL = "UPDATE ocpi_objects SET document = ?, last_updated = ? WHERE pk = ?"
+INSERT_SQL = (
+    "INSERT INTO ocpi_objects (module, origin, country_code, party_id, object_id, object_type, "
+    "last_updated, document, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def stored_time(ocpi: str) -> str:
+    """An OCPI DateTime (``2025-01-01T10:00:00Z``) as the store's column holds it."""
+    return ocpi[:10] + " " + ocpi[11:19] + ".000000"
+
+
+def receive(
+    connection: sqlite3.Connection,
+    method: str,
+    key: tuple[str, int, str, str, str, str],
+    sub_ids: list[str],
+    raw: bytes,
+) -> bool:
+    """A partner's PUT of a whole object, or PATCH of an EVSE's fields, read-merge-written in
+    one transaction; an update older than the stored object is ignored. False: the ids of a PUT
+    body are not those of the URL, or a PATCH names an unknown object."""
+    body = orjson.loads(raw)
+    module, origin, country_code, party_id, object_id, object_type = key
+    if method == "PUT" and (
+        body.get("country_code"),
+        body.get("party_id"),
+        body.get("id", body.get("uid")),
+    ) != (country_code, party_id, object_id):
+        return False
+    when = stored_time(body["last_updated"])
+    folded = (module, origin, country_code.upper(), party_id.upper(), object_id.upper())
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        row = connection.execute(RECEIVED_SQL, (*folded, object_type)).fetchone()
+        if method == "PUT":
+            if row is not None and row[2] > when:  # older than the stored object: ignored
+                connection.execute("COMMIT")
+                return True
+            document = raw
+        elif row is None:
+            connection.execute("ROLLBACK")
+            return False
+        else:
+            # A PATCH is compared with the EVSE it addresses; the Location's last_updated
+            # covers its children and never goes backwards.
+            current = orjson.loads(row[1])
+            for evse in current.get("evses", ()):
+                if evse["uid"].upper() == sub_ids[0].upper():
+                    if evse["last_updated"] > body["last_updated"]:
+                        connection.execute("COMMIT")
+                        return True
+                    evse.update(body)
+            current["last_updated"] = max(current["last_updated"], body["last_updated"])
+            when = max(row[2], when)
+            document = orjson.dumps(current)
+        if row is None:
+            connection.execute(INSERT_SQL, (*folded, object_type, when, document, when))
+        else:
+            connection.execute(REPLACE_SQL, (document, when, row[0]))
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    return True
+
+
+_OK = b'{"status_code":1000,"timestamp":"2025-01-01T00:00:00Z"}'
+_REFUSED = b'{"status_code":2001,"timestamp":"2025-01-01T00:00:00Z"}'
+
+
+def received_key(
+    scope: Scope, origins: dict[str, int]
+) -> tuple[tuple[str, int, str, str, str, str], list[str]]:
+    """The stored object a Receiver request addresses (``origins``: the partner id per module),
+    and the ids below it."""
+    parts = scope["path"].strip("/").split("/")  # ocpi 2.2.1 receiver MODULE CC PID ID [SUB…]
+    module = parts[3]
+    object_type = ""
+    if module == "tokens":
+        object_type = parse_qs(scope["query_string"].decode()).get("type", ["RFID"])[0]
+    key = (module, origins[module], parts[4], parts[5], parts[6], object_type)
+    return key, parts[7:]
+
+
+def bare_receive(db: str, origins: dict[str, int]) -> Any:
+    """PUT and PATCH on ``/ocpi/2.2.1/{module}/{cc}/{pid}/{id}[/{evse}]``, the partner's objects
+    written with sqlite3 (no authentication: the partner is ``origins[module]``)."""
+    connection = connect(db)
+
+    async def app(scope: Scope, receive_: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        key, sub_ids = received_key(scope, origins)
+        done = receive(connection, scope["method"], key, sub_ids, await _drain(receive_))
+        await _answer(send, 200, _OK if done else _REFUSED)
+
+    return app
+
+
+def bare_mixed(db: str, origins: dict[str, int]) -> Any:
+    """Every request of ``mixed_load.py`` as the bare apps above answer it: a GET list page
+    (``bare_sqlite``), a backend EVSE status PATCH with its outbox rows (``bare_write``), a
+    partner's PUT or PATCH on the Receiver interface (``bare_receive``)."""
+    page, write, received = bare_sqlite(db), bare_write(db), bare_receive(db, origins)
+
+    async def app(scope: Scope, receive_: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        if scope["method"] == "GET":
+            await page(scope, receive_, send)
+        elif scope["path"].startswith("/api/"):
+            await write(scope, receive_, send)
+        else:
+            await received(scope, receive_, send)
+
+    return app
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("kind", choices=["node", "bare-page", "bare-sqlite", "bare-write"])
+    kinds = ["node", "bare-page", "bare-sqlite", "bare-write", "bare-receive", "bare-mixed"]
+    parser.add_argument("kind", choices=kinds)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--db", default="")
     parser.add_argument("--limit", type=int, default=50)
+    parser.add_argument(
+        "--origins", default="{}", help='bare-receive/-mixed: {"module": partner id} (JSON)'
+    )
     args = parser.parse_args()
+    origins = {str(k): int(v) for k, v in orjson.loads(args.origins).items()}
     if args.kind == "node":
         from openroam._config import Settings
         from openroam._runtime import build_app
@@ -194,8 +326,12 @@ def main() -> None:
         app = bare_page(args.db, args.limit)
     elif args.kind == "bare-sqlite":
         app = bare_sqlite(args.db)
-    else:
+    elif args.kind == "bare-write":
         app = bare_write(args.db)
+    elif args.kind == "bare-receive":
+        app = bare_receive(args.db, origins)
+    else:
+        app = bare_mixed(args.db, origins)
     uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False)
 
 

@@ -37,7 +37,6 @@ printed.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import dataclasses
 import platform
 import shutil
@@ -60,6 +59,7 @@ from _nodes import (
     cpu_seconds,
     evse_count,
     free_port,
+    http_request,
     load_average,
     location_id,
     node_env,
@@ -67,6 +67,7 @@ from _nodes import (
     print_row,
     register_partners,
     seed_locations,
+    send_requests,
     serve_args,
     server,
 )
@@ -113,88 +114,19 @@ def locations_for(count: int) -> int:
 
 def _request(change: Change, port: int) -> bytes:
     body = orjson.dumps({"status": change.status, "last_updated": change.last_updated})
-    head = (
-        f"PATCH {change.path} HTTP/1.1\r\nHost: {HOST}:{port}\r\n"
-        f"Authorization: Bearer {ADMIN_TOKEN}\r\nContent-Type: application/json\r\n"
-        f"Content-Length: {len(body)}\r\n\r\n"
-    )
-    return head.encode() + body
+    headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    return http_request("PATCH", change.path, port, headers, body)
 
 
-class _Connection(asyncio.Protocol):
-    """One keep-alive connection sending requests from a shared list, one in flight at a time.
-
-    A protocol rather than streams: the load generator shares the machine with the server, so
-    it should spend as little CPU per request as it can.
-    """
-
-    def __init__(self, shared: _Shared) -> None:
-        self.shared = shared
-        self.buffer = b""
-        self.sent = 0.0
-        self.transport: asyncio.Transport | None = None
-        self.finished: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
-        self._next()
-
-    def _next(self) -> None:
-        assert self.transport is not None
-        if not self.shared.requests:
-            self.transport.close()
-            return
-        self.sent = time.perf_counter()
-        self.transport.write(self.shared.requests.pop())
-
-    def data_received(self, data: bytes) -> None:
-        self.buffer += data
-        end = self.buffer.find(b"\r\n\r\n")
-        if end < 0:
-            return
-        head = self.buffer[:end]
-        start = head.lower().find(b"content-length:")
-        length = int(head[start + 15 :].split(b"\r\n", 1)[0]) if start >= 0 else 0
-        if len(self.buffer) < end + 4 + length:
-            return
-        body, self.buffer = self.buffer[end + 4 : end + 4 + length], self.buffer[end + 4 + length :]
-        self.shared.latencies.append(time.perf_counter() - self.sent)
-        if head[9:12] != b"200" or b'"applied":true' not in body:
-            self.shared.failures.append(head.split(b"\r\n", 1)[0] + b" " + body[:200])
-        self._next()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        if not self.finished.done():
-            self.finished.set_result(None)
-
-
-@dataclass
-class _Shared:
-    requests: list[bytes]
-    latencies: list[float]
-    failures: list[bytes]
+def _applied(head: bytes, body: bytes) -> bool:
+    return head[9:12] == b"200" and b'"applied":true' in body
 
 
 def send_all(changes: list[Change], port: int, connections: int) -> tuple[Load, list[bytes]]:
     """Send every change once over ``connections`` keep-alive connections; the load measured."""
-    shared = _Shared([_request(change, port) for change in reversed(changes)], [], [])
-
-    async def run() -> float:
-        loop = asyncio.get_running_loop()
-        started = time.perf_counter()
-        opened = [
-            await loop.create_connection(lambda: _Connection(shared), HOST, port)
-            for _ in range(min(connections, len(shared.requests)))
-        ]
-        await asyncio.gather(*(protocol.finished for _, protocol in opened))
-        return time.perf_counter() - started
-
-    elapsed = asyncio.run(run())
-    latencies = sorted(shared.latencies)
-    p50 = latencies[len(latencies) // 2] * 1000 if latencies else None
-    p99 = latencies[int(len(latencies) * 0.99)] * 1000 if latencies else None
-    return Load(len(latencies), elapsed, len(shared.failures), p50, p99), shared.failures
+    requests = [("PATCH", _request(change, port)) for change in changes]
+    burst = send_requests(requests, port, connections, _applied)
+    return burst.load(), burst.failures
 
 
 def read_back(db: Path, changes: list[Change], partners: int) -> str:

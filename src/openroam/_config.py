@@ -198,6 +198,15 @@ class Settings(BaseSettings):
     push_lease_seconds: Annotated[float, Field(gt=0)] = 60.0
     """How long a worker holds a claimed delivery: after a crash, its rows (and the later rows
     of the same objects) wait this long before another worker takes them."""
+    client_timeout_seconds: Annotated[float, Field(gt=0)] = 30.0
+    """How long a call to a partner waits for each answer, in seconds (connect, send, read)."""
+    client_retries: Annotated[int, Field(ge=0, le=10)] = 2
+    """How many more times a GET to a partner is sent when the partner cannot be reached, does
+    not answer within ``client_timeout_seconds`` or answers HTTP 503 (0: once only). Other
+    methods are sent once per attempt of their delivery, which has its own retries."""
+    client_retry_delay_seconds: Annotated[float, Field(gt=0)] = 0.5
+    """The wait before the first repetition of a GET; it doubles for each further one (with
+    jitter, at most 30 s)."""
     webhooks: WebhookConfig = WebhookConfig()
     """Events to the party's backend (docs/backend-api.md)."""
     commands: CommandConfig = CommandConfig()

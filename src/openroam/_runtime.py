@@ -17,6 +17,7 @@ from openroam._delivery.command_worker import CommandWorker, CommandWorkerSettin
 from openroam._delivery.profile_worker import ProfileDeliverySettings, ProfileWorker
 from openroam._delivery.pull import PullSettings, PullWorker
 from openroam._delivery.push import PushSettings, PushWorker
+from openroam._delivery.retry import RetryPolicy
 from openroam._delivery.webhooks import WebhookSettings, WebhookWorker
 from openroam._services.commands import CommandSettings
 from openroam._services.node import Node
@@ -77,7 +78,7 @@ async def open_node(
                 ],
             )
 
-        factory = client_factory(transport)
+        factory = client_factory(transport, settings)
         yield Node.build(
             platform,
             db,
@@ -92,13 +93,34 @@ async def open_node(
         await db.dispose()
 
 
+#: The longest wait between two repetitions of a GET within one call: a caller (a partner
+#: waiting on its registration, a pull) is waiting meanwhile.
+_CLIENT_MAX_RETRY_DELAY = 30.0
+
+
 def client_factory(
-    transport: httpx.AsyncBaseTransport | None = None,
+    transport: httpx.AsyncBaseTransport | None = None, settings: Settings | None = None
 ) -> Callable[[str, bool], OcpiClient]:
-    """``factory(token, encode_token)``: an OCPI client for one partner token."""
+    """``factory(token, encode_token)``: an OCPI client for one partner token, with the
+    timeout and GET repetitions of ``settings`` (their defaults without)."""
+    # ``model_construct``: the defaults only, not the environment's OPENROAM_* variables.
+    settings = settings or Settings.model_construct()
+    timeout, retries = settings.client_timeout_seconds, settings.client_retries
+    # The back-off of the delivery workers (doubling, capped, with jitter), on a shorter scale.
+    backoff = RetryPolicy(
+        base_delay=settings.client_retry_delay_seconds,
+        max_delay=max(settings.client_retry_delay_seconds, _CLIENT_MAX_RETRY_DELAY),
+    ).delay
 
     def factory(token: str, encode_token: bool) -> OcpiClient:
-        return OcpiClient(token, encode_token=encode_token, transport=transport)
+        return OcpiClient(
+            token,
+            encode_token=encode_token,
+            transport=transport,
+            timeout=timeout,
+            retries=retries,
+            backoff=backoff,
+        )
 
     return factory
 
@@ -137,7 +159,7 @@ async def running_workers(
 ) -> AsyncIterator[tuple[PushWorker, PullWorker]]:
     """Push delivery, pull-sync, webhooks and commands (results, timeouts) running in the
     background until the block ends."""
-    clients = client_factory(transport)
+    clients = client_factory(transport, settings)
     push = PushWorker(node.db, clients, push_settings(settings), node.events)
     pull = PullWorker(node.db, node.roaming, clients, PullSettings(interval=settings.pull_interval))
     webhooks = WebhookWorker(node.db, webhook_settings(settings), transport)

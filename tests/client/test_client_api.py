@@ -45,7 +45,17 @@ def test_client_calls() -> None:
 
 def test_constructor_signature() -> None:
     parameters = inspect.signature(OcpiClient).parameters
-    assert list(parameters) == ["token", "encode_token", "transport", "timeout"]
+    assert list(parameters) == [
+        "token",
+        "encode_token",
+        "transport",
+        "timeout",
+        "retries",
+        "backoff",
+    ]
     assert parameters["encode_token"].default is True
     assert parameters["transport"].default is None
     assert parameters["timeout"].default == 30.0
+    # Sent once unless asked otherwise: repetitions need a back-off to wait by.
+    assert parameters["retries"].default == 0
+    assert parameters["backoff"].default is None

@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from openroam.client import OcpiClient
+from openroam.client._redirects import RedirectRefused
 from openroam.errors import (
     ClientError,
     InvalidOrMissingParameters,
@@ -119,13 +120,14 @@ async def test_json_that_is_not_an_envelope_is_a_partner_request_error(
     )
 
 
-async def test_redirect_is_not_followed(client: OcpiClient, partner: FakePartner):
+async def test_redirects_that_never_end_are_stopped_after_a_few_hops(
+    client: OcpiClient, partner: FakePartner
+):
+    """Same origin, so followed (tests/client/test_client_redirects.py) — but only so far."""
     partner.answer(307, headers={"Location": URL + "/"})
-    with pytest.raises(
-        PartnerRequestError, match=r"HTTP 307 redirect to '.*/versions/' \(not followed\)"
-    ):
+    with pytest.raises(RedirectRefused, match=r"more than 3 redirects .*/versions/'\)"):
         await client.get_versions(URL)
-    assert len(partner.requests) == 1
+    assert len(partner.requests) == 1 + 3
 
 
 async def test_success_envelope_with_http_error_is_a_partner_request_error(

@@ -59,6 +59,10 @@ class SenderServer:
     #: how many of the matching objects are really served (default: all)
     served: int | None = None
     fuse: int = 20
+    #: answer ``LIST_PATH`` with a 307 to ``LIST_PATH/`` (a framework that wants the slash)
+    slash_redirect: bool = False
+    #: the origin that 307 points to (default: this server's)
+    redirect_origin: str | None = None
     requests: list[tuple[str, str | None]] = field(default_factory=list)
 
     @property
@@ -69,6 +73,11 @@ class SenderServer:
         self.requests.append((str(request.url), request.headers.get("authorization")))
         if len(self.requests) > self.fuse:
             return PlainTextResponse("too many requests for this test", status_code=500)
+        if self.slash_redirect and request.url.path == LIST_PATH:
+            slashed = request.url.replace(path=f"{LIST_PATH}/")
+            if self.redirect_origin is not None:
+                slashed = slashed.replace(netloc=self.redirect_origin.split("://", 1)[1])
+            return Response(status_code=307, headers={"Location": str(slashed)})
         offset = int(request.query_params.get("offset", "0"))
         since = request.query_params.get("date_from")
         matching = [t for t in self.tariffs if since is None or t["last_updated"] >= since]

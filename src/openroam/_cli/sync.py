@@ -86,7 +86,8 @@ def pull(
         ]
         modules = [module] if module is not None else offered
         _freeze()
-        puller = PullWorker(node.db, node.roaming, client_factory(), PullSettings())
+        clients = client_factory(settings=load_settings(config))
+        puller = PullWorker(node.db, node.roaming, clients, PullSettings())
         with Progress(
             TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console
         ) as progress:

@@ -21,34 +21,58 @@ class ChargingProfilesCalls(OcpiHttpClient):
     Sender."""
 
     async def get_active_charging_profile(
-        self, endpoint: str, session_id: str, duration: int, response_url: str
+        self,
+        endpoint: str,
+        session_id: str,
+        duration: int,
+        response_url: str,
+        *,
+        timeout: float | None = None,
     ) -> ChargingProfileResponse:
         """Receiver "GET Method": the result comes later as an ActiveChargingProfileResult."""
         url = join_url(endpoint, session_id)
         params: dict[str, str | int] = {"duration": duration, "response_url": response_url}
-        return (await self.send("GET", url, params=params)).parse(ChargingProfileResponse)
+        return (await self.send("GET", url, params=params, timeout=timeout)).parse(
+            ChargingProfileResponse
+        )
 
     async def set_charging_profile(
-        self, endpoint: str, session_id: str, body: SetChargingProfile
+        self,
+        endpoint: str,
+        session_id: str,
+        body: SetChargingProfile,
+        *,
+        timeout: float | None = None,
     ) -> ChargingProfileResponse:
         """Receiver "PUT Method": the result comes later as a ChargingProfileResult."""
         url = join_url(endpoint, session_id)
-        return (await self.send("PUT", url, json_body=body)).parse(ChargingProfileResponse)
+        return (await self.send("PUT", url, json_body=body, timeout=timeout)).parse(
+            ChargingProfileResponse
+        )
 
     async def clear_charging_profile(
-        self, endpoint: str, session_id: str, response_url: str
+        self, endpoint: str, session_id: str, response_url: str, *, timeout: float | None = None
     ) -> ChargingProfileResponse:
         """Receiver "DELETE Method": the result comes later as a ClearProfileResult."""
         url = join_url(endpoint, session_id)
         params = {"response_url": response_url}
-        return (await self.send("DELETE", url, params=params)).parse(ChargingProfileResponse)
+        return (await self.send("DELETE", url, params=params, timeout=timeout)).parse(
+            ChargingProfileResponse
+        )
 
-    async def post_charging_profile_result(self, response_url: str, result: OcpiModel) -> None:
+    async def post_charging_profile_result(
+        self, response_url: str, result: OcpiModel, *, timeout: float | None = None
+    ) -> None:
         """Sender "POST Method": a result to the ``response_url`` the request gave."""
-        await self.send("POST", response_url, json_body=result)
+        await self.send("POST", response_url, json_body=result, timeout=timeout)
 
     async def put_active_charging_profile(
-        self, endpoint: str, session_id: str, profile: ActiveChargingProfile
+        self,
+        endpoint: str,
+        session_id: str,
+        profile: ActiveChargingProfile,
+        *,
+        timeout: float | None = None,
     ) -> None:
         """Sender "PUT Method": the session's new ActiveChargingProfile."""
-        await self.send("PUT", join_url(endpoint, session_id), json_body=profile)
+        await self.send("PUT", join_url(endpoint, session_id), json_body=profile, timeout=timeout)

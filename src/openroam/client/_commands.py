@@ -11,12 +11,18 @@ __all__ = ["CommandCalls"]
 class CommandCalls(OcpiHttpClient):
     """POST a command to a CPO, and a CommandResult to an eMSP's ``response_url``."""
 
-    async def post_command(self, url: str, command: bytes) -> CommandResponse:
+    async def post_command(
+        self, url: str, command: bytes, *, timeout: float | None = None
+    ) -> CommandResponse:
         """POST ``{commands}/{command}`` with the command object (JSON text); the CPO's
         synchronous CommandResponse ("Receiver Interface", "Response Data")."""
-        return (await self.send("POST", url, json_body=command)).parse(CommandResponse)
+        return (await self.send("POST", url, json_body=command, timeout=timeout)).parse(
+            CommandResponse
+        )
 
-    async def post_command_result(self, url: str, result: bytes) -> None:
+    async def post_command_result(
+        self, url: str, result: bytes, *, timeout: float | None = None
+    ) -> None:
         """POST the CommandResult (JSON text) to the ``response_url`` of a command
         ("Sender Interface"); the answer carries no data."""
-        await self.send("POST", url, json_body=result)
+        await self.send("POST", url, json_body=result, timeout=timeout)

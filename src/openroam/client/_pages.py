@@ -117,11 +117,17 @@ async def iter_pages(
     url: str,
     params: QueryParams | None = None,
     item_model: type[OcpiModel] | None = None,
+    *,
+    timeout: float | None = None,
 ) -> AsyncIterator[ListPage]:
     """Every page of a GET list, following ``Link`` headers on the origin of ``url`` only.
 
     With ``item_model``, a page whose objects all validate holds them as models (read in one
     pass); a page with an invalid object holds JSON data, for the caller to sort out.
+
+    Each page is one call of ``client.send``: its redirects (same origin only), timeout
+    (``timeout`` overrides the client's) and repetitions apply page by page. A next link on a
+    page reached through a redirect is resolved against the URL that answered.
 
     Raises :class:`NextLinkRefused` for a next link to another origin (nothing is sent there)
     and :class:`PaginationBroken` for links that loop or never end.
@@ -137,7 +143,7 @@ async def iter_pages(
         if len(seen) >= MAX_PAGES:
             raise PaginationBroken(f"GET {url}: more than {MAX_PAGES} pages; stopped")
         seen.add(page_url)
-        reply = await client.send("GET", str(page_url), data_model=data_model)
+        reply = await client.send("GET", str(page_url), data_model=data_model, timeout=timeout)
         data = reply.envelope.data
         if not isinstance(data, list):
             raise PartnerRequestError(f"GET {page_url}: data of a list answer is not an array")
@@ -154,7 +160,9 @@ async def iter_pages(
         # caller compares what it received with X-Total-Count.
         if target is None or not data:
             return
-        following = _resolve(page_url, target, origin)
+        # RFC 3986 "Establishing a Base URI": the URI the page was retrieved from, after any
+        # redirect (``reply.url`` is the requested one when there was none).
+        following = _resolve(httpx.URL(reply.url), target, origin)
         if following in seen:
             raise PaginationBroken(
                 f"GET {page_url}: Link rel=next to {following}, a page already read (a loop)"

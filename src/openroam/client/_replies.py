@@ -143,10 +143,8 @@ def first_error(error: ValidationError) -> str:
 
 
 def _not_ocpi(what: str, response: httpx.Response, error: ValidationError) -> str:
+    # A redirect never gets here: it is followed or refused (``_redirects``).
     prefix = f"{what}: HTTP {response.status_code}"
-    if response.is_redirect:
-        # Redirects are not followed: a 301/302 would turn a POST into a GET.
-        prefix += f" redirect to {response.headers.get('Location')!r} (not followed)"
     if not response.content:
         return f"{prefix}, the body is empty (no OCPI envelope)"
     if error.errors(include_url=False)[0]["type"] == "json_invalid":

@@ -15,7 +15,12 @@ class SessionsCalls(OcpiHttpClient):
     """PUT charging preferences on a CPO's Sessions Sender endpoint."""
 
     async def put_charging_preferences(
-        self, sessions_url: str, session_id: str, preferences: ChargingPreferences
+        self,
+        sessions_url: str,
+        session_id: str,
+        preferences: ChargingPreferences,
+        *,
+        timeout: float | None = None,
     ) -> ChargingPreferencesResponse:
         """``PUT {sessions_url}/{session_id}/charging_preferences`` (the suffix is required,
         mod_sessions "PUT Method"); the CPO's ChargingPreferencesResponse value.
@@ -24,7 +29,7 @@ class SessionsCalls(OcpiHttpClient):
         raises ``InvalidOrMissingParameters``.
         """
         url = f"{sessions_url.rstrip('/')}/{quote(session_id, safe='')}/charging_preferences"
-        reply = await self.send("PUT", url, json_body=preferences)
+        reply = await self.send("PUT", url, json_body=preferences, timeout=timeout)
         data = reply.envelope.data
         if isinstance(data, str) and data in set(ChargingPreferencesResponse):
             return ChargingPreferencesResponse(data)

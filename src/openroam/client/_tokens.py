@@ -23,6 +23,7 @@ class TokensCalls(OcpiHttpClient):
         location: LocationReferences | None = None,
         *,
         headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
     ) -> AuthorizationInfo:
         """The eMSP's ``AuthorizationInfo``; an unknown Token raises ``UnknownToken`` (2004).
 
@@ -32,6 +33,11 @@ class TokensCalls(OcpiHttpClient):
         """
         url = join_url(endpoint, uid, "authorize")
         reply = await self.send(
-            "POST", url, json_body=location, params={"type": token_type}, headers=headers
+            "POST",
+            url,
+            json_body=location,
+            params={"type": token_type},
+            headers=headers,
+            timeout=timeout,
         )
         return reply.parse(AuthorizationInfo)

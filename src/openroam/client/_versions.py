@@ -19,17 +19,19 @@ __all__ = ["VersionsCalls", "choose_version", "endpoint_url", "version_key"]
 class VersionsCalls(OcpiHttpClient):
     """GET the version information and version details endpoints."""
 
-    async def get_versions(self, url: str) -> list[Version]:
+    async def get_versions(self, url: str, *, timeout: float | None = None) -> list[Version]:
         """Version information endpoint: every version the partner supports.
 
         Versions this platform does not know (a newer 2.3.0) are kept as plain strings by the
         model; :func:`choose_version` skips what ``ours`` does not list.
         """
-        return (await self.send("GET", url)).parse(list[Version])
+        return (await self.send("GET", url, timeout=timeout)).parse(list[Version])
 
-    async def get_version_details(self, url: str) -> VersionDetails:
+    async def get_version_details(
+        self, url: str, *, timeout: float | None = None
+    ) -> VersionDetails:
         """Version details endpoint: the partner's endpoints of one version."""
-        return (await self.send("GET", url)).parse(VersionDetails)
+        return (await self.send("GET", url, timeout=timeout)).parse(VersionDetails)
 
 
 def endpoint_url(
