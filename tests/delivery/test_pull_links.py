@@ -229,7 +229,11 @@ async def test_a_short_last_page_is_incomplete_retried_and_not_a_full_sync(
     assert result.incomplete is None
     assert "date_from" not in sender.urls[0]
     state = await _state(database, partner.id)
-    assert (state.failures, state.last_error) == (0, None)
+    # Healthy again; the last error stays with its time, for the operator view.
+    assert (state.failures, state.failing_since) == (0, None)
+    assert state.last_error is not None
+    assert "4 of 5" in state.last_error
+    assert state.last_error_at is not None
     assert state.last_full_sync_at is not None
     assert state.watermark == datetime(2026, 1, 1, 10, 0, 4, tzinfo=UTC)
 

@@ -79,7 +79,8 @@ async def test_a_failed_pull_is_counted_and_keeps_the_watermark(database: Databa
         # A first pull that fails creates the state with one failure and nothing else.
         new = await sync_state.record_pull_failure(session, second, "tariffs", "refused", at=T0)
     assert (once.failures, once.last_error) == (1, "HTTP 503")
-    assert once.last_error_at is not None and once.failing_since == once.last_error_at
+    assert once.last_error_at is not None
+    assert once.failing_since == once.last_error_at
     # The error and its time are the last; failing since the first failure.
     assert twice == repo.SyncStateRecord(
         first, "locations", T0, T0, None, None, 2, "incomplete", later, once.failing_since

@@ -261,7 +261,7 @@ def partners(ctx: typer.Context, config: ConfigOption = None) -> None:
         "pull",
         "backlog",
         "failed",
-        "last error",
+        "last delivery error",
         "versions URL",
     )
     for status in statuses:
@@ -273,7 +273,7 @@ def partners(ctx: typer.Context, config: ConfigOption = None) -> None:
             escape(info.version or ""),
             status.token_encoding,
             _show_grants(info.grants),
-            _show_roles(status),
+            _show_roles(status, names=False),
             escape(status.pull_health()),
             str(deliveries.pending),
             str(deliveries.failed),
@@ -319,9 +319,10 @@ def _at(value: datetime | None) -> str:
     return format_datetime(value) if value is not None else "-"
 
 
-def _show_roles(status: PartnerStatus) -> str:
+def _show_roles(status: PartnerStatus, *, names: bool = True) -> str:
     return ", ".join(
-        f"{r.role} {r.country_code}*{r.party_id}" + (f" ({escape(r.name)})" if r.name else "")
+        f"{r.role} {r.country_code}*{r.party_id}"
+        + (f" ({escape(r.name)})" if names and r.name else "")
         for r in status.info.roles
     )
 

@@ -464,4 +464,4 @@ async def count_by_module(
         .where(sql.T.c.module.in_(modules), sql.T.c.origin == origin)
         .group_by(sql.T.c.module)
     )
-    return {module: count for module, count in await session.execute(stmt)}
+    return dict(await session.execute(stmt))
