@@ -464,4 +464,7 @@ async def count_by_module(
         .where(sql.T.c.module.in_(modules), sql.T.c.origin == origin)
         .group_by(sql.T.c.module)
     )
-    return dict(await session.execute(stmt))
+    counts: dict[str, int] = {}
+    for module, count in await session.execute(stmt):
+        counts[module] = count
+    return counts
