@@ -78,7 +78,20 @@ class OcpiError(Exception):
         self.received_status_code: int = self.status_code
         #: the HTTP status of a partner's answer that was not OCPI (None: no answer, or OCPI)
         self.received_http_status: int | None = None
+        #: ``METHOD URL`` of the call to a partner that answered with this error envelope
+        #: (None: not a partner's OCPI answer; a failure before one names the call in ``message``)
+        self.answered_by: str | None = None
         super().__init__(self.message)
+
+    def describe(self) -> str:
+        """One line for an operator: for a partner's OCPI error answer the call, the HTTP status,
+        the OCPI status code and message; else ``message``."""
+        if self.answered_by is None:
+            return self.message
+        return (
+            f"{self.answered_by}: HTTP {self.http_status}, OCPI status_code "
+            f"{self.received_status_code}: {self.message}"
+        )
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.message!r}, status_code={self.status_code})"

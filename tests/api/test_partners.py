@@ -37,10 +37,28 @@ async def test_partner_list_shows_status_version_roles_and_no_tokens(
     assert beta["status"] == "pending"
     assert beta["version"] is None
     assert beta["roles"] == []
+    assert alpha["token_encoding"] == "base64"
+    assert alpha["pull_health"] == "1 not pulled yet"
+    assert beta["pull_health"] == "nothing to pull"
     # Never a credentials token: these fields and no others.
-    fields = {"name", "status", "version", "roles", "grants", "endpoints", "registered_at"}
+    fields = {
+        "name",
+        "status",
+        "version",
+        "roles",
+        "grants",
+        "endpoints",
+        "registered_at",
+        "versions_url",
+        "token_encoding",
+        "pull_health",
+        "deliveries",
+    }
     assert all(set(partner) == fields for partner in partners)
-    assert data_of(await client.get("/api/partners/alpha")) == alpha
+    # One partner: the same, and the operations view per module (tests/api/test_partner_status.py).
+    one = data_of(await client.get("/api/partners/alpha"))
+    assert {key: one[key] for key in fields} == alpha
+    assert set(one) == fields | {"modules", "reading"}
 
 
 async def test_unknown_partner_is_404(client: httpx.AsyncClient) -> None:

@@ -220,6 +220,31 @@ async def test_envelope_without_message_uses_the_default(client: OcpiClient, par
     assert caught.value.http_status == 200
 
 
+async def test_an_error_answer_names_the_call_for_operators(
+    client: OcpiClient, partner: FakePartner
+):
+    """What ``openroam pull`` and the sync state show: the call, the HTTP status, the partner's
+    OCPI status_code and message; the message itself stays the partner's own."""
+    partner.answer_envelope(status=500, status_code=3000, message="Generic server error")
+    with pytest.raises(ServerError) as caught:
+        await client.get_versions(URL)
+    error = caught.value
+    assert error.message == "Generic server error"
+    assert error.answered_by == f"GET {URL}"
+    assert error.describe() == (f"GET {URL}: HTTP 500, OCPI status_code 3000: Generic server error")
+
+
+async def test_a_failure_before_an_ocpi_answer_is_described_by_its_message(
+    client: OcpiClient, partner: FakePartner
+):
+    partner.answer(502, text="Bad Gateway")
+    with pytest.raises(PartnerRequestError) as caught:
+        await client.get_versions(URL)
+    assert caught.value.answered_by is None
+    assert caught.value.describe() == caught.value.message
+    assert caught.value.describe().startswith(f"GET {URL}: HTTP 502")
+
+
 async def test_custom_status_code_keeps_its_value(client: OcpiClient, partner: FakePartner):
     """SC: custom 29xx codes map to the generic client error of their range."""
     partner.answer_envelope(status_code=2901, message="Custom")

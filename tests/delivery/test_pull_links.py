@@ -229,7 +229,11 @@ async def test_a_short_last_page_is_incomplete_retried_and_not_a_full_sync(
     assert result.incomplete is None
     assert "date_from" not in sender.urls[0]
     state = await _state(database, partner.id)
-    assert (state.failures, state.last_error) == (0, None)
+    # Healthy again; the last error stays with its time, for the operator view.
+    assert (state.failures, state.failing_since) == (0, None)
+    assert state.last_error is not None
+    assert "4 of 5" in state.last_error
+    assert state.last_error_at is not None
     assert state.last_full_sync_at is not None
     assert state.watermark == datetime(2026, 1, 1, 10, 0, 4, tzinfo=UTC)
 
@@ -398,3 +402,30 @@ async def test_each_failure_doubles_the_retry_delay(
     # 1, 2, 4 times the retry delay, each ± the 10 % splay.
     assert [round(delay) for delay in delays] == [1, 2, 4]
     assert elsewhere.requests == []
+
+
+# --- log lines name the partner and the module ------------------------------------------------
+
+
+async def test_pull_log_lines_name_the_partner_and_the_module(
+    database: Database, sender: SenderServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    partner = await _partner(database, sender)
+    worker = _worker(database)
+    with caplog.at_level(logging.INFO, logger="openroam._delivery"):
+        await worker.pull(partner, "tariffs")
+        sender.fuse = 0  # every further request: HTTP 500 without an OCPI envelope
+        with pytest.raises(PartnerRequestError):
+            await worker.pull(partner, "tariffs")
+    pulled, failed = (r for r in caplog.records if r.name == "openroam._delivery")
+    for record in (pulled, failed):
+        assert (record.partner, record.ocpi_module) == (partner.name, "tariffs")  # type: ignore[attr-defined]
+        assert partner.name in record.getMessage()
+    assert pulled.levelno == logging.INFO
+    assert "4 stored" in pulled.getMessage()
+    assert failed.levelno == logging.WARNING
+    assert f"GET {sender.url}{LIST_PATH}" in failed.getMessage()
+    assert "HTTP 500" in failed.getMessage()
+    state = await _state(database, partner.id)
+    assert state.last_error is not None
+    assert state.last_error.startswith(f"pull of tariffs from {partner.name}: GET {sender.url}")

@@ -72,9 +72,54 @@ async def test_a_failed_pull_is_counted_and_keeps_the_watermark(database: Databa
     async with database.session() as session, session.begin():
         await repo.save_sync_state(session, first, "locations", watermark=T0, last_full_sync_at=T0)
         once = await sync_state.record_pull_failure(session, first, "locations", "HTTP 503")
-        twice = await sync_state.record_pull_failure(session, first, "locations", "incomplete")
+        later = T0 + timedelta(minutes=1)
+        twice = await sync_state.record_pull_failure(
+            session, first, "locations", "incomplete", at=later
+        )
         # A first pull that fails creates the state with one failure and nothing else.
-        new = await sync_state.record_pull_failure(session, second, "tariffs", "refused")
+        new = await sync_state.record_pull_failure(session, second, "tariffs", "refused", at=T0)
     assert (once.failures, once.last_error) == (1, "HTTP 503")
-    assert twice == repo.SyncStateRecord(first, "locations", T0, T0, None, None, 2, "incomplete")
-    assert new == repo.SyncStateRecord(second, "tariffs", None, None, None, None, 1, "refused")
+    assert once.last_error_at is not None
+    assert once.failing_since == once.last_error_at
+    # The error and its time are the last; failing since the first failure.
+    assert twice == repo.SyncStateRecord(
+        first, "locations", T0, T0, None, None, 2, "incomplete", later, once.failing_since
+    )
+    assert new == repo.SyncStateRecord(
+        second, "tariffs", None, None, None, None, 1, "refused", T0, T0
+    )
+
+
+async def test_a_complete_pull_ends_the_failing_but_keeps_the_last_error(
+    database: Database,
+) -> None:
+    partner, _ = await _partners(database)
+    async with database.session() as session, session.begin():
+        await sync_state.record_pull_failure(session, partner, "tariffs", "HTTP 500", at=T0)
+        # What PullWorker saves after a complete pull.
+        healthy = await repo.save_sync_state(
+            session, partner, "tariffs", failures=0, failing_since=None, last_pull_at=T0
+        )
+        again = await sync_state.record_pull_failure(
+            session, partner, "tariffs", "HTTP 503", at=T0 + timedelta(hours=1)
+        )
+    assert (healthy.failures, healthy.failing_since) == (0, None)
+    assert (healthy.last_error, healthy.last_error_at) == ("HTTP 500", T0)
+    assert (again.failures, again.failing_since) == (1, T0 + timedelta(hours=1))
+
+
+async def test_list_sync_states_of_all_or_one_partner(database: Database) -> None:
+    first, second = await _partners(database)
+    async with database.session() as session, session.begin():
+        await repo.schedule_pull(session, second, "locations", T0)
+        await repo.schedule_pull(session, first, "tariffs", T0)
+        await repo.schedule_pull(session, first, "locations", T0)
+    async with database.session() as session:
+        every = await sync_state.list_sync_states(session)
+        mine = await sync_state.list_sync_states(session, first)
+    assert [(s.partner_id, s.module) for s in every] == [
+        (first, "locations"),
+        (first, "tariffs"),
+        (second, "locations"),
+    ]
+    assert mine == every[:2]

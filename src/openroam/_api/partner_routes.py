@@ -1,5 +1,6 @@
-"""Backend API routes for partners: the connections, what each may be (its grants, which the
-operator changes here), and the objects each partner pushed to us (or we pulled from it), as
+"""Backend API routes for partners: the connections with their operations view (pull-sync and
+push delivery per module, ``_services/partner_status.py``), what each may be (its grants, which
+the operator changes here), and the objects each partner pushed to us (or we pulled from it), as
 stored — read-only; a partner's objects change only through OCPI."""
 
 # No ``from __future__ import annotations``: see own_routes.
@@ -25,6 +26,7 @@ from openroam._api.responses import data_response, list_response, raw_response
 from openroam._services.credentials import parse_grant
 from openroam._services.documents import ObjectPath
 from openroam._services.object_specs import LOCATIONS, SESSIONS, TARIFFS, TOKENS, ModuleSpec
+from openroam._services.partner_status import PartnerStatusService
 from openroam._services.partners import PartnerDirectory, PartnerInfo
 from openroam._store.records import Grant
 from openroam.errors import InvalidOrMissingParameters
@@ -86,15 +88,28 @@ def _add_get(
 
 def _add_partners(router: APIRouter) -> None:
     async def get_partners(request: Request) -> Response:
-        partners = await PartnerDirectory(node_of(request).db).list()
-        return data_response([partner.to_dict() for partner in partners])
+        statuses = await PartnerStatusService(node_of(request).db).all()
+        return data_response([status.summary_dict() for status in statuses])
 
-    async def get_partner(partner: Partner) -> Response:
-        return data_response(partner.to_dict())
+    async def get_partner(
+        request: Request,
+        partner_name: Annotated[str, Path(description="The partner's name in openroam")],
+    ) -> Response:
+        status = await PartnerStatusService(node_of(request).db).of(partner_name)
+        return data_response(status.to_dict())
 
-    summary = "Partner connections: status, OCPI version, roles, endpoints"
+    summary = (
+        "Partner connections: status, OCPI version, roles, endpoints, token encoding, "
+        "pull health, push delivery backlog"
+    )
     router.add_api_route("/api/partners", get_partners, methods=["GET"], summary=summary)
-    router.add_api_route(PARTNER_URL, get_partner, methods=["GET"], summary="One partner")
+    router.add_api_route(
+        PARTNER_URL,
+        get_partner,
+        methods=["GET"],
+        summary="One partner with its operations view: per module pull-sync, objects held and "
+        "deliveries; the delivery backlog",
+    )
 
 
 def _grants_of(body: bytes) -> list[Grant]:

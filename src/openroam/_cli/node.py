@@ -1,5 +1,5 @@
-"""CLI commands that run or manage a node: serve, db upgrade, invite, register, partners,
-unregister, rotate-token.
+"""CLI commands that run or manage a node: serve, db upgrade, invite, register, partners
+(list, show, grant), unregister, rotate-token.
 
 Each command works on the node's database directly (the same one ``openroam serve`` uses), so it
 can run beside a serving process.
@@ -9,23 +9,31 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from openroam._config import Settings
 from openroam._runtime import build_app, open_node
 from openroam._services.credentials import parse_grant
 from openroam._services.node import Node
+from openroam._services.partner_status import (
+    Deliveries,
+    ModuleStatus,
+    PartnerStatus,
+    PartnerStatusService,
+)
 from openroam._store import repositories as repo
 from openroam._store.db import upgrade
-from openroam._store.outbox_admin import BacklogRecord, delivery_backlog
 from openroam.errors import OcpiError
+from openroam.models.common import format_datetime
 
 __all__ = [
     "ConfigOption",
@@ -42,6 +50,7 @@ __all__ = [
     "rotate_token",
     "run_with_node",
     "serve",
+    "show_partner",
     "unregister",
 ]
 
@@ -233,8 +242,8 @@ def register(
 
 
 partners_app = typer.Typer(
-    help="Partner connections: list them (no sub-command), add one with an agreed token (add), "
-    "change what one may be (grant).",
+    help="Partner connections: list them (no sub-command), show one, add one with an agreed token "
+    "(add), change what one may be (grant), how its data is read (reading).",
     invoke_without_command=True,
 )
 
@@ -255,34 +264,137 @@ def grant(
 
 @partners_app.callback()
 def partners(ctx: typer.Context, config: ConfigOption = None) -> None:
-    """List partner connections: state, grants, roles, version and push delivery backlog."""
+    """List partner connections: state, grants, roles, version, token encoding, pull health
+    and push delivery backlog (``partners show NAME``: all of one)."""
     if ctx.invoked_subcommand is not None:
         return
-
-    async def fetch(node: Node) -> tuple[list[repo.PartnerRecord], dict[int, BacklogRecord]]:
-        async with node.db.session() as session:
-            records = await repo.list_partners(session)
-            backlog = {row.partner_id: row for row in await delivery_backlog(session)}
-        return records, backlog
-
-    records, backlog = run_with_node(config, fetch)
+    statuses = run_with_node(config, lambda node: PartnerStatusService(node.db).all())
     table = Table(
-        "name", "status", "version", "granted", "roles", "backlog", "last error", "versions URL"
+        "name",
+        "status",
+        "version",
+        "token",
+        "granted",
+        "roles",
+        "pull",
+        "backlog",
+        "failed",
+        "last delivery error",
+        "versions URL",
     )
-    for record in records:
-        roles = ", ".join(f"{r.role} {r.country_code}*{r.party_id}" for r in record.roles)
-        pending = backlog.get(record.id)
+    for status in statuses:
+        info, deliveries = status.info, status.deliveries
+        # Partners' words (their roles' names aside) are shown as text, never as rich markup.
         table.add_row(
-            record.name,
-            str(record.status),
-            record.version or "",
-            _show_grants(record.grants),
-            roles,
-            str(pending.pending) if pending else "0",
-            (pending.last_error or "") if pending else "",
-            record.versions_url or "",
+            escape(info.name),
+            info.status,
+            escape(info.version or ""),
+            status.token_encoding,
+            _show_grants(info.grants),
+            _show_roles(status, names=False),
+            escape(status.pull_health()),
+            str(deliveries.pending),
+            str(deliveries.failed),
+            escape(deliveries.last_error or ""),
+            escape(status.versions_url or ""),
         )
     console.print(table)
+
+
+@partners_app.command("show")
+def show_partner(
+    name: Annotated[str, typer.Argument(help="The partner's name.")],
+    config: ConfigOption = None,
+) -> None:
+    """Everything about one connection: roles and grants, version, token encoding; per module
+    the last full and incremental pull, objects held, failures and the last error; the push
+    delivery backlog."""
+    status = run_with_node(config, lambda node: PartnerStatusService(node.db).of(name))
+    info = status.info
+    console.print(
+        f"[bold]{escape(info.name)}[/]: {info.status}, OCPI {escape(info.version or '-')}"
+    )
+    console.print(f"versions URL:   {escape(status.versions_url or '-')}")
+    console.print(f"registered at:  {_at(info.registered_at)}")
+    console.print(f"token encoding: {status.token_encoding}")
+    console.print(f"granted:        {_show_grants(info.grants) or '-'}")
+    console.print(f"roles:          {_show_roles(status) or '-'}")
+    console.print(f"pull health:    {escape(status.pull_health())}")
+    console.print(_modules_table(status.modules))
+    for module in status.modules:
+        sync = module.sync
+        if sync is not None and sync.last_error is not None:
+            state = "failing" if module.failing else "recovered"
+            console.print(
+                f"{module.module} last error ({state}) at {_at(sync.last_error_at)}: "
+                f"{escape(sync.last_error)}"
+            )
+    _show_deliveries(status.deliveries)
+    _show_reading(status.reading)
+
+
+def _at(value: datetime | None) -> str:
+    return format_datetime(value) if value is not None else "-"
+
+
+def _show_roles(status: PartnerStatus, *, names: bool = True) -> str:
+    return ", ".join(
+        f"{r.role} {r.country_code}*{r.party_id}"
+        + (f" ({escape(r.name)})" if names and r.name else "")
+        for r in status.info.roles
+    )
+
+
+def _modules_table(modules: tuple[ModuleStatus, ...]) -> Table:
+    table = Table(
+        "module",
+        "we",
+        "objects held",
+        "last full pull",
+        "last pull",
+        "next pull",
+        "pull",
+        "pending",
+        "failed",
+        title="modules",
+    )
+    for module in modules:
+        sync = module.sync
+        we = "/".join(word for word, on in (("pull", module.pulled), ("push", module.pushed)) if on)
+        table.add_row(
+            module.module,
+            we or "-",
+            "-" if module.objects is None else str(module.objects),
+            _at(sync.last_full_sync_at if sync else None),
+            _at(sync.last_pull_at if sync else None),
+            _at(sync.next_pull_at if sync else None),
+            module.pull_health(),
+            str(module.deliveries.pending),
+            str(module.deliveries.failed),
+        )
+    return table
+
+
+def _show_deliveries(deliveries: Deliveries) -> None:
+    console.print(
+        f"deliveries:     {deliveries.pending} pending"
+        + (f" (oldest {_at(deliveries.oldest_pending_at)})" if deliveries.pending else "")
+        + f", {deliveries.failed} failed, last delivered {_at(deliveries.last_delivered_at)}"
+    )
+    if deliveries.last_error is not None:
+        console.print(
+            f"last delivery error at {_at(deliveries.last_error_at)}: "
+            f"{escape(deliveries.last_error)}"
+        )
+
+
+def _show_reading(reading: Mapping[str, object] | None) -> None:
+    """The reading section: the partner's reading policy and the deviations counted."""
+    if reading is None:
+        return
+    console.print("reading:")
+    for key, value in reading.items():
+        console.print(f"  {escape(str(key))}: {escape(str(value))}")
 
 
 def unregister(

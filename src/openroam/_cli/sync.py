@@ -6,18 +6,22 @@ import asyncio
 import gc
 import logging
 import signal
+import time
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from openroam._cli.node import ConfigOption, load_settings, run_with_node
 from openroam._delivery.pull import PullSettings, PullWorker
 from openroam._runtime import client_factory, open_node, running_workers
 from openroam._services.node import Node
 from openroam._services.object_specs import SPECS
+from openroam._services.partner_status import pulled_modules
 from openroam._store import repositories as repo
+from openroam.errors import OcpiError
 
 __all__ = ["pull", "worker"]
 
@@ -58,59 +62,91 @@ def worker(config: ConfigOption = None) -> None:
     asyncio.run(go())
 
 
+_MODULES = ", ".join(SPECS)
+
+
 def pull(
     partner: Annotated[str, typer.Argument(help="The partner's name.")],
     module: Annotated[
-        str | None, typer.Option(help="locations, tariffs or tokens (default: all offered).")
+        str | None,
+        typer.Option(
+            help=f"One of {_MODULES} (default: every one the partner offers as Sender).",
+        ),
     ] = None,
     full: Annotated[
         bool, typer.Option("--full", help="Pull everything, not only changes.")
     ] = False,
     config: ConfigOption = None,
 ) -> None:
-    """Pull a partner's objects now, with a progress bar.
+    """Pull a partner's objects now, module by module, with a progress bar; one line per
+    module: objects stored, unchanged and invalid, pages and time, or the error (the call, the
+    HTTP status and the partner's OCPI status). A failing module does not stop the others.
 
-    Exits with 1 when a pull failed or was incomplete (fewer objects than the partner's
-    X-Total-Count); either is recorded on the sync state and pulled again later."""
+    Exits with 1 when a module failed or was incomplete (fewer objects than the partner's
+    X-Total-Count); either is recorded on the sync state (``openroam partners show``) and
+    pulled again later."""
     if module is not None and module not in SPECS:
-        console.print(f"[red]unknown module {module!r}[/]; choose from {', '.join(SPECS)}")
+        console.print(f"[red]unknown module {module!r}[/]; choose from {_MODULES}")
         raise typer.Exit(2)
 
-    async def go(node: Node) -> None:
+    async def go(node: Node) -> list[str]:
         async with node.db.session() as session:
             record = await repo.get_partner_by_name(session, partner)
         if record is None:
             raise repo.PartnerNotFound(f"no partner named {partner!r}")
-        offered = [
-            e.identifier for e in record.endpoints if e.identifier in SPECS and e.role == "SENDER"
-        ]
-        modules = [module] if module is not None else offered
+        modules = [module] if module is not None else pulled_modules(record)
+        if not modules:
+            console.print(f"{escape(partner)} offers no Sender interface of {_MODULES}")
+            return []
         _freeze()
         clients = client_factory(settings=load_settings(config))
         puller = PullWorker(node.db, node.roaming, clients, PullSettings())
         with Progress(
             TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console
         ) as progress:
-            for name in modules:
-                task = progress.add_task(f"{name} from {partner}", total=None)
+            return [
+                name
+                for name in modules
+                if not await _pull_one(puller, record, name, full=full, progress=progress)
+            ]
 
-                def advance(count: int, total: int | None, task: TaskID = task) -> None:
-                    progress.update(task, advance=count, total=total)
-
-                result = await puller.pull(record, name, full=full, progress=advance)
-                progress.console.print(
-                    f"{name}: {result.stored} stored, {result.unchanged} unchanged, "
-                    f"{len(result.invalid)} invalid, {result.pages} page(s)"
-                    + (" (full)" if result.full else "")
-                )
-                if result.incomplete is not None:
-                    incomplete.append(name)
-                    progress.console.print(
-                        f"[yellow]{name} is incomplete[/]: {result.incomplete}; "
-                        "recorded, and pulled again later"
-                    )
-
-    incomplete: list[str] = []
-    run_with_node(config, go)
-    if incomplete:
+    failed = run_with_node(config, go)
+    if failed:
+        console.print(f"[red]not complete from {escape(partner)}:[/] {', '.join(failed)}")
         raise typer.Exit(1)
+
+
+async def _pull_one(
+    puller: PullWorker, record: repo.PartnerRecord, name: str, *, full: bool, progress: Progress
+) -> bool:
+    """Pull one module and print its line; whether it was pulled completely."""
+    what = f"{name} from {escape(record.name)}"
+    task = progress.add_task(what, total=None)
+
+    def advance(count: int, total: int | None) -> None:
+        progress.update(task, advance=count, total=total)
+
+    started = time.perf_counter()
+    try:
+        result = await puller.pull(record, name, full=full, progress=advance)
+    except (OcpiError, repo.PartnerNotFound) as error:
+        # Recorded on the sync state by ``pull`` already (but an interface not offered).
+        problem = error.describe() if isinstance(error, OcpiError) else str(error)
+        seconds = time.perf_counter() - started
+        progress.update(task, description=f"{what} [red]failed[/]")
+        progress.console.print(f"[red]{what}: failed[/] after {seconds:.1f} s: {escape(problem)}")
+        return False
+    seconds = time.perf_counter() - started
+    progress.console.print(
+        f"{what}: {result.stored} stored, {result.unchanged} unchanged, "
+        f"{len(result.invalid)} invalid, {result.pages} page(s)"
+        + (" (full)" if result.full else "")
+        + f" in {seconds:.1f} s"
+    )
+    if result.incomplete is not None:
+        progress.console.print(
+            f"[yellow]{what} is incomplete[/]: {escape(result.incomplete)}; "
+            "recorded, and pulled again later"
+        )
+        return False
+    return True

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from openroam._delivery.log_fields import log_fields
 from openroam._delivery.retry import Failure, RetryPolicy, failure_of, run_rounds
 from openroam._services.commands import CommandService
 from openroam._store import commands as store
@@ -94,8 +95,6 @@ class CommandWorker:
         assert command.result is not None
         failure = await self._post(command)
         error = None if failure is None else failure.describe()
-        if error is not None:
-            log.info("command %s result to %s failed: %s", command.uid, command.response_url, error)
         async with self.db.session() as session, session.begin():
             await store.record_delivery_attempt(
                 session,
@@ -113,11 +112,25 @@ class CommandWorker:
         async with self.db.session() as session:
             partner = await repo.get_partner(session, command.partner_id)
         if partner is None or partner.outgoing_token is None:
+            name = partner.name if partner is not None else f"#{command.partner_id} (deleted)"
+            log.info(
+                "command %s result to %s not sent: the partner is not registered",
+                command.uid,
+                name,
+                extra=log_fields(name, "commands"),
+            )
             return Failure(None, None, "the partner is not registered")
         client = self.clients(partner.outgoing_token, partner.encode_token)
         try:
             await client.send("POST", command.response_url, json_body=command.result)
         except OcpiError as error:
+            log.info(
+                "command %s result to %s failed: %s",
+                command.uid,
+                partner.name,
+                error.describe(),
+                extra=log_fields(partner.name, "commands"),
+            )
             return failure_of(error)
         finally:
             await client.aclose()

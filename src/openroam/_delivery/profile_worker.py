@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from openroam._delivery.log_fields import log_fields
 from openroam._delivery.retry import Failure, RetryPolicy, failure_of, run_rounds
 from openroam._store import profiles as store
 from openroam._store import repositories as repo
@@ -121,7 +122,13 @@ class ProfileWorker:
         try:
             await client.send(method, url, json_body=body)
         except OcpiError as error:
-            log.info("%s %s to %s failed: %s", method, url, partner.name, error.message)
+            # describe() names the call (method and URL) with the partner's answer.
+            log.info(
+                "charging profile message to %s failed: %s",
+                partner.name,
+                error.describe(),
+                extra=log_fields(partner.name, ModuleID.CHARGINGPROFILES),
+            )
             return failure_of(error)
         finally:
             await client.aclose()

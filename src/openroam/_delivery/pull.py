@@ -10,7 +10,9 @@ on the origin of the partner's registered endpoint only (``client/_pages.py``).
 A pull moves the watermark and the full-sync time only when it is complete: it read every page
 without an error, and at least as many objects as the last page's ``X-Total-Count`` announced.
 A failed or incomplete pull keeps both (what it received is stored all the same), is recorded on
-the sync state (``failures``, ``last_error``) and logged, and is retried after a backoff.
+the sync state (``failures``, ``last_error`` with its time, ``failing_since``) and logged, and is
+retried after a backoff. Log lines name the partner and the module, in the text and as the
+record's ``partner`` and ``ocpi_module`` fields (``_delivery/log_fields.py``).
 """
 
 from __future__ import annotations
@@ -24,8 +26,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from openroam._delivery.log_fields import log_fields
 from openroam._services.credentials import Caller
 from openroam._services.object_specs import SPECS
+from openroam._services.partner_status import pulled_modules
 from openroam._services.pulled import PulledPage, store_pulled
 from openroam._services.roaming import RoamingService
 from openroam._store import repositories as repo
@@ -130,6 +134,12 @@ async def _stored_behind(
                 await task
 
 
+def _fields(partner: repo.PartnerRecord, module: str) -> dict[str, str]:
+    """The ``extra`` of a log record about one module of one partner (``module`` itself is a
+    LogRecord attribute, the Python module that logged: hence ``ocpi_module``)."""
+    return log_fields(partner.name, module)
+
+
 class PullWorker:
     """Pulls due modules from partners; ``pull`` does one module by hand."""
 
@@ -171,11 +181,23 @@ class PullWorker:
             result = await self._pull(partner, module, url, token, full=full, progress=progress)
         except OcpiError as error:
             what = f"pull of {module} from {partner.name}"
-            await self._failed(partner, module, what, error.message)
+            await self._failed(partner, module, what, error.describe())
             raise
         if result.incomplete is not None:
             what = f"incomplete pull of {module} from {partner.name}"
             await self._failed(partner, module, what, result.incomplete)
+        else:
+            log.info(
+                "pulled %s from %s: %d stored, %d unchanged, %d invalid, %d page(s)%s",
+                module,
+                partner.name,
+                result.stored,
+                result.unchanged,
+                len(result.invalid),
+                result.pages,
+                " (full)" if result.full else "",
+                extra=_fields(partner, module),
+            )
         return result
 
     async def _pull(
@@ -225,7 +247,14 @@ class PullWorker:
         finally:
             await client.aclose()
         for label, problem in result.invalid:
-            log.warning("pulled %s %s from %s is invalid: %s", module, label, partner.name, problem)
+            log.warning(
+                "pulled %s %s from %s is invalid: %s",
+                module,
+                label,
+                partner.name,
+                problem,
+                extra=_fields(partner, module),
+            )
         if foreign := result.foreign:
             log.warning(
                 "ignored %d pulled %s from %s: of parties it did not register, or (Sessions, "
@@ -233,6 +262,7 @@ class PullWorker:
                 foreign,
                 module,
                 partner.name,
+                extra=_fields(partner, module),
             )
         if result.total is not None and result.received < result.total:
             # transport_and_format.asciidoc "Pagination": a Link is given on every page but the
@@ -255,8 +285,9 @@ class PullWorker:
                 "watermark": newest,
                 "last_pull_at": now,
                 "next_pull_at": self._next(self.settings.interval),
+                # The last error and its time stay, for the operator view; it is healthy again.
                 "failures": 0,
-                "last_error": None,
+                "failing_since": None,
             }
             if full:
                 changes["last_full_sync_at"] = now
@@ -271,9 +302,7 @@ class PullWorker:
             for partner in await repo.list_partners(session):
                 if partner.status != repo.PartnerStatus.REGISTERED:
                     continue
-                for module in SPECS:
-                    if _sender_url(partner, module) is None:
-                        continue
+                for module in pulled_modules(partner):
                     if await sync_state.get_sync_state(session, partner.id, module) is None:
                         await sync_state.schedule_pull(session, partner.id, module, now)
 
@@ -308,7 +337,13 @@ class PullWorker:
             exponent = min(state.failures - 1, 20)
             delay = min(self.settings.interval, self.settings.retry_delay * 2**exponent)
             await sync_state.schedule_pull(session, partner.id, module, self._next(delay))
-        log.warning("%s (failure %d, retry in about %.0f s)", message, state.failures, delay)
+        log.warning(
+            "%s (failure %d, retry in about %.0f s)",
+            message,
+            state.failures,
+            delay,
+            extra=_fields(partner, module),
+        )
 
     async def run(self, stop: asyncio.Event) -> None:
         """Pull due modules until ``stop`` is set."""

@@ -27,11 +27,13 @@ from urllib.parse import quote
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from openroam._delivery.log_fields import log_fields
 from openroam._delivery.retry import Failure, RetryPolicy, failure_of, run_rounds
 from openroam._services.deliveries import delivery_subject
 from openroam._services.documents import locate
 from openroam._services.events import EventService, EventType
 from openroam._services.object_specs import SPECS
+from openroam._services.partner_status import pulled_modules
 from openroam._store import cdr_receipts, outbox, outbox_admin, sync_state
 from openroam._store import object_repo as objects
 from openroam._store import repositories as repo
@@ -149,7 +151,17 @@ class PushWorker:
             or partner.outgoing_token is None
         ):
             async with self.db.session() as session, session.begin():
-                await outbox_admin.give_up_deliveries(session, partner_id, "partner unregistered")
+                count = await outbox_admin.give_up_deliveries(
+                    session, partner_id, "partner unregistered"
+                )
+            name = partner.name if partner is not None else f"#{partner_id} (deleted)"
+            if count:
+                log.warning(
+                    "gave up %d deliveries to %s: the partner is unregistered",
+                    count,
+                    name,
+                    extra=log_fields(name),
+                )
             return
         client = self.clients(partner.outgoing_token, partner.encode_token)
         failed_before = any(d.attempts for d in deliveries)
@@ -211,7 +223,15 @@ class PushWorker:
                 outcome["error"] = failure.message
                 outcome["status_code"] = failure.status_code
                 outcome["http_status"] = failure.http_status
-                log.info("delivery %s to %s failed: %s", delivery.id, partner.name, error.message)
+                # describe() names the call (method and URL) with the partner's answer.
+                log.info(
+                    "delivery %s of %s to %s failed: %s",
+                    delivery.id,
+                    delivery.module,
+                    partner.name,
+                    error.describe(),
+                    extra=log_fields(partner.name, delivery.module),
+                )
         retry_at = None if failure is None else self.policy.retry_at(delivery.attempts)
         async with self.db.session() as session, session.begin():
             state = await outbox.record_attempt(
@@ -250,6 +270,7 @@ class PushWorker:
             delivery.path,
             partner.name,
             outbox.describe_failure(failure.http_status, failure.status_code, failure.message),
+            extra=log_fields(partner.name, delivery.module),
         )
         data = {
             "delivery_id": delivery.id,
@@ -277,13 +298,22 @@ class PushWorker:
         ``Location``, required; with it the CPO can GET the CDR there)."""
         if location is None:
             log.warning(
-                "%s answered the POST of CDR %s without a Location", partner.name, stored.object_id
+                "%s answered the POST of CDR %s without a Location",
+                partner.name,
+                stored.object_id,
+                extra=log_fields(partner.name, stored.module),
             )
         await cdr_receipts.save_receipt(session, stored, partner.id, location, datetime.now(UTC))
 
     async def _schedule_catch_up(self, partner: repo.PartnerRecord) -> None:
         now = datetime.now(UTC)
+        modules = pulled_modules(partner)
         async with self.db.session() as session, session.begin():
-            for endpoint in partner.endpoints:
-                if endpoint.identifier in SPECS and endpoint.role == InterfaceRole.SENDER:
-                    await sync_state.schedule_pull(session, partner.id, endpoint.identifier, now)
+            for module in modules:
+                await sync_state.schedule_pull(session, partner.id, module, now)
+        log.info(
+            "%s answers again after failed deliveries; a pull of %s is due now",
+            partner.name,
+            ", ".join(modules) or "nothing (no Sender interface)",
+            extra=log_fields(partner.name),
+        )

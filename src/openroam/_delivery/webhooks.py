@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 import httpx
 import orjson
 
+from openroam._delivery.log_fields import log_fields
 from openroam._delivery.retry import RetryPolicy, is_permanent, run_rounds
 from openroam._store import events as store
 from openroam._store.db import Database
@@ -113,6 +114,21 @@ def webhook_body(event: store.EventRecord) -> bytes:
     return head[:-1] + b',"data":' + event.payload + b"}"
 
 
+def _about(event: store.EventRecord) -> tuple[str | None, str | None]:
+    """The partner (by name) and module an event's data names, if it names them (for logs)."""
+    try:
+        data = orjson.loads(event.payload)
+    except orjson.JSONDecodeError:
+        return None, None
+    if not isinstance(data, dict):
+        return None, None
+    partner, module = data.get("partner"), data.get("module")
+    return (
+        partner if isinstance(partner, str) else None,
+        module if isinstance(module, str) else None,
+    )
+
+
 class WebhookWorker:
     """POSTs due events; one ``run_once`` is one batch."""
 
@@ -191,8 +207,16 @@ class WebhookWorker:
                 error = f"{type(failure).__name__}: {failure}" if str(failure) else repr(failure)
         ok = http_status is not None and 200 <= http_status < 300
         if not ok:
-            log.info("webhook %s (%s) to %s failed: %s", event.id, event.type, url,
-                     error or f"HTTP {http_status}")  # fmt: skip
+            partner, module = _about(event)
+            log.info(
+                "webhook %s (%s%s) to %s failed: %s",
+                event.id,
+                event.type,
+                f" from {partner}" if partner else "",
+                url,
+                error or f"HTTP {http_status}",
+                extra=log_fields(partner, module),
+            )
         async with self.db.session() as session, session.begin():
             await store.record_webhook_attempt(
                 session,

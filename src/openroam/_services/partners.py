@@ -17,7 +17,7 @@ from openroam._store.db import Database
 from openroam.errors import NotFound
 from openroam.models.common import format_datetime
 
-__all__ = ["PartnerDirectory", "PartnerInfo", "PartnerRole"]
+__all__ = ["PartnerDirectory", "PartnerInfo", "PartnerRole", "partner_info"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +69,8 @@ class PartnerInfo:
         }
 
 
-def _info(record: repo.PartnerRecord) -> PartnerInfo:
+def partner_info(record: repo.PartnerRecord) -> PartnerInfo:
+    """What the backend may see of a partner record: all but its tokens."""
     return PartnerInfo(
         id=record.id,
         name=record.name,
@@ -102,7 +103,7 @@ class PartnerDirectory:
             record = await repo.get_partner_by_name(session, name)
         if record is None:
             raise NotFound(f"No partner named {name!r}")
-        return _info(record)
+        return partner_info(record)
 
     async def grant_history(self, name: str) -> list[dict[str, Any]]:
         """The recorded changes of the grants of the partner called ``name``, oldest first."""
@@ -125,4 +126,4 @@ class PartnerDirectory:
         """Every partner connection, oldest first."""
         async with self.db.session() as session:
             records = await repo.list_partners(session)
-        return tuple(_info(record) for record in records)
+        return tuple(partner_info(record) for record in records)

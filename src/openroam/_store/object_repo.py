@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from openroam._store import object_sql as sql
@@ -32,6 +32,7 @@ __all__ = [
     "DocumentPage",
     "Excluding",
     "StoredObject",
+    "count_by_module",
     "count_objects",
     "counterparty_key",
     "delete_object",
@@ -447,3 +448,23 @@ async def get_object_by_pk(session: AsyncSession, pk: int) -> StoredObject | Non
     """The object stored under ``pk`` (a delivery refers to its object this way), or ``None``."""
     row = (await session.execute(select(*sql.COLUMNS).where(sql.T.c.pk == pk))).first()
     return None if row is None else _stored(row)
+
+
+async def count_by_module(
+    session: AsyncSession, origin: int, modules: Sequence[str]
+) -> dict[str, int]:
+    """How many objects ``origin`` (a partner's id) holds in each of ``modules``, in one grouped
+    statement; a module without objects is absent.
+
+    With both the module and the origin given, each module's count reads one range of the
+    ``(module, origin, pk)`` index, however many objects other origins hold.
+    """
+    stmt = (
+        select(sql.T.c.module, func.count())
+        .where(sql.T.c.module.in_(modules), sql.T.c.origin == origin)
+        .group_by(sql.T.c.module)
+    )
+    counts: dict[str, int] = {}
+    for module, count in await session.execute(stmt):
+        counts[module] = count
+    return counts

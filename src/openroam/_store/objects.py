@@ -208,3 +208,7 @@ class SyncState(Base):
     next_pull_at: Mapped[datetime | None]
     failures: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # When ``last_error`` happened (kept with it after a later complete pull), and the first
+    # failure since the last complete pull (NULL while the module is healthy).
+    last_error_at: Mapped[datetime | None]
+    failing_since: Mapped[datetime | None]

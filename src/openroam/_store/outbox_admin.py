@@ -20,9 +20,12 @@ from openroam._store.tables import utcnow
 __all__ = [
     "BacklogRecord",
     "DeliveryRow",
+    "ModuleDeliveries",
     "delivery_backlog",
+    "delivery_counts",
     "get_delivery",
     "give_up_deliveries",
+    "last_delivery_errors",
     "list_deliveries",
     "prune_deliveries",
     "retry_delivery",
@@ -237,7 +240,7 @@ async def delivery_backlog(session: AsyncSession) -> list[BacklogRecord]:
         .group_by(_D.c.partner_id)
         .order_by(_D.c.partner_id)
     )
-    errors = await _last_errors(session)
+    errors = await last_delivery_errors(session)
     backlog = []
     for partner_id, count, oldest, last_delivered in await session.execute(totals):
         error, error_at = errors.get(partner_id, (None, None))
@@ -245,16 +248,19 @@ async def delivery_backlog(session: AsyncSession) -> list[BacklogRecord]:
     return backlog
 
 
-async def _last_errors(
-    session: AsyncSession,
+async def last_delivery_errors(
+    session: AsyncSession, partner_id: int | None = None
 ) -> dict[int, tuple[str | None, datetime | None]]:
-    latest = (
+    """Per partner (or of one): the last failed attempt's reason and time."""
+    failed = (
         select(_D.c.partner_id, func.max(_A.c.id).label("attempt_id"))
         .join(_A, _A.c.delivery_id == _D.c.id)
         .where(_A.c.ok.is_(False))
         .group_by(_D.c.partner_id)
-        .subquery()
     )
+    if partner_id is not None:
+        failed = failed.where(_D.c.partner_id == partner_id)
+    latest = failed.subquery()
     stmt = select(
         latest.c.partner_id, _A.c.http_status, _A.c.status_code, _A.c.error, _A.c.at
     ).join(_A, _A.c.id == latest.c.attempt_id)
@@ -262,3 +268,39 @@ async def _last_errors(
         partner_id: (describe_failure(http_status, status_code, error), at)
         for partner_id, http_status, status_code, error, at in await session.execute(stmt)
     }
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleDeliveries:
+    """The push deliveries of one module to one partner, counted by state."""
+
+    partner_id: int
+    module: str
+    pending: int
+    oldest_pending_at: datetime | None
+    #: rows given up on (refused for good, or the partner gone); an operator may retry them
+    failed: int
+    last_delivered_at: datetime | None
+
+
+async def delivery_counts(
+    session: AsyncSession, partner_id: int | None = None
+) -> list[ModuleDeliveries]:
+    """Per partner (or of one) and module: pending rows and the oldest one's creation, failed
+    rows, the last delivery. One grouped statement for every partner and module."""
+    pending, failed = _D.c.state == PENDING, _D.c.state == FAILED
+    stmt = (
+        select(
+            _D.c.partner_id,
+            _D.c.module,
+            func.count().filter(pending),
+            func.min(_D.c.created_at).filter(pending),
+            func.count().filter(failed),
+            func.max(_D.c.delivered_at),
+        )
+        .group_by(_D.c.partner_id, _D.c.module)
+        .order_by(_D.c.partner_id, _D.c.module)
+    )
+    if partner_id is not None:
+        stmt = stmt.where(_D.c.partner_id == partner_id)
+    return [ModuleDeliveries(*row) for row in await session.execute(stmt)]

@@ -12,16 +12,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, func, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from openroam._store.objects import SyncState
+from openroam._store.tables import utcnow
 
 __all__ = [
     "SyncStateRecord",
     "due_pulls",
     "get_sync_state",
+    "list_sync_states",
     "record_pull_failure",
     "save_sync_state",
     "schedule_pull",
@@ -29,7 +31,16 @@ __all__ = [
 
 _S = cast(Table, SyncState.__table__)
 _CHANGEABLE = frozenset(
-    ("watermark", "last_full_sync_at", "last_pull_at", "next_pull_at", "failures", "last_error")
+    (
+        "watermark",
+        "last_full_sync_at",
+        "last_pull_at",
+        "next_pull_at",
+        "failures",
+        "last_error",
+        "last_error_at",
+        "failing_since",
+    )
 )
 
 
@@ -45,6 +56,10 @@ class SyncStateRecord:
     next_pull_at: datetime | None
     failures: int
     last_error: str | None
+    #: when ``last_error`` happened; both stay after a later complete pull (history)
+    last_error_at: datetime | None = None
+    #: the first failure since the last complete pull; None while the module is healthy
+    failing_since: datetime | None = None
 
 
 _COLUMNS = tuple(_S.c[name] for name in SyncStateRecord.__dataclass_fields__)
@@ -64,7 +79,8 @@ async def save_sync_state(
 ) -> SyncStateRecord:
     """Create or change the state; only the columns named in ``changes`` are written
     (``watermark``, ``last_full_sync_at``, ``last_pull_at``, ``next_pull_at``, ``failures``,
-    ``last_error``). Returns the state after the change."""
+    ``last_error``, ``last_error_at``, ``failing_since``). Returns the state after the
+    change."""
     unknown = changes.keys() - _CHANGEABLE
     if unknown:
         raise TypeError(f"not a sync state column: {', '.join(sorted(unknown))}")
@@ -84,18 +100,27 @@ async def save_sync_state(
 
 
 async def record_pull_failure(
-    session: AsyncSession, partner_id: int, module: str, error: str
+    session: AsyncSession,
+    partner_id: int,
+    module: str,
+    error: str,
+    *,
+    at: datetime | None = None,
 ) -> SyncStateRecord:
-    """Count one more failed (or incomplete) pull and keep why; the watermark and the full-sync
-    time are left as they are, so the next pull asks again for everything not yet received.
-    Returns the state after the change (``next_pull_at`` is the caller's to set)."""
+    """Count one more failed (or incomplete) pull and keep why and when (``at``, default now);
+    the watermark and the full-sync time are left as they are, so the next pull asks again for
+    everything not yet received. The first failure after a complete pull sets
+    ``failing_since``. Returns the state after the change (``next_pull_at`` is the caller's to
+    set)."""
+    at = at or utcnow()
     # The row exists afterwards (created with 0 failures on a first pull); the count is then
     # raised in the statement, so two processes recording a failure at once count two.
-    await save_sync_state(session, partner_id, module, last_error=error)
+    await save_sync_state(session, partner_id, module, last_error=error, last_error_at=at)
+    since = func.coalesce(_S.c.failing_since, literal(at, _S.c.failing_since.type))
     stmt = (
         update(_S)
         .where(_S.c.partner_id == partner_id, _S.c.module == module)
-        .values(failures=_S.c.failures + 1)
+        .values(failures=_S.c.failures + 1, failing_since=since)
         .returning(*_COLUMNS)
     )
     return SyncStateRecord(*(await session.execute(stmt)).one())
@@ -113,4 +138,15 @@ async def due_pulls(session: AsyncSession, now: datetime) -> list[SyncStateRecor
         .where(_S.c.next_pull_at <= now)
         .order_by(_S.c.next_pull_at, _S.c.partner_id, _S.c.module)
     )
+    return [SyncStateRecord(*row) for row in await session.execute(stmt)]
+
+
+async def list_sync_states(
+    session: AsyncSession, partner_id: int | None = None
+) -> list[SyncStateRecord]:
+    """Every state (of one partner, if given), by partner and module: one statement for the
+    operator view of all connections."""
+    stmt = select(*_COLUMNS).order_by(_S.c.partner_id, _S.c.module)
+    if partner_id is not None:
+        stmt = stmt.where(_S.c.partner_id == partner_id)
     return [SyncStateRecord(*row) for row in await session.execute(stmt)]

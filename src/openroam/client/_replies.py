@@ -175,6 +175,7 @@ def _ocpi_error(what: str, status: int, envelope: OcpiResponse[Any]) -> OcpiErro
         error = error_for_status_code(code, message)
     error.http_status = status
     error.received_status_code = code
+    error.answered_by = what
     # The message stays the partner's own status_message (a hub forwards it, status_codes
     # "4xxx"); where it came from is kept as a note for logs and tracebacks.
     error.add_note(f"answered by {what} (HTTP {status}, status_code {code})")

@@ -1,0 +1,305 @@
+"""The operations view of partner connections: ``openroam partners``, ``openroam partners show``
+and ``GET /api/partners[/{name}]`` (docs/backend-api.md "Partners and their objects").
+
+Per partner: what it is (roles, grants, version, the encoding of the credentials token we send,
+state); per module: what pull-sync got (last full and last incremental pull, watermark, next
+pull, failures with the last error and its time, ``_store/sync_state.py``), how many of its
+objects we hold, and the push deliveries to it (pending, the oldest pending, failed); over all
+modules the delivery backlog with the last failed attempt. Never a token.
+
+Each kind of fact is read with one statement for all partners (or all modules of one partner),
+never one per partner or module: the list stays cheap with many partners. Only the view of one
+partner counts the objects held (a range of an index per module); the list does not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from openroam._services.object_specs import SPECS
+from openroam._services.partners import PartnerInfo, partner_info
+from openroam._store import object_repo, outbox_admin, sync_state
+from openroam._store import repositories as repo
+from openroam._store.db import Database
+from openroam._store.outbox_admin import ModuleDeliveries
+from openroam._store.sync_state import SyncStateRecord
+from openroam.errors import NotFound
+from openroam.models.common import format_datetime
+from openroam.models.v221.versions import InterfaceRole
+
+__all__ = [
+    "Deliveries",
+    "ModuleStatus",
+    "PartnerStatus",
+    "PartnerStatusService",
+    "pulled_modules",
+    "pushed_modules",
+    "token_encoding",
+]
+
+
+def _when(value: datetime | None) -> str | None:
+    return format_datetime(value) if value is not None else None
+
+
+def _offered(record: repo.PartnerRecord, role: str) -> list[str]:
+    offered = {e.identifier for e in record.endpoints if e.role == role}
+    return [module for module in SPECS if module in offered]
+
+
+def pulled_modules(record: repo.PartnerRecord) -> list[str]:
+    """The modules pulled from the partner: each roaming object module (Locations, Tariffs,
+    Tokens, Sessions, CDRs) it offers a Sender interface of, in that order."""
+    return _offered(record, InterfaceRole.SENDER)
+
+
+def pushed_modules(record: repo.PartnerRecord) -> list[str]:
+    """The roaming object modules the partner offers a Receiver interface of (we push to)."""
+    return _offered(record, InterfaceRole.RECEIVER)
+
+
+def token_encoding(record: repo.PartnerRecord) -> str:
+    """How the credentials token we send is written in the Authorization header: ``base64``
+    (OCPI 2.2.1, transport_and_format "Authorization header") or ``raw`` (un-encoded)."""
+    return "base64" if record.encode_token else "raw"
+
+
+@dataclass(frozen=True, slots=True)
+class Deliveries:
+    """Push deliveries to a partner (of one module, or of all)."""
+
+    pending: int = 0
+    oldest_pending_at: datetime | None = None
+    #: given up on (refused for good, or the partner gone); ``openroam deliveries retry`` sends
+    #: one again
+    failed: int = 0
+    last_delivered_at: datetime | None = None
+    #: the last failed attempt (over all modules only)
+    last_error: str | None = None
+    last_error_at: datetime | None = None
+
+    @classmethod
+    def total(
+        cls, rows: Iterable[ModuleDeliveries], error: tuple[str | None, datetime | None]
+    ) -> Deliveries:
+        """The sum of per-module ``rows`` with the partner's last failed attempt."""
+        rows = list(rows)
+        pending = [row.oldest_pending_at for row in rows if row.oldest_pending_at is not None]
+        delivered = [row.last_delivered_at for row in rows if row.last_delivered_at is not None]
+        return cls(
+            pending=sum(row.pending for row in rows),
+            oldest_pending_at=min(pending, default=None),
+            failed=sum(row.failed for row in rows),
+            last_delivered_at=max(delivered, default=None),
+            last_error=error[0],
+            last_error_at=error[1],
+        )
+
+    def to_dict(self, *, with_error: bool = True) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "pending": self.pending,
+            "oldest_pending_at": _when(self.oldest_pending_at),
+            "failed": self.failed,
+            "last_delivered_at": _when(self.last_delivered_at),
+        }
+        if with_error:
+            data |= {"last_error": self.last_error, "last_error_at": _when(self.last_error_at)}
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleStatus:
+    """One module of a partner connection."""
+
+    module: str
+    #: the partner offers its Sender interface: we pull
+    pulled: bool
+    #: the partner offers its Receiver interface: we push
+    pushed: bool
+    #: pull-sync's progress, None before the first pull was scheduled
+    sync: SyncStateRecord | None
+    #: objects of this module we hold from the partner (pulled or pushed to us); None when not
+    #: counted (the list of all partners)
+    objects: int | None
+    deliveries: Deliveries = field(default_factory=Deliveries)
+
+    @property
+    def failing(self) -> bool:
+        """The last pull failed or was incomplete (it is retried with backoff)."""
+        return self.sync is not None and self.sync.failures > 0
+
+    @property
+    def failing_since(self) -> datetime | None:
+        if not self.failing:
+            return None
+        assert self.sync is not None
+        # States that failed before the time was kept have none; their last error's time, then.
+        return self.sync.failing_since or self.sync.last_error_at
+
+    def pull_health(self) -> str:
+        """``ok``, ``failing since …``, ``not pulled yet`` or ``not pulled`` (no Sender)."""
+        if self.failing:
+            assert self.sync is not None
+            since = self.failing_since
+            times = f"{self.sync.failures} failure{'s' if self.sync.failures != 1 else ''}"
+            return f"failing since {_when(since)} ({times})" if since else f"failing ({times})"
+        if not self.pulled:
+            return "not pulled"
+        if self.sync is None or self.sync.last_pull_at is None:
+            return "not pulled yet"
+        return "ok"
+
+    def to_dict(self) -> dict[str, Any]:
+        sync = self.sync
+        return {
+            "module": self.module,
+            "pulled": self.pulled,
+            "pushed": self.pushed,
+            "pull_health": self.pull_health(),
+            "objects": self.objects,
+            "last_full_pull_at": _when(sync.last_full_sync_at) if sync else None,
+            "last_pull_at": _when(sync.last_pull_at) if sync else None,
+            "watermark": _when(sync.watermark) if sync else None,
+            "next_pull_at": _when(sync.next_pull_at) if sync else None,
+            "failures": sync.failures if sync else 0,
+            "failing_since": _when(self.failing_since),
+            "last_error": sync.last_error if sync else None,
+            "last_error_at": _when(sync.last_error_at) if sync else None,
+            "deliveries": self.deliveries.to_dict(with_error=False),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerStatus:
+    """A partner connection as an operator sees it."""
+
+    info: PartnerInfo
+    versions_url: str | None
+    token_encoding: str
+    modules: tuple[ModuleStatus, ...]
+    deliveries: Deliveries
+    #: the reading policy and the deviations counted per field; None until it is filled in
+    reading: Mapping[str, Any] | None = None
+
+    def pull_health(self) -> str:
+        """A short line: ``3 modules ok``, ``tariffs failing since …; 2 modules ok``,
+        ``1 module ok, 1 not pulled yet``, ``nothing to pull``."""
+        failing = [m for m in self.modules if m.failing]
+        pulled = [m for m in self.modules if m.pulled and not m.failing]
+        waiting = sum(1 for m in pulled if m.pull_health() == "not pulled yet")
+        ok = len(pulled) - waiting
+        parts = [f"{m.module} {m.pull_health()}" for m in failing]
+        if ok:
+            parts.append(f"{ok} module{'s' if ok != 1 else ''} ok")
+        if waiting:
+            parts.append(f"{waiting} not pulled yet")
+        return "; ".join(parts) or "nothing to pull"
+
+    def summary_dict(self) -> dict[str, Any]:
+        """For the list of partners: the connection, its token encoding, pull health and the
+        delivery backlog."""
+        return self.info.to_dict() | {
+            "versions_url": self.versions_url,
+            "token_encoding": self.token_encoding,
+            "pull_health": self.pull_health(),
+            "deliveries": self.deliveries.to_dict(),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything: the summary, each module, and the reading section."""
+        return self.summary_dict() | {
+            "modules": [module.to_dict() for module in self.modules],
+            "reading": dict(self.reading) if self.reading is not None else None,
+        }
+
+
+def _module_order(modules: Iterable[str]) -> list[str]:
+    known = [module for module in SPECS if module in modules]
+    return known + sorted(set(modules) - set(known))
+
+
+def _status(
+    record: repo.PartnerRecord,
+    states: Sequence[SyncStateRecord],
+    deliveries: Sequence[ModuleDeliveries],
+    error: tuple[str | None, datetime | None],
+    objects: Mapping[str, int] | None,
+) -> PartnerStatus:
+    pulled, pushed = pulled_modules(record), pushed_modules(record)
+    by_module = {state.module: state for state in states}
+    delivered = {row.module: row for row in deliveries}
+    held = objects or {}
+    names = _module_order({*pulled, *pushed, *by_module, *delivered, *held})
+    modules = []
+    for name in names:
+        row = delivered.get(name)
+        module_deliveries = (
+            Deliveries(row.pending, row.oldest_pending_at, row.failed, row.last_delivered_at)
+            if row is not None
+            else Deliveries()
+        )
+        modules.append(
+            ModuleStatus(
+                module=name,
+                pulled=name in pulled,
+                pushed=name in pushed,
+                sync=by_module.get(name),
+                objects=None if objects is None else held.get(name, 0),
+                deliveries=module_deliveries,
+            )
+        )
+    return PartnerStatus(
+        info=partner_info(record),
+        versions_url=record.versions_url,
+        token_encoding=token_encoding(record),
+        modules=tuple(modules),
+        deliveries=Deliveries.total(deliveries, error),
+    )
+
+
+class PartnerStatusService:
+    """The status of one partner connection, or of all."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def of(self, name: str) -> PartnerStatus:
+        """Everything about the partner called ``name``, with the objects held per module;
+        :class:`NotFound` if there is none."""
+        async with self.db.session() as session:
+            record = await repo.get_partner_by_name(session, name)
+            if record is None:
+                raise NotFound(f"No partner named {name!r}")
+            states = await sync_state.list_sync_states(session, record.id)
+            deliveries = await outbox_admin.delivery_counts(session, record.id)
+            errors = await outbox_admin.last_delivery_errors(session, record.id)
+            objects = await object_repo.count_by_module(session, record.id, list(SPECS))
+        error = errors.get(record.id, (None, None))
+        return _status(record, states, deliveries, error, objects)
+
+    async def all(self) -> list[PartnerStatus]:
+        """Every partner connection, oldest first, without the objects held."""
+        async with self.db.session() as session:
+            records = await repo.list_partners(session)
+            states = await sync_state.list_sync_states(session)
+            deliveries = await outbox_admin.delivery_counts(session)
+            errors = await outbox_admin.last_delivery_errors(session)
+        states_of: dict[int, list[SyncStateRecord]] = {}
+        for state in states:
+            states_of.setdefault(state.partner_id, []).append(state)
+        deliveries_of: dict[int, list[ModuleDeliveries]] = {}
+        for row in deliveries:
+            deliveries_of.setdefault(row.partner_id, []).append(row)
+        return [
+            _status(
+                record,
+                states_of.get(record.id, []),
+                deliveries_of.get(record.id, []),
+                errors.get(record.id, (None, None)),
+                None,
+            )
+            for record in records
+        ]
