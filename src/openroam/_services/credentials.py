@@ -94,6 +94,8 @@ class Caller:
     #: for a Hub: the parties (folded country_code, party_id) other partners hold, which it may
     #: not speak for (a party belongs to one partner connection)
     held_elsewhere: frozenset[tuple[str, str]] = frozenset()
+    #: its objects are read leniently (``_services/reading.py``), not strictly
+    lenient: bool = False
 
     @property
     def hub(self) -> bool:
@@ -244,7 +246,14 @@ class CredentialsService:
                         others = await repo.held_parties(session, except_partner=partner.id)
                         held = frozenset(others)
                     return Caller(
-                        partner.id, partner.name, token, str(kind), str(partner.status), roles, held
+                        partner.id,
+                        partner.name,
+                        token,
+                        str(kind),
+                        str(partner.status),
+                        roles,
+                        held,
+                        lenient=partner.reading_policy == "lenient",
                     )
         return None
 

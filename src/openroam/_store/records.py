@@ -141,6 +141,8 @@ class PartnerRecord:
     #: every role the partner registered, granted or not (a grant withdrawn after registration
     #: leaves its role here, but not in ``roles``)
     declared_roles: tuple[PartnerRoleRecord, ...] = ()
+    #: how its objects are read: "strict" (default) or "lenient" (_store/deviations.py)
+    reading_policy: str = "strict"
 
 
 class HasToDict(Protocol):
@@ -202,4 +204,5 @@ def to_record(partner: Partner) -> PartnerRecord:
         registered_at=partner.registered_at,
         grants=grants,
         declared_roles=declared,
+        reading_policy=partner.reading_policy,
     )

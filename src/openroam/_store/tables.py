@@ -190,6 +190,11 @@ class Partner(Base):
     # transport_and_format.asciidoc "Authorization header": Base64 by default; some 2.1.1/2.2
     # peers only understand the raw token.
     encode_token: Mapped[bool] = mapped_column(default=True)
+    # How the partner's objects are read: "strict" (the spec) or "lenient" (a few DateTime
+    # deviations repaired and counted, openroam.models._lenient; _store/deviations.py).
+    reading_policy: Mapped[str] = mapped_column(
+        String(8), default="strict", server_default="strict"
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     registered_at: Mapped[datetime | None]
