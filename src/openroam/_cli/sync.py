@@ -22,6 +22,8 @@ from openroam._store import repositories as repo
 __all__ = ["pull", "worker"]
 
 console = Console(highlight=False)
+#: How many invalid objects a pull lists with their reasons (all of them are logged).
+_SHOWN_INVALID = 5
 
 
 def _freeze() -> None:
@@ -102,6 +104,10 @@ def pull(
                     f"{len(result.invalid)} invalid, {result.pages} page(s)"
                     + (" (full)" if result.full else "")
                 )
+                for label, problem in result.invalid[:_SHOWN_INVALID]:
+                    progress.console.print(
+                        f"  invalid {label}: {problem}", markup=False, soft_wrap=True
+                    )
                 if result.incomplete is not None:
                     incomplete.append(name)
                     progress.console.print(

@@ -94,6 +94,8 @@ def respell(text: str) -> tuple[str, tuple[str, ...]] | None:
     if zone is None or zone == "Z" or zone[1:] == "00:00":
         respelled = f"{date}T{time}{fraction}{'Z' if zone is not None else ''}"
     else:
+        if int(zone[1:3]) > 23 or int(zone[4:6]) > 59:  # RFC 3339 "time-numoffset"
+            return None
         try:
             m = datetime.fromisoformat(f"{date}T{time}{zone}").astimezone(UTC)
         except (ValueError, OverflowError):  # out of range, or beyond year 1..9999 in UTC
