@@ -161,8 +161,10 @@ def _policy_of(body: bytes) -> str:
 
 def _add_reading(router: APIRouter) -> None:
     async def put_reading(request: Request, partner: Partner) -> Response:
-        db = node_of(request).db
-        await reading.set_policy(db, partner.name, _policy_of(await request.body()))
+        node = node_of(request)
+        await reading.set_policy(node.db, partner.name, _policy_of(await request.body()))
+        # This process reads the partner's next request by the new policy at once.
+        node.credentials.forget_callers()
         return await get_deviations(request, partner)
 
     async def get_deviations(request: Request, partner: Partner) -> Response:

@@ -224,6 +224,12 @@ class CredentialsService:
             self._exact_callers.put(key, marker, caller)
         return caller
 
+    def forget_callers(self) -> None:
+        """Look every token up again at its next use: a partner's setting changed outside this
+        service (its reading policy, ``_services/reading.py``)."""
+        self._callers.clear()
+        self._exact_callers.clear()
+
     @asynccontextmanager
     async def _changing(self) -> AsyncIterator[AsyncSession]:
         """A write transaction on partners: afterwards every token is looked up again."""
