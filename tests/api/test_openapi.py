@@ -44,6 +44,8 @@ ROUTES = {
     ("GET", "/api/partners"),
     ("GET", f"{P}/grants"),
     ("PUT", f"{P}/grants"),
+    ("PUT", f"{P}/reading"),
+    ("GET", f"{P}/deviations"),
     ("GET", P),
     ("GET", P + "/locations"),
     ("GET", P + "/tariffs"),
