@@ -19,6 +19,7 @@ validation, and only errors of the type :data:`DATETIME_ERROR` (raised by the mo
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -54,6 +55,8 @@ _SHAPE = re.compile(
 )
 
 
+# Memoized: a page repeats the same few DateTimes (a Location carries about nine, often equal).
+@functools.lru_cache(maxsize=4096)
 def deviation_kinds(text: str) -> tuple[str, ...]:
     """The deviations (keys of :data:`KINDS`) in DateTime text ``text``, in a fixed order;
     empty when it has none or is not a DateTime that lenient reading repairs."""
@@ -75,6 +78,7 @@ def describe(text: str) -> str | None:
     return ", ".join(KINDS[kind] for kind in kinds) if kinds else None
 
 
+@functools.lru_cache(maxsize=4096)
 def respell(text: str) -> tuple[str, tuple[str, ...]] | None:
     """``text`` in the spec's form and the deviations repaired, or None when ``text`` has no
     deviation lenient reading repairs (conform already, or wrong in another way).
