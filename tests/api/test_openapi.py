@@ -46,6 +46,8 @@ ROUTES = {
     ("POST", "/api/invitations"),
     ("GET", f"{P}/grants"),
     ("PUT", f"{P}/grants"),
+    ("PUT", f"{P}/reading"),
+    ("GET", f"{P}/deviations"),
     ("GET", P),
     ("GET", P + "/locations"),
     ("GET", P + "/tariffs"),

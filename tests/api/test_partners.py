@@ -51,6 +51,7 @@ async def test_partner_list_shows_status_version_roles_and_no_tokens(
         "registered_at",
         "versions_url",
         "token_encoding",
+        "reading_policy",
         "pull_health",
         "deliveries",
     }
@@ -58,7 +59,7 @@ async def test_partner_list_shows_status_version_roles_and_no_tokens(
     # One partner: the same, and the operations view per module (tests/api/test_partner_status.py).
     one = data_of(await client.get("/api/partners/alpha"))
     assert {key: one[key] for key in fields} == alpha
-    assert set(one) == fields | {"modules", "reading"}
+    assert set(one) == fields | {"modules", "deviations"}
 
 
 async def test_unknown_partner_is_404(client: httpx.AsyncClient) -> None:

@@ -122,10 +122,12 @@ def test_a_failing_module_is_reported_and_shown_while_the_others_are_pulled(
         assert status["deliveries"]["pending"] == 1
         assert status["deliveries"]["oldest_pending_at"].endswith("Z")
         assert status["deliveries"]["failed"] == 0
-        assert "reading" in status
+        assert status["reading_policy"] == "strict"
+        assert status["deviations"] == []
 
         shown = node.cli("partners", "show", "acme").stdout
         assert "token encoding: base64" in shown
+        assert "reading:        strict" in shown
         assert f"pull health:    tariffs failing since {tariffs['failing_since']}" in shown
         error_line = _line(shown, "tariffs last error (failing) at")
         assert tariffs["last_error_at"] in error_line

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -15,6 +16,7 @@ from openroam.models.common import (
     DateTime,
     Number,
     OcpiModel,
+    OcpiResponse,
     String5,
     fold_id,
 )
@@ -77,6 +79,34 @@ def test_datetime_with_a_non_utc_offset_is_rejected_with_a_clear_message() -> No
         "$.at: '2015-06-29T20:39:09+01:00' has the offset +01:00: OCPI DateTimes SHALL be in "
         "UTC (write 'Z' or no designator)"
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "deviation"),
+    [
+        ("2015-06-29 20:39:09Z", "space instead of T"),
+        ("2015-06-29 20:39:09", "space instead of T"),
+        ("2015-06-29T20:39:09+00:00", "+00:00 instead of Z"),
+        ("2015-06-29T20:39:09.5-00:00", "+00:00 instead of Z"),
+        ("2015-06-29 20:39:09+00:00", "space instead of T, +00:00 instead of Z"),
+        ("2015-06-29 20:39:09+02:00", "space instead of T, an offset instead of UTC"),
+    ],
+)
+def test_datetime_deviation_is_refused_strictly_and_named(text: str, deviation: str) -> None:
+    """types.asciidoc "DateTime": "+00:00 is not the same as UTC"; the message names what to
+    change (what lenient reading would repair, models._lenient)."""
+    assert _paths(f'{{"at": "{text}"}}') == [
+        f"$.at: {text!r} is not an OCPI DateTime ({deviation})"
+    ]
+
+
+def test_envelope_timestamp_is_read_tolerantly() -> None:
+    """The envelope's timestamp is never stored: a space or an offset there does not refuse
+    a partner's answer (models.common.TolerantDateTime)."""
+    envelope = OcpiResponse[Any].model_validate_json(
+        b'{"status_code": 1000, "timestamp": "2026-01-02 11:00:00.123456+01:00"}'
+    )
+    assert envelope.timestamp == datetime(2026, 1, 2, 10, 0, 0, 123456, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(

@@ -102,9 +102,9 @@ def respell(value: Any, designator: str) -> Any:
 @ROUND_TRIPS
 @given(data=st.data())
 def test_parsing_what_was_written_gives_the_same_model(model, documents, nested, data) -> None:
-    """parse(write(parse(x))) == parse(x), also for DateTimes without designator (UTC implied)
-    or with +00:00 (types.asciidoc "DateTime"), and writing it again gives the same bytes."""
-    designator = data.draw(st.sampled_from(["Z", "", "+00:00"]), label="designator")
+    """parse(write(parse(x))) == parse(x), also for DateTimes without designator (UTC implied,
+    types.asciidoc "DateTime"), and writing it again gives the same bytes."""
+    designator = data.draw(st.sampled_from(["Z", ""]), label="designator")
     document = respell(data.draw(documents, label="document"), designator)
     first = parse(model, document)
     second = model.model_validate_json(first.to_json())

@@ -163,7 +163,8 @@ async def test_one_partner_per_module(database: Database) -> None:
 
     data = status.to_dict()
     assert data["token_encoding"] == "raw"
-    assert data["reading"] is None
+    assert data["reading_policy"] == "strict"
+    assert data["deviations"] == []
     assert data["modules"][1] == {
         "module": "tariffs",
         "pulled": True,

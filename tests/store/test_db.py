@@ -22,6 +22,7 @@ TABLES = {
     "partner_endpoints",
     "partner_grants",
     "partner_grant_changes",
+    "reading_deviations",
     "ocpi_objects",
     "deliveries",
     "delivery_attempts",

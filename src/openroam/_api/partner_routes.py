@@ -23,6 +23,7 @@ from openroam._api.own_routes import (
 )
 from openroam._api.params import ListParams, list_params, session_path, tariff_path, token_path
 from openroam._api.responses import data_response, list_response, raw_response
+from openroam._services import reading
 from openroam._services.credentials import parse_grant
 from openroam._services.documents import ObjectPath
 from openroam._services.object_specs import LOCATIONS, SESSIONS, TARIFFS, TOKENS, ModuleSpec
@@ -159,9 +160,52 @@ def _add_grants(router: APIRouter) -> None:
     )
 
 
+def _policy_of(body: bytes) -> str:
+    """``{"policy": "strict"}`` or ``{"policy": "lenient"}``."""
+    try:
+        document: Any = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise InvalidOrMissingParameters(
+            "The request body is not valid JSON", http_status=400
+        ) from None
+    policy = document.get("policy") if isinstance(document, dict) else None
+    if not isinstance(policy, str):
+        raise InvalidOrMissingParameters('body: {"policy": "strict" | "lenient"}')
+    return policy
+
+
+def _add_reading(router: APIRouter) -> None:
+    async def put_reading(request: Request, partner: Partner) -> Response:
+        node = node_of(request)
+        await reading.set_policy(node.db, partner.name, _policy_of(await request.body()))
+        # This process reads the partner's next request by the new policy at once.
+        node.credentials.forget_callers()
+        return await get_deviations(request, partner)
+
+    async def get_deviations(request: Request, partner: Partner) -> Response:
+        policy, rows = await reading.deviations(node_of(request).db, partner.name)
+        return data_response(
+            {"reading_policy": policy, "deviations": [row.to_dict() for row in rows]}
+        )
+
+    router.add_api_route(
+        f"{PARTNER_URL}/reading",
+        put_reading,
+        methods=["PUT"],
+        summary="How the partner's objects are read: strict (the spec) or lenient",
+    )
+    router.add_api_route(
+        f"{PARTNER_URL}/deviations",
+        get_deviations,
+        methods=["GET"],
+        summary="The reading policy and the DateTime deviations lenient reading repaired",
+    )
+
+
 def add_partner_routes(router: APIRouter) -> None:
     _add_partners(router)
     _add_grants(router)
+    _add_reading(router)
     # A partner's CDRs: _api/cdr_routes.py (with GET one).
     for spec in (LOCATIONS, TARIFFS, TOKENS, SESSIONS):
         _add_list(router, spec)

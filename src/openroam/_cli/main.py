@@ -18,6 +18,7 @@ from openroam._cli.node import (
     unregister,
 )
 from openroam._cli.pricing import audit_command, price_command
+from openroam._cli.reading import reading
 from openroam._cli.sync import pull, worker
 from openroam._cli.validate import validate
 
@@ -40,6 +41,7 @@ app.add_typer(db_app, name="db")
 app.command("invite")(invite)
 app.command("register")(register)
 partners_app.command("add")(partners_add)
+partners_app.command("reading")(reading)
 app.add_typer(partners_app, name="partners")
 app.add_typer(deliveries_app, name="deliveries")
 app.command("unregister")(unregister)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -330,7 +330,7 @@ def show_partner(
                 f"{escape(sync.last_error)}"
             )
     _show_deliveries(status.deliveries)
-    _show_reading(status.reading)
+    _show_reading(status)
 
 
 def _at(value: datetime | None) -> str:
@@ -388,13 +388,30 @@ def _show_deliveries(deliveries: Deliveries) -> None:
         )
 
 
-def _show_reading(reading: Mapping[str, object] | None) -> None:
-    """The reading section: the partner's reading policy and the deviations counted."""
-    if reading is None:
-        return
-    console.print("reading:")
-    for key, value in reading.items():
-        console.print(f"  {escape(str(key))}: {escape(str(value))}")
+def _show_reading(status: PartnerStatus) -> None:
+    """How the partner's objects are read, and the deviations lenient reading repaired."""
+    console.print(f"reading:        {status.reading_policy}")
+    if status.deviations:
+        console.print(deviation_table(status.deviations))
+
+
+def deviation_table(rows: Sequence[repo.DeviationRecord]) -> Table:
+    """The deviations read from a partner, one row per module, field and kind."""
+    table = Table(
+        "module", "field", "kind", "count", "first seen", "last seen", "example", title="deviations"
+    )
+    for row in rows:
+        data = row.to_dict()
+        table.add_row(
+            row.module,
+            escape(row.field),
+            row.kind,
+            str(row.count),
+            data["first_seen"],
+            data["last_seen"],
+            escape(row.example),
+        )
+    return table
 
 
 def unregister(

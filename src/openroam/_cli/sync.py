@@ -26,6 +26,8 @@ from openroam.errors import OcpiError
 __all__ = ["pull", "worker"]
 
 console = Console(highlight=False)
+#: How many invalid objects a pull lists with their reasons (all of them are logged).
+_SHOWN_INVALID = 5
 
 
 def _freeze() -> None:
@@ -143,6 +145,8 @@ async def _pull_one(
         + (" (full)" if result.full else "")
         + f" in {seconds:.1f} s"
     )
+    for label, problem in result.invalid[:_SHOWN_INVALID]:
+        progress.console.print(f"  invalid {label}: {problem}", markup=False, soft_wrap=True)
     if result.incomplete is not None:
         progress.console.print(
             f"[yellow]{what} is incomplete[/]: {escape(result.incomplete)}; "

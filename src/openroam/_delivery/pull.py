@@ -86,7 +86,8 @@ def _sender_url(partner: repo.PartnerRecord, module: str) -> str | None:
 
 def _caller(partner: repo.PartnerRecord) -> Caller:
     roles = tuple((str(r.role), r.country_code, r.party_id) for r in partner.roles)
-    return Caller(partner.id, partner.name, "", "C", str(partner.status), roles)
+    lenient = partner.reading_policy == "lenient"
+    return Caller(partner.id, partner.name, "", "C", str(partner.status), roles, lenient=lenient)
 
 
 async def _fetching_ahead(pages: AsyncIterator[ListPage]) -> AsyncIterator[ListPage]:

@@ -38,14 +38,14 @@ from urllib.parse import quote
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from openroam._services import addressing
+from openroam._services import addressing, reading
 from openroam._services.cdr_audit import record_cdr_events
 from openroam._services.credentials import Caller
 from openroam._services.documents import ObjectPath, timestamp_of
 from openroam._services.events import EventService
 from openroam._services.object_specs import CDRS
 from openroam._services.platform import Platform
-from openroam._services.roaming import OWN, RoamingService, validate_body
+from openroam._services.roaming import OWN, RoamingService, read_body, validate_body
 from openroam._store import cdr_receipts, outbox
 from openroam._store import object_repo as objects
 from openroam._store import repositories as repo
@@ -115,12 +115,15 @@ class CdrService:
 
     async def receive_post(self, caller: Caller, body: bytes) -> Posted:
         """A partner POSTs a new CDR (see the module docstring for repeats and unknown ids)."""
-        document = validate_body(CDR, body).to_dict()
+        cdr, respelled = read_body(CDR, body, lenient=caller.lenient)
+        document = cdr.to_dict()
         path = _path_of(document)
         _check_partner_owner(caller, path, self.platform)
         # A CDR for another eMSP's token is misaddressed (services.addressing): 2001.
         addressing.check_ours(CDRS, self.platform, addressing.counterparty_of(CDRS, document))
-        return await self._store(caller.partner_id, path, document)
+        posted = await self._store(caller.partner_id, path, document)
+        await reading.record(self.db, caller.partner_id, str(CDRS.module), respelled)
+        return posted
 
     async def receiver_get(self, caller: Caller, path: ObjectPath) -> bytes:
         """GET at the URL a POST answered with: the partner's own CDR, as stored."""

@@ -106,6 +106,8 @@ class Caller:
     #: for a Hub: the parties (folded country_code, party_id) other partners hold, which it may
     #: not speak for (a party belongs to one partner connection)
     held_elsewhere: frozenset[tuple[str, str]] = frozenset()
+    #: its objects are read leniently (``_services/reading.py``), not strictly
+    lenient: bool = False
 
     @property
     def hub(self) -> bool:
@@ -250,6 +252,12 @@ class CredentialsService:
             self._exact_callers.put(key, marker, caller)
         return caller
 
+    def forget_callers(self) -> None:
+        """Look every token up again at its next use: a partner's setting changed outside this
+        service (its reading policy, ``_services/reading.py``)."""
+        self._callers.clear()
+        self._exact_callers.clear()
+
     @asynccontextmanager
     async def _changing(self) -> AsyncIterator[AsyncSession]:
         """A write transaction on partners: afterwards every token is looked up again."""
@@ -272,7 +280,14 @@ class CredentialsService:
                         others = await repo.held_parties(session, except_partner=partner.id)
                         held = frozenset(others)
                     return Caller(
-                        partner.id, partner.name, token, str(kind), str(partner.status), roles, held
+                        partner.id,
+                        partner.name,
+                        token,
+                        str(kind),
+                        str(partner.status),
+                        roles,
+                        held,
+                        lenient=partner.reading_policy == "lenient",
                     )
         return None
 

@@ -37,7 +37,6 @@ __all__ = [
     "PartnerStatusService",
     "pulled_modules",
     "pushed_modules",
-    "token_encoding",
 ]
 
 
@@ -59,12 +58,6 @@ def pulled_modules(record: repo.PartnerRecord) -> list[str]:
 def pushed_modules(record: repo.PartnerRecord) -> list[str]:
     """The roaming object modules the partner offers a Receiver interface of (we push to)."""
     return _offered(record, InterfaceRole.RECEIVER)
-
-
-def token_encoding(record: repo.PartnerRecord) -> str:
-    """How the credentials token we send is written in the Authorization header: ``base64``
-    (OCPI 2.2.1, transport_and_format "Authorization header") or ``raw`` (un-encoded)."""
-    return "base64" if record.encode_token else "raw"
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,8 +174,10 @@ class PartnerStatus:
     token_encoding: str
     modules: tuple[ModuleStatus, ...]
     deliveries: Deliveries
-    #: the reading policy and the deviations counted per field; None until it is filled in
-    reading: Mapping[str, Any] | None = None
+    #: how its objects are read: "strict" or "lenient" (docs/connecting.md "Lenient reading")
+    reading_policy: str = "strict"
+    #: the deviations lenient reading repaired, per module, field and kind (only for one partner)
+    deviations: tuple[repo.DeviationRecord, ...] | None = None
 
     def pull_health(self) -> str:
         """A short line: ``3 modules ok``, ``tariffs failing since …; 2 modules ok``,
@@ -204,6 +199,7 @@ class PartnerStatus:
         return self.info.to_dict() | {
             "versions_url": self.versions_url,
             "token_encoding": self.token_encoding,
+            "reading_policy": self.reading_policy,
             "pull_health": self.pull_health(),
             "deliveries": self.deliveries.to_dict(),
         }
@@ -212,7 +208,7 @@ class PartnerStatus:
         """Everything: the summary, each module, and the reading section."""
         return self.summary_dict() | {
             "modules": [module.to_dict() for module in self.modules],
-            "reading": dict(self.reading) if self.reading is not None else None,
+            "deviations": [row.to_dict() for row in self.deviations or ()],
         }
 
 
@@ -227,6 +223,7 @@ def _status(
     deliveries: Sequence[ModuleDeliveries],
     error: tuple[str | None, datetime | None],
     objects: Mapping[str, int] | None,
+    deviations: Sequence[repo.DeviationRecord] | None = None,
 ) -> PartnerStatus:
     pulled, pushed = pulled_modules(record), pushed_modules(record)
     by_module = {state.module: state for state in states}
@@ -254,9 +251,11 @@ def _status(
     return PartnerStatus(
         info=partner_info(record),
         versions_url=record.versions_url,
-        token_encoding=token_encoding(record),
+        token_encoding=record.token_encoding,
         modules=tuple(modules),
         deliveries=Deliveries.total(deliveries, error),
+        reading_policy=record.reading_policy,
+        deviations=None if deviations is None else tuple(deviations),
     )
 
 
@@ -277,8 +276,9 @@ class PartnerStatusService:
             deliveries = await outbox_admin.delivery_counts(session, record.id)
             errors = await outbox_admin.last_delivery_errors(session, record.id)
             objects = await object_repo.count_by_module(session, record.id, list(SPECS))
+            deviations = await repo.deviations_of(session, record.id)
         error = errors.get(record.id, (None, None))
-        return _status(record, states, deliveries, error, objects)
+        return _status(record, states, deliveries, error, objects, deviations)
 
     async def all(self) -> list[PartnerStatus]:
         """Every partner connection, oldest first, without the objects held."""

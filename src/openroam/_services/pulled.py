@@ -14,7 +14,7 @@ import contextlib
 import functools
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 from typing import Any
@@ -23,12 +23,13 @@ import orjson
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from openroam._services import addressing
+from openroam._services import addressing, reading
 from openroam._services.credentials import Caller
 from openroam._services.object_specs import ModuleSpec
 from openroam._services.roaming import RoamingService, _record_events
 from openroam._store import object_repo as objects
 from openroam._store.object_batch import NewObject, write_newer_objects
+from openroam.models._lenient import Respelled
 from openroam.models._validation import collector_paused, problems, unstorable
 from openroam.models.common import OcpiModel, fold_id
 from openroam.models.v221.types import Role
@@ -48,6 +49,8 @@ class PulledPage:
     #: (object id or position, first problems) of objects that did not validate
     invalid: list[tuple[str, str]] | None = None
     newest: datetime | None = None
+    #: DateTimes lenient reading rewrote in the objects that validated (``_services/reading.py``)
+    respelled: list[Respelled] = field(default_factory=list)
 
 
 @functools.cache
@@ -69,25 +72,50 @@ def _label(spec: ModuleSpec, item: Any, position: int) -> str:
     return f"#{position}"
 
 
-def _valid(spec: ModuleSpec, items: Sequence[Any], result: PulledPage) -> list[OcpiModel]:
+def _valid(
+    spec: ModuleSpec, items: Sequence[Any], result: PulledPage, *, lenient: bool = False
+) -> list[OcpiModel]:
     """The objects of the page that validate (in JSON mode, so the models' strict rules apply,
     exactly as for a PUT); the others are recorded in ``result.invalid``. Items that are models
-    of the module already were validated so when the page was read (``client.pages``)."""
+    of the module already were validated so when the page was read (``client.pages``).
+
+    ``lenient`` (the partner's reading policy): DateTimes that failed by a deviation lenient
+    reading repairs are rewritten in the items and the page validated again
+    (``_services/reading.py``); the rewrites of the objects that then validate are kept in
+    ``result.respelled``."""
     model = spec.top.model
     if all(type(item) is model for item in items):
         return list(items)
+    text = _json(items)
     try:
-        return _page_adapter(spec.top.model).validate_json(_json(items))
-    except ValidationError:
-        pass
+        return _page_adapter(spec.top.model).validate_json(text)
+    except ValidationError as error:
+        respelled = reading.respelled_document(text, error) if lenient else None
+    by_item: dict[Any, list[Respelled]] = {}
+    if respelled is not None:
+        items, found = respelled
+        for one in found:
+            # Located in the page: the first step is the object's position.
+            by_item.setdefault(one.location[0], []).append(
+                Respelled(one.location[1:], one.original, one.kinds)
+            )
+        try:
+            valid = _page_adapter(spec.top.model).validate_json(_json(items))
+        except ValidationError:
+            pass
+        else:
+            result.respelled = [one for ones in by_item.values() for one in ones]
+            return valid
     valid = []
     for position, item in enumerate(items):
         try:
             valid.append(spec.top.model.model_validate_json(_json(item)))
         except ValidationError as error:
             assert result.invalid is not None
-            found = "; ".join(str(p) for p in problems(error)[:3])
-            result.invalid.append((_label(spec, item, position), found))
+            found_problems = "; ".join(str(p) for p in problems(error)[:3])
+            result.invalid.append((_label(spec, item, position), found_problems))
+        else:
+            result.respelled += by_item.get(position, [])
     return valid
 
 
@@ -201,7 +229,7 @@ async def store_pulled(
     hub = any(role == Role.HUB for role, _, _ in caller.roles)
     batch = []
     with collector_paused():
-        for obj in _valid(spec, items, result):
+        for obj in _valid(spec, items, result, lenient=caller.lenient):
             fields = vars(obj)
             owner = (fold_id(fields["country_code"]), fold_id(fields["party_id"]))
             new = _new_object(spec, obj)
@@ -229,4 +257,5 @@ async def store_pulled(
         result.unchanged = len(batch) - result.stored
     if result.stored:
         service.changed()
+    await reading.record(service.db, caller.partner_id, str(spec.module), result.respelled)
     return result

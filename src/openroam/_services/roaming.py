@@ -29,7 +29,7 @@ import orjson
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from openroam._services import addressing
+from openroam._services import addressing, reading
 from openroam._services.cdr_audit import record_cdr_events
 from openroam._services.credentials import Caller
 from openroam._services.documents import (
@@ -59,12 +59,13 @@ from openroam._store.object_write import (
 )
 from openroam._store.outbox_receivers import enqueue_for_receivers
 from openroam.errors import InvalidOrMissingParameters, MethodNotAllowed, NotFound
+from openroam.models._lenient import Respelled
 from openroam.models._validation import problems
 from openroam.models.common import OcpiModel, fold_id
 from openroam.models.v221.types import Role
 from openroam.models.v221.versions import InterfaceRole, ModuleID
 
-__all__ = ["Page", "PageQuery", "RoamingService", "WriteResult", "validate_body"]
+__all__ = ["Page", "PageQuery", "RoamingService", "WriteResult", "read_body", "validate_body"]
 
 OWN = objects.OWN
 #: Modules whose changes record events (docs/backend-api.md "Events"): see _record_events.
@@ -149,8 +150,17 @@ def _invalid(error: ValidationError, limit: int = 5) -> InvalidOrMissingParamete
 
 
 def _validate(model: type[OcpiModel], body: bytes) -> OcpiModel:
+    return read_body(model, body, lenient=False)[0]
+
+
+def read_body(
+    model: type[OcpiModel], body: bytes, *, lenient: bool
+) -> tuple[OcpiModel, list[Respelled]]:
+    """``body`` validated as ``model`` by a partner's reading policy (``_services/reading.py``),
+    and the DateTimes lenient reading rewrote: 2001 with the problems' JSON paths, HTTP 400
+    when it is not JSON (status_codes.asciidoc)."""
     try:
-        return model.model_validate_json(body)
+        return reading.read_json(model, body, lenient=lenient)
     except ValidationError as error:
         if not body.strip() or any(e["type"] == "json_invalid" for e in error.errors()):
             # status_codes.asciidoc: a body that is not valid JSON MUST get HTTP 400.
@@ -220,6 +230,13 @@ def _merge(
     assert last_updated is not None
     counterparty = addressing.counterparty_of(spec, document)
     return Merged(orjson.dumps(document), last_updated, target is None, counterparty)
+
+
+def _prefix(spec: ModuleSpec, path: ObjectPath) -> str:
+    """Where a sub-object addressed by ``path`` sits in its top object's fields:
+    ``evses.connectors.`` for a Connector."""
+    lists = [level.list_field for level in spec.levels[1 : len(path.sub_ids) + 1]]
+    return "".join(f"{name}." for name in lists if name)
 
 
 def _checked_ours(
@@ -298,15 +315,17 @@ class RoamingService:
         method: str,
         body: bytes,
         notify: bool = False,
+        lenient: bool = False,
     ) -> WriteResult:
         level = spec.levels[len(path.sub_ids)]
         if method == "PUT":
-            incoming = _validate(level.model, body).to_dict()
+            model, respelled = read_body(level.model, body, lenient=lenient)
+            incoming = model.to_dict()
         else:
             if not spec.allows_patch or level.patch_model is None:
                 raise MethodNotAllowed(f"PATCH is not offered on {spec.module}")
             # model_fields_set: only what the PATCH carries; None values are not written.
-            patch = _validate(level.patch_model, body)
+            patch, respelled = read_body(level.patch_model, body, lenient=lenient)
             incoming = patch.to_dict()
         # Identity is the URL's, on PUT and PATCH alike: refused before anything is read,
         # stored or queued.
@@ -331,6 +350,8 @@ class RoamingService:
             merged = await self._write_in_transaction(spec, origin, write)
         else:
             merged = await write_object(self.db, write)
+        # Counted once the object was accepted (stored, or older than the stored one).
+        await reading.record(self.db, origin, str(spec.module), respelled, _prefix(spec, path))
         if merged is None:
             return WriteResult(created=False, applied=False)
         self.changed()
@@ -424,14 +445,16 @@ class RoamingService:
     ) -> WriteResult:
         """A partner creates or replaces one of its objects on our Receiver interface."""
         self._partner_owner(caller, spec, path)
-        return await self._write(caller.partner_id, spec, path, "PUT", body)
+        return await self._write(caller.partner_id, spec, path, "PUT", body, lenient=caller.lenient)
 
     async def receive_patch(
         self, caller: Caller, spec: ModuleSpec, path: ObjectPath, body: bytes
     ) -> WriteResult:
         """A partner changes fields of one of its objects (``last_updated`` required)."""
         self._partner_owner(caller, spec, path)
-        return await self._write(caller.partner_id, spec, path, "PATCH", body)
+        return await self._write(
+            caller.partner_id, spec, path, "PATCH", body, lenient=caller.lenient
+        )
 
     async def keep_partner_copy(
         self, partner_id: int, spec: ModuleSpec, path: ObjectPath, body: bytes

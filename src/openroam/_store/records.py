@@ -150,6 +150,9 @@ class PartnerRecord:
         """How our token is sent to the partner: ``"base64"`` (OCPI 2.2.1) or ``"raw"``."""
         return "base64" if self.encode_token else "raw"
 
+    #: how its objects are read: "strict" (default) or "lenient" (_store/deviations.py)
+    reading_policy: str = "strict"
+
 
 class HasToDict(Protocol):
     def to_dict(self) -> dict[str, Any]: ...
@@ -211,4 +214,5 @@ def to_record(partner: Partner) -> PartnerRecord:
         grants=grants,
         declared_roles=declared,
         encode_token_fixed=partner.encode_token_fixed,
+        reading_policy=partner.reading_policy,
     )

@@ -16,6 +16,14 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from openroam._store.deviations import (
+    POLICIES,
+    DeviationCount,
+    DeviationRecord,
+    deviations_of,
+    record_deviations,
+    set_reading_policy,
+)
 from openroam._store.object_repo import (
     OWN,
     StoredObject,
@@ -90,8 +98,11 @@ from openroam.models.v221.types import Role
 
 __all__ = [
     "OWN",
+    "POLICIES",
     "BacklogRecord",
     "DeliveryRecord",
+    "DeviationCount",
+    "DeviationRecord",
     "EndpointInput",
     "EndpointRecord",
     "Grant",
@@ -114,6 +125,7 @@ __all__ = [
     "create_partner_for_outgoing_registration",
     "delete_object",
     "delivery_backlog",
+    "deviations_of",
     "due_pulls",
     "enqueue_deliveries",
     "enqueue_delivery",
@@ -136,12 +148,14 @@ __all__ = [
     "prune_deliveries",
     "put_object",
     "record_attempt",
+    "record_deviations",
     "save_registration",
     "save_sync_state",
     "schedule_pull",
     "set_encode_token",
     "set_grants",
     "set_incoming_token",
+    "set_reading_policy",
     "set_status",
     "unregister",
     "update_tokens",

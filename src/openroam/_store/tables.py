@@ -195,6 +195,11 @@ class Partner(Base):
     # change it. Otherwise each credentials POST or PUT from the partner sets it to the form its
     # Authorization header carried (docs/connecting.md "Token encodings").
     encode_token_fixed: Mapped[bool] = mapped_column(server_default=false())
+    # How the partner's objects are read: "strict" (the spec) or "lenient" (a few DateTime
+    # deviations repaired and counted, openroam.models._lenient; _store/deviations.py).
+    reading_policy: Mapped[str] = mapped_column(
+        String(8), default="strict", server_default="strict"
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     registered_at: Mapped[datetime | None]

@@ -33,6 +33,10 @@ from pydantic import (
     StringConstraints,
     create_model,
 )
+from pydantic_core import PydanticCustomError
+
+from openroam.models._lenient import DATETIME_ERROR, respell
+from openroam.models._lenient import describe as describe_deviation
 
 __all__ = [
     "URL",
@@ -196,10 +200,12 @@ def parse_datetime(value: object) -> datetime:
     """Parse an OCPI DateTime into an aware UTC ``datetime``.
 
     Accepted (types.asciidoc "DateTime"): ``2015-06-29T20:39:09Z``, the same without ``Z``
-    (no designator means UTC), and fractional seconds in both forms. ``+00:00`` is read as UTC,
-    leniently; any other offset is an error, because OCPI timestamps SHALL be in UTC.
+    (no designator means UTC), and fractional seconds in both forms; nothing else: an offset,
+    even ``+00:00`` ("+00:00 is not the same as UTC"), or a space for the ``T`` is an error
+    whose message names the deviation (``models._lenient``: what lenient reading repairs).
     Python ``datetime`` values are accepted too: naive ones are taken as UTC, aware ones are
-    converted to UTC.
+    converted to UTC. Errors are ``PydanticCustomError`` of type ``ocpi_datetime`` (a
+    ``ValueError``), so lenient reading finds the DateTime fields among a validation's errors.
     """
     if isinstance(value, str):
         parsed = _PARSED.get(value)
@@ -213,7 +219,12 @@ def parse_datetime(value: object) -> datetime:
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
-    raise ValueError("a DateTime must be a string like 2015-06-29T20:39:09Z")
+    raise _datetime_error("a DateTime must be a string like 2015-06-29T20:39:09Z")
+
+
+def _datetime_error(message: str) -> PydanticCustomError:
+    # The message goes in as context: it quotes the value, which may hold braces.
+    return PydanticCustomError(DATETIME_ERROR, "{reason}", {"reason": message})
 
 
 def _is_plain_utc(value: str) -> bool:
@@ -238,15 +249,19 @@ def _parse_text(value: str) -> datetime:
         try:
             return datetime.fromisoformat(value)
         except ValueError as error:
-            raise ValueError(f"{value!r} is not a valid date and time: {error}") from None
+            raise _datetime_error(f"{value!r} is not a valid date and time: {error}") from None
     match = _DATETIME_RE.match(value)
-    if match is None:
-        raise ValueError(
-            f"{value!r} is not an OCPI DateTime (RFC 3339 in UTC, like 2015-06-29T20:39:09Z)"
-        )
-    zone = match.group(8)
-    if zone not in (None, "Z", "+00:00"):
-        raise ValueError(
+    zone = match.group(8) if match is not None else None
+    if match is None or zone not in (None, "Z"):
+        deviation = describe_deviation(value)
+        if (deviation is not None and match is None) or (zone is not None and zone[1:] == "00:00"):
+            # a space for the T, or +00:00: named, so a partner knows what to change
+            raise _datetime_error(f"{value!r} is not an OCPI DateTime ({deviation})")
+        if match is None:
+            raise _datetime_error(
+                f"{value!r} is not an OCPI DateTime (RFC 3339 in UTC, like 2015-06-29T20:39:09Z)"
+            )
+        raise _datetime_error(
             f"{value!r} has the offset {zone}: OCPI DateTimes SHALL be in UTC "
             "(write 'Z' or no designator)"
         )
@@ -256,7 +271,7 @@ def _parse_text(value: str) -> datetime:
     try:
         return datetime(year, month, day, hour, minute, second, micro, tzinfo=UTC)
     except ValueError as error:
-        raise ValueError(f"{value!r} is not a valid date and time: {error}") from None
+        raise _datetime_error(f"{value!r} is not a valid date and time: {error}") from None
 
 
 def format_datetime(value: datetime) -> str:
@@ -278,6 +293,25 @@ DateTime = Annotated[
     PlainSerializer(format_datetime, return_type=str, when_used="json"),
 ]
 """types.asciidoc "DateTime": RFC 3339, always UTC; produced as ``YYYY-MM-DDTHH:MM:SSZ``."""
+
+
+def _parse_tolerantly(value: object) -> datetime:
+    if isinstance(value, str) and not _is_plain_utc(value):
+        respelled = respell(value)
+        if respelled is not None:
+            value = respelled[0]
+    return parse_datetime(value)
+
+
+#: A DateTime read with the deviations lenient reading repairs (``models._lenient``) accepted
+#: from everybody, uncounted: for the response envelope's ``timestamp`` only, which is never
+#: stored nor passed on, and whose refusal would refuse a partner's every answer, registration
+#: included, before any reading policy could apply.
+TolerantDateTime = Annotated[
+    datetime,
+    BeforeValidator(_parse_tolerantly),
+    PlainSerializer(format_datetime, return_type=str, when_used="json"),
+]
 
 # --- numbers ---------------------------------------------------------------------------------
 
@@ -335,7 +369,8 @@ class OcpiResponse(OcpiModel, Generic[DataT]):
     data: DataT | None = None
     status_code: Annotated[int, Field(ge=1000, le=9999)]
     status_message: String | None = None
-    timestamp: DateTime
+    #: read tolerantly: see :data:`TolerantDateTime`
+    timestamp: TolerantDateTime
 
 
 class StatusCode(IntEnum):

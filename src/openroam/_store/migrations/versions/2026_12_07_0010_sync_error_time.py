@@ -7,8 +7,8 @@
 
 Both are NULL for the states that exist: what failed before this revision has no time.
 
-Revision ID: 0009_sync_error_time
-Revises: 0008_delivery_engine
+Revision ID: 0010_sync_error_time
+Revises: 0009_token_encoding
 Create Date: 2026-12-07
 """
 
@@ -19,8 +19,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009_sync_error_time"
-down_revision: str | Sequence[str] | None = "0008_delivery_engine"
+revision: str = "0010_sync_error_time"
+down_revision: str | Sequence[str] | None = "0009_token_encoding"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
