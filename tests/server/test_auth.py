@@ -3,6 +3,7 @@ SQLite and PostgreSQL: who may call which route, and how the token is encoded.""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import uuid
 
@@ -256,3 +257,73 @@ async def test_a_token_confirmed_by_the_marker_is_trusted_for_another_second(
     for _ in range(3):
         assert await node.credentials.authenticate([token]) is not None
     assert reads == 1
+
+
+async def test_concurrent_requests_with_one_token_share_one_lookup(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    node: Node,
+    registered: Registration,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """When the token cache has expired, the requests in flight with that token wait for one
+    lookup instead of each querying the database."""
+    _add_probe_routes(app)
+    lookups = 0
+    find = node.credentials._find_caller
+    release = asyncio.Event()
+
+    async def counting(candidates: list[str]) -> object:
+        nonlocal lookups
+        lookups += 1
+        await release.wait()
+        return await find(candidates)
+
+    monkeypatch.setattr(node.credentials, "_find_caller", counting)
+    node.credentials.forget_callers()  # as if its second had passed, and the store changed
+    headers = token_header(registered.token_c)
+    calls = [
+        asyncio.create_task(client.get("/ocpi/2.2.1/probe", headers=headers)) for _ in range(8)
+    ]
+    for _ in range(100):  # until all eight wait for the lookup
+        await asyncio.sleep(0)
+    release.set()
+    for response in await asyncio.gather(*calls):
+        assert response.status_code == 200
+        assert response.json() == {"registered": True}
+    assert lookups == 1
+
+
+async def test_a_token_removed_during_a_shared_lookup_is_looked_up_again(
+    client: httpx.AsyncClient,
+    node: Node,
+    registered: Registration,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A request after this process changed the partners does not join a lookup that started
+    before the change: a token removed by the partner's credentials DELETE stops working at
+    once, as without the sharing."""
+    started = asyncio.Event()
+    release = asyncio.Event()
+    find = node.credentials._find_caller
+
+    async def held(candidates: list[str]) -> object:
+        started.set()
+        await release.wait()
+        return await find(candidates)
+
+    headers = token_header(registered.token_c)
+    caller = await node.credentials.authenticate([registered.token_c])
+    assert caller is not None
+    monkeypatch.setattr(node.credentials, "_find_caller", held)
+    node.credentials.forget_callers()
+    before = asyncio.create_task(node.credentials.authenticate([registered.token_c]))
+    await asyncio.wait_for(started.wait(), 10)
+    monkeypatch.setattr(node.credentials, "_find_caller", find)
+    envelope_of(await client.delete(CREDENTIALS, headers=headers), 200, 1000)
+    # (bounded: joining the held lookup would wait for it)
+    assert await asyncio.wait_for(node.credentials.authenticate([registered.token_c]), 10) is None
+    release.set()
+    await before  # what it read before the DELETE is not kept
+    assert await node.credentials.authenticate([registered.token_c]) is None
+    envelope_of(await client.get(CREDENTIALS, headers=headers), 401, 2000)

@@ -148,3 +148,37 @@ async def test_a_just_expired_entry_is_answered_while_it_is_loaded_again() -> No
     assert not waiting.done()
     release.set()
     assert await waiting == 2
+
+
+async def test_a_value_keep_refuses_is_answered_but_not_stored() -> None:
+    cache: TtlCache[str, int | None] = TtlCache(60.0)
+    loads = 0
+
+    async def load() -> int | None:
+        nonlocal loads
+        loads += 1
+        return None
+
+    for _ in range(2):
+        assert await cache.get_or_load("k", load, keep=lambda value: value is not None) is None
+    assert loads == 2
+
+
+async def test_a_caller_after_a_clear_does_not_join_the_load_before_it() -> None:
+    cache: TtlCache[str, str] = TtlCache(60.0)
+    release = asyncio.Event()
+
+    async def old() -> str:
+        await release.wait()
+        return "old"
+
+    async def new() -> str:
+        return "new"
+
+    before = asyncio.create_task(cache.get_or_load("k", old))
+    await asyncio.sleep(0)
+    cache.clear()
+    assert await cache.get_or_load("k", new) == "new"
+    release.set()
+    assert await before == "old"
+    assert cache.get("k") == "new"

@@ -118,6 +118,11 @@ class Caller:
         return self.token_kind != "A" and self.status == repo.PartnerStatus.REGISTERED
 
 
+def _trusted_for_a_while(caller: Caller | None) -> bool:
+    # Not an unknown token, nor one of a partner that is not registered (``authenticate``).
+    return caller is not None and caller.status == repo.PartnerStatus.REGISTERED
+
+
 def parse_grant(role: str, party: str) -> repo.Grant:
     """A grant from a role name (``EMSP``) and a party written ``CC*PID`` (``DE*XXX``; ``-``
     or ``/`` may stand for ``*``). ``InvalidOrMissingParameters`` for anything else."""
@@ -213,7 +218,7 @@ class CredentialsService:
         self.db = db
         self.platform = platform
         self.api_factory = api_factory
-        self._callers: TtlCache[tuple[str, ...], Caller] = TtlCache(TOKEN_TTL)
+        self._callers: TtlCache[tuple[str, ...], Caller | None] = TtlCache(TOKEN_TTL)
         self._exact_callers: MarkedCache[tuple[str, ...], Caller] = MarkedCache()
 
     # --- authentication ----------------------------------------------------------------------
@@ -229,27 +234,34 @@ class CredentialsService:
         token is never cached, nor one of a partner that is not registered: a registration that
         another process (``openroam register``) is completing must take effect at once, or the
         partner's first calls with its new token are refused for up to ``TOKEN_TTL``.
+        Concurrent requests with one token share one lookup; one that comes after this service
+        changed the partners does not join a lookup started before.
         """
         key = tuple(candidates)
         cached = self._callers.get(key)
         if cached is not None:
             return cached
+        # Concurrent requests with one token share one lookup: when the cache expires on a node
+        # being written to, every request in flight would otherwise query the database.
+        return await self._callers.get_or_load(
+            key, lambda: self._look_up(key), keep=_trusted_for_a_while
+        )
+
+    async def _look_up(self, candidates: tuple[str, ...]) -> Caller | None:
+        """The caller of ``candidates`` read again (:meth:`authenticate` keeps it if trusted)."""
         # On SQLite a lookup stays exact while nothing was committed since (any process): no
         # database round trip at each expiry. Those round trips went through aiosqlite's thread,
         # which waits for the busy event loop's GIL; at every expiry the requests in flight all
         # queued behind them (a p99 of ~100 ms under load).
-        generation = self._callers.generation
         marker = self.db.change_marker()
-        exact = self._exact_callers.get(key, marker)
+        exact = self._exact_callers.get(candidates, marker)
         if exact is not None:
             # Confirmed current just now: trusted for TOKEN_TTL again, as after a lookup (else
             # every request after the first expiry would read the marker).
-            self._callers.put(key, exact, generation)
             return exact
-        caller = await self._find_caller(candidates)
-        if caller is not None and caller.status == repo.PartnerStatus.REGISTERED:
-            self._callers.put(key, caller, generation)
-            self._exact_callers.put(key, marker, caller)
+        caller = await self._find_caller(list(candidates))
+        if caller is not None and _trusted_for_a_while(caller):
+            self._exact_callers.put(candidates, marker, caller)
         return caller
 
     def forget_callers(self) -> None:

@@ -42,7 +42,8 @@ class TtlCache(Generic[K, V]):
         self.max_size = max_size
         self._clock = clock
         self._entries: dict[K, tuple[float, V]] = {}
-        self._loading: dict[K, asyncio.Task[V]] = {}
+        # Each key's load in flight, with the generation it started under.
+        self._loading: dict[K, tuple[int, asyncio.Task[V]]] = {}
         # Bumped by clear(): a load that started before a clear does not store its result.
         self._generation = 0
 
@@ -75,33 +76,52 @@ class TtlCache(Generic[K, V]):
         self._entries.clear()
         self._generation += 1
 
-    async def get_or_load(self, key: K, load: Callable[[], Awaitable[V]]) -> V:
-        """The live value for ``key``, else the result of ``load()``, stored for ``ttl``.
+    async def get_or_load(
+        self,
+        key: K,
+        load: Callable[[], Awaitable[V]],
+        *,
+        keep: Callable[[V], bool] | None = None,
+    ) -> V:
+        """The live value for ``key``, else the result of ``load()``, stored for ``ttl`` (unless
+        ``keep`` says the value is not to be kept: it is then loaded again at the next call).
 
         Concurrent callers of one key share one ``load()``, run as its own task so a caller that
         goes away (a client hung up) does not cancel it for the others. A load that a
-        :meth:`clear` overtook answers its callers but is not kept. An entry within its
-        ``stale`` window is answered while it is loaded again.
+        :meth:`clear` overtook answers the callers that came before the clear but is not kept;
+        a caller after the clear starts a new load. An entry within its ``stale`` window is
+        answered while it is loaded again.
         """
         entry = self._entries.get(key)
         now = self._clock()
         if entry is not None and entry[0] > now:
             return entry[1]
-        task = self._loading.get(key)
-        if task is None:
-            task = asyncio.create_task(self._load(key, load, self._generation))
+        loading = self._loading.get(key)
+        if loading is None or loading[0] != self._generation:
+            generation = self._generation
+            task = asyncio.create_task(self._load(key, load, generation, keep))
             task.add_done_callback(_retrieve)
-            self._loading[key] = task
+            loading = self._loading[key] = (generation, task)
         if entry is not None and entry[0] + self.stale > now:
             return entry[1]
-        return await asyncio.shield(task)
+        return await asyncio.shield(loading[1])
 
-    async def _load(self, key: K, load: Callable[[], Awaitable[V]], generation: int) -> V:
+    async def _load(
+        self,
+        key: K,
+        load: Callable[[], Awaitable[V]],
+        generation: int,
+        keep: Callable[[V], bool] | None,
+    ) -> V:
         try:
             value = await load()
         finally:
-            del self._loading[key]
-        self.put(key, value, generation)
+            # A load started after a clear may have taken this key's place.
+            current = self._loading.get(key)
+            if current is not None and current[0] == generation:
+                del self._loading[key]
+        if keep is None or keep(value):
+            self.put(key, value, generation)
         return value
 
 
