@@ -137,7 +137,8 @@ def _freeze() -> None:
 
 
 class OcpiApp(FastAPI):
-    """The FastAPI app, with the GET list of every Sender interface answered ahead of it.
+    """The FastAPI app, with the GET list of every Sender interface, and PUT and PATCH on every
+    Receiver interface, answered ahead of it.
 
     That GET is the hot path (docs/architecture.md "What a GET list page costs"): a page read
     from the store costs
@@ -145,28 +146,49 @@ class OcpiApp(FastAPI):
     middleware, exception handling, routing). It passes the same :class:`OcpiMiddleware` (request
     ids, the request log, a 3000 answer for an unexpected failure); the list app answers OCPI
     errors itself, as the exception handler here would (``_server/v221/roaming.py``
-    ``SenderList``). Any other method or path goes through FastAPI.
+    ``SenderList``). A partner's PUT or PATCH on a Receiver interface, the most frequent push
+    (bench/README.md (d)), is answered the same way (``ReceiverWrite``), inside the same
+    :class:`BodyGuard` as well. Any other method or path goes through FastAPI.
     """
 
-    def __init__(self, **settings: Any) -> None:
+    def __init__(self, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, **settings: Any) -> None:
         super().__init__(**settings)
         self._sender_lists = OcpiMiddleware(self._answer_sender_list)
         #: How the layers ahead of the routes (:class:`BodyGuard`) answer under a path prefix
         #: that does not speak OCPI (the backend API: :func:`answer_errors_under`).
         self.error_answers: list[tuple[str, ErrorAnswer]] = []
+        guarded = BodyGuard(
+            self._answer_receiver_write, max_body_bytes=max_body_bytes, answers=self.error_answers
+        )
+        self._receiver_writes = OcpiMiddleware(guarded)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "GET":
+        if scope["type"] == "http":
+            method: str = scope["method"]
             path: str = scope["path"]
             # The middleware serves a path with a trailing slash as the path without it.
-            if (path[:-1] if path.endswith("/") else path) in roaming.sender_lists:
+            bare = path[:-1] if path.endswith("/") else path
+            if method == "GET" and bare in roaming.sender_lists:
                 await self._sender_lists(scope, receive, send)
+                return
+            if method in _WRITES and roaming.receiver_write_of(method, bare) is not None:
+                await self._receiver_writes(scope, receive, send)
                 return
         await super().__call__(scope, receive, send)
 
     async def _answer_sender_list(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope["app"] = self
         await roaming.sender_lists[scope["path"]](scope, receive, send)
+
+    async def _answer_receiver_write(self, scope: Scope, receive: Receive, send: Send) -> None:
+        found = roaming.receiver_write_of(scope["method"], scope["path"])
+        assert found is not None  # the path __call__ matched, without a trailing slash
+        write, scope["path_params"] = found
+        scope["app"] = self
+        await write(scope, receive, send)
+
+
+_WRITES = frozenset({"PUT", "PATCH"})
 
 
 def answer_errors_under(app: FastAPI, prefix: str, answer: ErrorAnswer) -> None:
@@ -189,6 +211,7 @@ def create_app(
     request body read (413 beyond; :class:`BodyGuard`).
     """
     app = OcpiApp(
+        max_body_bytes=max_body_bytes,
         lifespan=_freezing(lifespan),
         title="openroam OCPI",
         version=__version__,
@@ -207,7 +230,7 @@ def create_app(
     app.include_router(commands.router)
     app.include_router(authorize.router)
     app.include_router(charging_profiles.router)
-    app.router.routes[0:0] = roaming.sender_list_routes
+    app.router.routes[0:0] = [*roaming.sender_list_routes, *roaming.receiver_write_routes]
     app.add_exception_handler(OcpiError, _ocpi_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

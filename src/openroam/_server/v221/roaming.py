@@ -9,6 +9,8 @@ that is both CPO and eMSP serves both interfaces of a module, and the spec's URL
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from fastapi import APIRouter, Depends, Request
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
@@ -55,6 +57,10 @@ sender_list_routes: list[Route] = []
 #: ahead of FastAPI's middleware, exception and routing layers, which cost more than reading
 #: the page; the path's route stays for every other method.
 sender_lists: dict[str, SenderList] = {}
+#: PUT and PATCH on each Receiver interface, by (module, depth): answered ahead of FastAPI
+#: (_server/app.py) and by their routes, first in the app after the GET lists.
+receiver_writes: dict[tuple[str, int], ReceiverWrite] = {}
+receiver_write_routes: list[Route] = []
 BASE = "/ocpi/2.2.1"
 
 # CiString limits of the URL segments (object tables): country_code 2, party_id 3, ids 36.
@@ -68,31 +74,38 @@ def _node(request: Request) -> Node:
 
 
 def _segment(request: Request, name: str) -> str:
-    value: str = request.path_params[name]
+    return _checked_segment(name, request.path_params[name])
+
+
+def _checked_segment(name: str, value: str) -> str:
     limit = _LIMITS.get(name, _ID_LIMIT)
     if len(value) > limit or not value.isascii() or not value.isprintable():
         raise InvalidOrMissingParameters(f"{name} {value!r}: a CiString of at most {limit}")
     return value
 
 
-def _token_type(request: Request, spec: ModuleSpec) -> str:
+def _token_type(spec: ModuleSpec, query: Mapping[str, str]) -> str:
     if not spec.typed:
         return ""
     # mod_tokens "Receiver Interface": type defaults to RFID.
-    value = request.query_params.get("type", TokenType.RFID.value)
+    value = query.get("type", TokenType.RFID.value)
     if value not in TokenType.__members__.values():
         raise InvalidOrMissingParameters(f"type {value!r} is not a TokenType")
     return value
 
 
-def _receiver_path(request: Request, spec: ModuleSpec, depth: int) -> ObjectPath:
-    sub_ids = tuple(_segment(request, f"sub{i}") for i in range(depth))
+def _receiver_path(
+    spec: ModuleSpec, depth: int, params: Mapping[str, str], query: Mapping[str, str]
+) -> ObjectPath:
+    """The object a Receiver request addresses: its URL segments (path parameters) checked, and
+    for Tokens the ``type`` query parameter."""
+    sub_ids = tuple(_checked_segment(f"sub{i}", params[f"sub{i}"]) for i in range(depth))
     return ObjectPath(
-        _segment(request, "country_code"),
-        _segment(request, "party_id"),
-        _segment(request, "object_id"),
+        _checked_segment("country_code", params["country_code"]),
+        _checked_segment("party_id", params["party_id"]),
+        _checked_segment("object_id", params["object_id"]),
         sub_ids,
-        _token_type(request, spec),
+        _token_type(spec, query),
     )
 
 
@@ -113,39 +126,98 @@ def _routing(request: Request) -> dict[str, str]:
 def _receiver_route(spec: ModuleSpec, depth: int, path: str) -> None:
     receiving = Depends(interface_caller(spec.module, InterfaceRole.RECEIVER, spec.receiver_role))
 
+    def object_path(request: Request) -> ObjectPath:
+        return _receiver_path(spec, depth, request.path_params, request.query_params)
+
     async def get(request: Request, caller: Caller = receiving) -> Response:
         node = _node(request)
-        found = await node.roaming.receiver_get(caller, spec, _receiver_path(request, spec, depth))
+        found = await node.roaming.receiver_get(caller, spec, object_path(request))
         headers = _routing(request)
         return ocpi_response(RawJson(found), headers=headers)
 
-    async def put(request: Request, caller: Caller = receiving) -> Response:
-        node = _node(request)
-        object_path = _receiver_path(request, spec, depth)
-        result = await node.roaming.receive_put(caller, spec, object_path, await request.body())
-        headers = _routing(request)
-        # status_codes.asciidoc: 201 when newly created, 200 when an existing object was updated.
-        return ocpi_response(http_status=201 if result.created else 200, headers=headers)
-
-    async def patch(request: Request, caller: Caller = receiving) -> Response:
-        node = _node(request)
-        object_path = _receiver_path(request, spec, depth)
-        await node.roaming.receive_patch(caller, spec, object_path, await request.body())
-        headers = _routing(request)
-        return ocpi_response(headers=headers)
-
     async def delete(request: Request, caller: Caller = receiving) -> Response:
         node = _node(request)
-        await node.roaming.receive_delete(caller, spec, _receiver_path(request, spec, depth))
+        await node.roaming.receive_delete(caller, spec, object_path(request))
         headers = _routing(request)
         return ocpi_response(headers=headers)
 
     router.add_api_route(path, get, methods=["GET"])
-    router.add_api_route(path, put, methods=["PUT"])
-    if spec.allows_patch:
-        router.add_api_route(path, patch, methods=["PATCH"])
+    write = ReceiverWrite(spec, depth)
+    receiver_writes[spec.module, depth] = write
+    receiver_write_routes.append(Route(path, write, methods=write.methods, include_in_schema=False))
     if spec.allows_delete and depth == 0:
         router.add_api_route(path, delete, methods=["DELETE"])
+
+
+class ReceiverWrite:
+    """PUT and PATCH on our Receiver interface of one module at one depth (an object, or a
+    part of it), as a plain ASGI app: what a partner pushes most, answered without FastAPI's
+    dependency solving, routing and exception layers (bench/README.md (d)), as
+    :class:`SenderList` answers a GET list.
+
+    It is the only implementation of these two methods: the app calls it ahead of FastAPI
+    (``_server/app.py``, inside the same :class:`~openroam._server.middleware.OcpiMiddleware`
+    and :class:`~openroam._server.body.BodyGuard`), and its route (``receiver_write_routes``)
+    answers a request that reaches the router. The order is that of the other Receiver routes
+    (``interface_caller``): the caller (401), the routing headers, the caller's roles on the
+    interface (404), then the URL segments and the body (2001); every rule on the object (its
+    ids, lenient reading, ``last_updated`` order) is the service's
+    (``RoamingService.receive_put``/``receive_patch``). OCPI errors are answered here, with
+    the routing headers once the caller is known; anything else is left to the middleware
+    (3000).
+    """
+
+    def __init__(self, spec: ModuleSpec, depth: int) -> None:
+        self.spec = spec
+        self.depth = depth
+        self.methods = ["PUT", "PATCH"] if spec.allows_patch else ["PUT"]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        method: str = scope["method"]
+        if method not in self.methods:
+            raise HTTPException(405)
+        node: Node = scope["app"].state.node
+        spec = self.spec
+        headers = _headers(scope)
+        routing = None
+        try:
+            authorization = headers.get("authorization")
+            caller = await authenticated_caller(node.credentials, authorization, registered=True)
+            scope["state"]["partner_name"] = caller.partner_name
+            routing = routing_headers(headers, node.platform, caller, spec.receiver_role)
+            check_interface(caller, spec.module, InterfaceRole.RECEIVER)
+            path = _receiver_path(spec, self.depth, scope["path_params"], query_of(scope))
+            body = await Request(scope, receive).body()
+            if method == "PUT":
+                result = await node.roaming.receive_put(caller, spec, path, body)
+                # status_codes.asciidoc: 201 when newly created, 200 when an existing object
+                # was updated.
+                http_status = 201 if result.created else 200
+            else:
+                await node.roaming.receive_patch(caller, spec, path, body)
+                http_status = 200
+        except OcpiError as error:
+            await error_response(error, routing)(scope, receive, send)
+            return
+        await send_json(send, envelope_bytes(None), routing, http_status)
+
+
+def receiver_write_of(method: str, path: str) -> tuple[ReceiverWrite, dict[str, str]] | None:
+    """The :class:`ReceiverWrite` answering ``method`` on ``path``, with the path parameters its
+    route would match (each segment non-empty, no ``/``: Starlette's ``{name}``); ``None`` for
+    any other request."""
+    if not path.startswith(_RECEIVER_PREFIX):
+        return None
+    module, *segments = path[len(_RECEIVER_PREFIX) :].split("/")
+    write = receiver_writes.get((module, len(segments) - 3))
+    if write is None or method not in write.methods or not all(segments):
+        return None
+    params = dict(zip(_PARAM_NAMES, segments, strict=False))
+    return write, params
+
+
+_RECEIVER_PREFIX = f"{BASE}/receiver/"
+_PARAM_NAMES = ("country_code", "party_id", "object_id", "sub0", "sub1")
 
 
 class SenderList:
