@@ -139,7 +139,7 @@ def _free_rows(result: PricingResult) -> list[ExplainRow]:
                     to_datetime(period.end).astimezone(result.zone),
                     name,
                     None,
-                    _hours_text(hours(period.end - period.start)),
+                    _hours_text(hours(period.micros)),
                     "0",
                     None,
                     None,

@@ -77,7 +77,7 @@ def _raw_lines(periods: list[Period]) -> list[RawLine]:
             raw.append((index, sel.energy, period.energy, False))
         timed = sel.time if period.state is not State.PARKING else sel.parking
         if timed is not None:
-            raw.append((index, timed, period.end - period.start, reserved))
+            raw.append((index, timed, period.micros, reserved))
     return raw
 
 
