@@ -250,6 +250,18 @@ def _span_text(value: Decimal) -> str:
     return f"{value.quantize(Decimal('0.0001'))} h" if value.is_finite() else f"{value} h"
 
 
+def _unusable(volume: Decimal) -> str | None:
+    """Why a time volume is not a duration, or ``None`` (the model refuses NaN and infinity, but
+    a caller may construct periods without it)."""
+    if volume.is_nan():
+        return "not a number"
+    if volume < 0:
+        return "negative"
+    if volume > LONGEST_VOLUME:
+        return f"longer than {LONGEST_VOLUME} h"
+    return None
+
+
 def _reported(
     volume: Decimal, span: int, index: int, name: str, findings: list[VolumeFinding]
 ) -> int | None:
@@ -257,8 +269,8 @@ def _reported(
     ``span`` (microseconds) of timestamps: ``None`` (price the span) when they agree within
     :data:`VOLUME_TOLERANCE` or the volume is unusable, else the volume. Disagreements and
     unusable volumes are added to ``findings``."""
-    if volume < 0 or volume > LONGEST_VOLUME:
-        why = "negative" if volume < 0 else f"longer than {LONGEST_VOLUME} h"
+    why = _unusable(volume)
+    if why is not None:
         findings.append(
             VolumeFinding(
                 index, name, volume, hours(span), "timestamps",
@@ -293,9 +305,10 @@ def _states(
     """How a period with several time dimensions is shared: (state, span, priced) in the
     order reservation → charging → parking."""
     shares = [(state, volumes[dim]) for state, dim in _TIME_KINDS if dim in volumes]
-    negative = [(dim, volumes[dim]) for _, dim in _TIME_KINDS if volumes.get(dim, ZERO) < 0]
-    if negative:  # not a duration: reported as such, and the span is shared as below
-        reported = _reported(negative[0][1], span, index, negative[0][0].value, findings)
+    unusable = [dim for _, dim in _TIME_KINDS if dim in volumes and _unusable(volumes[dim])]
+    if unusable:  # not a duration: reported as such, and the span is shared as below
+        dim = unusable[0]
+        reported = _reported(volumes[dim], span, index, dim.value, findings)
     else:
         name = "+".join(dim.value for _, dim in _TIME_KINDS if dim in volumes)
         total = sum((volume for _, volume in shares), ZERO)
@@ -304,11 +317,13 @@ def _states(
     if reported is None:
         # The span is priced; the time dimensions only say how it is shared. The last share
         # takes the remainder, so rounded volumes (1.973 h) never open gaps between periods.
+        # A volume that is not a duration counts as none.
         left = span
         for position, (state, volume) in enumerate(shares):
             take = left
             if position < len(shares) - 1:
-                take = max(0, min(int((volume * _HOUR_US).to_integral_value()), left))
+                micros = 0 if _unusable(volume) else int((volume * _HOUR_US).to_integral_value())
+                take = max(0, min(micros, left))
             result.append((state, take, None))
             left -= take
         return result
