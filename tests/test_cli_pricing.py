@@ -207,7 +207,7 @@ VOLUME_FINDING = {
     "expected": "0.3000 h",
     "actual": "0.5 h",
     "message": "the PARKING_TIME volume 0.5 h differs from the timestamps' 0.3000 h by more "
-    "than 1 s: the volume is priced",
+    "than 2 s: the volume is priced",
 }
 
 

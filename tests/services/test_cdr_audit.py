@@ -144,7 +144,7 @@ FINDING = {
     "expected": "0.3667 h",
     "actual": "0.5 h",
     "message": "the PARKING_TIME volume 0.5 h differs from the timestamps' 0.3667 h by more than "
-    "1 s: the volume is priced",
+    "2 s: the volume is priced",
 }
 
 

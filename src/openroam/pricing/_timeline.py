@@ -23,10 +23,11 @@ Reported volumes and timestamps (docs/pricing.md, docs/spec-decisions.md "Readin
 periods"): a ChargingPeriod's place in time is its ``start_date_time`` up to the next period's
 (the last: up to the session's end, mod_cdrs "ChargingPeriod"); how long it is priced for is
 its TIME / PARKING_TIME / RESERVATION_TIME volume, which is what the CPO reports. Within
-:data:`VOLUME_TOLERANCE` of the span the volume is the span rounded (OCPI numbers: 4 decimals,
-0.36 s), and the exact span is priced; beyond it the volume is priced (:attr:`Segment.priced`)
-and a :class:`VolumeFinding` says so. A volume that cannot be a duration (negative, or above
-:data:`LONGEST_VOLUME`) is not priced: the span is, with a finding.
+:data:`VOLUME_TOLERANCE` of the span the volume is the span rounded (OCPI numbers: 4 decimals;
+DateTimes: whole seconds), and the exact span is priced; beyond it the volume is priced
+(:attr:`Segment.priced`) and a :class:`VolumeFinding` says so. A volume that cannot be a
+duration (negative, or above :data:`LONGEST_VOLUME`) is not priced: the span is, with a
+finding.
 """
 
 from __future__ import annotations
@@ -63,10 +64,11 @@ MICROS_PER_SECOND = 1_000_000
 MICROS_PER_HOUR = 3_600_000_000
 _HOUR_US = Decimal(MICROS_PER_HOUR)
 
-VOLUME_TOLERANCE = MICROS_PER_SECOND
-"""Microseconds (1 s) a period's time volume may differ from its timestamps' span and still be
-read as that span: 4-decimal hours are within 0.18 s of what they round, DateTimes have whole
-seconds. Beyond it, the volume is priced and reported."""
+VOLUME_TOLERANCE = 2 * MICROS_PER_SECOND
+"""Microseconds (2 s) a period's time volume may differ from its timestamps' span and still be
+read as that span: OCPI DateTimes are written in whole seconds, which moves a span by less than
+1 s when a boundary falls inside a second (an interpolated kWh threshold), and 4-decimal hours
+are within 0.18 s of what they round. Beyond it, the volume is priced and reported."""
 LONGEST_VOLUME = Decimal(24 * 366)
 """Hours (a year): a longer time volume is not a duration a session reports; it is not priced."""
 
@@ -250,6 +252,9 @@ def _span_text(value: Decimal) -> str:
     return f"{value.quantize(Decimal('0.0001'))} h" if value.is_finite() else f"{value} h"
 
 
+_TOLERANCE_TEXT = f"{VOLUME_TOLERANCE // MICROS_PER_SECOND} s"
+
+
 def _unusable(volume: Decimal) -> str | None:
     """Why a time volume is not a duration, or ``None`` (the model refuses NaN and infinity, but
     a caller may construct periods without it)."""
@@ -286,7 +291,7 @@ def _reported(
         VolumeFinding(
             index, name, volume, hours(span), "volume",
             f"the {name} volume {volume} h differs from the timestamps' "
-            f"{_span_text(hours(span))} by more than 1 s: the volume is priced",
+            f"{_span_text(hours(span))} by more than {_TOLERANCE_TEXT}: the volume is priced",
         )
     )  # fmt: skip
     return micros
