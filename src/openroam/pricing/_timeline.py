@@ -253,6 +253,18 @@ def _span_text(value: Decimal) -> str:
 
 
 _TOLERANCE_TEXT = f"{VOLUME_TOLERANCE // MICROS_PER_SECOND} s"
+_TOLERANCE = Decimal(VOLUME_TOLERANCE)
+
+
+def _agrees(volume: Decimal, span: int) -> bool:
+    """Whether a time ``volume`` (hours) is a duration within :data:`VOLUME_TOLERANCE` of
+    ``span`` (microseconds). In Decimal, without rounding to microseconds: this runs for most
+    periods of every CDR priced."""
+    return (
+        volume.is_finite()
+        and ZERO <= volume <= LONGEST_VOLUME
+        and abs(volume * _HOUR_US - span) <= _TOLERANCE
+    )
 
 
 def _unusable(volume: Decimal) -> str | None:
@@ -274,6 +286,8 @@ def _reported(
     ``span`` (microseconds) of timestamps: ``None`` (price the span) when they agree within
     :data:`VOLUME_TOLERANCE` or the volume is unusable, else the volume. Disagreements and
     unusable volumes are added to ``findings``."""
+    if _agrees(volume, span):
+        return None
     why = _unusable(volume)
     if why is not None:
         findings.append(
@@ -284,9 +298,6 @@ def _reported(
             )
         )  # fmt: skip
         return None
-    micros = int((volume * _HOUR_US).to_integral_value())
-    if -VOLUME_TOLERANCE <= micros - span <= VOLUME_TOLERANCE:
-        return None
     findings.append(
         VolumeFinding(
             index, name, volume, hours(span), "volume",
@@ -294,7 +305,7 @@ def _reported(
             f"{_span_text(hours(span))} by more than {_TOLERANCE_TEXT}: the volume is priced",
         )
     )  # fmt: skip
-    return micros
+    return int((volume * _HOUR_US).to_integral_value())
 
 
 _TIME_KINDS = (
@@ -392,13 +403,15 @@ def _period_segments(
         slot = 1 if seen[1] is not None else 3 if seen[3] is not None else 2
         volume = seen[slot]
         priced = None
-        if volume is not None:
+        if volume is not None and not _agrees(volume, end - start):
             priced = _reported(volume, end - start, index, _SLOT_NAMES[slot], findings)
         state = _SLOT_STATES[slot]
         if state is State.RESERVATION:
             return [Segment(start, end, state, ZERO, current, power, priced)]
         if power is None and state is State.CHARGING:
-            power = _average_power(energy, end - start if priced is None else priced)
+            length = end - start if priced is None else priced
+            if length > 0:  # _average_power, inlined for the usual case
+                power = energy * _HOUR_US / length
         return [Segment(start, end, state, energy, current, power, priced)]
     shares = [
         share
