@@ -329,3 +329,16 @@ def test_audit_of_agreeing_volumes_has_no_finding() -> None:
     )
     assert report.ok, report.differences
     assert report.findings == ()
+
+
+def test_zero_reported_parking_is_no_parking() -> None:
+    """A parking period that reports PARKING_TIME 0 over 10 minutes: no parking is priced, so
+    the charging time is rounded (step 15 min: 20 min billed as 30), as in a session without
+    parking (mod_cdrs "step_size": only parking rounds when parking is priced)."""
+    tariff = make_tariff(
+        element(component("TIME", "2.00", 900), component("PARKING_TIME", "6.00", 900))
+    )
+    result = priced(tariff, 30, period(0, time="0.3333"), period(20, parking_time="0"))
+    assert cost(result) == D("1.00")
+    assert [(f.period, f.reported) for f in result.findings] == [(1, D(0))]
+    assert result.totals.total_parking_time == 0
