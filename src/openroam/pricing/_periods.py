@@ -303,8 +303,8 @@ def slice_timeline(tariff: CompiledTariff, timeline: Timeline, zone: ZoneInfo) -
     # reported time, so the origin they count from moves back by it.
     drift = reserved_drift = 0
     for segment in timeline.segments:
-        priced = segment.priced
-        if segment.end <= segment.start and not priced:
+        priced, span = segment.priced, segment.end - segment.start
+        if span < 0 or not (span or priced):  # no span and no reported time: nothing to price
             continue
         reserved = segment.state is State.RESERVATION
         origin = reservation_start if reserved else session_start
@@ -313,8 +313,8 @@ def slice_timeline(tariff: CompiledTariff, timeline: Timeline, zone: ZoneInfo) -
         _slice_segment(tariff, timeline, segment, kwh, origin, zone, periods)
         if priced is not None:
             if reserved:
-                reserved_drift += priced - (segment.end - segment.start)
+                reserved_drift += priced - span
             else:
-                drift += priced - (segment.end - segment.start)
+                drift += priced - span
         kwh += segment.energy
     return periods
