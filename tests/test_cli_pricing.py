@@ -192,6 +192,101 @@ def test_audit_json_and_tolerance(tmp_path: Path) -> None:
     assert code == 0
 
 
+# --- reported volumes against timestamps (docs/pricing.md "Reported volumes and timestamps") ---
+
+
+def _parking_reported_as_half_an_hour() -> dict[str, Any]:
+    """tests/documents/cdr.json whose parking period (19:45-20:03, 18 min) reports 0.5 h."""
+    body = documents.load("cdr.json")
+    body["charging_periods"][1]["dimensions"] = [{"type": "PARKING_TIME", "volume": 0.5}]
+    return body
+
+
+VOLUME_FINDING = {
+    "where": "charging_periods[1].dimensions.PARKING_TIME",
+    "expected": "0.3000 h",
+    "actual": "0.5 h",
+    "message": "the PARKING_TIME volume 0.5 h differs from the timestamps' 0.3000 h by more "
+    "than 2 s: the volume is priced",
+}
+
+
+def test_price_cdr_prices_reported_volumes_with_a_finding(tmp_path: Path) -> None:
+    """30 min of parking reported over 18 min of timestamps: 30 min at 2.40/h (1.20), so
+    0.60 + 5.67 + 1.20 = 7.47 excl., and the finding says why."""
+    path = _cdr_file(tmp_path, _parking_reported_as_half_an_hour())
+    code, output = _run("price", "--cdr", path, "--json")
+    assert code == 0, output
+    data = json.loads(output, parse_float=Decimal)
+    assert data["totals"]["total_cost"] == {"excl_vat": D("7.47"), "incl_vat": D("9.0387")}
+    assert data["totals"]["total_parking_time"] == D("0.5")
+    assert data["findings"] == [VOLUME_FINDING]
+    sources = [(row["dimension"], row["duration_from"]) for row in data["breakdown"]]
+    assert sources == [
+        ("FLAT", None),
+        ("ENERGY", None),
+        ("PARKING_TIME", "volume"),
+        ("TOTAL", None),
+    ]
+    code, output = _run("price", "--cdr", path)
+    assert code == 0, output
+    assert "Findings" in output
+    assert "charging_periods[1].dimensions.PARKING_TIME" in output
+    assert "the volume is priced" in output
+
+
+def test_price_cdr_with_agreeing_volumes_has_no_findings() -> None:
+    code, output = _run("price", "--cdr", OUR_CDR, "--json")
+    assert code == 0, output
+    data = json.loads(output, parse_float=Decimal)
+    assert data["findings"] == []
+    assert [row["duration_from"] for row in data["breakdown"]] == [
+        None, None, "timestamps", None
+    ]  # fmt: skip
+    code, output = _run("price", "--cdr", OUR_CDR)
+    assert "Findings" not in output
+    assert "timestamps" in output
+
+
+def test_audit_cdr_priced_from_its_volumes_matches_with_a_finding(tmp_path: Path) -> None:
+    """The CPO billed the reported 30 min: the CDR matches (exit 0), the finding is shown."""
+    body = _parking_reported_as_half_an_hour()
+    body.update(
+        total_cost={"excl_vat": 7.47, "incl_vat": 9.04},
+        total_parking_cost={"excl_vat": 1.20, "incl_vat": 1.45},
+        total_time=2.0,
+        total_parking_time=0.5,
+    )
+    path = _cdr_file(tmp_path, body)
+    code, output = _run("audit", "--cdr", path)
+    assert code == 0, output
+    assert "matches" in output
+    assert "Findings" in output
+    assert "charging_periods[1].dimensions.PARKING_TIME" in output
+    code, output = _run("audit", "--cdr", path, "--json")
+    assert code == 0, output
+    data = json.loads(output)
+    assert (data["ok"], data["differences"], data["findings"]) == (True, [], [VOLUME_FINDING])
+
+
+def test_audit_cdr_billed_by_timestamps_differs_and_says_why(tmp_path: Path) -> None:
+    """The CPO billed its timestamps' 18 min (7.07) but reports 30: the totals differ from the
+    volumes' price (exit 1), and the finding explains the difference."""
+    code, output = _run("audit", "--cdr", _cdr_file(tmp_path, _parking_reported_as_half_an_hour()))
+    assert code == 1
+    assert "total_parking_cost.excl_vat" in output
+    assert "Findings" in output
+    assert "0.3000 h" in output
+
+
+def test_price_cdr_with_a_period_after_its_end_is_a_clear_error(tmp_path: Path) -> None:
+    body = documents.load("cdr.json")
+    body["charging_periods"][1]["start_date_time"] = "2024-02-20T21:00:00Z"
+    code, output = _run("price", "--cdr", _cdr_file(tmp_path, body))
+    assert code == 2
+    assert "ends before it starts" in output
+
+
 # --- the spec's cdr_example.json and session_example_2 ------------------------------------------
 
 

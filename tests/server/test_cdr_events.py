@@ -102,3 +102,24 @@ async def test_a_refused_cdr_gives_no_event(roaming: Roaming) -> None:
     changed = correct_cdr(roaming, "CDR-X", total_cost={"excl_vat": 1.0, "incl_vat": 1.1})
     envelope_of(await post(roaming, changed), 200, 2000)  # immutable: refused
     assert [e["type"] for e in await events_of(roaming, "CDR-X")] == ["cdr.received"]
+
+
+async def test_a_cdr_billed_from_volumes_that_disagree_with_its_timestamps(
+    roaming: Roaming,
+) -> None:
+    """Its one period spans 7103 s (1.973 h) but reports TIME 2.5 h, billed as 5.00 / 5.50: the
+    volume is priced (docs/pricing.md "Reported volumes and timestamps"), so the audit is ok,
+    and the disagreement is a finding in the event."""
+    await hold_tariff(roaming)
+    price = {"excl_vat": 5.0, "incl_vat": 5.5}
+    body = correct_cdr(roaming, "CDR-VOL", total_cost=price, total_time_cost=price, total_time=2.5)
+    for dimension in body["charging_periods"][0]["dimensions"]:
+        if dimension["type"] == "TIME":
+            dimension["volume"] = 2.5
+    envelope_of(await post(roaming, body), 201, 1000)
+    [event] = await events_of(roaming, "CDR-VOL")
+    assert event["audit"]["status"] == "ok", event["audit"]
+    assert event["audit"]["recomputed"] == {"total_cost": price}
+    assert [(f["where"], f["expected"], f["actual"]) for f in event["audit"]["findings"]] == [
+        ("charging_periods[0].dimensions.TIME", "1.9731 h", "2.5 h")
+    ]

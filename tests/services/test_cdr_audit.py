@@ -130,3 +130,51 @@ async def test_a_cdr_without_session_id_has_its_own_subject(events: EventService
     del document["session_id"]
     [event] = await received(events, document)
     assert event["subject"] == f"cdr:NL/ORM/{document['id'].upper()}"
+
+
+def parking_reported_as_half_an_hour(**changes: Any) -> dict[str, Any]:
+    """The CDR whose parking period (15:30-15:52 UTC, 22 min) reports 0.5 h of PARKING_TIME."""
+    document = cdr_document(**changes)
+    document["charging_periods"][2]["dimensions"] = [{"type": "PARKING_TIME", "volume": 0.5}]
+    return document
+
+
+FINDING = {
+    "where": "charging_periods[2].dimensions.PARKING_TIME",
+    "expected": "0.3667 h",
+    "actual": "0.5 h",
+    "message": "the PARKING_TIME volume 0.5 h differs from the timestamps' 0.3667 h by more than "
+    "2 s: the volume is priced",
+}
+
+
+async def test_a_cdr_billed_from_its_volumes_is_ok_with_a_finding(events: EventService) -> None:
+    """docs/pricing.md "Reported volumes and timestamps": the reported 30 min of parking are
+    priced (2.00/h, step 5 min: 1.00; with 5.00 of energy 6.00 / 7.26). The CPO billed that, so
+    no mismatch; the disagreement with the timestamps is a finding."""
+    document = parking_reported_as_half_an_hour(
+        total_cost={"excl_vat": 6.00, "incl_vat": 7.26},
+        total_parking_cost={"excl_vat": 1.00, "incl_vat": 1.21},
+        total_time=1.5,
+        total_parking_time=0.5,
+    )
+    [event] = await received(events, document)
+    assert event["type"] == "cdr.received"
+    assert event["audit"]["status"] == "ok"
+    assert event["audit"]["findings"] == [FINDING]
+    assert event["audit"]["recomputed"]["total_cost"] == {"excl_vat": 6.0, "incl_vat": 7.26}
+
+
+async def test_a_cdr_billed_from_its_timestamps_is_a_mismatch_that_says_why(
+    events: EventService,
+) -> None:
+    first, second = await received(events, parking_reported_as_half_an_hour())
+    assert first["audit"]["status"] == "mismatch"
+    assert second["type"] == "cdr.price_mismatch"
+    assert "total_parking_cost.excl_vat" in [d["where"] for d in second["differences"]]
+    assert second["findings"] == first["audit"]["findings"] == [FINDING]
+
+
+async def test_a_correct_cdr_has_no_findings(events: EventService) -> None:
+    [event] = await received(events, cdr_document())
+    assert "findings" not in event["audit"]

@@ -3,7 +3,9 @@
 ``price`` prices a CDR's or Session's ChargingPeriods, or meter samples from a CSV file, and
 prints the totals, the breakdown (which element priced what, and why) and the ChargingPeriods.
 ``audit`` recomputes a partner's CDR and lists every difference beyond a tolerance. Both print
-rich tables, or JSON with ``--json``.
+rich tables, or JSON with ``--json``. Both list the *findings*: periods whose reported time
+volumes disagree with their timestamps, and which of the two was priced (docs/pricing.md
+"Reported volumes and timestamps"); the breakdown says for every time row which it was.
 
 Samples CSV: a header, then one row per reading. Columns ``timestamp`` (RFC 3339; without an
 offset it is UTC) and ``energy_kwh`` (cumulative) are required; ``current``, ``power`` and
@@ -40,7 +42,7 @@ from openroam.pricing import (
     timeline_from_periods,
     timeline_from_samples,
 )
-from openroam.pricing._audit import tariff_of
+from openroam.pricing._audit import Difference, tariff_of, volume_findings
 from openroam.pricing._output import round_money
 
 __all__ = ["audit_command", "price_command"]
@@ -159,8 +161,9 @@ def _amount(value: Decimal | None, decimals: int | None) -> str:
 
 def _breakdown_table(result: PricingResult) -> Table:
     table = Table(title="Breakdown", header_style="bold", expand=False)
-    for name in ("from", "to", "dimension", "el.", "quantity", "billed", "price", "VAT %"):
+    for name in ("from", "to", "dimension", "el.", "quantity", "time from", "billed", "price"):
         table.add_column(name, overflow="fold")
+    table.add_column("VAT %")
     table.add_column("excl", justify="right")
     table.add_column("incl", justify="right")
     table.add_column("why", overflow="fold", style="dim")
@@ -171,6 +174,7 @@ def _breakdown_table(result: PricingResult) -> Table:
             row.dimension,
             str(row.element or ""),
             row.quantity,
+            row.duration_from or "",
             row.billed,
             "" if row.unit_price is None else str(row.unit_price),
             "" if row.vat is None else str(row.vat),
@@ -203,6 +207,15 @@ def _periods_table(result: PricingResult) -> Table:
     return table
 
 
+def _findings_table(findings: tuple[Difference, ...]) -> Table:
+    table = Table(title="Findings", header_style="bold", expand=False)
+    for name in ("where", "timestamps", "reported", "what was priced"):
+        table.add_column(name, overflow="fold")
+    for finding in findings:
+        table.add_row(finding.where, finding.expected, finding.actual, finding.message)
+    return table
+
+
 def _result_json(result: PricingResult) -> dict[str, Any]:
     return {
         "tariff_id": result.tariff.id,
@@ -211,6 +224,7 @@ def _result_json(result: PricingResult) -> dict[str, Any]:
         "totals": result.totals.to_dict(),
         "charging_periods": [p.to_dict() for p in result.charging_periods()],
         "breakdown": [asdict(row) for row in explain(result)],
+        "findings": [asdict(finding) for finding in volume_findings(result.findings)],
     }
 
 
@@ -252,6 +266,8 @@ def price_command(
         return
     console.print(f"Tariff [bold]{chosen.id}[/] ({chosen.currency}), time zone {result.zone}")
     console.print(_breakdown_table(result))
+    if result.findings:
+        console.print(_findings_table(volume_findings(result.findings)))
     console.print(_totals_table(result))
     console.print(_periods_table(result))
 
@@ -261,6 +277,7 @@ def _report_json(report: AuditReport) -> dict[str, Any]:
         "cdr_id": report.cdr_id,
         "ok": report.ok,
         "differences": [asdict(d) for d in report.differences],
+        "findings": [asdict(f) for f in report.findings],
         "recomputed": _result_json(report.result),
     }
 
@@ -297,4 +314,6 @@ def audit_command(
         for d in report.differences:
             table.add_row(d.where, d.expected, d.actual, d.message)
         console.print(table)
+    if report.findings and not as_json:
+        console.print(_findings_table(report.findings))
     raise typer.Exit(EXIT_OK if report.ok else EXIT_DIFFERENCES)

@@ -7,6 +7,10 @@ it is not used) — with :func:`openroam.pricing._audit`, and flags differences:
 * ``cdr.received`` for every stored CDR, with the audit's outcome in ``data.audit``;
 * ``cdr.price_mismatch`` when the audit found differences (``data.differences``).
 
+A CDR whose periods' time volumes disagree with their timestamps is priced from the volumes (what
+the CPO reports, docs/pricing.md "Reported volumes and timestamps"); each such period is a
+*finding* in ``data.audit.findings``, shown to the operator but not a mismatch by itself.
+
 No Tariff held is not a mismatch: the outcome says ``no_tariff``. Tariff restrictions are in the
 Location's local time (mod_tariffs "TariffRestrictions"); a CdrLocation has no time zone, so it
 is taken from the Location we hold from that partner, else UTC is assumed and the outcome says
@@ -17,7 +21,7 @@ refuses or delays a CDR: a failure inside it is logged and reported as ``failed`
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import orjson
@@ -46,6 +50,8 @@ class AuditOutcome:
     time_zone: str | None = None
     differences: list[dict[str, str]] = field(default_factory=list)
     recomputed: dict[str, Any] | None = None
+    #: periods whose time volumes disagree with their timestamps (the volumes were priced)
+    findings: list[dict[str, str]] = field(default_factory=list)
 
     def as_data(self) -> dict[str, Any]:
         data: dict[str, Any] = {"status": self.status}
@@ -54,6 +60,8 @@ class AuditOutcome:
                 data[name] = getattr(self, name)
         if self.differences:
             data["differences"] = self.differences
+        if self.findings:
+            data["findings"] = self.findings
         return data
 
 
@@ -105,10 +113,7 @@ async def audit_received_cdr(session: AsyncSession, origin: int, cdr: CDR) -> Au
     except Exception as error:  # the audit must never cost a CDR: report, do not raise
         log.exception("price audit of CDR %s failed", cdr.id)
         return AuditOutcome("failed", f"{type(error).__name__}: {error}", tariff.id, zone)
-    differences = [
-        {"where": d.where, "expected": d.expected, "actual": d.actual, "message": d.message}
-        for d in report.differences
-    ]
+    differences = [asdict(d) for d in report.differences]
     recomputed = orjson.loads(report.result.totals.total_cost.to_json())
     return AuditOutcome(
         "mismatch" if differences else "ok",
@@ -117,6 +122,7 @@ async def audit_received_cdr(session: AsyncSession, origin: int, cdr: CDR) -> Au
         zone,
         differences,
         {"total_cost": recomputed},
+        [asdict(f) for f in report.findings],
     )
 
 

@@ -22,6 +22,7 @@ from openroam.pricing._timeline import (
     Segment,
     State,
     Timeline,
+    VolumeFinding,
     timeline_from_periods,
     timeline_from_samples,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "State",
     "StepRounding",
     "Timeline",
+    "VolumeFinding",
     "audit",
     "compile_tariff",
     "explain",

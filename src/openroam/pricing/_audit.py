@@ -6,37 +6,40 @@ What an eMSP checks before paying what a CPO bills:
   absent from the CDR are only reported when the recomputation is not zero);
 * the currency of the CDR against the Tariff's;
 * the ChargingPeriods: a new period SHALL start whenever another PriceComponent becomes active
-  (mod_cdrs.asciidoc "ChargingPeriod"), each period should name the Tariff relevant in it
-  (``tariff_id``), and its time dimensions should add up to its length.
+  (mod_cdrs.asciidoc "ChargingPeriod"), and each period should name the Tariff relevant in it
+  (``tariff_id``).
 
 The recomputation prices the CDR's periods as they are (:func:`timeline_from_periods`), so
-volumes are the partner's; what is checked is how they were priced and split.
+volumes are the partner's; what is checked is how they were priced and split. Where a period's
+time volume disagrees with its timestamps, the volume is priced (docs/pricing.md "Reported
+volumes and timestamps") and the report has a *finding* (:attr:`AuditReport.findings`): the
+CDR is inconsistent, but that alone is not a price difference.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from openroam.models.common import fold_id
-from openroam.models.v221.cdrs import CDR, CdrDimensionType
+from openroam.models.v221.cdrs import CDR
 from openroam.models.v221.tariffs import Tariff
 from openroam.models.v221.types import Price
 from openroam.pricing._compiled import Component
 from openroam.pricing._engine import PricingResult, price
+from openroam.pricing._output import round_quantity
 from openroam.pricing._periods import Period, Selection
 from openroam.pricing._timeline import (
     MICROS_PER_SECOND,
-    hours,
+    VolumeFinding,
     timeline_from_periods,
     to_datetime,
     to_micros,
 )
 
-__all__ = ["AuditReport", "Difference", "audit", "tariff_of"]
+__all__ = ["AuditReport", "Difference", "audit", "tariff_of", "volume_findings"]
 
 _MONEY_FIELDS = (
     "total_cost",
@@ -47,11 +50,6 @@ _MONEY_FIELDS = (
     "total_reservation_cost",
 )
 _QUANTITY_FIELDS = ("total_energy", "total_time", "total_parking_time")
-_TIME_DIMENSIONS = (
-    CdrDimensionType.TIME,
-    CdrDimensionType.PARKING_TIME,
-    CdrDimensionType.RESERVATION_TIME,
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,10 +72,13 @@ class AuditReport:
     cdr_id: str
     result: PricingResult
     differences: tuple[Difference, ...]
+    findings: tuple[Difference, ...] = ()
+    """Periods whose time volumes disagree with their timestamps: which was priced and why.
+    They do not make the report fail: the price is recomputed from what the CDR reports."""
 
     @property
     def ok(self) -> bool:
-        """No difference beyond the tolerances."""
+        """No difference beyond the tolerances (findings do not count)."""
         return not self.differences
 
 
@@ -154,25 +155,28 @@ def _boundaries(cdr: CDR, periods: tuple[Period, ...], zone: ZoneInfo) -> list[D
 
 def _period_checks(cdr: CDR, tariff: Tariff) -> list[Difference]:
     found: list[Difference] = []
-    starts = [p.start_date_time for p in cdr.charging_periods]
-    ends: list[datetime] = [*starts[1:], cdr.end_date_time]
-    for index, (period, end) in enumerate(zip(cdr.charging_periods, ends, strict=True)):
-        where = f"charging_periods[{index}]"
+    for index, period in enumerate(cdr.charging_periods):
         if period.tariff_id is None or fold_id(period.tariff_id) != fold_id(tariff.id):
             found.append(
-                Difference(f"{where}.tariff_id", tariff.id, f"{period.tariff_id or 'absent'}",
+                Difference(f"charging_periods[{index}].tariff_id", tariff.id,
+                           f"{period.tariff_id or 'absent'}",
                            "the period does not name the Tariff that prices it")
             )  # fmt: skip
-        volume = sum(
-            (d.volume for d in period.dimensions if d.type in _TIME_DIMENSIONS), Decimal(0)
-        )
-        span = hours(to_micros(end) - to_micros(period.start_date_time))
-        if volume and abs(volume - span) > Decimal("0.001"):
-            found.append(
-                Difference(f"{where}.dimensions", f"{span:.4f} h", f"{volume} h",
-                           "the time dimensions do not add up to the period's length")
-            )  # fmt: skip
     return found
+
+
+def volume_findings(findings: tuple[VolumeFinding, ...]) -> tuple[Difference, ...]:
+    """The timeline's volume findings as audit lines: the period and dimension, the hours its
+    timestamps span (``expected``) and the hours it reports (``actual``)."""
+    return tuple(
+        Difference(
+            f"charging_periods[{f.period}].dimensions.{f.dimension}",
+            f"{round_quantity(f.timestamps)} h",
+            f"{f.reported} h",
+            f.message,
+        )
+        for f in findings
+    )
 
 
 def audit(
@@ -195,4 +199,4 @@ def audit(
     found += _quantities(cdr, result, quantity_tolerance)
     found += _boundaries(cdr, result.periods, zone)
     found += _period_checks(cdr, tariff)
-    return AuditReport(cdr.id, result, tuple(found))
+    return AuditReport(cdr.id, result, tuple(found), volume_findings(result.findings))

@@ -49,7 +49,7 @@ from openroam.pricing._compiled import CompiledTariff, compile_tariff
 from openroam.pricing._lines import Line, StepRounding, price_lines
 from openroam.pricing._output import CdrTotals, charging_periods, trusted
 from openroam.pricing._periods import Period, slice_timeline
-from openroam.pricing._timeline import Timeline
+from openroam.pricing._timeline import Timeline, VolumeFinding
 
 __all__ = ["Adjustment", "PricingResult", "price"]
 
@@ -82,6 +82,7 @@ class PricingResult:
         amounts: tuple[Decimal, Decimal, Decimal, Decimal],
         decimals: int | None,
         reports: tuple[bool, bool] = (True, True),
+        findings: tuple[VolumeFinding, ...] = (),
     ) -> None:
         self.tariff = tariff
         self.zone = zone
@@ -94,6 +95,9 @@ class PricingResult:
         """Places the reported amounts are rounded to (``None``: exact)."""
         self._amounts = amounts
         self._reports = reports
+        self.findings = findings
+        """Periods whose reported time volumes disagree with their timestamps, and which of the
+        two was priced (from the timeline, :attr:`Timeline.findings`)."""
 
     @cached_property
     def subtotal(self) -> Price:
@@ -157,5 +161,14 @@ def price(
     amounts = (excl, incl, total_excl, total_incl)
     reports = (compiled.uses_current, compiled.uses_power)
     return PricingResult(
-        compiled.tariff, zone, tuple(periods), lines, steps, adjustment, amounts, decimals, reports
+        compiled.tariff,
+        zone,
+        tuple(periods),
+        lines,
+        steps,
+        adjustment,
+        amounts,
+        decimals,
+        reports,
+        timeline.findings,
     )

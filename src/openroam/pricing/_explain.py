@@ -4,7 +4,9 @@ Every row says which TariffElement and PriceComponent priced which stretch of th
 that element applied (its restrictions and what the session looked like then), what step_size
 added, what min/max_price changed and how the total was rounded. Periods in which a dimension
 had no active component are listed too ("not billed"), because "why was my parking free" is as
-common a question as "why did I pay".
+common a question as "why did I pay". Every time row says where its duration came from: the
+period's timestamps, or the time volume a CDR reports (docs/pricing.md "Reported volumes and
+timestamps").
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ class ExplainRow:
     excl_vat: Decimal | None
     incl_vat: Decimal | None
     why: str
+    duration_from: str | None = None
+    """Time rows: ``timestamps`` or ``volume`` (the reported time volume was priced)."""
 
 
 def _hours_text(hours: Decimal) -> str:
@@ -99,6 +103,10 @@ def _label(line: Line) -> str:
     return f"RESERVATION {line.dimension.value}" if line.reservation else line.dimension.value
 
 
+def _source(period: Period) -> str:
+    return "timestamps" if period.volume is None else "volume"
+
+
 def _line_row(result: PricingResult, line: Line, note: str) -> ExplainRow:
     period = result.periods[line.period]
     component = line.component
@@ -106,6 +114,10 @@ def _line_row(result: PricingResult, line: Line, note: str) -> ExplainRow:
     why = f"{_restriction_text(restrictions)} ({_observed(period)})"
     if line.dimension is TariffDimensionType.FLAT:
         why = f"charged once: {why}"
+    timed = line.dimension in (TariffDimensionType.TIME, TariffDimensionType.PARKING_TIME)
+    source = _source(period) if timed else None
+    if source == "volume":
+        note += "; the period's reported time volume is priced, not its timestamps"
     return ExplainRow(
         "line",
         to_datetime(period.start).astimezone(result.zone),
@@ -119,6 +131,7 @@ def _line_row(result: PricingResult, line: Line, note: str) -> ExplainRow:
         line.excl_vat,
         line.incl_vat,
         why + note,
+        source,
     )
 
 
@@ -139,13 +152,14 @@ def _free_rows(result: PricingResult) -> list[ExplainRow]:
                     to_datetime(period.end).astimezone(result.zone),
                     name,
                     None,
-                    _hours_text(hours(period.end - period.start)),
+                    _hours_text(hours(period.micros)),
                     "0",
                     None,
                     None,
                     Decimal(0),
                     Decimal(0),
                     f"not billed: no element with a {name} component applies",
+                    _source(period),
                 )
             )
     return rows
@@ -216,8 +230,9 @@ def format_explain(rows: list[ExplainRow], decimals: int | None = 4) -> str:
         excl = "" if row.excl_vat is None else f"{round_money(row.excl_vat, decimals)}"
         incl = "" if row.incl_vat is None else f"{round_money(row.incl_vat, decimals)}"
         billed = f" billed {row.billed}" if row.billed and row.billed != row.quantity else ""
+        source = f" [duration from {row.duration_from}]" if row.duration_from else ""
         out.append(
             f"{span}{row.dimension} {element}{row.quantity}{billed} = {excl} excl / {incl} incl"
-            f" — {row.why}"
+            f" — {row.why}{source}"
         )
     return "\n".join(out)

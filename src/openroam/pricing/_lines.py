@@ -76,8 +76,9 @@ def _raw_lines(periods: list[Period]) -> list[RawLine]:
         if sel.energy is not None and period.energy:
             raw.append((index, sel.energy, period.energy, False))
         timed = sel.time if period.state is not State.PARKING else sel.parking
-        if timed is not None:
-            raw.append((index, timed, period.end - period.start, reserved))
+        micros = period.micros
+        if timed is not None and micros:  # 0 only where a CDR reports no time for its span
+            raw.append((index, timed, micros, reserved))
     return raw
 
 

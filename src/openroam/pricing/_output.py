@@ -114,9 +114,9 @@ class CdrTotals(OcpiModel):
         for period in periods:
             if period.state is not State.RESERVATION:
                 energy += period.energy
-                session += period.end - period.start
+                session += period.micros
                 if period.state is State.PARKING:
-                    parking += period.end - period.start
+                    parking += period.micros
         return trusted(
             cls,
             {
@@ -147,7 +147,7 @@ def _dimension(kind: CdrDimensionType, volume: Decimal) -> CdrDimension:
 
 
 def _dimensions(period: Period, current: bool, power: bool) -> list[CdrDimension]:
-    length = round_quantity(hours(period.end - period.start))
+    length = round_quantity(hours(period.micros))
     if period.state is State.RESERVATION:
         return [_dimension(CdrDimensionType.RESERVATION_TIME, length)]
     dims: list[CdrDimension] = []

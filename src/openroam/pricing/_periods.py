@@ -13,6 +13,13 @@ Between two cuts nothing changes, so the restrictions are evaluated once, at the
 slice. Adjacent slices with the same state and the same active components are merged; every
 change of state (charging ↔ parking, reservation → session) starts a new period.
 
+A segment whose reported time is priced instead of its span (:attr:`Segment.priced`, from a
+CDR's volumes): the span places it on the clock, so time-of-day, day-of-week and date
+restrictions are evaluated at the timestamps; the reported time is spread evenly over the span,
+and ``min_duration``/``max_duration`` count reported time (the session's duration so far is the
+time it reports, as ``min_kwh`` counts the energy it reports). A threshold inside such a segment
+is cut at the instant where the spread reported time reaches it.
+
 Which elements may apply to which state:
 
 * charging and parking slices see the elements without a ``reservation`` restriction;
@@ -79,11 +86,14 @@ class Period:
     current: tuple[Decimal, Decimal] | None
     """(min, max) A over the period, if known."""
     power: tuple[Decimal, Decimal] | None
+    volume: int | None = None
+    """Microseconds of reported time priced instead of the span (see the module docstring);
+    ``None``: the span is priced."""
 
     @property
     def micros(self) -> int:
-        """Length in microseconds."""
-        return self.end - self.start
+        """Priced length in microseconds: the reported time, else the span ``end - start``."""
+        return self.end - self.start if self.volume is None else self.volume
 
 
 class _Chooser:
@@ -140,10 +150,17 @@ def _local_days(segment: Segment) -> list[date]:
 
 
 def _cuts(
-    tariff: CompiledTariff, segment: Segment, kwh: Decimal, origin: int, zone: ZoneInfo
+    tariff: CompiledTariff,
+    segment: Segment,
+    kwh: Decimal,
+    origin: int,
+    zone: ZoneInfo,
+    durations: dict[int, int],
 ) -> dict[int, Decimal | None]:
     """Instants inside ``segment`` where a restriction may change its verdict, each mapped to
-    the session energy at that instant when it is a kWh threshold (else ``None``)."""
+    the session energy at that instant when it is a kWh threshold (else ``None``). In a
+    segment with reported time, ``durations`` gets the reported time (since the segment's
+    start) at each duration threshold."""
     start, end = segment.start, segment.end
     cuts: dict[int, Decimal | None] = {}
     if tariff.uses_clock:
@@ -161,10 +178,23 @@ def _cuts(
                 instant = start + int((fraction * (end - start)).to_integral_value())
                 if start < instant < end:
                     cuts[instant] = threshold
+    priced = segment.priced
+    if priced is None:
+        for micros in tariff.duration_points:
+            instant = origin + micros
+            if start < instant < end:
+                cuts.setdefault(instant, None)
+        return cuts
+    elapsed, span = start - origin, end - start
     for micros in tariff.duration_points:
-        instant = origin + micros
-        if start < instant < end:
-            cuts.setdefault(instant, None)
+        reached = micros - elapsed
+        if 0 < reached < priced:
+            # Where the evenly spread reported time reaches the threshold, to the nearest
+            # microsecond; the reported time there is the threshold itself.
+            instant = start + (reached * span + priced // 2) // priced
+            if start < instant < end:
+                cuts.setdefault(instant, None)
+                durations[instant] = reached
     return cuts
 
 
@@ -182,6 +212,7 @@ def _add(
     selection: Selection,
     before: Decimal,
     after: Decimal,
+    volume: int | None,
 ) -> None:
     last = periods[-1] if periods else None
     if (
@@ -189,9 +220,12 @@ def _add(
         and last.end == low
         and last.state is segment.state
         and last.selection == selection
+        and (last.volume is None) is (volume is None)  # each period has one source of time
     ):
         last.end = high
         last.energy += after - before
+        if last.volume is not None and volume is not None:
+            last.volume += volume
         if segment.current is not None:
             last.current = _widen(last.current, segment.current)
         if segment.power is not None:
@@ -200,7 +234,7 @@ def _add(
     current = (segment.current, segment.current) if segment.current is not None else None
     power = (segment.power, segment.power) if segment.power is not None else None
     periods.append(
-        Period(low, high, segment.state, selection, after - before, before, current, power)
+        Period(low, high, segment.state, selection, after - before, before, current, power, volume)
     )
 
 
@@ -214,12 +248,16 @@ def _slice_segment(
     periods: list[Period],
 ) -> None:
     start, energy, span = segment.start, segment.energy, segment.end - segment.start
-    cuts = _cuts(tariff, segment, kwh, origin, zone) if tariff.has_cuts else {}
+    priced = segment.priced
+    durations: dict[int, int] = {}
+    cuts = _cuts(tariff, segment, kwh, origin, zone, durations) if tariff.has_cuts else {}
     bounds = [start, *sorted(cuts), segment.end]
     key = (segment.state, timeline.reservation_expired, bool(energy))
     static = tariff.static_selections if tariff.static else None
     before = kwh
     last = len(bounds) - 1
+    # Reported time since the segment's start at the slice's ends (segments with ``priced``).
+    done = reached = 0
     for index in range(1, len(bounds)):
         low, high = bounds[index - 1], bounds[index]
         if index == last:
@@ -227,17 +265,32 @@ def _slice_segment(
         else:
             known = cuts[high]
             after = known if known is not None else kwh + energy * (high - start) / span
+        if priced is not None:
+            if index == last:
+                reached = priced
+            else:
+                reached = durations.get(high, priced * (high - start) // span)
         selection = static.get(key) if static is not None else None
         if selection is None:
             middle = (low + high) // 2
             local = to_datetime(middle).astimezone(zone) if tariff.uses_clock else None
             kwh_middle = (before + after) / _TWO
-            at = Instant(local, kwh_middle, segment.current, segment.power, middle - origin)
+            duration = middle - origin if priced is None else start - origin + (done + reached) // 2
+            at = Instant(local, kwh_middle, segment.current, segment.power, duration)
             selection = _select(tariff, key[0], key[1], _Chooser(at), key[2])
             if static is not None:  # no element has restrictions: the answer never changes
                 static[key] = selection
-        _add(periods, segment, low, high, selection, before, after)
-        before = after
+        _add(
+            periods,
+            segment,
+            low,
+            high,
+            selection,
+            before,
+            after,
+            None if priced is None else reached - done,
+        )
+        before, done = after, reached
 
 
 def slice_timeline(tariff: CompiledTariff, timeline: Timeline, zone: ZoneInfo) -> list[Period]:
@@ -246,12 +299,22 @@ def slice_timeline(tariff: CompiledTariff, timeline: Timeline, zone: ZoneInfo) -
     kwh = _ZERO
     session_start = timeline.session_start
     reservation_start = timeline.reservation_start
+    # Reported minus spanned time of the segments with reported time so far: durations count
+    # reported time, so the origin they count from moves back by it.
+    drift = reserved_drift = 0
     for segment in timeline.segments:
-        if segment.end <= segment.start:
+        priced, span = segment.priced, segment.end - segment.start
+        if span < 0 or not (span or priced):  # no span and no reported time: nothing to price
             continue
         reserved = segment.state is State.RESERVATION
         origin = reservation_start if reserved else session_start
         assert origin is not None  # the segment itself is of that kind
+        origin -= reserved_drift if reserved else drift
         _slice_segment(tariff, timeline, segment, kwh, origin, zone, periods)
+        if priced is not None:
+            if reserved:
+                reserved_drift += priced - span
+            else:
+                drift += priced - span
         kwh += segment.energy
     return periods
