@@ -101,6 +101,13 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=50)
     parser.add_argument("--runs", type=int, default=1, help="rounds of every row (median shown)")
     parser.add_argument("--skip-cli", action="store_true", help="no `openroam serve` row")
+    parser.add_argument(
+        "--serve",
+        nargs="+",
+        choices=sorted(SERVE_ROWS),
+        default=["quiet", "text", "json"],
+        help="`openroam serve` rows: without a request log, with it as text or JSON lines",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="openroam-bench-") as tmp:
         db, args.log = Path(tmp) / "cpo.db", Path(tmp) / "servers.log"
@@ -126,9 +133,9 @@ def main() -> None:
             "openroam, page 1": (node, page, args.locations),
             f"openroam, page {half // args.limit + 1:,} (keyset)": (node, deep, args.locations),
         }
-        if not args.skip_cli:
-            cli = ["-m", "openroam", "serve"]
-            rows["openroam serve (logging each request)"] = (cli, page, args.locations)
+        cli = ["-m", "openroam", "serve"]
+        for variant in [] if args.skip_cli else args.serve:
+            rows[SERVE_ROWS[variant]] = ([*cli, *SERVE_ARGS[variant]], page, args.locations)
         runs: dict[str, list[Load]] = {label: [] for label in rows}
         for _ in range(args.runs):
             for label, (command, path, total) in rows.items():
@@ -148,6 +155,13 @@ def main() -> None:
 
 
 PREBUILT = "bare ASGI, pre-built page"
+#: ``openroam serve`` as an operator runs it: --serve variant → row label, extra arguments
+SERVE_ROWS = {
+    "quiet": "openroam serve, no request log",
+    "text": "openroam serve, a text line per request",
+    "json": "openroam serve, a JSON line per request",
+}
+SERVE_ARGS = {"quiet": ["--log-level", "warning"], "text": [], "json": ["--log-format", "json"]}
 PER_REQUEST = "bare ASGI, page read per request"
 
 
