@@ -218,8 +218,8 @@ def create_app(
     app.include_router(commands.router)
     app.include_router(authorize.router)
     app.include_router(charging_profiles.router)
-    app.router.routes[0:0] = roaming.sender_list_routes
     app.router.routes[0:0] = probe_routes(app.metrics, metrics, admin_token)
+    app.router.routes[0:0] = roaming.sender_list_routes
     app.add_exception_handler(OcpiError, _ocpi_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
