@@ -1,7 +1,7 @@
 """GET /ocpi/2.2.1/sender/locations?limit=50 against a store of N Locations: req/s of one server.
 
     .venv/bin/python bench/get_locations.py [--locations 100000] [--seconds 10] [--connections 32]
-                                            [--runs 1]
+                                            [--runs 1] [--serve quiet text json]
 
 A SQLite store of N Locations (2-4 EVSEs each) and one registered eMSP partner are seeded in a
 temporary directory. Each server runs alone as one uvicorn process on 127.0.0.1 (``_serve.py``,
@@ -15,8 +15,10 @@ the same uvicorn settings for all), warmed up for 2 s, then loaded for ``--secon
 * ``openroam, page 1``: the real node (``_runtime.build_app``) with a valid credentials token:
   auth, pagination, X-Total-Count, Link, routing headers, envelope.
 * ``openroam, page N/2 (keyset)``: the URL of the Link header half-way through the list.
-* ``openroam serve (logging each request)``: ``python -m openroam serve`` as an operator runs it,
-  with one log line per request from openroam and one from uvicorn.
+* ``openroam serve, …``: ``python -m openroam serve`` as an operator runs it (``--serve``
+  chooses the rows): with ``--log-level warning`` (no request log), with its line per request as
+  text (the default), and as JSON (``--log-format json``). The ratio of the last two to the first
+  is what the request log costs (docs/operations.md "What logging and metrics cost").
 
 With ``--runs N`` every row is measured N times, in N rounds that each measure every row once
 (so a machine that slows down for a while slows all rows alike), and each row shows its median
@@ -101,6 +103,13 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=50)
     parser.add_argument("--runs", type=int, default=1, help="rounds of every row (median shown)")
     parser.add_argument("--skip-cli", action="store_true", help="no `openroam serve` row")
+    parser.add_argument(
+        "--serve",
+        nargs="+",
+        choices=sorted(SERVE_ROWS),
+        default=["quiet", "text", "json"],
+        help="`openroam serve` rows: without a request log, with it as text or JSON lines",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="openroam-bench-") as tmp:
         db, args.log = Path(tmp) / "cpo.db", Path(tmp) / "servers.log"
@@ -126,9 +135,9 @@ def main() -> None:
             "openroam, page 1": (node, page, args.locations),
             f"openroam, page {half // args.limit + 1:,} (keyset)": (node, deep, args.locations),
         }
-        if not args.skip_cli:
-            cli = ["-m", "openroam", "serve"]
-            rows["openroam serve (logging each request)"] = (cli, page, args.locations)
+        cli = ["-m", "openroam", "serve"]
+        for variant in [] if args.skip_cli else args.serve:
+            rows[SERVE_ROWS[variant]] = ([*cli, *SERVE_ARGS[variant]], page, args.locations)
         runs: dict[str, list[Load]] = {label: [] for label in rows}
         for _ in range(args.runs):
             for label, (command, path, total) in rows.items():
@@ -141,6 +150,12 @@ def main() -> None:
                 for c in ceilings
             ]
             print_row(label, _median_run(loads), ratios=ratios)
+        quiet = runs.get(SERVE_ROWS["quiet"])
+        for variant in ("text", "json"):
+            logged = runs.get(SERVE_ROWS[variant])
+            if quiet and logged:
+                ratio = _median([load.rate / quiet[i].rate for i, load in enumerate(logged)])
+                print(f"  a {variant} line per request: {ratio:.0%} of the rate without it")
         if args.runs > 1:
             for label, loads in runs.items():
                 print(f"  {label}: " + ", ".join(f"{load.rate:,.0f}" for load in loads))
@@ -148,6 +163,13 @@ def main() -> None:
 
 
 PREBUILT = "bare ASGI, pre-built page"
+#: ``openroam serve`` as an operator runs it: --serve variant → row label, extra arguments
+SERVE_ROWS = {
+    "quiet": "openroam serve, no request log",
+    "text": "openroam serve, a text line per request",
+    "json": "openroam serve, a JSON line per request",
+}
+SERVE_ARGS = {"quiet": ["--log-level", "warning"], "text": [], "json": ["--log-format", "json"]}
 PER_REQUEST = "bare ASGI, page read per request"
 
 

@@ -32,6 +32,8 @@ Every setting can also come from the environment: ``OPENROAM_DATABASE_URL``,
 ``OPENROAM_WEBHOOKS__URLS`` (a JSON object), ``OPENROAM_WEBHOOKS__TIMEOUT``,
 ``OPENROAM_WEBHOOKS__MAX_DELAY``, ``OPENROAM_WEBHOOKS__MAX_REFUSALS``. Push delivery:
 ``OPENROAM_PUSH_MAX_DELAY``, ``OPENROAM_PUSH_MAX_REFUSALS``, ``OPENROAM_PUSH_LEASE_SECONDS``.
+Operations (docs/operations.md): ``OPENROAM_LOG_FORMAT`` (``text`` or ``json``),
+``OPENROAM_METRICS`` (``open``, ``token`` or ``off``).
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ import re
 import tomllib
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     BaseModel,
@@ -211,6 +213,12 @@ class Settings(BaseSettings):
     """Events to the party's backend (docs/backend-api.md)."""
     commands: CommandConfig = CommandConfig()
     """Partners' commands (CPO side)."""
+    log_format: Literal["text", "json"] = "text"
+    """``openroam serve``'s log lines: text, or one JSON object per line (with ``request_id``,
+    ``partner``, ``module`` as fields when known)."""
+    metrics: Literal["open", "token", "off"] = "open"
+    """Who may read ``/metrics``: whoever reaches the listen address (``open``), callers with
+    the admin token as a bearer token (``token``), nobody (``off``)."""
 
     @field_validator("public_url")
     @classmethod
@@ -218,6 +226,14 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError(f"{value!r} must start with http:// or https://")
         return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _metrics_token(self) -> Self:
+        if self.metrics == "token" and (
+            self.admin_token is None or not self.admin_token.get_secret_value()
+        ):
+            raise ValueError("metrics = 'token' needs admin_token (OPENROAM_ADMIN_TOKEN)")
+        return self
 
     @model_validator(mode="after")
     def _unique_parties(self) -> Self:

@@ -211,7 +211,13 @@ def build_app(settings: Settings) -> FastAPI:
             else:
                 yield
 
-    app = create_app(None, lifespan=lifespan, max_body_bytes=settings.max_body_bytes)
     admin_token = settings.admin_token.get_secret_value() if settings.admin_token else None
+    app = create_app(
+        None,
+        lifespan=lifespan,
+        max_body_bytes=settings.max_body_bytes,
+        metrics=settings.metrics,
+        admin_token=admin_token,
+    )
     include_api(app, admin_token)
     return app

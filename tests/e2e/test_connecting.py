@@ -154,9 +154,8 @@ def test_a_partner_registering_with_a_raw_token_is_called_raw(tmp_path: Path) ->
         _eventually("the Tariff pushed", lambda: "tariffs/NL/AAA/T1" in legacy.pushed)
         # A pull: its Tokens.
         pulled = node.cli("pull", "legacy", "--module", "tokens")
-        assert "tokens from legacy: " in pulled.stdout and "failed" not in pulled.stdout, (
-            pulled.stdout
-        )
+        assert "tokens from legacy: " in pulled.stdout, pulled.stdout
+        assert "failed" not in pulled.stdout, pulled.stdout
         tokens = _api(node, "GET", "partners/legacy/tokens")
         assert [token["uid"] for token in tokens["data"]] == ["RAW-1"]
 
@@ -208,9 +207,8 @@ def test_partners_add_connects_with_an_agreed_token_and_pulls(tmp_path: Path) ->
         assert _line(added.stdout, "versions URL:") == node.versions_url
 
         pulled = node.cli("pull", "cpo-x", "--module", "tariffs")
-        assert "tariffs from cpo-x: " in pulled.stdout and "failed" not in pulled.stdout, (
-            pulled.stdout
-        )
+        assert "tariffs from cpo-x: " in pulled.stdout, pulled.stdout
+        assert "failed" not in pulled.stdout, pulled.stdout
         tariffs = _api(node, "GET", "partners/cpo-x/tariffs")
         assert sorted(tariff["id"] for tariff in tariffs["data"]) == ["T1", "T2"]
         assert {call.authorization for call in cpo.calls_from_node()} == {cpo.header(agreed)}

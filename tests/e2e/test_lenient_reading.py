@@ -197,9 +197,9 @@ def test_a_lenient_partner_connects_and_its_deviations_are_counted(node: NodeCon
     # ... and in the operator view of the connection.
     status = _api(node, "/api/partners/cpo-lenient")
     assert status["reading_policy"] == "lenient"
-    assert {(d["field"], d["kind"]) for d in status["deviations"]} == set(
+    assert {(d["field"], d["kind"]) for d in status["deviations"]} == {
         (field, kind) for _, field, kind in counted
-    )
+    }
     shown = node.cli("partners", "show", "cpo-lenient")
     assert "reading:        lenient" in shown.stdout
     assert "utc_offset" in shown.stdout

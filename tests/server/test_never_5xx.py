@@ -93,6 +93,8 @@ def _router() -> APIRouter:
 
 
 ROUTES = _routes()
+#: Paths for probes and monitoring, not partners (docs/operations.md)
+OPERATIONS = {"/health", "/ready"}
 PARAMETER = re.compile(r"\{(\w+)(:path)?\}")
 
 # Values a partner or a backend might send, good and bad; hypothesis adds its own.
@@ -242,6 +244,11 @@ def _check(response: httpx.Response, method: str) -> None:
     where = f"{method} {response.request.url} → {response.status_code} {response.text[:300]}"
     assert response.status_code < 500, where
     assert response.status_code != 307, where
+    if response.headers["content-type"].startswith("text/plain"):
+        # /metrics: Prometheus' text format (docs/operations.md), the only answer not in JSON.
+        assert response.request.url.path.rstrip("/") == "/metrics", where
+        assert response.text.startswith("# HELP "), where
+        return
     body = response.json()
     assert isinstance(body, dict), where
     assert "detail" not in body, where
@@ -252,6 +259,9 @@ def _check(response: httpx.Response, method: str) -> None:
             assert set(body["error"]) == {"status_code", "message"}, where
         else:
             assert "data" in body or "openapi" in body, where
+    elif response.request.url.path.rstrip("/") in OPERATIONS and response.status_code < 400:
+        # Not OCPI: a probe's plain JSON (docs/operations.md).
+        assert isinstance(body["status"], str), where
     else:
         assert set(body) <= ENVELOPE_FIELDS, where
         assert {"status_code", "timestamp"} <= set(body), where

@@ -8,7 +8,6 @@ can run beside a serving process.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from enum import StrEnum
@@ -21,6 +20,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from openroam._config import Settings
+from openroam._logging import logging_to
 from openroam._runtime import build_app, open_node
 from openroam._services.credentials import parse_grant
 from openroam._services.node import Node
@@ -96,6 +96,11 @@ def run_with_node(config: Path | None, action: Callable[[Node], Awaitable[T]]) -
         raise typer.Exit(1) from None
 
 
+class LogFormatOption(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+
+
 def serve(
     config: ConfigOption = None,
     host: Annotated[str | None, typer.Option(help="Listen address (default 127.0.0.1).")] = None,
@@ -111,6 +116,12 @@ def serve(
         LogLevel,
         typer.Option(help="info: a line per request; warning: only problems."),
     ] = LogLevel.INFO,
+    log_format: Annotated[
+        LogFormatOption | None,
+        typer.Option(
+            help="text lines, or one JSON object per line (default: the log_format setting, text)."
+        ),
+    ] = None,
 ) -> None:
     """Start the node: serve OCPI to partners."""
     settings = load_settings(config)
@@ -119,24 +130,25 @@ def serve(
     except ValueError as error:
         console.print(f"[red]cannot serve:[/] {error}")
         raise typer.Exit(2) from None
-    # One line per OCPI request and per call to a partner (loggers openroam.ocpi, openroam.client).
-    logging.basicConfig(
-        level=log_level.value.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
     bind_host, bind_port = host or settings.host, port or settings.port
     console.print(f"openroam serving on http://{bind_host}:{bind_port}")
     console.print(f"versions URL for partners: {settings.public_url.rstrip('/')}/ocpi/versions")
     import uvicorn  # only this command serves HTTP: the others start without it
 
-    # One line per request is openroam's own (method, path, partner, HTTP and OCPI status,
-    # duration, request id); uvicorn's access line would repeat it at a cost of ~15 µs each.
-    uvicorn.run(
-        build_app(settings),
-        host=bind_host,
-        port=bind_port,
-        log_level=log_level.value,
-        access_log=access_log,
-    )
+    # Every line, uvicorn's too (log_config=None: it keeps no handlers of its own), goes through
+    # one writer thread, as text or JSON (openroam._logging). One line per request is
+    # openroam's own (method, path, partner, HTTP and OCPI status, duration, request id);
+    # uvicorn's access line would repeat it.
+    chosen = log_format.value if log_format is not None else settings.log_format
+    with logging_to(level=log_level.value, log_format="json" if chosen == "json" else "text"):
+        uvicorn.run(
+            build_app(settings),
+            host=bind_host,
+            port=bind_port,
+            log_level=log_level.value,
+            log_config=None,
+            access_log=access_log,
+        )
 
 
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)

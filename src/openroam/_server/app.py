@@ -21,7 +21,9 @@ from starlette.types import Receive, Scope, Send
 from openroam import __version__
 from openroam._server.body import DEFAULT_MAX_BODY_BYTES, BodyGuard, ErrorAnswer
 from openroam._server.envelope import error_response
+from openroam._server.metrics import NodeMetrics
 from openroam._server.middleware import OcpiMiddleware
+from openroam._server.probes import MetricsAccess, probe_routes
 from openroam._server.v221 import (
     authorize,
     cdrs,
@@ -153,14 +155,17 @@ class OcpiApp(FastAPI):
 
     def __init__(self, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, **settings: Any) -> None:
         super().__init__(**settings)
-        self._sender_lists = OcpiMiddleware(self._answer_sender_list)
+        #: ``/metrics``: this app's request counts and registry (one per app)
+        self.metrics = NodeMetrics()
+        self._sender_lists = OcpiMiddleware(self._answer_sender_list, self.metrics.requests)
+        self._sender_list_routes = {route.path: route for route in roaming.sender_list_routes}
         #: How the layers ahead of the routes (:class:`BodyGuard`) answer under a path prefix
         #: that does not speak OCPI (the backend API: :func:`answer_errors_under`).
         self.error_answers: list[tuple[str, ErrorAnswer]] = []
         guarded = BodyGuard(
             self._answer_receiver_write, max_body_bytes=max_body_bytes, answers=self.error_answers
         )
-        self._receiver_writes = OcpiMiddleware(guarded)
+        self._receiver_writes = OcpiMiddleware(guarded, self.metrics.requests)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -178,6 +183,8 @@ class OcpiApp(FastAPI):
 
     async def _answer_sender_list(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope["app"] = self
+        # As the router would have set it: the route answering (its path, the metrics' label).
+        scope["route"] = self._sender_list_routes[scope["path"]]
         await roaming.sender_lists[scope["path"]](scope, receive, send)
 
     async def _answer_receiver_write(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -185,6 +192,8 @@ class OcpiApp(FastAPI):
         assert found is not None  # the path __call__ matched, without a trailing slash
         write, scope["path_params"] = found
         scope["app"] = self
+        # As the router would have set it for this plain route (the metrics' label).
+        scope["endpoint"] = write
         await write(scope, receive, send)
 
 
@@ -203,12 +212,16 @@ def create_app(
     *,
     lifespan: Lifespan | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    metrics: MetricsAccess = "open",
+    admin_token: str | None = None,
 ) -> FastAPI:
-    """The ASGI app serving OCPI for ``node``.
+    """The ASGI app serving OCPI for ``node``, and ``/health``, ``/ready``, ``/metrics``
+    (:mod:`openroam._server.probes`).
 
     Without ``node``, ``lifespan`` must set ``app.state.node`` on start-up (``openroam serve``
     opens the database there, inside the server's event loop). ``max_body_bytes``: the largest
-    request body read (413 beyond; :class:`BodyGuard`).
+    request body read (413 beyond; :class:`BodyGuard`). ``metrics``: who may read ``/metrics``
+    (``token``: callers with ``admin_token``).
     """
     app = OcpiApp(
         max_body_bytes=max_body_bytes,
@@ -230,6 +243,7 @@ def create_app(
     app.include_router(commands.router)
     app.include_router(authorize.router)
     app.include_router(charging_profiles.router)
+    app.router.routes[0:0] = probe_routes(app.metrics, metrics, admin_token)
     app.router.routes[0:0] = [*roaming.sender_list_routes, *roaming.receiver_write_routes]
     app.add_exception_handler(OcpiError, _ocpi_error)
     app.add_exception_handler(HTTPException, _http_error)
@@ -237,5 +251,5 @@ def create_app(
     # Inside OcpiMiddleware (added last, so outermost): a refused body gets request ids and
     # its log line like any answer.
     app.add_middleware(BodyGuard, max_body_bytes=max_body_bytes, answers=app.error_answers)
-    app.add_middleware(OcpiMiddleware)
+    app.add_middleware(OcpiMiddleware, metrics=app.metrics.requests)
     return app

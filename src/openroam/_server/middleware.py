@@ -9,7 +9,14 @@ One pure ASGI layer (cheaper than Starlette's BaseHTTPMiddleware) that:
 * turns any unexpected exception into a 3000 envelope, logged with the request id, so a partner
   never sees a traceback or a framework-shaped body;
 * logs every request as one structured line: method, path, partner, HTTP status, OCPI
-  status_code and duration.
+  status_code, duration and request id (:class:`openroam._logging.RequestRecord`); lines logged
+  while a request is answered get its request id too (``current_request_id``);
+* counts it for ``/metrics`` by route template and HTTP status, with its latency
+  (:class:`openroam._server.metrics.RequestMetrics`).
+
+It runs on every request, also on the hot GET list pages: what it adds is kept to dictionary
+look-ups and a record handed to the logging handlers (docs/operations.md "What logging and
+metrics cost").
 """
 
 from __future__ import annotations
@@ -21,7 +28,9 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from openroam._logging import RequestRecord, current_request_id
 from openroam._server.envelope import error_response
+from openroam._server.metrics import RequestMetrics
 from openroam.errors import ServerError
 
 __all__ = ["OcpiMiddleware", "new_id"]
@@ -64,10 +73,11 @@ def _ocpi_status(body: bytes) -> int | None:
 
 
 class OcpiMiddleware:
-    """See the module docstring."""
+    """See the module docstring. ``metrics``: where requests are counted (none: not counted)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, metrics: RequestMetrics | None = None) -> None:
         self.app = app
+        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -85,6 +95,7 @@ class OcpiMiddleware:
             (b"x-correlation-id", correlation_id.encode("latin-1")),
         ]
         outcome: dict[str, Any] = {"http_status": None, "status_code": None, "started": False}
+        context = current_request_id.set(request_id)
         start = time.perf_counter()
 
         async def send_with_ids(message: Message) -> None:
@@ -107,29 +118,25 @@ class OcpiMiddleware:
             )
             await response(scope, receive, send_with_ids)
         finally:
-            self._log(scope, request_id, outcome, time.perf_counter() - start)
-
-    @staticmethod
-    def _log(scope: Scope, request_id: str, outcome: dict[str, Any], seconds: float) -> None:
-        if not log.isEnabledFor(logging.INFO):
-            return
-        partner = scope["state"].get("partner_name")
-        log.info(
-            "%s %s partner=%s http=%s status_code=%s %.1fms request_id=%s",
-            scope["method"],
-            scope["path"],
-            partner,
-            outcome["http_status"],
-            outcome["status_code"],
-            seconds * 1000,
-            request_id,
-            extra={
-                "method": scope["method"],
-                "path": scope["path"],
-                "partner": partner,
-                "http_status": outcome["http_status"],
-                "status_code": outcome["status_code"],
-                "duration_ms": round(seconds * 1000, 2),
-                "request_id": request_id,
-            },
-        )
+            seconds = time.perf_counter() - start
+            current_request_id.reset(context)
+            if self.metrics is not None:
+                self.metrics.observe(
+                    scope["method"],
+                    self.metrics.route_of(scope),
+                    outcome["http_status"] or 0,  # 0: no answer sent (the client left)
+                    seconds,
+                )
+            if log.isEnabledFor(logging.INFO):
+                log.handle(
+                    RequestRecord(
+                        log.name,
+                        scope["method"],
+                        scope["path"],
+                        scope["state"].get("partner_name"),
+                        outcome["http_status"],
+                        outcome["status_code"],
+                        seconds,
+                        request_id,
+                    )
+                )
