@@ -17,6 +17,7 @@ from tests.operations.conftest import ADMIN, ADMIN_TOKEN, app_for, client_for, n
 from tests.operations.support import register_receiver, samples, value
 
 SENDER_LIST = "/ocpi/2.2.1/sender/locations"
+RECEIVER = "/ocpi/2.2.1/receiver/locations"
 LOCATION_PUT = "/api/locations/{country_code}/{party_id}/{location_id}"
 EVSE_PATCH = "/api/locations/{country_code}/{party_id}/{location_id}/{evse_uid}"
 REQUESTS = "openroam_http_requests_total"
@@ -38,6 +39,9 @@ async def test_requests_are_counted_by_route_template_and_status(
     assert (await client.get(SENDER_LIST + "/")).status_code == 401
     # A FastAPI route with ids in the path.
     assert (await client.get(SENDER_LIST + "/NL/ORM/LOC1")).status_code == 401
+    # A partner's PUT and PATCH on a Receiver interface, also answered ahead of FastAPI.
+    assert (await client.put(RECEIVER + "/NL/ORM/LOC1", json={})).status_code == 401
+    assert (await client.patch(RECEIVER + "/NL/ORM/LOC1/E1/", json={})).status_code == 401
     # The backend API: a FastAPI route, and a plain Starlette route (the EVSE PATCH hot path).
     put = await client.put("/api/locations/NL/ORM/LOC1", json=location("LOC1"), headers=ADMIN)
     assert put.status_code in (200, 201), put.text
@@ -57,6 +61,8 @@ async def test_requests_are_counted_by_route_template_and_status(
     assert requests("GET", SENDER_LIST, "401") == 2
     assert requests("GET", SENDER_LIST + "/{object_id}/{sub0}/{sub1}", "401") == 1
     assert requests("PUT", LOCATION_PUT, str(put.status_code)) == 1
+    assert requests("PUT", RECEIVER + "/{country_code}/{party_id}/{object_id}", "401") == 1
+    assert requests("PATCH", RECEIVER + "/{country_code}/{party_id}/{object_id}/{sub0}", "401") == 1
     assert requests("PATCH", EVSE_PATCH, "200") == 1
     assert requests("GET", "unmatched", "404") == 1
     assert requests("OTHER", "/health", "405") == 1

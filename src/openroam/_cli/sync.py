@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import logging
 import signal
 import time
 from typing import Annotated
@@ -16,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from openroam._cli.node import ConfigOption, load_settings, run_with_node
 from openroam._delivery.pull import PullSettings, PullWorker
+from openroam._logging import logging_to
 from openroam._runtime import client_factory, open_node, running_workers
 from openroam._services.node import Node
 from openroam._services.object_specs import SPECS
@@ -49,7 +49,6 @@ def worker(config: ConfigOption = None) -> None:
     Several workers may share one PostgreSQL database: each delivery is claimed by one of them.
     """
     settings = load_settings(config)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
     async def go() -> None:
         stop = asyncio.Event()
@@ -61,7 +60,9 @@ def worker(config: ConfigOption = None) -> None:
             console.print("openroam worker running (Ctrl-C stops it)")
             await stop.wait()
 
-    asyncio.run(go())
+    # As ``openroam serve`` logs: text or JSON lines (``log_format``), written by one thread.
+    with logging_to(level="INFO", log_format=settings.log_format):
+        asyncio.run(go())
 
 
 _MODULES = ", ".join(SPECS)
