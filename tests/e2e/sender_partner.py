@@ -3,7 +3,10 @@
 credentials POST) and that serves Sender GET lists of Locations, Tariffs and Tokens in pages.
 
 A module named in ``failing`` answers its list with HTTP 500 and an OCPI 3000 envelope, as a
-partner whose server broke does. Every request is recorded (method, path and Authorization).
+partner whose server broke does. With ``slash_redirect`` its lists live at ``…/{module}/`` and a
+URL without the trailing slash (the one its version details and Link headers name) gets a 307
+there, as web frameworks with strict slashes answer. Every request is recorded (method, path and
+Authorization).
 """
 
 from __future__ import annotations
@@ -98,6 +101,8 @@ class SenderPartner:
     )
     #: modules whose list answers HTTP 500 with OCPI 3000
     failing: set[str] = field(default_factory=set)
+    #: lists answer a URL without a trailing slash with a 307 to the URL with one
+    slash_redirect: bool = False
     #: (method, path, Authorization header) of every request
     requests: list[tuple[str, str, str | None]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -131,6 +136,11 @@ class SenderPartner:
         if method == "POST" and path == "/ocpi/2.2.1/credentials":
             return 200, _ok(self._credentials()), {}
         module = path.removeprefix("/ocpi/2.2.1/")
+        if self.slash_redirect and method == "GET":
+            if module in self.objects:
+                query = f"?{parts.query}" if parts.query else ""
+                return 307, _envelope(1000, None), {"Location": f"{path}/{query}"}
+            module = module.removesuffix("/")
         if method == "GET" and module in self.objects:
             if module in self.failing:
                 return 500, _envelope(3000, "Generic server error"), {}

@@ -156,3 +156,38 @@ def test_a_failing_module_is_reported_and_shown_while_the_others_are_pulled(
         recovered = healthy["modules"][1]
         assert (recovered["failures"], recovered["failing_since"]) == (0, None)
         assert recovered["last_error_at"] == tariffs["last_error_at"]  # kept: what happened
+
+
+def test_a_partner_answering_307_on_a_missing_trailing_slash_is_pulled_through_it(
+    tmp_path: Path, database_url: str
+) -> None:
+    # Its version details and next links name URLs without the slash; each GET of them gets a
+    # 307 to the same origin, followed with the same token (docs/connecting.md "Redirects").
+    node = NodeConfig(
+        "slash",
+        free_port(),
+        database_url,
+        [Party("NL", "OCP", "CPO", "Our CPO"), Party("NL", "OMS", "EMSP", "Our eMSP")],
+        {"OPENROAM_ADMIN_TOKEN": ADMIN, "OPENROAM_WORKER": "false"},
+    )
+    with sender_partner(slash_redirect=True) as acme, running(node, tmp_path):
+        grants = ["--role", "CPO", "--party", "DE*ACP", "--role", "EMSP", "--party", "DE*AMS"]
+        node.cli("register", acme.versions_url, "--token", "token-a", "--name", "acme", *grants)
+        pulled = node.cli("pull", "acme")
+        output = pulled.stdout
+        assert "3 stored, 0 unchanged, 0 invalid, 2 page(s) (full)" in _line(
+            output, "locations from acme:"
+        )
+        assert "2 stored" in _line(output, "tariffs from acme:")
+        assert "5 stored" in _line(output, "tokens from acme:")
+        stored = _api(node, "GET", "partners/acme/locations").json()["data"]
+        assert sorted(doc["id"] for doc in stored) == ["LOC0", "LOC1", "LOC2"]
+        # Every page was asked for without the slash first, then with it, with our token both
+        # times.
+        lists = [(path, auth) for _, path, auth in acme.requests if "/locations" in path]
+        assert [path.partition("?")[0] for path, _ in lists] == [
+            "/ocpi/2.2.1/locations",
+            "/ocpi/2.2.1/locations/",
+        ] * 2
+        assert len({auth for _, auth in lists}) == 1
+        assert lists[0][1] is not None
