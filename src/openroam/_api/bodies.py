@@ -10,16 +10,46 @@ its parts (mod_locations "PUT": the parent's ``last_updated`` follows its childr
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
+from pydantic import BaseModel, ValidationError
 
 from openroam._services.object_specs import ModuleSpec
 from openroam._services.roaming import PageQuery
 from openroam.errors import InvalidOrMissingParameters
+from openroam.models._validation import problems
 from openroam.models.common import format_datetime, parse_datetime
 
-__all__ = ["now_stamp", "page_query", "when", "with_last_updated"]
+__all__ = ["json_of", "model_of", "now_stamp", "page_query", "when", "with_last_updated"]
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _not_json() -> InvalidOrMissingParameters:
+    return InvalidOrMissingParameters("The request body is not valid JSON", http_status=400)
+
+
+def json_of(body: bytes) -> Any:
+    """``body`` parsed as JSON; HTTP 400 with 2001 when it is not JSON."""
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise _not_json() from None
+
+
+def model_of(body: bytes, model: type[M], *, empty_ok: bool = False) -> M:
+    """``body`` read as ``model``; HTTP 400 with 2001 when it is not JSON or the model refuses
+    it (the first five problems, with their JSON paths). ``empty_ok``: an empty body is ``{}``."""
+    if empty_ok and not body.strip():
+        body = b"{}"
+    try:
+        return model.model_validate_json(body)
+    except ValidationError as error:
+        if any(e["type"] == "json_invalid" for e in error.errors()):
+            raise _not_json() from None
+        found = "; ".join(str(problem) for problem in problems(error)[:5])
+        raise InvalidOrMissingParameters(found, http_status=400) from None
 
 
 def now_stamp() -> str:

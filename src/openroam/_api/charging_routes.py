@@ -12,9 +12,9 @@
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Path, Request
-from pydantic import ValidationError
 from starlette.responses import Response
 
+from openroam._api.bodies import model_of
 from openroam._api.charging_bodies import (
     CreditBody,
     MeterValuesBody,
@@ -27,8 +27,6 @@ from openroam._api.params import CountryCode, PartyId, session_path
 from openroam._api.responses import data_response
 from openroam._services.charging.service import ChargingService
 from openroam._services.documents import ObjectPath
-from openroam.errors import InvalidOrMissingParameters
-from openroam.models._validation import problems
 from openroam.models.common import OcpiModel
 from openroam.models.v221.cdrs import CDR
 from openroam.models.v221.sessions import Session
@@ -52,18 +50,7 @@ def charging_of(request: Request) -> ChargingService:
 
 
 async def _body(request: Request, model: type[M], empty_ok: bool = False) -> M:
-    raw = await request.body()
-    if empty_ok and not raw.strip():
-        raw = b"{}"
-    try:
-        return model.model_validate_json(raw)
-    except ValidationError as error:
-        if any(e["type"] == "json_invalid" for e in error.errors()):
-            raise InvalidOrMissingParameters(
-                "The request body is not valid JSON", http_status=400
-            ) from None
-        found = "; ".join(str(problem) for problem in problems(error)[:5])
-        raise InvalidOrMissingParameters(found, http_status=400) from None
+    return model_of(await request.body(), model, empty_ok=empty_ok)
 
 
 def _session(session: Session, status: int = 200) -> Response:

@@ -12,17 +12,16 @@
 from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request
-from pydantic import ConfigDict, ValidationError
+from pydantic import ConfigDict
 from starlette.responses import Response
 
+from openroam._api.bodies import model_of
 from openroam._api.openapi import body_doc
 from openroam._api.own_routes import node_of
 from openroam._api.responses import data_response
 from openroam._services.credentials import parse_grant
 from openroam._services.partners import PartnerDirectory
 from openroam._store.records import Grant
-from openroam.errors import InvalidOrMissingParameters
-from openroam.models._validation import problems
 from openroam.models.common import URL, OcpiModel, String, String100, String255
 
 __all__ = ["InvitationBody", "PartnerAddBody", "add_connect_routes"]
@@ -70,15 +69,7 @@ class PartnerAddBody(OcpiModel):
 
 
 async def _body(request: Request, model: type[M]) -> M:
-    try:
-        return model.model_validate_json(await request.body())
-    except ValidationError as error:
-        if any(e["type"] == "json_invalid" for e in error.errors()):
-            raise InvalidOrMissingParameters(
-                "The request body is not valid JSON", http_status=400
-            ) from None
-        found = "; ".join(str(problem) for problem in problems(error)[:5])
-        raise InvalidOrMissingParameters(found, http_status=400) from None
+    return model_of(await request.body(), model)
 
 
 def _answer(data: dict[str, Any]) -> Response:

@@ -5,13 +5,12 @@ stored — read-only; a partner's objects change only through OCPI."""
 
 # No ``from __future__ import annotations``: see own_routes.
 
-from typing import Annotated, Any
+from typing import Annotated
 
-import orjson
 from fastapi import APIRouter, Depends, Path, Request
 from starlette.responses import Response
 
-from openroam._api.bodies import page_query
+from openroam._api.bodies import json_of, page_query
 from openroam._api.openapi import data_doc
 from openroam._api.own_routes import (
     LOCATION_LEVELS,
@@ -115,12 +114,7 @@ def _add_partners(router: APIRouter) -> None:
 
 def _grants_of(body: bytes) -> list[Grant]:
     """``{"grants": [{"role": "EMSP", "country_code": "DE", "party_id": "ABC"}, …]}``."""
-    try:
-        document: Any = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        raise InvalidOrMissingParameters(
-            "The request body is not valid JSON", http_status=400
-        ) from None
+    document = json_of(body)
     items = document.get("grants") if isinstance(document, dict) else None
     if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
         raise InvalidOrMissingParameters(
@@ -162,12 +156,7 @@ def _add_grants(router: APIRouter) -> None:
 
 def _policy_of(body: bytes) -> str:
     """``{"policy": "strict"}`` or ``{"policy": "lenient"}``."""
-    try:
-        document: Any = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        raise InvalidOrMissingParameters(
-            "The request body is not valid JSON", http_status=400
-        ) from None
+    document = json_of(body)
     policy = document.get("policy") if isinstance(document, dict) else None
     if not isinstance(policy, str):
         raise InvalidOrMissingParameters('body: {"policy": "strict" | "lenient"}')
