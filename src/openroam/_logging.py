@@ -32,10 +32,12 @@ from typing import Any, Literal, TextIO
 
 __all__ = [
     "MODULE_FIELD",
+    "PARTNER_FIELD",
     "LogFormat",
     "RequestContext",
     "RequestRecord",
     "current_request_id",
+    "log_fields",
     "logging_to",
 ]
 
@@ -50,6 +52,19 @@ TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 #: name): ``log.warning(…, extra={"partner": name, "ocpi_module": module})``; JSON field
 #: ``module``.
 MODULE_FIELD = "ocpi_module"
+#: The ``extra`` key naming the partner a line is about (its name, never its numeric id).
+PARTNER_FIELD = "partner"
+
+
+def log_fields(partner: str | None, module: str | None = None) -> dict[str, str]:
+    """``extra`` for a log record about ``partner`` (a name) and, if given, one OCPI module,
+    besides naming them in the message text: a JSON line has them as fields."""
+    fields = {PARTNER_FIELD: partner} if partner is not None else {}
+    if module is not None:
+        fields[MODULE_FIELD] = str(module)  # a ModuleID member is written as its value
+    return fields
+
+
 REQUEST_MESSAGE = "%s %s partner=%s http=%s status_code=%s %.1fms request_id=%s"
 
 # Every attribute a LogRecord has, as a record made once: a request record copies them instead of

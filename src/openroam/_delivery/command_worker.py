@@ -25,8 +25,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from openroam._delivery.log_fields import log_fields
 from openroam._delivery.retry import Failure, RetryPolicy, failure_of, run_rounds
+from openroam._logging import log_fields
 from openroam._services.commands import CommandService
 from openroam._store import commands as store
 from openroam._store import repositories as repo

@@ -20,8 +20,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from openroam._delivery.log_fields import log_fields
 from openroam._delivery.retry import Failure, RetryPolicy, failure_of, run_rounds
+from openroam._logging import log_fields
 from openroam._store import profiles as store
 from openroam._store import repositories as repo
 from openroam._store.db import Database

@@ -12,7 +12,7 @@ without an error, and at least as many objects as the last page's ``X-Total-Coun
 A failed or incomplete pull keeps both (what it received is stored all the same), is recorded on
 the sync state (``failures``, ``last_error`` with its time, ``failing_since``) and logged, and is
 retried after a backoff. Log lines name the partner and the module, in the text and as the
-record's ``partner`` and ``ocpi_module`` fields (``_delivery/log_fields.py``).
+record's ``partner`` and ``ocpi_module`` fields (``openroam._logging.log_fields``).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from openroam._delivery.log_fields import log_fields
+from openroam._logging import log_fields
 from openroam._services.credentials import Caller
 from openroam._services.object_specs import SPECS
 from openroam._services.partner_status import pulled_modules

@@ -27,8 +27,8 @@ from urllib.parse import quote
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from openroam._delivery.log_fields import log_fields
 from openroam._delivery.retry import Failure, RetryPolicy, failure_of, run_rounds
+from openroam._logging import log_fields
 from openroam._services.deliveries import delivery_subject
 from openroam._services.documents import locate
 from openroam._services.events import EventService, EventType

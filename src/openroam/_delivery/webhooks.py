@@ -29,8 +29,8 @@ from datetime import UTC, datetime
 import httpx
 import orjson
 
-from openroam._delivery.log_fields import log_fields
 from openroam._delivery.retry import RetryPolicy, is_permanent, run_rounds
+from openroam._logging import log_fields
 from openroam._store import events as store
 from openroam._store.db import Database
 from openroam.models.common import format_datetime

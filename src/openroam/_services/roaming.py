@@ -149,10 +149,6 @@ def _invalid(error: ValidationError, limit: int = 5) -> InvalidOrMissingParamete
     return InvalidOrMissingParameters("; ".join(found[:limit]) + more)
 
 
-def _validate(model: type[OcpiModel], body: bytes) -> OcpiModel:
-    return read_body(model, body, lenient=False)[0]
-
-
 def read_body(
     model: type[OcpiModel], body: bytes, *, lenient: bool
 ) -> tuple[OcpiModel, list[Respelled]]:
@@ -173,7 +169,7 @@ def read_body(
 def validate_body(model: type[OcpiModel], body: bytes) -> OcpiModel:
     """``body`` validated as ``model``: 2001 with the problems' JSON paths, HTTP 400 when it
     is not JSON (status_codes.asciidoc)."""
-    return _validate(model, body)
+    return read_body(model, body, lenient=False)[0]
 
 
 def _outgoing(
@@ -225,7 +221,7 @@ def _merge(
         repeat = incoming_time is not None and incoming_time == target_time
         document = patch_at(current, spec, path, incoming, repeat=repeat)
         changed = locate(document, spec, path.sub_ids)
-        _validate(spec.levels[len(path.sub_ids)].model, orjson.dumps(changed))
+        validate_body(spec.levels[len(path.sub_ids)].model, orjson.dumps(changed))
     last_updated = timestamp_of(document)
     assert last_updated is not None
     counterparty = addressing.counterparty_of(spec, document)
