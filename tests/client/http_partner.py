@@ -15,10 +15,11 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from tests.client.ocpi_fakes import envelope
+from tests.loopback import serving
 
 
 @dataclass(frozen=True)
@@ -110,13 +111,6 @@ def _handler(partner: HttpPartner) -> type[BaseHTTPRequestHandler]:
 def http_partner() -> Iterator[HttpPartner]:
     """A running :class:`HttpPartner` on its own loopback port."""
     partner = HttpPartner()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(partner))
-    server.daemon_threads = True
-    partner.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
+    with serving(_handler(partner), poll_interval=0.05) as url:
+        partner.url = url
         yield partner
-    finally:
-        server.shutdown()
-        server.server_close()

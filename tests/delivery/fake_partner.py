@@ -14,11 +14,11 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from openroam._store import repositories as repo
@@ -27,6 +27,7 @@ from openroam.models.v221.credentials import CredentialsRole
 from openroam.models.v221.locations import BusinessDetails
 from openroam.models.v221.types import Role
 from openroam.models.v221.versions import Endpoint, InterfaceRole, ModuleID
+from tests.loopback import serving
 
 PREFIX = "/ocpi/2.2.1/"
 
@@ -131,27 +132,33 @@ def _handler(partner: FakePartner) -> type[BaseHTTPRequestHandler]:
 def fake_partner(**options: Any) -> Iterator[FakePartner]:
     """A running :class:`FakePartner` on a loopback port."""
     partner = FakePartner(**options)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(partner))
-    server.daemon_threads = True
-    partner.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(_handler(partner)) as url:
+        partner.base_url = url
         yield partner
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 async def register(db: Database, partner: FakePartner, name: str, modules: list[str]) -> int:
     """Store ``partner`` as registered with Receiver endpoints for ``modules`` (as after the
     credentials handshake); its id."""
+    return await register_receiver(db, name, partner.base_url, modules)
+
+
+async def register_receiver(
+    db: Database,
+    name: str,
+    base_url: str,
+    modules: list[str],
+    *,
+    grants: Sequence[repo.Grant] = (),
+) -> int:
+    """Store a partner registered (as after the credentials handshake) as the eMSP DE*MSP, with
+    ``grants`` and Receiver endpoints under ``base_url`` for ``modules``; its id."""
     async with db.session() as session, session.begin():
-        invited = await repo.create_invitation(session, name, f"token-a-{name}")
+        invited = await repo.create_invitation(session, name, f"token-a-{name}", grants=grants)
         record = await repo.save_registration(
             session,
             invited.id,
-            versions_url=f"{partner.base_url}/ocpi/versions",
+            versions_url=f"{base_url}/ocpi/versions",
             version="2.2.1",
             roles=[
                 CredentialsRole(
@@ -165,7 +172,7 @@ async def register(db: Database, partner: FakePartner, name: str, modules: list[
                 Endpoint(
                     identifier=ModuleID(module),
                     role=InterfaceRole.RECEIVER,
-                    url=partner.endpoint(module),
+                    url=f"{base_url}{PREFIX}{module}",
                 )
                 for module in modules
             ],

@@ -19,8 +19,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.loopback import serving
 
 PREFIX = "/ocpi/2.2.1"
 
@@ -140,13 +142,6 @@ def _handler(partner: OcpiPartner) -> type[BaseHTTPRequestHandler]:
 def ocpi_partner(**options: Any) -> Iterator[OcpiPartner]:
     """A running :class:`OcpiPartner` on a loopback port."""
     partner = OcpiPartner(**options)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(partner))
-    server.daemon_threads = True
-    partner.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(_handler(partner)) as url:
+        partner.base_url = url
         yield partner
-    finally:
-        server.shutdown()
-        server.server_close()

@@ -16,9 +16,11 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.loopback import serving
 
 CPO = ("DE", "ACP")
 EMSP = ("DE", "AMS")
@@ -215,13 +217,6 @@ def _handler(partner: SenderPartner) -> type[BaseHTTPRequestHandler]:
 def sender_partner(**options: Any) -> Iterator[SenderPartner]:
     """A running :class:`SenderPartner` on a loopback port."""
     partner = SenderPartner(**options)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(partner))
-    server.daemon_threads = True
-    partner.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(_handler(partner)) as url:
+        partner.base_url = url
         yield partner
-    finally:
-        server.shutdown()
-        server.server_close()

@@ -17,12 +17,11 @@ credentials and a Locations Sender list. The node registers with each of them
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +30,7 @@ import pytest
 
 from tests.api.support import location
 from tests.e2e.nodes import NodeConfig, Party, free_port, running
+from tests.loopback import serving
 
 ADMIN = "admin-token-for-the-lenient-test"
 SPACED = "2026-01-02 10:00:00"
@@ -111,16 +111,9 @@ def _handler(partner: DatedPartner) -> type[BaseHTTPRequestHandler]:
 @contextmanager
 def dated_partner(party_id: str) -> Iterator[DatedPartner]:
     partner = DatedPartner(party_id)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(partner))
-    server.daemon_threads = True
-    partner.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(_handler(partner)) as url:
+        partner.base_url = url
         yield partner
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture
