@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import tempfile
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -21,6 +22,18 @@ from openroam.simulator import BackendApi, Simulator, SimulatorSettings
 __all__ = ["demo", "simulate"]
 
 console = Console(highlight=False, soft_wrap=True)
+
+
+class EmspVersion(StrEnum):
+    """The OCPI version the demo's eMSP node speaks with the CPO."""
+
+    V221 = "2.2.1"
+    V211 = "2.1.1"
+
+
+# What the eMSP node offers (setting ocpi_versions); the CPO node offers both, and a registration
+# agrees on the newest version both offer (version_information_endpoint.md).
+EMSP_OFFERS = {EmspVersion.V221: ("2.2.1", "2.1.1"), EmspVersion.V211: ("2.1.1",)}
 
 Speed = Annotated[
     float, typer.Option(min=0.1, help="Simulated seconds per real second for the charge points.")
@@ -48,15 +61,18 @@ def _look_around(cpo: DemoNode, emsp: DemoNode) -> None:
 
 
 async def _demo(directory: Path, cpo_port: int, emsp_port: int, speed: float, *,
-                stay: bool, log_level: str) -> None:  # fmt: skip
+                emsp_version: EmspVersion, stay: bool, log_level: str) -> None:  # fmt: skip
+    offers = EMSP_OFFERS[emsp_version]
     cpo_settings = node_settings(directory, "cpo", cpo_port, sample.CPO, "CPO")
-    emsp_settings = node_settings(directory, "emsp", emsp_port, sample.EMSP, "EMSP")
+    emsp_settings = node_settings(directory, "emsp", emsp_port, sample.EMSP, "EMSP", offers)
     async with (
         serving("cpo", cpo_settings, log_level) as cpo,
         serving("emsp", emsp_settings, log_level) as emsp,
     ):
-        _step("0", f"CPO node  {cpo.base_url}  (NL*ORC, SQLite in {directory})")
-        _step("0", f"eMSP node {emsp.base_url}  (DE*MSP)")
+        cpo_offers = " and ".join(cpo_settings.ocpi_versions)
+        emsp_offers = " and ".join(offers) + (" only" if len(offers) == 1 else "")
+        _step("0", f"CPO node  {cpo.base_url}  (NL*ORC, OCPI {cpo_offers}, SQLite in {directory})")
+        _step("0", f"eMSP node {emsp.base_url}  (DE*MSP, OCPI {emsp_offers})")
         story = Story(cpo, emsp, _step, speed)
         api = BackendApi(cpo.base_url, cpo.admin_token)
         settings = SimulatorSettings(speed=speed, report_readings=False)
@@ -77,6 +93,15 @@ def demo(
     cpo_port: Annotated[int, typer.Option(help="The CPO node's port.")] = 8080,
     emsp_port: Annotated[int, typer.Option(help="The eMSP node's port.")] = 8090,
     speed: Speed = 60.0,
+    emsp_version: Annotated[
+        EmspVersion,
+        typer.Option(
+            "--emsp-version",
+            help="2.2.1: the eMSP node offers 2.2.1 and 2.1.1 (the default settings), so the "
+            "two nodes agree on 2.2.1. 2.1.1: it offers only 2.1.1, so the CPO node talks "
+            "2.1.1 with it (docs/versions.md).",
+        ),
+    ] = EmspVersion.V221,
     directory: Annotated[
         Path | None,
         typer.Option("--dir", help="Where the two SQLite files go (default: a temporary one)."),
@@ -88,7 +113,8 @@ def demo(
 ) -> None:
     """Two nodes on loopback (a CPO with simulated charge points, an eMSP) and a story between
     them: registration, pull, a session started by command, meter values across a tariff
-    change, the stop, the CDR priced and delivered."""
+    change, the stop, the CDR priced and delivered. ``--emsp-version 2.1.1``: the same story
+    with an eMSP node that speaks only OCPI 2.1.1."""
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
@@ -102,8 +128,9 @@ def demo(
             (directory / name).unlink(missing_ok=True)  # every run tells the story from the start
         try:
             asyncio.run(
-                _demo(directory, cpo_port, emsp_port, speed, stay=stay, log_level=log_level)
-            )
+                _demo(directory, cpo_port, emsp_port, speed, emsp_version=emsp_version,
+                      stay=stay, log_level=log_level)
+            )  # fmt: skip
         except KeyboardInterrupt:
             console.print("stopped")
         except (StoryFailed, OSError, RuntimeError) as error:

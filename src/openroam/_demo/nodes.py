@@ -21,7 +21,7 @@ from openroam._config import PartyConfig, Settings
 from openroam._runtime import build_app
 from openroam._services.node import Node
 
-__all__ = ["DemoNode", "serving"]
+__all__ = ["DemoNode", "node_settings", "serving"]
 
 STARTUP_SECONDS = 30.0
 
@@ -49,8 +49,15 @@ class DemoNode:
 
 
 def node_settings(
-    directory: Path, name: str, port: int, party: tuple[str, str, str], role: str
+    directory: Path,
+    name: str,
+    port: int,
+    party: tuple[str, str, str],
+    role: str,
+    ocpi_versions: tuple[str, ...] = ("2.2.1", "2.1.1"),
 ) -> Settings:
+    """An operator's settings for one demo node; ``ocpi_versions``: the OCPI versions it offers
+    partners (a registration agrees on the newest both sides offer)."""
     country_code, party_id, label = party
     return Settings(
         database_url=f"sqlite+aiosqlite:///{directory / f'{name}.db'}",
@@ -59,6 +66,7 @@ def node_settings(
         port=port,
         admin_token=secrets.token_urlsafe(24),
         parties=[PartyConfig(country_code=country_code, party_id=party_id, role=role, name=label)],
+        ocpi_versions=ocpi_versions,
         # Short retry and pull periods: the demo converges in seconds, with the production code.
         push_max_delay=2.0,
         pull_interval=30.0,

@@ -242,8 +242,10 @@ class Story:
         self.cdr, self.audit = event["data"]["cdr"], event["data"]["audit"]
         cost = self.cdr["total_cost"]
         energy, excl, incl = self.cdr["total_energy"], cost["excl_vat"], cost.get("incl_vat")
+        # An OCPI 2.1.1 CDR has total_cost "excluding VAT" only (mod_cdrs.md 3.1 CDR Object).
+        vat = f"{incl} incl. VAT" if incl is not None else "no VAT named"
         self.say("7", f"eMSP received CDR {self.cdr['id']}: {energy} kWh, {excl} EUR excl. VAT, "
-                      f"{incl} incl. VAT")  # fmt: skip
+                      f"{vat}")  # fmt: skip
         for period in self.cdr["charging_periods"]:
             self.say("7", f"  from {_local(period['start_date_time'])}: {_dimensions(period)}")
         self.say("7", f"eMSP price audit with the Tariff it pulled: {self.audit['status']}")
