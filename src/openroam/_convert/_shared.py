@@ -29,7 +29,9 @@ class Unconvertible(ValueError):
 
 
 # 2.1.1 mod_cdrs.md 4.3 CdrDimensionType.
-V211_DIMENSIONS = frozenset({"ENERGY", "FLAT", "MAX_CURRENT", "MIN_CURRENT", "PARKING_TIME", "TIME"})
+V211_DIMENSIONS = frozenset(
+    {"ENERGY", "FLAT", "MAX_CURRENT", "MIN_CURRENT", "PARKING_TIME", "TIME"}
+)
 # 2.1.1 mod_cdrs.md 4.1 AuthMethod.
 V211_AUTH_METHODS = frozenset({"AUTH_REQUEST", "WHITELIST"})
 

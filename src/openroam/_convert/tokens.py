@@ -40,7 +40,16 @@ __all__ = [
 ]
 
 # The fields both versions' Token objects carry under the same name.
-_COMMON = ("uid", "type", "visual_number", "issuer", "valid", "whitelist", "language", "last_updated")
+_COMMON = (
+    "uid",
+    "type",
+    "visual_number",
+    "issuer",
+    "valid",
+    "whitelist",
+    "language",
+    "last_updated",
+)
 # 2.1.1 mod_tokens.md 4.1 Allowed, the same values as 2.2.1's AllowedType.
 _ALLOWED = frozenset({"ALLOWED", "BLOCKED", "EXPIRED", "NO_CREDIT", "NOT_ALLOWED"})
 # 2.1.1 mod_tokens.md 4.3 TokenType.
