@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from openroam._convert._context import Context, Doc, Related
+from openroam._convert.locations import Unconvertible, location_from_v211
 
 __all__ = [
     "V211_AUTH_METHODS",
@@ -22,10 +23,6 @@ __all__ = [
     "price_from_v211",
     "price_to_v211",
 ]
-
-
-class Unconvertible(ValueError):
-    """A document (or one of its values) cannot be expressed in the other OCPI version."""
 
 
 # 2.1.1 mod_cdrs.md 4.3 CdrDimensionType.
@@ -120,10 +117,18 @@ def charging_periods_from_v211(periods: list[Doc]) -> list[Doc]:
     return out
 
 
-def location_ids_from_v211(location: Doc, what: str) -> tuple[str, str, str]:
-    """``location_id``, ``evse_uid`` and ``connector_id`` of the Location a 2.1.1 Session or CDR
-    embeds, "including only the relevant EVSE and connector" (2.1.1 mod_sessions.md 3.1,
-    mod_cdrs.md 3.1): its first EVSE and that EVSE's first Connector."""
+def embedded_location_from_v211(location: Doc, context: Context, what: str) -> Doc:
+    """The Location a 2.1.1 Session or CDR embeds, "including only the relevant EVSE and
+    connector" (2.1.1 mod_sessions.md 3.1, mod_cdrs.md 3.1), as 2.2.1 (the Locations
+    converter's rules: ids at most 36, coordinates, ``postal_code``), checked to name an EVSE
+    with a Connector."""
+    converted = location_from_v211(location, context)
+    location_ids(converted, what)
+    return converted
+
+
+def location_ids(location: Doc, what: str) -> tuple[str, str, str]:
+    """``id``, first EVSE ``uid`` and that EVSE's first Connector ``id`` of a Location."""
     evse = _first(location.get("evses"))
     connector = _first(evse.get("connectors")) if evse is not None else None
     if evse is None or connector is None:

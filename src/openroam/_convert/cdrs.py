@@ -39,9 +39,6 @@ Filled in for 2.2.1:
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
 from openroam._convert._context import Context, Doc, Related
 from openroam._convert._shared import (
     Unconvertible,
@@ -50,10 +47,12 @@ from openroam._convert._shared import (
     cdr_token_from_auth_id,
     charging_periods_from_v211,
     charging_periods_to_v211,
+    embedded_location_from_v211,
     price_from_v211,
     price_to_v211,
 )
-from openroam._convert.sessions import location_for_session_v211
+from openroam._convert.locations import location_for_session_v211
+from openroam._convert.tariffs import CONVERTER as TARIFFS
 
 __all__ = ["CONVERTER", "CdrsConverter", "Unconvertible", "location_from_cdr_location"]
 
@@ -68,11 +67,6 @@ _COMMON = (
     "remark",
     "last_updated",
 )
-
-
-def _tariff_converter() -> Any:
-    # The Tariffs converter is a sibling module, looked up when used.
-    return importlib.import_module("openroam._convert.tariffs").CONVERTER
 
 
 def location_from_cdr_location(cdr: Doc) -> Doc:
@@ -111,12 +105,10 @@ def location_from_cdr_location(cdr: Doc) -> Doc:
     return location
 
 
-def _cdr_location_from_v211(location: Doc) -> Doc:
-    evses = location.get("evses") or []
-    connectors = (evses[0].get("connectors") or []) if evses else []
-    if not connectors:
-        raise Unconvertible("the CDR's Location names no EVSE with a Connector")
-    evse, connector = evses[0], connectors[0]
+def _cdr_location_from_v211(embedded: Doc, context: Context) -> Doc:
+    location = embedded_location_from_v211(embedded, context, "CDR")
+    evse = location["evses"][0]
+    connector = evse["connectors"][0]
     out: Doc = {"id": location["id"]}
     for key in ("name", "address", "city", "postal_code", "country", "coordinates"):
         if location.get(key) is not None:
@@ -182,10 +174,9 @@ class CdrsConverter:
         out["end_date_time"] = doc["stop_date_time"]
         out["cdr_token"] = cdr_token_from_auth_id(doc["auth_id"], context, related)
         out["auth_method"] = doc["auth_method"]
-        out["cdr_location"] = _cdr_location_from_v211(doc["location"])
+        out["cdr_location"] = _cdr_location_from_v211(doc["location"], context)
         if doc.get("tariffs"):
-            converter = _tariff_converter()
-            out["tariffs"] = [converter.from_v211(t, context) for t in doc["tariffs"]]
+            out["tariffs"] = [TARIFFS.from_v211(t, context) for t in doc["tariffs"]]
         periods = charging_periods_from_v211(doc["charging_periods"])
         if not periods:
             raise Unconvertible(f"CDR {doc.get('id')} has no charging period 2.2.1 can express")
@@ -214,8 +205,7 @@ def _tariffs_to_v211(doc: Doc, related: Related | None) -> list[Doc]:
                 tariffs.append(found)
     if not tariffs:
         return []
-    converter = _tariff_converter()
-    return [converter.to_v211(t) for t in tariffs]
+    return [TARIFFS.to_v211(t) for t in tariffs]
 
 
 CONVERTER = CdrsConverter()

@@ -34,7 +34,7 @@ import re
 from typing import Any
 
 from openroam._convert._context import Context, Doc
-from openroam._convert._shared import Unconvertible
+from openroam._convert.locations import Unconvertible
 from openroam._convert.tokens import CONVERTER as TOKENS
 
 __all__ = [

@@ -39,7 +39,6 @@ Filled in for 2.2.1:
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 from openroam._convert._context import Context, Doc, Related
@@ -50,11 +49,12 @@ from openroam._convert._shared import (
     cdr_token_from_auth_id,
     charging_periods_from_v211,
     charging_periods_to_v211,
-    location_ids_from_v211,
+    embedded_location_from_v211,
+    location_ids,
     price_from_v211,
     price_to_v211,
 )
-from openroam._convert.tokens import now_v211
+from openroam._convert.locations import location_for_session_v211, now_v211
 
 __all__ = [
     "CONVERTER",
@@ -63,7 +63,6 @@ __all__ = [
     "SessionsConverter",
     "Unconvertible",
     "charging_periods_to_append",
-    "location_for_session_v211",
     "status_to_v211",
 ]
 
@@ -77,15 +76,6 @@ class LocationRequired(Unconvertible):
 
 class PatchNeedsWholeSession(Unconvertible):
     """A 2.2.1 Session PATCH 2.1.1 cannot express as a PATCH; send the whole Session (PUT)."""
-
-
-def location_for_session_v211(location: Doc, evse_uid: str, connector_id: str) -> Doc:
-    """The stored 2.2.1 Location as the 2.1.1 Location a Session or CDR embeds (only the
-    relevant EVSE and Connector), by the Locations converter."""
-    # The Locations converter is a sibling module, looked up when used.
-    locations: Any = importlib.import_module("openroam._convert.locations")
-    result: Doc = locations.location_for_session_v211(location, evse_uid, connector_id)
-    return result
 
 
 def status_to_v211(status: Any) -> Any:
@@ -167,7 +157,8 @@ class SessionsConverter:
         }
         _common_from_v211(doc, out)
         out["cdr_token"] = cdr_token_from_auth_id(doc["auth_id"], context, related)
-        ids = location_ids_from_v211(doc["location"], "Session")
+        location = embedded_location_from_v211(doc["location"], context, "Session")
+        ids = location_ids(location, "Session")
         out["location_id"], out["evse_uid"], out["connector_id"] = ids
         return out
 
@@ -187,7 +178,8 @@ class SessionsConverter:
         if "auth_id" in doc:
             out["cdr_token"] = cdr_token_from_auth_id(doc["auth_id"], context, None)
         if doc.get("location") is not None:
-            ids = location_ids_from_v211(doc["location"], "Session")
+            location = embedded_location_from_v211(doc["location"], context, "Session")
+            ids = location_ids(location, "Session")
             out["location_id"], out["evse_uid"], out["connector_id"] = ids
         out.setdefault("last_updated", now_v211())
         return out

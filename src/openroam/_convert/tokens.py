@@ -20,11 +20,10 @@ Filled in for 2.2.1:
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from openroam._convert._context import Context, Doc, Related
-from openroam._convert._shared import Unconvertible
+from openroam._convert.locations import Unconvertible, now_v211
 
 __all__ = [
     "CONVERTER",
@@ -35,7 +34,6 @@ __all__ = [
     "authorization_info_to_v211",
     "location_references_from_v211",
     "location_references_to_v211",
-    "now_v211",
     "token_type_to_v211",
 ]
 
@@ -54,11 +52,6 @@ _COMMON = (
 _ALLOWED = frozenset({"ALLOWED", "BLOCKED", "EXPIRED", "NO_CREDIT", "NOT_ALLOWED"})
 # 2.1.1 mod_tokens.md 4.3 TokenType.
 _V211_TOKEN_TYPES = frozenset({"OTHER", "RFID"})
-
-
-def now_v211() -> str:
-    """The current time as an OCPI DateTime (UTC, second precision)."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def token_type_to_v211(token_type: Any) -> Any:
