@@ -37,6 +37,15 @@ from openroam.models.v211.locations import (
     Status,
     StatusSchedule,
 )
+from openroam.models.v211.tariffs import (
+    DayOfWeek,
+    PriceComponent,
+    Tariff,
+    TariffDimensionType,
+    TariffElement,
+    TariffPatch,
+    TariffRestrictions,
+)
 from openroam.models.v211.types import (
     DisplayText,
 )
@@ -53,6 +62,7 @@ __all__ = [
     "ConnectorFormat",
     "ConnectorPatch",
     "ConnectorType",
+    "DayOfWeek",
     "DisplayText",
     "EVSEPatch",
     "EnergyMix",
@@ -71,7 +81,13 @@ __all__ = [
     "LocationType",
     "ParkingRestriction",
     "PowerType",
+    "PriceComponent",
     "RegularHours",
     "Status",
     "StatusSchedule",
+    "Tariff",
+    "TariffDimensionType",
+    "TariffElement",
+    "TariffPatch",
+    "TariffRestrictions",
 ]
