@@ -28,6 +28,9 @@ Lost from 2.1.1:
   format, power_type).
 - ``FLAT`` dimensions (2.2.1 has none).
 
+Text (``meter_id``, ``remark``): 2.1.1 strings are printable ASCII; other characters are
+replaced as by the Locations converter (``ascii_text``).
+
 Filled in for 2.2.1:
 - ``country_code``/``party_id`` = ``Context.owner``; ``cdr_token`` from ``auth_id`` (as for
   Sessions); ``total_cost`` = ``{"excl_vat": total_cost}``.
@@ -51,7 +54,7 @@ from openroam._convert._shared import (
     price_from_v211,
     price_to_v211,
 )
-from openroam._convert.locations import location_for_session_v211
+from openroam._convert.locations import ascii_text, location_for_session_v211
 from openroam._convert.tariffs import CONVERTER as TARIFFS
 
 __all__ = ["CONVERTER", "CdrsConverter", "Unconvertible", "location_from_cdr_location"]
@@ -161,6 +164,9 @@ class CdrsConverter:
             raise Unconvertible(f"CDR {doc.get('id')} has no charging period 2.1.1 can express")
         out["charging_periods"] = periods
         out["total_cost"] = price_to_v211(doc["total_cost"])
+        for key in ("meter_id", "remark"):
+            if key in out:
+                out[key] = ascii_text(out[key])
         return out
 
     def from_v211(

@@ -26,6 +26,9 @@ Lost from 2.1.1:
   Locations module carries the Location itself).
 - ``FLAT`` dimensions (2.2.1 has none).
 
+Text (``meter_id``): 2.1.1 strings are printable ASCII; other characters are replaced as by the
+Locations converter (``ascii_text``).
+
 Filled in for 2.2.1:
 - ``country_code``/``party_id`` = ``Context.owner``.
 - ``cdr_token`` from ``auth_id``: ``contract_id`` = ``auth_id``; ``uid``/``type``/party from
@@ -54,7 +57,7 @@ from openroam._convert._shared import (
     price_from_v211,
     price_to_v211,
 )
-from openroam._convert.locations import location_for_session_v211, now_v211
+from openroam._convert.locations import ascii_text, location_for_session_v211, now_v211
 
 __all__ = [
     "CONVERTER",
@@ -114,6 +117,8 @@ def _common_to_v211(doc: Doc, out: Doc) -> None:
         out["charging_periods"] = charging_periods_to_v211(doc["charging_periods"])
     if doc.get("total_cost") is not None:
         out["total_cost"] = price_to_v211(doc["total_cost"])
+    if "meter_id" in out:
+        out["meter_id"] = ascii_text(out["meter_id"])
 
 
 def _common_from_v211(doc: Doc, out: Doc) -> None:
