@@ -33,7 +33,7 @@ from openroam._server.v211.modules import ServedModule
 from openroam._services.credentials import Caller
 from openroam._services.node import Node
 from openroam.errors import ClientError, InvalidOrMissingParameters, OcpiError
-from openroam.models.common import OcpiModel, StatusCode
+from openroam.models.common import OcpiModel
 from openroam.models.v221.types import Role
 
 __all__ = [
