@@ -92,18 +92,9 @@ def _identity(delivery: outbox.DeliveryRecord) -> tuple[str, int, str, str, str,
     return (delivery.module, objects.OWN, country_code, party_id, object_id, kind)
 
 
-def _tariff_ids(cdr: Doc, location: Doc | None) -> list[str]:
-    """The ids of the Tariffs a CDR's charging periods name, else its Connector's."""
+def _tariff_ids(cdr: Doc) -> list[str]:
+    """The ids of the Tariffs a CDR's charging periods name."""
     ids = [p["tariff_id"] for p in cdr.get("charging_periods", []) if p.get("tariff_id")]
-    if not ids and location is not None:
-        where = cdr.get("cdr_location", {})
-        for evse in location.get("evses", []):
-            for connector in evse.get("connectors", []):
-                if (evse.get("uid"), connector.get("id")) == (
-                    where.get("evse_uid"),
-                    where.get("connector_id"),
-                ):
-                    ids += connector.get("tariff_ids", [])
     return list(dict.fromkeys(ids))
 
 
@@ -282,7 +273,7 @@ class PushWorker:
 
     async def _related(self, module: str, doc: Doc) -> Related:
         """What a Session or CDR embeds in 2.1.1: its Location (ours, stored under the
-        object's own party) and, for a CDR, the Tariffs its charging periods and Connector
+        object's own party) and, for a CDR that carries no Tariffs, those its charging periods
         name."""
         location_id = doc.get("location_id") or doc.get("cdr_location", {}).get("id")
         owner = (doc["country_code"], doc["party_id"])
@@ -296,7 +287,7 @@ class PushWorker:
             if module != "cdrs":
                 return Related(location=location)
             tariffs: dict[str, Doc] = {}
-            for tariff_id in _tariff_ids(doc, location):
+            for tariff_id in _tariff_ids(doc):
                 found = await objects.get_object(session, "tariffs", objects.OWN, *owner, tariff_id)
                 if found is not None:
                     tariffs[tariff_id] = orjson.loads(found.document)

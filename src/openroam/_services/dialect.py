@@ -218,11 +218,26 @@ _CONVERTERS: dict[str, ObjectConverter] = {
 
 #: The 2.1.1 model of each level of each module (Location, EVSE, Connector; the others one).
 _V211_LEVELS: dict[str, tuple[type[OcpiModel], ...]] = {
-    ModuleID.LOCATIONS: (v211.locations.Location, v211.locations.EVSE, v211.locations.Connector),
-    ModuleID.TARIFFS: (v211.tariffs.Tariff,),
-    ModuleID.TOKENS: (v211.tokens.Token,),
-    ModuleID.SESSIONS: (v211.sessions.Session,),
-    ModuleID.CDRS: (v211.cdrs.CDR,),
+    ModuleID.LOCATIONS: (v211.Location, v211.EVSE, v211.Connector),
+    ModuleID.TARIFFS: (v211.Tariff,),
+    ModuleID.TOKENS: (v211.Token,),
+    ModuleID.SESSIONS: (v211.Session,),
+    ModuleID.CDRS: (v211.CDR,),
+}
+#: The 2.1.1 PATCH body model of each level (CDRs have no PATCH).
+_V211_PATCHES: dict[str, tuple[type[OcpiModel], ...]] = {
+    ModuleID.LOCATIONS: (v211.LocationPatch, v211.EVSEPatch, v211.ConnectorPatch),
+    ModuleID.TARIFFS: (v211.TariffPatch,),
+    ModuleID.TOKENS: (v211.TokenPatch,),
+    ModuleID.SESSIONS: (v211.SessionPatch,),
+}
+
+#: The 2.1.1 object of each command (mod_commands.md 3.2 to 3.5).
+_V211_COMMANDS: dict[str, type[OcpiModel]] = {
+    CommandType.RESERVE_NOW: v211.ReserveNow,
+    CommandType.START_SESSION: v211.StartSession,
+    CommandType.STOP_SESSION: v211.StopSession,
+    CommandType.UNLOCK_CONNECTOR: v211.UnlockConnector,
 }
 
 #: Modules whose 2.1.1 objects embed other objects we store apart (Location, Tariffs).
@@ -289,7 +304,7 @@ class V211Dialect(Dialect):
         what = f"{module} {'PATCH' if patch else 'object'}"
         if patch:
             converted = _converted(what, lambda: converter.patch_to_v211(doc, depth))
-            return _json(converted)
+            return _valid(_V211_PATCHES[module][depth], converted, what)
         needed = related is not None and module in _WITH_RELATED and depth == 0
         found = await related(module, doc) if needed and related is not None else None
         converted = _converted(what, lambda: converter.to_v211(doc, depth, found))
@@ -353,11 +368,14 @@ class V211Dialect(Dialect):
         self, api: CommandApi, url: str, kind: CommandType, request: bytes
     ) -> CommandResponse:
         what = f"{kind} command"
-        command = _converted(what, lambda: convert_commands.command_to_v211(orjson.loads(request)))
-        data = await api.post_command_data(url, _json(command))
-        answer = _partner_data(f"POST {url}", v211.commands.CommandResponse, data)
+        command = _converted(
+            what, lambda: convert_commands.command_to_v211(kind, orjson.loads(request))
+        )
+        data = await api.post_command_data(url, _valid(_V211_COMMANDS[kind], command, what))
+        answer = _partner_data(f"POST {url}", v211.CommandResponse, data)
         try:
-            response = convert_commands.response_from_v211(answer)
+            # 2.1.1 names no timeout: the converter's default is how long we wait for the result.
+            response = convert_commands.command_response_from_v211(answer)
             return CommandResponse.model_validate_json(_json(response))
         except (ValueError, KeyError, TypeError) as error:
             raise PartnerRequestError(
@@ -366,9 +384,9 @@ class V211Dialect(Dialect):
 
     def command_result(self, result: bytes) -> bytes:
         converted = _converted(
-            "CommandResult", lambda: convert_commands.result_to_v211(orjson.loads(result))
+            "CommandResult", lambda: convert_commands.command_result_to_v211(orjson.loads(result))
         )
-        return _valid(v211.commands.CommandResponse, converted, "CommandResult")
+        return _valid(v211.CommandResponse, converted, "CommandResult")
 
     async def authorize(
         self,
@@ -385,15 +403,15 @@ class V211Dialect(Dialect):
     ) -> AuthorizationInfo:
         body = None
         if location is not None:
-            # 2.2.1 LocationReferences is 2.1.1's without connector_ids: sent as it is.
-            body = _valid(v211.tokens.LocationReferences, location.to_dict(), "LocationReferences")
+            references = convert_tokens.location_references_to_v211(location.to_dict())
+            body = _valid(v211.LocationReferences, references, "LocationReferences")
         data = await api.authorize_token_data(endpoint, uid, token_type, body)
         what = f"POST {endpoint} authorize"
-        answer = _partner_data(what, v211.tokens.AuthorizationInfo, data)
+        answer = _partner_data(what, v211.AuthorizationInfo, data)
         if token is None:
             token = _asked_token(uid, token_type, owner, issuer, answer["allowed"])
         try:
-            info = convert_tokens.authorization_from_v211(answer, token)
+            info = convert_tokens.authorization_info_from_v211(answer, token)
             return AuthorizationInfo.model_validate_json(_json(info))
         except (ValueError, KeyError, TypeError) as error:
             raise PartnerRequestError(
