@@ -26,6 +26,7 @@ from openroam._server.middleware import OcpiMiddleware
 from openroam._server.probes import MetricsAccess, probe_routes
 from openroam._server.v211 import credentials as credentials_v211
 from openroam._server.v211 import versions as versions_v211
+from openroam._server.v211.routes import router as v211_routes
 from openroam._server.v221 import (
     authorize,
     cdrs,
@@ -247,6 +248,7 @@ def create_app(
     app.include_router(commands.router)
     app.include_router(authorize.router)
     app.include_router(charging_profiles.router)
+    app.include_router(v211_routes)
     app.router.routes[0:0] = probe_routes(app.metrics, metrics, admin_token)
     app.router.routes[0:0] = [*roaming.sender_list_routes, *roaming.receiver_write_routes]
     app.add_exception_handler(OcpiError, _ocpi_error)

@@ -1,0 +1,100 @@
+"""Per module: the 2.2.1 spec the services take (``_services/object_specs.py``), the converter
+(:mod:`openroam._convert`) and the 2.1.1 models a pushed body is validated with, per level
+(an object, an EVSE, a Connector) — and reading, converting and writing documents through them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from openroam._convert._context import Context, ObjectConverter, Related
+from openroam._convert.cdrs import CONVERTER as CDRS_CONVERTER
+from openroam._convert.locations import CONVERTER as LOCATIONS_CONVERTER
+from openroam._convert.sessions import CONVERTER as SESSIONS_CONVERTER
+from openroam._convert.tariffs import CONVERTER as TARIFFS_CONVERTER
+from openroam._convert.tokens import CONVERTER as TOKENS_CONVERTER
+from openroam._server.v211.cache import CONVERTED
+from openroam._server.v211.edge import converting, read_v211
+from openroam._services.object_specs import CDRS, LOCATIONS, SESSIONS, TARIFFS, TOKENS, ModuleSpec
+from openroam.errors import InvalidOrMissingParameters, NotFound
+from openroam.models.common import OcpiModel
+from openroam.models.v211 import locations as v211_locations
+from openroam.models.v211 import tariffs as v211_tariffs
+
+__all__ = ["V211_MODULES", "V211Module", "read_json"]
+
+
+@dataclass(frozen=True, slots=True)
+class V211Module:
+    spec: ModuleSpec
+    converter: ObjectConverter
+    #: the 2.1.1 model of each level (None: validated as 2.2.1 after conversion only)
+    models: tuple[type[OcpiModel] | None, ...]
+    patch_models: tuple[type[OcpiModel] | None, ...] = ()
+
+    def read(self, body: bytes, depth: int, *, patch: bool = False) -> dict[str, Any]:
+        """A pushed 2.1.1 body as JSON data, validated by the level's 2.1.1 model."""
+        models = self.patch_models if patch else self.models
+        model = models[depth] if depth < len(models) else None
+        return read_v211(model, body) if model is not None else read_json(body)
+
+    def to_v221(
+        self, data: dict[str, Any], context: Context, depth: int, related: Related | None = None
+    ) -> bytes:
+        with converting(f"This {self.spec.module} object"):
+            return orjson.dumps(self.converter.from_v211(data, context, depth, related))
+
+    def patch_to_v221(self, data: dict[str, Any], context: Context, depth: int) -> bytes:
+        with converting(f"This {self.spec.module} PATCH"):
+            return orjson.dumps(self.converter.patch_from_v211(data, context, depth))
+
+    def to_v211(self, stored: bytes, depth: int = 0, location: bytes | None = None) -> bytes:
+        """A stored 2.2.1 document as 2.1.1 JSON, converted once per stored change
+        (:mod:`~openroam._server.v211.cache`); ``location``: the stored Location a Session or
+        CDR embeds in 2.1.1. One 2.1.1 cannot express is answered 404: for a 2.1.1 partner it
+        does not exist (the converter's docstring names why)."""
+
+        def convert() -> bytes:
+            related = Related(location=orjson.loads(location)) if location is not None else None
+            try:
+                document = self.converter.to_v211(orjson.loads(stored), depth, related)
+            except (ValueError, KeyError, TypeError) as error:
+                raise NotFound(
+                    f"This {self.spec.module} object has no OCPI 2.1.1 form: {error}"
+                ) from None
+            return orjson.dumps(document)
+
+        related = (location,) if location is not None else ()
+        return CONVERTED.get(str(self.spec.module), depth, stored, convert, related)
+
+
+def read_json(body: bytes) -> dict[str, Any]:
+    """``body`` as a JSON object: HTTP 400 + 2001 when it is not JSON (status_codes.md)."""
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise InvalidOrMissingParameters(
+            "The request body is not valid JSON", http_status=400
+        ) from None
+    if not isinstance(data, dict):
+        raise InvalidOrMissingParameters("The request body must be a JSON object")
+    return data
+
+
+V211_MODULES: dict[str, V211Module] = {
+    "locations": V211Module(
+        LOCATIONS,
+        LOCATIONS_CONVERTER,
+        (v211_locations.Location, v211_locations.EVSE, v211_locations.Connector),
+        (v211_locations.LocationPatch, v211_locations.EVSEPatch, v211_locations.ConnectorPatch),
+    ),
+    "tariffs": V211Module(
+        TARIFFS, TARIFFS_CONVERTER, (v211_tariffs.Tariff,), (v211_tariffs.TariffPatch,)
+    ),
+    "tokens": V211Module(TOKENS, TOKENS_CONVERTER, (None,)),
+    "sessions": V211Module(SESSIONS, SESSIONS_CONVERTER, (None,)),
+    "cdrs": V211Module(CDRS, CDRS_CONVERTER, (None,)),
+}
