@@ -51,7 +51,7 @@ from openroam._convert.sessions import CONVERTER as SESSIONS
 from openroam._convert.tariffs import CONVERTER as TARIFFS
 from openroam._convert.tokens import CONVERTER as TOKENS
 from openroam._services import reading
-from openroam._services.commands import SENDER_PATH, CommandApi
+from openroam._services.commands import SENDER_PATH, V211_SENDER_PATH, CommandApi
 from openroam._services.object_specs import SPECS
 from openroam._services.platform import Platform
 from openroam._store import repositories as repo
@@ -82,7 +82,7 @@ __all__ = [
 #: Commands Sender interface; 2.1.1: our eMSP Commands endpoint, mod_commands.md 2.2 "eMSP
 #: Interface").
 V221_RESULTS_PATH = SENDER_PATH
-V211_RESULTS_PATH = "/ocpi/2.1.1/emsp/commands"
+V211_RESULTS_PATH = V211_SENDER_PATH
 
 #: The earliest DateTime, for a 2.1.1 GET that requires ``date_from`` (Sessions).
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
