@@ -29,6 +29,7 @@ from openroam._services.commands import (
     record_result_event,
 )
 from openroam._services.credentials import Caller
+from openroam._services.dialect import Unconvertible, dialect_of
 from openroam._services.events import EventService, EventType, command_subject
 from openroam._services.platform import Platform
 from openroam._services.roaming import validate_body
@@ -81,8 +82,10 @@ class CommandSender:
         self.db = events.db
         self.api_factory = api_factory
 
-    def response_url(self, command_type: CommandType, uid: str) -> str:
-        return f"{self.platform.public_url.rstrip('/')}{SENDER_PATH}/{command_type}/{uid}"
+    def response_url(self, command_type: CommandType, uid: str, path: str = SENDER_PATH) -> str:
+        """Where the CPO POSTs the result: ``{public_url}{path}/{TYPE}/{uid}`` (``path``: our
+        Commands endpoint of the partner's version)."""
+        return f"{self.platform.public_url.rstrip('/')}{path}/{command_type}/{uid}"
 
     async def send(
         self, partner: str, command_type: CommandType | str, fields: Mapping[str, Any] | bytes
@@ -98,9 +101,14 @@ class CommandSender:
             raise NotFound(f"No partner named {partner!r}")
         if record.status != repo.PartnerStatus.REGISTERED or record.outgoing_token is None:
             raise ClientError(f"Partner {partner!r} is not registered", http_status=409)
+        dialect = dialect_of(record)
+        refused = dialect.refuses_command(kind)
+        if refused is not None:
+            raise ClientError(refused, http_status=409)
         url = f"{_endpoint(record).rstrip('/')}/{kind}"
         uid = uuid.uuid4().hex
-        request = self._request(kind, fields, self.response_url(kind, uid))
+        response_url = self.response_url(kind, uid, dialect.results_path())
+        request = self._request(kind, fields, response_url)
         async with self.events.transaction() as session:
             await store.insert_command(
                 session,
@@ -109,11 +117,11 @@ class CommandSender:
                 partner_id=record.id,
                 type=str(kind),
                 request=request,
-                response_url=self.response_url(kind, uid),
+                response_url=response_url,
                 state=store.CommandState.SENDING,
                 deadline=datetime.now(UTC) + SENDING_GRACE,
             )
-        response, error = await self._post(record, url, request)
+        response, error = await self._post(record, url, kind, request)
         return await self._answered(uid, record.name, response, error)
 
     def _request(self, kind: CommandType, fields: Mapping[str, Any] | bytes, url: str) -> bytes:
@@ -131,14 +139,17 @@ class CommandSender:
         return validate_body(COMMAND_OBJECTS[kind], orjson.dumps(document)).to_json()
 
     async def _post(
-        self, partner: repo.PartnerRecord, url: str, request: bytes
+        self, partner: repo.PartnerRecord, url: str, kind: CommandType, request: bytes
     ) -> tuple[CommandResponse | None, str | None]:
         if self.api_factory is None or partner.outgoing_token is None:
             return None, "this node has no partner client"
         api = self.api_factory(partner.outgoing_token, partner.encode_token)
         try:
-            response: CommandResponse = await api.post_command(url, request)
+            # In the partner's version (the stored command and response are 2.2.1).
+            response = await dialect_of(partner).post_command(api, url, kind, request)
             return response, None
+        except Unconvertible as why:
+            return None, f"not sent: {why}"
         except OcpiError as error:
             return None, f"{error.received_status_code}: {error.message}"
         finally:
