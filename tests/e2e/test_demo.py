@@ -13,6 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.e2e.nodes import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,11 +27,15 @@ def test_make_run_is_the_demo() -> None:
     assert "openroam demo" in recipe.group(1)
 
 
-def test_the_demo_story_runs_to_its_end(tmp_path: Path) -> None:
+@pytest.mark.parametrize("emsp_version", ["2.2.1", "2.1.1"])
+def test_the_demo_story_runs_to_its_end(tmp_path: Path, emsp_version: str) -> None:
+    """The default story, and with ``--emsp-version 2.1.1`` the same story with an eMSP node
+    offering only OCPI 2.1.1 (docs/versions.md): the same checks hold."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENROAM_")}
     command = [
         sys.executable, "-m", "openroam", "demo", "--exit", "--speed", "120",
         "--cpo-port", str(free_port()), "--emsp-port", str(free_port()), "--dir", str(tmp_path),
+        "--emsp-version", emsp_version,
     ]  # fmt: skip
     done = subprocess.run(
         command, env=env | {"COLUMNS": "200"}, capture_output=True, text=True, timeout=240
@@ -37,6 +43,7 @@ def test_the_demo_story_runs_to_its_end(tmp_path: Path) -> None:
     output = done.stdout + done.stderr
     assert done.returncode == 0, output
     steps = [
+        f"--party NL*ORC → OCPI {emsp_version}",
         "eMSP pulled 3 Locations and 2 Tariffs from the CPO",
         "START_SESSION result ACCEPTED",
         "the price changed at",
