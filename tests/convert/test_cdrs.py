@@ -108,6 +108,17 @@ def test_to_v211_takes_tariffs_from_related_when_the_cdr_carries_none() -> None:
     assert "tariffs" not in CONVERTER.to_v211(cdr)
 
 
+def test_a_reservation_cdr_without_an_evse_embeds_the_location_without_evses() -> None:
+    cdr = _cdr_221()
+    cdr["cdr_location"] = {**cdr["cdr_location"], "evse_uid": "#NA", "evse_id": "#NA",
+                           "connector_id": "#NA"}  # fmt: skip
+    cdr["charging_periods"] = [{"start_date_time": "2026-03-16T10:00:00Z",
+                                "dimensions": [{"type": "TIME", "volume": 1}]}]  # fmt: skip
+    out = CONVERTER.to_v211(cdr, related=Related(location=LOCATION_221))
+    assert valid(v211.CDR, out)
+    assert out["location"]["evses"] == []
+
+
 def test_credit_cdr_is_unconvertible() -> None:
     credit = {**_cdr_221(), "credit": True, "credit_reference_id": "CDR-0",
               "total_cost": {"excl_vat": -2.5}}  # fmt: skip

@@ -80,6 +80,17 @@ def test_status_reservation_becomes_pending(v221_value: str, v211_value: str) ->
     assert valid(v211.Session, session).status == v211_value
 
 
+def test_a_reservation_without_an_evse_embeds_the_location_without_evses() -> None:
+    reserved = {**SESSION_221, "status": "RESERVATION", "evse_uid": "#NA", "connector_id": "#NA"}
+    session = CONVERTER.to_v211(reserved, related=AT_LOCATION)
+    assert valid(v211.Session, session).status == "PENDING"
+    assert session["location"]["id"] == "LOC1"
+    assert session["location"]["evses"] == []
+    back = CONVERTER.from_v211(session, CONTEXT)
+    assert valid(v221.Session, back)
+    assert (back["location_id"], back["evse_uid"], back["connector_id"]) == ("LOC1", "#NA", "#NA")
+
+
 def test_auth_method_command_becomes_auth_request() -> None:
     session = CONVERTER.to_v211({**SESSION_221, "auth_method": "COMMAND"}, related=AT_LOCATION)
     assert session["auth_method"] == "AUTH_REQUEST"
@@ -123,10 +134,11 @@ def test_from_v211_takes_uid_and_type_from_the_known_token() -> None:
     }
 
 
-def test_from_v211_without_an_evse_is_unconvertible() -> None:
+def test_from_v211_with_an_evse_without_connector_is_unconvertible() -> None:
+    evse = {**SESSION_211["location"]["evses"][0], "connectors": []}
     with pytest.raises(Unconvertible):
-        CONVERTER.from_v211({**SESSION_211, "location": {**SESSION_211["location"], "evses": []}},
-                            CONTEXT)  # fmt: skip
+        CONVERTER.from_v211({**SESSION_211, "location": {**SESSION_211["location"],
+                                                         "evses": [evse]}}, CONTEXT)  # fmt: skip
 
 
 def test_patch_to_v211() -> None:
