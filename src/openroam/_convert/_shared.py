@@ -18,7 +18,6 @@ from openroam._convert.locations import (
 
 __all__ = [
     "NOT_AVAILABLE",
-    "V211_AUTH_METHODS",
     "V211_DIMENSIONS",
     "Unconvertible",
     "auth_id_from_cdr_token",
@@ -41,8 +40,6 @@ NOT_AVAILABLE = "#NA"
 V211_DIMENSIONS = frozenset(
     {"ENERGY", "FLAT", "MAX_CURRENT", "MIN_CURRENT", "PARKING_TIME", "TIME"}
 )
-# 2.1.1 mod_cdrs.md 4.1 AuthMethod.
-V211_AUTH_METHODS = frozenset({"AUTH_REQUEST", "WHITELIST"})
 
 
 def price_to_v211(price: Any) -> Any:

@@ -43,7 +43,7 @@ Filled in for 2.2.1:
 
 from __future__ import annotations
 
-from openroam._convert._context import Context, Doc, Related
+from openroam._convert._context import Context, Doc, ObjectConverter, Related
 from openroam._convert._shared import (
     Unconvertible,
     auth_id_from_cdr_token,
@@ -216,4 +216,4 @@ def _tariffs_to_v211(doc: Doc, related: Related | None) -> list[Doc]:
     return [TARIFFS.to_v211(t) for t in tariffs]
 
 
-CONVERTER = CdrsConverter()
+CONVERTER: ObjectConverter = CdrsConverter()

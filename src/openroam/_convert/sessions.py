@@ -46,7 +46,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from openroam._convert._context import Context, Doc, Related
+from openroam._convert._context import Context, Doc, ObjectConverter, Related
 from openroam._convert._shared import (
     NOT_AVAILABLE,
     Unconvertible,
@@ -200,4 +200,4 @@ class SessionsConverter:
         return out
 
 
-CONVERTER = SessionsConverter()
+CONVERTER: ObjectConverter = SessionsConverter()
