@@ -35,7 +35,7 @@ Filled in for 2.2.1:
 - ``country_code``/``party_id`` = ``Context.owner``.
 - ``cdr_token`` from ``auth_id``: ``contract_id`` = ``auth_id``; ``uid``/``type``/party from
   ``Related.token`` when known, else ``uid`` = ``auth_id``, ``type`` = ``OTHER``, party =
-  ``Context.token_owner``.
+  ``Context.token_owner`` (else ``Context.owner``).
 - ``total_cost`` = ``{"excl_vat": total_cost}``.
 - A 2.1.1 PATCH without ``last_updated`` gets the conversion time.
 - A 2.1.1 PATCH's ``charging_periods`` REPLACE the list (2.1.1 mod_sessions.md 2.2.3: "Same as
