@@ -37,7 +37,9 @@ Filled in for 2.2.1:
   ``Related.token`` when known, else ``uid`` = ``auth_id``, ``type`` = ``OTHER``, party =
   ``Context.token_owner`` (else ``Context.owner``).
 - ``total_cost`` = ``{"excl_vat": total_cost}``.
-- A 2.1.1 PATCH without ``last_updated`` gets the conversion time.
+- A 2.1.1 PATCH without ``last_updated`` gets the conversion time. A PATCH's ``auth_id`` gives
+  a whole ``cdr_token`` with ``uid`` = ``auth_id`` and ``type`` OTHER (a PATCH conversion has no
+  ``Related.token``), replacing the stored one's ``uid``/``type``.
 - A 2.1.1 PATCH's ``charging_periods`` REPLACE the list (2.1.1 mod_sessions.md 2.2.3: "Same as
   the PUT method"), 2.2.1's are appended: pass them through :func:`charging_periods_to_append`.
 """
