@@ -14,9 +14,7 @@ from openroam._convert._context import Context, Owner, Related
 from openroam._convert.cdrs import CONVERTER, location_from_cdr_location
 from openroam._convert.locations import Unconvertible
 from openroam._convert.tariffs import CONVERTER as TARIFFS
-from openroam.models import v221
-from openroam.models.v211.locations import Location as LocationV211
-from openroam.models.v211.tariffs import Tariff as TariffV211
+from openroam.models import v211, v221
 from openroam.pricing import audit
 from tests.convert.docs import CDR_211, CONTEXT, LOCATION_221, TARIFF_211, Doc, fresh, valid
 from tests.convert.strategies import CDRS_221, V211_DIMENSIONS
@@ -31,6 +29,7 @@ def _parsed(doc: Doc) -> Any:
 
 
 def test_from_v211() -> None:
+    assert valid(v211.CDR, CDR_211)
     cdr = _cdr_221()
     assert valid(v221.CDR, cdr)
     assert (cdr["country_code"], cdr["party_id"]) == ("NL", "CPO")
@@ -79,9 +78,9 @@ def test_to_v211_from_the_stored_location() -> None:
     cdr = {**_cdr_221(), "session_id": "101", "total_energy_cost": {"excl_vat": 2.5},
            "authorization_reference": "R"}  # fmt: skip
     out = CONVERTER.to_v211(cdr, related=Related(location=LOCATION_221))
-    assert valid(LocationV211, out["location"])
+    assert valid(v211.CDR, out)
     assert out["location"]["evses"][0]["evse_id"] == "BE*BEC*E041503001"
-    assert [valid(TariffV211, t).id for t in out["tariffs"]] == ["11"]
+    assert [valid(v211.Tariff, t).id for t in out["tariffs"]] == ["11"]
     assert out["stop_date_time"] == "2026-03-16T11:00:00Z"
     assert out["total_cost"] == 2.5
     for lost in ("session_id", "total_energy_cost", "authorization_reference", "cdr_location",
@@ -92,8 +91,9 @@ def test_to_v211_from_the_stored_location() -> None:
 
 def test_to_v211_without_the_location_builds_it_from_cdr_location() -> None:
     out = CONVERTER.to_v211(_cdr_221())
+    assert valid(v211.CDR, out)
     location = out["location"]
-    assert valid(LocationV211, location)
+    assert valid(v211.Location, location)
     assert location["type"] == "UNKNOWN"
     connector = location["evses"][0]["connectors"][0]
     assert (connector["voltage"], connector["amperage"]) == (0, 0)  # named fill-ins
@@ -106,6 +106,17 @@ def test_to_v211_takes_tariffs_from_related_when_the_cdr_carries_none() -> None:
     out = CONVERTER.to_v211(cdr, related=Related(tariffs={"11": tariff}))
     assert [t["id"] for t in out["tariffs"]] == ["11"]
     assert "tariffs" not in CONVERTER.to_v211(cdr)
+
+
+def test_a_reservation_cdr_without_an_evse_embeds_the_location_without_evses() -> None:
+    cdr = _cdr_221()
+    cdr["cdr_location"] = {**cdr["cdr_location"], "evse_uid": "#NA", "evse_id": "#NA",
+                           "connector_id": "#NA"}  # fmt: skip
+    cdr["charging_periods"] = [{"start_date_time": "2026-03-16T10:00:00Z",
+                                "dimensions": [{"type": "TIME", "volume": 1}]}]  # fmt: skip
+    out = CONVERTER.to_v211(cdr, related=Related(location=LOCATION_221))
+    assert valid(v211.CDR, out)
+    assert out["location"]["evses"] == []
 
 
 def test_credit_cdr_is_unconvertible() -> None:
@@ -206,7 +217,7 @@ def test_round_trip_keeps_every_field_2_1_1_carries(cdr: Doc) -> None:
     assert valid(v221.CDR, cdr)
     location = location_from_cdr_location(cdr)
     as_v211 = CONVERTER.to_v211(cdr, related=Related(location=location))
-    assert valid(LocationV211, as_v211["location"])
+    assert valid(v211.CDR, as_v211)
     context = Context(owner=Owner(cdr["country_code"], cdr["party_id"]))
     back = CONVERTER.from_v211(as_v211, context, related=Related(token=cdr["cdr_token"]))
     assert valid(v221.CDR, back)

@@ -16,7 +16,7 @@ from openroam._convert.commands import (
 )
 from openroam._convert.locations import Unconvertible
 from openroam._convert.tokens import CONVERTER as TOKENS
-from openroam.models import v221
+from openroam.models import v211, v221
 from tests.convert.docs import CONTEXT, TOKEN_221, Doc, valid
 
 URL = "https://emsp.example.com/ocpi/emsp/2.1.1/commands/START_SESSION/42"
@@ -42,6 +42,7 @@ RESERVE_221: Doc = {
 
 
 def test_start_session_to_v211_loses_connector_and_reference() -> None:
+    assert valid(v211.StartSession, command_to_v211("START_SESSION", START_221))
     assert command_to_v211("START_SESSION", START_221) == {
         "response_url": URL,
         "token": TOKEN_211,
@@ -62,6 +63,7 @@ def test_start_session_from_v211() -> None:
 
 def test_reserve_now_reservation_id_is_an_int_in_2_1_1() -> None:
     out = command_to_v211("RESERVE_NOW", RESERVE_221)
+    assert valid(v211.ReserveNow, out)
     assert out["reservation_id"] == 1234
     assert "authorization_reference" not in out
     back = command_from_v211("RESERVE_NOW", out, CONTEXT)
@@ -84,9 +86,11 @@ def test_reserve_now_from_v211_needs_an_int(reservation_id: object) -> None:
 def test_stop_session_and_unlock_connector_are_the_same() -> None:
     stop = {"response_url": URL, "session_id": "101"}
     assert command_to_v211("STOP_SESSION", stop) == stop
+    assert valid(v211.StopSession, stop)
     assert valid(v221.StopSession, command_from_v211("STOP_SESSION", stop, CONTEXT))
     unlock = {"response_url": URL, "location_id": "LOC1", "evse_uid": "3256", "connector_id": "1"}
     assert command_to_v211("UNLOCK_CONNECTOR", unlock) == unlock
+    assert valid(v211.UnlockConnector, unlock)
     assert valid(v221.UnlockConnector, command_from_v211("UNLOCK_CONNECTOR", unlock, CONTEXT))
 
 
@@ -103,6 +107,7 @@ def test_synchronous_response_round_trip(result: str) -> None:
     response = {"result": result, "timeout": 30, "message": [{"language": "en", "text": "x"}]}
     as_v211 = command_response_to_v211(response)
     assert as_v211 == {"result": result}
+    assert valid(v211.CommandResponse, as_v211)
     back = command_response_from_v211(as_v211)
     assert valid(v221.CommandResponse, back)
     assert back == {"result": result, "timeout": DEFAULT_TIMEOUT}
@@ -116,13 +121,15 @@ def test_synchronous_2_1_1_timeout_becomes_rejected_with_a_message() -> None:
     assert "TIMEOUT" in back["message"][0]["text"]
 
 
-@pytest.mark.parametrize(("result", "v211"), [
+@pytest.mark.parametrize(("result", "expected"), [
     ("ACCEPTED", "ACCEPTED"), ("CANCELED_RESERVATION", "REJECTED"), ("EVSE_OCCUPIED", "REJECTED"),
     ("EVSE_INOPERATIVE", "REJECTED"), ("FAILED", "REJECTED"), ("NOT_SUPPORTED", "NOT_SUPPORTED"),
     ("REJECTED", "REJECTED"), ("TIMEOUT", "TIMEOUT"), ("UNKNOWN_RESERVATION", "REJECTED"),
 ])  # fmt: skip
-def test_every_command_result_type_to_v211(result: str, v211: str) -> None:
-    assert command_result_to_v211({"result": result, "message": []}) == {"result": v211}
+def test_every_command_result_type_to_v211(result: str, expected: str) -> None:
+    out = command_result_to_v211({"result": result, "message": []})
+    assert out == {"result": expected}
+    assert valid(v211.CommandResponse, out)
 
 
 def test_the_result_types_are_all_mapped() -> None:
@@ -132,16 +139,17 @@ def test_the_result_types_are_all_mapped() -> None:
         }  # fmt: skip
 
 
-@pytest.mark.parametrize(("v211", "result"), [
+@pytest.mark.parametrize(("sent", "result"), [
     ("ACCEPTED", "ACCEPTED"), ("REJECTED", "REJECTED"), ("NOT_SUPPORTED", "NOT_SUPPORTED"),
     ("TIMEOUT", "TIMEOUT"), ("UNKNOWN_SESSION", "REJECTED"),
 ])  # fmt: skip
-def test_every_2_1_1_asynchronous_response_from_v211(v211: str, result: str) -> None:
-    back = command_result_from_v211({"result": v211})
+def test_every_2_1_1_asynchronous_response_from_v211(sent: str, result: str) -> None:
+    assert valid(v211.CommandResponse, {"result": sent})
+    back = command_result_from_v211({"result": sent})
     assert valid(v221.CommandResult, back)
     assert back["result"] == result
-    if v211 != result:
-        assert v211 in back["message"][0]["text"]
+    if sent != result:
+        assert sent in back["message"][0]["text"]
 
 
 @pytest.mark.parametrize("bad", ["", "EVSE_OCCUPIED", None])
