@@ -635,9 +635,10 @@ class CredentialsService:
     ) -> Connected:
         """Connect to a partner with a token ``token`` (C) agreed out of band, without the
         credentials handshake: GET its versions and the details of the newest version both offer
-        with that token, store its endpoints, C as the token we send (raw when ``raw_token``), ``grants`` as for
-        :meth:`invite`, and a new token of ours for the partner to call us with (returned once,
-        stored as a hash). The partner is registered at once.
+        with that token, store its endpoints, C as the token we send (raw when ``raw_token``, or
+        to a 2.1.1 partner), ``grants`` as for :meth:`invite`, and a new token of ours for the
+        partner to call us with (returned once, stored as a hash). The partner is registered at
+        once.
 
         Its roles: when it offers a credentials endpoint, its credentials GET (with C) says them,
         and each must be granted (2001 otherwise, as at registration); without one, or when that
