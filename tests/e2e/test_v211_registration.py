@@ -29,6 +29,27 @@ from openroam._store.db import Database
 from tests.e2e.nodes import NodeConfig, Party, free_port, running
 from tests.loopback import serving
 
+ADMIN = "v211-admin-token"
+
+
+def _api(node: NodeConfig, method: str, path: str, body: Any = None) -> Any:
+    answer = httpx.request(
+        method,
+        f"{node.base_url}/api/{path}",
+        headers={"Authorization": f"Bearer {ADMIN}"},
+        json=body,
+        timeout=30,
+    )
+    assert answer.status_code < 300, answer.text
+    return answer.json()["data"]
+
+
+def _invite(node: NodeConfig, name: str, role: str, party: str) -> str:
+    """A token A (``POST /api/invitations``, as ``openroam invite``)."""
+    country_code, party_id = party.split("*")
+    grants = [{"role": role, "country_code": country_code, "party_id": party_id}]
+    return str(_api(node, "POST", "invitations", {"name": name, "grants": grants})["token"])
+
 
 def _config(tmp: Path, name: str, party: Party, versions: list[str] | None = None) -> NodeConfig:
     extra = {"OPENROAM_OCPI_VERSIONS": json.dumps(versions)} if versions else {}
@@ -37,7 +58,7 @@ def _config(tmp: Path, name: str, party: Party, versions: list[str] | None = Non
         port=free_port(),
         database_url=f"sqlite+aiosqlite:///{tmp / f'{name}.db'}",
         parties=[party],
-        extra={**extra, "OPENROAM_WORKER": "false"},
+        extra={**extra, "OPENROAM_WORKER": "false", "OPENROAM_ADMIN_TOKEN": ADMIN},
     )
 
 
@@ -67,11 +88,6 @@ async def _partner(node: NodeConfig, name: str) -> repo.PartnerRecord:
         await db.dispose()
     assert record is not None, f"{node.name} has no partner {name!r}"
     return record
-
-
-def _token_a(output: str) -> str:
-    line = next(line for line in output.splitlines() if line.startswith("token A:"))
-    return line.split(":", 1)[1].strip()
 
 
 def _endpoints(record: repo.PartnerRecord) -> set[tuple[str, str, str]]:
@@ -104,7 +120,7 @@ async def test_a_211_only_node_and_a_default_node_register_on_211_both_ways(
     old, new = nodes.old, nodes.new
     versions = httpx.get(new.versions_url, headers={"Authorization": "Token x"}, timeout=10)
     assert versions.status_code == 401
-    token_a = _token_a(new.cli("invite", "old", "--role", "CPO", "--party", "NL*OLD").stdout)
+    token_a = _invite(new, "old", "CPO", "NL*OLD")
     listed = httpx.get(old.versions_url, headers={"Authorization": f"Token {token_a}"}, timeout=10)
     assert listed.status_code == 401  # a token of another node
     offered = httpx.get(new.versions_url, headers={"Authorization": f"Token {token_a}"}, timeout=10)
@@ -123,7 +139,7 @@ async def test_a_211_only_node_and_a_default_node_register_on_211_both_ways(
     assert _endpoints(at_old) == _side(new.base_url, "emsp", EMSP_ROLES)
     assert [(r.role, r.country_code, r.party_id) for r in at_new.roles] == [("CPO", "NL", "OLD")]
     assert [(r.role, r.country_code, r.party_id) for r in at_old.roles] == [("EMSP", "DE", "NEW")]
-    assert "2.1.1" in new.cli("partners").stdout
+    assert _api(new, "GET", "partners/old")["version"] == "2.1.1"
     assert "OCPI 2.1.1" in new.cli("partners", "show", "old").stdout
 
     # GET credentials: the flat 2.1.1 object, with the token the caller holds (sent raw).
@@ -144,7 +160,7 @@ async def test_a_211_only_node_and_a_default_node_register_on_211_both_ways(
     assert "unregistered" in old.cli("unregister", "new").stdout
 
     # The default node initiates, with the 2.1.1-only node.
-    token_a = _token_a(old.cli("invite", "new", "--role", "EMSP", "--party", "DE*NEW").stdout)
+    token_a = _invite(old, "new", "EMSP", "DE*NEW")
     registered = new.cli(
         "register", old.versions_url, "--token", token_a, "--name", "old",
         "--role", "CPO", "--party", "NL*OLD",
@@ -170,7 +186,7 @@ async def test_two_default_nodes_pick_221_and_a_put_moves_the_version(nodes: Nod
     PUT on the 2.1.1 credentials endpoint moves the connection to 2.1.1 (credentials.md 1.3),
     and our token rotation picks the newest mutual version, 2.2.1, again."""
     new, other = nodes.new, nodes.other
-    token_a = _token_a(new.cli("invite", "other", "--role", "CPO", "--party", "DE*OTH").stdout)
+    token_a = _invite(new, "other", "CPO", "DE*OTH")
     other.cli(
         "register", new.versions_url, "--token", token_a, "--name", "new",
         "--role", "EMSP", "--party", "DE*NEW",
@@ -336,14 +352,29 @@ async def test_registering_with_a_foreign_211_only_partner(nodes: Nodes, foreign
 
 async def test_no_mutual_version_is_3002(nodes: Nodes, foreign: Foreign) -> None:
     """credentials.md 3.1 "Registration": a partner offering only 2.2.1 and a node offering only
-    2.1.1 have no version in common (status_codes.md 3002 "Unsupported version")."""
-    refused = nodes.old.cli(
-        "register", f"{foreign.base}/v221only/versions", "--token", "fake-token-a",
-        "--name", "v221only", "--role", "EMSP", "--party", "NL*V22",
-    check=False)  # fmt: skip
-    assert refused.returncode == 1
-    assert "No mutual OCPI version" in refused.stdout
-    assert "3002" in refused.stdout or "Unsupported" in refused.stdout or refused.stdout
+    2.1.1 have no version in common (status_codes.md 3002 "Unsupported version"); nothing is
+    stored."""
+    body = {
+        "name": "v221only",
+        "versions_url": f"{foreign.base}/v221only/versions",
+        "token": "fake-token-a",
+        "grants": [{"role": "EMSP", "country_code": "NL", "party_id": "V22"}],
+    }
+    answer = httpx.post(
+        f"{nodes.old.base_url}/api/partners",
+        headers={"Authorization": f"Bearer {ADMIN}"},
+        json=body,
+        timeout=30,
+    )
+    assert answer.status_code == 502, answer.text
+    assert "No mutual OCPI version" in answer.text
+    assert "3002" in answer.text
+    missing = httpx.get(
+        f"{nodes.old.base_url}/api/partners/v221only",
+        headers={"Authorization": f"Bearer {ADMIN}"},
+        timeout=10,
+    )
+    assert missing.status_code == 404
 
 
 async def test_a_211_partner_claiming_an_ungranted_party_is_refused(
@@ -353,7 +384,7 @@ async def test_a_211_partner_claiming_an_ungranted_party_is_refused(
     client pushes as; one not granted to the connection is refused (2001), before any
     callback."""
     new = nodes.new
-    token_a = _token_a(new.cli("invite", "intruder", "--role", "CPO", "--party", "NL*INT").stdout)
+    token_a = _invite(new, "intruder", "CPO", "NL*INT")
     before = len(foreign.requests)
     claimed = {
         "token": "intruder-token-b",
@@ -371,4 +402,24 @@ async def test_a_211_partner_claiming_an_ungranted_party_is_refused(
     assert answer.json()["status_code"] == 2001
     assert "NL*OLD" in answer.json()["status_message"]
     assert len(foreign.requests) == before
-    assert "pending" in new.cli("partners").stdout
+    assert _api(new, "GET", "partners/intruder")["status"] == "pending"
+
+
+async def test_adding_a_foreign_211_partner_with_an_agreed_token(
+    nodes: Nodes, foreign: Foreign
+) -> None:
+    """credentials.md 3.1 "Registration" skipped (a token agreed out of band, ``POST
+    /api/partners``): the 2.1.1 details are read with the token raw, the endpoints stored with
+    an eMSP's roles (version_information_endpoint.md "Endpoint class")."""
+    grants = [{"role": "EMSP", "country_code": "NL", "party_id": "FAK"}]
+    body = {
+        "name": "foreign",
+        "versions_url": f"{foreign.base}/versions",
+        "token": "fake-token-c",
+        "grants": grants,
+    }
+    added = _api(nodes.old, "POST", "partners", body)
+    assert added["token_encoding"] == "raw"
+    assert added["partner"]["version"] == "2.1.1"
+    record = await _partner(nodes.old, "foreign")
+    assert ("tokens", "SENDER", f"{foreign.base}/2.1.1/tokens") in _endpoints(record)

@@ -634,15 +634,17 @@ class CredentialsService:
         raw_token: bool = False,
     ) -> Connected:
         """Connect to a partner with a token ``token`` (C) agreed out of band, without the
-        credentials handshake: GET its versions and the details of 2.2.1 with that token, store
-        its endpoints, C as the token we send (raw when ``raw_token``), ``grants`` as for
-        :meth:`invite`, and a new token of ours for the partner to call us with (returned once,
-        stored as a hash). The partner is registered at once.
+        credentials handshake: GET its versions and the details of the newest version both offer
+        with that token, store its endpoints, C as the token we send (raw when ``raw_token``, or
+        to a 2.1.1 partner), ``grants`` as for :meth:`invite`, and a new token of ours for the
+        partner to call us with (returned once, stored as a hash). The partner is registered at
+        once.
 
         Its roles: when it offers a credentials endpoint, its credentials GET (with C) says them,
         and each must be granted (2001 otherwise, as at registration); without one, or when that
         GET fails, the grants are its roles. Nothing is stored unless every step succeeded:
-        3001 when the versions URL cannot be used or refuses C, 3002 without 2.2.1, 2001 for
+        3001 when the versions URL cannot be used or refuses C, 3002 without a mutual version
+        (a 2.1.1 partner needs a CPO or EMSP grant, 2001 otherwise), 2001 for
         grants that cannot be given or a name in use.
         """
         wanted = self._require_grants(grants)
