@@ -17,7 +17,8 @@ from openroam.models.v211 import tariffs as v211_tariffs
 from openroam.models.v221.locations import Location
 from openroam.models.v221.sessions import Session
 from openroam.models.v221.tariffs import Tariff
-from tests.server.roaming_support import JSON, SQLITE_ONLY, Roaming, location as location221
+from tests.server.roaming_support import JSON, SQLITE_ONLY, Roaming
+from tests.server.roaming_support import location as location221
 from tests.server.support import FakePartner, envelope_of
 from tests.server.v211.support import (
     T1,
