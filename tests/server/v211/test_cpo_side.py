@@ -55,13 +55,16 @@ async def test_locations_list_is_211_and_paginated(roaming: Roaming) -> None:
     assert [item["id"] for item in page] == ["L0", "L1"]
     for item in page:
         v211_locations.Location.model_validate_json(orjson.dumps(item))
-        assert item["type"] and "country_code" not in item and "publish" not in item
+        assert item["type"]
+        assert "country_code" not in item
+        assert "publish" not in item
     assert response.headers["X-Total-Count"] == "3"
     assert response.headers["X-Limit"] == "2"
     link = response.headers["Link"]
     assert link.endswith('>; rel="next"')
     query = parse_qs(urlsplit(link[1 : link.index(">")]).query)
-    assert query["offset"] == ["2"] and query["limit"] == ["2"]
+    assert query["offset"] == ["2"]
+    assert query["limit"] == ["2"]
     last = await roaming.client.get(link[1 : link.index(">")], headers=roaming.auth)
     assert [item["id"] for item in data_of(last)] == ["L2"]
     assert "Link" not in last.headers
