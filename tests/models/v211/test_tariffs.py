@@ -17,42 +17,8 @@ from openroam.models.v211.tariffs import (
     TariffPatch,
     TariffRestrictions,
 )
+from tests.models.v211.documents import TARIFF
 from tests.models.v211.roundtrip import as_json, round_trip
-
-TARIFF: dict[str, Any] = {
-    "id": "T-11",
-    "currency": "EUR",
-    "tariff_alt_text": [
-        {"language": "en", "text": "2.50 start, 1.00 per hour"},
-        {"language": "nl", "text": "2,50 start, 1,00 per uur"},
-    ],
-    "tariff_alt_url": "https://cpo.example.com/tariffs/11",
-    "elements": [
-        {"price_components": [{"type": "FLAT", "price": 2.5, "step_size": 1}]},
-        {
-            "price_components": [
-                {"type": "TIME", "price": 1.0, "step_size": 900},
-                {"type": "ENERGY", "price": 0.25, "step_size": 1},
-            ],
-            "restrictions": {
-                "start_time": "09:00",
-                "end_time": "00:00",
-                "start_date": "2026-01-01",
-                "end_date": "2027-01-01",
-                "min_kwh": 0,
-                "max_kwh": 50.5,
-                "min_power": 0,
-                "max_power": 32.0,
-                "min_duration": 0,
-                "max_duration": 7200,
-                "day_of_week": ["MONDAY", "SATURDAY", "SUNDAY"],
-            },
-        },
-        {"price_components": [{"type": "PARKING_TIME", "price": 5.0, "step_size": 300}]},
-    ],
-    "energy_mix": {"is_green_energy": True, "supplier_name": "Green Power"},
-    "last_updated": "2026-03-16T10:10:02Z",
-}
 
 DOCUMENTS: list[tuple[type[OcpiModel], dict[str, Any]]] = [
     (Tariff, TARIFF),

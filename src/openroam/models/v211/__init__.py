@@ -7,6 +7,22 @@ printable ASCII (types.md "string type"), unlike 2.2.1's UTF-8.
 
 from __future__ import annotations
 
+from openroam.models.v211.cdrs import (
+    CDR,
+    AuthMethod,
+    CdrDimension,
+    CdrDimensionType,
+    ChargingPeriod,
+)
+from openroam.models.v211.commands import (
+    CommandResponse,
+    CommandResponseType,
+    CommandType,
+    ReserveNow,
+    StartSession,
+    StopSession,
+    UnlockConnector,
+)
 from openroam.models.v211.locations import (
     EVSE,
     AdditionalGeoLocation,
@@ -37,6 +53,11 @@ from openroam.models.v211.locations import (
     Status,
     StatusSchedule,
 )
+from openroam.models.v211.sessions import (
+    Session,
+    SessionPatch,
+    SessionStatus,
+)
 from openroam.models.v211.tariffs import (
     DayOfWeek,
     PriceComponent,
@@ -46,6 +67,15 @@ from openroam.models.v211.tariffs import (
     TariffPatch,
     TariffRestrictions,
 )
+from openroam.models.v211.tokens import (
+    Allowed,
+    AuthorizationInfo,
+    LocationReferences,
+    Token,
+    TokenPatch,
+    TokenType,
+    WhitelistType,
+)
 from openroam.models.v211.types import (
     DisplayText,
 )
@@ -54,10 +84,20 @@ from openroam.models.v211.types import (
 # ...) are added here at integration; another branch writes those modules.
 
 __all__ = [
+    "CDR",
     "EVSE",
     "AdditionalGeoLocation",
+    "Allowed",
+    "AuthMethod",
+    "AuthorizationInfo",
     "BusinessDetails",
     "Capability",
+    "CdrDimension",
+    "CdrDimensionType",
+    "ChargingPeriod",
+    "CommandResponse",
+    "CommandResponseType",
+    "CommandType",
     "Connector",
     "ConnectorFormat",
     "ConnectorPatch",
@@ -78,16 +118,28 @@ __all__ = [
     "ImageCategory",
     "Location",
     "LocationPatch",
+    "LocationReferences",
     "LocationType",
     "ParkingRestriction",
     "PowerType",
     "PriceComponent",
     "RegularHours",
+    "ReserveNow",
+    "Session",
+    "SessionPatch",
+    "SessionStatus",
+    "StartSession",
     "Status",
     "StatusSchedule",
+    "StopSession",
     "Tariff",
     "TariffDimensionType",
     "TariffElement",
     "TariffPatch",
     "TariffRestrictions",
+    "Token",
+    "TokenPatch",
+    "TokenType",
+    "UnlockConnector",
+    "WhitelistType",
 ]
