@@ -8,6 +8,8 @@ Lost from 2.2.1:
 - TokenType ``AD_HOC_USER`` and ``APP_USER`` become ``OTHER`` (2.1.1 mod_tokens.md 4.3 has only
   OTHER and RFID).
 - AuthorizationInfo ``token`` and ``authorization_reference`` (2.1.1 3.1 has neither).
+- Text: 2.1.1 strings are printable ASCII (types.md 1.5); other characters are replaced as by
+  the Locations converter (``ascii_text``: ``é`` becomes ``e``, one character for one).
 
 Lost from 2.1.1:
 - LocationReferences ``connector_ids`` (2.2.1 dropped it; only ``location_id``/``evse_uids`` stay).
@@ -22,8 +24,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from openroam._convert._context import Context, Doc, Related
-from openroam._convert.locations import Unconvertible, now_v211
+from openroam._convert._context import Context, Doc, ObjectConverter, Related
+from openroam._convert.locations import Unconvertible, ascii_text, now_v211
 
 __all__ = [
     "CONVERTER",
@@ -72,7 +74,7 @@ class TokensConverter:
             out["type"] = token_type_to_v211(out["type"])
         if "contract_id" in doc:
             out["auth_id"] = doc["contract_id"]
-        return out
+        return dict(ascii_text(out))
 
     def from_v211(
         self, doc: Doc, context: Context, depth: int = 0, related: Related | None = None
@@ -98,7 +100,7 @@ class TokensConverter:
         return out
 
 
-CONVERTER = TokensConverter()
+CONVERTER: ObjectConverter = TokensConverter()
 
 
 def allowed_to_v211(allowed: Any) -> Any:
@@ -126,7 +128,7 @@ def authorization_info_to_v211(doc: Doc) -> Doc:
         out["location"] = location_references_to_v211(doc["location"])
     if doc.get("info") is not None:
         out["info"] = doc["info"]
-    return out
+    return dict(ascii_text(out))
 
 
 def authorization_info_from_v211(doc: Doc, token_doc: Doc) -> Doc:
