@@ -64,7 +64,6 @@ def endpoints_from_v211(endpoints: Iterable[Mapping[str, Any]], partner_role: st
         identifier = str(endpoint["identifier"])
         role = endpoint_role(identifier, partner_role)
         if role is not None:
-            converted.append(
-                {"identifier": identifier.lower(), "role": role, "url": endpoint["url"]}
-            )
+            url = endpoint["url"]
+            converted.append({"identifier": identifier.lower(), "role": role, "url": url})
     return converted
