@@ -17,8 +17,12 @@ from openroam._server.v211.cache import CONVERTED
 from openroam._services.documents import ObjectPath
 from openroam._services.object_specs import TOKENS
 from openroam._store.db import Database
+from openroam.models.v211 import cdrs as v211_cdrs
+from openroam.models.v211 import commands as v211_commands
 from openroam.models.v211 import locations as v211_locations
+from openroam.models.v211 import sessions as v211_sessions
 from openroam.models.v211 import tariffs as v211_tariffs
+from openroam.models.v211 import tokens as v211_tokens
 from openroam.models.v221.tokens import Token
 from openroam.models.v221.types import Role
 from tests.api import support as api_objects
@@ -148,6 +152,7 @@ async def test_sessions_list_embeds_the_location(roaming: Roaming) -> None:
     page = data_of(await roaming.get(cpo_url("sessions")))
     assert [item["id"] for item in page] == ["S1"]
     item = page[0]
+    v211_sessions.Session.model_validate_json(orjson.dumps(item))
     assert item["location"]["id"] == "LOC1"
     v211_locations.Location.model_validate_json(orjson.dumps(item["location"]))
     assert item["auth_id"].startswith(roaming.partner_emsp[0])
@@ -164,6 +169,7 @@ async def test_cdrs_list_is_211(roaming: Roaming) -> None:
     page = data_of(await roaming.get(cpo_url("cdrs")))
     assert [item["id"] for item in page] == ["CDR1"]
     item = page[0]
+    v211_cdrs.CDR.model_validate_json(orjson.dumps(item))
     assert item["stop_date_time"] == "2026-01-01T09:58:23Z"
     assert item["total_cost"] == 4.0
     assert item["location"]["id"] == "LOC1"
@@ -188,6 +194,7 @@ async def test_token_put_get_patch_without_type(roaming: Roaming) -> None:
     assert document.contract_id == "DE8ACC12E46L89"
     envelope_of(await roaming.patch(url, {"valid": False}), 200, 1000)
     got = data_of(await roaming.get(url))
+    v211_tokens.Token.model_validate_json(orjson.dumps(got))
     assert got["valid"] is False
     assert got["auth_id"] == "DE8ACC12E46L89"
     assert got["type"] == "OTHER"
@@ -231,7 +238,9 @@ async def test_start_session_accepted(roaming: Roaming) -> None:
     only) by the same command receiver as 2.2.1."""
     await roaming.own_put("locations", location(roaming.cpo, "LOC1"))
     response = await post(roaming, cpo_url("commands", "START_SESSION"), start_session())
-    assert data_of(response) == {"result": "ACCEPTED"}
+    answer = data_of(response)
+    v211_commands.CommandResponse.model_validate_json(orjson.dumps(answer))
+    assert answer == {"result": "ACCEPTED"}
 
 
 async def test_commands_refused(roaming: Roaming) -> None:

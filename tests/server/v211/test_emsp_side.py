@@ -18,6 +18,8 @@ from openroam._services.documents import ObjectPath
 from openroam._services.object_specs import CDRS
 from openroam._store import commands as command_store
 from openroam._store.db import Database
+from openroam.models.v211 import cdrs as v211_cdrs
+from openroam.models.v211 import tokens as v211_tokens
 from openroam.models.v221.cdrs import CDR
 from openroam.models.v221.types import Role
 from tests.server.roaming_support import JSON, SQLITE_ONLY, Roaming, token
@@ -49,6 +51,8 @@ async def test_tokens_list_is_211(roaming: Roaming) -> None:
     response = await roaming.get(emsp_url("tokens"))
     page = data_of(response)
     assert isinstance(page, list)
+    for item in page:
+        v211_tokens.Token.model_validate_json(orjson.dumps(item))
     assert [(item["uid"], item["type"]) for item in page] == [("U1", "RFID"), ("U2", "OTHER")]
     assert page[0]["auth_id"] == "NL-ORM-C12345678-X"
     assert "country_code" not in page[0]
@@ -61,6 +65,7 @@ async def test_authorize_allowed(roaming: Roaming) -> None:
     await roaming.own_put("tokens", token(roaming.emsp, "U1"))
     where = {"location_id": "LOC1", "evse_uids": ["E1"], "connector_ids": ["1"]}
     info = data_of(await post(roaming, emsp_url("tokens", "U1", "authorize"), where))
+    v211_tokens.AuthorizationInfo.model_validate_json(orjson.dumps(info))
     assert info == {"allowed": "ALLOWED", "location": {"location_id": "LOC1", "evse_uids": ["E1"]}}
     response = await roaming.client.post(
         emsp_url("tokens", "U1", "authorize"), headers=roaming.auth
@@ -100,7 +105,7 @@ async def test_cdr_post_and_get(roaming: Roaming) -> None:
     where = response.headers["Location"]
     assert where.endswith(f"/ocpi/2.1.1/emsp/cdrs/{'/'.join(roaming.partner_cpo)}/CDR1")
     got = data_of(await roaming.client.get(where, headers=roaming.auth))
-    assert isinstance(got, dict)
+    v211_cdrs.CDR.model_validate_json(orjson.dumps(got))
     assert got["id"] == "CDR1"
     assert got["total_cost"] == 2.5
     assert got["auth_id"] == "NL-ORM-C12345678-X"
