@@ -16,7 +16,7 @@ from openroam._convert.locations import CONVERTER as LOCATIONS_CONVERTER
 from openroam._convert.sessions import CONVERTER as SESSIONS_CONVERTER
 from openroam._convert.tariffs import CONVERTER as TARIFFS_CONVERTER
 from openroam._convert.tokens import CONVERTER as TOKENS_CONVERTER
-from openroam._server.v211.cache import CONVERTED
+from openroam._server.v211.cache import CONVERTED, digest
 from openroam._server.v211.edge import converting, read_v211
 from openroam._services.object_specs import CDRS, LOCATIONS, SESSIONS, TARIFFS, TOKENS, ModuleSpec
 from openroam.errors import InvalidOrMissingParameters, NotFound
@@ -54,11 +54,19 @@ class V211Module:
         with converting(f"This {self.spec.module} PATCH"):
             return orjson.dumps(self.converter.patch_from_v211(data, context, depth))
 
-    def to_v211(self, stored: bytes, depth: int = 0, location: bytes | None = None) -> bytes:
+    def to_v211(
+        self,
+        stored: bytes,
+        depth: int = 0,
+        location: bytes | None = None,
+        location_key: bytes | None = None,
+    ) -> bytes:
         """A stored 2.2.1 document as 2.1.1 JSON, converted once per stored change
         (:mod:`~openroam._server.v211.cache`); ``location``: the stored Location a Session or
-        CDR embeds in 2.1.1. One 2.1.1 cannot express is answered 404: for a 2.1.1 partner it
-        does not exist (the converter's docstring names why)."""
+        CDR embeds in 2.1.1, and its :func:`~openroam._server.v211.cache.digest` when the caller
+        has it already (a page with many Sessions at one Location). One 2.1.1 cannot express is
+        answered 404: for a 2.1.1 partner it does not exist (the converter's docstring names
+        why)."""
 
         def convert() -> bytes:
             related = Related(location=orjson.loads(location)) if location is not None else None
@@ -70,8 +78,8 @@ class V211Module:
                 ) from None
             return orjson.dumps(document)
 
-        related = (location,) if location is not None else ()
-        return CONVERTED.get(str(self.spec.module), depth, stored, convert, related)
+        key = location_key if location_key is not None else (digest(location) if location else b"")
+        return CONVERTED.get(str(self.spec.module), depth, stored, convert, key)
 
 
 def read_json(body: bytes) -> dict[str, Any]:
