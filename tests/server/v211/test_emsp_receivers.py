@@ -13,11 +13,13 @@ from openroam._services.documents import ObjectPath
 from openroam._services.object_specs import LOCATIONS, SESSIONS, TARIFFS
 from openroam._store.db import Database
 from openroam.models.v211 import locations as v211_locations
+from openroam.models.v211 import sessions as v211_sessions
 from openroam.models.v211 import tariffs as v211_tariffs
 from openroam.models.v221.locations import Location
 from openroam.models.v221.sessions import Session
 from openroam.models.v221.tariffs import Tariff
-from tests.server.roaming_support import JSON, SQLITE_ONLY, Roaming, location as location221
+from tests.server.roaming_support import JSON, SQLITE_ONLY, Roaming
+from tests.server.roaming_support import location as location221
 from tests.server.support import FakePartner, envelope_of
 from tests.server.v211.support import (
     T1,
@@ -176,6 +178,17 @@ async def test_tariff_put_patch_get_delete(roaming: Roaming) -> None:
 
 
 @SQLITE_ONLY
+async def test_tariff_of_a_party_not_granted_is_refused(roaming: Roaming) -> None:
+    """transport_and_format.md "Client owned object push", mod_tariffs.md 2.2.2 PUT Method:
+    another party's URL is 404; an invalid Tariff 2001 (3.1: elements required)."""
+    response = await roaming.put(push_url("emsp", "tariffs", ("FR", "XYZ"), "T1"), tariff())
+    envelope_of(response, 404, 2000)
+    bad = tariff()
+    del bad["elements"]
+    envelope_of(await roaming.put(url(roaming, "tariffs", "T1"), bad), 200, 2001)
+
+
+@SQLITE_ONLY
 async def test_tariff_patch_of_unknown_tariff_is_404(roaming: Roaming) -> None:
     """mod_tariffs.md 2.2.3 PATCH Method on a Tariff never PUT: 404 (status_codes.md)."""
     response = await roaming.patch(url(roaming, "tariffs", "NOPE"), {"currency": "USD"})
@@ -209,6 +222,7 @@ async def test_session_put_patch_get(roaming: Roaming) -> None:
     document = await stored(roaming, SESSIONS, "S1")
     assert len(document["charging_periods"]) == 2  # type: ignore[arg-type]
     got = data_of(await roaming.get(s_url))
+    v211_sessions.Session.model_validate_json(orjson.dumps(got))
     assert got["location"]["id"] == "LOC1"
     assert got["auth_id"] == "NL-ORM-C12345678-X"
     assert got["start_datetime"] == "2026-01-01T10:00:00Z"

@@ -16,13 +16,16 @@ from openroam._convert.locations import CONVERTER as LOCATIONS_CONVERTER
 from openroam._convert.sessions import CONVERTER as SESSIONS_CONVERTER
 from openroam._convert.tariffs import CONVERTER as TARIFFS_CONVERTER
 from openroam._convert.tokens import CONVERTER as TOKENS_CONVERTER
-from openroam._server.v211.cache import CONVERTED
+from openroam._server.v211.cache import CONVERTED, digest
 from openroam._server.v211.edge import converting, read_v211
 from openroam._services.object_specs import CDRS, LOCATIONS, SESSIONS, TARIFFS, TOKENS, ModuleSpec
 from openroam.errors import InvalidOrMissingParameters, NotFound
 from openroam.models.common import OcpiModel
+from openroam.models.v211 import cdrs as v211_cdrs
 from openroam.models.v211 import locations as v211_locations
+from openroam.models.v211 import sessions as v211_sessions
 from openroam.models.v211 import tariffs as v211_tariffs
+from openroam.models.v211 import tokens as v211_tokens
 
 __all__ = ["V211_MODULES", "V211Module", "read_json"]
 
@@ -31,15 +34,15 @@ __all__ = ["V211_MODULES", "V211Module", "read_json"]
 class V211Module:
     spec: ModuleSpec
     converter: ObjectConverter
-    #: the 2.1.1 model of each level (None: validated as 2.2.1 after conversion only)
-    models: tuple[type[OcpiModel] | None, ...]
-    patch_models: tuple[type[OcpiModel] | None, ...] = ()
+    #: the 2.1.1 model of each level (an object, an EVSE, a Connector)
+    models: tuple[type[OcpiModel], ...]
+    #: the 2.1.1 PATCH model of each level (none for CDRs)
+    patch_models: tuple[type[OcpiModel], ...] = ()
 
     def read(self, body: bytes, depth: int, *, patch: bool = False) -> dict[str, Any]:
         """A pushed 2.1.1 body as JSON data, validated by the level's 2.1.1 model."""
         models = self.patch_models if patch else self.models
-        model = models[depth] if depth < len(models) else None
-        return read_v211(model, body) if model is not None else read_json(body)
+        return read_v211(models[depth], body)
 
     def to_v221(
         self, data: dict[str, Any], context: Context, depth: int, related: Related | None = None
@@ -51,11 +54,19 @@ class V211Module:
         with converting(f"This {self.spec.module} PATCH"):
             return orjson.dumps(self.converter.patch_from_v211(data, context, depth))
 
-    def to_v211(self, stored: bytes, depth: int = 0, location: bytes | None = None) -> bytes:
+    def to_v211(
+        self,
+        stored: bytes,
+        depth: int = 0,
+        location: bytes | None = None,
+        location_key: bytes | None = None,
+    ) -> bytes:
         """A stored 2.2.1 document as 2.1.1 JSON, converted once per stored change
         (:mod:`~openroam._server.v211.cache`); ``location``: the stored Location a Session or
-        CDR embeds in 2.1.1. One 2.1.1 cannot express is answered 404: for a 2.1.1 partner it
-        does not exist (the converter's docstring names why)."""
+        CDR embeds in 2.1.1, and its :func:`~openroam._server.v211.cache.digest` when the caller
+        has it already (a page with many Sessions at one Location). One 2.1.1 cannot express is
+        answered 404: for a 2.1.1 partner it does not exist (the converter's docstring names
+        why)."""
 
         def convert() -> bytes:
             related = Related(location=orjson.loads(location)) if location is not None else None
@@ -67,8 +78,8 @@ class V211Module:
                 ) from None
             return orjson.dumps(document)
 
-        related = (location,) if location is not None else ()
-        return CONVERTED.get(str(self.spec.module), depth, stored, convert, related)
+        key = location_key if location_key is not None else (digest(location) if location else b"")
+        return CONVERTED.get(str(self.spec.module), depth, stored, convert, key)
 
 
 def read_json(body: bytes) -> dict[str, Any]:
@@ -94,7 +105,9 @@ V211_MODULES: dict[str, V211Module] = {
     "tariffs": V211Module(
         TARIFFS, TARIFFS_CONVERTER, (v211_tariffs.Tariff,), (v211_tariffs.TariffPatch,)
     ),
-    "tokens": V211Module(TOKENS, TOKENS_CONVERTER, (None,)),
-    "sessions": V211Module(SESSIONS, SESSIONS_CONVERTER, (None,)),
-    "cdrs": V211Module(CDRS, CDRS_CONVERTER, (None,)),
+    "tokens": V211Module(TOKENS, TOKENS_CONVERTER, (v211_tokens.Token,), (v211_tokens.TokenPatch,)),
+    "sessions": V211Module(
+        SESSIONS, SESSIONS_CONVERTER, (v211_sessions.Session,), (v211_sessions.SessionPatch,)
+    ),
+    "cdrs": V211Module(CDRS, CDRS_CONVERTER, (v211_cdrs.CDR,)),
 }

@@ -19,6 +19,7 @@ from starlette.responses import Response
 
 from openroam._server.envelope import JsonArray, RawJson, ocpi_response
 from openroam._server.pagination import base_url, read_page_params
+from openroam._server.v211.cache import digest
 from openroam._server.v211.edge import node_of, served_caller, v211_errors
 from openroam._server.v211.modules import BASE, MODULES, ServedModule
 from openroam._server.v211.objects import V211_MODULES, V211Module
@@ -44,15 +45,18 @@ def _segment(name: str, value: str) -> str:
     return value
 
 
-async def _own_location(
-    node: Node, location_id: Any, found: dict[str, bytes | None]
-) -> bytes | None:
-    """Our stored Location ``location_id`` (None when unknown), read once per page."""
+Found = tuple[bytes, bytes] | None
+
+
+async def _own_location(node: Node, location_id: Any, found: dict[str, Found]) -> Found:
+    """Our stored Location ``location_id`` and its digest (None when unknown), read once per
+    page."""
     if not isinstance(location_id, str):
         return None
     if location_id not in found:
         try:
-            found[location_id] = await node.roaming.sender_get(LOCATIONS, location_id, ())
+            document = await node.roaming.sender_get(LOCATIONS, location_id, ())
+            found[location_id] = (document, digest(document))
         except NotFound:
             found[location_id] = None
     return found[location_id]
@@ -69,14 +73,17 @@ async def converted_page(node: Node, module: V211Module, documents: list[bytes])
     """The stored 2.2.1 documents of a page as 2.1.1, without those 2.1.1 cannot express."""
     answer: list[bytes] = []
     embeds = module.spec.module in (ModuleID.SESSIONS, ModuleID.CDRS)
-    locations: dict[str, bytes | None] = {}
+    locations: dict[str, Found] = {}
     for document in documents:
-        location = None
+        location: Found = None
         if embeds:
             location_id = _location_id(module.spec.module, document)
             location = await _own_location(node, location_id, locations)
         try:
-            answer.append(module.to_v211(document, 0, location))
+            if location is None:
+                answer.append(module.to_v211(document))
+            else:
+                answer.append(module.to_v211(document, 0, *location))
         except NotFound:
             continue
     return answer
