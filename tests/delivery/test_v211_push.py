@@ -8,8 +8,9 @@ models), on SQLite and PostgreSQL:
   "CDR Object"), a Token at ``{tokens}/{country_code}/{party_id}/{token_uid}`` without
   ``?type=`` (mod_tokens.md 2.1 "CPO Interface");
 * with the raw token (transport_and_format.md "Request format") and no routing headers;
-* a document 2.1.1 cannot express (a Credit CDR: mod_cdrs.md 3.1 has no ``credit``) is not
-  sent: its delivery fails at once with the reason, and a ``delivery.failed`` event says so.
+* a document 2.1.1 cannot express (a Credit CDR: mod_cdrs.md 3.1 has no ``credit``), or a
+  Location that is not published (mod_locations.md 3.1 has no ``publish``), is not sent: its
+  delivery fails at once with the reason, and a ``delivery.failed`` event says so.
 """
 
 from __future__ import annotations
@@ -158,3 +159,11 @@ async def test_what_2_1_1_cannot_express_fails_at_once_with_the_reason(
     events = await node.events.read(types=["delivery.failed"])
     assert [e.subject for e in events] == [f"delivery:{failed.id}"]
     assert "Credit CDR" in orjson.loads(events[0].payload)["message"]
+
+    hidden = location("LOC2", publish=False)
+    assert (await api.put("/api/locations/NL/ORM/LOC2", json=hidden)).status_code == 201
+    await _drain(node)
+    assert ("locations", "NL/ORM/LOC2") not in partner.copies
+    [unpublished] = [row for row in await _rows(node, "failed") if row.module == "locations"]
+    assert unpublished.last_error is not None
+    assert "not published" in unpublished.last_error
