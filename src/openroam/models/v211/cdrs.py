@@ -8,6 +8,10 @@ no ``country_code``/``party_id``/``session_id``/credit fields/``signed_data``.
 :class:`AuthMethod` has no ``COMMAND``; :class:`CdrDimensionType` has ``FLAT`` and no power,
 state-of-charge or reservation dimensions; a :class:`ChargingPeriod` has no ``tariff_id``.
 
+The CDR example (3.1) writes one tariff price as the string ``"2.00"``; number (types.md 1.4)
+is a JSON number, so that is refused, like its alpha-2 ``country`` (see
+:mod:`openroam.models.v211.locations`).
+
 ``id`` is the one ``CiString(36)`` of the 2.1.1 tables (types.md 1.1: case-insensitive printable
 ASCII). :class:`AuthMethod`, :class:`CdrDimension` and :class:`ChargingPeriod` live here because
 the spec defines them here; Sessions use them too.

@@ -8,6 +8,12 @@ where 2.1.1 differs from 2.2.1 the 2.1.1 text is followed:
 * Location: ``type`` (:class:`LocationType`) and ``postal_code`` are required, ``address`` is
   string(45), ``time_zone`` is optional (an IANA name when given).
 * Connector: ``voltage`` and ``amperage`` are required ints, one optional ``tariff_id``.
+* ``country`` is "ISO 3166-1 alpha-3" (table 3.1), three capital letters; the Location embedded in
+  the examples of mod_sessions.md and mod_cdrs.md sends ``"BE"`` (alpha-2): the table wins, so
+  those examples are refused at ``location.country``.
+* The example "add an EVSE" (2.2.3) leaves out required fields and sends numbers for
+  ``floor_level``/``physical_reference``; the text itself says such an object "may be discarded",
+  and it is refused.
 * GeoLocation (mod_locations.md 4.12) and AdditionalGeoLocation (4.1): exactly six decimals, as
   the regex ``-?[0-9]{1,2}\\.[0-9]{6}`` says (2.2.1 allows five to seven).
 * Hours (4.13) is "Choice: one of two": ``regular_hours`` or ``twentyfourseven``. The text's own
