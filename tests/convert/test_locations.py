@@ -23,6 +23,7 @@ from openroam._convert.locations import (
 )
 from openroam.models.v211 import locations as v211
 from openroam.models.v221 import locations as v221
+from tests.convert import strictly
 
 CONTEXT = Context(owner=Owner("NL", "ORM"), time_zone="Europe/Amsterdam")
 PROPERTIES = settings(max_examples=50, deadline=None, derandomize=True)
@@ -34,8 +35,7 @@ def valid_v221(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def valid_v211(doc: dict[str, Any]) -> dict[str, Any]:
-    v211.Location.from_json(json.dumps(doc))
-    return doc
+    return strictly(v211.Location, doc)
 
 
 def connector(**fields: Any) -> dict[str, Any]:
@@ -289,9 +289,9 @@ def test_coordinates_with_other_decimals_are_made_2_2_1() -> None:
 
 def test_evse_and_connector_depths() -> None:
     sent_evse = CONVERTER.to_v211(evse(), depth=1)
-    v211.EVSE.from_json(json.dumps(sent_evse))
+    strictly(v211.EVSE, sent_evse)
     sent_plug = CONVERTER.to_v211(connector(), depth=2)
-    v211.Connector.from_json(json.dumps(sent_plug))
+    strictly(v211.Connector, sent_plug)
     v221.EVSE.from_json(json.dumps(CONVERTER.from_v211(sent_evse, CONTEXT, depth=1)))
     assert CONVERTER.from_v211(sent_plug, CONTEXT, depth=2) == connector()
     with pytest.raises(Unconvertible, match="ConnectorType"):
@@ -308,7 +308,7 @@ def test_patches_carry_only_their_fields() -> None:
     }
     sent = CONVERTER.patch_to_v211(patch)
     assert sent == {"type": "OTHER", "last_updated": "2026-12-01T10:00:00Z"}
-    v211.LocationPatch.from_json(json.dumps(sent))
+    strictly(v211.LocationPatch, sent)
     assert CONVERTER.patch_to_v211({"max_voltage": 400, "standard": "GBT_DC"}, depth=2) == {
         "voltage": 400
     }
@@ -473,3 +473,9 @@ def test_only_the_named_losses_are_lost(
         for plug in item["connectors"]:
             plug["tariff_ids"] = tariffs[:1]  # max_electric_power lost, only the first id
     assert back == expected
+
+
+def test_the_strict_check_sees_a_field_of_the_other_version() -> None:
+    sent = CONVERTER.to_v211(connector(), depth=2)
+    with pytest.raises(AssertionError, match="max_electric_power"):
+        strictly(v211.Connector, sent | {"max_electric_power": 1})

@@ -15,6 +15,9 @@ Lost from 2.2.1:
   element never prices a charging session, so session prices are unchanged); an element
   restricted by ``min_current``/``max_current`` is left out (2.1.1 cannot say when it holds).
   Each is a finding of :func:`tariff_to_v211_checked`.
+* A FLAT fee an element lacks and a later unrestricted element has: copied into the element
+  (exact while a session stays in one element), but a session passing through both elements
+  pays it twice in 2.1.1: a finding.
 * A dimension an element lacks that the first later element pricing it restricts: 2.2.1 prices
   it from that later element while its restrictions hold, 2.1.1 cannot say so, and the dimension
   is free where the element applies: a finding.
@@ -116,10 +119,12 @@ def elements_to_v211(elements: list[Doc]) -> tuple[list[Doc], list[str]]:
     parking). Then each element ``i`` gets, for every dimension ``d`` it lacks, the ``d``
     component of the first later element ``j`` that prices ``d``. When ``j`` has no
     restrictions this is exact: wherever ``i`` is the first element that holds (so 2.1.1 applies
-    it), 2.2.1 prices ``d`` with ``j``, which always holds. When ``j`` has restrictions, 2.2.1
-    prices ``d`` with ``j`` only while they hold (else with a later one); 2.1.1 cannot say so,
-    ``d`` stays free in ``i``, and a finding says so. Last, elements restricted by
-    ``min_current``/``max_current`` are left out, with a finding.
+    it), 2.2.1 prices ``d`` with ``j``, which always holds. FLAT is the exception: a FLAT fee is
+    charged once per element that prices it at some moment (docs/pricing.md, local policy 1), so
+    a copy is a second fee for a session that passes through ``i`` and ``j``: a finding. When
+    ``j`` has restrictions, 2.2.1 prices ``d`` with ``j`` only while they hold (else with a
+    later one); 2.1.1 cannot say so, ``d`` stays free in ``i``, and a finding says so. Last,
+    elements restricted by ``min_current``/``max_current`` are left out, with a finding.
     """
     findings: list[str] = []
     kept = _kept_for_v211(elements, findings)
@@ -148,7 +153,14 @@ def elements_to_v211(elements: list[Doc]) -> tuple[list[Doc], list[str]]:
                     )
                 else:
                     components.append(_component_to_v211(component))
-        restrictions.pop("reservation", None)
+                    if dimension == "FLAT":
+                        findings.append(
+                            f"elements[{index}] is given the FLAT component of "
+                            f"elements[{later_index}]: a session that passes through both "
+                            "pays that fee twice in 2.1.1, once in 2.2.1"
+                        )
+        for key in ("reservation", *_CURRENT):
+            restrictions.pop(key, None)
         converted: Doc = {**element, "price_components": components}
         if restrictions:
             converted["restrictions"] = restrictions
