@@ -14,8 +14,7 @@ from openroam._convert.sessions import (
     PatchNeedsWholeSession,
     charging_periods_to_append,
 )
-from openroam.models import v221
-from openroam.models.v211.locations import Location as LocationV211
+from openroam.models import v211, v221
 from tests.convert.docs import (
     CONTEXT,
     LOCATION_221,
@@ -33,8 +32,10 @@ AT_LOCATION = Related(location=LOCATION_221)
 
 def test_to_v211_embeds_the_stored_location_with_only_the_session_s_evse_and_connector() -> None:
     session = CONVERTER.to_v211(fresh(SESSION_221), related=AT_LOCATION)
+    assert valid(v211.Session, session)
+    assert valid(v211.Session, SESSION_211)
     location = session.pop("location")
-    assert valid(LocationV211, location)
+    assert valid(v211.Location, location)
     assert [e["uid"] for e in location["evses"]] == ["3256"]
     assert [c["id"] for c in location["evses"][0]["connectors"]] == ["1"]
     assert session == {
@@ -76,7 +77,18 @@ def test_to_v211_of_an_unknown_evse_is_unconvertible() -> None:
 ])  # fmt: skip
 def test_status_reservation_becomes_pending(v221_value: str, v211_value: str) -> None:
     session = CONVERTER.to_v211({**SESSION_221, "status": v221_value}, related=AT_LOCATION)
-    assert session["status"] == v211_value
+    assert valid(v211.Session, session).status == v211_value
+
+
+def test_a_reservation_without_an_evse_embeds_the_location_without_evses() -> None:
+    reserved = {**SESSION_221, "status": "RESERVATION", "evse_uid": "#NA", "connector_id": "#NA"}
+    session = CONVERTER.to_v211(reserved, related=AT_LOCATION)
+    assert valid(v211.Session, session).status == "PENDING"
+    assert session["location"]["id"] == "LOC1"
+    assert session["location"]["evses"] == []
+    back = CONVERTER.from_v211(session, CONTEXT)
+    assert valid(v221.Session, back)
+    assert (back["location_id"], back["evse_uid"], back["connector_id"]) == ("LOC1", "#NA", "#NA")
 
 
 def test_auth_method_command_becomes_auth_request() -> None:
@@ -122,15 +134,17 @@ def test_from_v211_takes_uid_and_type_from_the_known_token() -> None:
     }
 
 
-def test_from_v211_without_an_evse_is_unconvertible() -> None:
+def test_from_v211_with_an_evse_without_connector_is_unconvertible() -> None:
+    evse = {**SESSION_211["location"]["evses"][0], "connectors": []}
     with pytest.raises(Unconvertible):
-        CONVERTER.from_v211({**SESSION_211, "location": {**SESSION_211["location"], "evses": []}},
-                            CONTEXT)  # fmt: skip
+        CONVERTER.from_v211({**SESSION_211, "location": {**SESSION_211["location"],
+                                                         "evses": [evse]}}, CONTEXT)  # fmt: skip
 
 
 def test_patch_to_v211() -> None:
     patch = {"kwh": 12, "total_cost": {"excl_vat": 3, "incl_vat": 3.63}, "status": "RESERVATION",
              "last_updated": "2026-03-16T11:05:00Z"}  # fmt: skip
+    assert valid(v211.SessionPatch, CONVERTER.patch_to_v211(patch))
     assert CONVERTER.patch_to_v211(patch) == {
         "kwh": 12,
         "total_cost": 3,
@@ -208,7 +222,7 @@ def test_round_trip_keeps_every_field_2_1_1_carries(session: Doc) -> None:
     assert valid(v221.Session, session)
     location = _location_for(session, STANDARDS[0])
     as_v211 = CONVERTER.to_v211(session, related=Related(location=location))
-    assert valid(LocationV211, as_v211["location"])
+    assert valid(v211.Session, as_v211)
     # The CPO's own Token is known on the way back: its uid, type and party return too.
     token = {**session["cdr_token"]}
     context = Context(owner=Owner(session["country_code"], session["party_id"]))

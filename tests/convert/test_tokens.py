@@ -14,7 +14,7 @@ from openroam._convert.tokens import (
     location_references_from_v211,
     location_references_to_v211,
 )
-from openroam.models import v221
+from openroam.models import v211, v221
 from tests.convert.docs import CONTEXT, TOKEN_221, Doc, fresh, valid
 from tests.convert.strategies import TOKENS_221
 
@@ -32,6 +32,7 @@ TOKEN_211: Doc = {
 
 
 def test_to_v211_renames_contract_id_and_drops_what_2_1_1_lacks() -> None:
+    assert valid(v211.Token, TOKEN_211)
     assert CONVERTER.to_v211(fresh(TOKEN_221)) == TOKEN_211
 
 
@@ -51,13 +52,13 @@ def test_from_v211_takes_the_owner_from_the_context() -> None:
     ("AD_HOC_USER", "OTHER"), ("APP_USER", "OTHER"), ("OTHER", "OTHER"), ("RFID", "RFID"),
 ])  # fmt: skip
 def test_token_types_2_1_1_lacks_become_other(kind: str, expected: str) -> None:
-    assert CONVERTER.to_v211({**TOKEN_221, "type": kind})["type"] == expected
+    token = CONVERTER.to_v211({**TOKEN_221, "type": kind})
+    assert valid(v211.Token, token).type == expected
 
 
 def test_text_becomes_printable_ascii() -> None:
-    assert CONVERTER.to_v211({**TOKEN_221, "issuer": "Énergie Zürich"})["issuer"] == (
-        "Energie Zurich"
-    )
+    token = CONVERTER.to_v211({**TOKEN_221, "issuer": "Énergie Zürich"})
+    assert valid(v211.Token, token).issuer == "Energie Zurich"
 
 
 def test_patch_variants() -> None:
@@ -66,6 +67,7 @@ def test_patch_variants() -> None:
         "last_updated": "2026-03-17T00:00:00Z",
     }
     assert CONVERTER.patch_to_v211({"contract_id": "X1", "group_id": "G"}) == {"auth_id": "X1"}
+    assert valid(v211.TokenPatch, CONVERTER.patch_to_v211({"contract_id": "X1", "valid": True}))
     patch = CONVERTER.patch_from_v211({"valid": False, "auth_id": "X1"}, CONTEXT)
     assert patch["valid"] is False
     assert patch["contract_id"] == "X1"
@@ -81,6 +83,7 @@ def test_authorization_info_to_v211_drops_token_and_reference() -> None:
         "authorization_reference": "REF-7",
         "info": {"language": "en", "text": "Not here"},
     }
+    assert valid(v211.AuthorizationInfo, authorization_info_to_v211(info))
     assert authorization_info_to_v211(info) == {
         "allowed": "NOT_ALLOWED",
         "location": {"location_id": "LOC1", "evse_uids": ["3256"]},
@@ -93,6 +96,7 @@ def test_authorization_info_from_v211_adds_the_requested_token() -> None:
         "allowed": "ALLOWED",
         "location": {"location_id": "LOC1", "evse_uids": ["3256"], "connector_ids": ["1"]},
     }
+    assert valid(v211.AuthorizationInfo, info_211)
     info = authorization_info_from_v211(info_211, TOKEN_221)
     parsed = valid(v221.AuthorizationInfo, info)
     assert parsed.token.uid == "012345678"
@@ -117,6 +121,7 @@ def test_location_references_connector_ids_are_lost() -> None:
     refs = location_references_from_v211(refs_211)
     assert valid(v221.LocationReferences, refs)
     assert refs == {"location_id": "LOC1", "evse_uids": ["3256", "3257"]}
+    assert valid(v211.LocationReferences, location_references_to_v211(refs))
     assert location_references_to_v211(refs) == refs
 
 
@@ -124,7 +129,9 @@ def test_location_references_connector_ids_are_lost() -> None:
 @given(TOKENS_221)
 def test_round_trip_keeps_every_field_2_1_1_carries(token: Doc) -> None:
     assert valid(v221.Token, token)
-    back = CONVERTER.from_v211(CONVERTER.to_v211(token), CONTEXT)
+    as_v211 = CONVERTER.to_v211(token)
+    assert valid(v211.Token, as_v211)
+    back = CONVERTER.from_v211(as_v211, CONTEXT)
     assert valid(v221.Token, back)
     lost = {"group_id", "default_profile_type", "energy_contract", "country_code", "party_id"}
     expected = {k: v for k, v in token.items() if k not in lost}

@@ -9,10 +9,15 @@ from __future__ import annotations
 from typing import Any
 
 from openroam._convert._context import Context, Doc, Related
-from openroam._convert.locations import Unconvertible, location_from_v211
+from openroam._convert.locations import (
+    Unconvertible,
+    location_for_session_v211,
+    location_from_v211,
+    location_to_v211,
+)
 
 __all__ = [
-    "V211_AUTH_METHODS",
+    "NOT_AVAILABLE",
     "V211_DIMENSIONS",
     "Unconvertible",
     "auth_id_from_cdr_token",
@@ -20,17 +25,21 @@ __all__ = [
     "cdr_token_from_auth_id",
     "charging_periods_from_v211",
     "charging_periods_to_v211",
+    "embedded_location_from_v211",
+    "embedded_location_to_v211",
+    "location_ids",
     "price_from_v211",
     "price_to_v211",
 ]
 
 
+# 2.2.1 transport_and_format "Not available": the EVSE uid and Connector id of a Session (or
+# CDR) of a reservation that has none assigned yet.
+NOT_AVAILABLE = "#NA"
 # 2.1.1 mod_cdrs.md 4.3 CdrDimensionType.
 V211_DIMENSIONS = frozenset(
     {"ENERGY", "FLAT", "MAX_CURRENT", "MIN_CURRENT", "PARKING_TIME", "TIME"}
 )
-# 2.1.1 mod_cdrs.md 4.1 AuthMethod.
-V211_AUTH_METHODS = frozenset({"AUTH_REQUEST", "WHITELIST"})
 
 
 def price_to_v211(price: Any) -> Any:
@@ -125,6 +134,16 @@ def embedded_location_from_v211(location: Doc, context: Context, what: str) -> D
     converted = location_from_v211(location, context)
     location_ids(converted, what)
     return converted
+
+
+def embedded_location_to_v211(location: Doc, evse_uid: str, connector_id: str) -> Doc:
+    """The 2.1.1 Location a Session or CDR embeds: the stored one with only its EVSE and
+    Connector (the Locations converter's ``location_for_session_v211``); with no EVSE or
+    Connector assigned yet (``#NA``, a reservation), the Location without EVSEs (2.1.1
+    mod_locations.md 3.1: ``evses`` is ``*``)."""
+    if NOT_AVAILABLE in (evse_uid, connector_id):
+        return location_to_v211({**location, "evses": []})
+    return location_for_session_v211(location, evse_uid, connector_id)
 
 
 def location_ids(location: Doc, what: str) -> tuple[str, str, str]:

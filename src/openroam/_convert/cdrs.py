@@ -17,10 +17,11 @@ Lost from 2.2.1:
   one or more).
 - Credit CDRs (``credit``, ``credit_reference_id``): 2.1.1 has no way to say a CDR is a credit,
   so a Credit CDR is :class:`Unconvertible` rather than sent as a charge.
-- The Location: the stored Location (``Related.location``) converted by the Locations converter;
-  without it the 2.1.1 Location is built from ``cdr_location`` with fill-ins (the Locations
-  converter's own for a 2.2.1 Location, and: ``publish`` true, ``time_zone`` "UTC", EVSE
-  ``status`` UNKNOWN, Connector ``max_voltage``/``max_amperage`` 0, ``last_updated`` the CDR's).
+- The Location: with ``evse_uid`` or ``connector_id`` ``#NA`` (a reservation that never became
+  a session) it has no EVSEs; else it is the stored Location (``Related.location``) converted
+  by the Locations converter; without it the 2.1.1 Location is built from ``cdr_location`` with
+  fill-ins (the Locations converter's own for a 2.2.1 Location, and: EVSE ``status`` UNKNOWN,
+  Connector ``voltage``/``amperage`` 0, ``last_updated`` the CDR's).
 
 Lost from 2.1.1:
 - The embedded Location beyond what ``cdr_location`` holds (id, name, address, city,
@@ -42,7 +43,7 @@ Filled in for 2.2.1:
 
 from __future__ import annotations
 
-from openroam._convert._context import Context, Doc, Related
+from openroam._convert._context import Context, Doc, ObjectConverter, Related
 from openroam._convert._shared import (
     Unconvertible,
     auth_id_from_cdr_token,
@@ -51,10 +52,11 @@ from openroam._convert._shared import (
     charging_periods_from_v211,
     charging_periods_to_v211,
     embedded_location_from_v211,
+    embedded_location_to_v211,
     price_from_v211,
     price_to_v211,
 )
-from openroam._convert.locations import ascii_text, location_for_session_v211
+from openroam._convert.locations import ascii_text
 from openroam._convert.tariffs import CONVERTER as TARIFFS
 
 __all__ = ["CONVERTER", "CdrsConverter", "Unconvertible", "location_from_cdr_location"]
@@ -153,7 +155,7 @@ class CdrsConverter:
         where = doc["cdr_location"]
         stored = related.location if related is not None else None
         location = stored if stored is not None else location_from_cdr_location(doc)
-        out["location"] = location_for_session_v211(
+        out["location"] = embedded_location_to_v211(
             location, where["evse_uid"], where["connector_id"]
         )
         tariffs = _tariffs_to_v211(doc, related)
@@ -214,4 +216,4 @@ def _tariffs_to_v211(doc: Doc, related: Related | None) -> list[Doc]:
     return [TARIFFS.to_v211(t) for t in tariffs]
 
 
-CONVERTER = CdrsConverter()
+CONVERTER: ObjectConverter = CdrsConverter()

@@ -9,8 +9,8 @@ Lost from 2.2.1:
 - CommandType ``CANCEL_RESERVATION`` (2.1.1 mod_commands.md 4.2 has none): :class:`Unconvertible`.
 - StartSession ``connector_id`` (2.1.1 starts on the EVSE, 3.3) and ``authorization_reference``;
   ReserveNow ``authorization_reference``.
-- ReserveNow ``reservation_id`` that is not a decimal int (2.1.1 3.2: ``int``):
-  :class:`Unconvertible`.
+- ReserveNow ``reservation_id`` that is not a decimal int written as Python writes it (no
+  leading zeros or ``+``, so it comes back the same) (2.1.1 3.2: ``int``): :class:`Unconvertible`.
 - The command's Token as for Tokens (owner, group_id, default_profile_type, energy_contract;
   AD_HOC_USER/APP_USER become OTHER).
 - CommandResponse ``timeout`` and ``message``; CommandResult ``message``.

@@ -12,7 +12,8 @@ Lost from 2.2.1:
 - ``authorization_reference`` (2.1.1 has none).
 - AuthMethod ``COMMAND`` becomes ``AUTH_REQUEST`` (2.1.1 mod_cdrs.md 4.1).
 - Status ``RESERVATION`` becomes ``PENDING`` (2.1.1 mod_sessions.md 4.1: "it has not yet
-  started ... might never become an active session").
+  started ... might never become an active session"); with ``evse_uid``/``connector_id``
+  ``#NA`` (none assigned yet) the embedded Location has no EVSEs.
 - ``total_cost.incl_vat`` (2.1.1's cost is a number excluding VAT).
 - ChargingPeriod ``tariff_id``, and the dimensions 2.1.1 lacks (CURRENT, ENERGY_EXPORT,
   ENERGY_IMPORT, MAX_POWER, MIN_POWER, POWER, RESERVATION_TIME, STATE_OF_CHARGE); a period left
@@ -23,7 +24,8 @@ Lost from 2.2.1:
 
 Lost from 2.1.1:
 - The embedded Location beyond its ``id``, first EVSE ``uid`` and first Connector ``id`` (the
-  Locations module carries the Location itself).
+  Locations module carries the Location itself). A Location without EVSEs (a Session with no
+  EVSE assigned yet) gives ``evse_uid`` and ``connector_id`` ``#NA``.
 - ``FLAT`` dimensions (2.2.1 has none).
 
 Text (``meter_id``): 2.1.1 strings are printable ASCII; other characters are replaced as by the
@@ -33,9 +35,11 @@ Filled in for 2.2.1:
 - ``country_code``/``party_id`` = ``Context.owner``.
 - ``cdr_token`` from ``auth_id``: ``contract_id`` = ``auth_id``; ``uid``/``type``/party from
   ``Related.token`` when known, else ``uid`` = ``auth_id``, ``type`` = ``OTHER``, party =
-  ``Context.token_owner``.
+  ``Context.token_owner`` (else ``Context.owner``).
 - ``total_cost`` = ``{"excl_vat": total_cost}``.
-- A 2.1.1 PATCH without ``last_updated`` gets the conversion time.
+- A 2.1.1 PATCH without ``last_updated`` gets the conversion time. A PATCH's ``auth_id`` gives
+  a whole ``cdr_token`` with ``uid`` = ``auth_id`` and ``type`` OTHER (a PATCH conversion has no
+  ``Related.token``), replacing the stored one's ``uid``/``type``.
 - A 2.1.1 PATCH's ``charging_periods`` REPLACE the list (2.1.1 mod_sessions.md 2.2.3: "Same as
   the PUT method"), 2.2.1's are appended: pass them through :func:`charging_periods_to_append`.
 """
@@ -44,8 +48,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from openroam._convert._context import Context, Doc, Related
+from openroam._convert._context import Context, Doc, ObjectConverter, Related
 from openroam._convert._shared import (
+    NOT_AVAILABLE,
     Unconvertible,
     auth_id_from_cdr_token,
     auth_method_to_v211,
@@ -53,11 +58,12 @@ from openroam._convert._shared import (
     charging_periods_from_v211,
     charging_periods_to_v211,
     embedded_location_from_v211,
+    embedded_location_to_v211,
     location_ids,
     price_from_v211,
     price_to_v211,
 )
-from openroam._convert.locations import ascii_text, location_for_session_v211, now_v211
+from openroam._convert.locations import ascii_text, location_from_v211, now_v211
 
 __all__ = [
     "CONVERTER",
@@ -137,6 +143,12 @@ def _common_from_v211(doc: Doc, out: Doc) -> None:
         out["total_cost"] = price_from_v211(doc["total_cost"])
 
 
+def _ids_from_v211(location: Doc, context: Context) -> tuple[str, str, str]:
+    if not location.get("evses"):  # a PENDING Session with no EVSE assigned yet
+        return str(location_from_v211(location, context)["id"]), NOT_AVAILABLE, NOT_AVAILABLE
+    return location_ids(embedded_location_from_v211(location, context, "Session"), "Session")
+
+
 class SessionsConverter:
     """The ObjectConverter of Sessions; ``depth`` is unused."""
 
@@ -148,7 +160,7 @@ class SessionsConverter:
             )
         out: Doc = {}
         _common_to_v211(doc, out)
-        out["location"] = location_for_session_v211(
+        out["location"] = embedded_location_to_v211(
             related.location, doc["evse_uid"], doc["connector_id"]
         )
         return out
@@ -162,9 +174,9 @@ class SessionsConverter:
         }
         _common_from_v211(doc, out)
         out["cdr_token"] = cdr_token_from_auth_id(doc["auth_id"], context, related)
-        location = embedded_location_from_v211(doc["location"], context, "Session")
-        ids = location_ids(location, "Session")
-        out["location_id"], out["evse_uid"], out["connector_id"] = ids
+        out["location_id"], out["evse_uid"], out["connector_id"] = _ids_from_v211(
+            doc["location"], context
+        )
         return out
 
     def patch_to_v211(self, doc: Doc, depth: int = 0) -> Doc:
@@ -183,11 +195,11 @@ class SessionsConverter:
         if "auth_id" in doc:
             out["cdr_token"] = cdr_token_from_auth_id(doc["auth_id"], context, None)
         if doc.get("location") is not None:
-            location = embedded_location_from_v211(doc["location"], context, "Session")
-            ids = location_ids(location, "Session")
-            out["location_id"], out["evse_uid"], out["connector_id"] = ids
+            out["location_id"], out["evse_uid"], out["connector_id"] = _ids_from_v211(
+                doc["location"], context
+            )
         out.setdefault("last_updated", now_v211())
         return out
 
 
-CONVERTER = SessionsConverter()
+CONVERTER: ObjectConverter = SessionsConverter()

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from openroam._convert._context import Context, Doc, Related
+from openroam._convert._context import Context, Doc, ObjectConverter, Related
 from openroam._convert.locations import Unconvertible, ascii_text, now_v211
 
 __all__ = [
@@ -100,7 +100,7 @@ class TokensConverter:
         return out
 
 
-CONVERTER = TokensConverter()
+CONVERTER: ObjectConverter = TokensConverter()
 
 
 def allowed_to_v211(allowed: Any) -> Any:
