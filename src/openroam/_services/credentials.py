@@ -22,6 +22,7 @@ The token we send goes Base64-encoded in the Authorization header (transport_and
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager, suppress
@@ -48,7 +49,7 @@ from openroam.errors import (
     Unauthorized,
     UnsupportedVersion,
 )
-from openroam.models.common import fold_id
+from openroam.models.common import OcpiModel, fold_id
 from openroam.models.v211 import credentials as v211_credentials
 from openroam.models.v211 import versions as v211_versions
 from openroam.models.v221.credentials import Credentials, CredentialsRole
@@ -95,6 +96,13 @@ class PartnerApi(Protocol):
 
 
 T = TypeVar("T")
+M = TypeVar("M", bound=OcpiModel)
+
+
+def _parsed(model: type[M], document: Any) -> M:
+    """A converted JSON document read as ``model`` (strict models read enums from JSON text)."""
+    return model.from_json(json.dumps(document))
+
 
 #: Seconds a verified token is trusted without a database lookup (see ``authenticate``): a token
 #: rotated or revoked by another process stops working at most this much later.
@@ -253,7 +261,7 @@ async def discover(
         found = await _call(f"GET {chosen.url}", api.get_version_details_v211(chosen.url))
         documents = [e.model_dump(mode="json") for e in found.endpoints]
         converted = endpoints_from_v211(documents, str(partner_role))
-        endpoints = [Endpoint.model_validate(e) for e in converted]
+        endpoints = [_parsed(Endpoint, e) for e in converted]
     else:
         details = await _call(f"GET {chosen.url}", api.get_version_details(chosen.url))
         endpoints = list(details.endpoints)
@@ -383,7 +391,7 @@ class CredentialsService:
             self.own_credentials(token).model_dump(mode="json", exclude_none=True),
             str(opposite_role(partner_role)),
         )
-        return v211_credentials.Credentials.model_validate(flat)
+        return _parsed(v211_credentials.Credentials, flat)
 
     async def grants_of(self, partner_id: int) -> tuple[repo.Grant, ...]:
         """What the partner may be (an invitation's grants for a token A)."""
@@ -416,8 +424,9 @@ class CredentialsService:
         if update and not caller.registered:
             raise MethodNotAllowed("Not registered: use POST to register first")
         role = await self.v211_role_of(caller, (theirs.country_code, theirs.party_id))
-        converted = Credentials.model_validate(
-            credentials_from_v211(theirs.model_dump(mode="json", exclude_none=True), str(role))
+        converted = _parsed(
+            Credentials,
+            credentials_from_v211(theirs.model_dump(mode="json", exclude_none=True), str(role)),
         )
         accept = self.accept_update if update else self.accept_registration
         ours = await accept(caller, converted, sent_raw=sent_raw, version=V211)
@@ -625,15 +634,17 @@ class CredentialsService:
         raw_token: bool = False,
     ) -> Connected:
         """Connect to a partner with a token ``token`` (C) agreed out of band, without the
-        credentials handshake: GET its versions and the details of 2.2.1 with that token, store
-        its endpoints, C as the token we send (raw when ``raw_token``), ``grants`` as for
-        :meth:`invite`, and a new token of ours for the partner to call us with (returned once,
-        stored as a hash). The partner is registered at once.
+        credentials handshake: GET its versions and the details of the newest version both offer
+        with that token, store its endpoints, C as the token we send (raw when ``raw_token``, or
+        to a 2.1.1 partner), ``grants`` as for :meth:`invite`, and a new token of ours for the
+        partner to call us with (returned once, stored as a hash). The partner is registered at
+        once.
 
         Its roles: when it offers a credentials endpoint, its credentials GET (with C) says them,
         and each must be granted (2001 otherwise, as at registration); without one, or when that
         GET fails, the grants are its roles. Nothing is stored unless every step succeeded:
-        3001 when the versions URL cannot be used or refuses C, 3002 without 2.2.1, 2001 for
+        3001 when the versions URL cannot be used or refuses C, 3002 without a mutual version
+        (a 2.1.1 partner needs a CPO or EMSP grant, 2001 otherwise), 2001 for
         grants that cannot be given or a name in use.
         """
         wanted = self._require_grants(grants)
@@ -834,7 +845,7 @@ class CredentialsService:
         with suppress(InvalidOrMissingParameters):
             role = v211_role(partner.grants, (answer.country_code, answer.party_id))
         flat = answer.model_dump(mode="json", exclude_none=True)
-        return Credentials.model_validate(credentials_from_v211(flat, str(role)))
+        return _parsed(Credentials, credentials_from_v211(flat, str(role)))
 
     async def _undo_registration(
         self, partner: repo.PartnerRecord, url: str, token: str, encode_token: bool
@@ -928,7 +939,7 @@ async def _credentials_of(
     except InvalidOrMissingParameters:
         role = v211_role(grants)
     flat = answer.model_dump(mode="json", exclude_none=True)
-    return Credentials.model_validate(credentials_from_v211(flat, str(role)))
+    return _parsed(Credentials, credentials_from_v211(flat, str(role)))
 
 
 def _v211_grant_or_none(grants: Sequence[repo.Grant]) -> Role | None:
