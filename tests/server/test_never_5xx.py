@@ -41,6 +41,7 @@ from openroam.client import OcpiClient
 from openroam.models.v221.types import Role
 from tests.api import support as objects
 from tests.server.conftest import PLATFORM, PUBLIC_URL
+from tests.server.v211 import support as v211
 from tests.server.support import (
     CREDENTIALS,
     ENVELOPE_FIELDS,
@@ -141,6 +142,16 @@ def _templates() -> list[dict[str, Any]]:
         {"charging_profile": {"charging_rate_unit": "W"}, "response_url": "https://x.example"},
         {"result": "ACCEPTED"},
         {"partner": "nobody", "location_id": "LOC1", "evse_uid": "E1"},
+        # OCPI 2.1.1 shapes, for the /ocpi/2.1.1/ routes (converted at the edge)
+        v211.location(),
+        v211.evse(),
+        v211.connector(),
+        v211.tariff(),
+        v211.token(),
+        v211.session(),
+        v211.cdr(),
+        {"response_url": "https://x.example", "token": v211.token(), "location_id": "LOC1"},
+        {"location_id": "LOC1", "evse_uids": ["E1"], "connector_ids": ["1"]},
     ]
 
 

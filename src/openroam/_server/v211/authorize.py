@@ -14,11 +14,17 @@ from starlette.responses import Response
 
 from openroam._convert.tokens import authorization_info_to_v211, location_references_from_v211
 from openroam._server.envelope import json_data, ocpi_response
-from openroam._server.v211.edge import converting, node_of, served_caller, v211_errors
+from openroam._server.v211.edge import (
+    converting,
+    node_of,
+    read_v211,
+    served_caller,
+    v211_errors,
+)
 from openroam._server.v211.modules import BASE, MODULES
-from openroam._server.v211.objects import read_json
 from openroam._services.credentials import Caller
 from openroam.errors import InvalidOrMissingParameters
+from openroam.models.v211.tokens import LocationReferences
 from openroam.models.v221.versions import InterfaceRole, ModuleID
 
 __all__ = ["router"]
@@ -48,7 +54,8 @@ async def post_authorize(request: Request, caller: Caller = _caller) -> Response
     body = b""
     if raw.strip():
         with converting("This LocationReferences"):
-            body = orjson.dumps(location_references_from_v211(read_json(raw)))
+            where = read_v211(LocationReferences, raw)
+            body = orjson.dumps(location_references_from_v211(where))
     with v211_errors():
         info = await node.authorization.authorize(caller, uid, token_type, body, None)
     with v211_errors(), converting("The AuthorizationInfo"):

@@ -30,14 +30,15 @@ from openroam._server.v211.edge import (
     caller_party,
     converting,
     node_of,
+    read_v211,
     served_caller,
     v211_errors,
 )
 from openroam._server.v211.modules import BASE, MODULES
-from openroam._server.v211.objects import read_json
 from openroam._services.commands import V211_SENDER_PATH
 from openroam._services.credentials import Caller
 from openroam.errors import InvalidOrMissingParameters
+from openroam.models.v211.commands import COMMAND_OBJECTS, CommandResponse, CommandType
 from openroam.models.v221.types import Role
 from openroam.models.v221.versions import InterfaceRole, ModuleID
 
@@ -73,7 +74,7 @@ async def post_command(request: Request, command: str, caller: Caller = _as_cpo)
     owner = caller_party(caller, Role.EMSP)
     if owner is None:
         raise InvalidOrMissingParameters("A 2.1.1 command is taken from an eMSP partner only")
-    data = read_json(await request.body())
+    data = read_v211(COMMAND_OBJECTS[CommandType(kind)], await request.body())
     with converting(f"This {kind} command"):
         converted = command_from_v211(kind, data, Context(owner, node.v211_time_zone, owner))
     with v211_errors():
@@ -92,7 +93,7 @@ async def post_result(
 ) -> Response:
     node = node_of(request)
     kind = _command(command)
-    data = read_json(await request.body())
+    data = read_v211(CommandResponse, await request.body())
     with converting("This CommandResponse"):
         result = command_result_from_v211(data)
     with v211_errors():

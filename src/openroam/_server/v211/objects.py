@@ -21,8 +21,11 @@ from openroam._server.v211.edge import converting, read_v211
 from openroam._services.object_specs import CDRS, LOCATIONS, SESSIONS, TARIFFS, TOKENS, ModuleSpec
 from openroam.errors import InvalidOrMissingParameters, NotFound
 from openroam.models.common import OcpiModel
+from openroam.models.v211 import cdrs as v211_cdrs
 from openroam.models.v211 import locations as v211_locations
+from openroam.models.v211 import sessions as v211_sessions
 from openroam.models.v211 import tariffs as v211_tariffs
+from openroam.models.v211 import tokens as v211_tokens
 
 __all__ = ["V211_MODULES", "V211Module", "read_json"]
 
@@ -31,15 +34,15 @@ __all__ = ["V211_MODULES", "V211Module", "read_json"]
 class V211Module:
     spec: ModuleSpec
     converter: ObjectConverter
-    #: the 2.1.1 model of each level (None: validated as 2.2.1 after conversion only)
-    models: tuple[type[OcpiModel] | None, ...]
-    patch_models: tuple[type[OcpiModel] | None, ...] = ()
+    #: the 2.1.1 model of each level (an object, an EVSE, a Connector)
+    models: tuple[type[OcpiModel], ...]
+    #: the 2.1.1 PATCH model of each level (none for CDRs)
+    patch_models: tuple[type[OcpiModel], ...] = ()
 
     def read(self, body: bytes, depth: int, *, patch: bool = False) -> dict[str, Any]:
         """A pushed 2.1.1 body as JSON data, validated by the level's 2.1.1 model."""
         models = self.patch_models if patch else self.models
-        model = models[depth] if depth < len(models) else None
-        return read_v211(model, body) if model is not None else read_json(body)
+        return read_v211(models[depth], body)
 
     def to_v221(
         self, data: dict[str, Any], context: Context, depth: int, related: Related | None = None
@@ -94,7 +97,9 @@ V211_MODULES: dict[str, V211Module] = {
     "tariffs": V211Module(
         TARIFFS, TARIFFS_CONVERTER, (v211_tariffs.Tariff,), (v211_tariffs.TariffPatch,)
     ),
-    "tokens": V211Module(TOKENS, TOKENS_CONVERTER, (None,)),
-    "sessions": V211Module(SESSIONS, SESSIONS_CONVERTER, (None,)),
-    "cdrs": V211Module(CDRS, CDRS_CONVERTER, (None,)),
+    "tokens": V211Module(TOKENS, TOKENS_CONVERTER, (v211_tokens.Token,), (v211_tokens.TokenPatch,)),
+    "sessions": V211Module(
+        SESSIONS, SESSIONS_CONVERTER, (v211_sessions.Session,), (v211_sessions.SessionPatch,)
+    ),
+    "cdrs": V211Module(CDRS, CDRS_CONVERTER, (v211_cdrs.CDR,)),
 }
