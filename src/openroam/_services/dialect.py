@@ -9,7 +9,9 @@ For a 2.1.1 partner, :class:`V211Dialect` converts at the edge with :mod:`openro
   models before it is sent; a Session or CDR embeds its Location in 2.1.1 (mod_sessions.md 3.1
   "Session Object", mod_cdrs.md 3.1 "CDR Object": ``location``), a CDR its Tariffs
   (``tariffs``), so these are passed in as :class:`Related`. What 2.1.1 cannot express raises
-  :class:`Unconvertible`: the delivery is refused for good, with the reason;
+  :class:`Unconvertible`: the delivery is refused for good, with the reason. So does a Location
+  that is not published: 2.1.1 has no ``publish`` (mod_locations.md 3.1), a 2.1.1 partner would
+  show it to everyone;
 * the Tokens Receiver URL has no ``?type=`` (mod_tokens.md 2.1 "CPO Interface":
   ``{tokens}/{country_code}/{party_id}/{token_uid}``);
 * what we pull is read by the 2.1.1 models (strictly; a lenient partner's DateTimes are
@@ -47,6 +49,7 @@ from openroam._convert import tokens as convert_tokens
 from openroam._convert._context import Context, Doc, ObjectConverter, Owner, Related
 from openroam._convert.cdrs import CONVERTER as CDRS
 from openroam._convert.locations import CONVERTER as LOCATIONS
+from openroam._convert.locations import publishable_in_v211
 from openroam._convert.sessions import CONVERTER as SESSIONS
 from openroam._convert.tariffs import CONVERTER as TARIFFS
 from openroam._convert.tokens import CONVERTER as TOKENS
@@ -66,8 +69,6 @@ from openroam.models.v221.types import Role
 from openroam.models.v221.versions import ModuleID
 
 __all__ = [
-    "V211_RESULTS_PATH",
-    "V221_RESULTS_PATH",
     "AuthorizeCalls",
     "Dialect",
     "IncomingPage",
@@ -77,12 +78,6 @@ __all__ = [
     "dialect_of",
     "pull_context",
 ]
-
-#: Where a CPO POSTs the result of a command we sent: ``{base}/{TYPE}/{uid}`` (2.2.1: our
-#: Commands Sender interface; 2.1.1: our eMSP Commands endpoint, mod_commands.md 2.2 "eMSP
-#: Interface").
-V221_RESULTS_PATH = SENDER_PATH
-V211_RESULTS_PATH = V211_SENDER_PATH
 
 #: The earliest DateTime, for a 2.1.1 GET that requires ``date_from`` (Sessions).
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -134,10 +129,6 @@ class Dialect:
         addresses it on a Receiver interface."""
         return path
 
-    def converts(self, module: str) -> bool:
-        """Whether pushes of ``module`` are converted (and may need :class:`Related`)."""
-        return False
-
     async def outgoing(
         self,
         module: str,
@@ -175,7 +166,7 @@ class Dialect:
 
     def results_path(self) -> str:
         """The path under our public URL where the results of our commands arrive."""
-        return V221_RESULTS_PATH
+        return SENDER_PATH  # our Commands Sender interface
 
     async def post_command(
         self, api: CommandApi, url: str, kind: CommandType, request: bytes
@@ -287,9 +278,6 @@ class V211Dialect(Dialect):
         # mod_tokens.md 2.1 "CPO Interface": {country_code}/{party_id}/{token_uid}, no type.
         return path.partition("?")[0]
 
-    def converts(self, module: str) -> bool:
-        return True
-
     async def outgoing(
         self,
         module: str,
@@ -305,6 +293,12 @@ class V211Dialect(Dialect):
         if patch:
             converted = _converted(what, lambda: converter.patch_to_v211(doc, depth))
             return _valid(_V211_PATCHES[module][depth], converted, what)
+        if module == ModuleID.LOCATIONS and depth == 0 and not publishable_in_v211(doc):
+            # 2.1.1 has no publish: the partner would show it to everyone.
+            raise Unconvertible(
+                f"Location {doc.get('id')} is not published (publish false); 2.1.1 has no "
+                "publish, so it is not sent to a 2.1.1 partner"
+            )
         needed = related is not None and module in _WITH_RELATED and depth == 0
         found = await related(module, doc) if needed and related is not None else None
         converted = _converted(what, lambda: converter.to_v211(doc, depth, found))
@@ -362,7 +356,7 @@ class V211Dialect(Dialect):
         return None
 
     def results_path(self) -> str:
-        return V211_RESULTS_PATH
+        return V211_SENDER_PATH  # mod_commands.md 2.2 "eMSP Interface"
 
     async def post_command(
         self, api: CommandApi, url: str, kind: CommandType, request: bytes
