@@ -257,7 +257,11 @@ def create_app(
     app.include_router(charging_profiles.router)
     app.include_router(v211_routes)
     app.router.routes[0:0] = probe_routes(app.metrics, metrics, admin_token)
-    app.router.routes[0:0] = [*_SENDER_LIST_ROUTES, *roaming.receiver_write_routes]
+    app.router.routes[0:0] = [
+        *roaming.sender_list_routes,
+        *roaming.receiver_write_routes,
+        *senders_v211.sender_list_routes,
+    ]
     app.add_exception_handler(OcpiError, _ocpi_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
