@@ -93,9 +93,9 @@ async def converted_page(node: Node, module: V211Module, documents: list[bytes])
             location = await _own_location(node, location_id, locations)
         try:
             if location is None:
-                answer.append(module.to_v211(document))
+                answer.append(module.to_v211(document, sender=True))
             else:
-                answer.append(module.to_v211(document, 0, *location))
+                answer.append(module.to_v211(document, 0, *location, sender=True))
         except NotFound:
             continue
     return answer
@@ -169,8 +169,13 @@ def _location_object_routes(served: ServedModule) -> None:
                 node = node_of(request)
                 ids = [_segment(name, request.path_params[name]) for name in names]
                 with v211_errors():
-                    found = await node.roaming.sender_get(LOCATIONS, ids[0], tuple(ids[1:]))
-                return ocpi_response(RawJson(module.to_v211(found, depth)))
+                    top = await node.roaming.sender_get(LOCATIONS, ids[0], ())
+                    # An EVSE or Connector is shown when its Location is (published).
+                    answer = module.to_v211(top, sender=True)
+                    if depth:
+                        found = await node.roaming.sender_get(LOCATIONS, ids[0], tuple(ids[1:]))
+                        answer = module.to_v211(found, depth, sender=True)
+                return ocpi_response(RawJson(answer))
 
             router.add_api_route(path, get_object, methods=["GET"])
 
