@@ -18,6 +18,14 @@ The token we send goes Base64-encoded in the Authorization header (transport_and
 "Authorization header"), or raw for partners that expect that: chosen by the operator
 (``--raw-token``, which then holds), or else taken from the partner's own credentials POST or PUT
 — a partner whose header carried its token raw is called back, and from then on called, raw.
+A 2.1.1 partner is called raw (transport_and_format.md "Authorization header") unless the
+operator chose.
+
+Versions: the newest version both this node (``Platform.versions``, setting ``ocpi_versions``)
+and the partner offer, whenever we initiate (register, add, rotate); the version of the
+credentials endpoint called when the partner does (credentials.md 1.2, 1.3). A 2.1.1 partner's
+credentials and endpoints are converted at this edge (``openroam._convert``): its role is the CPO
+or EMSP role granted for the party it names.
 """
 
 from __future__ import annotations
@@ -634,15 +642,17 @@ class CredentialsService:
         raw_token: bool = False,
     ) -> Connected:
         """Connect to a partner with a token ``token`` (C) agreed out of band, without the
-        credentials handshake: GET its versions and the details of 2.2.1 with that token, store
-        its endpoints, C as the token we send (raw when ``raw_token``), ``grants`` as for
-        :meth:`invite`, and a new token of ours for the partner to call us with (returned once,
-        stored as a hash). The partner is registered at once.
+        credentials handshake: GET its versions and the details of the newest version both offer
+        with that token, store its endpoints, C as the token we send (raw when ``raw_token``, or
+        to a 2.1.1 partner), ``grants`` as for :meth:`invite`, and a new token of ours for the
+        partner to call us with (returned once, stored as a hash). The partner is registered at
+        once.
 
         Its roles: when it offers a credentials endpoint, its credentials GET (with C) says them,
         and each must be granted (2001 otherwise, as at registration); without one, or when that
         GET fails, the grants are its roles. Nothing is stored unless every step succeeded:
-        3001 when the versions URL cannot be used or refuses C, 3002 without 2.2.1, 2001 for
+        3001 when the versions URL cannot be used or refuses C, 3002 without a mutual version
+        (a 2.1.1 partner needs a CPO or EMSP grant, 2001 otherwise), 2001 for
         grants that cannot be given or a name in use.
         """
         wanted = self._require_grants(grants)
