@@ -82,6 +82,20 @@ async def test_location_put_stored_as_221_and_read_back_as_211(roaming: Roaming)
     envelope_of(again, 200, 1000)
 
 
+async def test_location_time_zone_setting_and_own(roaming: Roaming) -> None:
+    """mod_locations.md 3.1 Location Object: time_zone is optional in 2.1.1 and required in
+    2.2.1: a Location without one gets the setting v211_time_zone, one with it keeps it."""
+    roaming.node.v211_time_zone = "Europe/Berlin"
+    try:
+        envelope_of(await roaming.put(url(roaming, "locations", "TZ1"), location("TZ1")), 201, 1000)
+        own = location("TZ2", time_zone="Europe/Amsterdam")
+        envelope_of(await roaming.put(url(roaming, "locations", "TZ2"), own), 201, 1000)
+    finally:
+        roaming.node.v211_time_zone = "UTC"
+    assert (await stored(roaming, LOCATIONS, "TZ1"))["time_zone"] == "Europe/Berlin"
+    assert (await stored(roaming, LOCATIONS, "TZ2"))["time_zone"] == "Europe/Amsterdam"
+
+
 async def test_location_evse_and_connector_put_patch_get(roaming: Roaming) -> None:
     """mod_locations.md 2.2.2 PUT Method and 2.2.3 PATCH Method on an EVSE and a Connector
     (``/{location_id}/{evse_uid}[/{connector_id}]``), read back with 2.2.1 GET Method."""
