@@ -4,7 +4,11 @@
 while our POST is still open, and that result must find its command), POSTs it to the partner's
 Commands Receiver, and stores the CommandResponse. The ``response_url`` is unique per command
 ("Sender Interface": "It is advised to make this URL unique for every request"):
-``{public_url}/ocpi/2.2.1/sender/commands/{TYPE}/{uid}``.
+``{public_url}/ocpi/2.2.1/sender/commands/{TYPE}/{uid}``. A command to an OCPI 2.1.1 CPO goes
+out in 2.1.1 (``_services/dialect.py``) with ``{public_url}/ocpi/2.1.1/emsp/commands/{TYPE}/{uid}``
+as its ``response_url``; 2.1.1 has no CANCEL_RESERVATION (mod_commands.md 4.2), which is refused
+before anything is stored or sent, and its CommandResponse no ``timeout``: the result is awaited
+for the converter's default.
 
 Events for the backend: ``command.response`` once the CPO answered (or the POST failed),
 ``command.result`` when the CommandResult arrives — or TIMEOUT, when it did not arrive within the
