@@ -251,7 +251,7 @@ def _converted(what: str, convert: Callable[[], Doc]) -> Doc:
     """``convert()``, or :class:`Unconvertible` naming ``what`` and why."""
     try:
         return convert()
-    except (ValueError, KeyError, TypeError, LookupError) as error:
+    except (ValueError, LookupError, TypeError) as error:
         # A converter refuses what the other version cannot express (ValueError); the others
         # are a document it did not expect, refused the same way rather than crashing a loop.
         raise Unconvertible(f"{what}: {error}") from None
