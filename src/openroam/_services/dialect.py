@@ -288,7 +288,7 @@ class V211Dialect(Dialect):
     ) -> bytes:
         converter = _CONVERTERS[module]
         doc = orjson.loads(body)
-        what = f"{module} {'PATCH' if patch else 'object'}"
+        what = f"{module} PATCH" if patch else module
         if patch:
             converted = _converted(what, lambda: converter.patch_to_v211(doc, depth))
             return _valid(_V211_PATCHES[module][depth], converted, what)
