@@ -18,6 +18,14 @@ The token we send goes Base64-encoded in the Authorization header (transport_and
 "Authorization header"), or raw for partners that expect that: chosen by the operator
 (``--raw-token``, which then holds), or else taken from the partner's own credentials POST or PUT
 — a partner whose header carried its token raw is called back, and from then on called, raw.
+A 2.1.1 partner is called raw (transport_and_format.md "Authorization header") unless the
+operator chose.
+
+Versions: the newest version both this node (``Platform.versions``, setting ``ocpi_versions``)
+and the partner offer, whenever we initiate (register, add, rotate); the version of the
+credentials endpoint called when the partner does (credentials.md 1.2, 1.3). A 2.1.1 partner's
+credentials and endpoints are converted at this edge (``openroam._convert``): its role is the CPO
+or EMSP role granted for the party it names.
 """
 
 from __future__ import annotations
