@@ -41,7 +41,6 @@ from openroam.client import OcpiClient
 from openroam.models.v221.types import Role
 from tests.api import support as objects
 from tests.server.conftest import PLATFORM, PUBLIC_URL
-from tests.server.v211 import support as v211
 from tests.server.support import (
     CREDENTIALS,
     ENVELOPE_FIELDS,
@@ -50,6 +49,7 @@ from tests.server.support import (
     partner_party,
     token_header,
 )
+from tests.server.v211 import support as v211
 
 ADMIN_TOKEN = "admin-token-for-properties"
 #: Examples per route and caller; ``OPENROAM_PROPERTIES_EXAMPLES`` raises it for a longer hunt

@@ -106,6 +106,20 @@ async def test_location_objects_are_211(roaming: Roaming) -> None:
     envelope_of(await roaming.get(cpo_url("locations", "L1", "E9")), 404, 2000)
 
 
+async def test_unpublished_locations_are_not_shown(roaming: Roaming) -> None:
+    """mod_locations.md 3.1 Location Object has no ``publish``: a Location our backend stored
+    with publish false (2.2.1) is not in the 2.1.1 list, and it, its EVSEs and Connectors are
+    unknown (404) to a 2.1.1 partner."""
+    await roaming.own_put(
+        "locations", location(roaming.cpo, "SHOWN"), location(roaming.cpo, "HID", publish=False)
+    )
+    page = data_of(await roaming.get(cpo_url("locations")))
+    assert [item["id"] for item in page] == ["SHOWN"]
+    envelope_of(await roaming.get(cpo_url("locations", "HID")), 404, 2000)
+    envelope_of(await roaming.get(cpo_url("locations", "HID", "E1")), 404, 2000)
+    envelope_of(await roaming.get(cpo_url("locations", "HID", "E1", "1")), 404, 2000)
+
+
 async def test_conversion_happens_once_per_stored_change(roaming: Roaming) -> None:
     """A 2.1.1 page converts each stored document once; a changed one again."""
     await roaming.own_put("locations", location(roaming.cpo, "L1"))

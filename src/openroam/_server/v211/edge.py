@@ -19,9 +19,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any
 
-import orjson
 from fastapi import Request
 from pydantic import ValidationError
 
@@ -39,16 +38,15 @@ from openroam.models.v221.types import Role
 __all__ = [
     "V211_STATUS_CODES",
     "caller_party",
+    "context",
     "converting",
     "node_of",
     "own_party",
     "read_v211",
     "served_caller",
-    "to_json",
     "v211_errors",
 ]
 
-T = TypeVar("T")
 
 #: status_codes.md: the codes a 2.1.1 answer may carry.
 V211_STATUS_CODES = frozenset({1000, 2000, 2001, 2002, 2003, 3000, 3001, 3002, 3003})
@@ -117,10 +115,6 @@ def converting(what: str) -> Iterator[None]:
         yield
     except (ValueError, KeyError, TypeError) as error:
         raise InvalidOrMissingParameters(f"{what} cannot be taken as OCPI 2.2.1: {error}") from None
-
-
-def to_json(document: dict[str, Any]) -> bytes:
-    return orjson.dumps(document)
 
 
 def caller_party(caller: Caller, role: Role) -> Owner | None:
