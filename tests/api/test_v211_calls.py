@@ -4,8 +4,8 @@ them with the 2.1.1 models and takes the raw token only; SQLite and PostgreSQL.
 * eMSP side, mod_commands.md 2.1.1 "POST Method": START_SESSION goes out as a 2.1.1 StartSession
   whose ``response_url`` is our 2.1.1 eMSP Commands endpoint (2.2 "eMSP Interface"); the 2.1.1
   CommandResponse answer is read, and the CPO's asynchronous 2.1.1 CommandResponse posted there
-  becomes the command's result. CANCEL_RESERVATION (not in 4.2 "CommandType enum") is refused
-  before anything is sent.
+  becomes the command's result. CANCEL_RESERVATION (not in 4.2 "CommandType enum") and a
+  RESERVE_NOW whose ``reservation_id`` is not an int (3.2) are refused before anything is sent.
 * CPO side, mod_commands.md 2.2.1 "POST Method": the result our backend reports for a 2.1.1
   eMSP's command is POSTed to its ``response_url`` as a 2.1.1 CommandResponse.
 * CPO side, mod_tokens.md 2.2.2 "POST Method" and 3.1 "AuthorizationInfo Object": real-time
@@ -120,10 +120,21 @@ async def test_start_session_to_a_2_1_1_cpo_and_its_result(
     assert (done["state"], done["result"]["result"]) == ("done", "ACCEPTED")
 
 
-async def test_cancel_reservation_is_refused_before_sending(node: Node, partner: FakeV211) -> None:
+async def test_commands_2_1_1_cannot_carry_are_refused_before_sending(
+    node: Node, partner: FakeV211
+) -> None:
     await register_v211(node.db, partner, "legacy-cpo", Role.CPO, ("DE", "CPO"))
     with pytest.raises(ClientError, match=r"2\.1\.1 has no CANCEL_RESERVATION"):
         await node.command_sender.send("legacy-cpo", "CANCEL_RESERVATION", {"reservation_id": "1"})
+    # mod_commands.md 3.2: reservation_id is an int in 2.1.1.
+    reserve = {
+        "token": token(),
+        "expiry_date": "2030-01-01T10:00:00Z",
+        "reservation_id": "R1",
+        "location_id": "L1",
+    }
+    with pytest.raises(ClientError, match="reservation_id"):
+        await node.command_sender.send("legacy-cpo", "RESERVE_NOW", reserve)
     assert partner.requests == []
     assert await node.commands.list() == []
 

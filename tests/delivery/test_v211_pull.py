@@ -24,6 +24,7 @@ import pytest
 
 from openroam._delivery.pull import PullSettings, PullWorker
 from openroam._runtime import client_factory
+from openroam._services import reading
 from openroam._services.node import Node
 from openroam._store import object_repo as objects
 from openroam._store import repositories as repo
@@ -106,8 +107,11 @@ async def _stored(node: Node, partner: repo.PartnerRecord, module: str, object_i
 
 async def test_pages_are_read_as_2_1_1_and_stored_as_2_2_1(node: Node, partner: FakeV211) -> None:
     invalid = {"id": "BAD", "type": "ON_STREET", "last_updated": "2026-02-01T09:00:00Z"}
+    # Valid in 2.1.1 (string(39)), too long for 2.2.1's CiString(36).
+    too_long = v211_location(0, 0, id="X" * 39)
     partner.lists["locations"] = [
         invalid,
+        too_long,
         v211_location(1, 1),
         v211_location(2, 2),
         v211_location(3, 3),
@@ -116,15 +120,17 @@ async def test_pages_are_read_as_2_1_1_and_stored_as_2_2_1(node: Node, partner: 
     worker = PullWorker(node.db, node.roaming, client_factory(), SETTINGS)
 
     result = await worker.pull(record, "locations")
-    assert (result.full, result.pages, result.received, result.total) == (True, 2, 4, 4)
+    assert (result.full, result.pages, result.received, result.total) == (True, 3, 5, 5)
     assert result.stored == 3
-    assert [label for label, _ in result.invalid] == ["BAD"]
-    assert "2.1.1 Location" in result.invalid[0][1]
+    assert [label for label, _ in result.invalid] == ["BAD", "X" * 39]
+    assert "not a valid 2.1.1 Location" in result.invalid[0][1]
+    assert "cannot be stored as 2.2.1" in result.invalid[1][1]
     assert result.incomplete is None
-    # The second page was asked for through the Link, with the raw token, no routing headers.
+    # The next pages were asked for through the Link, with the raw token, no routing headers.
     assert [r.query.get("offset") for r in partner.sent("GET", "/ocpi/2.1.1/cpo/")] == [
         None,
         "2",
+        "4",
     ]
     assert routing_headers(partner.requests) == []
 
@@ -137,7 +143,7 @@ async def test_pages_are_read_as_2_1_1_and_stored_as_2_2_1(node: Node, partner: 
 
     # Incremental: L2 changes in the second of the watermark (10:00:03). date_from is "after"
     # in 2.1.1, so the pull asks from 10:00:02 and reads L2 and L3 again.
-    partner.lists["locations"][2] = v211_location(2, 3, name="Renamed")
+    partner.lists["locations"][3] = v211_location(2, 3, name="Renamed")
     again = await worker.pull(record, "locations")
     last = partner.sent("GET", "/ocpi/2.1.1/cpo/locations")[-1]
     assert last.query == {"date_from": "2026-02-01T10:00:02Z"}
@@ -170,3 +176,25 @@ async def test_sessions_are_pulled_from_the_earliest_date(node: Node, partner: F
     assert (token["country_code"], token["party_id"]) == ("NL", "ORM")
     assert token["contract_id"] == "NL-ORM-C12345678-X"
     assert stored["start_date_time"] == "2026-02-01T09:00:00Z"
+
+
+async def test_a_lenient_partner_s_date_times_are_repaired(node: Node, partner: FakeV211) -> None:
+    # As for 2.2.1 (_services/reading.py): a DateTime with a space for the T is refused from a
+    # strict partner and repaired, and counted, for a lenient one.
+    spaced = v211_location(1, 1, last_updated="2026-02-01 10:00:01")
+    partner.lists["locations"] = [spaced]
+    record = await register_v211(node.db, partner, "legacy-cpo", Role.CPO, CPO)
+    worker = PullWorker(node.db, node.roaming, client_factory(), SETTINGS)
+    strict = await worker.pull(record, "locations", full=True)
+    assert (strict.stored, [label for label, _ in strict.invalid]) == (0, ["L1"])
+
+    await reading.set_policy(node.db, "legacy-cpo", "lenient")
+    async with node.db.session() as session:
+        lenient = await repo.get_partner(session, record.id)
+    assert lenient is not None
+    repaired = await worker.pull(lenient, "locations", full=True)
+    assert (repaired.stored, repaired.invalid) == (1, [])
+    stored = await _stored(node, record, "locations", "L1")
+    assert stored["last_updated"] == "2026-02-01T10:00:01Z"
+    counted = await reading.deviation_counts(node.db, record.id)
+    assert [(d.module, d.field) for d in counted] == [("locations", "last_updated")]

@@ -160,19 +160,18 @@ class Dialect:
         """The OCPI-to/from headers to send (transport_and_format "Message Routing")."""
         return headers
 
-    def refuses_command(self, kind: CommandType) -> str | None:
-        """Why a command cannot be sent to this partner; None when it can."""
-        return None
-
     def results_path(self) -> str:
         """The path under our public URL where the results of our commands arrive."""
         return SENDER_PATH  # our Commands Sender interface
 
-    async def post_command(
-        self, api: CommandApi, url: str, kind: CommandType, request: bytes
-    ) -> CommandResponse:
-        """POST a (2.2.1) command; the CPO's synchronous answer as a 2.2.1 CommandResponse."""
-        return await api.post_command(url, request)
+    def command(self, kind: CommandType, request: bytes) -> bytes:
+        """A (2.2.1) command object as it is sent; :class:`Unconvertible` when it cannot be."""
+        return request
+
+    async def post_command(self, api: CommandApi, url: str, command: bytes) -> CommandResponse:
+        """POST a command (as :meth:`command` wrote it); the CPO's synchronous answer as a 2.2.1
+        CommandResponse."""
+        return await api.post_command(url, command)
 
     def command_result(self, result: bytes) -> bytes:
         """A stored (2.2.1) CommandResult as POSTed to the eMSP's ``response_url``."""
@@ -251,7 +250,7 @@ def _converted(what: str, convert: Callable[[], Doc]) -> Doc:
     """``convert()``, or :class:`Unconvertible` naming ``what`` and why."""
     try:
         return convert()
-    except (ValueError, KeyError, TypeError, LookupError) as error:
+    except (ValueError, LookupError, TypeError) as error:
         # A converter refuses what the other version cannot express (ValueError); the others
         # are a document it did not expect, refused the same way rather than crashing a loop.
         raise Unconvertible(f"{what}: {error}") from None
@@ -289,7 +288,7 @@ class V211Dialect(Dialect):
     ) -> bytes:
         converter = _CONVERTERS[module]
         doc = orjson.loads(body)
-        what = f"{module} {'PATCH' if patch else 'object'}"
+        what = f"{module} PATCH" if patch else module
         if patch:
             converted = _converted(what, lambda: converter.patch_to_v211(doc, depth))
             return _valid(_V211_PATCHES[module][depth], converted, what)
@@ -347,25 +346,23 @@ class V211Dialect(Dialect):
     def routing_headers(self, headers: dict[str, str]) -> dict[str, str]:
         return {}  # 2.1.1 has no message routing
 
-    def refuses_command(self, kind: CommandType) -> str | None:
-        if kind == CommandType.CANCEL_RESERVATION:
-            return (
-                "OCPI 2.1.1 has no CANCEL_RESERVATION (mod_commands.md 4.2 CommandType enum); "
-                "the partner speaks 2.1.1"
-            )
-        return None
-
     def results_path(self) -> str:
         return V211_SENDER_PATH  # mod_commands.md 2.2 "eMSP Interface"
 
-    async def post_command(
-        self, api: CommandApi, url: str, kind: CommandType, request: bytes
-    ) -> CommandResponse:
-        what = f"{kind} command"
+    def command(self, kind: CommandType, request: bytes) -> bytes:
+        if kind not in _V211_COMMANDS:
+            raise Unconvertible(
+                f"OCPI 2.1.1 has no {kind} (mod_commands.md 4.2 CommandType enum); the partner "
+                "speaks 2.1.1"
+            )
+        what = f"the {kind} command"
         command = _converted(
             what, lambda: convert_commands.command_to_v211(kind, orjson.loads(request))
         )
-        data = await api.post_command_data(url, _valid(_V211_COMMANDS[kind], command, what))
+        return _valid(_V211_COMMANDS[kind], command, what)
+
+    async def post_command(self, api: CommandApi, url: str, command: bytes) -> CommandResponse:
+        data = await api.post_command_data(url, command)
         answer = _partner_data(f"POST {url}", v211.CommandResponse, data)
         try:
             # 2.1.1 names no timeout: the converter's default is how long we wait for the result.

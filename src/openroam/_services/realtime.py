@@ -31,6 +31,10 @@ the eMSP's refusal: NOT_ALLOWED.
 The eMSP's AuthorizationInfo carries "the complete Token object for which this authorization was
 requested": when it is newer than the copy held (same identity, later ``last_updated``), it
 replaces that copy, exactly as if the eMSP had pushed it — so the next offline decision uses it.
+
+An OCPI 2.1.1 eMSP is asked in 2.1.1 (``_services/dialect.py``; mod_tokens.md 2.2.2 "POST
+Method"): no routing headers, and its AuthorizationInfo, which names no Token, is read with the
+copy held (for a Token not held, one described by what was asked).
 """
 
 from __future__ import annotations
