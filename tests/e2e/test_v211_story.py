@@ -222,28 +222,25 @@ class Story:
     # -- Locations and Tariffs ------------------------------------------------------------
 
     async def same_objects(self, module: str) -> None:
-        own = _sorted(await self.cpo.request("GET", f"{module}?limit=1000"))
-        assert own, f"the CPO published no {module}"
-        if self.link.version == "2.1.1":
-            own = [_as_211_copy(module, item) for item in own]
+        """The eMSP's copies equal the CPO's originals (less what 2.1.1 cannot carry). Both are
+        read again at each try: EVSE statuses change while the other connections charge."""
         path = f"partners/{self.link.cpo_name}/{module}?limit=1000"
+        last: list[list[JSON]] = [[], []]
 
-        async def received() -> list[JSON] | None:
+        async def equal() -> bool | None:
+            own = _sorted(await self.cpo.request("GET", f"{module}?limit=1000"))
+            if self.link.version == "2.1.1":
+                own = [_as_211_copy(module, item) for item in own]
             held = _sorted(await self.emsp.request("GET", path))
-            return held if len(held) == len(own) else None
+            last[:] = [own, held]
+            return True if own and held == own else None
 
-        held = await _eventually(f"{module} at {self.link.emsp.name}", received)
-        if held != own:
-            # A Location is pushed as it changes (EVSE statuses): wait for the last state.
-            held = await _eventually(
-                f"{module} at {self.link.emsp.name} equal to the CPO's",
-                lambda: self._equal(path, own),
-            )
-        assert held == own
-
-    async def _equal(self, path: str, own: list[JSON]) -> list[JSON] | None:
-        held = _sorted(await self.emsp.request("GET", path))
-        return held if held == own else None
+        try:
+            await _eventually(f"{module} at {self.link.emsp.name} equal to the CPO's", equal)
+        except AssertionError:
+            own, held = last
+            assert own, f"the CPO published no {module}"
+            assert held == own  # the difference
 
     async def valid_v211_sender_page(self, module: str) -> None:
         """The CPO's 2.1.1 Sender page as the 2.1.1 eMSP reads it (mod_locations.md 2.1.1,
