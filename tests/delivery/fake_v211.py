@@ -145,6 +145,8 @@ class FakeV211:
             with self.lock:
                 self.results.append((rest[0], rest[1], body))
             return 200, _envelope(1000), {}
+        if request.method == "GET" and not rest:
+            return self._list(request, module)
         if module == "tokens" and request.method == "POST" and rest[1:] == ["authorize"]:
             if body is not None:
                 try:
@@ -215,7 +217,15 @@ class FakeV211:
             with self.lock:
                 self.commands.append((parts[1], request.body))
             return 200, _envelope(1000, data={"result": self.command_answer}), {}
-        if request.method != "GET" or module not in self.lists or len(parts) != 1:
+        if request.method != "GET" or len(parts) != 1:
+            return 404, _envelope(2000, "unknown path"), {}
+        return self._list(request, module)
+
+    def _list(
+        self, request: Request, module: str
+    ) -> tuple[int, dict[str, Any] | None, dict[str, str]]:
+        """A Sender GET list of ``lists[module]``, paginated (transport_and_format.md)."""
+        if module not in self.lists:
             return 404, _envelope(2000, "unknown path"), {}
         since = request.query.get("date_from")
         if module == "sessions" and since is None:
@@ -234,7 +244,8 @@ class FakeV211:
             query = {k: v for k, v in request.query.items() if k != "offset"}
             query["offset"] = str(offset + self.page_size)
             following = "&".join(f"{k}={v}" for k, v in query.items())
-            headers["Link"] = f'<{self.cpo(module)}?{following}>; rel="next"'
+            base = f"{self.base_url}{request.path}"
+            headers["Link"] = f'<{base}?{following}>; rel="next"'
         return 200, _envelope(1000, data=page), headers
 
     def sent(self, method: str, prefix: str) -> list[Request]:
