@@ -9,7 +9,8 @@ process) that checks what it receives as a 2.1.1 platform would, with the 2.1.1 
   object's 2.1.1 model, a PATCH body by its 2.1.1 PATCH model), the CDRs Receiver (POST, answered
   with a ``Location``), command results (POST to ``commands/{TYPE}/{uid}``: a 2.1.1
   CommandResponse) and real-time authorization (POST ``tokens/{uid}/authorize``: a 2.1.1
-  LocationReferences or nothing; the answer from ``allowed``). A body that does not validate is
+  LocationReferences or nothing; the answer from ``allowed``), and the Tokens Sender list
+  (``lists["tokens"]``, paged as below). A body that does not validate is
   answered with OCPI 2001 and the problems, as a 2.1.1 platform answers.
 * CPO side (``/ocpi/2.1.1/cpo/``): Sender lists of ``lists[module]`` in pages of ``page_size``
   with ``Link`` and ``X-Total-Count``, ``date_from`` read as 2.1.1 says ("after"; required for
