@@ -14,7 +14,8 @@ process) that checks what it receives as a 2.1.1 platform would, with the 2.1.1 
   answered with OCPI 2001 and the problems, as a 2.1.1 platform answers.
 * CPO side (``/ocpi/2.1.1/cpo/``): Sender lists of ``lists[module]`` in pages of ``page_size``
   with ``Link`` and ``X-Total-Count``, ``date_from`` read as 2.1.1 says ("after"; required for
-  Sessions, mod_sessions.md 2.1.1 "GET Method"), and the Commands Receiver (POST
+  Sessions, mod_sessions.md 2.1.1 "GET Method"), the Tokens Receiver (PUT, PATCH at
+  ``{cc}/{party}/{uid}``, no query) and the Commands Receiver (POST
   ``commands/{TYPE}``: a 2.1.1 command object, answered with ``command_answer``).
 """
 
