@@ -194,20 +194,22 @@ async def test_real_time_authorization_at_a_2_1_1_emsp(
     blocked = await node.realtime.check("UID2", "RFID", where)
     assert (blocked.allowed, blocked.decided_by) == (AllowedType.BLOCKED, DecidedBy.EMSP)
 
-    # Not held: asked of the eMSP named; the Token described by what was asked.
-    unheld = await node.realtime.check("UID3", "RFID", where, token_party=("DE", "MSP"))
+    # Not held: asked of the eMSP named; the Token described by what was asked. 2.1.1 has no
+    # APP_USER (mod_tokens.md 4.3): asked as OTHER.
+    unheld = await node.realtime.check("UID3", "APP_USER", where, token_party=("DE", "MSP"))
     assert (unheld.allowed, unheld.decided_by) == (AllowedType.ALLOWED, DecidedBy.EMSP)
     assert unheld.authorization_info is not None
-    assert unheld.authorization_info.token.uid == "UID3"
+    described = unheld.authorization_info.token
+    assert (described.uid, described.type, described.party_id) == ("UID3", "APP_USER", "MSP")
 
     asked = partner.sent("POST", "/ocpi/2.1.1/emsp/tokens/")
     assert [(r.path, r.query, r.body) for r in asked] == [
         (
             f"/ocpi/2.1.1/emsp/tokens/{uid}/authorize",
-            {"type": "RFID"},
+            {"type": kind},
             {"location_id": "LOC1", "evse_uids": ["E1"]},
         )
-        for uid in ("UID1", "UID2", "UID3")
+        for uid, kind in (("UID1", "RFID"), ("UID2", "RFID"), ("UID3", "OTHER"))
     ]
     assert partner.refused == []
     assert routing_headers(partner.requests) == []

@@ -9,11 +9,13 @@ process) that checks what it receives as a 2.1.1 platform would, with the 2.1.1 
   object's 2.1.1 model, a PATCH body by its 2.1.1 PATCH model), the CDRs Receiver (POST, answered
   with a ``Location``), command results (POST to ``commands/{TYPE}/{uid}``: a 2.1.1
   CommandResponse) and real-time authorization (POST ``tokens/{uid}/authorize``: a 2.1.1
-  LocationReferences or nothing; the answer from ``allowed``). A body that does not validate is
+  LocationReferences or nothing; the answer from ``allowed``), and the Tokens Sender list
+  (``lists["tokens"]``, paged as below). A body that does not validate is
   answered with OCPI 2001 and the problems, as a 2.1.1 platform answers.
 * CPO side (``/ocpi/2.1.1/cpo/``): Sender lists of ``lists[module]`` in pages of ``page_size``
   with ``Link`` and ``X-Total-Count``, ``date_from`` read as 2.1.1 says ("after"; required for
-  Sessions, mod_sessions.md 2.1.1 "GET Method"), and the Commands Receiver (POST
+  Sessions, mod_sessions.md 2.1.1 "GET Method"), the Tokens Receiver (PUT, PATCH at
+  ``{cc}/{party}/{uid}``, no query) and the Commands Receiver (POST
   ``commands/{TYPE}``: a 2.1.1 command object, answered with ``command_answer``).
 """
 
@@ -145,6 +147,8 @@ class FakeV211:
             with self.lock:
                 self.results.append((rest[0], rest[1], body))
             return 200, _envelope(1000), {}
+        if request.method == "GET" and not rest:
+            return self._list(request, module)
         if module == "tokens" and request.method == "POST" and rest[1:] == ["authorize"]:
             if body is not None:
                 try:
@@ -215,7 +219,15 @@ class FakeV211:
             with self.lock:
                 self.commands.append((parts[1], request.body))
             return 200, _envelope(1000, data={"result": self.command_answer}), {}
-        if request.method != "GET" or module not in self.lists or len(parts) != 1:
+        if request.method != "GET" or len(parts) != 1:
+            return 404, _envelope(2000, "unknown path"), {}
+        return self._list(request, module)
+
+    def _list(
+        self, request: Request, module: str
+    ) -> tuple[int, dict[str, Any] | None, dict[str, str]]:
+        """A Sender GET list of ``lists[module]``, paginated (transport_and_format.md)."""
+        if module not in self.lists:
             return 404, _envelope(2000, "unknown path"), {}
         since = request.query.get("date_from")
         if module == "sessions" and since is None:
@@ -234,7 +246,8 @@ class FakeV211:
             query = {k: v for k, v in request.query.items() if k != "offset"}
             query["offset"] = str(offset + self.page_size)
             following = "&".join(f"{k}={v}" for k, v in query.items())
-            headers["Link"] = f'<{self.cpo(module)}?{following}>; rel="next"'
+            base = f"{self.base_url}{request.path}"
+            headers["Link"] = f'<{base}?{following}>; rel="next"'
         return 200, _envelope(1000, data=page), headers
 
     def sent(self, method: str, prefix: str) -> list[Request]:

@@ -198,3 +198,33 @@ async def test_a_lenient_partner_s_date_times_are_repaired(node: Node, partner: 
     assert stored["last_updated"] == "2026-02-01T10:00:01Z"
     counted = await reading.deviation_counts(node.db, record.id)
     assert [(d.module, d.field) for d in counted] == [("locations", "last_updated")]
+
+
+async def test_tokens_of_a_2_1_1_emsp_are_stored_under_its_party(
+    node: Node, partner: FakeV211
+) -> None:
+    # mod_tokens.md 2.2.1 "GET Method", 3.2 "Token Object": no country_code/party_id (the
+    # partner's credentials name them), auth_id is 2.2.1's contract_id.
+    partner.lists["tokens"] = [
+        {
+            "uid": "012345678",
+            "type": "RFID",
+            "auth_id": "DE-MSP-C012345678",
+            "issuer": "the 2.1.1 eMSP",
+            "valid": True,
+            "whitelist": "ALLOWED",
+            "last_updated": "2026-02-01T10:00:00Z",
+        }
+    ]
+    record = await register_v211(node.db, partner, "legacy-emsp", Role.EMSP, ("DE", "MSP"))
+    worker = PullWorker(node.db, node.roaming, client_factory(), SETTINGS)
+    result = await worker.pull(record, "tokens")
+    assert (result.stored, result.invalid) == (1, [])
+    async with node.db.session() as session:
+        found = await objects.get_object(
+            session, "tokens", record.id, "DE", "MSP", "012345678", "RFID"
+        )
+    assert found is not None
+    stored = orjson.loads(found.document)
+    assert (stored["country_code"], stored["party_id"]) == ("DE", "MSP")
+    assert stored["contract_id"] == "DE-MSP-C012345678"

@@ -396,7 +396,9 @@ class V211Dialect(Dialect):
         if location is not None:
             references = convert_tokens.location_references_to_v211(location.to_dict())
             body = _valid(v211.LocationReferences, references, "LocationReferences")
-        data = await api.authorize_token_data(endpoint, uid, token_type, body)
+        # mod_tokens.md 4.3 TokenType: RFID and OTHER only.
+        kind = str(convert_tokens.token_type_to_v211(token_type))
+        data = await api.authorize_token_data(endpoint, uid, kind, body)
         what = f"POST {endpoint} authorize"
         answer = _partner_data(what, v211.AuthorizationInfo, data)
         if token is None:
