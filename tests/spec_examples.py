@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -71,3 +72,33 @@ def dump_json(data: Any) -> bytes:
         raise TypeError(type(value))
 
     return orjson.dumps(data, default=exact)
+
+
+# --- OCPI 2.1.1: its examples are JSON blocks inside the Markdown chapters -------------------
+
+SPEC_211 = SPEC_DIR / "2.1.1"
+SKIP_REASON_211 = f"{SKIP_TEXT}: no {SPEC_211}; set {SPEC_VARIABLE} to a copy holding 2.1.1/*.md"
+
+_JSON_BLOCK = re.compile(r"```json\n(.*?)```", re.DOTALL)
+_REQUEST_LINE = re.compile(r"^\s*(GET|PUT|PATCH|POST|DELETE) To URL:.*$", re.MULTILINE)
+
+
+def examples_211(chapter: str) -> list[Any]:
+    """The JSON examples of a 2.1.1 chapter (e.g. ``mod_tariffs.md``), in order of the text.
+
+    Only for tests marked ``spec_example``; skips when the 2.1.1 text is not there. A request
+    line (``PUT To URL: ...``) above a body is dropped; a fragment (``"energy_mix": {...}``) gives
+    its value. Numbers are Decimal, as in :func:`load_example`.
+    """
+    path = SPEC_211 / chapter
+    if not path.is_file():
+        pytest.skip(SKIP_REASON_211)
+    found = []
+    for block in _JSON_BLOCK.findall(path.read_text(encoding="utf-8")):
+        body = _REQUEST_LINE.sub("", block).strip()
+        if body.startswith('"'):
+            (value,) = json.loads("{" + body + "}", parse_float=Decimal).values()
+            found.append(value)
+        else:
+            found.append(json.loads(body, parse_float=Decimal))
+    return found

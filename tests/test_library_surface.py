@@ -29,6 +29,8 @@ V221_CHAPTERS = [
     "types",
     "versions",
 ]
+# versions and credentials are added at integration (written on another branch).
+V211_CHAPTERS = ["cdrs", "commands", "locations", "sessions", "tariffs", "tokens", "types"]
 # Every module a user may import. The rest (openroam._store, openroam.pricing._engine, …) is
 # internal and may change without notice.
 PUBLIC_MODULES = {
@@ -42,6 +44,8 @@ PUBLIC_MODULES = {
     "openroam.pricing",
     "openroam.simulator",
     *(f"openroam.models.v221.{chapter}" for chapter in V221_CHAPTERS),
+    "openroam.models.v211",
+    *(f"openroam.models.v211.{chapter}" for chapter in V211_CHAPTERS),
 }
 
 

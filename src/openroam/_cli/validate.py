@@ -19,10 +19,10 @@ EXIT_VALID, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
 def _report(console: Console, source: str, result: CheckResult) -> None:
     what = f"{result.count} {result.type_name}" if result.shape != "object" else result.type_name
     if result.valid:
-        console.print(f"[green]✓ valid[/] {source}: {what} ({result.shape}, OCPI 2.2.1)")
+        console.print(f"[green]✓ valid[/] {source}: {what} ({result.shape}, OCPI {result.version})")
         return
     console.print(
-        f"[red]✗ invalid[/] {source}: {what} ({result.shape}, OCPI 2.2.1) — "
+        f"[red]✗ invalid[/] {source}: {what} ({result.shape}, OCPI {result.version}) — "
         f"{len(result.problems)} problem(s)"
     )
     table = Table(show_header=True, header_style="bold", expand=False)
@@ -40,7 +40,12 @@ def validate(
         str | None,
         typer.Option("--type", "-t", help="The object type, e.g. Location, Session, CDR, Tariff."),
     ] = None,
-    version: Annotated[str, typer.Option("--version", help="The OCPI version.")] = "2.2.1",
+    version: Annotated[
+        str,
+        typer.Option(
+            "--version", help=f"The OCPI version: {' or '.join(OBJECT_TYPES)}.", show_default=True
+        ),
+    ] = "2.2.1",
 ) -> None:
     """Validate a JSON file against the OCPI models; print each problem with its JSON path.
 
@@ -61,6 +66,7 @@ def validate(
     raise typer.Exit(EXIT_VALID if result.valid else EXIT_INVALID)
 
 
-validate.__doc__ = (validate.__doc__ or "") + (
-    "\n\nTypes: " + ", ".join(sorted(OBJECT_TYPES["2.2.1"])) + "."
+validate.__doc__ = (validate.__doc__ or "") + "".join(
+    f"\n\nTypes of OCPI {version}: " + ", ".join(sorted(types)) + "."
+    for version, types in OBJECT_TYPES.items()
 )

@@ -1,32 +1,39 @@
 """Check a JSON document against the OCPI models, for people debugging a partner's data.
 
-:func:`check_document` accepts an object, a list of objects or a response envelope, guesses the
-object type when none is given, and reports every problem with its JSON path and the spec rule
-(the spec file, the object and the field) that it breaks.
+:func:`check_document` accepts an object, a list of objects or a response envelope of OCPI 2.2.1
+or 2.1.1 (``version``), guesses the object type when none is given, and reports every problem
+with its JSON path and the spec rule (the spec file, the object and the field) that it breaks.
 """
 
 from __future__ import annotations
 
 import typing
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any
 
 import orjson
 from pydantic import BaseModel, ValidationError
 
-from openroam.models import v221
+from openroam.models import v211, v221
 from openroam.models._validation import Problem, problems
 from openroam.models.common import OcpiModel, OcpiResponse
 
 __all__ = ["OBJECT_TYPES", "CheckResult", "UnreadableInput", "check_document", "guess_type"]
 
+
+def _models(package: ModuleType) -> dict[str, type[OcpiModel]]:
+    return {
+        name: obj
+        for name in package.__all__
+        if isinstance(obj := getattr(package, name), type) and issubclass(obj, OcpiModel)
+    }
+
+
 #: The object types a document can be checked as, by name, per OCPI version.
 OBJECT_TYPES: dict[str, dict[str, type[OcpiModel]]] = {
-    "2.2.1": {
-        name: obj
-        for name in v221.__all__
-        if isinstance(obj := getattr(v221, name), type) and issubclass(obj, OcpiModel)
-    }
+    "2.2.1": _models(v221),
+    "2.1.1": _models(v211),
 }
 
 # Types guessed when --type is not given: whole objects, not PATCH bodies or small classes.
@@ -67,6 +74,13 @@ _SPEC_FILES = {
     "versions": "version_information_endpoint.asciidoc",
     "hub_client_info": "mod_hub_client_info.asciidoc",
 }
+# OCPI 2.1.1's text is Markdown: mod_locations.md, types.md, ...
+_SPEC_FILES_211 = {
+    "types": "types.md",
+    "common": "transport_and_format.md",
+    "credentials": "credentials.md",
+    "versions": "version_information_endpoint.md",
+}
 
 
 class UnreadableInput(Exception):
@@ -81,6 +95,7 @@ class CheckResult:
     shape: str  # "object", "list" or "envelope"
     count: int
     problems: list[tuple[Problem, str]] = field(default_factory=list)
+    version: str = "2.2.1"
 
     @property
     def valid(self) -> bool:
@@ -95,14 +110,16 @@ def guess_type(document: dict[str, Any], version: str = "2.2.1") -> str:
     """The object type whose fields fit the document's keys best."""
     keys = set(document)
 
+    known_types = OBJECT_TYPES[version]
+
     def score(name: str) -> tuple[float, int]:
-        model = OBJECT_TYPES[version][name]
+        model = known_types[name]
         required = _required(model)
         known = set(model.model_fields)
         coverage = len(keys & required) / len(required) if required else 0.0
         return coverage, len(keys & known) - len(keys - known)
 
-    return max(_GUESSABLE, key=score)
+    return max([name for name in _GUESSABLE if name in known_types], key=score)
 
 
 def _model_of(annotation: Any) -> type[BaseModel] | None:
@@ -130,7 +147,10 @@ def spec_rule(model: type[BaseModel], location: list[int | str]) -> str:
         if inner is not None and part != location[-1]:
             owner, field_name = inner, None
     chapter = owner.__module__.rsplit(".", 1)[-1]
-    spec_file = _SPEC_FILES.get(chapter, f"mod_{chapter}.asciidoc")
+    if ".v211." in owner.__module__:
+        spec_file = _SPEC_FILES_211.get(chapter, f"mod_{chapter}.md")
+    else:
+        spec_file = _SPEC_FILES.get(chapter, f"mod_{chapter}.asciidoc")
     if field_name is None:
         return f"{spec_file}, {owner.__name__} object"
     info = owner.model_fields.get(field_name)
@@ -198,4 +218,6 @@ def check_document(
             found += _check(known[name], item, [*prefix, index])
     elif payload is not None:
         found += _check(known[name], payload, prefix)
-    return CheckResult(type_name=name, shape=shape, count=len(items), problems=found)
+    return CheckResult(
+        type_name=name, shape=shape, count=len(items), problems=found, version=version
+    )

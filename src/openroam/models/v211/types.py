@@ -31,12 +31,14 @@ __all__ = [
     "String5",
     "String10",
     "String15",
+    "String16",
     "String20",
     "String32",
     "String36",
     "String39",
     "String40",
     "String45",
+    "String48",
     "String50",
     "String64",
     "String100",
@@ -60,12 +62,14 @@ String4 = Annotated[str, _ascii(4)]
 String5 = Annotated[str, _ascii(5)]
 String10 = Annotated[str, _ascii(10)]
 String15 = Annotated[str, _ascii(15)]
+String16 = Annotated[str, _ascii(16)]
 String20 = Annotated[str, _ascii(20)]
 String32 = Annotated[str, _ascii(32)]
 String36 = Annotated[str, _ascii(36)]
 String39 = Annotated[str, _ascii(39)]
 String40 = Annotated[str, _ascii(40)]
 String45 = Annotated[str, _ascii(45)]
+String48 = Annotated[str, _ascii(48)]
 String50 = Annotated[str, _ascii(50)]
 String64 = Annotated[str, _ascii(64)]
 String100 = Annotated[str, _ascii(100)]
