@@ -33,7 +33,8 @@ Every setting can also come from the environment: ``OPENROAM_DATABASE_URL``,
 ``OPENROAM_WEBHOOKS__MAX_DELAY``, ``OPENROAM_WEBHOOKS__MAX_REFUSALS``. Push delivery:
 ``OPENROAM_PUSH_MAX_DELAY``, ``OPENROAM_PUSH_MAX_REFUSALS``, ``OPENROAM_PUSH_LEASE_SECONDS``.
 Operations (docs/operations.md): ``OPENROAM_LOG_FORMAT`` (``text`` or ``json``),
-``OPENROAM_METRICS`` (``open``, ``token`` or ``off``).
+``OPENROAM_METRICS`` (``open``, ``token`` or ``off``). The OCPI versions offered:
+``OPENROAM_OCPI_VERSIONS`` as a JSON list (``["2.2.1", "2.1.1"]``, the default).
 """
 
 from __future__ import annotations
@@ -187,6 +188,9 @@ class Settings(BaseSettings):
     admin_token: SecretStr | None = None
     """The bearer token of the backend API (``/api/``); without it the API refuses every call."""
     parties: tuple[PartyConfig, ...] = ()
+    ocpi_versions: tuple[str, ...] = ("2.2.1", "2.1.1")
+    """The OCPI versions this node offers partners, newest first: "2.2.1", "2.1.1" or both
+    (version_information_endpoint.md; a registration picks the newest both sides offer)."""
     worker: bool = True
     """Run push delivery and pull-sync inside ``openroam serve`` (off when separate
     ``openroam worker`` processes do it)."""
@@ -226,6 +230,18 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError(f"{value!r} must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("ocpi_versions")
+    @classmethod
+    def _known_versions(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        known = ("2.2.1", "2.1.1")
+        unknown = [v for v in value if v not in known]
+        if unknown or not value:
+            raise ValueError(f"{list(value)}: one or both of {list(known)}")
+        if len(set(value)) != len(value):
+            raise ValueError(f"{list(value)}: a version is listed twice")
+        # Newest first, whatever order the operator wrote.
+        return tuple(v for v in known if v in value)
 
     @model_validator(mode="after")
     def _metrics_token(self) -> Self:

@@ -51,7 +51,9 @@ def platform_from_settings(settings: Settings) -> Platform:
         )
         for party in settings.parties
     )
-    return Platform(public_url=settings.public_url, parties=parties)
+    return Platform(
+        public_url=settings.public_url, parties=parties, versions=settings.ocpi_versions
+    )
 
 
 @asynccontextmanager

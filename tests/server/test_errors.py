@@ -135,7 +135,7 @@ async def test_invalid_query_parameter_is_2001_not_422(app: FastAPI, client: htt
     assert body["status_message"].startswith("$.query.limit: ")
 
 
-UNKNOWN_PATHS = ("/", "/nope", "/ocpi", "/ocpi/2.1.1", "/ocpi/2.2.1/nomodule", "/ocpi/2.2.1/x/y/")
+UNKNOWN_PATHS = ("/", "/nope", "/ocpi", "/ocpi/2.0", "/ocpi/2.2.1/nomodule", "/ocpi/2.2.1/x/y/")
 
 
 async def test_unknown_path_is_404_envelope(client: httpx.AsyncClient, token_a: str) -> None:

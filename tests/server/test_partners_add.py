@@ -169,9 +169,9 @@ async def test_partner_failures_are_clear_and_store_nothing(
     assert refused.http_status == 502
 
     partner.broken = {}
-    partner.versions = [{"version": "2.1.1", "url": f"{PARTNER}/2.1.1"}]
+    partner.versions = [{"version": "2.0", "url": f"{PARTNER}/2.0"}]
     refused = await _refused(node, name, UnsupportedVersion)
-    assert "2.1.1" in refused.message
+    assert "2.0" in refused.message
     assert refused.http_status == 502
 
     partner.transport = None  # the real network, to a loopback port nobody listens on

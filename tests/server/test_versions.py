@@ -16,9 +16,13 @@ async def test_version_information_lists_2_2_1_with_the_public_url(
     client: httpx.AsyncClient, token_a: str
 ) -> None:
     """VER "Version information endpoint": a list of Version (version, url), url being where
-    partners reach this node (its configured public URL, not the request's host)."""
+    partners reach this node (its configured public URL, not the request's host); by default
+    2.2.1 and 2.1.1, newest first (setting ``ocpi_versions``)."""
     body = envelope_of(await client.get("/ocpi/versions", headers=token_header(token_a)), 200, 1000)
-    assert body["data"] == [{"version": "2.2.1", "url": VERSION_URL}]
+    assert body["data"] == [
+        {"version": "2.2.1", "url": VERSION_URL},
+        {"version": "2.1.1", "url": f"{PUBLIC_URL}/ocpi/2.1.1"},
+    ]
 
 
 async def test_version_details_list_credentials_as_sender(

@@ -41,9 +41,10 @@ def add(
     config: ConfigOption = None,
 ) -> None:
     """Connect to a partner with a token agreed out of band (no credentials registration):
-    GET its versions and 2.2.1 details with that token, store its endpoints, and print the
-    token it calls us with (once). Its roles come from its credentials endpoint, if it has one
-    (each must be granted here), else from the grants (--role/--party)."""
+    GET its versions and the details of the newest version both offer (2.2.1 or 2.1.1) with that
+    token, store its endpoints, and print the token it calls us with (once). Its roles come from
+    its credentials endpoint, if it has one (each must be granted here), else from the grants
+    (--role/--party)."""
     grants = grants_of(role, party)
     connected = run_with_node(
         config,

@@ -24,6 +24,8 @@ from openroam._server.envelope import error_response
 from openroam._server.metrics import NodeMetrics
 from openroam._server.middleware import OcpiMiddleware
 from openroam._server.probes import MetricsAccess, probe_routes
+from openroam._server.v211 import credentials as credentials_v211
+from openroam._server.v211 import versions as versions_v211
 from openroam._server.v221 import (
     authorize,
     cdrs,
@@ -237,6 +239,8 @@ def create_app(
         app.state.node = node
     app.include_router(versions.router)
     app.include_router(credentials.router)
+    app.include_router(versions_v211.router)
+    app.include_router(credentials_v211.router)
     app.include_router(roaming.router)
     app.include_router(cdrs.router)
     app.include_router(sessions.router)

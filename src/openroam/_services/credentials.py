@@ -18,20 +18,31 @@ The token we send goes Base64-encoded in the Authorization header (transport_and
 "Authorization header"), or raw for partners that expect that: chosen by the operator
 (``--raw-token``, which then holds), or else taken from the partner's own credentials POST or PUT
 — a partner whose header carried its token raw is called back, and from then on called, raw.
+A 2.1.1 partner is called raw (transport_and_format.md "Authorization header") unless the
+operator chose.
+
+Versions: the newest version both this node (``Platform.versions``, setting ``ocpi_versions``)
+and the partner offer, whenever we initiate (register, add, rotate); the version of the
+credentials endpoint called when the partner does (credentials.md 1.2, 1.3). A 2.1.1 partner's
+credentials and endpoints are converted at this edge (``openroam._convert``): its role is the CPO
+or EMSP role granted for the party it names.
 """
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from openroam._convert.credentials import credentials_from_v211, credentials_to_v211
+from openroam._convert.versions import endpoints_from_v211
 from openroam._services.marked_cache import MarkedCache
-from openroam._services.platform import SUPPORTED_VERSIONS, Platform
+from openroam._services.platform import Platform
 from openroam._services.ttl_cache import TtlCache
 from openroam._store import repositories as repo
 from openroam._store.db import Database
@@ -46,7 +57,9 @@ from openroam.errors import (
     Unauthorized,
     UnsupportedVersion,
 )
-from openroam.models.common import fold_id
+from openroam.models.common import OcpiModel, fold_id
+from openroam.models.v211 import credentials as v211_credentials
+from openroam.models.v211 import versions as v211_versions
 from openroam.models.v221.credentials import Credentials, CredentialsRole
 from openroam.models.v221.types import Role
 from openroam.models.v221.versions import (
@@ -64,7 +77,9 @@ __all__ = [
     "PartnerApi",
     "PartnerApiFactory",
     "new_token",
+    "opposite_role",
     "parse_grant",
+    "v211_role",
 ]
 
 
@@ -77,10 +92,25 @@ class PartnerApi(Protocol):
     async def post_credentials(self, url: str, credentials: Credentials) -> Credentials: ...
     async def put_credentials(self, url: str, credentials: Credentials) -> Credentials: ...
     async def delete_credentials(self, url: str) -> None: ...
+    async def get_version_details_v211(self, url: str) -> v211_versions.VersionDetails: ...
+    async def get_credentials_v211(self, url: str) -> v211_credentials.Credentials: ...
+    async def post_credentials_v211(
+        self, url: str, credentials: v211_credentials.Credentials
+    ) -> v211_credentials.Credentials: ...
+    async def put_credentials_v211(
+        self, url: str, credentials: v211_credentials.Credentials
+    ) -> v211_credentials.Credentials: ...
     async def aclose(self) -> None: ...
 
 
 T = TypeVar("T")
+M = TypeVar("M", bound=OcpiModel)
+
+
+def _parsed(model: type[M], document: Any) -> M:
+    """A converted JSON document read as ``model`` (strict models read enums from JSON text)."""
+    return model.from_json(json.dumps(document))
+
 
 #: Seconds a verified token is trusted without a database lookup (see ``authenticate``): a token
 #: rotated or revoked by another process stops working at most this much later.
@@ -176,23 +206,74 @@ async def _call(what: str, call: Awaitable[T]) -> T:
         raise UnableToUseClientApi(f"{what} failed: {error.message}") from error
 
 
-async def discover(
-    api: PartnerApi, versions_url: str, *, need_credentials: bool = True
-) -> Discovery:
-    """GET the partner's versions and the details of the highest mutual version.
+V211 = "2.1.1"
 
+#: The roles of a 2.1.1 connection: one CPO and one eMSP (credentials.md 3.1 "Registration").
+_V211_ROLES = (Role.CPO, Role.EMSP)
+
+
+def opposite_role(role: Role) -> Role:
+    """The other side of a 2.1.1 connection (CPO ⇄ EMSP)."""
+    return Role.EMSP if role == Role.CPO else Role.CPO
+
+
+def v211_role(grants: Sequence[repo.Grant], party: tuple[str, str] | None = None) -> Role:
+    """The role a 2.1.1 partner plays: the CPO or EMSP role granted to it (for ``party``, a
+    (country_code, party_id), when given). 2001 when no such grant exists: 2.1.1 credentials
+    carry no role, so the grant decides it, and a party not granted may not be claimed."""
+    for grant in grants:
+        if grant.role not in _V211_ROLES:
+            continue
+        if party is None or grant.party_key() == (fold_id(party[0]), fold_id(party[1])):
+            return grant.role
+    allowed = ", ".join(str(g) for g in grants) or "nothing"
+    if party is not None:
+        raise InvalidOrMissingParameters(
+            f"country_code/party_id: {party[0]}*{party[1]} is not granted to this connection "
+            f"as a CPO or an EMSP (granted: {allowed})"
+        )
+    raise InvalidOrMissingParameters(
+        f"an OCPI 2.1.1 partner is a CPO or an EMSP; this connection is granted {allowed}"
+    )
+
+
+async def discover(
+    api: PartnerApi,
+    versions_url: str,
+    offered: Sequence[str],
+    *,
+    partner_role: Role | None = None,
+    need_credentials: bool = True,
+    versions: list[Version] | None = None,
+) -> Discovery:
+    """GET the partner's versions (unless given) and the details of the highest version both
+    ``offered`` (the versions of ours that may be used) and the partner support.
+
+    A 2.1.1 partner's endpoints carry no role: they are inferred from ``partner_role`` (the role
+    granted to it, ``_convert/versions.py``) and stored in the 2.2.1 shape.
     Raises 3001 when a call fails, 3002 when there is no mutual version, 3003 when the partner
     has no credentials endpoint and ``need_credentials`` (credentials.asciidoc "Errors during
     registration").
     """
-    versions = await _call(f"GET {versions_url}", api.get_versions(versions_url))
-    chosen = choose_version((str(v) for v in SUPPORTED_VERSIONS), versions)
+    if versions is None:
+        versions = await _call(f"GET {versions_url}", api.get_versions(versions_url))
+    chosen = choose_version(offered, versions)
     if chosen is None:
-        offered = ", ".join(str(v.version) for v in versions) or "none"
-        ours = ", ".join(str(v) for v in SUPPORTED_VERSIONS)
-        raise UnsupportedVersion(f"No mutual OCPI version: partner offers {offered}; we {ours}")
-    details = await _call(f"GET {chosen.url}", api.get_version_details(chosen.url))
-    discovery = Discovery(version=str(chosen.version), endpoints=list(details.endpoints))
+        theirs = ", ".join(str(v.version) for v in versions) or "none"
+        ours = ", ".join(offered)
+        raise UnsupportedVersion(f"No mutual OCPI version: partner offers {theirs}; we {ours}")
+    version = str(chosen.version)
+    if version == V211:
+        if partner_role is None:
+            raise InvalidOrMissingParameters("an OCPI 2.1.1 partner needs a CPO or EMSP grant")
+        found = await _call(f"GET {chosen.url}", api.get_version_details_v211(chosen.url))
+        documents = [e.model_dump(mode="json") for e in found.endpoints]
+        converted = endpoints_from_v211(documents, str(partner_role))
+        endpoints = [_parsed(Endpoint, e) for e in converted]
+    else:
+        details = await _call(f"GET {chosen.url}", api.get_version_details(chosen.url))
+        endpoints = list(details.endpoints)
+    discovery = Discovery(version=version, endpoints=endpoints)
     if need_credentials and discovery.url_of(ModuleID.CREDENTIALS) is None:
         raise NoMatchingEndpoints(f"The partner's {chosen.version} details list no credentials")
     return discovery
@@ -309,6 +390,56 @@ class CredentialsService:
             token=token, url=self.platform.versions_url, roles=self.platform.credentials_roles()
         )
 
+    # --- OCPI 2.1.1: one CPO and one eMSP per connection --------------------------------------
+
+    def own_credentials_v211(self, token: str, partner_role: Role) -> v211_credentials.Credentials:
+        """Our 2.1.1 Credentials (credentials.md 2.1): the own party of the side opposite the
+        partner's role, with the token the partner must use to call us."""
+        flat = credentials_to_v211(
+            self.own_credentials(token).model_dump(mode="json", exclude_none=True),
+            str(opposite_role(partner_role)),
+        )
+        return _parsed(v211_credentials.Credentials, flat)
+
+    async def grants_of(self, partner_id: int) -> tuple[repo.Grant, ...]:
+        """What the partner may be (an invitation's grants for a token A)."""
+        async with self.db.session() as session:
+            partner = await repo.get_partner(session, partner_id)
+        return partner.grants if partner is not None else ()
+
+    async def v211_role_of(self, caller: Caller, party: tuple[str, str] | None = None) -> Role:
+        """The role of a 2.1.1 caller: its registered CPO or EMSP role, else its grant's (for
+        ``party``, (country_code, party_id), when given; 2001 when not granted)."""
+        if party is None:
+            for role, _, _ in caller.roles:
+                if role in _V211_ROLES:
+                    return Role(role)
+        return v211_role(await self.grants_of(caller.partner_id), party)
+
+    async def accept_v211(
+        self,
+        caller: Caller,
+        theirs: v211_credentials.Credentials,
+        *,
+        sent_raw: bool = False,
+        update: bool = False,
+    ) -> v211_credentials.Credentials:
+        """POST (``update`` false) or PUT on our 2.1.1 credentials endpoint (credentials.md 1.2,
+        1.3): the partner's role is the one granted to the party it names; it is registered on
+        (or moved to) 2.1.1, and answered with our 2.1.1 credentials."""
+        if not update and caller.token_kind != "A":
+            raise MethodNotAllowed("Already registered: use PUT to update the credentials")
+        if update and not caller.registered:
+            raise MethodNotAllowed("Not registered: use POST to register first")
+        role = await self.v211_role_of(caller, (theirs.country_code, theirs.party_id))
+        converted = _parsed(
+            Credentials,
+            credentials_from_v211(theirs.model_dump(mode="json", exclude_none=True), str(role)),
+        )
+        accept = self.accept_update if update else self.accept_registration
+        ours = await accept(caller, converted, sent_raw=sent_raw, version=V211)
+        return self.own_credentials_v211(ours.token, role)
+
     # --- grants: what a partner may be --------------------------------------------------------
 
     def _own_parties(self) -> set[tuple[str, str]]:
@@ -373,23 +504,25 @@ class CredentialsService:
     # --- server side: the partner calls our credentials endpoint ------------------------------
 
     async def accept_registration(
-        self, caller: Caller, theirs: Credentials, *, sent_raw: bool = False
+        self, caller: Caller, theirs: Credentials, *, sent_raw: bool = False, version: str = "2.2.1"
     ) -> Credentials:
         """POST credentials: the partner registers with the token A we gave it. ``sent_raw``:
         its Authorization header carried token A raw, not Base64-encoded; it is then called
-        with its token B raw too (unless the operator chose the encoding)."""
+        with its token B raw too (unless the operator chose the encoding). ``version``: the
+        version of the credentials endpoint called, which the connection then uses."""
         if caller.token_kind != "A":
             raise MethodNotAllowed("Already registered: use PUT to update the credentials")
-        return await self._accept(caller, theirs, sent_raw)
+        return await self._accept(caller, theirs, sent_raw, version)
 
     async def accept_update(
-        self, caller: Caller, theirs: Credentials, *, sent_raw: bool = False
+        self, caller: Caller, theirs: Credentials, *, sent_raw: bool = False, version: str = "2.2.1"
     ) -> Credentials:
         """PUT credentials: new token, new version or new endpoints of a registered partner
-        (``sent_raw`` as for :meth:`accept_registration`)."""
+        (``sent_raw`` and ``version`` as for :meth:`accept_registration`: a PUT on the other
+        version's credentials endpoint moves the partner to that version, credentials.md 1.3)."""
         if not caller.registered:
             raise MethodNotAllowed("Not registered: use POST to register first")
-        return await self._accept(caller, theirs, sent_raw)
+        return await self._accept(caller, theirs, sent_raw, version)
 
     async def accept_unregistration(self, caller: Caller) -> None:
         """DELETE credentials: the partner ends the connection; its token stops working."""
@@ -398,22 +531,28 @@ class CredentialsService:
         async with self._changing() as session:
             await repo.unregister(session, caller.partner_id)
 
-    async def _accept(self, caller: Caller, theirs: Credentials, sent_raw: bool) -> Credentials:
+    async def _accept(
+        self, caller: Caller, theirs: Credentials, sent_raw: bool, version: str
+    ) -> Credentials:
         # The claimed roles first: a partner claiming what it was not granted is not called back.
         claimed = _claims(theirs.roles)
         async with self.db.session() as session, session.begin():
             await self._check_claims(session, caller.partner_id, claimed)
             partner = await repo.get_partner(session, caller.partner_id)
-        # The partner is called as it called us (raw or Base64), unless the operator chose.
+        # The partner is called as it called us (raw or Base64), unless the operator chose; a
+        # 2.1.1 partner raw (transport_and_format.md "Authorization header": not encoded).
         if partner is not None and partner.encode_token_fixed:
             encode = partner.encode_token
         else:
-            encode = not sent_raw
+            encode = not sent_raw and version != V211
         # credentials.asciidoc POST/PUT: fetch the client's versions and details with the token it
-        # sent (B), while its request is still open; then issue a new token C.
+        # sent (B), while its request is still open; then issue a new token C. The details are
+        # those of this endpoint's version (credentials.md 1.2, 1.3).
         api = self.api_factory(theirs.token, encode)
         try:
-            discovery = await discover(api, theirs.url)
+            discovery = await discover(
+                api, theirs.url, (version,), partner_role=_v211_role_or_none(theirs.roles)
+            )
         finally:
             await api.aclose()
         token_c = new_token()
@@ -503,15 +642,17 @@ class CredentialsService:
         raw_token: bool = False,
     ) -> Connected:
         """Connect to a partner with a token ``token`` (C) agreed out of band, without the
-        credentials handshake: GET its versions and the details of 2.2.1 with that token, store
-        its endpoints, C as the token we send (raw when ``raw_token``), ``grants`` as for
-        :meth:`invite`, and a new token of ours for the partner to call us with (returned once,
-        stored as a hash). The partner is registered at once.
+        credentials handshake: GET its versions and the details of the newest version both offer
+        with that token, store its endpoints, C as the token we send (raw when ``raw_token``, or
+        to a 2.1.1 partner), ``grants`` as for :meth:`invite`, and a new token of ours for the
+        partner to call us with (returned once, stored as a hash). The partner is registered at
+        once.
 
         Its roles: when it offers a credentials endpoint, its credentials GET (with C) says them,
         and each must be granted (2001 otherwise, as at registration); without one, or when that
         GET fails, the grants are its roles. Nothing is stored unless every step succeeded:
-        3001 when the versions URL cannot be used or refuses C, 3002 without 2.2.1, 2001 for
+        3001 when the versions URL cannot be used or refuses C, 3002 without a mutual version
+        (a 2.1.1 partner needs a CPO or EMSP grant, 2001 otherwise), 2001 for
         grants that cannot be given or a name in use.
         """
         wanted = self._require_grants(grants)
@@ -521,9 +662,21 @@ class CredentialsService:
             _name_free(name, existing)
             # Before calling the partner (again under the lock when storing).
             await self._check_free(session, existing.id if existing else None, wanted)
-        api = self.api_factory(token, not raw_token)
         try:
-            discovery = await discover(api, versions_url, need_credentials=False)
+            api, versions, encode = await self._connect(
+                token, not raw_token, raw_token, versions_url
+            )
+        except ServerError as error:
+            raise _partner_failed(error, raw_token) from error
+        try:
+            discovery = await discover(
+                api,
+                versions_url,
+                self.platform.versions,
+                partner_role=_v211_grant_or_none(wanted),
+                need_credentials=False,
+                versions=versions,
+            )
             roles, roles_from, note = await _roles_of(api, discovery, wanted, name)
         except ServerError as error:
             raise _partner_failed(error, raw_token) from error
@@ -546,6 +699,7 @@ class CredentialsService:
                 outgoing_token=token,
                 raw_token=raw_token,
                 grants=wanted,
+                encode_token=encode,
             )
         return Connected(partner, ours, roles_from, note)
 
@@ -581,15 +735,61 @@ class CredentialsService:
             raise MethodNotAllowed(f"Partner {name!r} is not registered")
         return partner
 
+    async def _connect(
+        self, token: str, encode: bool, fixed: bool, versions_url: str
+    ) -> tuple[PartnerApi, list[Version], bool]:
+        """GET the partner's versions with ``token``; the client to go on with and how it sends
+        the token. Unless the operator fixed the encoding (``fixed``), a 2.1.1 partner gets it raw
+        (transport_and_format.md "Authorization header"), a 2.2.1 one Base64-encoded; and when
+        this node offers 2.1.1, a versions GET refused (401) is tried once with the other
+        encoding: the partner's version is not known before its versions are read."""
+        api = self.api_factory(token, encode)
+        try:
+            versions = await api.get_versions(versions_url)
+        except Unauthorized as error:
+            await api.aclose()
+            if fixed or not self.platform.offers(V211):
+                raise UnableToUseClientApi(f"GET {versions_url} failed: {error.message}") from error
+            encode = not encode
+            api = self.api_factory(token, encode)
+            try:
+                versions = await _call(f"GET {versions_url}", api.get_versions(versions_url))
+            except BaseException:
+                await api.aclose()
+                raise
+        except OcpiError as error:
+            await api.aclose()
+            raise UnableToUseClientApi(f"GET {versions_url} failed: {error.message}") from error
+        except BaseException:
+            await api.aclose()
+            raise
+        chosen = choose_version(self.platform.versions, versions)
+        if chosen is not None and not fixed:
+            wanted = str(chosen.version) != V211
+            if wanted != encode:
+                await api.aclose()
+                encode = wanted
+                api = self.api_factory(token, encode)
+        return api, versions, encode
+
     async def _send_credentials(
         self, partner: repo.PartnerRecord, token: str, encode_token: bool, *, method: str
     ) -> repo.PartnerRecord:
         if partner.versions_url is None:
             raise NotFound(f"No versions URL known for partner {partner.name!r}")
         versions_url = partner.versions_url
-        api = self.api_factory(token, encode_token)
+        # The newest version both offer, each time (a PUT may move the partner to it).
+        api, versions, encode = await self._connect(
+            token, encode_token, partner.encode_token_fixed, versions_url
+        )
         try:
-            discovery = await discover(api, versions_url)
+            discovery = await discover(
+                api,
+                versions_url,
+                self.platform.versions,
+                partner_role=_v211_grant_or_none(partner.grants),
+                versions=versions,
+            )
             url = discovery.url_of(ModuleID.CREDENTIALS)
             assert url is not None  # discover() checked it
             token_b = new_token()
@@ -597,9 +797,12 @@ class CredentialsService:
             # open. During a PUT the old token stays valid until the new one is confirmed.
             async with self._changing() as session:
                 await repo.set_incoming_token(session, partner.id, token_b)
-            send = api.post_credentials if method == "POST" else api.put_credentials
             try:
-                theirs = await send(url, self.own_credentials(token_b))
+                if discovery.version == V211:
+                    theirs = await self._send_v211(api, partner, url, token_b, method)
+                else:
+                    send = api.post_credentials if method == "POST" else api.put_credentials
+                    theirs = await send(url, self.own_credentials(token_b))
             except BaseException:
                 async with self._changing() as session:
                     await repo.cancel_token_rotation(session, partner.id)
@@ -614,7 +817,7 @@ class CredentialsService:
         except InvalidOrMissingParameters as error:
             refusal = error
         if refusal is not None and method == "POST":
-            await self._undo_registration(partner, url, theirs.token, encode_token)
+            await self._undo_registration(partner, url, theirs.token, encode)
             raise refusal
         async with self._changing() as session:
             saved = await repo.save_registration(
@@ -627,6 +830,7 @@ class CredentialsService:
                 incoming_token=token_b,
                 outgoing_token=theirs.token,
                 status=repo.PartnerStatus.REGISTERED,
+                encode_token=encode,
             )
         if refusal is not None:
             # A PUT (token rotation) completed at the partner: the new tokens are kept, or the
@@ -636,6 +840,20 @@ class CredentialsService:
                 f"tokens rotated, but {refusal.message}; those roles are ignored"
             )
         return saved
+
+    async def _send_v211(
+        self, api: PartnerApi, partner: repo.PartnerRecord, url: str, token_b: str, method: str
+    ) -> Credentials:
+        """POST or PUT our 2.1.1 credentials (the own party of the side opposite the partner's
+        granted role); the answer in the 2.2.1 shape, with the role granted for the party it
+        names (an ungranted party keeps the partner's role, and is refused as a claim)."""
+        role = v211_role(partner.grants)
+        send = api.post_credentials_v211 if method == "POST" else api.put_credentials_v211
+        answer = await send(url, self.own_credentials_v211(token_b, role))
+        with suppress(InvalidOrMissingParameters):
+            role = v211_role(partner.grants, (answer.country_code, answer.party_id))
+        flat = answer.model_dump(mode="json", exclude_none=True)
+        return _parsed(Credentials, credentials_from_v211(flat, str(role)))
 
     async def _undo_registration(
         self, partner: repo.PartnerRecord, url: str, token: str, encode_token: bool
@@ -716,6 +934,31 @@ def _partner_failed(error: ServerError, raw_token: bool) -> ServerError:
     return failed
 
 
+async def _credentials_of(
+    api: PartnerApi, discovery: Discovery, url: str, grants: Sequence[repo.Grant]
+) -> Credentials:
+    """The partner's credentials GET, in the 2.2.1 shape (a 2.1.1 answer with the role granted
+    for the party it names, else its granted role: then refused as not granted)."""
+    if discovery.version != V211:
+        return await api.get_credentials(url)
+    answer = await api.get_credentials_v211(url)
+    try:
+        role = v211_role(grants, (answer.country_code, answer.party_id))
+    except InvalidOrMissingParameters:
+        role = v211_role(grants)
+    flat = answer.model_dump(mode="json", exclude_none=True)
+    return _parsed(Credentials, credentials_from_v211(flat, str(role)))
+
+
+def _v211_grant_or_none(grants: Sequence[repo.Grant]) -> Role | None:
+    """The partner's 2.1.1 role from its grants, or ``None`` (then 2.1.1 cannot be used)."""
+    return next((g.role for g in grants if g.role in _V211_ROLES), None)
+
+
+def _v211_role_or_none(roles: Sequence[CredentialsRole]) -> Role | None:
+    return next((Role(str(r.role)) for r in roles if r.role in _V211_ROLES), None)
+
+
 @dataclass(frozen=True, slots=True)
 class _GrantedRole:
     """A granted role as a declared one (``RoleInput``), for a partner that declared none."""
@@ -736,7 +979,7 @@ async def _roles_of(
     note: str | None = None
     if url is not None:
         try:
-            theirs = await api.get_credentials(url)
+            theirs = await _credentials_of(api, discovery, url, grants)
         except OcpiError as error:
             note = f"GET {url} failed ({error.message}): its roles are taken from the grants"
         else:

@@ -11,8 +11,9 @@ from openroam.models.v221.versions import VersionNumber
 
 __all__ = ["SUPPORTED_VERSIONS", "OwnParty", "Platform"]
 
-#: The OCPI versions this node serves, newest first.
-SUPPORTED_VERSIONS: tuple[VersionNumber, ...] = (VersionNumber.V2_2_1,)
+#: The OCPI versions openroam can serve, newest first; a node offers these or some of them
+#: (setting ``ocpi_versions``, :attr:`Platform.versions`).
+SUPPORTED_VERSIONS: tuple[VersionNumber, ...] = (VersionNumber.V2_2_1, VersionNumber.V2_1_1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +41,11 @@ class Platform:
 
     public_url: str
     parties: tuple[OwnParty, ...]
+    #: the OCPI versions this node offers, newest first (setting ``ocpi_versions``)
+    versions: tuple[str, ...] = tuple(str(v) for v in SUPPORTED_VERSIONS)
+
+    def offers(self, version: str) -> bool:
+        return version in self.versions
 
     @property
     def versions_url(self) -> str:

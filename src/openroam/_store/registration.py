@@ -273,9 +273,11 @@ async def create_connected_partner(
     outgoing_token: str,
     raw_token: bool = False,
     grants: Sequence[Grant] = (),
+    encode_token: bool | None = None,
 ) -> PartnerRecord:
     """A partner connected through a token agreed out of band (``openroam partners add``): we
-    call it with ``outgoing_token`` (sent raw when ``raw_token``, a fixed choice), it calls us
+    call it with ``outgoing_token`` (sent raw when ``raw_token``, a fixed choice; else as
+    ``encode_token`` says, when given: a 2.1.1 partner raw), it calls us
     with ``incoming_token``; registered at once with its ``roles``, ``endpoints`` and
     ``grants`` (recorded with the reason ``add``).
 
@@ -290,6 +292,8 @@ async def create_connected_partner(
     partner.outgoing_token = outgoing_token
     partner.registered_at = utcnow()
     _choose_encoding(partner, raw_token=raw_token)
+    if encode_token is not None and not raw_token:
+        partner.encode_token = encode_token
     await session.flush()
     await _replace_grants(session, partner, grants, "add")
     await _replace_roles_and_endpoints(session, partner.id, roles, endpoints)

@@ -1,9 +1,11 @@
-"""Versions module calls (version_information_endpoint.asciidoc) and version negotiation."""
+"""Versions module calls (version_information_endpoint.asciidoc; 2.1.1:
+version_information_endpoint.md) and version negotiation."""
 
 from __future__ import annotations
 
 from openroam.client._base import OcpiHttpClient
 from openroam.models.common import fold_id
+from openroam.models.v211 import versions as v211
 from openroam.models.v221.versions import (
     InterfaceRole,
     ModuleID,
@@ -32,6 +34,13 @@ class VersionsCalls(OcpiHttpClient):
     ) -> VersionDetails:
         """Version details endpoint: the partner's endpoints of one version."""
         return (await self.send("GET", url, timeout=timeout)).parse(VersionDetails)
+
+    async def get_version_details_v211(
+        self, url: str, *, timeout: float | None = None
+    ) -> v211.VersionDetails:
+        """OCPI 2.1.1 version details (version_information_endpoint.md "Version details
+        endpoint"): endpoints ``{identifier, url}`` without a role."""
+        return (await self.send("GET", url, timeout=timeout)).parse(v211.VersionDetails)
 
 
 def endpoint_url(

@@ -14,6 +14,7 @@ from starlette.responses import Response
 from openroam._server.auth import AnyCaller, sent_raw
 from openroam._server.body import parse_body
 from openroam._server.envelope import ocpi_response
+from openroam._server.v221.versions import require_offered
 from openroam._services.credentials import CredentialsService
 from openroam.models.v221.credentials import Credentials
 
@@ -36,6 +37,7 @@ async def get_credentials(request: Request, caller: AnyCaller) -> Response:
 
 @router.post(PATH)
 async def post_credentials(request: Request, caller: AnyCaller) -> Response:
+    require_offered(request, "2.2.1")
     theirs = await parse_body(request, Credentials)
     raw = sent_raw(request.headers.get("authorization"), caller.token)
     return ocpi_response(await _service(request).accept_registration(caller, theirs, sent_raw=raw))
@@ -43,6 +45,7 @@ async def post_credentials(request: Request, caller: AnyCaller) -> Response:
 
 @router.put(PATH)
 async def put_credentials(request: Request, caller: AnyCaller) -> Response:
+    require_offered(request, "2.2.1")
     theirs = await parse_body(request, Credentials)
     raw = sent_raw(request.headers.get("authorization"), caller.token)
     return ocpi_response(await _service(request).accept_update(caller, theirs, sent_raw=raw))
