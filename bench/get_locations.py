@@ -1,4 +1,5 @@
-"""GET /ocpi/2.2.1/sender/locations?limit=50 against a store of N Locations: req/s of one server.
+"""GET /ocpi/2.2.1/sender/locations?limit=50 against a store of N Locations: req/s of one server;
+and the same pages as OCPI 2.1.1 (GET /ocpi/2.1.1/cpo/locations?limit=50).
 
     .venv/bin/python bench/get_locations.py [--locations 100000] [--seconds 10] [--connections 32]
                                             [--runs 1] [--serve quiet text json]
@@ -15,6 +16,9 @@ the same uvicorn settings for all), warmed up for 2 s, then loaded for ``--secon
 * ``openroam, page 1``: the real node (``_runtime.build_app``) with a valid credentials token:
   auth, pagination, X-Total-Count, Link, routing headers, envelope.
 * ``openroam, page N/2 (keyset)``: the URL of the Link header half-way through the list.
+* ``openroam 2.1.1, page 1`` and ``page N/2 (keyset)``: the same pages at the 2.1.1 CPO side
+  (``/ocpi/2.1.1/cpo/locations``): the stored 2.2.1 Locations converted to 2.1.1, each once per
+  stored change (a per-process cache), through FastAPI's routing.
 * ``openroam serve, …``: ``python -m openroam serve`` as an operator runs it (``--serve``
   chooses the rows): with ``--log-level warning`` (no request log), with its line per request as
   text (the default), and as JSON (``--log-format json``). The ratio of the last two to the first
@@ -124,6 +128,8 @@ def main() -> None:
         page = f"/ocpi/2.2.1/sender/locations?limit={args.limit}"
         half = args.locations // 2
         deep = f"/ocpi/2.2.1/sender/locations?offset={half}&limit={args.limit}&after={half}"
+        page_v211 = f"/ocpi/2.1.1/cpo/locations?limit={args.limit}"
+        deep_v211 = f"/ocpi/2.1.1/cpo/locations?offset={half}&limit={args.limit}&after={half}"
         env = node_env(db, free_port(), [CPO_PARTY])
         port = int(env["OPENROAM_PORT"])
         bare = ["--db", str(db), "--limit", str(args.limit)]
@@ -134,6 +140,14 @@ def main() -> None:
             PER_REQUEST: (serve_args("bare-sqlite", port, *bare), page, None),
             "openroam, page 1": (node, page, args.locations),
             f"openroam, page {half // args.limit + 1:,} (keyset)": (node, deep, args.locations),
+            # The same stored 2.2.1 Locations served to a 2.1.1 partner, converted at the edge
+            # (once per stored change: _server/v211/cache.py).
+            "openroam 2.1.1, page 1": (node, page_v211, args.locations),
+            f"openroam 2.1.1, page {half // args.limit + 1:,} (keyset)": (
+                node,
+                deep_v211,
+                args.locations,
+            ),
         }
         cli = ["-m", "openroam", "serve"]
         for variant in [] if args.skip_cli else args.serve:

@@ -147,6 +147,7 @@ def test_a_party_configured_twice_is_rejected(monkeypatch: pytest.MonkeyPatch) -
         ("port = 0", "port:"),
         ("port = 'http'", "port:"),
         ("page_limit = 0", "page_limit:"),
+        ("v211_time_zone = 'Mars/Olympus'", "not an IANA time zone"),
         ("public_url = 'ocpi.example.com'", "must start with http"),
         ("databse_url = 'typo'", "databse_url: Extra inputs are not permitted"),
         ("port = ", "not valid TOML"),
@@ -155,6 +156,13 @@ def test_a_party_configured_twice_is_rejected(monkeypatch: pytest.MonkeyPatch) -
 def test_invalid_file_is_rejected(tmp_path: Path, text: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         Settings.load(_write(tmp_path, text))
+
+
+def test_v211_time_zone(tmp_path: Path) -> None:
+    """The time_zone of a Location a 2.1.1 partner sends without one: UTC unless set."""
+    assert Settings.load().v211_time_zone == "UTC"
+    loaded = Settings.load(_write(tmp_path, "v211_time_zone = 'Europe/Amsterdam'"))
+    assert loaded.v211_time_zone == "Europe/Amsterdam"
 
 
 def test_missing_file_is_an_error(tmp_path: Path) -> None:

@@ -44,6 +44,7 @@ import tomllib
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
@@ -181,6 +182,9 @@ class Settings(BaseSettings):
     port: Annotated[int, Field(ge=1, le=65535)] = 8080
     page_limit: Annotated[int, Field(ge=1)] = 100
     """The largest page a GET list answers with (transport_and_format.asciidoc "Pagination")."""
+    v211_time_zone: str = "UTC"
+    """The IANA time zone given to a Location an OCPI 2.1.1 partner sends without one (2.1.1
+    mod_locations.md 3.1: ``time_zone`` is optional; 2.2.1 requires it)."""
     max_body_bytes: Annotated[int, Field(ge=1024)] = 4 * 1024 * 1024
     """The largest request body read, in bytes (HTTP 413 beyond). 4 MiB: six to eight times a
     Location of 100 EVSEs with 4 Connectors each, images and opening times (docs/architecture.md
@@ -223,6 +227,15 @@ class Settings(BaseSettings):
     metrics: Literal["open", "token", "off"] = "open"
     """Who may read ``/metrics``: whoever reaches the listen address (``open``), callers with
     the admin token as a bearer token (``token``), nobody (``off``)."""
+
+    @field_validator("v211_time_zone")
+    @classmethod
+    def _known_time_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ValueError, ZoneInfoNotFoundError):
+            raise ValueError(f"{value!r} is not an IANA time zone") from None
+        return value
 
     @field_validator("public_url")
     @classmethod

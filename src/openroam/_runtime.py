@@ -86,6 +86,7 @@ async def open_node(
             db,
             factory,
             page_limit=settings.page_limit,
+            v211_time_zone=settings.v211_time_zone,
             command_api=factory,
             command_settings=command_settings(settings),
             authorize_factory=factory,

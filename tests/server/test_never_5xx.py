@@ -49,6 +49,7 @@ from tests.server.support import (
     partner_party,
     token_header,
 )
+from tests.server.v211 import support as v211
 
 ADMIN_TOKEN = "admin-token-for-properties"
 #: Examples per route and caller; ``OPENROAM_PROPERTIES_EXAMPLES`` raises it for a longer hunt
@@ -141,6 +142,16 @@ def _templates() -> list[dict[str, Any]]:
         {"charging_profile": {"charging_rate_unit": "W"}, "response_url": "https://x.example"},
         {"result": "ACCEPTED"},
         {"partner": "nobody", "location_id": "LOC1", "evse_uid": "E1"},
+        # OCPI 2.1.1 shapes, for the /ocpi/2.1.1/ routes (converted at the edge)
+        v211.location(),
+        v211.evse(),
+        v211.connector(),
+        v211.tariff(),
+        v211.token(),
+        v211.session(),
+        v211.cdr(),
+        {"response_url": "https://x.example", "token": v211.token(), "location_id": "LOC1"},
+        {"location_id": "LOC1", "evse_uids": ["E1"], "connector_ids": ["1"]},
     ]
 
 

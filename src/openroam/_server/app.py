@@ -7,7 +7,7 @@ invalid JSON and unexpected failures (never ``{"detail": …}``, a 422, a 307 or
 from __future__ import annotations
 
 import gc
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
@@ -25,7 +25,9 @@ from openroam._server.metrics import NodeMetrics
 from openroam._server.middleware import OcpiMiddleware
 from openroam._server.probes import MetricsAccess, probe_routes
 from openroam._server.v211 import credentials as credentials_v211
+from openroam._server.v211 import senders as senders_v211
 from openroam._server.v211 import versions as versions_v211
+from openroam._server.v211.routes import router as v211_routes
 from openroam._server.v221 import (
     authorize,
     cdrs,
@@ -160,7 +162,7 @@ class OcpiApp(FastAPI):
         #: ``/metrics``: this app's request counts and registry (one per app)
         self.metrics = NodeMetrics()
         self._sender_lists = OcpiMiddleware(self._answer_sender_list, self.metrics.requests)
-        self._sender_list_routes = {route.path: route for route in roaming.sender_list_routes}
+        self._sender_list_routes = {route.path: route for route in _SENDER_LIST_ROUTES}
         #: How the layers ahead of the routes (:class:`BodyGuard`) answer under a path prefix
         #: that does not speak OCPI (the backend API: :func:`answer_errors_under`).
         self.error_answers: list[tuple[str, ErrorAnswer]] = []
@@ -175,7 +177,7 @@ class OcpiApp(FastAPI):
             path: str = scope["path"]
             # The middleware serves a path with a trailing slash as the path without it.
             bare = path[:-1] if path.endswith("/") else path
-            if method == "GET" and bare in roaming.sender_lists:
+            if method == "GET" and bare in _SENDER_LISTS:
                 await self._sender_lists(scope, receive, send)
                 return
             if method in _WRITES and roaming.receiver_write_of(method, bare) is not None:
@@ -187,7 +189,7 @@ class OcpiApp(FastAPI):
         scope["app"] = self
         # As the router would have set it: the route answering (its path, the metrics' label).
         scope["route"] = self._sender_list_routes[scope["path"]]
-        await roaming.sender_lists[scope["path"]](scope, receive, send)
+        await _SENDER_LISTS[scope["path"]](scope, receive, send)
 
     async def _answer_receiver_write(self, scope: Scope, receive: Receive, send: Send) -> None:
         found = roaming.receiver_write_of(scope["method"], scope["path"])
@@ -200,6 +202,12 @@ class OcpiApp(FastAPI):
 
 
 _WRITES = frozenset({"PUT", "PATCH"})
+#: The GET list of every Sender interface, 2.2.1 and 2.1.1, by path (answered ahead of FastAPI).
+_SENDER_LISTS: dict[str, Callable[[Scope, Receive, Send], Awaitable[None]]] = {
+    **roaming.sender_lists,
+    **senders_v211.sender_lists,
+}
+_SENDER_LIST_ROUTES = [*roaming.sender_list_routes, *senders_v211.sender_list_routes]
 
 
 def answer_errors_under(app: FastAPI, prefix: str, answer: ErrorAnswer) -> None:
@@ -247,8 +255,13 @@ def create_app(
     app.include_router(commands.router)
     app.include_router(authorize.router)
     app.include_router(charging_profiles.router)
+    app.include_router(v211_routes)
     app.router.routes[0:0] = probe_routes(app.metrics, metrics, admin_token)
-    app.router.routes[0:0] = [*roaming.sender_list_routes, *roaming.receiver_write_routes]
+    app.router.routes[0:0] = [
+        *roaming.sender_list_routes,
+        *roaming.receiver_write_routes,
+        *senders_v211.sender_list_routes,
+    ]
     app.add_exception_handler(OcpiError, _ocpi_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -48,6 +48,10 @@ __all__ = [
 SENDER_PATH = "/ocpi/2.2.1/sender/commands"
 #: the CPO's Commands Receiver interface: the eMSP POSTs a command to {base}/{type}
 RECEIVER_PATH = "/ocpi/2.2.1/receiver/commands"
+#: the same for an OCPI 2.1.1 CPO (mod_commands.md 2.2 "eMSP Interface"): it POSTs its
+#: asynchronous CommandResponse to {base}/{type}/{uid}; a command sent to a 2.1.1 partner names
+#: this as its response_url
+V211_SENDER_PATH = "/ocpi/2.1.1/emsp/commands"
 
 
 class CommandApi(Protocol):

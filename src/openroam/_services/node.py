@@ -54,6 +54,8 @@ class Node:
     #: the push outbox for operators: list, retry, skip
     deliveries: DeliveryService
     page_limit: int = 100
+    #: the time zone of a Location an OCPI 2.1.1 partner sends without one (``v211_time_zone``)
+    v211_time_zone: str = "UTC"
 
     @classmethod
     def build(
@@ -63,6 +65,7 @@ class Node:
         api_factory: PartnerApiFactory,
         *,
         page_limit: int = 100,
+        v211_time_zone: str = "UTC",
         command_api: CommandApiFactory | None = None,
         command_settings: CommandSettings | None = None,
         authorize_factory: AuthorizeApiFactory | None = None,
@@ -93,6 +96,7 @@ class Node:
             charging=ChargingService(db, roaming, cdrs),
             deliveries=DeliveryService(db, events),
             page_limit=page_limit,
+            v211_time_zone=v211_time_zone,
         )
 
 

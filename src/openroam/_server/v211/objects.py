@@ -1,0 +1,130 @@
+"""Per module: the 2.2.1 spec the services take (``_services/object_specs.py``), the converter
+(:mod:`openroam._convert`) and the 2.1.1 models a pushed body is validated with, per level
+(an object, an EVSE, a Connector) — and reading, converting and writing documents through them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from openroam._convert._context import Context, ObjectConverter, Related
+from openroam._convert.cdrs import CONVERTER as CDRS_CONVERTER
+from openroam._convert.locations import CONVERTER as LOCATIONS_CONVERTER
+from openroam._convert.locations import publishable_in_v211
+from openroam._convert.sessions import CONVERTER as SESSIONS_CONVERTER
+from openroam._convert.tariffs import CONVERTER as TARIFFS_CONVERTER
+from openroam._convert.tokens import CONVERTER as TOKENS_CONVERTER
+from openroam._server.v211.cache import CONVERTED, digest
+from openroam._server.v211.edge import converting, read_v211
+from openroam._services.object_specs import CDRS, LOCATIONS, SESSIONS, TARIFFS, TOKENS, ModuleSpec
+from openroam.errors import InvalidOrMissingParameters, NotFound
+from openroam.models.common import OcpiModel
+from openroam.models.v211 import cdrs as v211_cdrs
+from openroam.models.v211 import locations as v211_locations
+from openroam.models.v211 import sessions as v211_sessions
+from openroam.models.v211 import tariffs as v211_tariffs
+from openroam.models.v211 import tokens as v211_tokens
+
+__all__ = ["V211_MODULES", "V211Module", "read_json"]
+
+
+@dataclass(frozen=True, slots=True)
+class V211Module:
+    spec: ModuleSpec
+    converter: ObjectConverter
+    #: the 2.1.1 model of each level (an object, an EVSE, a Connector)
+    models: tuple[type[OcpiModel], ...]
+    #: the 2.1.1 PATCH model of each level (none for CDRs)
+    patch_models: tuple[type[OcpiModel], ...] = ()
+    #: which of our stored objects a 2.1.1 partner may see (None: all)
+    shown: Callable[[dict[str, Any]], bool] | None = None
+
+    def read(self, body: bytes, depth: int, *, patch: bool = False) -> dict[str, Any]:
+        """A pushed 2.1.1 body as JSON data, validated by the level's 2.1.1 model."""
+        models = self.patch_models if patch else self.models
+        return read_v211(models[depth], body)
+
+    def to_v221(
+        self, data: dict[str, Any], context: Context, depth: int, related: Related | None = None
+    ) -> bytes:
+        with converting(f"This {self.spec.module} object"):
+            return orjson.dumps(self.converter.from_v211(data, context, depth, related))
+
+    def patch_to_v221(self, data: dict[str, Any], context: Context, depth: int) -> bytes:
+        with converting(f"This {self.spec.module} PATCH"):
+            return orjson.dumps(self.converter.patch_from_v211(data, context, depth))
+
+    def to_v211(
+        self,
+        stored: bytes,
+        depth: int = 0,
+        location: bytes | None = None,
+        location_key: bytes | None = None,
+        *,
+        sender: bool = False,
+    ) -> bytes:
+        """A stored 2.2.1 document as 2.1.1 JSON, converted once per stored change
+        (:mod:`~openroam._server.v211.cache`); ``location``: the stored Location a Session or
+        CDR embeds in 2.1.1, and its :func:`~openroam._server.v211.cache.digest` when the caller
+        has it already (a page with many Sessions at one Location). One 2.1.1 cannot express is
+        answered 404: for a 2.1.1 partner it does not exist (the converter's docstring names
+        why); so is, on our ``sender`` side, one ``shown`` refuses (an unpublished Location)."""
+
+        def convert() -> bytes:
+            related = Related(location=orjson.loads(location)) if location is not None else None
+            try:
+                document = orjson.loads(stored)
+                if sender and depth == 0 and self.shown is not None and not self.shown(document):
+                    return _HIDDEN
+                return orjson.dumps(self.converter.to_v211(document, depth, related))
+            except (ValueError, KeyError, TypeError):
+                # Kept as such: a document without a 2.1.1 form is not converted again.
+                return _HIDDEN
+
+        key = location_key if location_key is not None else (digest(location) if location else b"")
+        found = CONVERTED.get(str(self.spec.module), depth, stored, convert, key + _SIDE[sender])
+        if found is _HIDDEN or not found:
+            raise NotFound(f"This {self.spec.module} object has no OCPI 2.1.1 form")
+        return found
+
+
+#: What the cache holds for a document 2.1.1 is not shown (no JSON text is empty).
+_HIDDEN = b""
+_SIDE = {True: b"S", False: b"R"}
+
+
+def read_json(body: bytes) -> dict[str, Any]:
+    """``body`` as a JSON object: HTTP 400 + 2001 when it is not JSON (status_codes.md)."""
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise InvalidOrMissingParameters(
+            "The request body is not valid JSON", http_status=400
+        ) from None
+    if not isinstance(data, dict):
+        raise InvalidOrMissingParameters("The request body must be a JSON object")
+    return data
+
+
+V211_MODULES: dict[str, V211Module] = {
+    "locations": V211Module(
+        LOCATIONS,
+        LOCATIONS_CONVERTER,
+        (v211_locations.Location, v211_locations.EVSE, v211_locations.Connector),
+        (v211_locations.LocationPatch, v211_locations.EVSEPatch, v211_locations.ConnectorPatch),
+        # 2.1.1 has no ``publish``: only a published Location is shown to a 2.1.1 partner.
+        publishable_in_v211,
+    ),
+    "tariffs": V211Module(
+        TARIFFS, TARIFFS_CONVERTER, (v211_tariffs.Tariff,), (v211_tariffs.TariffPatch,)
+    ),
+    "tokens": V211Module(TOKENS, TOKENS_CONVERTER, (v211_tokens.Token,), (v211_tokens.TokenPatch,)),
+    "sessions": V211Module(
+        SESSIONS, SESSIONS_CONVERTER, (v211_sessions.Session,), (v211_sessions.SessionPatch,)
+    ),
+    "cdrs": V211Module(CDRS, CDRS_CONVERTER, (v211_cdrs.CDR,)),
+}
