@@ -164,7 +164,10 @@ async def running_workers(
     background until the block ends."""
     clients = client_factory(transport, settings)
     push = PushWorker(node.db, clients, push_settings(settings), node.events)
-    pull = PullWorker(node.db, node.roaming, clients, PullSettings(interval=settings.pull_interval))
+    pull_settings = PullSettings(
+        interval=settings.pull_interval, v211_time_zone=settings.v211_time_zone
+    )
+    pull = PullWorker(node.db, node.roaming, clients, pull_settings)
     webhooks = WebhookWorker(node.db, webhook_settings(settings), transport)
     commands = CommandWorker(
         node.commands,

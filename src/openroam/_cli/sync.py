@@ -103,7 +103,8 @@ def pull(
             return []
         _freeze()
         clients = client_factory(settings=load_settings(config))
-        puller = PullWorker(node.db, node.roaming, clients, PullSettings())
+        pulling = PullSettings(v211_time_zone=node.v211_time_zone)
+        puller = PullWorker(node.db, node.roaming, clients, pulling)
         with Progress(
             TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console
         ) as progress:

@@ -14,7 +14,8 @@ Each round the worker
 
 The spec has no retries for the eMSP's command itself ("CommandResponse Object": OCPI does not
 allow retries, hence the timeout); retrying the POST of a result is ours, so it is not lost when
-the eMSP had a glitch.
+the eMSP had a glitch. A result goes out in the eMSP's OCPI version (``_services/dialect.py``:
+to a 2.1.1 eMSP the 2.1.1 CommandResponse, mod_commands.md 2.2.1 "POST Method").
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from datetime import UTC, datetime
 from openroam._delivery.retry import Failure, RetryPolicy, failure_of, run_rounds
 from openroam._logging import log_fields
 from openroam._services.commands import CommandService
+from openroam._services.dialect import Unconvertible, dialect_of
 from openroam._store import commands as store
 from openroam._store import repositories as repo
 from openroam._store.db import Database
@@ -95,6 +97,7 @@ class CommandWorker:
         assert command.result is not None
         failure = await self._post(command)
         error = None if failure is None else failure.describe()
+        refusals = self.policy.max_refusals
         async with self.db.session() as session, session.begin():
             await store.record_delivery_attempt(
                 session,
@@ -103,7 +106,8 @@ class CommandWorker:
                 error=error,
                 retry_at=self.policy.retry_at(command.attempts),
                 refused=failure is not None and failure.permanent,
-                max_refusals=self.policy.max_refusals,
+                # A result the partner's version cannot carry fails at once.
+                max_refusals=1 if failure is not None and failure.final else refusals,
             )
 
     async def _post(self, command: store.CommandRecord) -> Failure | None:
@@ -120,9 +124,22 @@ class CommandWorker:
                 extra=log_fields(name, "commands"),
             )
             return Failure(None, None, "the partner is not registered")
+        dialect = dialect_of(partner)
+        try:
+            # In the partner's version: to a 2.1.1 eMSP, the 2.1.1 CommandResponse.
+            body = dialect.command_result(command.result)
+        except Unconvertible as why:
+            log.warning(
+                "command %s result to %s cannot be sent: %s",
+                command.uid,
+                partner.name,
+                why,
+                extra=log_fields(partner.name, "commands"),
+            )
+            return Failure(None, None, f"not sent as OCPI {dialect.version}: {why}", final=True)
         client = self.clients(partner.outgoing_token, partner.encode_token)
         try:
-            await client.send("POST", command.response_url, json_body=command.result)
+            await client.send("POST", command.response_url, json_body=body)
         except OcpiError as error:
             log.info(
                 "command %s result to %s failed: %s",

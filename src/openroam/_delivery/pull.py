@@ -11,8 +11,10 @@ A pull moves the watermark and the full-sync time only when it is complete: it r
 without an error, and at least as many objects as the last page's ``X-Total-Count`` announced.
 A failed or incomplete pull keeps both (what it received is stored all the same), is recorded on
 the sync state (``failures``, ``last_error`` with its time, ``failing_since``) and logged, and is
-retried after a backoff. Log lines name the partner and the module, in the text and as the
-record's ``partner`` and ``ocpi_module`` fields (``openroam._logging.log_fields``).
+retried after a backoff. A partner's objects are read in its OCPI version and stored in the
+2.2.1 shape (``_services/dialect.py``: for 2.1.1 the window of ``date_from``, which means
+"after" there, and the conversion). Log lines name the partner and the module, in the text
+and as the record's ``partner`` and ``ocpi_module`` fields (``openroam._logging.log_fields``).
 """
 
 from __future__ import annotations
@@ -27,7 +29,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from openroam._logging import log_fields
+from openroam._services import reading
 from openroam._services.credentials import Caller
+from openroam._services.dialect import dialect_of, pull_context
 from openroam._services.object_specs import SPECS
 from openroam._services.partner_status import pulled_modules
 from openroam._services.pulled import PulledPage, store_pulled
@@ -38,7 +42,6 @@ from openroam._store.db import Database
 from openroam.client._base import OcpiHttpClient
 from openroam.client._pages import ListPage, iter_pages
 from openroam.errors import OcpiError
-from openroam.models.common import format_datetime
 from openroam.models.v221.versions import InterfaceRole
 
 __all__ = ["PullResult", "PullSettings", "PullWorker"]
@@ -58,6 +61,8 @@ class PullSettings:
     #: first retry delay after a failed pull, doubled per failure up to ``interval``
     retry_delay: float = 30.0
     idle_sleep: float = 1.0
+    #: the time zone of a pulled 2.1.1 Location that names none (setting ``v211_time_zone``)
+    v211_time_zone: str = "UTC"
 
 
 @dataclass(slots=True)
@@ -214,11 +219,9 @@ class PullWorker:
         async with self.db.session() as session:
             state = await sync_state.get_sync_state(session, partner.id, module)
         full = full or state is None or state.last_full_sync_at is None or state.watermark is None
-        params = (
-            {}
-            if full or state is None or state.watermark is None
-            else {"date_from": format_datetime(state.watermark)}
-        )
+        dialect = dialect_of(partner)
+        since = None if full or state is None else state.watermark
+        params = dialect.pull_params(module, since)
         result = PullResult(module=module, full=full)
         started = datetime.now(UTC)
         newest = None if state is None else state.watermark
@@ -226,12 +229,18 @@ class PullWorker:
         client = self.clients(token, partner.encode_token)
         last_url = url
         try:
-            pages = _fetching_ahead(iter_pages(client, url, params, spec.top.model))
+            pages = _fetching_ahead(iter_pages(client, url, params, dialect.page_model(module)))
 
             turn = asyncio.Lock()  # pages are written one at a time, in their order
+            context = pull_context(partner, self.roaming.platform, self.settings.v211_time_zone)
 
-            def store(page: ListPage) -> Coroutine[Any, Any, PulledPage]:
-                return store_pulled(self.roaming, caller, spec, page.items, turn=turn)
+            async def store(page: ListPage) -> PulledPage:
+                # The partner's version read and converted to the stored shape (2.2.1).
+                read = dialect.incoming(module, page.items, context, lenient=caller.lenient)
+                stored = await store_pulled(self.roaming, caller, spec, read.items, turn=turn)
+                stored.invalid = [*read.invalid, *(stored.invalid or [])]
+                await reading.record(self.db, partner.id, module, read.respelled)
+                return stored
 
             async for page, stored in _stored_behind(pages, store):
                 result.pages += 1

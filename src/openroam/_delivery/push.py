@@ -10,6 +10,10 @@ for as long as it takes; a permanent refusal of one object is tried ``max_refusa
 the row is ``failed`` and a ``delivery.failed`` event tells the backend — other objects never
 wait for it. When a partner answers again after failures, an incremental pull from it is
 scheduled (it may have changed things while we could not reach it).
+
+What is sent is written in the partner's OCPI version (``_services/dialect.py``): a 2.1.1
+partner gets each object converted, with the Location (and a CDR's Tariffs) it embeds in 2.1.1;
+one that 2.1.1 cannot express is not sent, and its row fails at once with the reason.
 """
 
 from __future__ import annotations
@@ -27,9 +31,11 @@ from urllib.parse import quote
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from openroam._convert._context import Doc, Related
 from openroam._delivery.retry import Failure, RetryPolicy, failure_of, run_rounds
 from openroam._logging import log_fields
 from openroam._services.deliveries import delivery_subject
+from openroam._services.dialect import Dialect, Unconvertible, dialect_of
 from openroam._services.documents import locate
 from openroam._services.events import EventService, EventType
 from openroam._services.object_specs import SPECS
@@ -84,6 +90,12 @@ def _identity(delivery: outbox.DeliveryRecord) -> tuple[str, int, str, str, str,
     country_code, party_id, object_id = route.split("/")[:3]
     kind = query.removeprefix("type=")
     return (delivery.module, objects.OWN, country_code, party_id, object_id, kind)
+
+
+def _tariff_ids(cdr: Doc) -> list[str]:
+    """The ids of the Tariffs a CDR's charging periods name."""
+    ids = [p["tariff_id"] for p in cdr.get("charging_periods", []) if p.get("tariff_id")]
+    return list(dict.fromkeys(ids))
 
 
 def _body(delivery: outbox.DeliveryRecord, document: bytes | None) -> bytes | None:
@@ -196,6 +208,7 @@ class PushWorker:
     ) -> tuple[Failure, datetime] | None:
         """Send one delivery; ``None`` when it is done, else the failure and when it is retried."""
         stored = await self._current(delivery)
+        dialect = dialect_of(partner)
         endpoint = _endpoint(partner, delivery.module)
         body = _body(delivery, stored.document if stored is not None else None)
         outcome: dict[str, Any] = {"http_status": None, "status_code": None, "error": None}
@@ -212,27 +225,18 @@ class PushWorker:
         else:
             # mod_cdrs "POST Method": a new CDR is POSTed to the endpoint itself; the other
             # modules PUT/PATCH/DELETE at {endpoint}/{country_code}/{party_id}/{id}[/…].
-            url = endpoint if delivery.method == "POST" else receiver_url(endpoint, delivery.path)
+            path = dialect.receiver_path(delivery.module, delivery.path)
+            url = endpoint if delivery.method == "POST" else receiver_url(endpoint, path)
             try:
-                reply = await client.send(delivery.method, url, json_body=body)
-                outcome["http_status"] = reply.http_status
-                outcome["status_code"] = reply.envelope.status_code
-                outcome["location"] = reply.headers.get("Location")
-            except OcpiError as error:
-                failure = failure_of(error)
+                sent = None if body is None else await self._outgoing(dialect, delivery, body)
+            except Unconvertible as why:
+                # The partner's version cannot carry it: sending it again cannot help.
+                failure = Failure(None, None, f"not sent as OCPI {dialect.version}: {why}", True)
                 outcome["error"] = failure.message
-                outcome["status_code"] = failure.status_code
-                outcome["http_status"] = failure.http_status
-                # describe() names the call (method and URL) with the partner's answer.
-                log.info(
-                    "delivery %s of %s to %s failed: %s",
-                    delivery.id,
-                    delivery.module,
-                    partner.name,
-                    error.describe(),
-                    extra=log_fields(partner.name, delivery.module),
-                )
+            else:
+                failure = await self._call(client, partner, delivery, url, sent, outcome)
         retry_at = None if failure is None else self.policy.retry_at(delivery.attempts)
+        refusals = self.policy.max_refusals
         async with self.db.session() as session, session.begin():
             state = await outbox.record_attempt(
                 session,
@@ -244,7 +248,8 @@ class PushWorker:
                 duration_ms=(time.perf_counter() - started) * 1000,
                 next_attempt_at=retry_at,
                 refused=failure is not None and failure.permanent,
-                max_refusals=self.policy.max_refusals,
+                # A document the partner's version cannot carry fails at once.
+                max_refusals=1 if failure is not None and failure.final else refusals,
             )
             posted = failure is None and delivery.method == "POST" and "location" in outcome
             if posted and stored is not None:
@@ -253,6 +258,72 @@ class PushWorker:
                 await self._failed(session, partner, delivery, failure)
         await self.events.publish(session)
         return None if failure is None or retry_at is None else (failure, retry_at)
+
+    async def _outgoing(
+        self, dialect: Dialect, delivery: outbox.DeliveryRecord, body: bytes
+    ) -> bytes:
+        """The body as the partner's version writes it (:mod:`openroam._services.dialect`)."""
+        return await dialect.outgoing(
+            delivery.module,
+            body,
+            depth=len(delivery.path.partition("?")[0].split("/")[3:]),
+            patch=delivery.method == "PATCH",
+            related=self._related,
+        )
+
+    async def _related(self, module: str, doc: Doc) -> Related:
+        """What a Session or CDR embeds in 2.1.1: its Location (ours, stored under the
+        object's own party) and, for a CDR that carries no Tariffs, those its charging periods
+        name."""
+        location_id = doc.get("location_id") or doc.get("cdr_location", {}).get("id")
+        owner = (doc["country_code"], doc["party_id"])
+        async with self.db.session() as session:
+            location = None
+            if isinstance(location_id, str):
+                found = await objects.get_object(
+                    session, "locations", objects.OWN, *owner, location_id
+                )
+                location = None if found is None else orjson.loads(found.document)
+            if module != "cdrs":
+                return Related(location=location)
+            tariffs: dict[str, Doc] = {}
+            for tariff_id in _tariff_ids(doc):
+                found = await objects.get_object(session, "tariffs", objects.OWN, *owner, tariff_id)
+                if found is not None:
+                    tariffs[tariff_id] = orjson.loads(found.document)
+        return Related(location=location, tariffs=tariffs)
+
+    async def _call(
+        self,
+        client: OcpiHttpClient,
+        partner: repo.PartnerRecord,
+        delivery: outbox.DeliveryRecord,
+        url: str,
+        body: bytes | None,
+        outcome: dict[str, Any],
+    ) -> Failure | None:
+        """Send the request; ``outcome`` records the answer. The failure, if it failed."""
+        try:
+            reply = await client.send(delivery.method, url, json_body=body)
+        except OcpiError as error:
+            failure = failure_of(error)
+            outcome["error"] = failure.message
+            outcome["status_code"] = failure.status_code
+            outcome["http_status"] = failure.http_status
+            # describe() names the call (method and URL) with the partner's answer.
+            log.info(
+                "delivery %s of %s to %s failed: %s",
+                delivery.id,
+                delivery.module,
+                partner.name,
+                error.describe(),
+                extra=log_fields(partner.name, delivery.module),
+            )
+            return failure
+        outcome["http_status"] = reply.http_status
+        outcome["status_code"] = reply.envelope.status_code
+        outcome["location"] = reply.headers.get("Location")
+        return None
 
     async def _failed(
         self,

@@ -49,10 +49,13 @@ class Failure:
     http_status: int | None
     status_code: int | None
     message: str
+    #: refused before it was sent, by us: it can never be sent (a document the partner's OCPI
+    #: version cannot express), so it fails at once, without a retry
+    final: bool = False
 
     @property
     def permanent(self) -> bool:
-        return is_permanent(self.http_status, self.status_code)
+        return self.final or is_permanent(self.http_status, self.status_code)
 
     def describe(self) -> str:
         """One line: the HTTP status, the OCPI status_code and the message."""

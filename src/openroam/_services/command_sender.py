@@ -4,7 +4,11 @@
 while our POST is still open, and that result must find its command), POSTs it to the partner's
 Commands Receiver, and stores the CommandResponse. The ``response_url`` is unique per command
 ("Sender Interface": "It is advised to make this URL unique for every request"):
-``{public_url}/ocpi/2.2.1/sender/commands/{TYPE}/{uid}``.
+``{public_url}/ocpi/2.2.1/sender/commands/{TYPE}/{uid}``. A command to an OCPI 2.1.1 CPO goes
+out in 2.1.1 (``_services/dialect.py``) with ``{public_url}/ocpi/2.1.1/emsp/commands/{TYPE}/{uid}``
+as its ``response_url``. A command 2.1.1 cannot carry (CANCEL_RESERVATION, mod_commands.md 4.2; a
+``reservation_id`` that is not an int, 3.2) is refused before anything is stored or sent. A 2.1.1
+CommandResponse has no ``timeout``: the result is awaited for the converter's default.
 
 Events for the backend: ``command.response`` once the CPO answered (or the POST failed),
 ``command.result`` when the CommandResult arrives — or TIMEOUT, when it did not arrive within the
@@ -29,6 +33,7 @@ from openroam._services.commands import (
     record_result_event,
 )
 from openroam._services.credentials import Caller
+from openroam._services.dialect import Unconvertible, dialect_of
 from openroam._services.events import EventService, EventType, command_subject
 from openroam._services.platform import Platform
 from openroam._services.roaming import validate_body
@@ -81,8 +86,10 @@ class CommandSender:
         self.db = events.db
         self.api_factory = api_factory
 
-    def response_url(self, command_type: CommandType, uid: str) -> str:
-        return f"{self.platform.public_url.rstrip('/')}{SENDER_PATH}/{command_type}/{uid}"
+    def response_url(self, command_type: CommandType, uid: str, path: str = SENDER_PATH) -> str:
+        """Where the CPO POSTs the result: ``{public_url}{path}/{TYPE}/{uid}`` (``path``: our
+        Commands endpoint of the partner's version)."""
+        return f"{self.platform.public_url.rstrip('/')}{path}/{command_type}/{uid}"
 
     async def send(
         self, partner: str, command_type: CommandType | str, fields: Mapping[str, Any] | bytes
@@ -98,9 +105,17 @@ class CommandSender:
             raise NotFound(f"No partner named {partner!r}")
         if record.status != repo.PartnerStatus.REGISTERED or record.outgoing_token is None:
             raise ClientError(f"Partner {partner!r} is not registered", http_status=409)
+        dialect = dialect_of(record)
         url = f"{_endpoint(record).rstrip('/')}/{kind}"
         uid = uuid.uuid4().hex
-        request = self._request(kind, fields, self.response_url(kind, uid))
+        response_url = self.response_url(kind, uid, dialect.results_path())
+        request = self._request(kind, fields, response_url)
+        try:
+            # In the partner's version (what is stored stays 2.2.1); refused before it is
+            # stored when that version cannot carry it.
+            outgoing = dialect.command(kind, request)
+        except Unconvertible as why:
+            raise ClientError(str(why), http_status=409) from None
         async with self.events.transaction() as session:
             await store.insert_command(
                 session,
@@ -109,11 +124,11 @@ class CommandSender:
                 partner_id=record.id,
                 type=str(kind),
                 request=request,
-                response_url=self.response_url(kind, uid),
+                response_url=response_url,
                 state=store.CommandState.SENDING,
                 deadline=datetime.now(UTC) + SENDING_GRACE,
             )
-        response, error = await self._post(record, url, request)
+        response, error = await self._post(record, url, outgoing)
         return await self._answered(uid, record.name, response, error)
 
     def _request(self, kind: CommandType, fields: Mapping[str, Any] | bytes, url: str) -> bytes:
@@ -131,13 +146,14 @@ class CommandSender:
         return validate_body(COMMAND_OBJECTS[kind], orjson.dumps(document)).to_json()
 
     async def _post(
-        self, partner: repo.PartnerRecord, url: str, request: bytes
+        self, partner: repo.PartnerRecord, url: str, command: bytes
     ) -> tuple[CommandResponse | None, str | None]:
         if self.api_factory is None or partner.outgoing_token is None:
             return None, "this node has no partner client"
         api = self.api_factory(partner.outgoing_token, partner.encode_token)
         try:
-            response: CommandResponse = await api.post_command(url, request)
+            # The answer read in the partner's version, as 2.2.1.
+            response = await dialect_of(partner).post_command(api, url, command)
             return response, None
         except OcpiError as error:
             return None, f"{error.received_status_code}: {error.message}"

@@ -31,17 +31,22 @@ the eMSP's refusal: NOT_ALLOWED.
 The eMSP's AuthorizationInfo carries "the complete Token object for which this authorization was
 requested": when it is newer than the copy held (same identity, later ``last_updated``), it
 replaces that copy, exactly as if the eMSP had pushed it — so the next offline decision uses it.
+
+An OCPI 2.1.1 eMSP is asked in 2.1.1 (``_services/dialect.py``; mod_tokens.md 2.2.2 "POST
+Method"): no routing headers, and its AuthorizationInfo, which names no Token, is read with the
+copy held (for a Token not held, one described by what was asked).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
+from openroam._services.dialect import AuthorizeCalls, Unconvertible, dialect_of
 from openroam._services.platform import Platform
 from openroam._store import repositories as repo
 from openroam._store.db import Database
@@ -69,18 +74,9 @@ __all__ = [
 log = logging.getLogger("openroam.authorization")
 
 
-class AuthorizeApi(Protocol):
-    """The call to an eMSP that real-time authorization needs (``client.OcpiClient``)."""
-
-    async def authorize_token(
-        self,
-        endpoint: str,
-        uid: str,
-        token_type: str,
-        location: LocationReferences | None = None,
-        *,
-        headers: Mapping[str, str] | None = None,
-    ) -> AuthorizationInfo: ...
+class AuthorizeApi(AuthorizeCalls, Protocol):
+    """The call to an eMSP that real-time authorization needs (``client.OcpiClient``): POST
+    authorize, read as 2.2.1 or as the partner's version (``_services/dialect.py``)."""
 
     async def aclose(self) -> None: ...
 
@@ -277,10 +273,25 @@ class RealtimeAuthorization:
         if endpoint is None:
             raise _Unreachable(f"{partner.name} offers no Tokens Sender endpoint")
         owner = (held.country_code, held.party_id) if held is not None else token_party
+        dialect = dialect_of(partner)
         api = self.api_factory(partner.outgoing_token, partner.encode_token)
         try:
-            call = api.authorize_token(endpoint, uid, kind, location, headers=self._routing(owner))
+            # In the partner's version; the answer as 2.2.1 (a 2.1.1 one names no Token: the
+            # held copy is put in).
+            call = dialect.authorize(
+                api,
+                endpoint,
+                uid,
+                kind,
+                location,
+                headers=dialect.routing_headers(self._routing(owner)),
+                token=None if held is None else held.to_dict(),
+                owner=owner,
+                issuer=partner.name,
+            )
             return await asyncio.wait_for(call, self.timeout)
+        except Unconvertible as why:
+            raise _Unreachable(f"{partner.name}: not sent: {why}") from None
         except TimeoutError:
             raise _Unreachable(f"{partner.name} did not answer within {self.timeout:g} s") from None
         except Unauthorized as error:

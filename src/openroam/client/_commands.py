@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from openroam.client._base import OcpiHttpClient
 from openroam.models.v221.commands import CommandResponse
 
@@ -19,6 +21,14 @@ class CommandCalls(OcpiHttpClient):
         return (await self.send("POST", url, json_body=command, timeout=timeout)).parse(
             CommandResponse
         )
+
+    async def post_command_data(
+        self, url: str, command: bytes, *, timeout: float | None = None
+    ) -> Any:
+        """POST ``{commands}/{command}`` with the command object (JSON text); the ``data`` of
+        the CPO's answer as it came, for a caller that reads it in the partner's version
+        (mod_commands.md 2.1.1 "POST Method", "Response Data": a 2.1.1 CommandResponse)."""
+        return (await self.send("POST", url, json_body=command, timeout=timeout)).envelope.data
 
     async def post_command_result(
         self, url: str, result: bytes, *, timeout: float | None = None
