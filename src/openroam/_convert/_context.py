@@ -7,9 +7,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-__all__ = ["Context", "Doc", "ObjectConverter", "Owner", "Related"]
+__all__ = ["Context", "Doc", "ObjectConverter", "Owner", "Related", "Unconvertible"]
 
 Doc = dict[str, Any]
+
+
+class Unconvertible(ValueError):
+    """A document that cannot be expressed in the other OCPI version; the message names the
+    field and its value (or, raised by a caller, what was converted and why)."""
 
 
 @dataclass(frozen=True, slots=True)

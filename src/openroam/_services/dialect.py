@@ -44,15 +44,10 @@ from typing import Any, Protocol
 import orjson
 from pydantic import ValidationError
 
+from openroam._convert import MODULES, Context, Doc, ObjectConverter, Owner, Related, Unconvertible
 from openroam._convert import commands as convert_commands
 from openroam._convert import tokens as convert_tokens
-from openroam._convert._context import Context, Doc, ObjectConverter, Owner, Related
-from openroam._convert.cdrs import CONVERTER as CDRS
-from openroam._convert.locations import CONVERTER as LOCATIONS
 from openroam._convert.locations import publishable_in_v211
-from openroam._convert.sessions import CONVERTER as SESSIONS
-from openroam._convert.tariffs import CONVERTER as TARIFFS
-from openroam._convert.tokens import CONVERTER as TOKENS
 from openroam._services import reading
 from openroam._services.commands import SENDER_PATH, V211_SENDER_PATH, CommandApi
 from openroam._services.object_specs import SPECS
@@ -63,6 +58,7 @@ from openroam.models import v211
 from openroam.models._lenient import Respelled
 from openroam.models._validation import problems
 from openroam.models.common import OcpiModel, format_datetime
+from openroam.models.v211.commands import COMMAND_OBJECTS
 from openroam.models.v221.commands import CommandResponse, CommandType
 from openroam.models.v221.tokens import AllowedType, AuthorizationInfo, LocationReferences
 from openroam.models.v221.types import Role
@@ -81,10 +77,6 @@ __all__ = [
 
 #: The earliest DateTime, for a 2.1.1 GET that requires ``date_from`` (Sessions).
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-class Unconvertible(Exception):
-    """A document cannot be expressed in the partner's version (the reason is the message)."""
 
 
 RelatedLoader = Callable[[str, Doc], Awaitable[Related]]
@@ -198,37 +190,8 @@ class Dialect:
         return await api.authorize_token(endpoint, uid, token_type, location, headers=headers)
 
 
-_CONVERTERS: dict[str, ObjectConverter] = {
-    ModuleID.LOCATIONS: LOCATIONS,
-    ModuleID.TARIFFS: TARIFFS,
-    ModuleID.TOKENS: TOKENS,
-    ModuleID.SESSIONS: SESSIONS,
-    ModuleID.CDRS: CDRS,
-}
-
-#: The 2.1.1 model of each level of each module (Location, EVSE, Connector; the others one).
-_V211_LEVELS: dict[str, tuple[type[OcpiModel], ...]] = {
-    ModuleID.LOCATIONS: (v211.Location, v211.EVSE, v211.Connector),
-    ModuleID.TARIFFS: (v211.Tariff,),
-    ModuleID.TOKENS: (v211.Token,),
-    ModuleID.SESSIONS: (v211.Session,),
-    ModuleID.CDRS: (v211.CDR,),
-}
-#: The 2.1.1 PATCH body model of each level (CDRs have no PATCH).
-_V211_PATCHES: dict[str, tuple[type[OcpiModel], ...]] = {
-    ModuleID.LOCATIONS: (v211.LocationPatch, v211.EVSEPatch, v211.ConnectorPatch),
-    ModuleID.TARIFFS: (v211.TariffPatch,),
-    ModuleID.TOKENS: (v211.TokenPatch,),
-    ModuleID.SESSIONS: (v211.SessionPatch,),
-}
-
 #: The 2.1.1 object of each command (mod_commands.md 3.2 to 3.5).
-_V211_COMMANDS: dict[str, type[OcpiModel]] = {
-    CommandType.RESERVE_NOW: v211.ReserveNow,
-    CommandType.START_SESSION: v211.StartSession,
-    CommandType.STOP_SESSION: v211.StopSession,
-    CommandType.UNLOCK_CONNECTOR: v211.UnlockConnector,
-}
+_V211_COMMANDS: dict[str, type[OcpiModel]] = {str(k): v for k, v in COMMAND_OBJECTS.items()}
 
 #: Modules whose 2.1.1 objects embed other objects we store apart (Location, Tariffs).
 _WITH_RELATED = frozenset({ModuleID.SESSIONS, ModuleID.CDRS})
@@ -286,12 +249,13 @@ class V211Dialect(Dialect):
         patch: bool = False,
         related: RelatedLoader | None = None,
     ) -> bytes:
-        converter = _CONVERTERS[module]
+        conversion = MODULES[module]
+        converter = conversion.converter
         doc = orjson.loads(body)
         what = f"{module} PATCH" if patch else module
         if patch:
             converted = _converted(what, lambda: converter.patch_to_v211(doc, depth))
-            return _valid(_V211_PATCHES[module][depth], converted, what)
+            return _valid(conversion.patch_models[depth], converted, what)
         if module == ModuleID.LOCATIONS and depth == 0 and not publishable_in_v211(doc):
             # 2.1.1 has no publish: the partner would show it to everyone.
             raise Unconvertible(
@@ -301,7 +265,7 @@ class V211Dialect(Dialect):
         needed = related is not None and module in _WITH_RELATED and depth == 0
         found = await related(module, doc) if needed and related is not None else None
         converted = _converted(what, lambda: converter.to_v211(doc, depth, found))
-        return _valid(_V211_LEVELS[module][depth], converted, what)
+        return _valid(conversion.models[depth], converted, what)
 
     def pull_params(self, module: str, watermark: datetime | None) -> dict[str, str]:
         # date_from is "after" in 2.1.1: one second back, as the watermark is whole seconds.
@@ -316,8 +280,8 @@ class V211Dialect(Dialect):
     def incoming(
         self, module: str, items: Sequence[Any], context: Context, *, lenient: bool
     ) -> IncomingPage:
-        model = _V211_LEVELS[module][0]
-        converter = _CONVERTERS[module]
+        model = MODULES[module].models[0]
+        converter = MODULES[module].converter
         id_field = SPECS[ModuleID(module)].top.id_field
         page = IncomingPage([])
         converted: list[Doc] = []
