@@ -501,7 +501,9 @@ class LocationsConverter:
         assert converted is not None  # a partial document is never dropped
         return converted
 
-    def patch_from_v211(self, doc: Doc, context: Context, depth: int = 0) -> Doc:
+    def patch_from_v211(
+        self, doc: Doc, context: Context, depth: int = 0, related: Related | None = None
+    ) -> Doc:
         """A 2.1.1 PATCH body as 2.2.1, with ``last_updated`` (the time of conversion when the
         body has none). A ``type`` OTHER or UNKNOWN leaves ``parking_type`` as it is."""
         _depth(depth)

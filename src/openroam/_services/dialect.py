@@ -21,7 +21,11 @@ For a 2.1.1 partner, :class:`V211Dialect` converts at the edge with :mod:`openro
   after": the window starts one second before the watermark, so an object changed in the
   watermark's own second (stored in whole seconds) is read again rather than missed. The
   2.1.1 Sessions GET requires ``date_from`` (mod_sessions.md 2.1.1 "GET Method"), so a full pull
-  sends the earliest DateTime;
+  sends the earliest DateTime A pulled Session or CDR names its Token by ``auth_id``
+  (mod_sessions.md 3.1, mod_cdrs.md 3.1), our Token's ``contract_id``: before a page is
+  converted, :meth:`Dialect.tokens_named` finds the page's Tokens in one query, so the stored
+  ``cdr_token`` carries the Token's ``uid`` and ``type`` (else ``uid`` = ``auth_id``, ``type``
+  OTHER);
 * a command is sent as 2.1.1 (no CANCEL_RESERVATION in mod_commands.md 4.2 "CommandType enum"),
   its synchronous 2.1.1 CommandResponse read, and its result awaited at our 2.1.1 eMSP
   Commands endpoint; a result we POST as a CPO is the 2.1.1 CommandResponse
@@ -57,7 +61,7 @@ from openroam.errors import PartnerRequestError
 from openroam.models import v211
 from openroam.models._lenient import Respelled
 from openroam.models._validation import problems
-from openroam.models.common import OcpiModel, format_datetime
+from openroam.models.common import OcpiModel, fold_id, format_datetime
 from openroam.models.v211.commands import COMMAND_OBJECTS
 from openroam.models.v221.commands import CommandResponse, CommandType
 from openroam.models.v221.tokens import AllowedType, AuthorizationInfo, LocationReferences
@@ -69,6 +73,7 @@ __all__ = [
     "Dialect",
     "IncomingPage",
     "RelatedLoader",
+    "TokenLookup",
     "Unconvertible",
     "V211Dialect",
     "dialect_of",
@@ -81,6 +86,10 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 RelatedLoader = Callable[[str, Doc], Awaitable[Related]]
 """``load(module, document)``: the stored documents a conversion of ``document`` needs."""
+
+TokenLookup = Callable[[list[str]], Awaitable[Mapping[str, Doc]]]
+"""``lookup(contract_ids)``: our own Tokens with these contract_ids, in one query, keyed by the
+folded contract_id (``services.token_contracts.own_tokens_by_contract``)."""
 
 
 class AuthorizeCalls(Protocol):
@@ -142,10 +151,24 @@ class Dialect:
         """The model a pulled page is read as on the way (one pass), if any."""
         return SPECS[ModuleID(module)].top.model
 
+    async def tokens_named(
+        self, module: str, items: Sequence[Any], lookup: TokenLookup
+    ) -> Mapping[str, Doc]:
+        """The own Tokens a pulled page's objects name in a way :meth:`incoming` must resolve,
+        keyed by the folded contract_id: none in 2.2.1 (a ``cdr_token`` is whole)."""
+        return {}
+
     def incoming(
-        self, module: str, items: Sequence[Any], context: Context, *, lenient: bool
+        self,
+        module: str,
+        items: Sequence[Any],
+        context: Context,
+        *,
+        lenient: bool,
+        tokens: Mapping[str, Doc] | None = None,
     ) -> IncomingPage:
-        """A pulled page's objects as 2.2.1 (``store_pulled`` validates them)."""
+        """A pulled page's objects as 2.2.1 (``store_pulled`` validates them); ``tokens``:
+        what :meth:`tokens_named` found for the page."""
         return IncomingPage(items)
 
     def routing_headers(self, headers: dict[str, str]) -> dict[str, str]:
@@ -277,8 +300,28 @@ class V211Dialect(Dialect):
     def page_model(self, module: str) -> type[OcpiModel] | None:
         return None  # read object by object as 2.1.1 in ``incoming``
 
+    async def tokens_named(
+        self, module: str, items: Sequence[Any], lookup: TokenLookup
+    ) -> Mapping[str, Doc]:
+        # mod_sessions.md 3.1, mod_cdrs.md 3.1: auth_id names our Token by its contract_id;
+        # the whole page's in one look-up.
+        if module not in _WITH_RELATED:
+            return {}
+        named = {
+            item["auth_id"]
+            for item in items
+            if isinstance(item, dict) and isinstance(item.get("auth_id"), str)
+        }
+        return await lookup(sorted(named)) if named else {}
+
     def incoming(
-        self, module: str, items: Sequence[Any], context: Context, *, lenient: bool
+        self,
+        module: str,
+        items: Sequence[Any],
+        context: Context,
+        *,
+        lenient: bool,
+        tokens: Mapping[str, Doc] | None = None,
     ) -> IncomingPage:
         model = MODULES[module].models[0]
         converter = MODULES[module].converter
@@ -299,7 +342,7 @@ class V211Dialect(Dialect):
                 )
                 continue
             try:
-                converted.append(_from_v211(converter, label, obj, context))
+                converted.append(_from_v211(converter, label, obj, context, tokens or {}))
             except Unconvertible as why:
                 page.invalid.append((label, f"cannot be stored as 2.2.1: {why}"))
                 continue
@@ -397,9 +440,18 @@ def _asked_token(
     }
 
 
-def _from_v211(converter: ObjectConverter, label: str, obj: OcpiModel, context: Context) -> Doc:
+def _from_v211(
+    converter: ObjectConverter,
+    label: str,
+    obj: OcpiModel,
+    context: Context,
+    tokens: Mapping[str, Doc],
+) -> Doc:
     doc = orjson.loads(obj.to_json())
-    return _converted(label, lambda: converter.from_v211(doc, context))
+    auth_id = doc.get("auth_id")
+    token = tokens.get(fold_id(auth_id)) if isinstance(auth_id, str) else None
+    related = Related(token=token) if token is not None else None
+    return _converted(label, lambda: converter.from_v211(doc, context, related=related))
 
 
 def _partner_data(what: str, model: type[OcpiModel], data: Any) -> Doc:

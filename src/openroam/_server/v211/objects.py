@@ -45,9 +45,11 @@ class V211Module:
         with converting(f"This {self.spec.module} object"):
             return orjson.dumps(self.converter.from_v211(data, context, depth, related))
 
-    def patch_to_v221(self, data: dict[str, Any], context: Context, depth: int) -> bytes:
+    def patch_to_v221(
+        self, data: dict[str, Any], context: Context, depth: int, related: Related | None = None
+    ) -> bytes:
         with converting(f"This {self.spec.module} PATCH"):
-            return orjson.dumps(self.converter.patch_from_v211(data, context, depth))
+            return orjson.dumps(self.converter.patch_from_v211(data, context, depth, related))
 
     def to_v211(
         self,
