@@ -110,3 +110,6 @@ async def test_several_matches_the_most_recently_updated(database: Database) -> 
         "DE-MS2-X": "X",
     }
     assert await service.own_tokens_by_contract([], ["DE-MS2-X"]) == {}
+    # What cannot be a contract_id (CiString(36)) is not looked up: none is found.
+    assert await service.own_token_by_contract(PARTIES, "DE-MS2-X\x00") is None
+    assert await service.own_token_by_contract(PARTIES, "X" * 37) is None

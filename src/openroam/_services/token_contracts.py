@@ -62,12 +62,22 @@ async def own_tokens_by_contract(
     """Our own Tokens (2.2.1 documents) of ``parties`` with these contract_ids, keyed by
     :func:`contract_key`, in one query; a contract_id without a Token is absent. Several
     Tokens of one contract_id: the most recently updated."""
-    wanted = list(contract_ids)
+    # Only what a contract_id can be (CiString(36): printable ASCII): a partner's text is
+    # never sent to the database otherwise (a NUL, say, which PostgreSQL refuses).
+    wanted = [value for value in contract_ids if _could_be_contract(value)]
     if not wanted or not parties:
         return {}
     async with db.session() as session:
         found = await find_own_tokens_by_contract(session, parties, wanted)
     return {key: orjson.loads(stored.document) for key, stored in found.items()}
+
+
+def _could_be_contract(value: str) -> bool:
+    return len(value) <= _CONTRACT_ID_LIMIT and value.isascii() and value.isprintable()
+
+
+#: mod_tokens "Token object": contract_id is a CiString(36).
+_CONTRACT_ID_LIMIT = 36
 
 
 async def own_token_by_contract(
