@@ -34,8 +34,10 @@ Locations converter (``ascii_text``).
 Filled in for 2.2.1:
 - ``country_code``/``party_id`` = ``Context.owner``.
 - ``cdr_token`` from ``auth_id``: ``contract_id`` = ``auth_id``; ``uid``/``type``/party from
-  ``Related.token`` when known, else ``uid`` = ``auth_id``, ``type`` = ``OTHER``, party =
-  ``Context.token_owner`` (else ``Context.owner``).
+  ``Related.token`` when known (the caller passes our own Token whose ``contract_id`` the
+  ``auth_id`` is, matched case-insensitively; of several, the most recently updated), else
+  ``uid`` = ``auth_id``, ``type`` = ``OTHER``, party = ``Context.token_owner`` (else
+  ``Context.owner``).
 - ``total_cost`` = ``{"excl_vat": total_cost}``.
 - A 2.1.1 PATCH without ``last_updated`` gets the conversion time. A PATCH's ``auth_id`` gives
   a whole ``cdr_token`` as a PUT's does (from ``Related.token`` when known, else ``uid`` =
