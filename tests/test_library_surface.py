@@ -30,7 +30,17 @@ V221_CHAPTERS = [
     "versions",
 ]
 # versions and credentials are added at integration (written on another branch).
-V211_CHAPTERS = ["cdrs", "commands", "locations", "sessions", "tariffs", "tokens", "types"]
+V211_CHAPTERS = [
+    "cdrs",
+    "commands",
+    "credentials",
+    "locations",
+    "sessions",
+    "tariffs",
+    "tokens",
+    "types",
+    "versions",
+]
 # Every module a user may import. The rest (openroam._store, openroam.pricing._engine, …) is
 # internal and may change without notice.
 PUBLIC_MODULES = {

@@ -11,7 +11,8 @@ on SQLite and PostgreSQL:
   second is not missed;
 * Sessions (mod_sessions.md 2.1.1 "GET Method": ``date_from`` required) are pulled in full from
   the earliest DateTime, their embedded Location and ``auth_id`` stored as 2.2.1's
-  ``location_id``/``evse_uid``/``connector_id`` and ``cdr_token`` of our eMSP party.
+  ``location_id``/``evse_uid``/``connector_id`` and ``cdr_token`` of our eMSP party, with the
+  ``uid`` and ``type`` of our Token whose contract_id the ``auth_id`` is (one look-up a page).
 """
 
 from __future__ import annotations
@@ -25,13 +26,16 @@ import pytest
 from openroam._delivery.pull import PullSettings, PullWorker
 from openroam._runtime import client_factory
 from openroam._services import reading
+from openroam._services.documents import ObjectPath
 from openroam._services.node import Node
+from openroam._services.object_specs import TOKENS
 from openroam._store import object_repo as objects
 from openroam._store import repositories as repo
 from openroam._store import sync_state
 from openroam._store.db import Database
 from openroam.models.v221.types import Role
 from tests.api.conftest import PLATFORM
+from tests.api.support import token as api_token
 from tests.delivery.fake_v211 import FakeV211, fake_v211, register_v211, routing_headers
 
 CPO = ("DE", "CPO")
@@ -73,13 +77,13 @@ def v211_location(number: int, second: int, **changes: Any) -> dict[str, Any]:
     return body | changes
 
 
-def v211_session(session_id: str) -> dict[str, Any]:
+def v211_session(session_id: str, auth_id: str = "NL-ORM-C12345678-X") -> dict[str, Any]:
     """A 2.1.1 Session (mod_sessions.md 3.1) with its Location embedded."""
     return {
         "id": session_id,
         "start_datetime": "2026-02-01T09:00:00Z",
         "kwh": 3.5,
-        "auth_id": "NL-ORM-C12345678-X",
+        "auth_id": auth_id,
         "auth_method": "WHITELIST",
         "location": v211_location(1, 0),
         "currency": "EUR",
@@ -176,6 +180,46 @@ async def test_sessions_are_pulled_from_the_earliest_date(node: Node, partner: F
     assert (token["country_code"], token["party_id"]) == ("NL", "ORM")
     assert token["contract_id"] == "NL-ORM-C12345678-X"
     assert stored["start_date_time"] == "2026-02-01T09:00:00Z"
+
+
+async def test_pulled_sessions_name_our_token(node: Node, partner: FakeV211) -> None:
+    """mod_sessions.md 3.1 Session Object: ``auth_id`` names our Token by its contract_id. A
+    pulled page's auth_ids are looked up in one query per page; a Session naming one of our
+    Tokens is stored with its uid and type in cdr_token, one naming none keeps the fallback
+    (uid = auth_id, type OTHER, our eMSP party)."""
+    app = api_token("APP-1", type="APP_USER", contract_id="NL-ORM-C77")
+    path = ObjectPath("NL", "ORM", "APP-1", (), "APP_USER")
+    await node.roaming.own_put(TOKENS, path, orjson.dumps(app))
+    partner.lists["sessions"] = [
+        v211_session("S1", "nl-orm-c77"),
+        v211_session("S2", "NL-ORM-NOBODY"),
+        v211_session("S3", "NL-ORM-C77"),
+    ]
+    record = await register_v211(node.db, partner, "legacy-cpo", Role.CPO, CPO)
+    lookups: list[list[str]] = []
+    find = node.roaming.own_tokens_by_contract
+
+    async def counted(parties: Any, contract_ids: Any) -> Any:
+        lookups.append(list(contract_ids))
+        return await find(parties, contract_ids)
+
+    node.roaming.own_tokens_by_contract = counted  # type: ignore[method-assign]
+    worker = PullWorker(node.db, node.roaming, client_factory(), SETTINGS)
+    result = await worker.pull(record, "sessions")
+    assert (result.pages, result.stored, result.invalid) == (2, 3, [])
+    # One look-up per page (two Sessions, then one).
+    assert lookups == [["NL-ORM-NOBODY", "nl-orm-c77"], ["NL-ORM-C77"]]
+    for session_id, auth_id in (("S1", "nl-orm-c77"), ("S3", "NL-ORM-C77")):
+        token = (await _stored(node, record, "sessions", session_id))["cdr_token"]
+        assert token == {
+            "country_code": "NL",
+            "party_id": "ORM",
+            "uid": "APP-1",
+            "type": "APP_USER",
+            "contract_id": auth_id,
+        }
+    token = (await _stored(node, record, "sessions", "S2"))["cdr_token"]
+    assert (token["uid"], token["type"]) == ("NL-ORM-NOBODY", "OTHER")
 
 
 async def test_a_lenient_partner_s_date_times_are_repaired(node: Node, partner: FakeV211) -> None:

@@ -24,6 +24,7 @@ from openroam._services.credentials import PartnerApi
 from openroam._services.node import Node
 from openroam._services.object_specs import SPECS
 from openroam._services.platform import OwnParty, Platform
+from openroam._services.token_contracts import contract_of
 from openroam._store import object_repo as store
 from openroam._store.db import Database
 from openroam._store.records import Grant
@@ -114,6 +115,7 @@ class Roaming:
                     last_updated=parse_datetime(document["last_updated"]),
                     document=orjson.dumps(document),
                     counterparty=counterparty_of(spec, document),
+                    contract_id=contract_of(spec, document),
                 )
 
 

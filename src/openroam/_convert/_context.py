@@ -7,9 +7,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-__all__ = ["Context", "Doc", "ObjectConverter", "Owner", "Related"]
+__all__ = ["Context", "Doc", "ObjectConverter", "Owner", "Related", "Unconvertible"]
 
 Doc = dict[str, Any]
+
+
+class Unconvertible(ValueError):
+    """A document that cannot be expressed in the other OCPI version; the message names the
+    field and its value (or, raised by a caller, what was converted and why)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +73,9 @@ class ObjectConverter(Protocol):
         """A 2.2.1 PATCH body (only the fields it carries) as 2.1.1."""
         ...
 
-    def patch_from_v211(self, doc: Doc, context: Context, depth: int = 0) -> Doc:
-        """A 2.1.1 PATCH body as 2.2.1 (always with ``last_updated``)."""
+    def patch_from_v211(
+        self, doc: Doc, context: Context, depth: int = 0, related: Related | None = None
+    ) -> Doc:
+        """A 2.1.1 PATCH body as 2.2.1 (always with ``last_updated``); ``related`` as for
+        :meth:`from_v211` (a Session PATCH's ``auth_id``: ``Related.token``)."""
         ...

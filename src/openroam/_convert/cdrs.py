@@ -199,7 +199,9 @@ class CdrsConverter:
     def patch_to_v211(self, doc: Doc, depth: int = 0) -> Doc:
         raise Unconvertible("CDRs have no PATCH (2.1.1 mod_cdrs.md 2, mod_cdrs.asciidoc)")
 
-    def patch_from_v211(self, doc: Doc, context: Context, depth: int = 0) -> Doc:
+    def patch_from_v211(
+        self, doc: Doc, context: Context, depth: int = 0, related: Related | None = None
+    ) -> Doc:
         raise Unconvertible("CDRs have no PATCH (2.1.1 mod_cdrs.md 2, mod_cdrs.asciidoc)")
 
 

@@ -55,7 +55,7 @@ from datetime import UTC, datetime
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Any
 
-from openroam._convert._context import Context, Doc, Related
+from openroam._convert._context import Context, Doc, Related, Unconvertible
 
 __all__ = [
     "CONVERTER",
@@ -74,11 +74,6 @@ __all__ = [
     "now_v211",
     "publishable_in_v211",
 ]
-
-
-class Unconvertible(ValueError):
-    """A document that cannot be expressed in the other OCPI version; the message names the
-    field and its value."""
 
 
 # mod_locations.md 4.16 LocationType (2.1.1) vs 2.2.1 ParkingType.
@@ -506,7 +501,9 @@ class LocationsConverter:
         assert converted is not None  # a partial document is never dropped
         return converted
 
-    def patch_from_v211(self, doc: Doc, context: Context, depth: int = 0) -> Doc:
+    def patch_from_v211(
+        self, doc: Doc, context: Context, depth: int = 0, related: Related | None = None
+    ) -> Doc:
         """A 2.1.1 PATCH body as 2.2.1, with ``last_updated`` (the time of conversion when the
         body has none). A ``type`` OTHER or UNKNOWN leaves ``parking_type`` as it is."""
         _depth(depth)

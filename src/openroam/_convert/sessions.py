@@ -34,12 +34,14 @@ Locations converter (``ascii_text``).
 Filled in for 2.2.1:
 - ``country_code``/``party_id`` = ``Context.owner``.
 - ``cdr_token`` from ``auth_id``: ``contract_id`` = ``auth_id``; ``uid``/``type``/party from
-  ``Related.token`` when known, else ``uid`` = ``auth_id``, ``type`` = ``OTHER``, party =
-  ``Context.token_owner`` (else ``Context.owner``).
+  ``Related.token`` when known (the caller passes our own Token whose ``contract_id`` the
+  ``auth_id`` is, matched case-insensitively; of several, the most recently updated), else
+  ``uid`` = ``auth_id``, ``type`` = ``OTHER``, party = ``Context.token_owner`` (else
+  ``Context.owner``).
 - ``total_cost`` = ``{"excl_vat": total_cost}``.
 - A 2.1.1 PATCH without ``last_updated`` gets the conversion time. A PATCH's ``auth_id`` gives
-  a whole ``cdr_token`` with ``uid`` = ``auth_id`` and ``type`` OTHER (a PATCH conversion has no
-  ``Related.token``), replacing the stored one's ``uid``/``type``.
+  a whole ``cdr_token`` as a PUT's does (from ``Related.token`` when known, else ``uid`` =
+  ``auth_id`` and ``type`` OTHER), replacing the stored one.
 - A 2.1.1 PATCH's ``charging_periods`` REPLACE the list (2.1.1 mod_sessions.md 2.2.3: "Same as
   the PUT method"), 2.2.1's are appended: pass them through :func:`charging_periods_to_append`.
 """
@@ -189,11 +191,13 @@ class SessionsConverter:
         _common_to_v211(doc, out)
         return out
 
-    def patch_from_v211(self, doc: Doc, context: Context, depth: int = 0) -> Doc:
+    def patch_from_v211(
+        self, doc: Doc, context: Context, depth: int = 0, related: Related | None = None
+    ) -> Doc:
         out: Doc = {}
         _common_from_v211(doc, out)
         if "auth_id" in doc:
-            out["cdr_token"] = cdr_token_from_auth_id(doc["auth_id"], context, None)
+            out["cdr_token"] = cdr_token_from_auth_id(doc["auth_id"], context, related)
         if doc.get("location") is not None:
             out["location_id"], out["evse_uid"], out["connector_id"] = _ids_from_v211(
                 doc["location"], context

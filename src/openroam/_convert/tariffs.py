@@ -249,7 +249,9 @@ class TariffsConverter:
         _depth(depth)
         return tariff_to_v211_checked(doc)[0]
 
-    def patch_from_v211(self, doc: Doc, context: Context, depth: int = 0) -> Doc:
+    def patch_from_v211(
+        self, doc: Doc, context: Context, depth: int = 0, related: Related | None = None
+    ) -> Doc:
         """A 2.1.1 PATCH body (mod_tariffs.md 2.2.3) as 2.2.1 fields, with ``last_updated``."""
         _depth(depth)
         out = _tariff_from_v211(doc, context, whole=False)

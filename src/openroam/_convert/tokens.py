@@ -91,7 +91,9 @@ class TokensConverter:
     def patch_to_v211(self, doc: Doc, depth: int = 0) -> Doc:
         return self.to_v211(doc)
 
-    def patch_from_v211(self, doc: Doc, context: Context, depth: int = 0) -> Doc:
+    def patch_from_v211(
+        self, doc: Doc, context: Context, depth: int = 0, related: Related | None = None
+    ) -> Doc:
         # 2.1.1 mod_tokens.md 2.1.2 PATCH: only the changed fields; the owner is the URL's.
         out = _pick(doc, _COMMON)
         if "auth_id" in doc:

@@ -23,7 +23,7 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -36,6 +36,7 @@ from openroam._services.object_specs import SPECS
 from openroam._services.partner_status import pulled_modules
 from openroam._services.pulled import PulledPage, store_pulled
 from openroam._services.roaming import RoamingService
+from openroam._services.token_contracts import own_token_parties
 from openroam._store import repositories as repo
 from openroam._store import sync_state
 from openroam._store.db import Database
@@ -234,9 +235,18 @@ class PullWorker:
             turn = asyncio.Lock()  # pages are written one at a time, in their order
             context = pull_context(partner, self.roaming.platform, self.settings.v211_time_zone)
 
+            parties = own_token_parties(self.roaming.platform)
+
+            async def tokens(contract_ids: list[str]) -> Mapping[str, dict[str, Any]]:
+                return await self.roaming.own_tokens_by_contract(parties, contract_ids)
+
             async def store(page: ListPage) -> PulledPage:
-                # The partner's version read and converted to the stored shape (2.2.1).
-                read = dialect.incoming(module, page.items, context, lenient=caller.lenient)
+                # The partner's version read and converted to the stored shape (2.2.1), with
+                # the own Tokens its objects name (2.1.1: by auth_id), found in one query.
+                named = await dialect.tokens_named(module, page.items, tokens)
+                read = dialect.incoming(
+                    module, page.items, context, lenient=caller.lenient, tokens=named
+                )
                 stored = await store_pulled(self.roaming, caller, spec, read.items, turn=turn)
                 stored.invalid = [*read.invalid, *(stored.invalid or [])]
                 await reading.record(self.db, partner.id, module, read.respelled)

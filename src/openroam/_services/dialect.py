@@ -21,7 +21,11 @@ For a 2.1.1 partner, :class:`V211Dialect` converts at the edge with :mod:`openro
   after": the window starts one second before the watermark, so an object changed in the
   watermark's own second (stored in whole seconds) is read again rather than missed. The
   2.1.1 Sessions GET requires ``date_from`` (mod_sessions.md 2.1.1 "GET Method"), so a full pull
-  sends the earliest DateTime;
+  sends the earliest DateTime A pulled Session or CDR names its Token by ``auth_id``
+  (mod_sessions.md 3.1, mod_cdrs.md 3.1), our Token's ``contract_id``: before a page is
+  converted, :meth:`Dialect.tokens_named` finds the page's Tokens in one query, so the stored
+  ``cdr_token`` carries the Token's ``uid`` and ``type`` (else ``uid`` = ``auth_id``, ``type``
+  OTHER);
 * a command is sent as 2.1.1 (no CANCEL_RESERVATION in mod_commands.md 4.2 "CommandType enum"),
   its synchronous 2.1.1 CommandResponse read, and its result awaited at our 2.1.1 eMSP
   Commands endpoint; a result we POST as a CPO is the 2.1.1 CommandResponse
@@ -44,15 +48,10 @@ from typing import Any, Protocol
 import orjson
 from pydantic import ValidationError
 
+from openroam._convert import MODULES, Context, Doc, ObjectConverter, Owner, Related, Unconvertible
 from openroam._convert import commands as convert_commands
 from openroam._convert import tokens as convert_tokens
-from openroam._convert._context import Context, Doc, ObjectConverter, Owner, Related
-from openroam._convert.cdrs import CONVERTER as CDRS
-from openroam._convert.locations import CONVERTER as LOCATIONS
 from openroam._convert.locations import publishable_in_v211
-from openroam._convert.sessions import CONVERTER as SESSIONS
-from openroam._convert.tariffs import CONVERTER as TARIFFS
-from openroam._convert.tokens import CONVERTER as TOKENS
 from openroam._services import reading
 from openroam._services.commands import SENDER_PATH, V211_SENDER_PATH, CommandApi
 from openroam._services.object_specs import SPECS
@@ -62,7 +61,8 @@ from openroam.errors import PartnerRequestError
 from openroam.models import v211
 from openroam.models._lenient import Respelled
 from openroam.models._validation import problems
-from openroam.models.common import OcpiModel, format_datetime
+from openroam.models.common import OcpiModel, fold_id, format_datetime
+from openroam.models.v211.commands import COMMAND_OBJECTS
 from openroam.models.v221.commands import CommandResponse, CommandType
 from openroam.models.v221.tokens import AllowedType, AuthorizationInfo, LocationReferences
 from openroam.models.v221.types import Role
@@ -73,6 +73,7 @@ __all__ = [
     "Dialect",
     "IncomingPage",
     "RelatedLoader",
+    "TokenLookup",
     "Unconvertible",
     "V211Dialect",
     "dialect_of",
@@ -83,12 +84,12 @@ __all__ = [
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-class Unconvertible(Exception):
-    """A document cannot be expressed in the partner's version (the reason is the message)."""
-
-
 RelatedLoader = Callable[[str, Doc], Awaitable[Related]]
 """``load(module, document)``: the stored documents a conversion of ``document`` needs."""
+
+TokenLookup = Callable[[list[str]], Awaitable[Mapping[str, Doc]]]
+"""``lookup(contract_ids)``: our own Tokens with these contract_ids, in one query, keyed by the
+folded contract_id (``services.token_contracts.own_tokens_by_contract``)."""
 
 
 class AuthorizeCalls(Protocol):
@@ -150,10 +151,24 @@ class Dialect:
         """The model a pulled page is read as on the way (one pass), if any."""
         return SPECS[ModuleID(module)].top.model
 
+    async def tokens_named(
+        self, module: str, items: Sequence[Any], lookup: TokenLookup
+    ) -> Mapping[str, Doc]:
+        """The own Tokens a pulled page's objects name in a way :meth:`incoming` must resolve,
+        keyed by the folded contract_id: none in 2.2.1 (a ``cdr_token`` is whole)."""
+        return {}
+
     def incoming(
-        self, module: str, items: Sequence[Any], context: Context, *, lenient: bool
+        self,
+        module: str,
+        items: Sequence[Any],
+        context: Context,
+        *,
+        lenient: bool,
+        tokens: Mapping[str, Doc] | None = None,
     ) -> IncomingPage:
-        """A pulled page's objects as 2.2.1 (``store_pulled`` validates them)."""
+        """A pulled page's objects as 2.2.1 (``store_pulled`` validates them); ``tokens``:
+        what :meth:`tokens_named` found for the page."""
         return IncomingPage(items)
 
     def routing_headers(self, headers: dict[str, str]) -> dict[str, str]:
@@ -198,37 +213,8 @@ class Dialect:
         return await api.authorize_token(endpoint, uid, token_type, location, headers=headers)
 
 
-_CONVERTERS: dict[str, ObjectConverter] = {
-    ModuleID.LOCATIONS: LOCATIONS,
-    ModuleID.TARIFFS: TARIFFS,
-    ModuleID.TOKENS: TOKENS,
-    ModuleID.SESSIONS: SESSIONS,
-    ModuleID.CDRS: CDRS,
-}
-
-#: The 2.1.1 model of each level of each module (Location, EVSE, Connector; the others one).
-_V211_LEVELS: dict[str, tuple[type[OcpiModel], ...]] = {
-    ModuleID.LOCATIONS: (v211.Location, v211.EVSE, v211.Connector),
-    ModuleID.TARIFFS: (v211.Tariff,),
-    ModuleID.TOKENS: (v211.Token,),
-    ModuleID.SESSIONS: (v211.Session,),
-    ModuleID.CDRS: (v211.CDR,),
-}
-#: The 2.1.1 PATCH body model of each level (CDRs have no PATCH).
-_V211_PATCHES: dict[str, tuple[type[OcpiModel], ...]] = {
-    ModuleID.LOCATIONS: (v211.LocationPatch, v211.EVSEPatch, v211.ConnectorPatch),
-    ModuleID.TARIFFS: (v211.TariffPatch,),
-    ModuleID.TOKENS: (v211.TokenPatch,),
-    ModuleID.SESSIONS: (v211.SessionPatch,),
-}
-
 #: The 2.1.1 object of each command (mod_commands.md 3.2 to 3.5).
-_V211_COMMANDS: dict[str, type[OcpiModel]] = {
-    CommandType.RESERVE_NOW: v211.ReserveNow,
-    CommandType.START_SESSION: v211.StartSession,
-    CommandType.STOP_SESSION: v211.StopSession,
-    CommandType.UNLOCK_CONNECTOR: v211.UnlockConnector,
-}
+_V211_COMMANDS: dict[str, type[OcpiModel]] = {str(k): v for k, v in COMMAND_OBJECTS.items()}
 
 #: Modules whose 2.1.1 objects embed other objects we store apart (Location, Tariffs).
 _WITH_RELATED = frozenset({ModuleID.SESSIONS, ModuleID.CDRS})
@@ -286,12 +272,13 @@ class V211Dialect(Dialect):
         patch: bool = False,
         related: RelatedLoader | None = None,
     ) -> bytes:
-        converter = _CONVERTERS[module]
+        conversion = MODULES[module]
+        converter = conversion.converter
         doc = orjson.loads(body)
         what = f"{module} PATCH" if patch else module
         if patch:
             converted = _converted(what, lambda: converter.patch_to_v211(doc, depth))
-            return _valid(_V211_PATCHES[module][depth], converted, what)
+            return _valid(conversion.patch_models[depth], converted, what)
         if module == ModuleID.LOCATIONS and depth == 0 and not publishable_in_v211(doc):
             # 2.1.1 has no publish: the partner would show it to everyone.
             raise Unconvertible(
@@ -301,7 +288,7 @@ class V211Dialect(Dialect):
         needed = related is not None and module in _WITH_RELATED and depth == 0
         found = await related(module, doc) if needed and related is not None else None
         converted = _converted(what, lambda: converter.to_v211(doc, depth, found))
-        return _valid(_V211_LEVELS[module][depth], converted, what)
+        return _valid(conversion.models[depth], converted, what)
 
     def pull_params(self, module: str, watermark: datetime | None) -> dict[str, str]:
         # date_from is "after" in 2.1.1: one second back, as the watermark is whole seconds.
@@ -313,11 +300,31 @@ class V211Dialect(Dialect):
     def page_model(self, module: str) -> type[OcpiModel] | None:
         return None  # read object by object as 2.1.1 in ``incoming``
 
+    async def tokens_named(
+        self, module: str, items: Sequence[Any], lookup: TokenLookup
+    ) -> Mapping[str, Doc]:
+        # mod_sessions.md 3.1, mod_cdrs.md 3.1: auth_id names our Token by its contract_id;
+        # the whole page's in one look-up.
+        if module not in _WITH_RELATED:
+            return {}
+        named = {
+            item["auth_id"]
+            for item in items
+            if isinstance(item, dict) and isinstance(item.get("auth_id"), str)
+        }
+        return await lookup(sorted(named)) if named else {}
+
     def incoming(
-        self, module: str, items: Sequence[Any], context: Context, *, lenient: bool
+        self,
+        module: str,
+        items: Sequence[Any],
+        context: Context,
+        *,
+        lenient: bool,
+        tokens: Mapping[str, Doc] | None = None,
     ) -> IncomingPage:
-        model = _V211_LEVELS[module][0]
-        converter = _CONVERTERS[module]
+        model = MODULES[module].models[0]
+        converter = MODULES[module].converter
         id_field = SPECS[ModuleID(module)].top.id_field
         page = IncomingPage([])
         converted: list[Doc] = []
@@ -335,7 +342,7 @@ class V211Dialect(Dialect):
                 )
                 continue
             try:
-                converted.append(_from_v211(converter, label, obj, context))
+                converted.append(_from_v211(converter, label, obj, context, tokens or {}))
             except Unconvertible as why:
                 page.invalid.append((label, f"cannot be stored as 2.2.1: {why}"))
                 continue
@@ -433,9 +440,18 @@ def _asked_token(
     }
 
 
-def _from_v211(converter: ObjectConverter, label: str, obj: OcpiModel, context: Context) -> Doc:
+def _from_v211(
+    converter: ObjectConverter,
+    label: str,
+    obj: OcpiModel,
+    context: Context,
+    tokens: Mapping[str, Doc],
+) -> Doc:
     doc = orjson.loads(obj.to_json())
-    return _converted(label, lambda: converter.from_v211(doc, context))
+    auth_id = doc.get("auth_id")
+    token = tokens.get(fold_id(auth_id)) if isinstance(auth_id, str) else None
+    related = Related(token=token) if token is not None else None
+    return _converted(label, lambda: converter.from_v211(doc, context, related=related))
 
 
 def _partner_data(what: str, model: type[OcpiModel], data: Any) -> Doc:

@@ -69,6 +69,9 @@ class ModuleSpec:
     #: list fields a PATCH appends to instead of replacing (mod_sessions "PATCH Method":
     #: charging_periods)
     append_fields: tuple[str, ...] = ()
+    #: the field whose value is kept (folded) in ``ocpi_objects.contract_id``, indexed: Tokens'
+    #: "contract_id", which a 2.1.1 Session or CDR names by ``auth_id`` (mod_sessions.md 3.1)
+    contract_field: str | None = None
 
     @property
     def top(self) -> Level:
@@ -108,6 +111,7 @@ TOKENS = ModuleSpec(
     # mod_tokens: tokens are never deleted; PATCH valid=false invalidates one.
     allows_delete=False,
     typed=True,
+    contract_field="contract_id",
 )
 
 CDRS = ModuleSpec(

@@ -23,7 +23,7 @@ import orjson
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from openroam._services import addressing, reading
+from openroam._services import addressing, reading, token_contracts
 from openroam._services.credentials import Caller
 from openroam._services.object_specs import ModuleSpec
 from openroam._services.roaming import RoamingService, _record_events
@@ -134,6 +134,7 @@ def _new_object(spec: ModuleSpec, obj: OcpiModel) -> NewObject:
         # The model's own serializer writes the JSON bytes directly: no dict in between.
         type(obj).__pydantic_serializer__.to_json(obj, exclude_none=True),
         _counterparty(spec, fields),
+        token_contracts.contract_of(spec, fields),
     )
 
 
@@ -198,6 +199,7 @@ async def _store_with_events(
             last_updated=new.last_updated,
             document=new.document,
             counterparty=new.counterparty,
+            contract_id=new.contract_id,
         )
         before = stored.document if stored is not None else None
         await _record_events(

@@ -20,7 +20,7 @@ refused (``documents.check_ids``), and ``last_updated`` never goes backwards (:f
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -29,7 +29,7 @@ import orjson
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from openroam._services import addressing, reading
+from openroam._services import addressing, reading, token_contracts
 from openroam._services.cdr_audit import record_cdr_events
 from openroam._services.credentials import Caller
 from openroam._services.documents import (
@@ -225,7 +225,8 @@ def _merge(
     last_updated = timestamp_of(document)
     assert last_updated is not None
     counterparty = addressing.counterparty_of(spec, document)
-    return Merged(orjson.dumps(document), last_updated, target is None, counterparty)
+    contract_id = token_contracts.contract_of(spec, document)
+    return Merged(orjson.dumps(document), last_updated, target is None, counterparty, contract_id)
 
 
 def _prefix(spec: ModuleSpec, path: ObjectPath) -> str:
@@ -393,6 +394,21 @@ class RoamingService:
                 await _record_events(self.events, session, spec, origin, seen[-1], after)
             await self.events.publish(session)
         return merged
+
+    async def own_token_by_contract(
+        self, parties: Sequence[tuple[str, str]], contract_id: str
+    ) -> dict[str, Any] | None:
+        """Our own Token (2.2.1 document) of ``parties`` whose ``contract_id`` is this one, or
+        None; several: the most recently updated (``services.token_contracts``). A 2.1.1
+        Session or CDR names its Token by it (mod_sessions.md 3.1 ``auth_id``)."""
+        return await token_contracts.own_token_by_contract(self.db, parties, contract_id)
+
+    async def own_tokens_by_contract(
+        self, parties: Sequence[tuple[str, str]], contract_ids: Iterable[str]
+    ) -> dict[str, dict[str, Any]]:
+        """:meth:`own_token_by_contract` for many contract_ids in one query, keyed by
+        ``token_contracts.contract_key``; those without a Token are absent."""
+        return await token_contracts.own_tokens_by_contract(self.db, parties, contract_ids)
 
     async def receivers_of(self, spec: ModuleSpec) -> list[int]:
         """Registered partners that have a Receiver endpoint for this module."""

@@ -48,6 +48,8 @@ class NewObject:
     document: bytes
     #: the party a Session or CDR concerns (``object_repo.counterparty_key``), None otherwise
     counterparty: str | None = None
+    #: a Token's ``contract_id`` as sent (stored folded), None for other modules
+    contract_id: str | None = None
 
 
 def _upsert_newer(insert: Any, conflict: dict[str, Any]) -> Any:
@@ -58,6 +60,7 @@ def _upsert_newer(insert: Any, conflict: dict[str, Any]) -> Any:
             "last_updated": incoming.last_updated,
             "document": incoming.document,
             "counterparty": incoming.counterparty,
+            "contract_id": incoming.contract_id,
         },
         where=T.c.last_updated < incoming.last_updated,
     )
@@ -82,6 +85,7 @@ _ROW_NAMES = (
     "last_updated",
     "document",
     "counterparty",
+    "contract_id",
     "created_at",
 )
 _BOUND_INSERT = sqlite.insert(T).values({name: bindparam(f"b_{name}") for name in _ROW_NAMES})
@@ -120,6 +124,7 @@ def _newest_per_identity(
             "last_updated": item.last_updated,
             "document": item.document,
             "counterparty": item.counterparty,
+            "contract_id": None if item.contract_id is None else fold_id(item.contract_id),
             "created_at": now,
         }
     return list(rows.values())

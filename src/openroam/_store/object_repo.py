@@ -161,18 +161,21 @@ async def put_object(
     last_updated: datetime,
     document: bytes,
     counterparty: str | None = None,
+    contract_id: str | None = None,
 ) -> tuple[StoredObject, bool]:
     """Insert the object, or replace the document of the stored one (its ``pk`` is kept).
 
     Returns the stored object and whether it was created (a PUT answers 201 then, 200 on a
     replace). One statement on PostgreSQL; on SQLite an UPDATE and, for a new object, an INSERT.
-    ``counterparty`` is a :func:`counterparty_key` (Sessions, CDRs), stored as given.
+    ``counterparty`` is a :func:`counterparty_key` (Sessions, CDRs), stored as given;
+    ``contract_id`` a Token's ``contract_id``, stored folded (CiString).
     """
     identity = _identity(module, origin, country_code, party_id, object_id, object_type)
     values: dict[str, Any] = {
         "last_updated": last_updated,
         "document": document,
         "counterparty": counterparty,
+        "contract_id": None if contract_id is None else fold_id(contract_id),
     }
     if session.get_bind().dialect.name == "postgresql":
         row = {**identity, **values}

@@ -85,6 +85,7 @@ REPLACE = (
         last_updated=bindparam("b_last_updated"),
         document=bindparam("b_document"),
         counterparty=bindparam("b_counterparty"),
+        contract_id=bindparam("b_contract_id"),
     )
     .returning(T.c.pk)
 )
@@ -99,6 +100,7 @@ REPLACE_BY_PK = (
         last_updated=bindparam("b_last_updated"),
         document=bindparam("b_document"),
         counterparty=bindparam("b_counterparty"),
+        contract_id=bindparam("b_contract_id"),
     )
 )
 INSERT_BOUND = (
@@ -109,6 +111,7 @@ INSERT_BOUND = (
             "last_updated": bindparam("b_last_updated"),
             "document": bindparam("b_document"),
             "counterparty": bindparam("b_counterparty"),
+            "contract_id": bindparam("b_contract_id"),
             "created_at": bindparam("b_created_at"),
         }
     )
@@ -123,6 +126,7 @@ UPSERT_POSTGRESQL = _upsert.on_conflict_do_update(
         "last_updated": _upsert.excluded.last_updated,
         "document": _upsert.excluded.document,
         "counterparty": _upsert.excluded.counterparty,
+        "contract_id": _upsert.excluded.contract_id,
     },
 ).returning(T.c.pk, literal_column("(xmax = 0)", Boolean))
 

@@ -52,6 +52,8 @@ class Merged:
     created: bool
     #: the party a Session or CDR concerns (``object_repo.counterparty_key``), else None
     counterparty: str | None = None
+    #: a Token's ``contract_id`` as given (stored folded), else None
+    contract_id: str | None = None
     #: the stored object's pk, filled in by :func:`write_object` and :func:`write_in_session`
     pk: int | None = None
 
@@ -125,6 +127,7 @@ async def write_in_session(session: AsyncSession, write: ObjectWrite) -> Merged 
         last_updated=merged.last_updated,
         document=merged.document,
         counterparty=merged.counterparty,
+        contract_id=merged.contract_id,
     )
     if write.notify is not None:
         notify = write.notify
@@ -160,6 +163,7 @@ def _write_plain(write: ObjectWrite, connection: sqlite3.Connection) -> Merged |
         "b_last_updated": merged.last_updated,
         "b_document": merged.document,
         "b_counterparty": merged.counterparty,
+        "b_contract_id": None if merged.contract_id is None else fold_id(merged.contract_id),
     }
     if row is not None:
         _run(connection, object_sql.REPLACE_BY_PK, {**values, "b_pk": row[0]})

@@ -7,6 +7,8 @@
   because CiString ids match case-insensitively (types.asciidoc "CiString"); the original
   spelling lives in the document. ``pk`` is the creation order: the stable list order and the
   keyset cursor (transport_and_format.asciidoc "Pagination").
+  ``contract_id`` is a Token's folded ``contract_id`` (NULL for other modules), indexed: a
+  2.1.1 Session or CDR names its Token by ``auth_id`` = ``contract_id`` alone.
 * ``deliveries`` is the transactional outbox: one row per thing to send to a partner, written
   in the transaction that changed the object; ``delivery_attempts`` keeps one row per attempt.
 * ``sync_state`` keeps, per partner and module, how far pull-sync got.
@@ -85,6 +87,17 @@ class OcpiObject(Base):
         Index(None, "module", "origin", "last_updated"),
         # Sessions and CDRs: the objects of one eMSP (Sender GET scoped to the caller's parties).
         Index(None, "module", "origin", "counterparty", "pk"),
+        # Tokens: our own Token(s) of one contract_id among our parties (a 2.1.1 Session or CDR
+        # names the Token by auth_id = contract_id only). Partial: only Tokens have the key.
+        Index(
+            "ix_ocpi_objects_contract",
+            "contract_id",
+            "origin",
+            "country_code",
+            "party_id",
+            sqlite_where=text("contract_id IS NOT NULL"),
+            postgresql_where=text("contract_id IS NOT NULL"),
+        ),
         # AUTOINCREMENT: SQLite never reuses the pk of a deleted last row, so pk stays a
         # strictly increasing creation order and a cursor never points at a different object.
         {"sqlite_autoincrement": True},
@@ -105,6 +118,9 @@ class OcpiObject(Base):
     # The party a Session or CDR concerns ("CC/PID" of its cdr_token, folded); NULL for modules
     # whose objects concern no one party (see openroam._store.object_repo.counterparty_key).
     counterparty: Mapped[str | None] = mapped_column(String(6))
+    # A Token's contract_id, folded (CiString(36), mod_tokens "Token object"); NULL for other
+    # modules. A 2.1.1 Session or CDR names its Token by it (mod_sessions.md 3.1 auth_id).
+    contract_id: Mapped[str | None] = mapped_column(String(36))
 
 
 class Delivery(Base):

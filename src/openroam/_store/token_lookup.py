@@ -9,7 +9,7 @@ someone else's party (before a grant changed, say) is never found.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import cast
 
 from sqlalchemy import ColumnElement, Table, and_, exists, false, or_, select
@@ -22,7 +22,7 @@ from openroam._store.objects import OcpiObject
 from openroam._store.tables import Partner, PartnerGrant, PartnerStatus
 from openroam.models.common import fold_id
 
-__all__ = ["find_own_session", "find_tokens"]
+__all__ = ["find_own_session", "find_own_tokens_by_contract", "find_tokens"]
 
 _T = cast(Table, OcpiObject.__table__)
 
@@ -57,6 +57,39 @@ async def find_tokens(
     stmt = stmt.order_by(_T.c.last_updated.desc(), _T.c.pk.desc())
     rows = (await session.execute(stmt)).all()
     return [StoredObject(*tuple(row)) for row in rows]
+
+
+async def find_own_tokens_by_contract(
+    session: AsyncSession,
+    owners: Sequence[tuple[str, str]],
+    contract_ids: Iterable[str],
+) -> dict[str, StoredObject]:
+    """Our own Tokens (origin 0) of these (country_code, party_id) ``owners`` by contract_id,
+    in one query (``ix_ocpi_objects_contract``), keyed by the folded contract_id (CiString).
+
+    A contract_id is not unique among Tokens (mod_tokens "Token object": several Tokens, an
+    RFID card and an app, may carry one contract); where several match, the most recently
+    updated one is taken (the latest ``last_updated``, then the latest created).
+    """
+    keys = sorted({fold_id(contract_id) for contract_id in contract_ids})
+    pairs = sorted({(fold_id(c), fold_id(p)) for c, p in owners})
+    if not keys or not pairs:
+        return {}
+    stmt = (
+        select(*COLUMNS, _T.c.contract_id)
+        .where(
+            _T.c.contract_id.in_(keys),
+            _T.c.origin == 0,
+            _T.c.module == "tokens",
+            or_(*(and_(_T.c.country_code == c, _T.c.party_id == p) for c, p in pairs)),
+        )
+        .order_by(_T.c.last_updated.desc(), _T.c.pk.desc())
+    )
+    found: dict[str, StoredObject] = {}
+    for row in (await session.execute(stmt)).all():
+        *columns, contract_id = tuple(row)
+        found.setdefault(contract_id, StoredObject(*columns))
+    return found
 
 
 async def find_own_session(session: AsyncSession, session_id: str) -> StoredObject | None:

@@ -2,9 +2,11 @@
 
 What an eMSP checks before paying what a CPO bills:
 
-* every ``total_*`` amount and quantity against the recomputation, beyond a tolerance (amounts
-  absent from the CDR are only reported when the recomputation is not zero; a CDR without any
-  cost breakdown, as an OCPI 2.1.1 CDR is, is compared on ``total_cost`` only);
+* every ``total_*`` amount and quantity against the recomputation, beyond a tolerance. The cost
+  breakdown (``total_fixed_cost`` … ``total_reservation_cost``) is optional (mod_cdrs "CDR
+  Object"): a CDR that reports none of it (as every OCPI 2.1.1 CDR, which has no breakdown) is
+  held to ``total_cost`` only; one that reports some of it is held to all of it, an absent field
+  being reported when the recomputation is not zero;
 * the currency of the CDR against the Tariff's;
 * the ChargingPeriods: a new period SHALL start whenever another PriceComponent becomes active
   (mod_cdrs.asciidoc "ChargingPeriod"), and each period should name the Tariff relevant in it
@@ -94,18 +96,12 @@ def tariff_of(cdr: CDR) -> Tariff:
 
 def _money(cdr: CDR, result: PricingResult, tolerance: Decimal) -> list[Difference]:
     found: list[Difference] = []
-    # The breakdown is optional (mod_cdrs.asciidoc "CDR Object": total_fixed_cost … are "?").
-    # A CDR that gives none of it claims nothing to compare — an OCPI 2.1.1 CDR cannot carry one
-    # (2.1.1 mod_cdrs.md 3.1) —, so only its total_cost is audited; one that gives part of it is
-    # held to the rest.
     breakdown = any(getattr(cdr, name) is not None for name in _MONEY_FIELDS[1:])
     for name in _MONEY_FIELDS:
         expected: Price = getattr(result.totals, name)
         actual: Price | None = getattr(cdr, name)
-        if actual is None and not breakdown:
-            continue
         if actual is None:  # optional breakdown field left out
-            if abs(expected.excl_vat) > tolerance:
+            if breakdown and abs(expected.excl_vat) > tolerance:
                 found.append(Difference(name, f"{expected.excl_vat}", "absent", "not reported"))
             continue
         pairs = [("excl_vat", expected.excl_vat, actual.excl_vat)]

@@ -20,6 +20,7 @@ from openroam.models.v221.sessions import Session
 from openroam.models.v221.tariffs import Tariff
 from tests.server.roaming_support import JSON, SQLITE_ONLY, Roaming
 from tests.server.roaming_support import location as location221
+from tests.server.roaming_support import token as token221
 from tests.server.support import FakePartner, envelope_of
 from tests.server.v211.support import (
     T1,
@@ -242,6 +243,46 @@ async def test_session_put_patch_get(roaming: Roaming) -> None:
     assert got["start_datetime"] == "2026-01-01T10:00:00Z"
     assert len(got["charging_periods"]) == 2
     v211_locations.Location.model_validate_json(orjson.dumps(got["location"]))
+
+
+async def test_session_cdr_token_from_our_token(roaming: Roaming) -> None:
+    """mod_sessions.md 3.1 Session Object: ``auth_id`` names the Token by its auth_id, our
+    2.2.1 Token's contract_id: a pushed Session (PUT, and a PATCH naming another auth_id) is
+    stored with that Token's uid and type in cdr_token (the contract_id matched
+    case-insensitively, as a CiString); an auth_id no Token of ours carries keeps the
+    fallback (uid = auth_id, type OTHER, our eMSP party)."""
+    await roaming.own_put(
+        "tokens",
+        token221(roaming.emsp, "APP-7", type="APP_USER", contract_id="NL-ORM-C7"),
+        token221(roaming.emsp, "CARD-8", contract_id="NL-ORM-C8"),
+    )
+    envelope_of(await roaming.put(url(roaming, "locations", "LOC1"), location()), 201, 1000)
+    s_url = url(roaming, "sessions", "S7")
+    envelope_of(await roaming.put(s_url, session("S7", auth_id="nl-orm-c7")), 201, 1000)
+    token = (await stored(roaming, SESSIONS, "S7"))["cdr_token"]
+    assert token == {
+        "country_code": roaming.emsp[0],
+        "party_id": roaming.emsp[1],
+        "uid": "APP-7",
+        "type": "APP_USER",
+        "contract_id": "nl-orm-c7",
+    }
+    patch = {"auth_id": "NL-ORM-C8", "last_updated": T1}
+    envelope_of(await roaming.patch(s_url, patch), 200, 1000)
+    token = (await stored(roaming, SESSIONS, "S7"))["cdr_token"]
+    assert (token["uid"], token["type"], token["contract_id"]) == ("CARD-8", "RFID", "NL-ORM-C8")  # type: ignore[index]
+    # Read back as 2.1.1, auth_id is the contract_id.
+    assert data_of(await roaming.get(s_url))["auth_id"] == "NL-ORM-C8"
+    unknown = url(roaming, "sessions", "S8")
+    envelope_of(await roaming.put(unknown, session("S8", auth_id="NL-ORM-NOBODY")), 201, 1000)
+    token = (await stored(roaming, SESSIONS, "S8"))["cdr_token"]
+    assert token == {
+        "country_code": roaming.emsp[0],
+        "party_id": roaming.emsp[1],
+        "uid": "NL-ORM-NOBODY",
+        "type": "OTHER",
+        "contract_id": "NL-ORM-NOBODY",
+    }
 
 
 @SQLITE_ONLY

@@ -116,6 +116,36 @@ async def test_cdr_post_and_get(roaming: Roaming) -> None:
     envelope_of(await post(roaming, emsp_url("cdrs"), body), 200, 1000)
 
 
+async def test_cdr_token_from_our_token(roaming: Roaming) -> None:
+    """mod_cdrs.md 3.1 CDR Object: ``auth_id`` names our Token by its contract_id: a POSTed
+    CDR is stored with that Token's uid and type in cdr_token; an auth_id no Token of ours
+    carries keeps the fallback (uid = auth_id, type OTHER, our eMSP party)."""
+    await roaming.own_put(
+        "tokens", token(roaming.emsp, "APP-5", type="APP_USER", contract_id="NL-ORM-C5")
+    )
+    envelope_of(await post(roaming, emsp_url("cdrs"), cdr("CDR5", auth_id="NL-ORM-C5")), 201, 1000)
+    body = cdr("CDR6", auth_id="NL-ORM-NOBODY")
+    envelope_of(await post(roaming, emsp_url("cdrs"), body), 201, 1000)
+    tokens = {}
+    for cdr_id in ("CDR5", "CDR6"):
+        path = ObjectPath(*roaming.partner_cpo, cdr_id)
+        stored = CDR.model_validate_json(
+            await roaming.node.roaming.read(roaming.partner_id, CDRS, path)
+        )
+        tokens[cdr_id] = stored.cdr_token.to_dict()
+    owner = {"country_code": roaming.emsp[0], "party_id": roaming.emsp[1]}
+    assert tokens["CDR5"] == owner | {
+        "uid": "APP-5",
+        "type": "APP_USER",
+        "contract_id": "NL-ORM-C5",
+    }
+    assert tokens["CDR6"] == owner | {
+        "uid": "NL-ORM-NOBODY",
+        "type": "OTHER",
+        "contract_id": "NL-ORM-NOBODY",
+    }
+
+
 async def test_cdr_errors(roaming: Roaming) -> None:
     """mod_cdrs.md 2.2.2 POST Method: an invalid CDR is 2001, not JSON HTTP 400, a changed
     CDR with a stored id 2000 (CDRs cannot be replaced); an unknown CDR 404; a partner not

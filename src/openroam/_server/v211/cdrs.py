@@ -17,7 +17,14 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from openroam._server.envelope import RawJson, ocpi_response
-from openroam._server.v211.edge import caller_party, context, node_of, served_caller, v211_errors
+from openroam._server.v211.edge import (
+    caller_party,
+    context,
+    node_of,
+    served_caller,
+    token_related,
+    v211_errors,
+)
 from openroam._server.v211.modules import BASE, MODULES
 from openroam._server.v211.objects import V211_MODULES
 from openroam._server.v211.receivers import segment
@@ -49,7 +56,8 @@ async def post_cdr(request: Request, caller: Caller = _caller) -> Response:
         # served_caller let a Hub through: 2.1.1 has no Hubs, and a CDR names no owner.
         raise InvalidOrMissingParameters("A 2.1.1 CDR is taken from a CPO partner only")
     data = _MODULE.read(await request.body(), 0)
-    body = _MODULE.to_v221(data, context(node, owner), 0)
+    # mod_cdrs.md 3.1: auth_id names one of our Tokens by its contract_id.
+    body = _MODULE.to_v221(data, context(node, owner), 0, await token_related(node, data))
     with v211_errors():
         posted = await node.cdrs.receive_post(caller, body)
     path = posted.path

@@ -24,13 +24,14 @@ from typing import Any
 from fastapi import Request
 from pydantic import ValidationError
 
-from openroam._convert._context import Context, Owner
+from openroam._convert._context import Context, Owner, Related
 from openroam._server.auth import RegisteredCaller
 from openroam._server.body import validation_message
 from openroam._server.headers import check_interface
 from openroam._server.v211.modules import ServedModule
 from openroam._services.credentials import Caller
 from openroam._services.node import Node
+from openroam._services.token_contracts import own_token_parties
 from openroam.errors import ClientError, InvalidOrMissingParameters, OcpiError
 from openroam.models.common import OcpiModel
 from openroam.models.v221.types import Role
@@ -44,6 +45,7 @@ __all__ = [
     "own_party",
     "read_v211",
     "served_caller",
+    "token_related",
     "v211_errors",
 ]
 
@@ -138,3 +140,17 @@ def context(node: Node, owner: Owner) -> Context:
     the setting ``v211_time_zone`` when they name none; Sessions' and CDRs' ``auth_id`` names a
     Token of our eMSP party (2.1.1 mod_sessions.md 3.1 ``auth_id``)."""
     return Context(owner, node.v211_time_zone, own_party(node, Role.EMSP))
+
+
+async def token_related(node: Node, data: dict[str, Any]) -> Related | None:
+    """Our own Token a 2.1.1 Session or CDR (or Session PATCH) names by ``auth_id``
+    (mod_sessions.md 3.1, mod_cdrs.md 3.1: "identified by the auth_id field of the Token", our
+    Token's ``contract_id``), for its 2.2.1 ``cdr_token``; None when the body names none or no
+    Token of our eMSP parties carries it (the converter's fallback: ``uid`` = ``auth_id``,
+    ``type`` OTHER). Several: the most recently updated."""
+    auth_id = data.get("auth_id")
+    if not isinstance(auth_id, str):
+        return None
+    parties = own_token_parties(node.platform)
+    token = await node.roaming.own_token_by_contract(parties, auth_id)
+    return None if token is None else Related(token=token)

@@ -11,23 +11,12 @@ from typing import Any
 
 import orjson
 
-from openroam._convert._context import Context, ObjectConverter, Related
-from openroam._convert.cdrs import CONVERTER as CDRS_CONVERTER
-from openroam._convert.locations import CONVERTER as LOCATIONS_CONVERTER
+from openroam._convert import MODULES, Context, ModuleConversion, ObjectConverter, Related
 from openroam._convert.locations import publishable_in_v211
-from openroam._convert.sessions import CONVERTER as SESSIONS_CONVERTER
-from openroam._convert.tariffs import CONVERTER as TARIFFS_CONVERTER
-from openroam._convert.tokens import CONVERTER as TOKENS_CONVERTER
 from openroam._server.v211.cache import CONVERTED, digest
 from openroam._server.v211.edge import converting, read_v211
 from openroam._services.object_specs import CDRS, LOCATIONS, SESSIONS, TARIFFS, TOKENS, ModuleSpec
 from openroam.errors import InvalidOrMissingParameters, NotFound
-from openroam.models.common import OcpiModel
-from openroam.models.v211 import cdrs as v211_cdrs
-from openroam.models.v211 import locations as v211_locations
-from openroam.models.v211 import sessions as v211_sessions
-from openroam.models.v211 import tariffs as v211_tariffs
-from openroam.models.v211 import tokens as v211_tokens
 
 __all__ = ["V211_MODULES", "V211Module", "read_json"]
 
@@ -35,17 +24,19 @@ __all__ = ["V211_MODULES", "V211Module", "read_json"]
 @dataclass(frozen=True, slots=True)
 class V211Module:
     spec: ModuleSpec
-    converter: ObjectConverter
-    #: the 2.1.1 model of each level (an object, an EVSE, a Connector)
-    models: tuple[type[OcpiModel], ...]
-    #: the 2.1.1 PATCH model of each level (none for CDRs)
-    patch_models: tuple[type[OcpiModel], ...] = ()
+    #: its converter and 2.1.1 models (:data:`openroam._convert.MODULES`)
+    conversion: ModuleConversion
     #: which of our stored objects a 2.1.1 partner may see (None: all)
     shown: Callable[[dict[str, Any]], bool] | None = None
 
+    @property
+    def converter(self) -> ObjectConverter:
+        return self.conversion.converter
+
     def read(self, body: bytes, depth: int, *, patch: bool = False) -> dict[str, Any]:
         """A pushed 2.1.1 body as JSON data, validated by the level's 2.1.1 model."""
-        models = self.patch_models if patch else self.models
+        conversion = self.conversion
+        models = conversion.patch_models if patch else conversion.models
         return read_v211(models[depth], body)
 
     def to_v221(
@@ -54,9 +45,11 @@ class V211Module:
         with converting(f"This {self.spec.module} object"):
             return orjson.dumps(self.converter.from_v211(data, context, depth, related))
 
-    def patch_to_v221(self, data: dict[str, Any], context: Context, depth: int) -> bytes:
+    def patch_to_v221(
+        self, data: dict[str, Any], context: Context, depth: int, related: Related | None = None
+    ) -> bytes:
         with converting(f"This {self.spec.module} PATCH"):
-            return orjson.dumps(self.converter.patch_from_v211(data, context, depth))
+            return orjson.dumps(self.converter.patch_from_v211(data, context, depth, related))
 
     def to_v211(
         self,
@@ -111,20 +104,10 @@ def read_json(body: bytes) -> dict[str, Any]:
 
 
 V211_MODULES: dict[str, V211Module] = {
-    "locations": V211Module(
-        LOCATIONS,
-        LOCATIONS_CONVERTER,
-        (v211_locations.Location, v211_locations.EVSE, v211_locations.Connector),
-        (v211_locations.LocationPatch, v211_locations.EVSEPatch, v211_locations.ConnectorPatch),
-        # 2.1.1 has no ``publish``: only a published Location is shown to a 2.1.1 partner.
-        publishable_in_v211,
-    ),
-    "tariffs": V211Module(
-        TARIFFS, TARIFFS_CONVERTER, (v211_tariffs.Tariff,), (v211_tariffs.TariffPatch,)
-    ),
-    "tokens": V211Module(TOKENS, TOKENS_CONVERTER, (v211_tokens.Token,), (v211_tokens.TokenPatch,)),
-    "sessions": V211Module(
-        SESSIONS, SESSIONS_CONVERTER, (v211_sessions.Session,), (v211_sessions.SessionPatch,)
-    ),
-    "cdrs": V211Module(CDRS, CDRS_CONVERTER, (v211_cdrs.CDR,)),
+    # 2.1.1 has no ``publish``: only a published Location is shown to a 2.1.1 partner.
+    "locations": V211Module(LOCATIONS, MODULES["locations"], publishable_in_v211),
+    "tariffs": V211Module(TARIFFS, MODULES["tariffs"]),
+    "tokens": V211Module(TOKENS, MODULES["tokens"]),
+    "sessions": V211Module(SESSIONS, MODULES["sessions"]),
+    "cdrs": V211Module(CDRS, MODULES["cdrs"]),
 }

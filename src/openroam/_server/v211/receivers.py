@@ -31,7 +31,14 @@ from starlette.responses import Response
 from openroam._convert._context import Owner
 from openroam._convert.sessions import charging_periods_to_append
 from openroam._server.envelope import RawJson, ocpi_response
-from openroam._server.v211.edge import context, converting, node_of, served_caller, v211_errors
+from openroam._server.v211.edge import (
+    context,
+    converting,
+    node_of,
+    served_caller,
+    token_related,
+    v211_errors,
+)
 from openroam._server.v211.modules import BASE, MODULES, ServedModule
 from openroam._server.v211.objects import V211_MODULES, V211Module
 from openroam._services.credentials import Caller
@@ -149,7 +156,9 @@ def _level_routes(
                 raise InvalidOrMissingParameters("type: one of RFID, OTHER (mod_tokens.md 4.3)")
         path = _path(request, names, object_type)
         owner = Owner(path.country_code, path.party_id)
-        body = module.to_v221(data, context(node, owner), depth)
+        # mod_sessions.md 3.1: auth_id names one of our Tokens by its contract_id.
+        related = await token_related(node, data) if spec.counterparty_field else None
+        body = module.to_v221(data, context(node, owner), depth, related)
         with v211_errors():
             result = await node.roaming.receive_put(caller, spec, path, body)
         # status_codes.md: 201 when newly created, 200 when an existing object was updated.
@@ -160,7 +169,8 @@ def _level_routes(
         data = module.read(await request.body(), depth, patch=True)
         path = _path(request, names)
         owner = Owner(path.country_code, path.party_id)
-        changes = module.patch_to_v221(data, context(node, owner), depth)
+        related = await token_related(node, data) if spec.counterparty_field else None
+        changes = module.patch_to_v221(data, context(node, owner), depth, related)
         with v211_errors():
             if typed:
                 path = await _typed(node, caller, module, path)

@@ -23,6 +23,7 @@ from openroam.models.v211.commands import (
     StopSession,
     UnlockConnector,
 )
+from openroam.models.v211.credentials import Credentials
 from openroam.models.v211.locations import (
     EVSE,
     AdditionalGeoLocation,
@@ -79,9 +80,13 @@ from openroam.models.v211.tokens import (
 from openroam.models.v211.types import (
     DisplayText,
 )
-
-# The names of versions.py and credentials.py (Version, VersionDetails, Endpoint, Credentials,
-# ...) are added here at integration; another branch writes those modules.
+from openroam.models.v211.versions import (
+    Endpoint,
+    ModuleID,
+    Version,
+    VersionDetails,
+    VersionNumber,
+)
 
 __all__ = [
     "CDR",
@@ -102,9 +107,11 @@ __all__ = [
     "ConnectorFormat",
     "ConnectorPatch",
     "ConnectorType",
+    "Credentials",
     "DayOfWeek",
     "DisplayText",
     "EVSEPatch",
+    "Endpoint",
     "EnergyMix",
     "EnergySource",
     "EnergySourceCategory",
@@ -120,6 +127,7 @@ __all__ = [
     "LocationPatch",
     "LocationReferences",
     "LocationType",
+    "ModuleID",
     "ParkingRestriction",
     "PowerType",
     "PriceComponent",
@@ -141,5 +149,8 @@ __all__ = [
     "TokenPatch",
     "TokenType",
     "UnlockConnector",
+    "Version",
+    "VersionDetails",
+    "VersionNumber",
     "WhitelistType",
 ]
