@@ -148,9 +148,14 @@ def _grants(node: NodeConfig) -> list[str]:
 
 
 def _register(cpo: NodeConfig, emsp: NodeConfig) -> None:
-    invitation = cpo.cli("invite", "emsp", *_grants(emsp)).stdout
-    token_a = next(line for line in invitation.splitlines() if line.startswith("token A:"))
-    token = token_a.split(":", 1)[1].strip()
+    # The invitation through the CPO's backend API (POST /api/invitations, as `openroam invite`
+    # does; that command is run in test_registration): one process start less per test.
+    grants = [
+        {"role": party.role, "country_code": party.country_code, "party_id": party.party_id}
+        for party in emsp.parties
+    ]
+    invitation = _api(cpo, "POST", "invitations", {"name": "emsp", "grants": grants}).json()
+    token = invitation["data"]["token"]
     emsp.cli("register", cpo.versions_url, "--token", token, "--name", "cpo", *_grants(cpo))
 
 
