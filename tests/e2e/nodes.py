@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -102,19 +102,42 @@ def _wait_until_serving(node: NodeConfig, process: subprocess.Popen[bytes], log:
 @contextmanager
 def running(node: NodeConfig, log_dir: Path) -> Iterator[NodeConfig]:
     """Start ``openroam serve`` for ``node`` and stop it afterwards."""
-    log = log_dir / f"{node.name}.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "openroam", "serve"],
-            env=node.env(),
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-        try:
+    with running_together((node,), log_dir):
+        yield node
+
+
+@contextmanager
+def running_together(nodes: Sequence[NodeConfig], log_dir: Path) -> Iterator[None]:
+    """Start ``openroam serve`` for each of ``nodes`` and stop them afterwards.
+
+    The processes are started together, then waited for one by one: each node's start-up
+    (imports, migrations) overlaps the others'.
+    """
+    with ExitStack() as stack:
+        started = []
+        for node in nodes:
+            log = log_dir / f"{node.name}.log"
+            output = stack.enter_context(log.open("wb"))
+            process = subprocess.Popen(
+                [sys.executable, "-m", "openroam", "serve"],
+                env=node.env(),
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
+            started.append((node, process, log))
+        stack.callback(_stop_all, [process for _, process, _ in started])
+        for node, process, log in started:
             _wait_until_serving(node, process, log)
-            yield node
-        finally:
-            stop(process)
+        yield
+
+
+def _stop_all(processes: Sequence[subprocess.Popen[bytes]]) -> None:
+    # SIGTERM to all first: the nodes shut down together.
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    for process in processes:
+        stop(process)
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.nodes import NodeConfig, Party, free_port, running
+from tests.e2e.nodes import NodeConfig, Party, free_port, running_together
 from tests.e2e.test_roaming import ADMIN, _api, _eventually, _location, _register, _token
 
 CPO_SETTINGS = {
@@ -111,7 +111,7 @@ def test_every_command_type_accepted_rejected_and_timed_out(
     pair: tuple[NodeConfig, NodeConfig, Path],
 ) -> None:
     cpo, emsp, logs = pair
-    with running(cpo, logs), running(emsp, logs):
+    with running_together((cpo, emsp), logs):
         _register(cpo, emsp)
         _api(cpo, "PUT", "locations/NL/CPO/LOC1", _location("LOC1"))
         _api(cpo, "PUT", "sessions/NL/CPO/S1", _session())
