@@ -99,6 +99,16 @@ def _wait_until_serving(node: NodeConfig, process: subprocess.Popen[bytes], log:
     )
 
 
+@dataclass(frozen=True)
+class Running:
+    """The processes of :func:`running_together`, by node name."""
+
+    processes: Mapping[str, subprocess.Popen[bytes]]
+
+    def stop(self, node: NodeConfig) -> None:
+        stop(self.processes[node.name])
+
+
 @contextmanager
 def running(node: NodeConfig, log_dir: Path) -> Iterator[NodeConfig]:
     """Start ``openroam serve`` for ``node`` and stop it afterwards."""
@@ -107,11 +117,12 @@ def running(node: NodeConfig, log_dir: Path) -> Iterator[NodeConfig]:
 
 
 @contextmanager
-def running_together(nodes: Sequence[NodeConfig], log_dir: Path) -> Iterator[None]:
+def running_together(nodes: Sequence[NodeConfig], log_dir: Path) -> Iterator[Running]:
     """Start ``openroam serve`` for each of ``nodes`` and stop them afterwards.
 
     The processes are started together, then waited for one by one: each node's start-up
-    (imports, migrations) overlaps the others'.
+    (imports, migrations) overlaps the others'. ``.stop(node)`` ends one of them early (an
+    outage; ``running(node, log_dir)`` starts it again).
     """
     with ExitStack() as stack:
         started = []
@@ -128,7 +139,7 @@ def running_together(nodes: Sequence[NodeConfig], log_dir: Path) -> Iterator[Non
         stack.callback(_stop_all, [process for _, process, _ in started])
         for node, process, log in started:
             _wait_until_serving(node, process, log)
-        yield
+        yield Running({node.name: process for node, process, _ in started})
 
 
 def _stop_all(processes: Sequence[subprocess.Popen[bytes]]) -> None:
