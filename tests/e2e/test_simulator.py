@@ -35,7 +35,7 @@ async def _eventually(what: str, check: Callable[[], Awaitable[T | None]]) -> T:
     while (found := await check()) is None:
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"not within {WAIT_SECONDS:.0f}s: {what}")
-        await asyncio.sleep(0.2)
+        await asyncio.sleep(0.1)
     return found
 
 
