@@ -47,7 +47,7 @@ layers: $(STAMP)
 	$(BIN)/lint-imports
 
 pytest: $(STAMP)
-	$(BIN)/pytest -n 2
+	$(BIN)/pytest -n 2 --dist worksteal
 
 # Refresh constraints.txt: the newest versions that pyproject.toml's ranges allow, resolved in a
 # throw-away venv of the oldest supported Python. Run `make test` (and .ci/run) before committing it.

@@ -10,8 +10,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 @contextmanager
-def serving(handler: type[BaseHTTPRequestHandler], *, poll_interval: float = 0.5) -> Iterator[str]:
-    """Serve ``handler`` on 127.0.0.1 and yield the base URL (``http://127.0.0.1:PORT``)."""
+def serving(handler: type[BaseHTTPRequestHandler], *, poll_interval: float = 0.05) -> Iterator[str]:
+    """Serve ``handler`` on 127.0.0.1 and yield the base URL (``http://127.0.0.1:PORT``).
+
+    ``poll_interval`` bounds how long stopping the server waits for its loop to notice."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, args=(poll_interval,), daemon=True)

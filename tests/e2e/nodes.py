@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -100,22 +100,56 @@ def _wait_until_serving(node: NodeConfig, process: subprocess.Popen[bytes], log:
     )
 
 
+@dataclass(frozen=True)
+class Running:
+    """The processes of :func:`running_together`, by node name."""
+
+    processes: Mapping[str, subprocess.Popen[bytes]]
+
+    def stop(self, node: NodeConfig) -> None:
+        stop(self.processes[node.name])
+
+
 @contextmanager
 def running(node: NodeConfig, log_dir: Path) -> Iterator[NodeConfig]:
     """Start ``openroam serve`` for ``node`` and stop it afterwards."""
-    log = log_dir / f"{node.name}.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "openroam", "serve"],
-            env=node.env(),
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-        try:
+    with running_together((node,), log_dir):
+        yield node
+
+
+@contextmanager
+def running_together(nodes: Sequence[NodeConfig], log_dir: Path) -> Iterator[Running]:
+    """Start ``openroam serve`` for each of ``nodes`` and stop them afterwards.
+
+    The processes are started together, then waited for one by one: each node's start-up
+    (imports, migrations) overlaps the others'. ``.stop(node)`` ends one of them early (an
+    outage; ``running(node, log_dir)`` starts it again).
+    """
+    with ExitStack() as stack:
+        started = []
+        for node in nodes:
+            log = log_dir / f"{node.name}.log"
+            output = stack.enter_context(log.open("wb"))
+            process = subprocess.Popen(
+                [sys.executable, "-m", "openroam", "serve"],
+                env=node.env(),
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
+            started.append((node, process, log))
+        stack.callback(_stop_all, [process for _, process, _ in started])
+        for node, process, log in started:
             _wait_until_serving(node, process, log)
-            yield node
-        finally:
-            stop(process)
+        yield Running({node.name: process for node, process, _ in started})
+
+
+def _stop_all(processes: Sequence[subprocess.Popen[bytes]]) -> None:
+    # SIGTERM to all first: the nodes shut down together.
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    for process in processes:
+        stop(process)
 
 
 @contextmanager

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from tests.api.support import cdr, credit_of
-from tests.e2e.nodes import NodeConfig, running
+from tests.e2e.nodes import NodeConfig, running, running_together
 from tests.e2e.test_roaming import ADMIN, _api, _eventually, _register, _theirs, pair
 
 __all__ = ["pair"]
@@ -42,18 +42,18 @@ def test_cdrs_reach_the_emsp_once_also_after_an_outage(
     cpo, emsp, logs = pair
     receiver = f"{emsp.base_url}/ocpi/2.2.1/receiver/cdrs"
     first = _cdr("CDR1", "2026-01-01T12:00:00Z")
-    with running(cpo, logs):
-        with running(emsp, logs):
-            _register(cpo, emsp)
-            _api(cpo, "POST", "cdrs", first)
-            _eventually("CDR1 at the eMSP", lambda: _ids(emsp) == ["CDR1"])
-            _eventually("CDR1's Location at the CPO", lambda: len(_deliveries(cpo, "CDR1")) == 1)
-            [delivery] = _deliveries(cpo, "CDR1")
-            assert (delivery["partner"], delivery["location"]) == (
-                "emsp",
-                f"{receiver}/NL/CPO/CDR1",
-            )
-            assert _theirs(emsp, "cpo", "cdrs") == [first]
+    with running_together((cpo, emsp), logs) as nodes:
+        _register(cpo, emsp)
+        _api(cpo, "POST", "cdrs", first)
+        _eventually("CDR1 at the eMSP", lambda: _ids(emsp) == ["CDR1"])
+        _eventually("CDR1's Location at the CPO", lambda: len(_deliveries(cpo, "CDR1")) == 1)
+        [delivery] = _deliveries(cpo, "CDR1")
+        assert (delivery["partner"], delivery["location"]) == (
+            "emsp",
+            f"{receiver}/NL/CPO/CDR1",
+        )
+        assert _theirs(emsp, "cpo", "cdrs") == [first]
+        nodes.stop(emsp)
 
         # The eMSP is down while a correction (a Credit CDR) and a new CDR are produced.
         _api(cpo, "POST", "cdrs", credit_of(first, last_updated="2026-01-02T12:00:00Z"))

@@ -22,7 +22,7 @@ import orjson
 from openroam.models.v221.cdrs import CDR
 from openroam.models.v221.tariffs import Tariff
 from openroam.pricing import MeterSample, price, timeline_from_samples
-from tests.e2e.nodes import NodeConfig, running
+from tests.e2e.nodes import NodeConfig, running, running_together
 from tests.e2e.test_roaming import ADMIN, _api, _eventually, _register, _theirs, _token, pair
 
 __all__ = ["pair"]  # the fixture, shared with test_roaming
@@ -158,45 +158,45 @@ def test_a_session_priced_across_18_00_and_its_cdr_delivered_once(
     pair: tuple[NodeConfig, NodeConfig, Path],
 ) -> None:
     cpo, emsp, logs = pair
-    with running(cpo, logs):
-        with running(emsp, logs):
-            _register(cpo, emsp)
-            _api(cpo, "PUT", "tariffs/NL/CPO/T1", EVENING)
-            _api(cpo, "PUT", "locations/NL/CPO/LOC1", _location())
-            _api(emsp, "PUT", "tokens/DE/MSP/0123456789?type=RFID", _token("0123456789"))
-            _eventually("the token at the CPO", lambda: len(_theirs(cpo, "emsp", "tokens")) == 1)
-            # The eMSP audits each CDR with the Tariff and the Location (its time zone) it holds;
-            # both are pushed right after registration, so wait until they are there.
-            _eventually(
-                "the Tariff and the Location at the eMSP",
-                lambda: (
-                    len(_theirs(emsp, "cpo", "tariffs")) == 1
-                    and len(_theirs(emsp, "cpo", "locations")) == 1
-                ),
-            )
+    with running_together((cpo, emsp), logs) as nodes:
+        _register(cpo, emsp)
+        _api(cpo, "PUT", "tariffs/NL/CPO/T1", EVENING)
+        _api(cpo, "PUT", "locations/NL/CPO/LOC1", _location())
+        _api(emsp, "PUT", "tokens/DE/MSP/0123456789?type=RFID", _token("0123456789"))
+        _eventually("the token at the CPO", lambda: len(_theirs(cpo, "emsp", "tokens")) == 1)
+        # The eMSP audits each CDR with the Tariff and the Location (its time zone) it holds;
+        # both are pushed right after registration, so wait until they are there.
+        _eventually(
+            "the Tariff and the Location at the eMSP",
+            lambda: (
+                len(_theirs(emsp, "cpo", "tariffs")) == 1
+                and len(_theirs(emsp, "cpo", "locations")) == 1
+            ),
+        )
 
-            samples = _charge(cpo, "S1", START)
-            ours = _api(cpo, "GET", "sessions/NL/CPO/S1").json()["data"]
-            assert ours["status"] == "COMPLETED"
-            assert len(ours["charging_periods"]) == 2  # split at 18:00 local
-            _eventually(
-                "the same Session at the eMSP",
-                lambda: _theirs(emsp, "cpo", "sessions") == [ours],
-            )
-            _eventually("the CDR at the eMSP", lambda: len(_cdrs(emsp)) == 1)
-            cdr = CDR.model_validate_json(orjson.dumps(_cdrs(emsp)[0]))
-            expected = _recomputed(START, samples)
-            assert cdr.total_cost == expected.total_cost
-            assert cdr.total_energy == expected.total_energy == Decimal("10.5")
-            assert cdr.total_time == expected.total_time
-            assert cdr.total_energy_cost == expected.total_energy_cost
-            assert cdr.total_time_cost == expected.total_time_cost
-            # The CDR's periods are the Session's: one split at 18:00 local.
-            assert cdr.to_dict()["charging_periods"] == ours["charging_periods"]
-            # The eMSP's own automatic audit (with the Tariff it holds) agrees.
-            received = _events(emsp, "cdr.received")
-            audits = [e["data"]["audit"] for e in received]
-            assert [audit["status"] for audit in audits] == ["ok"], audits
+        samples = _charge(cpo, "S1", START)
+        ours = _api(cpo, "GET", "sessions/NL/CPO/S1").json()["data"]
+        assert ours["status"] == "COMPLETED"
+        assert len(ours["charging_periods"]) == 2  # split at 18:00 local
+        _eventually(
+            "the same Session at the eMSP",
+            lambda: _theirs(emsp, "cpo", "sessions") == [ours],
+        )
+        _eventually("the CDR at the eMSP", lambda: len(_cdrs(emsp)) == 1)
+        cdr = CDR.model_validate_json(orjson.dumps(_cdrs(emsp)[0]))
+        expected = _recomputed(START, samples)
+        assert cdr.total_cost == expected.total_cost
+        assert cdr.total_energy == expected.total_energy == Decimal("10.5")
+        assert cdr.total_time == expected.total_time
+        assert cdr.total_energy_cost == expected.total_energy_cost
+        assert cdr.total_time_cost == expected.total_time_cost
+        # The CDR's periods are the Session's: one split at 18:00 local.
+        assert cdr.to_dict()["charging_periods"] == ours["charging_periods"]
+        # The eMSP's own automatic audit (with the Tariff it holds) agrees.
+        received = _events(emsp, "cdr.received")
+        audits = [e["data"]["audit"] for e in received]
+        assert [audit["status"] for audit in audits] == ["ok"], audits
+        nodes.stop(emsp)
 
         # The eMSP is down while a second session ends and its CDR is produced.
         later = START + timedelta(days=1)

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from tests.e2e.nodes import NodeConfig, running
+from tests.e2e.nodes import NodeConfig, running_together
 from tests.e2e.test_roaming import ADMIN, _api, _eventually, _register, pair
 
 __all__ = ["pair"]
@@ -83,7 +83,7 @@ def _round_trip(
 
 def test_set_get_and_clear_with_their_results(pair: tuple[NodeConfig, NodeConfig, Path]) -> None:
     cpo, emsp, logs = pair
-    with running(cpo, logs), running(emsp, logs):
+    with running_together((cpo, emsp), logs):
         _register(cpo, emsp)
         _api(cpo, "PUT", "sessions/NL/CPO/SES1", _session("SES1"))
         seen: set[int] = set()

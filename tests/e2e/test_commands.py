@@ -5,9 +5,10 @@ accepted path with the asynchronous result, the rejected path, and the timeout p
 Both backends act only through their node's backend API: the eMSP sends commands with
 ``POST /api/commands/{type}``; the CPO's backend finds them in ``GET /api/commands`` (it could
 equally take the ``command.received`` webhook) and reports results with
-``POST /api/commands/{id}/result``. The CPO node promises a 12 s timeout but gives its backend
-24 s, so the timeout path shows both sides: the eMSP decides TIMEOUT at 12 s, then the CPO POSTs
-FAILED at 24 s, which the eMSP keeps as a late result.
+``POST /api/commands/{id}/result``. The CPO node promises a 6 s timeout but gives its backend
+10 s, so the timeout path shows both sides: the eMSP decides TIMEOUT at 6 s, then the CPO POSTs
+FAILED at 10 s, which the eMSP keeps as a late result. (Short, but far above the second or so a
+result takes to travel; the timeout path is sent first so its wait overlaps the other paths.)
 """
 
 from __future__ import annotations
@@ -17,16 +18,16 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.nodes import NodeConfig, Party, free_port, running
+from tests.e2e.nodes import NodeConfig, Party, free_port, running_together
 from tests.e2e.test_roaming import ADMIN, _api, _eventually, _location, _register, _token
 
 CPO_SETTINGS = {
     "OPENROAM_ADMIN_TOKEN": ADMIN,
     "OPENROAM_PUSH_MAX_DELAY": "1",
-    "OPENROAM_COMMANDS__TIMEOUT": "12",
-    "OPENROAM_COMMANDS__BACKEND_TIMEOUT": "24",
+    "OPENROAM_COMMANDS__TIMEOUT": "6",
+    "OPENROAM_COMMANDS__BACKEND_TIMEOUT": "10",
 }
-TIMEOUT = 12
+TIMEOUT = 6
 TOKEN = _token("0123456789")
 
 
@@ -110,12 +111,12 @@ def test_every_command_type_accepted_rejected_and_timed_out(
     pair: tuple[NodeConfig, NodeConfig, Path],
 ) -> None:
     cpo, emsp, logs = pair
-    with running(cpo, logs), running(emsp, logs):
+    with running_together((cpo, emsp), logs):
         _register(cpo, emsp)
         _api(cpo, "PUT", "locations/NL/CPO/LOC1", _location("LOC1"))
         _api(cpo, "PUT", "sessions/NL/CPO/S1", _session())
-        paths: dict[str, dict[str, dict[str, Any]]] = {"ok": {}, "no": {}, "late": {}}
-        for path, result in (("ok", "ACCEPTED"), ("no", "REJECTED"), ("late", None)):
+        paths: dict[str, dict[str, dict[str, Any]]] = {"late": {}, "ok": {}, "no": {}}
+        for path, result in (("late", None), ("ok", "ACCEPTED"), ("no", "REJECTED")):
             for kind in _commands():
                 sent = paths[path][kind] = _send(emsp, kind)
                 # The CPO's CommandResponse, with the timeout it promised (mod_commands).
@@ -131,7 +132,7 @@ def test_every_command_type_accepted_rejected_and_timed_out(
                     lambda s=sent, r=result: _command(emsp, s["id"])["result"] == {"result": r},
                 )
                 assert _results(emsp, sent["id"])[0]["late"] is False
-        # Timeout path: the eMSP decides TIMEOUT after 12 s; the CPO's FAILED comes at 24 s.
+        # Timeout path: the eMSP decides TIMEOUT after 6 s; the CPO's FAILED comes at 10 s.
         for kind, sent in paths["late"].items():
             _eventually(
                 f"{kind} TIMEOUT then FAILED at the eMSP",

@@ -58,7 +58,7 @@ def _eventually(what: str, check: Callable[[], bool]) -> None:
     while time.monotonic() < deadline:
         if check():
             return
-        time.sleep(0.25)
+        time.sleep(0.1)
     raise AssertionError(f"not within {WAIT_SECONDS}s: {what}")
 
 

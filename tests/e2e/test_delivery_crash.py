@@ -129,7 +129,7 @@ def _settled(http: httpx.Client) -> None:
     while time.monotonic() < deadline:
         if not _api(http, "GET", "deliveries?state=pending").json()["data"]:
             return
-        time.sleep(0.2)
+        time.sleep(0.1)
     pending = _api(http, "GET", "deliveries?state=pending").json()["data"]
     raise AssertionError(f"still pending after {SETTLE_SECONDS}s: {json.dumps(pending)[:2000]}")
 

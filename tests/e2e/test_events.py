@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from openroam._delivery.webhooks import verify_signature
-from tests.e2e.nodes import NodeConfig, Party, free_port, running
+from tests.e2e.nodes import NodeConfig, Party, free_port, running_together
 from tests.e2e.test_roaming import FAST, _api, _eventually, _register
 
 SECRET = "e2e-webhook-secret"
@@ -121,7 +121,7 @@ def test_session_events_reach_the_emsp_webhook_in_order(
         [Party("DE", "MSP", "EMSP", "MSP Mobility")],
         FAST | webhooks,
     )
-    with running(cpo, tmp_path), running(emsp, tmp_path):
+    with running_together((cpo, emsp), tmp_path):
         _register(cpo, emsp)
         _api(cpo, "PUT", "sessions/NL/CPO/S1", _session("2026-01-01T10:00:00Z"))
         for minute in range(1, 6):

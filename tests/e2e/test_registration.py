@@ -17,7 +17,7 @@ import pytest
 
 from openroam._store import repositories as repo
 from openroam._store.db import Database
-from tests.e2e.nodes import NodeConfig, Party, free_port, running
+from tests.e2e.nodes import NodeConfig, Party, free_port, running_together
 
 
 def _auth(token: str) -> dict[str, str]:
@@ -53,7 +53,7 @@ def nodes(tmp_path: Path, database_url: str) -> Iterator[tuple[NodeConfig, NodeC
         database_url=database_url,
         parties=[Party("DE", "BBB", "EMSP", "B Mobility")],
     )
-    with running(cpo, tmp_path), running(emsp, tmp_path):
+    with running_together((cpo, emsp), tmp_path):
         yield cpo, emsp
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.nodes import NodeConfig, Party, free_port, running
+from tests.e2e.nodes import NodeConfig, Party, free_port, running, running_together
 
 ADMIN = "e2e-admin-token"
 FAST = {
@@ -46,7 +46,7 @@ def _eventually(what: str, check: Callable[[], bool]) -> None:
     while time.monotonic() < deadline:
         if check():
             return
-        time.sleep(0.25)
+        time.sleep(0.1)
     raise AssertionError(f"not within {WAIT_SECONDS}s: {what}")
 
 
@@ -148,9 +148,14 @@ def _grants(node: NodeConfig) -> list[str]:
 
 
 def _register(cpo: NodeConfig, emsp: NodeConfig) -> None:
-    invitation = cpo.cli("invite", "emsp", *_grants(emsp)).stdout
-    token_a = next(line for line in invitation.splitlines() if line.startswith("token A:"))
-    token = token_a.split(":", 1)[1].strip()
+    # The invitation through the CPO's backend API (POST /api/invitations, as `openroam invite`
+    # does; that command is run in test_registration): one process start less per test.
+    grants = [
+        {"role": party.role, "country_code": party.country_code, "party_id": party.party_id}
+        for party in emsp.parties
+    ]
+    invitation = _api(cpo, "POST", "invitations", {"name": "emsp", "grants": grants}).json()
+    token = invitation["data"]["token"]
     emsp.cli("register", cpo.versions_url, "--token", token, "--name", "cpo", *_grants(cpo))
 
 
@@ -158,24 +163,24 @@ def test_cpo_and_emsp_converge_by_push_and_after_an_outage(
     pair: tuple[NodeConfig, NodeConfig, Path],
 ) -> None:
     cpo, emsp, logs = pair
-    with running(cpo, logs):
-        with running(emsp, logs):
-            _register(cpo, emsp)
+    with running_together((cpo, emsp), logs) as nodes:
+        _register(cpo, emsp)
 
-            # A Location created through the CPO's backend API appears at the eMSP.
-            _api(cpo, "PUT", "locations/NL/CPO/LOC1", _location("LOC1"))
-            _eventually("LOC1 at the eMSP", lambda: len(_theirs(emsp, "cpo", "locations")) == 1)
+        # A Location created through the CPO's backend API appears at the eMSP.
+        _api(cpo, "PUT", "locations/NL/CPO/LOC1", _location("LOC1"))
+        _eventually("LOC1 at the eMSP", lambda: len(_theirs(emsp, "cpo", "locations")) == 1)
 
-            # An EVSE status change arrives (as a PATCH of the EVSE).
-            _api(cpo, "PUT", "locations/NL/CPO/LOC1/LOC1-E1/status", {"status": "CHARGING"})
-            _eventually(
-                "LOC1's EVSE CHARGING at the eMSP",
-                lambda: _theirs(emsp, "cpo", "locations")[0]["evses"][0]["status"] == "CHARGING",
-            )
+        # An EVSE status change arrives (as a PATCH of the EVSE).
+        _api(cpo, "PUT", "locations/NL/CPO/LOC1/LOC1-E1/status", {"status": "CHARGING"})
+        _eventually(
+            "LOC1's EVSE CHARGING at the eMSP",
+            lambda: _theirs(emsp, "cpo", "locations")[0]["evses"][0]["status"] == "CHARGING",
+        )
 
-            # A token created at the eMSP reaches the CPO.
-            _api(emsp, "PUT", "tokens/DE/MSP/0123456789?type=RFID", _token("0123456789"))
-            _eventually("the token at the CPO", lambda: len(_theirs(cpo, "emsp", "tokens")) == 1)
+        # A token created at the eMSP reaches the CPO.
+        _api(emsp, "PUT", "tokens/DE/MSP/0123456789?type=RFID", _token("0123456789"))
+        _eventually("the token at the CPO", lambda: len(_theirs(cpo, "emsp", "tokens")) == 1)
+        nodes.stop(emsp)
 
         # The eMSP is down: several changes are made at the CPO meanwhile.
         _api(cpo, "PUT", "locations/NL/CPO/LOC2", _location("LOC2", stamp="2026-01-02T10:00:00Z"))

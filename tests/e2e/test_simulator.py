@@ -22,7 +22,7 @@ import pytest
 
 from openroam._demo import sample
 from openroam.simulator import BackendApi, Simulator, SimulatorSettings
-from tests.e2e.nodes import NodeConfig, Party, free_port, running
+from tests.e2e.nodes import NodeConfig, Party, free_port, running_together
 from tests.e2e.test_roaming import ADMIN, FAST, _register
 
 T = TypeVar("T")
@@ -35,7 +35,7 @@ async def _eventually(what: str, check: Callable[[], Awaitable[T | None]]) -> T:
     while (found := await check()) is None:
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"not within {WAIT_SECONDS:.0f}s: {what}")
-        await asyncio.sleep(0.2)
+        await asyncio.sleep(0.1)
     return found
 
 
@@ -48,7 +48,7 @@ def nodes(tmp_path: Path) -> Iterator[tuple[NodeConfig, NodeConfig]]:
                      [party(sample.CPO, "CPO")], FAST)  # fmt: skip
     emsp = NodeConfig("emsp", free_port(), f"sqlite+aiosqlite:///{tmp_path / 'emsp.db'}",
                       [party(sample.EMSP, "EMSP")], FAST)  # fmt: skip
-    with running(cpo, tmp_path), running(emsp, tmp_path):
+    with running_together((cpo, emsp), tmp_path):
         yield cpo, emsp
 
 
