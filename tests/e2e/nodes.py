@@ -6,7 +6,6 @@ environment variables, exactly as an operator would run it.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import socket
@@ -150,28 +149,6 @@ def _stop_all(processes: Sequence[subprocess.Popen[bytes]]) -> None:
             process.terminate()
     for process in processes:
         stop(process)
-
-
-@contextmanager
-def running_all(nodes: Sequence[NodeConfig], log_dir: Path) -> Iterator[Sequence[NodeConfig]]:
-    """Start ``openroam serve`` for each of ``nodes`` at once (they start in parallel: a test
-    with several nodes waits for the slowest, not for their sum) and stop them afterwards."""
-    with contextlib.ExitStack() as stack:
-        started: list[tuple[NodeConfig, subprocess.Popen[bytes], Path]] = []
-        for node in nodes:
-            log = log_dir / f"{node.name}.log"
-            output = stack.enter_context(log.open("wb"))
-            process = subprocess.Popen(
-                [sys.executable, "-m", "openroam", "serve"],
-                env=node.env(),
-                stdout=output,
-                stderr=subprocess.STDOUT,
-            )
-            stack.callback(stop, process)
-            started.append((node, process, log))
-        for node, process, log in started:
-            _wait_until_serving(node, process, log)
-        yield nodes
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:

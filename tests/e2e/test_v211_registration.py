@@ -26,7 +26,7 @@ import pytest
 
 from openroam._store import repositories as repo
 from openroam._store.db import Database
-from tests.e2e.nodes import NodeConfig, Party, free_port, running
+from tests.e2e.nodes import NodeConfig, Party, free_port, running_together
 from tests.loopback import serving
 
 ADMIN = "v211-admin-token"
@@ -75,7 +75,7 @@ def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Nodes]:
     old = _config(tmp, "old", Party("NL", "OLD", "CPO", "Old Charging"), ["2.1.1"])
     new = _config(tmp, "new", Party("DE", "NEW", "EMSP", "New Mobility"))
     other = _config(tmp, "other", Party("DE", "OTH", "CPO", "Other Charging"))
-    with running(old, tmp), running(new, tmp), running(other, tmp):
+    with running_together((old, new, other), tmp):
         yield Nodes(old, new, other)
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.api.support import cdr
-from tests.e2e.nodes import NodeConfig, Party, free_port, running
+from tests.e2e.nodes import NodeConfig, Party, free_port, running_together
 from tests.e2e.test_roaming import (
     FAST,
     _api,
@@ -74,7 +74,7 @@ def test_a_2_1_1_connection_pushes_pulls_authorizes_and_commands(tmp_path: Path)
         OPENROAM_OCPI_VERSIONS=json.dumps(["2.1.1"]),
     )
     emsp = _node(tmp_path, "emsp", Party(*EMSP, "EMSP", "MSP Mobility"))
-    with running(cpo, tmp_path), running(emsp, tmp_path):
+    with running_together((cpo, emsp), tmp_path):
         _api(cpo, "PUT", "locations/NL/CPO/LOC0", _location("LOC0"))
         _register(cpo, emsp)
         assert _api(emsp, "GET", "partners/cpo").json()["data"]["version"] == "2.1.1"

@@ -39,7 +39,7 @@ import pytest
 from openroam._demo import sample
 from openroam.models import v211
 from openroam.simulator import BackendApi, Simulator, SimulatorSettings
-from tests.e2e.nodes import NodeConfig, Party, free_port, running_all
+from tests.e2e.nodes import NodeConfig, Party, free_port, running_together
 from tests.e2e.test_roaming import ADMIN, FAST
 
 T = TypeVar("T")
@@ -96,7 +96,7 @@ def nodes(tmp_path: Path) -> Iterator[Sequence[NodeConfig]]:
         _node("emsp", EMSP, tmp_path),
         _node("emsp211", EMSP_211, tmp_path, ONLY_211),
     ]
-    with running_all(found, tmp_path):
+    with running_together(found, tmp_path):
         yield found
 
 
