@@ -18,7 +18,7 @@ the same uvicorn settings for all), warmed up for 2 s, then loaded for ``--secon
 * ``openroam, page N/2 (keyset)``: the URL of the Link header half-way through the list.
 * ``openroam 2.1.1, page 1`` and ``page N/2 (keyset)``: the same pages at the 2.1.1 CPO side
   (``/ocpi/2.1.1/cpo/locations``): the stored 2.2.1 Locations converted to 2.1.1, each once per
-  stored change (a per-process cache), through FastAPI's routing.
+  stored change (a per-process cache), answered ahead of FastAPI like the 2.2.1 page.
 * ``openroam serve, …``: ``python -m openroam serve`` as an operator runs it (``--serve``
   chooses the rows): with ``--log-level warning`` (no request log), with its line per request as
   text (the default), and as JSON (``--log-format json``). The ratio of the last two to the first
