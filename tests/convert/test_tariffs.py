@@ -5,6 +5,7 @@ the tariff engine; every output is validated by the target version's models."""
 from __future__ import annotations
 
 import copy
+import logging
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -156,6 +157,24 @@ def test_a_restricted_later_element_is_a_finding() -> None:
     assert len(findings) == 1
     assert "elements[0] has no ENERGY component" in findings[0]
     assert "elements[1]" in findings[0]
+
+
+def test_the_converter_logs_its_findings(caplog: pytest.LogCaptureFixture) -> None:
+    """What a 2.1.1 partner will price differently is told to the operator (a warning naming
+    the Tariff and the findings); an exact conversion logs nothing."""
+    inexact = v221_tariff(
+        {"price_components": [component("TIME", "1.50")], "restrictions": DAY},
+        {"price_components": [component("ENERGY", "0.60")], "restrictions": {"max_power": D("20")}},
+        {"price_components": [component("ENERGY", "0.30"), component("TIME", "1")]},
+    )
+    exact = v221_tariff({"price_components": [component("ENERGY", "0.30")]})
+    with caplog.at_level(logging.WARNING, logger="openroam.convert"):
+        CONVERTER.to_v211(exact)
+        assert caplog.records == []
+        CONVERTER.to_v211(inexact)
+    [record] = caplog.records
+    assert inexact["id"] in record.getMessage()
+    assert "elements[0] has no ENERGY component" in record.getMessage()
 
 
 def test_reservation_and_current_elements_are_left_out_with_findings() -> None:

@@ -37,6 +37,7 @@ Filled in for 2.2.1:
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from openroam._convert._context import Context, Doc, Related
@@ -57,6 +58,8 @@ __all__ = [
     "tariff_to_v211",
     "tariff_to_v211_checked",
 ]
+
+log = logging.getLogger("openroam.convert")
 
 _V221_ONLY = ("country_code", "party_id", "type", "min_price", "max_price")
 _V221_ONLY_TIMES = ("start_date_time", "end_date_time")
@@ -232,9 +235,19 @@ class TariffsConverter:
     """The :class:`~openroam._convert._context.ObjectConverter` of Tariffs."""
 
     def to_v211(self, doc: Doc, depth: int = 0, related: Related | None = None) -> Doc:
-        """A stored 2.2.1 Tariff as 2.1.1."""
+        """A stored 2.2.1 Tariff as 2.1.1; a warning is logged (logger ``openroam.convert``)
+        with the findings when the 2.1.1 Tariff does not price every session alike, so an
+        operator learns what a 2.1.1 partner will compute differently. Conversions are made
+        once per stored change and partner push, not per request (``_server/v211/cache.py``)."""
         _depth(depth)
-        return tariff_to_v211(doc)
+        converted, findings = tariff_to_v211_checked(doc)
+        if findings:
+            log.warning(
+                "Tariff %s as OCPI 2.1.1 does not price every session as in 2.2.1: %s",
+                doc.get("id"),
+                "; ".join(findings),
+            )
+        return converted
 
     def from_v211(
         self, doc: Doc, context: Context, depth: int = 0, related: Related | None = None
