@@ -91,6 +91,7 @@ def register_partner(node: Node) -> RegisterPartner:
         name: str | None = None,
         roles: tuple[tuple[Role, str, str], ...] = ((Role.CPO, "DE", "PRT"),),
         endpoints: tuple[tuple[str, str], ...] = (("credentials", "SENDER"),),
+        version: str = "2.2.1",
     ) -> Caller:
         name = name or f"partner-{uuid.uuid4().hex[:8]}"
         await node.credentials.invite(
@@ -105,7 +106,7 @@ def register_partner(node: Node) -> RegisterPartner:
                 session,
                 invited.id,
                 versions_url="https://partner.example.com/ocpi/versions",
-                version="2.2.1",
+                version=version,
                 roles=[
                     CredentialsRole(
                         role=role,
@@ -119,7 +120,7 @@ def register_partner(node: Node) -> RegisterPartner:
                     Endpoint(
                         identifier=ModuleID(identifier),
                         role=InterfaceRole(interface),
-                        url=f"https://partner.example.com/ocpi/2.2.1/{identifier}",
+                        url=f"https://partner.example.com/ocpi/{version}/{identifier}",
                     )
                     for identifier, interface in endpoints
                 ],

@@ -76,6 +76,29 @@ async def test_backend_sends_charging_preferences_to_the_cpo_sender(
     assert recording.calls[-1] == (sessions_url, "S2", {"profile_type": "GREEN"})
 
 
+async def test_charging_preferences_to_a_2_1_1_cpo_are_refused_before_sending(
+    database: Database, register_partner: RegisterPartner
+) -> None:
+    """mod_sessions.md 2.1 "CPO Interface" (2.1.1): the Sessions Sender has GET only; charging
+    preferences do not exist in 2.1.1. Sending them to a 2.1.1 CPO is refused with HTTP 409
+    naming the version, and nothing reaches the partner."""
+    recording = RecordingSessionsApi()
+
+    def factory(token: str, encode_token: bool) -> PartnerApi:
+        return recording  # type: ignore[return-value]
+
+    node = Node.build(PLATFORM, database, factory)
+    cpo = await register_partner(
+        roles=((Role.CPO, "DE", "CPO"),), endpoints=(("sessions", "SENDER"),), version="2.1.1"
+    )
+    headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    transport = httpx.ASGITransport(app=api_app(node))
+    async with httpx.AsyncClient(transport=transport, base_url=BASE_URL, headers=headers) as api:
+        route = f"/api/partners/{cpo.partner_name}/sessions/S1/charging_preferences"
+        assert "2.1.1" in error_of(await api.put(route, json=PREFERENCES), 409, 2000)
+    assert recording.calls == []
+
+
 async def test_backend_reads_the_preferences_a_partner_set(
     client: httpx.AsyncClient, node: Node, register_partner: RegisterPartner
 ) -> None:

@@ -124,6 +124,9 @@ class Dialect:
     """OCPI 2.2.1, the stored shape: nothing is converted."""
 
     version = "2.2.1"
+    #: the Sessions Sender's ``PUT {session_id}/charging_preferences`` exists (mod_sessions
+    #: "Set: Charging Preferences")
+    charging_preferences = True
 
     def receiver_path(self, module: str, path: str) -> str:
         """The object path of a delivery (``{cc}/{party}/{id}[/…][?type=…]``) as this version
@@ -258,6 +261,8 @@ class V211Dialect(Dialect):
     """OCPI 2.1.1: see the module docstring."""
 
     version = "2.1.1"
+    # mod_sessions.md 2.1 "CPO Interface": GET only; charging preferences arrived in 2.2.
+    charging_preferences = False
 
     def receiver_path(self, module: str, path: str) -> str:
         # mod_tokens.md 2.1 "CPO Interface": {country_code}/{party_id}/{token_uid}, no type.

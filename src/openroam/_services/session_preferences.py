@@ -25,12 +25,13 @@ from typing import Any, Protocol, cast
 import orjson
 
 from openroam._services.credentials import Caller, PartnerApiFactory
+from openroam._services.dialect import dialect_of
 from openroam._services.documents import ObjectPath, locate
 from openroam._services.object_specs import LOCATIONS, SESSIONS
 from openroam._services.roaming import OWN, RoamingService, validate_body
 from openroam._store import object_repo as objects
 from openroam._store import repositories as repo
-from openroam.errors import InvalidOrMissingParameters, NotFound
+from openroam.errors import ClientError, InvalidOrMissingParameters, NotFound
 from openroam.models.v221.locations import Capability
 from openroam.models.v221.sessions import (
     ChargingPreferences,
@@ -162,6 +163,12 @@ class SessionPreferences:
         )
         if url is None or partner.outgoing_token is None:
             raise NotFound(f"{partner_name} offers no Sessions Sender interface")
+        if not dialect_of(partner).charging_preferences:
+            raise ClientError(
+                f"{partner_name} speaks OCPI {partner.version}, which has no charging "
+                "preferences (they arrived in 2.2)",
+                http_status=409,
+            )
         api = cast(SessionsApi, self.api_factory(partner.outgoing_token, partner.encode_token))
         try:
             return await api.put_charging_preferences(url, session_id, preferences)
