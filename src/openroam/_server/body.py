@@ -166,7 +166,11 @@ async def parse_body(request: Request, model: type[M]) -> M:
     with the JSON path of each problem in ``status_message``. The latter has reached the OCPI
     layer, so it keeps HTTP 200 (status_codes.asciidoc).
     """
-    body = await request.body()
+    return validated_body(await request.body(), model)
+
+
+def validated_body(body: bytes, model: type[M]) -> M:
+    """``body`` validated as ``model``, with the answers of :func:`parse_body`."""
     try:
         return model.model_validate_json(body)
     except ValidationError as error:

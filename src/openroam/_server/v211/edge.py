@@ -22,11 +22,10 @@ from contextlib import contextmanager
 from typing import Any
 
 from fastapi import Request
-from pydantic import ValidationError
 
 from openroam._convert._context import Context, Owner, Related
 from openroam._server.auth import RegisteredCaller
-from openroam._server.body import validation_message
+from openroam._server.body import validated_body
 from openroam._server.headers import check_interface
 from openroam._server.v211.modules import ServedModule
 from openroam._services.credentials import Caller
@@ -98,14 +97,7 @@ def read_v211(model: type[OcpiModel], body: bytes) -> dict[str, Any]:
     contain a valid JSON string, the HTTP error 400"), 2001 with the problems' JSON paths
     for one that does not validate.
     """
-    try:
-        data: dict[str, Any] = model.model_validate_json(body).to_dict()
-    except ValidationError as error:
-        if not body.strip() or any(e["type"] == "json_invalid" for e in error.errors()):
-            raise InvalidOrMissingParameters(
-                "The request body is not valid JSON", http_status=400
-            ) from None
-        raise InvalidOrMissingParameters(validation_message(error)) from None
+    data: dict[str, Any] = validated_body(body, model).to_dict()
     return data
 
 

@@ -16,9 +16,9 @@ from openroam._convert.locations import publishable_in_v211
 from openroam._server.v211.cache import CONVERTED, digest
 from openroam._server.v211.edge import converting, read_v211
 from openroam._services.object_specs import CDRS, LOCATIONS, SESSIONS, TARIFFS, TOKENS, ModuleSpec
-from openroam.errors import InvalidOrMissingParameters, NotFound
+from openroam.errors import NotFound
 
-__all__ = ["V211_MODULES", "V211Module", "read_json"]
+__all__ = ["V211_MODULES", "V211Module"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,19 +88,6 @@ class V211Module:
 #: What the cache holds for a document 2.1.1 is not shown (no JSON text is empty).
 _HIDDEN = b""
 _SIDE = {True: b"S", False: b"R"}
-
-
-def read_json(body: bytes) -> dict[str, Any]:
-    """``body`` as a JSON object: HTTP 400 + 2001 when it is not JSON (status_codes.md)."""
-    try:
-        data = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        raise InvalidOrMissingParameters(
-            "The request body is not valid JSON", http_status=400
-        ) from None
-    if not isinstance(data, dict):
-        raise InvalidOrMissingParameters("The request body must be a JSON object")
-    return data
 
 
 V211_MODULES: dict[str, V211Module] = {
