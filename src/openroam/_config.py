@@ -221,6 +221,13 @@ class Settings(BaseSettings):
     """Events to the party's backend (docs/backend-api.md)."""
     commands: CommandConfig = CommandConfig()
     """Partners' commands (CPO side)."""
+    hub_liveness_seconds: Annotated[float, Field(gt=0)] = 300.0
+    """Hub nodes: a connected party from which nothing was heard for this long is asked for its
+    versions; it is OFFLINE while that fails (mod_hub_client_info "Still alive check": "start
+    with 5 minutes")."""
+    hub_forward_timeout_seconds: Annotated[float, Field(gt=0)] = 10.0
+    """Hub nodes: how long a forwarded request waits for the receiving party's answer before
+    the requester gets 4002 (status_codes "4xxx: Hub errors")."""
     log_format: Literal["text", "json"] = "text"
     """``openroam serve``'s log lines: text, or one JSON object per line (with ``request_id``,
     ``partner``, ``module`` as fields when known)."""
@@ -273,6 +280,16 @@ class Settings(BaseSettings):
             if key in seen:
                 raise ValueError(f"party {'/'.join(key)} is configured twice")
             seen.add(key)
+        return self
+
+    @model_validator(mode="after")
+    def _hub_alone(self) -> Self:
+        # A Hub routes between the parties connected to it; a node hosting a HUB party and a
+        # CPO or eMSP party would have to tell for each request whether it is to be routed or
+        # answered, which no routing header says (docs/hub.md "Running a Hub").
+        roles = {party.role for party in self.parties}
+        if Role.HUB in roles and len(roles) > 1:
+            raise ValueError("a node hosting a HUB party hosts no party of another role")
         return self
 
     @classmethod

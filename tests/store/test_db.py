@@ -33,6 +33,8 @@ TABLES = {
     "commands",
     "profile_requests",
     "active_profiles",
+    "client_infos",
+    "hub_relays",
 }
 
 

@@ -55,6 +55,15 @@ class Platform:
         return f"{self.public_url.rstrip('/')}/ocpi/{version}"
 
     @property
+    def hub_party(self) -> OwnParty | None:
+        """The HUB party, when this node is a Hub (it then hosts no party of another role)."""
+        return next((party for party in self.parties if party.role == Role.HUB), None)
+
+    @property
+    def is_hub(self) -> bool:
+        return self.hub_party is not None
+
+    @property
     def roles(self) -> frozenset[Role]:
         return frozenset(party.role for party in self.parties)
 

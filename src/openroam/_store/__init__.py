@@ -5,5 +5,6 @@
 from openroam._store import command_tables as command_tables
 from openroam._store import deviations as deviations
 from openroam._store import event_tables as event_tables
+from openroam._store import hub_tables as hub_tables
 from openroam._store import objects as objects
 from openroam._store import profile_tables as profile_tables

@@ -203,6 +203,12 @@ class Partner(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     registered_at: Mapped[datetime | None]
+    # Hub nodes (mod_hub_client_info): when we last heard from the partner (any request it
+    # made, or an answer to our versions GET), and its ConnectionStatus as we report it in
+    # ClientInfo (CONNECTED, OFFLINE, PLANNED, SUSPENDED; NULL before a Hub node first set it).
+    last_seen_at: Mapped[datetime | None]
+    connection_status: Mapped[str | None] = mapped_column(String(16))
+    connection_status_at: Mapped[datetime | None]
 
     roles: Mapped[list[PartnerRole]] = relationship(
         lazy="raise", cascade="all, delete-orphan", order_by="PartnerRole.id"

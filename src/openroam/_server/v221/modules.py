@@ -37,10 +37,16 @@ class ServedModule:
     callers: frozenset[Role] = frozenset()
 
 
+# A Hub serves both interfaces of every functional module: it routes each request to the party
+# it is addressed to (transport_and_format.asciidoc "Message Routing"), answers GET All from
+# what it holds and broadcasts pushes addressed to itself.
+_HUB = frozenset({Role.HUB})
 _CPO = frozenset({Role.CPO})
 # Parties that receive Locations and Tariffs (mod_locations, mod_tariffs: eMSP, NSP, NAP).
 _LOCATION_RECEIVERS = frozenset({Role.EMSP, Role.NSP, Role.NAP, Role.OTHER})
 _EMSP = frozenset({Role.EMSP})
+# mod_hub_client_info: every party connected to a Hub receives ClientInfo.
+_HUB_CLIENTS = frozenset(Role) - _HUB
 # mod_charging_profiles: the Sender is an eMSP or an SCSP.
 _PROFILE_SENDERS = frozenset({Role.EMSP, Role.SCSP})
 # Who reads a CPO's Locations and Tariffs: the roles that receive them ("Typically implemented
@@ -54,44 +60,71 @@ MODULES: tuple[ServedModule, ...] = (
     # NOTE), and it is listed once. Any partner with a token may call it.
     ServedModule(ModuleID.CREDENTIALS, InterfaceRole.SENDER, _ALL_ROLES, "credentials", _ALL_ROLES),
     ServedModule(
-        ModuleID.LOCATIONS, InterfaceRole.SENDER, _CPO, "sender/locations", _LOCATION_READERS
+        ModuleID.LOCATIONS, InterfaceRole.SENDER, _CPO | _HUB, "sender/locations", _LOCATION_READERS
     ),
     ServedModule(
-        ModuleID.LOCATIONS, InterfaceRole.RECEIVER, _LOCATION_RECEIVERS, "receiver/locations", _CPO
+        ModuleID.LOCATIONS,
+        InterfaceRole.RECEIVER,
+        _LOCATION_RECEIVERS | _HUB,
+        "receiver/locations",
+        _CPO,
     ),
-    ServedModule(ModuleID.TARIFFS, InterfaceRole.SENDER, _CPO, "sender/tariffs", _LOCATION_READERS),
     ServedModule(
-        ModuleID.TARIFFS, InterfaceRole.RECEIVER, _LOCATION_RECEIVERS, "receiver/tariffs", _CPO
+        ModuleID.TARIFFS, InterfaceRole.SENDER, _CPO | _HUB, "sender/tariffs", _LOCATION_READERS
+    ),
+    ServedModule(
+        ModuleID.TARIFFS,
+        InterfaceRole.RECEIVER,
+        _LOCATION_RECEIVERS | _HUB,
+        "receiver/tariffs",
+        _CPO,
     ),
     # mod_tokens: the eMSP owns Tokens; the CPO reads them and asks for real-time authorization.
-    ServedModule(ModuleID.TOKENS, InterfaceRole.SENDER, _EMSP, "sender/tokens", _CPO),
-    ServedModule(ModuleID.TOKENS, InterfaceRole.RECEIVER, _CPO, "receiver/tokens", _EMSP),
+    ServedModule(ModuleID.TOKENS, InterfaceRole.SENDER, _EMSP | _HUB, "sender/tokens", _CPO),
+    ServedModule(ModuleID.TOKENS, InterfaceRole.RECEIVER, _CPO | _HUB, "receiver/tokens", _EMSP),
     # mod_cdrs, mod_sessions: the CPO owns them; the eMSP of the driver's token reads them
     # (and PUTs charging preferences on the Sessions Sender).
-    ServedModule(ModuleID.CDRS, InterfaceRole.SENDER, _CPO, "sender/cdrs", _EMSP),
-    ServedModule(ModuleID.CDRS, InterfaceRole.RECEIVER, _EMSP, "receiver/cdrs", _CPO),
-    ServedModule(ModuleID.SESSIONS, InterfaceRole.SENDER, _CPO, "sender/sessions", _EMSP),
-    ServedModule(ModuleID.SESSIONS, InterfaceRole.RECEIVER, _EMSP, "receiver/sessions", _CPO),
+    ServedModule(ModuleID.CDRS, InterfaceRole.SENDER, _CPO | _HUB, "sender/cdrs", _EMSP),
+    ServedModule(ModuleID.CDRS, InterfaceRole.RECEIVER, _EMSP | _HUB, "receiver/cdrs", _CPO),
+    ServedModule(ModuleID.SESSIONS, InterfaceRole.SENDER, _CPO | _HUB, "sender/sessions", _EMSP),
+    ServedModule(
+        ModuleID.SESSIONS, InterfaceRole.RECEIVER, _EMSP | _HUB, "receiver/sessions", _CPO
+    ),
     # mod_commands: the eMSP sends commands to the CPO's Receiver.
-    ServedModule(ModuleID.COMMANDS, InterfaceRole.RECEIVER, _CPO, "receiver/commands", _EMSP),
+    ServedModule(
+        ModuleID.COMMANDS, InterfaceRole.RECEIVER, _CPO | _HUB, "receiver/commands", _EMSP
+    ),
     # mod_commands "Sender Interface": where CommandResults arrive (each command names its own
     # response_url under it); the CPO posts them.
-    ServedModule(ModuleID.COMMANDS, InterfaceRole.SENDER, _EMSP, "sender/commands", _CPO),
+    ServedModule(ModuleID.COMMANDS, InterfaceRole.SENDER, _EMSP | _HUB, "sender/commands", _CPO),
     # mod_charging_profiles: the eMSP or SCSP sends requests to the CPO's Receiver; the CPO posts
     # results and ActiveChargingProfiles to the Sender.
     ServedModule(
         ModuleID.CHARGINGPROFILES,
         InterfaceRole.RECEIVER,
-        _CPO,
+        _CPO | _HUB,
         "receiver/chargingprofiles",
         _PROFILE_SENDERS,
     ),
     ServedModule(
         ModuleID.CHARGINGPROFILES,
         InterfaceRole.SENDER,
-        _PROFILE_SENDERS,
+        _PROFILE_SENDERS | _HUB,
         "sender/chargingprofiles",
         _CPO,
+    ),
+    # mod_hub_client_info: a Configuration module (no routing headers). The Hub's Sender
+    # serves the ClientInfo list to every connected party; each party's Receiver takes the
+    # Hub's PUTs (a Hub always may call an interface: ``callers`` stays empty).
+    ServedModule(
+        ModuleID.HUBCLIENTINFO,
+        InterfaceRole.SENDER,
+        _HUB,
+        "sender/hubclientinfo",
+        _HUB_CLIENTS,
+    ),
+    ServedModule(
+        ModuleID.HUBCLIENTINFO, InterfaceRole.RECEIVER, _HUB_CLIENTS, "receiver/hubclientinfo"
     ),
 )
 
