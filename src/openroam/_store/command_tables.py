@@ -57,6 +57,10 @@ class Command(Base):
     # The command object as JSON text, with its response_url.
     request: Mapped[bytes] = mapped_column(LargeBinary)
     response_url: Mapped[str] = mapped_column(String(255))
+    # The party on the other end ("CC/PID" as given): received, the requester (its OCPI-from-*),
+    # which the result is addressed TO; sent, the CPO party the command was addressed TO.
+    # NULL for commands stored before routing headers were kept.
+    counterparty: Mapped[str | None] = mapped_column(String(6))
     state: Mapped[str] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # When the awaited result is given up on (TIMEOUT, or FAILED on the CPO side).

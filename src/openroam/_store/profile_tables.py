@@ -53,6 +53,9 @@ class ProfileRequest(Base):
     kind: Mapped[str] = mapped_column(String(5))
     reference: Mapped[str | None] = mapped_column(String(64), unique=True)
     response_url: Mapped[str | None] = mapped_column(Text)
+    # The party on the other end ("CC/PID" as given): received, the requester (its OCPI-from-*),
+    # which results are addressed TO; sent, the CPO party the request was addressed TO.
+    counterparty: Mapped[str | None] = mapped_column(String(6))
     request: Mapped[bytes | None] = mapped_column(LargeBinary)
     response: Mapped[bytes | None] = mapped_column(LargeBinary)
     result: Mapped[bytes | None] = mapped_column(LargeBinary)

@@ -4,6 +4,8 @@
   when a connected party was last heard from and the ConnectionStatus reported for it in
   ClientInfo (mod_hub_client_info "ConnectionStatus enum"); NULL elsewhere.
 * ``client_infos``: on a node connected to a Hub, the ClientInfo objects the Hub PUT to us.
+* ``commands.counterparty``, ``profile_requests.counterparty``: the party on the other end of a
+  command or charging-profile request, so its result is addressed TO the party that asked.
 * ``hub_relays``: on a Hub node, the ``response_url`` of each command or charging-profile
   request forwarded, so the result can follow the request back.
 
@@ -34,6 +36,8 @@ def upgrade() -> None:
     op.add_column("partners", _timestamp("last_seen_at", nullable=True))
     op.add_column("partners", sa.Column("connection_status", sa.String(length=16), nullable=True))
     op.add_column("partners", _timestamp("connection_status_at", nullable=True))
+    for table in ("commands", "profile_requests"):
+        op.add_column(table, sa.Column("counterparty", sa.String(length=6), nullable=True))
     op.create_table(
         "client_infos",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -84,6 +88,9 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_hub_relays_created_at"), table_name="hub_relays")
     op.drop_table("hub_relays")
     op.drop_table("client_infos")
+    for table in ("profile_requests", "commands"):
+        with op.batch_alter_table(table) as batch:
+            batch.drop_column("counterparty")
     with op.batch_alter_table("partners") as batch:
         for name in ("connection_status_at", "connection_status", "last_seen_at"):
             batch.drop_column(name)
