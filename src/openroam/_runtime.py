@@ -178,6 +178,7 @@ async def running_workers(
         CommandWorkerSettings(
             max_delay=settings.push_max_delay, max_refusals=settings.push_max_refusals
         ),
+        platform=node.platform,
     )
     profiles = ProfileWorker(
         node.db,
@@ -186,6 +187,7 @@ async def running_workers(
             max_delay=settings.push_max_delay, max_refusals=settings.push_max_refusals
         ),
         expire=node.profiles.expire,
+        platform=node.platform,
     )
     stop = asyncio.Event()
     tasks = [

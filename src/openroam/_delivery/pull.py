@@ -233,9 +233,7 @@ class PullWorker:
         try:
             # transport_and_format.asciidoc "Message Routing": FROM our receiving party, TO
             # the owner's party (a Hub: the Hub itself, "GET All via Hubs").
-            headers = dialect.routing_headers(
-                pull_headers(self.roaming.platform, partner, module)
-            )
+            headers = dialect.routing_headers(pull_headers(self.roaming.platform, partner, module))
             model = dialect.page_model(module)
             pages = _fetching_ahead(iter_pages(client, url, params, model, headers=headers))
 

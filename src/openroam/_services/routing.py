@@ -14,15 +14,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import orjson
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from openroam._services.platform import Platform
 from openroam._store import repositories as repo
+from openroam._store.held_lookup import find_held
+from openroam.errors import ClientError
 from openroam.models.common import fold_id
 from openroam.models.v221.types import Role
 
 __all__ = [
     "CONFIGURATION_MODULES",
+    "held_owner",
     "OWNER_ROLES",
     "Party",
+    "authorization_headers",
     "delivery_headers",
     "is_hub",
     "own_party",
@@ -179,3 +186,34 @@ def pull_headers(platform: Platform, partner: repo.PartnerRecord, module: str) -
 
 def _hosted(platform: Platform, party: Party) -> bool:
     return any(same_party(party, (p.country_code, p.party_id)) for p in platform.parties)
+
+
+async def held_owner(
+    session: AsyncSession, partner: repo.PartnerRecord, module: str, object_id: str
+) -> Party | None:
+    """The CPO party a request about a Location or Session we hold from ``partner`` is for:
+    the owner of the copy held under ``object_id`` (as the partner spelled it). None when none
+    is held; :class:`ClientError` (409) when the partner (a Hub) sent us objects of several
+    parties under that id, so the caller must name the party."""
+    held = await find_held(session, module, partner.id, object_id)
+    owners = {(found.country_code, found.party_id) for found in held}
+    if len(owners) > 1:
+        raise ClientError(
+            f"{partner.name} sent us {module} {object_id!r} of several parties; name the CPO "
+            "party the request is for",
+            http_status=409,
+        )
+    if not held:
+        return None
+    document = orjson.loads(held[0].document)
+    country_code, party_id = document.get("country_code"), document.get("party_id")
+    if isinstance(country_code, str) and isinstance(party_id, str):
+        return country_code, party_id
+    return held[0].country_code, held[0].party_id
+
+
+def authorization_headers(platform: Platform, token_party: Party | None) -> dict[str, str]:
+    """The routing headers of a real-time authorization we ask (mod_tokens "Real-time
+    authorization"): FROM our CPO party, TO the eMSP party owning the Token (through a Hub
+    too: the Hub forwards it to that party)."""
+    return routing_headers(own_party(platform, (Role.CPO,)), token_party)
