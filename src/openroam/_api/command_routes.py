@@ -3,8 +3,8 @@
 eMSP side: ``POST /api/commands/{type}?partner=<name>`` sends a command (the command object
 without ``response_url``, which openroam sets) and answers with the stored command and the CPO's
 CommandResponse (``party=CC*PID``: the CPO party the command is for, through a Hub; by default
-the owner of the Location or Session it names); the CommandResult arrives later as the event ``command.result`` and in
-``GET /api/commands/{id}``.
+the owner of the Location or Session it names); the CommandResult arrives later as the event
+``command.result`` and in ``GET /api/commands/{id}``.
 
 CPO side: a partner's command arrives as the event ``command.received``; the backend reports the
 Charge Point's result with ``POST /api/commands/{id}/result`` (a CommandResult), which openroam
@@ -19,8 +19,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
 from openroam._api.own_routes import node_of
-from openroam._api.responses import data_response
 from openroam._api.params import target_party
+from openroam._api.responses import data_response
 from openroam.errors import NotFound
 from openroam.models.v221.commands import CommandType
 

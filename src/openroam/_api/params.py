@@ -23,12 +23,12 @@ __all__ = [
     "ID_LIMITS",
     "MAX_COUNT",
     "ListParams",
-    "target_party",
     "connector_path",
     "evse_path",
     "list_params",
     "location_path",
     "session_path",
+    "target_party",
     "tariff_path",
     "token_path",
 ]

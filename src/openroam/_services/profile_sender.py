@@ -28,6 +28,7 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from openroam._services.credentials import Caller
+from openroam._services.dialect import dialect_of
 from openroam._services.events import EventService, EventType
 from openroam._services.platform import Platform
 from openroam._services.profiles import (
@@ -53,7 +54,6 @@ from openroam._services.routing import (
 from openroam._store import profiles as store
 from openroam._store import repositories as repo
 from openroam._store.db import Database
-from openroam._services.dialect import dialect_of
 from openroam.errors import ClientError, NotFound, OcpiError, UnableToUseClientApi
 from openroam.models.common import OcpiModel
 from openroam.models.v221.charging_profiles import (

@@ -26,16 +26,16 @@ from openroam.models.v221.types import Role
 
 __all__ = [
     "CONFIGURATION_MODULES",
-    "held_owner",
     "OWNER_ROLES",
     "Party",
     "authorization_headers",
     "delivery_headers",
+    "held_owner",
     "is_hub",
     "own_party",
     "parse_party",
-    "party_key",
     "partner_party",
+    "party_key",
     "pull_headers",
     "receiving_roles",
     "routing_headers",

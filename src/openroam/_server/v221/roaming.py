@@ -161,11 +161,11 @@ class ReceiverWrite:
     and :class:`~openroam._server.body.BodyGuard`), and its route (``receiver_write_routes``)
     answers a request that reaches the router. The order is that of the other Receiver routes
     (``interface_caller``): the caller (401), the routing headers, the caller's roles on the
-    interface (404), what the routing headers name (``check_routing``), then the URL segments and the body (2001); every rule on the object (its
-    ids, lenient reading, ``last_updated`` order) is the service's
-    (``RoamingService.receive_put``/``receive_patch``). OCPI errors are answered here, with
-    the routing headers once the caller is known; anything else is left to the middleware
-    (3000).
+    interface (404), what the routing headers name (``check_routing``: 2001, 4001, 404), then
+    the URL segments and the body (2001); every rule on the object (its ids, lenient reading,
+    ``last_updated`` order) is the service's (``RoamingService.receive_put``/``receive_patch``).
+    OCPI errors are answered here, with the routing headers once the caller is known; anything
+    else is left to the middleware (3000).
     """
 
     def __init__(self, spec: ModuleSpec, depth: int) -> None:
