@@ -163,7 +163,7 @@ async def running_workers(
     """Push delivery, pull-sync, webhooks and commands (results, timeouts) running in the
     background until the block ends."""
     clients = client_factory(transport, settings)
-    push = PushWorker(node.db, clients, push_settings(settings), node.events)
+    push = PushWorker(node.db, clients, push_settings(settings), node.events, node.platform)
     pull_settings = PullSettings(
         interval=settings.pull_interval, v211_time_zone=settings.v211_time_zone
     )

@@ -11,6 +11,11 @@ the row is ``failed`` and a ``delivery.failed`` event tells the backend — othe
 wait for it. When a partner answers again after failures, an incremental pull from it is
 scheduled (it may have changed things while we could not reach it).
 
+On a Hub node the rows relay partners' objects (Broadcast Push, ``services.broadcast``): the
+object's current state is read by its pk as any other; a DELETE looks for the object again
+among the origins of the party that owns it (a PUT that created it again is queued behind), and
+the request goes FROM the Hub (``routing.delivery_headers``).
+
 What is sent is written in the partner's OCPI version (``_services/dialect.py``): a 2.1.1
 partner gets each object converted, with the Location (and a CDR's Tariffs) it embeds in 2.1.1;
 one that 2.1.1 cannot express is not sent, and its row fails at once with the reason.
@@ -40,6 +45,8 @@ from openroam._services.documents import locate
 from openroam._services.events import EventService, EventType
 from openroam._services.object_specs import SPECS
 from openroam._services.partner_status import pulled_modules
+from openroam._services.platform import Platform
+from openroam._services.routing import delivery_headers
 from openroam._store import cdr_receipts, outbox, outbox_admin, sync_state
 from openroam._store import object_repo as objects
 from openroam._store import repositories as repo
@@ -84,12 +91,21 @@ def _endpoint(partner: repo.PartnerRecord, module: str) -> str | None:
     return None
 
 
-def _identity(delivery: outbox.DeliveryRecord) -> tuple[str, int, str, str, str, str]:
-    """The stored identity of the (own) object a delivery's path names."""
+def _identity(
+    delivery: outbox.DeliveryRecord, origin: int = objects.OWN
+) -> tuple[str, int, str, str, str, str]:
+    """The stored identity of the object a delivery's path names, under ``origin`` (our own
+    objects unless a Hub relays a partner's)."""
     route, _, query = delivery.path.partition("?")
     country_code, party_id, object_id = route.split("/")[:3]
     kind = query.removeprefix("type=")
-    return (delivery.module, objects.OWN, country_code, party_id, object_id, kind)
+    return (delivery.module, origin, country_code, party_id, object_id, kind)
+
+
+def _owner(delivery: outbox.DeliveryRecord) -> tuple[str, str]:
+    """The party owning the object a delivery names (its path's first two segments)."""
+    country_code, party_id = delivery.path.partition("?")[0].split("/")[:2]
+    return country_code, party_id
 
 
 def _tariff_ids(cdr: Doc) -> list[str]:
@@ -124,12 +140,15 @@ class PushWorker:
         clients: ClientFactory,
         settings: PushSettings | None = None,
         events: EventService | None = None,
+        platform: Platform | None = None,
     ) -> None:
         self.db = db
         self.clients = clients
         self.settings = settings or PushSettings()
         self.policy = self.settings.policy
         self.events = events or EventService(db)
+        #: this node (its parties name the sender of a push); None: no routing headers
+        self.platform = platform
 
     async def run_once(self) -> int:
         """Claim and send one batch; the number of deliveries attempted."""
@@ -198,10 +217,23 @@ class PushWorker:
         stored under the same identity (created again after the delete), if any."""
         async with self.db.session() as session:
             if delivery.method == "DELETE":
-                return await objects.get_object(session, *_identity(delivery))
+                for origin in await self._origins(session, delivery):
+                    found = await objects.get_object(session, *_identity(delivery, origin))
+                    if found is not None:
+                        return found
+                return None
             if delivery.object_pk is None:
                 return None
             return await objects.get_object_by_pk(session, delivery.object_pk)
+
+    async def _origins(self, session: AsyncSession, delivery: outbox.DeliveryRecord) -> list[int]:
+        """Where the object a DELETE names is stored when it exists: ours, or on a Hub node
+        (which owns nothing) under the partner holding its owner party — the one that pushed it
+        (a party belongs to one partner: docs/architecture.md "Partner grants")."""
+        if self.platform is None or not self.platform.is_hub:
+            return [objects.OWN]
+        holders = await repo.find_partners_by_party(session, *_owner(delivery))
+        return [partner.id for partner in holders]
 
     async def _send(
         self, client: OcpiHttpClient, partner: repo.PartnerRecord, delivery: outbox.DeliveryRecord
@@ -234,7 +266,8 @@ class PushWorker:
                 failure = Failure(None, None, f"not sent as OCPI {dialect.version}: {why}", True)
                 outcome["error"] = failure.message
             else:
-                failure = await self._call(client, partner, delivery, url, sent, outcome)
+                headers = dialect.routing_headers(self._routing(partner, delivery, stored))
+                failure = await self._call(client, partner, delivery, url, sent, outcome, headers)
         retry_at = None if failure is None else self.policy.retry_at(delivery.attempts)
         refusals = self.policy.max_refusals
         async with self.db.session() as session, session.begin():
@@ -258,6 +291,23 @@ class PushWorker:
                 await self._failed(session, partner, delivery, failure)
         await self.events.publish(session)
         return None if failure is None or retry_at is None else (failure, retry_at)
+
+    def _routing(
+        self,
+        partner: repo.PartnerRecord,
+        delivery: outbox.DeliveryRecord,
+        stored: objects.StoredObject | None,
+    ) -> dict[str, str]:
+        """The routing headers of the push (``routing.delivery_headers``)."""
+        if self.platform is None:
+            return {}
+        counterparty = None
+        if stored is not None and stored.counterparty:
+            country_code, _, party_id = stored.counterparty.partition("/")
+            counterparty = (country_code, party_id)
+        return delivery_headers(
+            self.platform, partner, delivery.module, _owner(delivery), counterparty
+        )
 
     async def _outgoing(
         self, dialect: Dialect, delivery: outbox.DeliveryRecord, body: bytes
@@ -301,10 +351,11 @@ class PushWorker:
         url: str,
         body: bytes | None,
         outcome: dict[str, Any],
+        headers: dict[str, str] | None = None,
     ) -> Failure | None:
         """Send the request; ``outcome`` records the answer. The failure, if it failed."""
         try:
-            reply = await client.send(delivery.method, url, json_body=body)
+            reply = await client.send(delivery.method, url, json_body=body, headers=headers)
         except OcpiError as error:
             failure = failure_of(error)
             outcome["error"] = failure.message

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from openroam._services.broadcast import receiving_roles
+from openroam._services.object_specs import SPECS
 from openroam._services.platform import Platform
 from openroam._store import repositories as repo
 from openroam.models.common import fold_id
@@ -21,6 +23,7 @@ from openroam.models.v221.types import Role
 
 __all__ = [
     "Party",
+    "delivery_headers",
     "is_hub",
     "own_party",
     "partner_party",
@@ -77,3 +80,27 @@ def partner_party(partner: repo.PartnerRecord, roles: Iterable[Role]) -> Party |
             if record.role == role:
                 return record.country_code, record.party_id
     return None
+
+
+def delivery_headers(
+    platform: Platform,
+    partner: repo.PartnerRecord,
+    module: str,
+    owner: Party,
+    counterparty: Party | None = None,
+) -> dict[str, str]:
+    """The routing headers of a push (a ``deliveries`` row) to ``partner`` of an object of
+    ``module`` owned by ``owner`` (``counterparty``: the party a Session or CDR concerns).
+
+    On a Hub node every push relays another party's object (Broadcast Push): FROM the Hub, TO
+    the receiving partner's party in a role the object is for (transport_and_format.asciidoc
+    "Party to Party Broadcast Push": "Hub to receiving platform | Receiving-party | Hub").
+    Elsewhere: none yet (the pushes of our own objects are addressed by the platform side of
+    the Hub work, which extends this function).
+    """
+    hub = platform.hub_party
+    if hub is None:
+        return {}
+    spec = SPECS.get(module)
+    roles = receiving_roles(spec.owner_role) if spec is not None else ()
+    return routing_headers((hub.country_code, hub.party_id), partner_party(partner, roles))
