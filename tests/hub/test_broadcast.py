@@ -13,7 +13,8 @@ small real HTTP server recording what it is sent. A party pushes to the Hub's Re
   grant counts for nothing;
 * a PATCH goes out with the fields it named; a DELETE of a Tariff is relayed, and one of an
   object pushed again meanwhile is not sent; the rows of one object go out in order;
-* a party refusing one object holds back neither its other objects nor the other parties.
+* a party refusing one object holds back neither its other objects nor the other parties;
+* what the Hub pulls from a party, when new or newer than its copy, is relayed as a PUT.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ import httpx
 import pytest
 from sqlalchemy import update
 
+from openroam._delivery.pull import PullWorker
 from openroam._delivery.push import PushSettings, PushWorker
 from openroam._runtime import client_factory
 from openroam._server.app import create_app
@@ -60,6 +62,7 @@ HUB_PLATFORM = Platform(
 )
 FAST = PushSettings(base_delay=0.01, max_delay=0.05, idle_sleep=0.01, max_refusals=2)
 PREFIX = "/ocpi/2.2.1/receiver/"
+SENDER_PREFIX = "/ocpi/2.2.1/sender/"
 T1 = "2026-02-01T10:00:00Z"
 
 
@@ -81,6 +84,8 @@ class Receiver:
     refuse: set[str] = field(default_factory=set)
     sent: list[Sent] = field(default_factory=list)
     copies: dict[str, Any] = field(default_factory=dict)
+    #: module → the objects its Sender GET list serves (one page)
+    listed: dict[str, list[Any]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def endpoint(self, module: str) -> str:
@@ -105,6 +110,9 @@ class Receiver:
         with self.lock:
             return list(self.sent)
 
+    def sender(self, module: str) -> str:
+        return f"{self.base_url}{SENDER_PREFIX}{module}"
+
 
 def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
@@ -123,6 +131,21 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
 
         do_PUT = do_PATCH = do_DELETE = do_POST = _serve  # noqa: N815 (http.server names)
 
+        def do_GET(self) -> None:
+            # The Sender GET list, all in one page (no Link: the last page).
+            module = self.path.partition("?")[0].removeprefix(SENDER_PREFIX)
+            listed = receiver.listed.get(module, [])
+            stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            envelope = {"data": listed, "status_code": 1000, "timestamp": stamp}
+            payload = json.dumps(envelope).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.send_header("X-Total-Count", str(len(listed)))
+            self.send_header("X-Limit", "100")
+            self.end_headers()
+            self.wfile.write(payload)
+
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
@@ -140,6 +163,8 @@ PARTNERS: dict[str, tuple[tuple[tuple[Role, str, str], ...], tuple[str, ...]]] =
     "both": (((Role.CPO, "NL", "CP3"), (Role.EMSP, "NL", "EM3")), ("locations", "tokens")),
 }
 EMSP_LIKE = {"emsp1": "EM1", "emsp2": "EM2", "other1": "OT1", "both": "EM3"}
+#: name → the modules it offers a Sender interface for (the Hub pulls them)
+SENDERS = {"cpo1": ("tariffs",)}
 
 
 @pytest.fixture
@@ -176,12 +201,22 @@ async def _register(db: Database, name: str, receiver: Receiver) -> int:
                 for role, country_code, party_id in parties
             ],
             endpoints=[
-                Endpoint(
-                    identifier=ModuleID(module),
-                    role=InterfaceRole.RECEIVER,
-                    url=receiver.endpoint(module),
-                )
-                for module in modules
+                *(
+                    Endpoint(
+                        identifier=ModuleID(module),
+                        role=InterfaceRole.RECEIVER,
+                        url=receiver.endpoint(module),
+                    )
+                    for module in modules
+                ),
+                *(
+                    Endpoint(
+                        identifier=ModuleID(module),
+                        role=InterfaceRole.SENDER,
+                        url=receiver.sender(module),
+                    )
+                    for module in SENDERS.get(name, ())
+                ),
             ],
             incoming_token=f"token-c-{name}",
             outgoing_token=f"token-b-{name}",
@@ -405,6 +440,45 @@ async def test_a_refusal_holds_back_no_one(hub: Hub, receivers: dict[str, Receiv
     assert [(row.partner_id, row.path, row.refusals) for row in failed] == [
         (hub.ids["emsp1"], "NL/CP1/BAD", FAST.max_refusals)
     ]
+
+
+async def test_what_the_hub_pulls_new_or_newer_is_relayed(
+    hub: Hub, receivers: dict[str, Receiver]
+) -> None:
+    # Objects a party changed while it could not push (or before it connected) reach the
+    # others through the Hub's pull (resync), as PUTs at the owner's ids, FROM the Hub.
+    def version(tariff_id: str, n: int) -> dict[str, Any]:
+        return tariff(tariff_id, party_id="CP1", last_updated=f"2026-02-0{n}T10:00:00Z")
+
+    receivers["cpo1"].listed["tariffs"] = [version("T1", 1), version("T2", 1)]
+    pull = PullWorker(hub.node.db, hub.node.roaming, client_factory())
+    async with hub.node.db.session() as session:
+        cpo1 = await repo.get_partner(session, hub.ids["cpo1"])
+    assert cpo1 is not None
+    assert (await pull.pull(cpo1, "tariffs", full=True)).stored == 2
+    assert await hub.pending_for() == {"emsp1", "emsp2", "other1"}
+    await hub.drain()
+    for name in ("emsp1", "emsp2", "other1"):
+        sent = receivers[name].requests()
+        assert [(s.method, s.path) for s in sent] == [
+            ("PUT", f"{PREFIX}tariffs/NL/CP1/T1"),
+            ("PUT", f"{PREFIX}tariffs/NL/CP1/T2"),
+        ]
+        assert {_routing(s) for s in sent} == {(HUB, ("NL", EMSP_LIKE[name]))}
+
+    # Pulled again: only what is newer than the Hub's copy is sent (T2), and a copy the CPO
+    # pushed meanwhile (T1, newer than the listed one) is neither replaced nor sent again.
+    _ok(await hub.push("cpo1", "PUT", "tariffs/NL/CP1/T1", version("T1", 5)))
+    await hub.drain()
+    receivers["cpo1"].listed["tariffs"] = [version("T1", 2), version("T2", 3)]
+    assert (await pull.pull(cpo1, "tariffs", full=True)).stored == 1
+    await hub.drain()
+    for name in ("emsp1", "emsp2", "other1"):
+        assert receivers[name].copies == {
+            "tariffs/NL/CP1/T1": version("T1", 5),
+            "tariffs/NL/CP1/T2": version("T2", 3),
+        }
+        assert len(receivers[name].requests()) == 4
 
 
 def test_only_locations_tariffs_and_tokens_are_broadcast() -> None:
