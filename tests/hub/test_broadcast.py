@@ -38,13 +38,14 @@ from openroam._delivery.pull import PullWorker
 from openroam._delivery.push import PushSettings, PushWorker
 from openroam._runtime import client_factory
 from openroam._server.app import create_app
-from openroam._services.broadcast import receiving_roles, relay_of
+from openroam._services.broadcast import relay_of
 from openroam._services.node import Node
 from openroam._services.object_specs import SPECS
 from openroam._services.platform import OwnParty, Platform
 from openroam._store import outbox_admin
 from openroam._store import repositories as repo
 from openroam._store.db import Database
+from openroam._store.outbox_receivers import Relay
 from openroam._store.records import Grant
 from openroam._store.tables import Partner
 from openroam.models.v221.credentials import CredentialsRole
@@ -275,7 +276,7 @@ class Hub:
 async def hub(database: Database, receivers: dict[str, Receiver]) -> AsyncIterator[Hub]:
     node = Node.build(HUB_PLATFORM, database, lambda token, encode: None)  # type: ignore[arg-type,return-value]
     ids = {name: await _register(database, name, receiver) for name, receiver in receivers.items()}
-    worker = PushWorker(database, client_factory(), FAST, node.events, node.platform)
+    worker = PushWorker(database, client_factory(), FAST, node.events, platform=node.platform)
     transport = httpx.ASGITransport(app=create_app(node))
     async with httpx.AsyncClient(transport=transport, base_url=PUBLIC_URL) as http:
         yield Hub(node, http, ids, worker)
@@ -488,5 +489,8 @@ def test_only_locations_tariffs_and_tokens_are_broadcast() -> None:
         assert relay_of(HUB_PLATFORM, SPECS[module], 7) is None
     not_a_hub = Platform(public_url=PUBLIC_URL, parties=(OwnParty("NL", "ORM", Role.EMSP, "x"),))
     assert relay_of(not_a_hub, SPECS["locations"], 7) is None
-    assert relay_of(HUB_PLATFORM, SPECS["tokens"], 7) == relay_of(HUB_PLATFORM, SPECS["tokens"], 7)
-    assert receiving_roles(Role.OTHER) == (Role.CPO,)
+    # eMSP data to CPOs only; CPO data to every eMSP-like role ("Other" included).
+    assert relay_of(HUB_PLATFORM, SPECS["tokens"], 7) == Relay(7, ("CPO",))
+    assert relay_of(HUB_PLATFORM, SPECS["tariffs"], 7) == Relay(
+        7, ("EMSP", "NSP", "NAP", "OTHER", "SCSP")
+    )

@@ -46,7 +46,7 @@ from openroam._services.events import EventService, EventType
 from openroam._services.object_specs import SPECS
 from openroam._services.partner_status import pulled_modules
 from openroam._services.platform import Platform
-from openroam._services.routing import delivery_headers
+from openroam._services.routing import delivery_headers, parse_party
 from openroam._store import cdr_receipts, outbox, outbox_admin, sync_state
 from openroam._store import object_repo as objects
 from openroam._store import repositories as repo
@@ -140,6 +140,7 @@ class PushWorker:
         clients: ClientFactory,
         settings: PushSettings | None = None,
         events: EventService | None = None,
+        *,
         platform: Platform | None = None,
     ) -> None:
         self.db = db
@@ -147,7 +148,7 @@ class PushWorker:
         self.settings = settings or PushSettings()
         self.policy = self.settings.policy
         self.events = events or EventService(db)
-        #: this node (its parties name the sender of a push); None: no routing headers
+        #: this node, for the routing headers of each push (None: none are sent)
         self.platform = platform
 
     async def run_once(self) -> int:
@@ -298,16 +299,15 @@ class PushWorker:
         delivery: outbox.DeliveryRecord,
         stored: objects.StoredObject | None,
     ) -> dict[str, str]:
-        """The routing headers of the push (``routing.delivery_headers``)."""
+        """``OCPI-from-*``/``OCPI-to-*`` of one push (``routing.delivery_headers``): FROM the
+        object's owner (the first segments of the row's path) or, relayed on a Hub node, the
+        Hub; TO the party a Session or CDR concerns, a Hub, or the partner's receiving party."""
         if self.platform is None:
             return {}
-        counterparty = None
-        if stored is not None and stored.counterparty:
-            country_code, _, party_id = stored.counterparty.partition("/")
-            counterparty = (country_code, party_id)
-        return delivery_headers(
-            self.platform, partner, delivery.module, _owner(delivery), counterparty
-        )
+        segments = delivery.path.partition("?")[0].split("/")
+        owner = (segments[0], segments[1]) if len(segments) >= 2 else None
+        counterparty = None if stored is None else parse_party(stored.counterparty)
+        return delivery_headers(self.platform, partner, delivery.module, owner, counterparty)
 
     async def _outgoing(
         self, dialect: Dialect, delivery: outbox.DeliveryRecord, body: bytes

@@ -16,39 +16,26 @@ from __future__ import annotations
 
 from openroam._services.object_specs import ModuleSpec
 from openroam._services.platform import Platform
+from openroam._services.routing import receiving_roles
 from openroam._store.object_repo import OWN
 from openroam._store.outbox_receivers import Relay
-from openroam.models.v221.types import Role
 from openroam.models.v221.versions import ModuleID
 
-__all__ = ["BROADCAST_MODULES", "receiving_roles", "relay_of"]
+__all__ = ["BROADCAST_MODULES", "relay_of"]
 
 #: What a Hub broadcasts: the modules of Client Owned Objects meant for every party (Tokens and
 #: Locations, and the Tariffs Locations refer to), never Sessions or CDRs.
 BROADCAST_MODULES = frozenset({ModuleID.LOCATIONS, ModuleID.TARIFFS, ModuleID.TOKENS})
 
-#: transport_and_format.asciidoc "Broadcast Push": "CPO pushing information to all eMSPs and
-#: NSPs, eMSP pushing information to all CPOs. (The role "Other" is seen as an eMSP type of role,
-#: so Broadcast Push from a CPO is also sent to "Other". Messages from "Other" are only sent to
-#: CPOs and not to eMSPs though.)" NAP and SCSP read Locations and Tariffs like an NSP
-#: (docs/spec-decisions.md "Which partner roles may call an interface").
-_OPPOSITE: dict[Role, tuple[Role, ...]] = {
-    Role.CPO: (Role.EMSP, Role.NSP, Role.NAP, Role.OTHER, Role.SCSP),
-    Role.EMSP: (Role.CPO,),
-    Role.OTHER: (Role.CPO,),
-}
-
-
-def receiving_roles(owner_role: Role) -> tuple[Role, ...]:
-    """The roles an object owned in ``owner_role`` is broadcast to ("opposite role")."""
-    return _OPPOSITE.get(owner_role, ())
-
 
 def relay_of(platform: Platform, spec: ModuleSpec, origin: int) -> Relay | None:
     """How a partner's stored push of ``spec``'s module is relayed: on a Hub node, to every
-    other partner of a receiving role (``outbox_receivers.relay_statement``); elsewhere, or for
-    a module that is not broadcast, not at all (None)."""
+    other partner of a role that receives the module ("opposite role",
+    ``routing.receiving_roles``; ``outbox_receivers.relay_statement``); elsewhere, or for a
+    module that is not broadcast, not at all (None)."""
     if not platform.is_hub or origin == OWN or spec.module not in BROADCAST_MODULES:
         return None
-    roles = receiving_roles(spec.owner_role)
+    # transport_and_format.asciidoc "Broadcast Push": "CPO pushing information to all eMSPs and
+    # NSPs, eMSP pushing information to all CPOs"; "Other" is "an eMSP type of role".
+    roles = receiving_roles(str(spec.module))
     return Relay(origin, tuple(str(role) for role in roles)) if roles else None
