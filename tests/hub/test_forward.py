@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import base64
 import json
+from pathlib import Path
 
 import httpx
 from sqlalchemy import update
 
+from openroam._config import PartyConfig, Settings
+from openroam._runtime import open_node
+from openroam._server.app import create_app
 from openroam._services.node import Node
 from openroam._store.tables import Partner, PartnerStatus
+from openroam.client._forward import Forwarder
 from openroam.models.v221.types import Role
 from openroam.models.v221.versions import InterfaceRole, ModuleID
 from tests.hub.forward_support import (
@@ -303,14 +308,13 @@ async def test_a_party_that_is_offline_suspended_or_planned_is_4003(
 ) -> None:
     for status in ("OFFLINE", "SUSPENDED", "PLANNED"):
         await set_connection_status(hub_node.db, cpo.partner_id, status)
-        hub_node.hub_routing.forget()  # type: ignore[union-attr]
         response = await hub.get("/ocpi/2.2.1/sender/locations/LOC1", headers=emsp.routing(cpo.key))
         assert response.status_code == 200
         assert response.json()["status_code"] == 4003, status
         assert status in response.json()["status_message"]
         assert routing_of(response) == (cpo.key, emsp.key)
+    # Back: reachable at once (a party not connected is never cached).
     await set_connection_status(hub_node.db, cpo.partner_id, "CONNECTED")
-    hub_node.hub_routing.forget()  # type: ignore[union-attr]
     response = await hub.get("/ocpi/2.2.1/sender/locations/LOC1", headers=emsp.routing(cpo.key))
     assert response.json()["status_code"] == 1000
     assert len(cpo_site.got) == 1
@@ -330,7 +334,6 @@ async def test_a_party_invited_but_not_registered_or_unregistered_is_4003(
             .where(Partner.id == cpo.partner_id)
             .values(status=PartnerStatus.UNREGISTERED)
         )
-    hub_node.hub_routing.forget()  # type: ignore[union-attr]
     gone = await hub.get("/ocpi/2.2.1/sender/locations/L", headers=emsp.routing(cpo.key))
     assert gone.json()["status_code"] == 4003
 
@@ -457,3 +460,40 @@ async def test_a_push_to_the_hub_reaches_its_own_receiver_with_the_body(
         assert response.json()["status_code"] == 1000, response.text
     assert cpo_site.got == []
     assert emsp_site.got == []
+
+
+async def test_a_hub_node_opened_from_its_settings_forwards(tmp_path: Path) -> None:
+    settings = Settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}",
+        public_url=HUB_URL,
+        parties=(PartyConfig(country_code="NL", party_id="HUB", role=Role.HUB, name="Hub"),),
+        hub_forward_timeout_seconds=0.7,
+    )
+    with running_target() as cpo_site:
+        async with open_node(settings) as node:
+            assert node.hub_routing is not None
+            assert node.hub_routing.timeout == 0.7
+            assert isinstance(node.hub_routing.forwarder, Forwarder)
+            cpo = await connect(node, "cpo1", ((Role.CPO, "NL", "CP1"),), cpo_site.url)
+            emsp = await connect(node, "emsp1", ((Role.EMSP, "NL", "EM1"),), cpo_site.url)
+            transport = httpx.ASGITransport(app=create_app(node))
+            async with httpx.AsyncClient(transport=transport, base_url=HUB_URL) as hub:
+                response = await hub.get(
+                    "/ocpi/2.2.1/sender/locations/LOC1", headers=emsp.routing(cpo.key)
+                )
+    assert response.json()["status_code"] == 1000
+    assert [got.path for got in cpo_site.got] == ["/ocpi/2.2.1/locations/sender/LOC1"]
+
+
+async def test_a_node_that_is_not_a_hub_routes_nothing(tmp_path: Path) -> None:
+    settings = Settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'cpo.db'}",
+        parties=(PartyConfig(country_code="NL", party_id="CPO", role=Role.CPO, name="CPO"),),
+    )
+    async with open_node(settings) as node:
+        assert node.hub_routing is None
+        transport = httpx.ASGITransport(app=create_app(node))
+        async with httpx.AsyncClient(transport=transport, base_url=HUB_URL) as client:
+            response = await client.post("/ocpi/2.2.1/hub/results/x", content=b"{}")
+    assert response.status_code == 404
+    assert response.json()["status_code"] == 2000

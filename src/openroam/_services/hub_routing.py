@@ -212,7 +212,8 @@ class HubRouting:
         self.forwarder = forwarder
         self.timeout = timeout
         # Who holds a party, read again after a second at most (as the token cache:
-        # docs/architecture.md "Hot-path caches"); None is kept too (an unknown party).
+        # docs/architecture.md "Hot-path caches"). Only a connected holder is kept: a party
+        # that registers or comes back is reachable at once, as a new token is.
         self._holders: TtlCache[tuple[str, str], hub_routes.PartyHolder | None] = TtlCache(1.0)
         self._pruned_at = -self.PRUNE_EVERY
 
@@ -373,11 +374,7 @@ class HubRouting:
             async with self.db.session() as session:
                 return await hub_routes.party_holder(session, *key)
 
-        return await self._holders.get_or_load(key, load)
-
-    def forget(self) -> None:
-        """Look every party up again (a partner changed in this process)."""
-        self._holders.clear()
+        return await self._holders.get_or_load(key, load, keep=_connected)
 
     # -- forwarding ------------------------------------------------------------------------
 
@@ -558,6 +555,14 @@ class HubRouting:
             who,
         )
         return Forwarded(answer, requester, receiver, relay.response_url)
+
+
+def _connected(holder: hub_routes.PartyHolder | None) -> bool:
+    return (
+        holder is not None
+        and holder.partner.status == PartnerStatus.REGISTERED
+        and holder.connection_status not in _NOT_CONNECTED
+    )
 
 
 def _held_parties(caller: Caller) -> list[Party]:
