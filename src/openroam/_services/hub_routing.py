@@ -236,7 +236,7 @@ class HubRouting:
             listed = ", ".join(f"{cc}*{pid}" for cc, pid in held) or "none"
             raise InvalidOrMissingParameters(
                 "OCPI-from-country-code/OCPI-from-party-id: required, your connection holds "
-                f"several parties ({listed})"
+                f"{len(held)} parties ({listed})"
             )
         for party in held:
             if same_party(party, named):
