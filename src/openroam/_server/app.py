@@ -34,6 +34,7 @@ from openroam._server.v221 import (
     charging_profiles,
     commands,
     credentials,
+    hubclientinfo,
     roaming,
     sessions,
     versions,
@@ -255,6 +256,7 @@ def create_app(
     app.include_router(commands.router)
     app.include_router(authorize.router)
     app.include_router(charging_profiles.router)
+    app.include_router(hubclientinfo.router)
     app.include_router(v211_routes)
     app.router.routes[0:0] = probe_routes(app.metrics, metrics, admin_token)
     app.router.routes[0:0] = [

@@ -14,6 +14,7 @@ from openroam._services.credentials import CredentialsService, PartnerApiFactory
 from openroam._services.deliveries import DeliveryService
 from openroam._services.documents import ObjectPath
 from openroam._services.events import EventService
+from openroam._services.hub_clients import HubClients
 from openroam._services.object_specs import TOKENS
 from openroam._services.platform import Platform
 from openroam._services.profile_receiver import ChargingProfileReceiver
@@ -53,6 +54,8 @@ class Node:
     charging: ChargingService
     #: the push outbox for operators: list, retry, skip
     deliveries: DeliveryService
+    #: HubClientInfo: a Hub's view of its partners' connections, or the ClientInfo a Hub sent us
+    hub_clients: HubClients
     page_limit: int = 100
     #: the time zone of a Location an OCPI 2.1.1 partner sends without one (``v211_time_zone``)
     v211_time_zone: str = "UTC"
@@ -70,14 +73,20 @@ class Node:
         command_settings: CommandSettings | None = None,
         authorize_factory: AuthorizeApiFactory | None = None,
         profiles_factory: ChargingProfilesApiFactory | None = None,
+        hub_liveness_seconds: float = 300.0,
     ) -> Node:
         events = EventService(db)
+        hub_clients = HubClients(db, platform, hub_liveness_seconds)
+        credentials = CredentialsService(db, platform, api_factory)
+        if platform.is_hub:
+            # mod_hub_client_info "Still alive check": every authenticated request counts.
+            credentials.seen = hub_clients.seen
         roaming = RoamingService(db, platform, events)
         cdrs = CdrService(db, platform, roaming, events)
         return cls(
             platform=platform,
             db=db,
-            credentials=CredentialsService(db, platform, api_factory),
+            credentials=credentials,
             roaming=roaming,
             events=events,
             cdrs=cdrs,
@@ -95,6 +104,7 @@ class Node:
             profile_receiver=ChargingProfileReceiver(db, events),
             charging=ChargingService(db, roaming, cdrs),
             deliveries=DeliveryService(db, events),
+            hub_clients=hub_clients,
             page_limit=page_limit,
             v211_time_zone=v211_time_zone,
         )
