@@ -66,6 +66,7 @@ __all__ = [
     "HubClients",
     "check_reachable",
     "client_info_body",
+    "ensure_reachable",
     "parties_of",
     "reachable_hubs",
     "record_connection",
@@ -239,6 +240,16 @@ async def check_reachable(
             "(mod_hub_client_info)",
             http_status=409,
         )
+
+
+async def ensure_reachable(
+    db: Database, partner: repo.PartnerRecord, party: tuple[str, str] | None
+) -> None:
+    """:func:`check_reachable` in a session of its own: what the command and charging profile
+    senders call once they know the party a request is addressed TO, before storing or
+    sending it."""
+    async with db.session() as session:
+        await check_reachable(session, partner, party)
 
 
 class HubClients:
