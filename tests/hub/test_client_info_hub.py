@@ -39,7 +39,12 @@ from tests.hub.clientinfo_partner import Party, party_platform
 HUB_URL = "https://hub.example.com"
 HUB = Platform(public_url=HUB_URL, parties=(OwnParty("NL", "HUB", Role.HUB, "the Hub"),))
 FAST = PushSettings(base_delay=0.01, max_delay=0.05, idle_sleep=0.01)
-ROUTING = ("ocpi-from-country-code", "ocpi-from-party-id", "ocpi-to-country-code", "ocpi-to-party-id")
+ROUTING = (
+    "ocpi-from-country-code",
+    "ocpi-from-party-id",
+    "ocpi-to-country-code",
+    "ocpi-to-party-id",
+)
 
 
 def hub_node(database: Database) -> Node:
@@ -95,7 +100,9 @@ async def pending(hub: Node) -> list[tuple[str, str]]:
     async with hub.db.session() as session:
         rows = await outbox_admin.list_deliveries(session, states=["pending"])
         names = {p.id: p.name for p in await repo.list_partners(session)}
-    return sorted((names[row.partner_id], row.path) for row in rows if row.module == "hubclientinfo")
+    return sorted(
+        (names[row.partner_id], row.path) for row in rows if row.module == "hubclientinfo"
+    )
 
 
 async def connect(hub: Node, party: Party, name: str, role: Role, cc: str, pid: str) -> str:
