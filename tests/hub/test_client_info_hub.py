@@ -135,7 +135,7 @@ async def test_status_follows_registration_and_each_change_is_put_to_the_others(
         "country_code": "NL",
         "role": "CPO",
         "status": "PLANNED",
-        "last_updated": planned.connection_status_at.strftime("%Y-%m-%dT%H:%M:%SZ"),  # type: ignore[union-attr]
+        "last_updated": f"{planned.connection_status_at:%Y-%m-%dT%H:%M:%SZ}",
     }
     # A Configuration module: no routing headers.
     assert not any(name in put.headers for name in ROUTING)
@@ -161,7 +161,7 @@ async def test_status_follows_registration_and_each_change_is_put_to_the_others(
             "country_code": "NL",
             "role": "EMSP",
             "status": "CONNECTED",
-            "last_updated": emsp1.connection_status_at.strftime("%Y-%m-%dT%H:%M:%SZ"),  # type: ignore[union-attr]
+            "last_updated": emsp1.connection_status_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
         }
     }
     # Never a party's own ClientInfo back to it.
