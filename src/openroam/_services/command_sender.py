@@ -35,6 +35,7 @@ from typing import Any
 
 import orjson
 
+from openroam._services import hub_clients
 from openroam._services.commands import (
     SENDER_PATH,
     CommandApiFactory,
@@ -149,6 +150,8 @@ class CommandSender:
         except Unconvertible as why:
             raise ClientError(str(why), http_status=409) from None
         to_party = await self._target(record, kind, request, target)
+        # mod_hub_client_info: nothing is sent to a party its Hub reports unreachable.
+        await hub_clients.ensure_reachable(self.db, record, to_party)
         headers = dialect.routing_headers(
             routing_headers(own_party(self.platform, (Role.EMSP,)), to_party)
         )

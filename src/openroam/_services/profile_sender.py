@@ -27,6 +27,7 @@ from typing import Any
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from openroam._services import hub_clients
 from openroam._services.credentials import Caller
 from openroam._services.dialect import dialect_of
 from openroam._services.events import EventService, EventType
@@ -167,6 +168,8 @@ class ChargingProfileSender:
         if partner.outgoing_token is None or self.api_factory is None:
             raise UnableToUseClientApi(f"no client for {partner_name}", http_status=502)
         to_party = target or await self._addressee(partner, session_id)
+        # mod_hub_client_info: nothing is sent to a party its Hub reports unreachable.
+        await hub_clients.ensure_reachable(self.db, partner, to_party)
         from_party = own_party(self.platform, (Role.EMSP, Role.SCSP))
         headers = dialect_of(partner).routing_headers(routing_headers(from_party, to_party))
         reference = secrets.token_urlsafe(24)
