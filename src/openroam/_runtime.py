@@ -163,7 +163,9 @@ async def running_workers(
     """Push delivery, pull-sync, webhooks and commands (results, timeouts) running in the
     background until the block ends."""
     clients = client_factory(transport, settings)
-    push = PushWorker(node.db, clients, push_settings(settings), node.events)
+    push = PushWorker(
+        node.db, clients, push_settings(settings), node.events, platform=node.platform
+    )
     pull_settings = PullSettings(
         interval=settings.pull_interval, v211_time_zone=settings.v211_time_zone
     )
@@ -176,6 +178,7 @@ async def running_workers(
         CommandWorkerSettings(
             max_delay=settings.push_max_delay, max_refusals=settings.push_max_refusals
         ),
+        platform=node.platform,
     )
     profiles = ProfileWorker(
         node.db,
@@ -184,6 +187,7 @@ async def running_workers(
             max_delay=settings.push_max_delay, max_refusals=settings.push_max_refusals
         ),
         expire=node.profiles.expire,
+        platform=node.platform,
     )
     stop = asyncio.Event()
     tasks = [

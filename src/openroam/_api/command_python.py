@@ -31,11 +31,15 @@ class CommandBackend:
         partner: str,
         command_type: CommandType | str,
         command: OcpiModel | Mapping[str, Any],
+        *,
+        party: tuple[str, str] | None = None,
     ) -> dict[str, Any]:
         """eMSP: send a command (without ``response_url``: openroam sets it) to ``partner``;
-        the stored command with the CPO's CommandResponse (or ``response_error``)."""
+        the stored command with the CPO's CommandResponse (or ``response_error``). ``party``:
+        the CPO party (country_code, party_id) it is for, through a Hub; by default the owner
+        of the Location or Session it names."""
         fields = command.to_dict() if isinstance(command, OcpiModel) else dict(command)
-        return await self.node.command_sender.send(partner, command_type, fields)
+        return await self.node.command_sender.send(partner, command_type, fields, target=party)
 
     async def get_command(self, command_id: str) -> dict[str, Any] | None:
         """A command (either side) with its response and result, as ``GET /api/commands/{id}``."""

@@ -2,8 +2,9 @@
 
 eMSP side: ``POST /api/commands/{type}?partner=<name>`` sends a command (the command object
 without ``response_url``, which openroam sets) and answers with the stored command and the CPO's
-CommandResponse; the CommandResult arrives later as the event ``command.result`` and in
-``GET /api/commands/{id}``.
+CommandResponse (``party=CC*PID``: the CPO party the command is for, through a Hub; by default
+the owner of the Location or Session it names); the CommandResult arrives later as the event
+``command.result`` and in ``GET /api/commands/{id}``.
 
 CPO side: a partner's command arrives as the event ``command.received``; the backend reports the
 Charge Point's result with ``POST /api/commands/{id}/result`` (a CommandResult), which openroam
@@ -14,10 +15,11 @@ POSTs to the partner.
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
 from openroam._api.own_routes import node_of
+from openroam._api.params import target_party
 from openroam._api.responses import data_response
 from openroam.errors import NotFound
 from openroam.models.v221.commands import CommandType
@@ -30,9 +32,10 @@ def add_command_routes(router: APIRouter) -> None:
         request: Request,
         command_type: CommandType,
         partner: Annotated[str, Query(max_length=100, description="The CPO partner's name")],
+        target: Annotated[tuple[str, str] | None, Depends(target_party)],
     ) -> Response:
         sender = node_of(request).command_sender
-        sent = await sender.send(partner, command_type, await request.body())
+        sent = await sender.send(partner, command_type, await request.body(), target=target)
         return data_response(sent, 201)
 
     async def list_commands(

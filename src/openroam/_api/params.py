@@ -14,6 +14,7 @@ from typing import Annotated
 from fastapi import Path, Query
 
 from openroam._server.pagination import MAX_COUNT
+from openroam._services.credentials import parse_grant
 from openroam._services.documents import ObjectPath
 from openroam.models.v221.tokens import TokenType
 
@@ -27,6 +28,7 @@ __all__ = [
     "list_params",
     "location_path",
     "session_path",
+    "target_party",
     "tariff_path",
     "token_path",
 ]
@@ -131,3 +133,22 @@ def list_params(
     ] = None,
 ) -> ListParams:
     return ListParams(date_from, date_to, offset, limit)
+
+
+async def target_party(
+    party: Annotated[
+        str | None,
+        Query(
+            max_length=8,
+            description="The CPO party the request is for, CC*PID (through a Hub, or to a "
+            "platform hosting several CPOs); by default the owner of the Location or Session "
+            "it names",
+        ),
+    ] = None,
+) -> tuple[str, str] | None:
+    """The CPO party a command or charging-profile request is addressed TO (``OCPI-to-*``),
+    when the backend names it."""
+    if party is None:
+        return None
+    grant = parse_grant("CPO", party)
+    return grant.country_code, grant.party_id

@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from openroam._api.openapi import body_doc, data_doc
 from openroam._api.own_routes import SESSION_URL, node_of
-from openroam._api.params import session_path
+from openroam._api.params import session_path, target_party
 from openroam._api.responses import data_response, raw_response
 from openroam._services.documents import ObjectPath
 from openroam._services.roaming import validate_body
@@ -39,10 +39,12 @@ def add_preference_routes(router: APIRouter) -> None:
         request: Request,
         partner_name: Annotated[str, Path(description="The CPO partner's name in openroam")],
         session_id: Annotated[str, Path(max_length=36, description="Session.id")],
+        target: Annotated[tuple[str, str] | None, Depends(target_party)],
     ) -> Response:
         preferences = validate_body(ChargingPreferences, await request.body())
         assert isinstance(preferences, ChargingPreferences)
-        answer = await node_of(request).preferences.send(partner_name, session_id, preferences)
+        service = node_of(request).preferences
+        answer = await service.send(partner_name, session_id, preferences, target=target)
         return data_response(answer.value)
 
     router.add_api_route(

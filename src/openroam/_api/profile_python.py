@@ -21,20 +21,29 @@ class ChargingProfilesBackend:
     # --- Sender (eMSP/SCSP) ------------------------------------------------------------------
 
     async def set_charging_profile(
-        self, partner: str, session_id: str, profile: ChargingProfile
+        self,
+        partner: str,
+        session_id: str,
+        profile: ChargingProfile,
+        *,
+        party: tuple[str, str] | None = None,
     ) -> RequestView:
         """PUT a profile for the CPO ``partner``'s session; ``.response`` is its answer, the
-        result comes later (:meth:`charging_profile_request`, event ``chargingprofile.result``)."""
-        return await self.node.profiles.set(partner, session_id, profile)
+        result comes later (:meth:`charging_profile_request`, event ``chargingprofile.result``).
+        ``party`` (here and below): the CPO party of the session, through a Hub; by default
+        the owner of the Session held."""
+        return await self.node.profiles.set(partner, session_id, profile, target=party)
 
     async def get_active_charging_profile(
-        self, partner: str, session_id: str, duration: int
+        self, partner: str, session_id: str, duration: int, *, party: tuple[str, str] | None = None
     ) -> RequestView:
         """Ask for the ActiveChargingProfile of the next ``duration`` seconds."""
-        return await self.node.profiles.get(partner, session_id, duration)
+        return await self.node.profiles.get(partner, session_id, duration, target=party)
 
-    async def clear_charging_profile(self, partner: str, session_id: str) -> RequestView:
-        return await self.node.profiles.clear(partner, session_id)
+    async def clear_charging_profile(
+        self, partner: str, session_id: str, *, party: tuple[str, str] | None = None
+    ) -> RequestView:
+        return await self.node.profiles.clear(partner, session_id, target=party)
 
     async def charging_profile_request(self, request_id: int) -> RequestView:
         """A request (sent or received) with its response and result."""

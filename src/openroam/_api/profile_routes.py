@@ -20,12 +20,12 @@ ActiveChargingProfile of a session, pushed to the Senders that set one.
 from typing import Annotated
 
 import orjson
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict
 from starlette.responses import Response
 
 from openroam._api.own_routes import node_of
-from openroam._api.params import MAX_COUNT
+from openroam._api.params import MAX_COUNT, target_party
 from openroam._api.responses import data_response, raw_response
 from openroam._services.roaming import validate_body
 from openroam.models.v221.charging_profiles import (
@@ -38,6 +38,8 @@ __all__ = ["ResultReport", "add_profile_routes"]
 
 URL = "/api/partners/{partner_name}/chargingprofiles/{session_id}"
 SessionId = Annotated[str, Path(min_length=1, max_length=36)]
+#: ``?party=CC*PID``: the CPO party of the session, through a Hub
+Target = Annotated[tuple[str, str] | None, Depends(target_party)]
 
 
 class ResultReport(BaseModel):
@@ -52,10 +54,12 @@ class ResultReport(BaseModel):
 
 
 def _add_sender(router: APIRouter) -> None:
-    async def put(request: Request, partner_name: str, session_id: SessionId) -> Response:
+    async def put(
+        request: Request, partner_name: str, session_id: SessionId, target: Target
+    ) -> Response:
         profile = validate_body(ChargingProfile, await request.body())
         assert isinstance(profile, ChargingProfile)
-        sent = await node_of(request).profiles.set(partner_name, session_id, profile)
+        sent = await node_of(request).profiles.set(partner_name, session_id, profile, target=target)
         return data_response(sent.to_dict())
 
     async def get(
@@ -65,12 +69,16 @@ def _add_sender(router: APIRouter) -> None:
         duration: Annotated[
             int, Query(ge=0, le=MAX_COUNT, description="Seconds of profile to return")
         ],
+        target: Target,
     ) -> Response:
-        sent = await node_of(request).profiles.get(partner_name, session_id, duration)
+        profiles = node_of(request).profiles
+        sent = await profiles.get(partner_name, session_id, duration, target=target)
         return data_response(sent.to_dict())
 
-    async def delete(request: Request, partner_name: str, session_id: SessionId) -> Response:
-        sent = await node_of(request).profiles.clear(partner_name, session_id)
+    async def delete(
+        request: Request, partner_name: str, session_id: SessionId, target: Target
+    ) -> Response:
+        sent = await node_of(request).profiles.clear(partner_name, session_id, target=target)
         return data_response(sent.to_dict())
 
     async def active(request: Request, partner_name: str, session_id: SessionId) -> Response:

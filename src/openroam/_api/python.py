@@ -221,10 +221,17 @@ class Backend(CommandBackend, ChargingProfilesBackend):
         return ChargingPreferences.model_validate_json(stored)
 
     async def send_charging_preferences(
-        self, partner: str, session_id: str, preferences: ChargingPreferences
+        self,
+        partner: str,
+        session_id: str,
+        preferences: ChargingPreferences,
+        *,
+        party: tuple[str, str] | None = None,
     ) -> ChargingPreferencesResponse:
-        """eMSP side: PUT the driver's preferences to the CPO partner's Sessions Sender."""
-        return await self.node.preferences.send(partner, session_id, preferences)
+        """eMSP side: PUT the driver's preferences to the CPO partner's Sessions Sender;
+        ``party``: the Session's CPO party, through a Hub (default: the owner of the Session
+        held)."""
+        return await self.node.preferences.send(partner, session_id, preferences, target=party)
 
     # --- reading: own objects, or a partner's with partner="<name>" ---------------------------
 

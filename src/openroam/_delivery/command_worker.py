@@ -30,11 +30,14 @@ from openroam._delivery.retry import Failure, RetryPolicy, failure_of, run_round
 from openroam._logging import log_fields
 from openroam._services.commands import CommandService
 from openroam._services.dialect import Unconvertible, dialect_of
+from openroam._services.platform import Platform
+from openroam._services.routing import own_party, parse_party, partner_party, routing_headers
 from openroam._store import commands as store
 from openroam._store import repositories as repo
 from openroam._store.db import Database
 from openroam.client._base import OcpiHttpClient
 from openroam.errors import OcpiError
+from openroam.models.v221.types import Role
 
 __all__ = ["CommandWorker", "CommandWorkerSettings"]
 
@@ -67,12 +70,16 @@ class CommandWorker:
         db: Database,
         clients: ClientFactory,
         settings: CommandWorkerSettings | None = None,
+        *,
+        platform: Platform | None = None,
     ) -> None:
         self.commands = commands
         self.db = db
         self.clients = clients
         self.settings = settings or CommandWorkerSettings()
         self.policy = self.settings.policy
+        #: this node, for the routing headers of each result (None: none are sent)
+        self.platform = platform
 
     async def run_once(self) -> int:
         """Expire and send; the number of commands handled."""
@@ -110,6 +117,17 @@ class CommandWorker:
                 max_refusals=1 if failure is not None and failure.final else refusals,
             )
 
+    def _routing(self, partner: repo.PartnerRecord, command: store.CommandRecord) -> dict[str, str]:
+        """FROM our CPO party, TO the party that sent the command (``commands.counterparty``,
+        its ``OCPI-from-*``; transport_and_format.asciidoc "Message Routing"), or else the
+        partner's eMSP party."""
+        if self.platform is None:
+            return {}
+        to_party = parse_party(command.counterparty) or partner_party(
+            partner, (Role.EMSP, Role.SCSP, Role.OTHER)
+        )
+        return routing_headers(own_party(self.platform, (Role.CPO,)), to_party)
+
     async def _post(self, command: store.CommandRecord) -> Failure | None:
         """POST the result; None when the partner took it, else its answer."""
         assert command.result is not None
@@ -138,8 +156,9 @@ class CommandWorker:
             )
             return Failure(None, None, f"not sent as OCPI {dialect.version}: {why}", final=True)
         client = self.clients(partner.outgoing_token, partner.encode_token)
+        headers = dialect.routing_headers(self._routing(partner, command))
         try:
-            await client.send("POST", command.response_url, json_body=body)
+            await client.send("POST", command.response_url, json_body=body, headers=headers)
         except OcpiError as error:
             log.info(
                 "command %s result to %s failed: %s",

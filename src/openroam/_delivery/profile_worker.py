@@ -22,12 +22,16 @@ from datetime import UTC, datetime
 
 from openroam._delivery.retry import Failure, RetryPolicy, failure_of, run_rounds
 from openroam._logging import log_fields
+from openroam._services.dialect import dialect_of
+from openroam._services.platform import Platform
+from openroam._services.routing import own_party, parse_party, partner_party, routing_headers
 from openroam._store import profiles as store
 from openroam._store import repositories as repo
 from openroam._store.db import Database
 from openroam.client._base import OcpiHttpClient
 from openroam.client._urls import join_url
 from openroam.errors import OcpiError
+from openroam.models.v221.types import Role
 from openroam.models.v221.versions import InterfaceRole, ModuleID
 
 __all__ = ["ProfileDeliverySettings", "ProfileWorker"]
@@ -71,12 +75,16 @@ class ProfileWorker:
         clients: ClientFactory,
         settings: ProfileDeliverySettings | None = None,
         expire: Callable[[], Awaitable[Sequence[int]]] | None = None,
+        *,
+        platform: Platform | None = None,
     ) -> None:
         self.db = db
         self.clients = clients
         self.settings = settings or ProfileDeliverySettings()
         #: times out our requests whose result is overdue (ChargingProfileSender.expire)
         self.expire = expire
+        #: this node, for the routing headers of what is sent (None: none are sent)
+        self.platform = platform
 
     @property
     def policy(self) -> RetryPolicy:
@@ -113,14 +121,30 @@ class ProfileWorker:
             return None
         return partner if partner.outgoing_token is not None else None
 
+    def _routing(self, partner: repo.PartnerRecord, counterparty: str | None) -> dict[str, str]:
+        """FROM our CPO party, TO the party that sent the request (``counterparty``, kept from
+        its ``OCPI-from-*``) or else the partner's Sender party (transport_and_format.asciidoc
+        "Message Routing"); none for a 2.1.1 partner."""
+        if self.platform is None:
+            return {}
+        to_party = parse_party(counterparty) or partner_party(partner, (Role.EMSP, Role.SCSP))
+        headers = routing_headers(own_party(self.platform, (Role.CPO,)), to_party)
+        return dialect_of(partner).routing_headers(headers)
+
     async def _send(
-        self, partner: repo.PartnerRecord, method: str, url: str, body: bytes | None
+        self,
+        partner: repo.PartnerRecord,
+        method: str,
+        url: str,
+        body: bytes | None,
+        counterparty: str | None = None,
     ) -> Failure | None:
         """Send one message; ``None`` on success, else the partner's answer."""
         assert partner.outgoing_token is not None
         client = self.clients(partner.outgoing_token, partner.encode_token)
+        headers = self._routing(partner, counterparty)
         try:
-            await client.send(method, url, json_body=body)
+            await client.send(method, url, json_body=body, headers=headers)
         except OcpiError as error:
             # describe() names the call (method and URL) with the partner's answer.
             log.info(
@@ -171,9 +195,10 @@ class ProfileWorker:
                     session, record.id, state=store.State.FAILED, last_error=error
                 )
             return
-        await self._record(
-            record, await self._send(partner, "POST", record.response_url, record.result)
+        failure = await self._send(
+            partner, "POST", record.response_url, record.result, record.counterparty
         )
+        await self._record(record, failure)
 
     async def _push(self, record: store.ActiveRecord) -> None:
         partner = await self._partner(record.partner_id)
@@ -188,5 +213,9 @@ class ProfileWorker:
             failure = Failure(None, None, message)
         else:
             url = join_url(endpoint, record.session_id)
-            failure = await self._send(partner, "PUT", url, record.document)
+            async with self.db.session() as session:
+                setter = await store.setter_party(
+                    session, "received", record.partner_id, record.session_id
+                )
+            failure = await self._send(partner, "PUT", url, record.document, setter)
         await self._record(record, failure)

@@ -36,6 +36,7 @@ from openroam._services.object_specs import SPECS
 from openroam._services.partner_status import pulled_modules
 from openroam._services.pulled import PulledPage, store_pulled
 from openroam._services.roaming import RoamingService
+from openroam._services.routing import pull_headers
 from openroam._services.token_contracts import own_token_parties
 from openroam._store import repositories as repo
 from openroam._store import sync_state
@@ -230,7 +231,11 @@ class PullWorker:
         client = self.clients(token, partner.encode_token)
         last_url = url
         try:
-            pages = _fetching_ahead(iter_pages(client, url, params, dialect.page_model(module)))
+            # transport_and_format.asciidoc "Message Routing": FROM our receiving party, TO
+            # the owner's party (a Hub: the Hub itself, "GET All via Hubs").
+            headers = dialect.routing_headers(pull_headers(self.roaming.platform, partner, module))
+            model = dialect.page_model(module)
+            pages = _fetching_ahead(iter_pages(client, url, params, model, headers=headers))
 
             turn = asyncio.Lock()  # pages are written one at a time, in their order
             context = pull_context(partner, self.roaming.platform, self.settings.v211_time_zone)

@@ -40,6 +40,8 @@ from openroam._services.documents import locate
 from openroam._services.events import EventService, EventType
 from openroam._services.object_specs import SPECS
 from openroam._services.partner_status import pulled_modules
+from openroam._services.platform import Platform
+from openroam._services.routing import delivery_headers, parse_party
 from openroam._store import cdr_receipts, outbox, outbox_admin, sync_state
 from openroam._store import object_repo as objects
 from openroam._store import repositories as repo
@@ -124,12 +126,16 @@ class PushWorker:
         clients: ClientFactory,
         settings: PushSettings | None = None,
         events: EventService | None = None,
+        *,
+        platform: Platform | None = None,
     ) -> None:
         self.db = db
         self.clients = clients
         self.settings = settings or PushSettings()
         self.policy = self.settings.policy
         self.events = events or EventService(db)
+        #: this node, for the routing headers of each push (None: none are sent)
+        self.platform = platform
 
     async def run_once(self) -> int:
         """Claim and send one batch; the number of deliveries attempted."""
@@ -234,7 +240,8 @@ class PushWorker:
                 failure = Failure(None, None, f"not sent as OCPI {dialect.version}: {why}", True)
                 outcome["error"] = failure.message
             else:
-                failure = await self._call(client, partner, delivery, url, sent, outcome)
+                headers = dialect.routing_headers(self._routing(partner, delivery, stored))
+                failure = await self._call(client, partner, delivery, url, sent, outcome, headers)
         retry_at = None if failure is None else self.policy.retry_at(delivery.attempts)
         refusals = self.policy.max_refusals
         async with self.db.session() as session, session.begin():
@@ -258,6 +265,22 @@ class PushWorker:
                 await self._failed(session, partner, delivery, failure)
         await self.events.publish(session)
         return None if failure is None or retry_at is None else (failure, retry_at)
+
+    def _routing(
+        self,
+        partner: repo.PartnerRecord,
+        delivery: outbox.DeliveryRecord,
+        stored: objects.StoredObject | None,
+    ) -> dict[str, str]:
+        """``OCPI-from-*``/``OCPI-to-*`` of one push (``routing.delivery_headers``): FROM the
+        object's owner (the first segments of the row's path) or, relayed on a Hub node, the
+        Hub; TO the party a Session or CDR concerns, a Hub, or the partner's receiving party."""
+        if self.platform is None:
+            return {}
+        segments = delivery.path.partition("?")[0].split("/")
+        owner = (segments[0], segments[1]) if len(segments) >= 2 else None
+        counterparty = None if stored is None else parse_party(stored.counterparty)
+        return delivery_headers(self.platform, partner, delivery.module, owner, counterparty)
 
     async def _outgoing(
         self, dialect: Dialect, delivery: outbox.DeliveryRecord, body: bytes
@@ -301,10 +324,11 @@ class PushWorker:
         url: str,
         body: bytes | None,
         outcome: dict[str, Any],
+        headers: dict[str, str] | None = None,
     ) -> Failure | None:
         """Send the request; ``outcome`` records the answer. The failure, if it failed."""
         try:
-            reply = await client.send(delivery.method, url, json_body=body)
+            reply = await client.send(delivery.method, url, json_body=body, headers=headers)
         except OcpiError as error:
             failure = failure_of(error)
             outcome["error"] = failure.message

@@ -5,6 +5,10 @@ A request names its parties in ``OCPI-from-*`` and ``OCPI-to-*``; when they are 
 connection with one party on each side) the answer names the partner's registered party and our
 own party of the module's role. Configuration modules (versions, credentials, hubclientinfo) never
 carry them.
+
+On a platform (not a Hub node, whose routing layer checks them ahead of the routes),
+:func:`check_routing` holds what a request's headers may name: ``OCPI-from-*`` a party the caller
+holds (2001), ``OCPI-to-*`` a party we host (4001) whose role serves the interface (404 + 2000).
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from openroam._server.auth import RegisteredCaller
 from openroam._server.v221.modules import interface, may_call
 from openroam._services.credentials import Caller
 from openroam._services.platform import Platform
-from openroam.errors import NotFound
+from openroam.errors import InvalidOrMissingParameters, NotFound, UnknownReceiver
 from openroam.models.common import fold_id
 from openroam.models.v221.types import Role
 from openroam.models.v221.versions import InterfaceRole, ModuleID
@@ -25,10 +29,118 @@ from openroam.models.v221.versions import InterfaceRole, ModuleID
 __all__ = [
     "addressed_party",
     "check_interface",
+    "check_routing",
     "functional_caller",
     "interface_caller",
+    "may_speak_for",
+    "named_from",
+    "requesting_party",
     "routing_headers",
 ]
+
+_FROM = ("ocpi-from-country-code", "ocpi-from-party-id")
+_TO = ("ocpi-to-country-code", "ocpi-to-party-id")
+
+
+def _named(headers: Mapping[str, str], names: tuple[str, str]) -> tuple[str, str] | None:
+    country_code, party_id = headers.get(names[0]), headers.get(names[1])
+    return (country_code, party_id) if country_code and party_id else None
+
+
+def _folded(party: tuple[str, str]) -> tuple[str, str]:
+    return fold_id(party[0]), fold_id(party[1])
+
+
+def _hosts(platform: Platform, party: tuple[str, str]) -> bool:
+    return any(_folded((p.country_code, p.party_id)) == _folded(party) for p in platform.parties)
+
+
+def may_speak_for(caller: Caller, platform: Platform, party: tuple[str, str]) -> bool:
+    """Whether ``caller`` may send a request FROM ``party`` (transport_and_format.asciidoc
+    "Message Routing"): a direct partner only for a party it registered (and was granted); a
+    Hub for any party behind it — every party but ours and those another partner holds (a
+    party belongs to one connection, ``Caller.held_elsewhere``)."""
+    wanted = _folded(party)
+    if any(_folded((cc, pid)) == wanted for _, cc, pid in caller.roles):
+        return True
+    return caller.hub and not _hosts(platform, party) and wanted not in caller.held_elsewhere
+
+
+def named_from(headers: Mapping[str, str]) -> tuple[str, str] | None:
+    """The party ``OCPI-from-*`` names, if both headers are given (checked by
+    :func:`check_routing` on a platform, by the routing layer on a Hub node)."""
+    return _named(headers, _FROM)
+
+
+def requesting_party(
+    headers: Mapping[str, str],
+    platform: Platform,
+    caller: Caller,
+    roles: tuple[Role, ...] = (),
+) -> tuple[str, str] | None:
+    """The party a request comes FROM: its ``OCPI-from-*`` when the caller may speak for it,
+    else (peer to peer without headers) the caller's registered party in the first of
+    ``roles`` it has, or its first party."""
+    named = _named(headers, _FROM)
+    if named is not None and may_speak_for(caller, platform, named):
+        return named
+    for role in roles:
+        for caller_role, country_code, party_id in caller.roles:
+            if caller_role == role:
+                return country_code, party_id
+    if caller.roles:
+        _, country_code, party_id = caller.roles[0]
+        return country_code, party_id
+    return None
+
+
+def check_routing(
+    headers: Mapping[str, str],
+    platform: Platform,
+    caller: Caller,
+    module: ModuleID,
+    role: InterfaceRole,
+) -> None:
+    """Refuse routing headers naming parties they may not (transport_and_format.asciidoc
+    "Message Routing"; status_codes.asciidoc "4xxx: Hub errors"):
+
+    * ``OCPI-from-*`` naming a party the caller does not hold (:func:`may_speak_for`), or only
+      one of the two headers: 2001, naming the header;
+    * ``OCPI-to-*`` naming a party we do not host: 4001 (Unknown receiver); naming our party
+      whose role does not serve this interface: HTTP 404 + 2000, as :func:`check_interface`.
+
+    Missing headers stay allowed (peer to peer, one party on each side). A Hub node checks
+    them in its routing layer, ahead of the routes; nothing is checked here then.
+    """
+    if platform.is_hub:
+        return
+    for names, what in ((_FROM, "OCPI-from"), (_TO, "OCPI-to")):
+        given = [headers.get(name) for name in names]
+        if any(given) and not all(given):
+            raise InvalidOrMissingParameters(
+                f"{what}-country-code and {what}-party-id go together; one of them is missing"
+            )
+    named = _named(headers, _FROM)
+    if named is not None and not may_speak_for(caller, platform, named):
+        raise InvalidOrMissingParameters(
+            f"OCPI-from-country-code/OCPI-from-party-id name {named[0]}*{named[1]}, a party "
+            "this connection does not hold"
+        )
+    to = _named(headers, _TO)
+    if to is None:
+        return
+    hosted = [p for p in platform.parties if _folded((p.country_code, p.party_id)) == _folded(to)]
+    if not hosted:
+        raise UnknownReceiver(
+            f"OCPI-to-country-code/OCPI-to-party-id name {to[0]}*{to[1]}, which this platform "
+            "does not host"
+        )
+    served = interface(module, role).for_roles
+    if not any(p.role in served for p in hosted):
+        raise NotFound(
+            f"{to[0]}*{to[1]} is our {hosted[0].role} party, which serves no {module} "
+            f"{role.lower()} interface"
+        )
 
 
 def addressed_party(headers: Mapping[str, str], platform: Platform) -> tuple[str, str] | None:
@@ -73,17 +185,6 @@ def check_interface(caller: Caller, module: ModuleID, role: InterfaceRole) -> No
         )
 
 
-def _their_party(headers: Mapping[str, str], caller: Caller) -> tuple[str, str] | None:
-    country_code = headers.get("ocpi-from-country-code")
-    party_id = headers.get("ocpi-from-party-id")
-    if country_code and party_id:
-        return country_code, party_id
-    if caller.roles:
-        _, country_code, party_id = caller.roles[0]
-        return country_code, party_id
-    return None
-
-
 def routing_headers(
     headers: Mapping[str, str], platform: Platform, caller: Caller, own_role: Role
 ) -> dict[str, str]:
@@ -91,7 +192,7 @@ def routing_headers(
     :func:`addressed_party`)."""
     answer: dict[str, str] = {}
     ours = _own_party(headers, platform, own_role)
-    theirs = _their_party(headers, caller)
+    theirs = requesting_party(headers, platform, caller)
     if ours is not None:
         answer["OCPI-from-country-code"], answer["OCPI-from-party-id"] = ours
     if theirs is not None:
@@ -127,6 +228,7 @@ def interface_caller(
             request.headers, node.platform, caller, own_role
         )
         check_interface(caller, module, role)
+        check_routing(request.headers, node.platform, caller, module, role)
         return caller
 
     return dependency

@@ -17,6 +17,10 @@ partner's ``response_url`` is then queued in the command's row and sent with ret
 :meth:`CommandService.expire` reports FAILED instead. A RESERVE_NOW that was decided may later get
 CANCELED_RESERVATION: the CPO cancels the reservation ("Flow", "Reservation canceled by the CPO").
 
+Through a Hub (or from a partner with several parties), the requester is the party the command
+came FROM (``OCPI-from-*``), kept in ``commands.counterparty``: the result is POSTed TO it, a
+STOP_SESSION may stop only its sessions, and its reservation ids are its own.
+
 Reservations: the eMSP's ``reservation_id`` SHALL NOT reach the Charge Point as it is ("ReserveNow
 Object"); the event carries ``reservation_key`` — the eMSP party and its id — which is unique
 across eMSPs, for the backend to use with the Charge Point.
@@ -37,6 +41,7 @@ from openroam._services.credentials import Caller
 from openroam._services.events import EventService, EventType, command_subject
 from openroam._services.platform import Platform
 from openroam._services.roaming import OWN, validate_body
+from openroam._services.routing import Party, party_key
 from openroam._store import commands as store
 from openroam._store import object_repo as objects
 from openroam.errors import ClientError, NotFound
@@ -86,17 +91,24 @@ class CommandReceiver:
         return CommandResponse(result=result, timeout=self.settings.timeout, message=message)
 
     async def receive(
-        self, caller: Caller, command_type: str, body: bytes, addressed: tuple[str, str] | None
+        self,
+        caller: Caller,
+        command_type: str,
+        body: bytes,
+        addressed: tuple[str, str] | None,
+        requester: Party | None = None,
     ) -> Verdict:
+        """A partner's command, sent TO ``addressed`` (our party, if named) FROM ``requester``
+        (its party, if known)."""
         kind = command_type_of(command_type)
         command = validate_body(COMMAND_OBJECTS[kind], body)
         if kind not in self.settings.supported:
             return self._answer(CommandResponseType.NOT_SUPPORTED, f"{kind} is not supported"), 1000
         async with self.events.transaction() as session:
-            refusal = await self._check(session, caller, kind, command, addressed)
+            refusal = await self._check(session, caller, kind, command, addressed, requester)
             if refusal is not None:
                 return refusal
-            await self._accept(session, caller, kind, command)
+            await self._accept(session, caller, kind, command, requester)
         return self._answer(CommandResponseType.ACCEPTED), 1000
 
     def _parties(self, addressed: tuple[str, str] | None) -> list[tuple[str, str]]:
@@ -123,11 +135,12 @@ class CommandReceiver:
         kind: CommandType,
         command: OcpiModel,
         addressed: tuple[str, str] | None,
+        requester: Party | None,
     ) -> Verdict | None:
         parties = self._parties(addressed)
         if isinstance(command, StopSession):
             found = await self._own(session, "sessions", command.session_id, parties)
-            if found is None or not _belongs_to(found, caller):
+            if found is None or not _belongs_to(found, caller, requester):
                 return self._answer(CommandResponseType.UNKNOWN_SESSION), 1000
             return None
         if kind not in _AT_LOCATION:
@@ -159,7 +172,12 @@ class CommandReceiver:
         return None
 
     async def _accept(
-        self, session: AsyncSession, caller: Caller, kind: CommandType, command: OcpiModel
+        self,
+        session: AsyncSession,
+        caller: Caller,
+        kind: CommandType,
+        command: OcpiModel,
+        requester: Party | None,
     ) -> None:
         uid = uuid.uuid4().hex
         now = datetime.now(UTC)
@@ -174,6 +192,7 @@ class CommandReceiver:
             state=store.CommandState.PENDING,
             deadline=now + timedelta(seconds=self.settings.backend_seconds),
             response=self._answer(CommandResponseType.ACCEPTED).to_json(),
+            counterparty=None if requester is None else party_key(requester),
         )
         data: dict[str, Any] = {
             "id": uid,
@@ -184,7 +203,7 @@ class CommandReceiver:
         }
         reservation_id = getattr(command, "reservation_id", None)
         if reservation_id is not None:
-            data["reservation_key"] = _reservation_key(caller, reservation_id)
+            data["reservation_key"] = _reservation_key(caller, reservation_id, requester)
         await self.events.record(session, EventType.COMMAND_RECEIVED, command_subject(uid), data)
 
     async def report_result(self, uid: str, result: CommandResult | bytes) -> dict[str, Any]:
@@ -227,19 +246,24 @@ def _cancels_reservation(record: store.CommandRecord, result: CommandResult) -> 
     )
 
 
-def _belongs_to(session: dict[str, Any], caller: Caller) -> bool:
-    """A STOP_SESSION may stop only a session of the calling eMSP's own tokens."""
+def _belongs_to(session: dict[str, Any], caller: Caller, requester: Party | None) -> bool:
+    """A STOP_SESSION may stop only a session of the calling eMSP's own tokens (through a Hub:
+    of the requesting party's)."""
     token = session.get("cdr_token") or {}
     wanted = (fold_id(str(token.get("country_code", ""))), fold_id(str(token.get("party_id", ""))))
+    if caller.hub and requester is not None:
+        return (fold_id(requester[0]), fold_id(requester[1])) == wanted
     return any(
         role == Role.HUB or (fold_id(cc), fold_id(pid)) == wanted for role, cc, pid in caller.roles
     )
 
 
-def _reservation_key(caller: Caller, reservation_id: str) -> str:
+def _reservation_key(caller: Caller, reservation_id: str, requester: Party | None) -> str:
     country_code, party_id = ("", "")
     for role, cc, pid in caller.roles:
         if role != Role.CPO:
             country_code, party_id = cc, pid
             break
+    if requester is not None:
+        country_code, party_id = requester
     return f"{fold_id(country_code)}{fold_id(party_id)}-{fold_id(reservation_id)}"

@@ -10,6 +10,15 @@ as its ``response_url``. A command 2.1.1 cannot carry (CANCEL_RESERVATION, mod_c
 ``reservation_id`` that is not an int, 3.2) is refused before anything is stored or sent. A 2.1.1
 CommandResponse has no ``timeout``: the result is awaited for the converter's default.
 
+Through a Hub, and to a platform hosting several parties, the command is addressed TO the CPO
+party it is for (transport_and_format.asciidoc "Message Routing"): a party the backend names
+(``target``), else the owner of the Location (START_SESSION, RESERVE_NOW, UNLOCK_CONNECTOR) or
+Session (STOP_SESSION) we hold from that partner under that id, else — a direct partner — its
+CPO party. A command through a Hub whose CPO cannot be told that way goes without ``OCPI-to-*``
+when the Hub can route it by its ``location_id`` ("Open Routing Request"), and is refused before
+sending (409) otherwise. The party is kept in ``commands.counterparty``; a result must come FROM
+it.
+
 Events for the backend: ``command.response`` once the CPO answered (or the POST failed),
 ``command.result`` when the CommandResult arrives — or TIMEOUT, when it did not arrive within the
 CPO's ``timeout`` (:meth:`CommandService.expire`). A result that arrives after the TIMEOUT is
@@ -37,6 +46,17 @@ from openroam._services.dialect import Unconvertible, dialect_of
 from openroam._services.events import EventService, EventType, command_subject
 from openroam._services.platform import Platform
 from openroam._services.roaming import validate_body
+from openroam._services.routing import (
+    Party,
+    held_owner,
+    is_hub,
+    own_party,
+    parse_party,
+    partner_party,
+    party_key,
+    routing_headers,
+    same_party,
+)
 from openroam._store import commands as store
 from openroam._store import repositories as repo
 from openroam.errors import ClientError, InvalidOrMissingParameters, NotFound, OcpiError
@@ -48,6 +68,7 @@ from openroam.models.v221.commands import (
     CommandResultType,
     CommandType,
 )
+from openroam.models.v221.types import Role
 from openroam.models.v221.versions import InterfaceRole, ModuleID
 
 __all__ = ["CommandSender", "command_type_of"]
@@ -55,6 +76,10 @@ __all__ = ["CommandSender", "command_type_of"]
 # How long a command may stay "sending" (our POST open; the process may die meanwhile) before
 # the expiry check gives it up: beyond any client timeout.
 SENDING_GRACE = timedelta(seconds=120)
+
+# The command types naming a Location (mod_commands: StartSession, ReserveNow, UnlockConnector
+# objects), which a Hub can route by the Location it holds ("Open Routing Request").
+_AT_LOCATION = (CommandType.START_SESSION, CommandType.RESERVE_NOW, CommandType.UNLOCK_CONNECTOR)
 
 
 def command_type_of(value: str) -> CommandType:
@@ -92,11 +117,18 @@ class CommandSender:
         return f"{self.platform.public_url.rstrip('/')}{path}/{command_type}/{uid}"
 
     async def send(
-        self, partner: str, command_type: CommandType | str, fields: Mapping[str, Any] | bytes
+        self,
+        partner: str,
+        command_type: CommandType | str,
+        fields: Mapping[str, Any] | bytes,
+        *,
+        target: Party | None = None,
     ) -> dict[str, Any]:
         """Send a command to ``partner`` (its name); the stored command with its response.
 
         ``fields``: the command object without ``response_url`` (openroam sets it).
+        ``target``: the CPO party the command is for (through a Hub, or to a platform hosting
+        several CPOs); by default the owner of the held Location or Session it names.
         """
         kind = command_type_of(str(command_type))
         async with self.db.session() as session:
@@ -116,6 +148,10 @@ class CommandSender:
             outgoing = dialect.command(kind, request)
         except Unconvertible as why:
             raise ClientError(str(why), http_status=409) from None
+        to_party = await self._target(record, kind, request, target)
+        headers = dialect.routing_headers(
+            routing_headers(own_party(self.platform, (Role.EMSP,)), to_party)
+        )
         async with self.events.transaction() as session:
             await store.insert_command(
                 session,
@@ -127,8 +163,9 @@ class CommandSender:
                 response_url=response_url,
                 state=store.CommandState.SENDING,
                 deadline=datetime.now(UTC) + SENDING_GRACE,
+                counterparty=None if to_party is None else party_key(to_party),
             )
-        response, error = await self._post(record, url, outgoing)
+        response, error = await self._post(record, url, outgoing, headers)
         return await self._answered(uid, record.name, response, error)
 
     def _request(self, kind: CommandType, fields: Mapping[str, Any] | bytes, url: str) -> bytes:
@@ -145,15 +182,52 @@ class CommandSender:
         document["response_url"] = url
         return validate_body(COMMAND_OBJECTS[kind], orjson.dumps(document)).to_json()
 
+    async def _target(
+        self,
+        partner: repo.PartnerRecord,
+        kind: CommandType,
+        request: bytes,
+        target: Party | None,
+    ) -> Party | None:
+        """The CPO party the command is addressed TO (see the module docstring); None: no
+        ``OCPI-to-*`` (a Hub routes it by the Location it holds)."""
+        if target is not None:
+            return target
+        document = orjson.loads(request)
+        if kind in _AT_LOCATION:
+            module, object_id = "locations", str(document.get("location_id", ""))
+        elif kind == CommandType.STOP_SESSION:
+            module, object_id = "sessions", str(document.get("session_id", ""))
+        else:
+            module, object_id = "", ""
+        if module:
+            async with self.db.session() as session:
+                owner = await held_owner(session, partner, module, object_id)
+            if owner is not None:
+                return owner
+        if not is_hub(partner):
+            return partner_party(partner, (Role.CPO,))
+        if kind in _AT_LOCATION:
+            return None  # the Hub routes it by the Location it holds
+        raise ClientError(
+            f"{partner.name} is a Hub and the CPO party this {kind} is for is not known from "
+            "what we hold; name it",
+            http_status=409,
+        )
+
     async def _post(
-        self, partner: repo.PartnerRecord, url: str, command: bytes
+        self,
+        partner: repo.PartnerRecord,
+        url: str,
+        command: bytes,
+        headers: Mapping[str, str] | None = None,
     ) -> tuple[CommandResponse | None, str | None]:
         if self.api_factory is None or partner.outgoing_token is None:
             return None, "this node has no partner client"
         api = self.api_factory(partner.outgoing_token, partner.encode_token)
         try:
             # The answer read in the partner's version, as 2.2.1.
-            response = await dialect_of(partner).post_command(api, url, command)
+            response = await dialect_of(partner).post_command(api, url, command, headers)
             return response, None
         except OcpiError as error:
             return None, f"{error.received_status_code}: {error.message}"
@@ -193,9 +267,16 @@ class CommandSender:
         return command_view(record, partner)
 
     async def receive_result(
-        self, caller: Caller, command_type: str, uid: str, body: bytes
+        self,
+        caller: Caller,
+        command_type: str,
+        uid: str,
+        body: bytes,
+        requester: Party | None = None,
     ) -> None:
-        """The CPO POSTs a CommandResult to a command's ``response_url``."""
+        """The CPO POSTs a CommandResult to a command's ``response_url``; ``requester``: the
+        party the result comes FROM (its ``OCPI-from-*``), which must be the one the command
+        was sent TO when that is known."""
         result = validate_body(CommandResult, body)
         assert isinstance(result, CommandResult)
         now = datetime.now(UTC)
@@ -207,6 +288,7 @@ class CommandSender:
                 record is None
                 or record.partner_id != caller.partner_id
                 or record.type != command_type.upper()
+                or not _from_addressee(record.counterparty, requester)
             ):
                 raise NotFound("Unknown command")
             late = record.state == store.CommandState.DONE and _timed_out(record.result)
@@ -218,6 +300,13 @@ class CommandSender:
                 result_at=now,
             )
             await record_result_event(self.events, session, record, caller.partner_name, late=late)
+
+
+def _from_addressee(counterparty: str | None, requester: Party | None) -> bool:
+    """Whether a result FROM ``requester`` may be the answer of a command sent TO
+    ``counterparty`` (either unknown: yes)."""
+    addressee = parse_party(counterparty)
+    return addressee is None or requester is None or same_party(addressee, requester)
 
 
 def _timed_out(result: bytes | None) -> bool:

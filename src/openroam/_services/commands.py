@@ -14,7 +14,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -57,8 +57,12 @@ V211_SENDER_PATH = "/ocpi/2.1.1/emsp/commands"
 class CommandApi(Protocol):
     """The partner calls commands need (implemented by ``client.OcpiClient``)."""
 
-    async def post_command(self, url: str, command: bytes) -> CommandResponse: ...
-    async def post_command_data(self, url: str, command: bytes) -> Any: ...
+    async def post_command(
+        self, url: str, command: bytes, *, headers: Mapping[str, str] | None = None
+    ) -> CommandResponse: ...
+    async def post_command_data(
+        self, url: str, command: bytes, *, headers: Mapping[str, str] | None = None
+    ) -> Any: ...
     async def aclose(self) -> None: ...
 
 

@@ -186,10 +186,16 @@ class Dialect:
         """A (2.2.1) command object as it is sent; :class:`Unconvertible` when it cannot be."""
         return request
 
-    async def post_command(self, api: CommandApi, url: str, command: bytes) -> CommandResponse:
-        """POST a command (as :meth:`command` wrote it); the CPO's synchronous answer as a 2.2.1
-        CommandResponse."""
-        return await api.post_command(url, command)
+    async def post_command(
+        self,
+        api: CommandApi,
+        url: str,
+        command: bytes,
+        headers: Mapping[str, str] | None = None,
+    ) -> CommandResponse:
+        """POST a command (as :meth:`command` wrote it) with these routing ``headers`` (after
+        :meth:`routing_headers`); the CPO's synchronous answer as a 2.2.1 CommandResponse."""
+        return await api.post_command(url, command, headers=headers)
 
     def command_result(self, result: bytes) -> bytes:
         """A stored (2.2.1) CommandResult as POSTed to the eMSP's ``response_url``."""
@@ -373,8 +379,14 @@ class V211Dialect(Dialect):
         )
         return _valid(_V211_COMMANDS[kind], command, what)
 
-    async def post_command(self, api: CommandApi, url: str, command: bytes) -> CommandResponse:
-        data = await api.post_command_data(url, command)
+    async def post_command(
+        self,
+        api: CommandApi,
+        url: str,
+        command: bytes,
+        headers: Mapping[str, str] | None = None,
+    ) -> CommandResponse:
+        data = await api.post_command_data(url, command, headers=headers)
         answer = _partner_data(f"POST {url}", v211.CommandResponse, data)
         try:
             # 2.1.1 names no timeout: the converter's default is how long we wait for the result.

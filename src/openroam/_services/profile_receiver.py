@@ -15,6 +15,11 @@ a Sender GETs, sets (PUT) or clears (DELETE) the profile of one of our sessions.
 3. After a successful set (result ``ACCEPTED``), the session's ActiveChargingProfile is pushed to
    that Sender (PUT on its Sender endpoint), and so is every later change the backend reports
    (:meth:`put_active`); never for sessions without such a set ("Sender Interface, PUT").
+
+The requesting party (``OCPI-from-*``, or the caller's own party) is kept in
+``profile_requests.counterparty``: results and ActiveChargingProfiles are addressed TO it
+(transport_and_format.asciidoc "Message Routing"), and through a Hub only a session of that
+party's Tokens is known to it.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from openroam._services.credentials import Caller
 from openroam._services.events import EventService, EventType
 from openroam._services.profiles import RESULT_MODELS, Kind, RequestView, profile_subject
 from openroam._services.roaming import validate_body
+from openroam._services.routing import Party, party_key
 from openroam._store import profiles as store
 from openroam._store.db import Database
 from openroam._store.token_lookup import find_own_session
@@ -87,9 +93,11 @@ def _response_url(value: str | None) -> str:
     return value
 
 
-def _token_owner_is(caller: Caller, session: dict[str, Any]) -> bool:
+def _token_owner_is(caller: Caller, session: dict[str, Any], requester: Party | None) -> bool:
     token = session.get("cdr_token") or {}
     owner = (fold_id(str(token.get("country_code", ""))), fold_id(str(token.get("party_id", ""))))
+    if caller.hub and requester is not None:
+        return (fold_id(requester[0]), fold_id(requester[1])) == owner
     return any(
         role == Role.HUB or (fold_id(country_code), fold_id(party_id)) == owner
         for role, country_code, party_id in caller.roles
@@ -119,9 +127,10 @@ class ChargingProfileReceiver:
         body: bytes = b"",
         duration: str | None = None,
         response_url: str | None = None,
+        requester: Party | None = None,
     ) -> ChargingProfileResponse:
         """A Sender's GET (``duration``, ``response_url``), PUT (``body``: SetChargingProfile)
-        or DELETE (``response_url``)."""
+        or DELETE (``response_url``), FROM ``requester`` (its party, if known)."""
         profile: ChargingProfile | None = None
         seconds: int | None = None
         if kind == Kind.SET:
@@ -135,13 +144,13 @@ class ChargingProfileReceiver:
             found = await find_own_session(session, session_id)
         document = None if found is None else orjson.loads(found.document)
         answer = ChargingProfileResponseType.UNKNOWN_SESSION
-        if document is not None and _token_owner_is(caller, document):
+        if document is not None and _token_owner_is(caller, document, requester):
             request = ReceivedRequest(
                 caller.partner_id, caller.partner_name, kind, session_id, document, profile, seconds
             )
             answer = await self._decide(caller, request)
         response = ChargingProfileResponse(result=answer, timeout=self.timeout)
-        await self._store(caller, kind, session_id, url, profile, seconds, response)
+        await self._store(caller, kind, session_id, url, profile, seconds, response, requester)
         return response
 
     async def _decide(
@@ -159,6 +168,7 @@ class ChargingProfileReceiver:
         profile: ChargingProfile | None,
         seconds: int | None,
         response: ChargingProfileResponse,
+        requester: Party | None = None,
     ) -> None:
         accepted = response.result == ChargingProfileResponseType.ACCEPTED
         request: dict[str, Any] = {}
@@ -177,6 +187,7 @@ class ChargingProfileReceiver:
                 response_url=url,
                 request=orjson.dumps(request),
                 response=response.to_json(),
+                counterparty=None if requester is None else party_key(requester),
             )
             if accepted:
                 data = {"request_id": record.id, "partner": caller.partner_name, "kind": str(kind)}

@@ -9,6 +9,12 @@ ChargingProfileResponse and its later *Result are stored on the row, each with a
 backend (``chargingprofile.response``, ``chargingprofile.result``). ActiveChargingProfiles the CPO
 PUTs to ``/ocpi/2.2.1/sender/chargingprofiles/{session_id}`` ("Sender Interface, PUT") are kept per
 partner and session (``chargingprofile.active``); an accepted GET result's profile is kept too.
+
+Each request is addressed TO the CPO party of the session (transport_and_format.asciidoc
+"Message Routing"): a party the backend names (``target``), else the owner of the Session we
+hold from that partner under ``session_id``, else — a direct partner — its CPO party; through a
+Hub without either, the request is refused before sending (409: a Hub cannot tell the
+receiver). The party is kept in ``profile_requests.counterparty``; a result must come FROM it.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from openroam._services.credentials import Caller
+from openroam._services.dialect import dialect_of
 from openroam._services.events import EventService, EventType
 from openroam._services.platform import Platform
 from openroam._services.profiles import (
@@ -33,10 +40,21 @@ from openroam._services.profiles import (
     profile_subject,
 )
 from openroam._services.roaming import validate_body
+from openroam._services.routing import (
+    Party,
+    held_owner,
+    is_hub,
+    own_party,
+    parse_party,
+    partner_party,
+    party_key,
+    routing_headers,
+    same_party,
+)
 from openroam._store import profiles as store
 from openroam._store import repositories as repo
 from openroam._store.db import Database
-from openroam.errors import NotFound, OcpiError, UnableToUseClientApi
+from openroam.errors import ClientError, NotFound, OcpiError, UnableToUseClientApi
 from openroam.models.common import OcpiModel
 from openroam.models.v221.charging_profiles import (
     ActiveChargingProfile,
@@ -46,6 +64,7 @@ from openroam.models.v221.charging_profiles import (
     ChargingProfileResponseType,
     SetChargingProfile,
 )
+from openroam.models.v221.types import Role
 from openroam.models.v221.versions import InterfaceRole, ModuleID
 
 __all__ = ["RESULTS_PATH", "SENDER_PATH", "ChargingProfileSender"]
@@ -55,7 +74,8 @@ RESULTS_PATH = SENDER_PATH + "/results"
 SENT = "sent"
 RECEIVED = "received"
 
-Call = Callable[[ChargingProfilesApi, str, str], Awaitable[ChargingProfileResponse]]
+Call = Callable[[ChargingProfilesApi, str, str, dict[str, str]], Awaitable[ChargingProfileResponse]]
+"""``call(api, endpoint, response_url, routing_headers)``: one request to the CPO."""
 
 
 def _receiver_endpoint(partner: repo.PartnerRecord) -> str | None:
@@ -89,32 +109,50 @@ class ChargingProfileSender:
     # --- requests to a CPO -------------------------------------------------------------------
 
     async def set(
-        self, partner_name: str, session_id: str, profile: ChargingProfile
+        self,
+        partner_name: str,
+        session_id: str,
+        profile: ChargingProfile,
+        *,
+        target: Party | None = None,
     ) -> RequestView:
-        """PUT a SetChargingProfile; the ChargingProfileResult arrives later."""
+        """PUT a SetChargingProfile; the ChargingProfileResult arrives later. ``target`` (here
+        and below): the CPO party of the session, through a Hub (see the module docstring)."""
 
-        async def call(api: ChargingProfilesApi, endpoint: str, url: str) -> Any:
+        async def call(
+            api: ChargingProfilesApi, endpoint: str, url: str, headers: dict[str, str]
+        ) -> Any:
             body = SetChargingProfile(charging_profile=profile, response_url=url)
-            return await api.set_charging_profile(endpoint, session_id, body)
+            return await api.set_charging_profile(endpoint, session_id, body, headers=headers)
 
-        return await self._request(Kind.SET, partner_name, session_id, profile, call)
+        return await self._request(Kind.SET, partner_name, session_id, profile, call, target)
 
-    async def get(self, partner_name: str, session_id: str, duration: int) -> RequestView:
+    async def get(
+        self, partner_name: str, session_id: str, duration: int, *, target: Party | None = None
+    ) -> RequestView:
         """GET the ActiveChargingProfile for the next ``duration`` seconds (later result)."""
 
-        async def call(api: ChargingProfilesApi, endpoint: str, url: str) -> Any:
-            return await api.get_active_charging_profile(endpoint, session_id, duration, url)
+        async def call(
+            api: ChargingProfilesApi, endpoint: str, url: str, headers: dict[str, str]
+        ) -> Any:
+            return await api.get_active_charging_profile(
+                endpoint, session_id, duration, url, headers=headers
+            )
 
         request = {"duration": duration}
-        return await self._request(Kind.GET, partner_name, session_id, request, call)
+        return await self._request(Kind.GET, partner_name, session_id, request, call, target)
 
-    async def clear(self, partner_name: str, session_id: str) -> RequestView:
+    async def clear(
+        self, partner_name: str, session_id: str, *, target: Party | None = None
+    ) -> RequestView:
         """DELETE the profile we set; the ClearProfileResult arrives later."""
 
-        async def call(api: ChargingProfilesApi, endpoint: str, url: str) -> Any:
-            return await api.clear_charging_profile(endpoint, session_id, url)
+        async def call(
+            api: ChargingProfilesApi, endpoint: str, url: str, headers: dict[str, str]
+        ) -> Any:
+            return await api.clear_charging_profile(endpoint, session_id, url, headers=headers)
 
-        return await self._request(Kind.CLEAR, partner_name, session_id, None, call)
+        return await self._request(Kind.CLEAR, partner_name, session_id, None, call, target)
 
     async def _request(
         self,
@@ -123,10 +161,14 @@ class ChargingProfileSender:
         session_id: str,
         request: OcpiModel | dict[str, Any] | None,
         call: Call,
+        target: Party | None = None,
     ) -> RequestView:
         partner, endpoint = await self._cpo(partner_name)
         if partner.outgoing_token is None or self.api_factory is None:
             raise UnableToUseClientApi(f"no client for {partner_name}", http_status=502)
+        to_party = target or await self._addressee(partner, session_id)
+        from_party = own_party(self.platform, (Role.EMSP, Role.SCSP))
+        headers = dialect_of(partner).routing_headers(routing_headers(from_party, to_party))
         reference = secrets.token_urlsafe(24)
         body = request.to_json() if isinstance(request, OcpiModel) else None
         if isinstance(request, dict):
@@ -141,10 +183,11 @@ class ChargingProfileSender:
                 state=store.State.WAITING,
                 reference=reference,
                 request=body,
+                counterparty=party_key(to_party),
             )
         api = self.api_factory(partner.outgoing_token, partner.encode_token)
         try:
-            response = await call(api, endpoint, self.response_url(reference))
+            response = await call(api, endpoint, self.response_url(reference), headers)
         except OcpiError as error:
             async with self.db.session() as session, session.begin():
                 await store.update_request(
@@ -157,6 +200,21 @@ class ChargingProfileSender:
         finally:
             await api.aclose()
         return await self._responded(record, response)
+
+    async def _addressee(self, partner: repo.PartnerRecord, session_id: str) -> Party:
+        """The CPO party of the session: the owner of the Session held from ``partner``, else
+        a direct partner's CPO party; 409 through a Hub without either."""
+        async with self.db.session() as session:
+            owner = await held_owner(session, partner, "sessions", session_id)
+        if owner is None and not is_hub(partner):
+            owner = partner_party(partner, (Role.CPO,))
+        if owner is None:
+            raise ClientError(
+                f"the CPO party of session {session_id!r} at {partner.name} is not known from "
+                "what we hold; name it",
+                http_status=409,
+            )
+        return owner
 
     async def _responded(
         self, record: store.RequestRecord, response: ChargingProfileResponse
@@ -203,11 +261,23 @@ class ChargingProfileSender:
 
     # --- what the CPO sends us ---------------------------------------------------------------
 
-    async def receive_result(self, caller: Caller, reference: str, body: bytes) -> None:
-        """The CPO POSTs a result to a ``response_url`` we gave."""
+    async def receive_result(
+        self, caller: Caller, reference: str, body: bytes, requester: Party | None = None
+    ) -> None:
+        """The CPO POSTs a result to a ``response_url`` we gave; ``requester``: the party it
+        comes FROM (its ``OCPI-from-*``, if named), which must be the one the request went TO."""
         async with self.events.transaction() as session:
             record = await store.sent_by_reference(session, reference)
-            if record is None or record.partner_id != caller.partner_id:
+            addressee = None if record is None else parse_party(record.counterparty)
+            if (
+                record is None
+                or record.partner_id != caller.partner_id
+                or (
+                    addressee is not None
+                    and requester is not None
+                    and not same_party(addressee, requester)
+                )
+            ):
                 raise NotFound(f"Unknown response_url reference {reference}")
             kind = Kind(record.kind)
             result = validate_body(RESULT_MODELS[kind], body)

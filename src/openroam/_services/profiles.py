@@ -3,7 +3,7 @@ the view of a stored request (mod_charging_profiles.asciidoc)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -52,15 +52,31 @@ class ChargingProfilesApi(Protocol):
     """The calls to a CPO that a Sender makes (``client.OcpiClient``)."""
 
     async def get_active_charging_profile(
-        self, endpoint: str, session_id: str, duration: int, response_url: str
+        self,
+        endpoint: str,
+        session_id: str,
+        duration: int,
+        response_url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
     ) -> ChargingProfileResponse: ...
 
     async def set_charging_profile(
-        self, endpoint: str, session_id: str, body: SetChargingProfile
+        self,
+        endpoint: str,
+        session_id: str,
+        body: SetChargingProfile,
+        *,
+        headers: Mapping[str, str] | None = None,
     ) -> ChargingProfileResponse: ...
 
     async def clear_charging_profile(
-        self, endpoint: str, session_id: str, response_url: str
+        self,
+        endpoint: str,
+        session_id: str,
+        response_url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
     ) -> ChargingProfileResponse: ...
 
     async def put_active_charging_profile(

@@ -32,6 +32,9 @@ The eMSP's AuthorizationInfo carries "the complete Token object for which this a
 requested": when it is newer than the copy held (same identity, later ``last_updated``), it
 replaces that copy, exactly as if the eMSP had pushed it — so the next offline decision uses it.
 
+The question goes FROM our CPO party TO the Token's eMSP party (``routing.authorization_headers``);
+a Token not held whose eMSP no partner registered is asked through a Hub partner, if we have one.
+
 An OCPI 2.1.1 eMSP is asked in 2.1.1 (``_services/dialect.py``; mod_tokens.md 2.2.2 "POST
 Method"): no routing headers, and its AuthorizationInfo, which names no Token, is read with the
 copy held (for a Token not held, one described by what was asked).
@@ -48,6 +51,7 @@ from typing import Protocol
 
 from openroam._services.dialect import AuthorizeCalls, Unconvertible, dialect_of
 from openroam._services.platform import Platform
+from openroam._services.routing import authorization_headers, is_hub
 from openroam._store import repositories as repo
 from openroam._store.db import Database
 from openroam._store.token_lookup import find_tokens
@@ -245,6 +249,14 @@ class RealtimeAuthorization:
             )
         async with self.db.session() as session:
             partners = await repo.find_partners_by_party(session, *token_party, Role.EMSP)
+            if not partners:
+                # A party behind a Hub: asked through it (transport_and_format.asciidoc
+                # "Message Routing"; the Hub forwards to the party named in OCPI-to-*).
+                partners = [
+                    p
+                    for p in await repo.list_partners(session)
+                    if p.status == repo.PartnerStatus.REGISTERED and is_hub(p)
+                ]
         if not partners:
             message = f"no partner registered the eMSP {token_party[0]}/{token_party[1]}"
             return Verdict(AllowedType.NOT_ALLOWED, DecidedBy.UNKNOWN_TOKEN, None, None, message)
@@ -284,7 +296,7 @@ class RealtimeAuthorization:
                 uid,
                 kind,
                 location,
-                headers=dialect.routing_headers(self._routing(owner)),
+                headers=dialect.routing_headers(authorization_headers(self.platform, owner)),
                 token=None if held is None else held.to_dict(),
                 owner=owner,
                 issuer=partner.name,
@@ -303,17 +315,6 @@ class RealtimeAuthorization:
             raise _Unreachable(f"{partner.name}: {error.message}") from None
         finally:
             await api.aclose()
-
-    def _routing(self, owner: tuple[str, str] | None) -> dict[str, str]:
-        # transport_and_format.asciidoc "Message Routing": FROM our CPO party, TO the eMSP.
-        headers: dict[str, str] = {}
-        ours = next((p for p in self.platform.parties if p.role == Role.CPO), None)
-        if ours is not None:
-            headers["OCPI-from-country-code"] = ours.country_code
-            headers["OCPI-from-party-id"] = ours.party_id
-        if owner is not None:
-            headers["OCPI-to-country-code"], headers["OCPI-to-party-id"] = owner
-        return headers
 
 
 def _answered(

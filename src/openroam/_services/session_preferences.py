@@ -13,12 +13,15 @@ ChargingPreferencesResponse value.
   accomplish them, although this is no guarantee") for an ongoing Session and ``NOT_POSSIBLE``
   for one that has ended.
 * **eMSP side** (:meth:`SessionPreferences.send`): PUT them to the CPO partner that sent us the
-  Session, through its Sessions Sender endpoint; the partner's answer is returned.
+  Session, through its Sessions Sender endpoint; the partner's answer is returned. They go FROM
+  our eMSP party TO the Session's CPO party (the owner of the Session held from that partner,
+  or a party the backend names; a direct partner's CPO party otherwise): through a Hub, the
+  party the Hub forwards them to (transport_and_format.asciidoc "Message Routing").
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Protocol, cast
 
@@ -29,6 +32,14 @@ from openroam._services.dialect import dialect_of
 from openroam._services.documents import ObjectPath, locate
 from openroam._services.object_specs import LOCATIONS, SESSIONS
 from openroam._services.roaming import OWN, RoamingService, validate_body
+from openroam._services.routing import (
+    Party,
+    held_owner,
+    is_hub,
+    own_party,
+    partner_party,
+    routing_headers,
+)
 from openroam._store import object_repo as objects
 from openroam._store import repositories as repo
 from openroam.errors import ClientError, InvalidOrMissingParameters, NotFound
@@ -38,6 +49,7 @@ from openroam.models.v221.sessions import (
     ChargingPreferencesResponse,
     SessionStatus,
 )
+from openroam.models.v221.types import Role
 from openroam.models.v221.versions import InterfaceRole
 
 __all__ = ["MODULE", "Decide", "SessionPreferences", "SessionsApi"]
@@ -55,7 +67,12 @@ class SessionsApi(Protocol):
     """The partner call the eMSP side needs (implemented by ``client.OcpiClient``)."""
 
     async def put_charging_preferences(
-        self, sessions_url: str, session_id: str, preferences: ChargingPreferences
+        self,
+        sessions_url: str,
+        session_id: str,
+        preferences: ChargingPreferences,
+        *,
+        headers: Mapping[str, str] | None = None,
     ) -> ChargingPreferencesResponse: ...
     async def aclose(self) -> None: ...
 
@@ -147,8 +164,11 @@ class SessionPreferences:
         partner_name: str,
         session_id: str,
         preferences: ChargingPreferences,
+        *,
+        target: Party | None = None,
     ) -> ChargingPreferencesResponse:
-        """PUT the driver's preferences to the CPO partner's Sessions Sender interface."""
+        """PUT the driver's preferences to the CPO partner's Sessions Sender interface;
+        ``target``: the Session's CPO party (see the module docstring)."""
         async with self.db.session() as db_session:
             partner = await repo.get_partner_by_name(db_session, partner_name)
         if partner is None or partner.status != repo.PartnerStatus.REGISTERED:
@@ -169,8 +189,22 @@ class SessionPreferences:
                 "preferences (they arrived in 2.2)",
                 http_status=409,
             )
+        if target is None:
+            async with self.db.session() as db_session:
+                target = await held_owner(db_session, partner, "sessions", session_id)
+        if target is None and not is_hub(partner):
+            target = partner_party(partner, (Role.CPO,))
+        if target is None:
+            raise ClientError(
+                f"the CPO party of session {session_id!r} at {partner_name} is not known from "
+                "what we hold; name it",
+                http_status=409,
+            )
+        headers = routing_headers(own_party(self.roaming.platform, (Role.EMSP,)), target)
         api = cast(SessionsApi, self.api_factory(partner.outgoing_token, partner.encode_token))
         try:
-            return await api.put_charging_preferences(url, session_id, preferences)
+            return await api.put_charging_preferences(
+                url, session_id, preferences, headers=dialect_of(partner).routing_headers(headers)
+            )
         finally:
             await api.aclose()

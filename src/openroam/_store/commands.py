@@ -62,6 +62,8 @@ class CommandRecord:
     attempts: int
     next_attempt_at: datetime | None
     last_error: str | None
+    #: the party on the other end ("CC/PID"): see ``Command.counterparty``
+    counterparty: str | None = None
 
 
 _COLUMNS = tuple(_C.c[field.name] for field in fields(CommandRecord))

@@ -29,6 +29,7 @@ __all__ = [
     "record_push",
     "record_result_attempt",
     "sent_by_reference",
+    "setter_party",
     "subscribers",
     "update_request",
 ]
@@ -68,6 +69,8 @@ class RequestRecord:
     last_error: str | None
     created_at: datetime
     updated_at: datetime
+    #: the party on the other end ("CC/PID"): see ``ProfileRequest.counterparty``
+    counterparty: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +91,7 @@ def _request(row: ProfileRequest | Any) -> RequestRecord:
     return RequestRecord(
         row.id, row.direction, row.partner_id, row.session_id, row.kind, row.reference,
         row.response_url, row.request, row.response, row.result, row.state, row.attempts,
-        row.last_error, row.created_at, row.updated_at,
+        row.last_error, row.created_at, row.updated_at, row.counterparty,
     )  # fmt: skip
 
 
@@ -111,8 +114,10 @@ async def insert_request(
     response_url: str | None = None,
     request: bytes | None = None,
     response: bytes | None = None,
+    counterparty: str | None = None,
 ) -> RequestRecord:
     row = ProfileRequest(
+        counterparty=counterparty,
         direction=direction,
         partner_id=partner_id,
         session_id=session_id,
@@ -243,6 +248,27 @@ async def get_active(
     )
     row = (await session.scalars(stmt)).first()
     return None if row is None else _active(row)
+
+
+async def setter_party(
+    session: AsyncSession, direction: str, partner_id: int, session_id: str
+) -> str | None:
+    """The party ("CC/PID") of the latest set request of ``direction`` from ``partner_id`` for
+    this session, if it was kept: where the session's ActiveChargingProfile goes."""
+    stmt = (
+        select(ProfileRequest.counterparty)
+        .where(
+            ProfileRequest.direction == direction,
+            ProfileRequest.partner_id == partner_id,
+            ProfileRequest.session_id == session_id,
+            ProfileRequest.kind == "SET",
+            ProfileRequest.counterparty.is_not(None),
+        )
+        .order_by(ProfileRequest.id.desc())
+        .limit(1)
+    )
+    found: str | None = (await session.scalars(stmt)).first()
+    return found
 
 
 async def subscribers(session: AsyncSession, direction: str, session_id: str) -> list[int]:

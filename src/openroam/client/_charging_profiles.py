@@ -4,6 +4,8 @@ pushes back to the Sender."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from openroam.client._base import OcpiHttpClient
 from openroam.client._urls import join_url
 from openroam.models.common import OcpiModel
@@ -28,13 +30,14 @@ class ChargingProfilesCalls(OcpiHttpClient):
         response_url: str,
         *,
         timeout: float | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> ChargingProfileResponse:
-        """Receiver "GET Method": the result comes later as an ActiveChargingProfileResult."""
+        """Receiver "GET Method": the result comes later as an ActiveChargingProfileResult.
+        ``headers``: the routing headers (alike below)."""
         url = join_url(endpoint, session_id)
         params: dict[str, str | int] = {"duration": duration, "response_url": response_url}
-        return (await self.send("GET", url, params=params, timeout=timeout)).parse(
-            ChargingProfileResponse
-        )
+        reply = await self.send("GET", url, params=params, timeout=timeout, headers=headers)
+        return reply.parse(ChargingProfileResponse)
 
     async def set_charging_profile(
         self,
@@ -43,22 +46,27 @@ class ChargingProfilesCalls(OcpiHttpClient):
         body: SetChargingProfile,
         *,
         timeout: float | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> ChargingProfileResponse:
         """Receiver "PUT Method": the result comes later as a ChargingProfileResult."""
         url = join_url(endpoint, session_id)
-        return (await self.send("PUT", url, json_body=body, timeout=timeout)).parse(
-            ChargingProfileResponse
-        )
+        reply = await self.send("PUT", url, json_body=body, timeout=timeout, headers=headers)
+        return reply.parse(ChargingProfileResponse)
 
     async def clear_charging_profile(
-        self, endpoint: str, session_id: str, response_url: str, *, timeout: float | None = None
+        self,
+        endpoint: str,
+        session_id: str,
+        response_url: str,
+        *,
+        timeout: float | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> ChargingProfileResponse:
         """Receiver "DELETE Method": the result comes later as a ClearProfileResult."""
         url = join_url(endpoint, session_id)
         params = {"response_url": response_url}
-        return (await self.send("DELETE", url, params=params, timeout=timeout)).parse(
-            ChargingProfileResponse
-        )
+        reply = await self.send("DELETE", url, params=params, timeout=timeout, headers=headers)
+        return reply.parse(ChargingProfileResponse)
 
     async def post_charging_profile_result(
         self, response_url: str, result: OcpiModel, *, timeout: float | None = None

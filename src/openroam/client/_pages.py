@@ -119,6 +119,7 @@ async def iter_pages(
     item_model: type[OcpiModel] | None = None,
     *,
     timeout: float | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> AsyncIterator[ListPage]:
     """Every page of a GET list, following ``Link`` headers on the origin of ``url`` only.
 
@@ -126,7 +127,8 @@ async def iter_pages(
     pass); a page with an invalid object holds JSON data, for the caller to sort out.
 
     Each page is one call of ``client.send``: its redirects (same origin only), timeout
-    (``timeout`` overrides the client's) and repetitions apply page by page. A next link on a
+    (``timeout`` overrides the client's) and repetitions apply page by page; ``headers`` (the
+    routing headers) go with every page. A next link on a
     page reached through a redirect is resolved against the URL that answered.
 
     Raises :class:`NextLinkRefused` for a next link to another origin (nothing is sent there)
@@ -143,7 +145,9 @@ async def iter_pages(
         if len(seen) >= MAX_PAGES:
             raise PaginationBroken(f"GET {url}: more than {MAX_PAGES} pages; stopped")
         seen.add(page_url)
-        reply = await client.send("GET", str(page_url), data_model=data_model, timeout=timeout)
+        reply = await client.send(
+            "GET", str(page_url), data_model=data_model, timeout=timeout, headers=headers
+        )
         data = reply.envelope.data
         if not isinstance(data, list):
             raise PartnerRequestError(f"GET {page_url}: data of a list answer is not an array")

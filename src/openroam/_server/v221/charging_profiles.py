@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from openroam._server.envelope import ocpi_response
-from openroam._server.headers import interface_caller
+from openroam._server.headers import interface_caller, named_from, requesting_party
 from openroam._services.credentials import Caller
 from openroam._services.node import Node
 from openroam._services.profile_sender import RESULTS_PATH, SENDER_PATH
@@ -47,13 +47,17 @@ def _id(request: Request, name: str, limit: int = 36) -> str:
 
 async def _receive(request: Request, caller: Caller, kind: Kind) -> Response:
     query = request.query_params
-    response = await _node(request).profile_receiver.receive(
+    node = _node(request)
+    # The requester, whom results are addressed TO (transport_and_format "Message Routing").
+    requester = requesting_party(request.headers, node.platform, caller, (Role.EMSP, Role.SCSP))
+    response = await node.profile_receiver.receive(
         caller,
         kind,
         _id(request, "session_id"),
         body=await request.body() if kind == Kind.SET else b"",
         duration=query.get("duration"),
         response_url=query.get("response_url"),
+        requester=requester,
     )
     return ocpi_response(response, headers=request.state.ocpi_routing)
 
@@ -78,7 +82,9 @@ async def put_active(request: Request, caller: Caller = _as_sender) -> Response:
 
 async def post_result(request: Request, caller: Caller = _as_sender) -> Response:
     reference = _id(request, "reference", 64)
-    await _node(request).profiles.receive_result(caller, reference, await request.body())
+    await _node(request).profiles.receive_result(
+        caller, reference, await request.body(), named_from(request.headers)
+    )
     return ocpi_response(headers=request.state.ocpi_routing)
 
 

@@ -16,7 +16,12 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from openroam._server.envelope import ocpi_response
-from openroam._server.headers import addressed_party, interface_caller
+from openroam._server.headers import (
+    addressed_party,
+    interface_caller,
+    named_from,
+    requesting_party,
+)
 from openroam._services.commands import RECEIVER_PATH, SENDER_PATH
 from openroam._services.credentials import Caller
 from openroam._services.node import Node
@@ -46,8 +51,10 @@ def _routing(request: Request) -> dict[str, str]:
 async def post_command(request: Request, command: str, caller: Caller = _as_cpo) -> Response:
     node = _node(request)
     addressed = addressed_party(request.headers, node.platform)
+    # The requester, whom the result is addressed TO (transport_and_format "Message Routing").
+    requester = requesting_party(request.headers, node.platform, caller, (Role.EMSP,))
     response, status_code = await node.command_receiver.receive(
-        caller, command, await request.body(), addressed
+        caller, command, await request.body(), addressed, requester
     )
     return ocpi_response(
         response,
@@ -60,7 +67,9 @@ async def post_command(request: Request, command: str, caller: Caller = _as_cpo)
 async def post_result(
     request: Request, command: str, uid: str, caller: Caller = _as_emsp
 ) -> Response:
-    await _node(request).command_sender.receive_result(caller, command, uid, await request.body())
+    await _node(request).command_sender.receive_result(
+        caller, command, uid, await request.body(), named_from(request.headers)
+    )
     return ocpi_response(headers=_routing(request))
 
 

@@ -29,6 +29,7 @@ from openroam._server.envelope import (
 from openroam._server.headers import (
     addressed_party,
     check_interface,
+    check_routing,
     interface_caller,
     routing_headers,
 )
@@ -160,11 +161,11 @@ class ReceiverWrite:
     and :class:`~openroam._server.body.BodyGuard`), and its route (``receiver_write_routes``)
     answers a request that reaches the router. The order is that of the other Receiver routes
     (``interface_caller``): the caller (401), the routing headers, the caller's roles on the
-    interface (404), then the URL segments and the body (2001); every rule on the object (its
-    ids, lenient reading, ``last_updated`` order) is the service's
-    (``RoamingService.receive_put``/``receive_patch``). OCPI errors are answered here, with
-    the routing headers once the caller is known; anything else is left to the middleware
-    (3000).
+    interface (404), what the routing headers name (``check_routing``: 2001, 4001, 404), then
+    the URL segments and the body (2001); every rule on the object (its ids, lenient reading,
+    ``last_updated`` order) is the service's (``RoamingService.receive_put``/``receive_patch``).
+    OCPI errors are answered here, with the routing headers once the caller is known; anything
+    else is left to the middleware (3000).
     """
 
     def __init__(self, spec: ModuleSpec, depth: int) -> None:
@@ -186,6 +187,7 @@ class ReceiverWrite:
             scope["state"]["partner_name"] = caller.partner_name
             routing = routing_headers(headers, node.platform, caller, spec.receiver_role)
             check_interface(caller, spec.module, InterfaceRole.RECEIVER)
+            check_routing(headers, node.platform, caller, spec.module, InterfaceRole.RECEIVER)
             path = _receiver_path(spec, self.depth, scope["path_params"], query_of(scope))
             body = await Request(scope, receive).body()
             if method == "PUT":
@@ -247,6 +249,7 @@ class SenderList:
             scope["state"]["partner_name"] = caller.partner_name
             routing = routing_headers(headers, node.platform, caller, self.spec.owner_role)
             check_interface(caller, self.spec.module, InterfaceRole.SENDER)
+            check_routing(headers, node.platform, caller, self.spec.module, InterfaceRole.SENDER)
             query = page_query(read_page_params(query_of(scope)), node.page_limit)
             addressed = addressed_party(headers, node.platform)
             page = await node.roaming.sender_page(self.spec, query, addressed, caller)
