@@ -25,6 +25,7 @@ from openroam._services.platform import OwnParty, Platform
 from openroam._store import repositories as repo
 from openroam._store.db import Database, upgrade_async
 from openroam.client import OcpiClient
+from openroam.client._forward import Forwarder
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -81,17 +82,25 @@ async def open_node(
             )
 
         factory = client_factory(transport, settings)
-        yield Node.build(
-            platform,
-            db,
-            factory,
-            page_limit=settings.page_limit,
-            v211_time_zone=settings.v211_time_zone,
-            command_api=factory,
-            command_settings=command_settings(settings),
-            authorize_factory=factory,
-            profiles_factory=factory,
-        )
+        # A Hub forwards requests to its parties on one connection pool (client/_forward.py).
+        forwarder = Forwarder(transport=transport) if platform.is_hub else None
+        try:
+            yield Node.build(
+                platform,
+                db,
+                factory,
+                page_limit=settings.page_limit,
+                v211_time_zone=settings.v211_time_zone,
+                command_api=factory,
+                command_settings=command_settings(settings),
+                authorize_factory=factory,
+                profiles_factory=factory,
+                forwarder=forwarder,
+                hub_forward_timeout=settings.hub_forward_timeout_seconds,
+            )
+        finally:
+            if forwarder is not None:
+                await forwarder.aclose()
     finally:
         await db.dispose()
 

@@ -16,11 +16,12 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Match
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from openroam import __version__
 from openroam._server.body import DEFAULT_MAX_BODY_BYTES, BodyGuard, ErrorAnswer
 from openroam._server.envelope import error_response
+from openroam._server.hub import HubLayer
 from openroam._server.metrics import NodeMetrics
 from openroam._server.middleware import OcpiMiddleware
 from openroam._server.probes import MetricsAccess, probe_routes
@@ -170,6 +171,8 @@ class OcpiApp(FastAPI):
             self._answer_receiver_write, max_body_bytes=max_body_bytes, answers=self.error_answers
         )
         self._receiver_writes = OcpiMiddleware(guarded, self.metrics.requests)
+        # (the node last seen, whether it is a Hub): read at every request, decided once
+        self._hub_of: tuple[object, bool] = (None, False)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -177,13 +180,36 @@ class OcpiApp(FastAPI):
             path: str = scope["path"]
             # The middleware serves a path with a trailing slash as the path without it.
             bare = path[:-1] if path.endswith("/") else path
-            if method == "GET" and bare in _SENDER_LISTS:
-                await self._sender_lists(scope, receive, send)
-                return
-            if method in _WRITES and roaming.receiver_write_of(method, bare) is not None:
-                await self._receiver_writes(scope, receive, send)
-                return
+            # On a Hub node every 2.2.1 request passes the routing layer first (_server/hub,
+            # inside the middleware below); it calls ``fast_path`` for what it answers itself.
+            if not (bare.startswith(_HUB_ROUTED) and self._is_hub()):
+                if method == "GET" and bare in _SENDER_LISTS:
+                    await self._sender_lists(scope, receive, send)
+                    return
+                if method in _WRITES and roaming.receiver_write_of(method, bare) is not None:
+                    await self._receiver_writes(scope, receive, send)
+                    return
         await super().__call__(scope, receive, send)
+
+    def _is_hub(self) -> bool:
+        node = getattr(self.state, "node", None)
+        known, hub = self._hub_of
+        if node is not known:
+            hub = node is not None and getattr(node, "hub_routing", None) is not None
+            self._hub_of = (node, hub)
+        return hub
+
+    def fast_path(self, scope: Scope) -> ASGIApp | None:
+        """The app answering ``scope`` ahead of FastAPI (GET list, Receiver PUT/PATCH), without
+        the middleware and body guard (the caller has passed them: the Hub's routing layer);
+        None when the routes answer it."""
+        method: str = scope["method"]
+        path: str = scope["path"]
+        if method == "GET" and path in _SENDER_LISTS:
+            return self._answer_sender_list
+        if method in _WRITES and roaming.receiver_write_of(method, path) is not None:
+            return self._answer_receiver_write
+        return None
 
     async def _answer_sender_list(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope["app"] = self
@@ -202,6 +228,8 @@ class OcpiApp(FastAPI):
 
 
 _WRITES = frozenset({"PUT", "PATCH"})
+#: The paths a Hub node routes (_server/hub): its Functional modules, and relayed results.
+_HUB_ROUTED = "/ocpi/2.2.1/"
 #: The GET list of every Sender interface, 2.2.1 and 2.1.1, by path (answered ahead of FastAPI).
 _SENDER_LISTS: dict[str, Callable[[Scope, Receive, Send], Awaitable[None]]] = {
     **roaming.sender_lists,
@@ -265,6 +293,8 @@ def create_app(
     app.add_exception_handler(OcpiError, _ocpi_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    # Innermost: on a Hub node, requests are routed (or forwarded) before any route sees them.
+    app.add_middleware(HubLayer)
     # Inside OcpiMiddleware (added last, so outermost): a refused body gets request ids and
     # its log line like any answer.
     app.add_middleware(BodyGuard, max_body_bytes=max_body_bytes, answers=app.error_answers)

@@ -90,6 +90,8 @@ class OcpiMiddleware:
         request_id = _header(scope, b"x-request-id") or new_id()
         correlation_id = _header(scope, b"x-correlation-id") or new_id()
         scope.setdefault("state", {})
+        # For a Hub's forwarding (``_server/hub``): the correlation id goes on with the request.
+        scope["state"]["request_ids"] = (request_id, correlation_id)
         extra = [
             (b"x-request-id", request_id.encode("latin-1")),
             (b"x-correlation-id", correlation_id.encode("latin-1")),

@@ -14,6 +14,7 @@ from openroam._services.credentials import CredentialsService, PartnerApiFactory
 from openroam._services.deliveries import DeliveryService
 from openroam._services.documents import ObjectPath
 from openroam._services.events import EventService
+from openroam._services.hub_routing import ForwardApi, HubRouting
 from openroam._services.object_specs import TOKENS
 from openroam._services.platform import Platform
 from openroam._services.profile_receiver import ChargingProfileReceiver
@@ -54,6 +55,8 @@ class Node:
     #: the push outbox for operators: list, retry, skip
     deliveries: DeliveryService
     page_limit: int = 100
+    #: a Hub node: where each request a party sends through it goes (None on other nodes)
+    hub_routing: HubRouting | None = None
     #: the time zone of a Location an OCPI 2.1.1 partner sends without one (``v211_time_zone``)
     v211_time_zone: str = "UTC"
 
@@ -70,6 +73,8 @@ class Node:
         command_settings: CommandSettings | None = None,
         authorize_factory: AuthorizeApiFactory | None = None,
         profiles_factory: ChargingProfilesApiFactory | None = None,
+        forwarder: ForwardApi | None = None,
+        hub_forward_timeout: float = 10.0,
     ) -> Node:
         events = EventService(db)
         roaming = RoamingService(db, platform, events)
@@ -96,6 +101,11 @@ class Node:
             charging=ChargingService(db, roaming, cdrs),
             deliveries=DeliveryService(db, events),
             page_limit=page_limit,
+            hub_routing=(
+                HubRouting(db, platform, forwarder, timeout=hub_forward_timeout)
+                if platform.is_hub
+                else None
+            ),
             v211_time_zone=v211_time_zone,
         )
 
