@@ -11,6 +11,11 @@ the row is ``failed`` and a ``delivery.failed`` event tells the backend — othe
 wait for it. When a partner answers again after failures, an incremental pull from it is
 scheduled (it may have changed things while we could not reach it).
 
+On a Hub node the rows relay partners' objects (Broadcast Push, ``services.broadcast``): the
+object's current state is read by its pk as any other; a DELETE looks for the object again
+among the origins of the party that owns it (a PUT that created it again is queued behind), and
+the request goes FROM the Hub (``routing.delivery_headers``).
+
 What is sent is written in the partner's OCPI version (``_services/dialect.py``): a 2.1.1
 partner gets each object converted, with the Location (and a CDR's Tariffs) it embeds in 2.1.1;
 one that 2.1.1 cannot express is not sent, and its row fails at once with the reason.
@@ -86,12 +91,21 @@ def _endpoint(partner: repo.PartnerRecord, module: str) -> str | None:
     return None
 
 
-def _identity(delivery: outbox.DeliveryRecord) -> tuple[str, int, str, str, str, str]:
-    """The stored identity of the (own) object a delivery's path names."""
+def _identity(
+    delivery: outbox.DeliveryRecord, origin: int = objects.OWN
+) -> tuple[str, int, str, str, str, str]:
+    """The stored identity of the object a delivery's path names, under ``origin`` (our own
+    objects unless a Hub relays a partner's)."""
     route, _, query = delivery.path.partition("?")
     country_code, party_id, object_id = route.split("/")[:3]
     kind = query.removeprefix("type=")
-    return (delivery.module, objects.OWN, country_code, party_id, object_id, kind)
+    return (delivery.module, origin, country_code, party_id, object_id, kind)
+
+
+def _owner(delivery: outbox.DeliveryRecord) -> tuple[str, str]:
+    """The party owning the object a delivery names (its path's first two segments)."""
+    country_code, party_id = delivery.path.partition("?")[0].split("/")[:2]
+    return country_code, party_id
 
 
 def _tariff_ids(cdr: Doc) -> list[str]:
@@ -204,10 +218,23 @@ class PushWorker:
         stored under the same identity (created again after the delete), if any."""
         async with self.db.session() as session:
             if delivery.method == "DELETE":
-                return await objects.get_object(session, *_identity(delivery))
+                for origin in await self._origins(session, delivery):
+                    found = await objects.get_object(session, *_identity(delivery, origin))
+                    if found is not None:
+                        return found
+                return None
             if delivery.object_pk is None:
                 return None
             return await objects.get_object_by_pk(session, delivery.object_pk)
+
+    async def _origins(self, session: AsyncSession, delivery: outbox.DeliveryRecord) -> list[int]:
+        """Where the object a DELETE names is stored when it exists: ours, or on a Hub node
+        (which owns nothing) under the partner holding its owner party — the one that pushed it
+        (a party belongs to one partner: docs/architecture.md "Partner grants")."""
+        if self.platform is None or not self.platform.is_hub:
+            return [objects.OWN]
+        holders = await repo.find_partners_by_party(session, *_owner(delivery))
+        return [partner.id for partner in holders]
 
     async def _send(
         self, client: OcpiHttpClient, partner: repo.PartnerRecord, delivery: outbox.DeliveryRecord

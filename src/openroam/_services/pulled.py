@@ -5,6 +5,11 @@ thousand pages, and per-object validation calls and store round trips were most 
 Each object is still validated as strictly as on the Receiver interface (partner data is never
 stored unvalidated); only when a page holds an invalid object is it validated object by object,
 so the valid ones are stored and the invalid ones reported with their ids.
+
+On a Hub node, Locations, Tariffs and Tokens pulled from a party that are new or newer than the
+stored copy are queued, in the transaction that stores them, as PUTs to every other connected
+party of the opposite role (Broadcast Push, ``services.broadcast``): what a party changed while
+the Hub could not reach it, or before it connected, still reaches the others.
 """
 
 from __future__ import annotations
@@ -24,11 +29,14 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from openroam._services import addressing, reading, token_contracts
+from openroam._services.broadcast import relay_of
 from openroam._services.credentials import Caller
+from openroam._services.documents import ObjectPath
 from openroam._services.object_specs import ModuleSpec
 from openroam._services.roaming import RoamingService, _record_events
 from openroam._store import object_repo as objects
 from openroam._store.object_batch import NewObject, write_newer_objects
+from openroam._store.outbox_receivers import Relay, enqueue_for_receivers
 from openroam.models._lenient import Respelled
 from openroam.models._validation import collector_paused, problems, unstorable
 from openroam.models.common import OcpiModel, fold_id
@@ -155,6 +163,10 @@ async def _store(
     service: RoamingService, spec: ModuleSpec, origin: int, batch: list[NewObject]
 ) -> int:
     """Write what is newer than the stored version and commit; how many objects were written."""
+    relay = relay_of(service.platform, spec, origin)
+    if relay is not None:
+        async with service.db.session() as session, session.begin():
+            return await _store_relayed(session, spec, origin, batch, relay)
     if spec.module not in _WITH_EVENTS:
         return await write_newer_objects(
             service.db, str(spec.module), origin, batch, replace=not spec.posted
@@ -163,6 +175,71 @@ async def _store(
         async with session.begin():
             written = await _store_with_events(service, session, spec, origin, batch)
         await service.events.publish(session)
+    return written
+
+
+async def _newer(
+    session: AsyncSession, spec: ModuleSpec, origin: int, new: NewObject
+) -> tuple[bool, objects.StoredObject | None]:
+    """Whether ``new`` replaces what is stored (not if it is not newer; a CDR never changes,
+    mod_cdrs "Flow and Lifecycle"), and the stored version (None: there is none). Read
+    locked."""
+    stored = await objects.get_object(
+        session,
+        str(spec.module),
+        origin,
+        new.country_code,
+        new.party_id,
+        new.object_id,
+        new.object_type,
+        for_update=True,
+    )
+    if stored is not None and (spec.posted or stored.last_updated >= new.last_updated):
+        return False, stored
+    return True, stored
+
+
+async def _put(
+    session: AsyncSession, spec: ModuleSpec, origin: int, new: NewObject
+) -> objects.StoredObject:
+    saved, _ = await objects.put_object(
+        session,
+        module=str(spec.module),
+        origin=origin,
+        country_code=new.country_code,
+        party_id=new.party_id,
+        object_id=new.object_id,
+        object_type=new.object_type,
+        last_updated=new.last_updated,
+        document=new.document,
+        counterparty=new.counterparty,
+        contract_id=new.contract_id,
+    )
+    return saved
+
+
+async def _store_relayed(
+    session: AsyncSession, spec: ModuleSpec, origin: int, batch: list[NewObject], relay: Relay
+) -> int:
+    """A page pulled by a Hub: each new or newer object stored and queued as a PUT of the whole
+    object for the parties the Hub relays it to, at the owner's ids (transport_and_format
+    "Broadcast Push"). Object by object, in the caller's transaction: the batch statement
+    (``object_batch``) does not tell which objects it wrote."""
+    written = 0
+    for new in batch:
+        if not (await _newer(session, spec, origin, new))[0]:
+            continue
+        saved = await _put(session, spec, origin, new)
+        path = ObjectPath(new.country_code, new.party_id, new.object_id, (), new.object_type)
+        await enqueue_for_receivers(
+            session,
+            module=str(spec.module),
+            object_pk=saved.pk,
+            method="PUT",
+            path=path.suffix(),
+            relay=relay,
+        )
+        written += 1
     return written
 
 
@@ -175,32 +252,11 @@ async def _store_with_events(
 ) -> int:
     written = 0
     for new in batch:
-        stored = await objects.get_object(
-            session,
-            str(spec.module),
-            origin,
-            new.country_code,
-            new.party_id,
-            new.object_id,
-            new.object_type,
-            for_update=True,
-        )
         # A stored CDR never changes (mod_cdrs "Flow and Lifecycle"), even if pulled anew.
-        if stored is not None and (spec.posted or stored.last_updated >= new.last_updated):
+        newer, stored = await _newer(session, spec, origin, new)
+        if not newer:
             continue
-        await objects.put_object(
-            session,
-            module=str(spec.module),
-            origin=origin,
-            country_code=new.country_code,
-            party_id=new.party_id,
-            object_id=new.object_id,
-            object_type=new.object_type,
-            last_updated=new.last_updated,
-            document=new.document,
-            counterparty=new.counterparty,
-            contract_id=new.contract_id,
-        )
+        await _put(session, spec, origin, new)
         before = stored.document if stored is not None else None
         await _record_events(
             service.events, session, spec, origin, before, orjson.loads(new.document)

@@ -10,6 +10,9 @@ push.
   under a country_code/party_id it registered (transport_and_format.asciidoc "Client Owned Object
   Push"); an update older than what is stored is acknowledged and ignored, so a late retry never
   overwrites newer data.
+  On a Hub node a pushed Location, Tariff or Token is also queued, in the transaction that
+  stores it, for every other connected party of the opposite role (Broadcast Push,
+  ``services.broadcast``).
 * **Sender GET**: our own objects, paginated (``sender_page``), or one of them (``sender_get``).
 
 Documents are stored as the JSON a GET returns, validated on the way in only. On both
@@ -30,6 +33,7 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from openroam._services import addressing, reading, token_contracts
+from openroam._services.broadcast import relay_of
 from openroam._services.cdr_audit import record_cdr_events
 from openroam._services.credentials import Caller
 from openroam._services.documents import (
@@ -313,7 +317,11 @@ class RoamingService:
         body: bytes,
         notify: bool = False,
         lenient: bool = False,
+        relayed: bool = False,
     ) -> WriteResult:
+        """Store a PUT or PATCH; ``notify``: queue it for the partners receiving our own
+        objects; ``relayed``: a partner's push, queued for those a Hub broadcasts it to
+        (:func:`services.broadcast.relay_of`; nothing on other nodes)."""
         level = spec.levels[len(path.sub_ids)]
         if method == "PUT":
             model, respelled = read_body(level.model, body, lenient=lenient)
@@ -331,6 +339,7 @@ class RoamingService:
         merge = functools.partial(_merge, spec, path, method, incoming)
         if origin != OWN:
             merge = functools.partial(_checked_ours, spec, self.platform, merge)
+        relay = relay_of(self.platform, spec, origin) if relayed else None
         write = ObjectWrite(
             str(spec.module),
             origin,
@@ -340,8 +349,14 @@ class RoamingService:
             path.object_type,
             merge=merge,
             # Own objects go to the partners receiving the module (docs/architecture.md "The
-            # own-write path"): the outbox rows are written in the same transaction.
-            notify=Notify(out_method, path.suffix(), _tuple(fields)) if notify else None,
+            # own-write path"), and on a Hub a partner's push to the others of the opposite
+            # role, at the owner's ids (transport_and_format.asciidoc "Broadcast Push"): the
+            # outbox rows are written in the same transaction.
+            notify=(
+                Notify(out_method, path.suffix(), _tuple(fields), relay)
+                if notify or relay is not None
+                else None
+            ),
         )
         if spec.counterparty_field is not None or spec.module in _WITH_EVENTS:
             merged = await self._write_in_transaction(spec, origin, write)
@@ -457,7 +472,9 @@ class RoamingService:
     ) -> WriteResult:
         """A partner creates or replaces one of its objects on our Receiver interface."""
         self._partner_owner(caller, spec, path)
-        return await self._write(caller.partner_id, spec, path, "PUT", body, lenient=caller.lenient)
+        return await self._write(
+            caller.partner_id, spec, path, "PUT", body, lenient=caller.lenient, relayed=True
+        )
 
     async def receive_patch(
         self, caller: Caller, spec: ModuleSpec, path: ObjectPath, body: bytes
@@ -465,7 +482,7 @@ class RoamingService:
         """A partner changes fields of one of its objects (``last_updated`` required)."""
         self._partner_owner(caller, spec, path)
         return await self._write(
-            caller.partner_id, spec, path, "PATCH", body, lenient=caller.lenient
+            caller.partner_id, spec, path, "PATCH", body, lenient=caller.lenient, relayed=True
         )
 
     async def keep_partner_copy(
@@ -477,12 +494,29 @@ class RoamingService:
         return await self._write(partner_id, spec, path, "PUT", body)
 
     async def receive_delete(self, caller: Caller, spec: ModuleSpec, path: ObjectPath) -> None:
-        """A partner removes one of its objects (mod_tariffs DELETE)."""
+        """A partner removes one of its objects (mod_tariffs DELETE); on a Hub node the others
+        it was broadcast to are told (``services.broadcast``)."""
         self._partner_owner(caller, spec, path)
         if not spec.allows_delete:
             raise MethodNotAllowed(f"DELETE is not offered on {spec.module}")
+        key = self._key(caller.partner_id, spec, path)
+        relay = relay_of(self.platform, spec, caller.partner_id)
         async with self.db.session() as session, session.begin():
-            if not await objects.delete_object(session, *self._key(caller.partner_id, spec, path)):
+            if relay is not None:
+                # Read locked first, as an own DELETE: the rows are queued against the pk the
+                # delete then removes (deliveries.object_pk becomes NULL; the DELETE still goes).
+                stored = await objects.get_object(session, *key, for_update=True)
+                if stored is None:
+                    raise NotFound(f"Unknown object {path.suffix()}")
+                await enqueue_for_receivers(
+                    session,
+                    module=str(spec.module),
+                    object_pk=stored.pk,
+                    method="DELETE",
+                    path=path.suffix(),
+                    relay=relay,
+                )
+            if not await objects.delete_object(session, *key):
                 raise NotFound(f"Unknown object {path.suffix()}")
         self.changed()
 

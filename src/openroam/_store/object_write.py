@@ -31,9 +31,10 @@ from sqlalchemy.sql import ClauseElement
 from openroam._store import object_repo, object_sql
 from openroam._store.db import Database
 from openroam._store.outbox_receivers import (
+    Relay,
     enqueue_for_receivers,
     receivers_parameters,
-    receivers_statement,
+    statement_for,
 )
 from openroam._store.plain_sql import plain_statement
 from openroam._store.tables import utcnow
@@ -66,6 +67,8 @@ class Notify:
     path: str
     #: the fields of a PATCH; ``None``: the whole object
     fields: tuple[str, ...] | None = None
+    #: a partner's push a Hub relays to the others (``outbox_receivers.relay_statement``)
+    relay: Relay | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +141,7 @@ async def write_in_session(session: AsyncSession, write: ObjectWrite) -> Merged 
             method=notify.method,
             path=notify.path,
             fields=notify.fields,
+            relay=notify.relay,
         )
     return replace(merged, pk=saved.pk)
 
@@ -178,6 +182,7 @@ def _write_plain(write: ObjectWrite, connection: sqlite3.Connection) -> Merged |
             method=notify.method,
             path=notify.path,
             fields=notify.fields,
+            relay=notify.relay,
         )
-        _run(connection, receivers_statement("sqlite"), parameters)
+        _run(connection, statement_for("sqlite", notify.relay), parameters)
     return replace(merged, pk=pk)

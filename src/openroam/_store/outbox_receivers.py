@@ -6,31 +6,69 @@ module. The statement here finds those partners itself (INSERT … SELECT from `
 transaction of the change: there is no list of partners to keep in step with registrations, in
 this process or in another one sharing the database, and the rows coalesce like those of
 :func:`openroam._store.outbox.enqueue_deliveries`.
+
+On a Hub node a partner's push of its own objects is relayed the same way (docs/hub.md "Running
+a Hub"; transport_and_format.asciidoc "Broadcast Push"): :func:`relay_statement` queues it for
+every *other* registered partner that receives the module, holds one of the roles the object is
+for, and is not OFFLINE or SUSPENDED at the Hub (mod_hub_client_info.asciidoc "ConnectionStatus
+enum": "do not queue" for those).
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, exists, literal, select
+from sqlalchemy import ColumnElement, Table, and_, bindparam, exists, literal, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Insert
 
 from openroam._store.objects import Delivery, DeliveryState
 from openroam._store.outbox import coalescing, object_key
-from openroam._store.tables import Partner, PartnerEndpoint, PartnerStatus, utcnow
+from openroam._store.tables import (
+    Partner,
+    PartnerEndpoint,
+    PartnerGrant,
+    PartnerRole,
+    PartnerStatus,
+    utcnow,
+)
+from openroam.models.v221.hub_client_info import ConnectionStatus
 from openroam.models.v221.versions import InterfaceRole
 
-__all__ = ["enqueue_for_receivers", "receivers_parameters", "receivers_statement"]
+__all__ = [
+    "Relay",
+    "enqueue_for_receivers",
+    "receivers_parameters",
+    "receivers_statement",
+    "relay_statement",
+    "statement_for",
+]
 
 _D = cast(Table, Delivery.__table__)
 PENDING = DeliveryState.PENDING
 
 _P, _E = cast(Table, Partner.__table__), cast(Table, PartnerEndpoint.__table__)
+_R, _G = cast(Table, PartnerRole.__table__), cast(Table, PartnerGrant.__table__)
+#: mod_hub_client_info.asciidoc "ConnectionStatus enum": OFFLINE and SUSPENDED parties are not
+#: sent to ("do not queue"); a partner with no status yet (NULL) is.
+_NOT_QUEUED = (ConnectionStatus.OFFLINE.value, ConnectionStatus.SUSPENDED.value)
+
+
+@dataclass(frozen=True, slots=True)
+class Relay:
+    """A partner's push that a Hub relays (Broadcast Push): who pushed it (``origin``, never
+    sent its own object back) and the roles the object is for (``roles``: every partner
+    registered, and granted, in one of them receives it)."""
+
+    origin: int
+    roles: tuple[str, ...]
+
+
 _ENQUEUED_COLUMNS = (
     "partner_id",
     "module",
@@ -53,6 +91,42 @@ def receivers_statement(dialect: str) -> Insert:
     ``b_module``, found by the statement itself (INSERT … SELECT): no list of partners to keep
     in step with registrations, in this process or another. Parameters: ``b_module``,
     ``b_object_pk``, ``b_method``, ``b_path``, ``b_fields``, ``b_now``."""
+    return _statement(dialect, ())
+
+
+@functools.cache
+def relay_statement(dialect: str, roles: tuple[str, ...]) -> Insert:
+    """:func:`receivers_statement` for a push a Hub relays (:class:`Relay`): only partners
+    other than ``b_origin`` that registered one of ``roles`` (and are still granted it), and
+    whose ``connection_status`` is not OFFLINE or SUSPENDED. Parameters: those of
+    :func:`receivers_statement` and ``b_origin``."""
+    return _statement(dialect, roles)
+
+
+def _holds_role(roles: tuple[str, ...]) -> ColumnElement[bool]:
+    """The partner registered one of ``roles`` and is granted it (``PartnerRecord.roles``:
+    only granted roles count)."""
+    granted = select(_G.c.id).where(
+        _G.c.partner_id == _R.c.partner_id,
+        _G.c.role == _R.c.role,
+        _G.c.country_key == _R.c.country_key,
+        _G.c.party_key == _R.c.party_key,
+    )
+    # Constants compared one by one, not IN (…): an "expanding" IN is bound at execution,
+    # which the plain sqlite3 statements of the SQLite writer do not do (_store/plain_sql.py).
+    role = or_(*(_R.c.role == literal(name, _R.c.role.type) for name in roles))
+    return exists(select(_R.c.id).where(_R.c.partner_id == _P.c.id, role, exists(granted)))
+
+
+def _queued_status() -> ColumnElement[bool]:
+    """The partner's ``connection_status`` is not one of ``_NOT_QUEUED`` (NULL: none yet)."""
+    status = _P.c.connection_status
+    return or_(
+        status.is_(None), and_(*(status != literal(name, status.type) for name in _NOT_QUEUED))
+    )
+
+
+def _statement(dialect: str, relay_roles: tuple[str, ...]) -> Insert:
     now = bindparam("b_now", type_=_D.c.next_attempt_at.type)
     module = bindparam("b_module", type_=_D.c.module.type)
     receiver = select(_E.c.id).where(
@@ -76,6 +150,12 @@ def receivers_statement(dialect: str) -> Insert:
         # A WHERE clause is needed anyway: SQLite reads "SELECT … ON CONFLICT" as a join
         # without one (sqlite.org/lang_upsert.html "Parsing Ambiguity").
     ).where(_P.c.status == PartnerStatus.REGISTERED.value, exists(receiver))
+    if relay_roles:
+        rows = rows.where(
+            _P.c.id != bindparam("b_origin", type_=_P.c.id.type),
+            _holds_role(relay_roles),
+            _queued_status(),
+        )
     insert = postgresql.insert(_D) if dialect == "postgresql" else sqlite.insert(_D)
     return coalescing(insert.from_select(_ENQUEUED_COLUMNS, rows), dialect)
 
@@ -88,10 +168,12 @@ def receivers_parameters(
     path: str,
     fields: Sequence[str] | None,
     now: datetime | None = None,
+    relay: Relay | None = None,
 ) -> dict[str, Any]:
-    """The parameters of :func:`receivers_statement`."""
+    """The parameters of :func:`receivers_statement` (of :func:`relay_statement` with
+    ``relay``)."""
     listed = None if fields is None else sorted(set(fields))
-    return {
+    parameters = {
         "b_module": module,
         "b_object_key": object_key(module, path),
         "b_object_pk": object_pk,
@@ -100,6 +182,14 @@ def receivers_parameters(
         "b_fields": listed,
         "b_now": now or utcnow(),
     }
+    if relay is not None:
+        parameters["b_origin"] = relay.origin
+    return parameters
+
+
+def statement_for(dialect: str, relay: Relay | None) -> Insert:
+    """:func:`receivers_statement`, or :func:`relay_statement` for ``relay``."""
+    return receivers_statement(dialect) if relay is None else relay_statement(dialect, relay.roles)
 
 
 async def enqueue_for_receivers(
@@ -111,13 +201,21 @@ async def enqueue_for_receivers(
     path: str,
     fields: Sequence[str] | None = None,
     now: datetime | None = None,
+    relay: Relay | None = None,
 ) -> None:
     """Enqueue the delivery for every registered partner with a Receiver endpoint for
-    ``module`` (coalescing as :func:`enqueue_delivery`), in one statement."""
+    ``module`` (coalescing as :func:`enqueue_delivery`), in one statement; with ``relay``, for
+    those a Hub relays the push to (:func:`relay_statement`)."""
     parameters = receivers_parameters(
-        module=module, object_pk=object_pk, method=method, path=path, fields=fields, now=now
+        module=module,
+        object_pk=object_pk,
+        method=method,
+        path=path,
+        fields=fields,
+        now=now,
+        relay=relay,
     )
-    await session.execute(receivers_statement(_dialect(session)), parameters)
+    await session.execute(statement_for(_dialect(session), relay), parameters)
 
 
 def _dialect(session: AsyncSession) -> str:
