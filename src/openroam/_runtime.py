@@ -6,14 +6,17 @@ Used by ``openroam serve`` and the other CLI commands, and by tests that start r
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import httpx
 
 from openroam._config import Settings
 from openroam._delivery.command_worker import CommandWorker, CommandWorkerSettings
+from openroam._delivery.liveness import LivenessSettings, LivenessWorker
 from openroam._delivery.profile_worker import ProfileDeliverySettings, ProfileWorker
 from openroam._delivery.pull import PullSettings, PullWorker
 from openroam._delivery.push import PushSettings, PushWorker
@@ -23,12 +26,15 @@ from openroam._services.commands import CommandSettings
 from openroam._services.node import Node
 from openroam._services.platform import OwnParty, Platform
 from openroam._store import repositories as repo
+from openroam._store import sync_state
 from openroam._store.db import Database, upgrade_async
 from openroam.client import OcpiClient
 from openroam.client._forward import Forwarder
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
+
+log = logging.getLogger("openroam._runtime")
 
 __all__ = [
     "build_app",
@@ -97,6 +103,7 @@ async def open_node(
                 profiles_factory=factory,
                 forwarder=forwarder,
                 hub_forward_timeout=settings.hub_forward_timeout_seconds,
+                hub_liveness_seconds=settings.hub_liveness_seconds,
             )
         finally:
             if forwarder is not None:
@@ -198,6 +205,12 @@ async def running_workers(
         expire=node.profiles.expire,
         platform=node.platform,
     )
+    # A node that starts may have missed pushes while it was down: every partner's next pull
+    # is due now (transport_and_format.asciidoc "Offline behaviour").
+    async with node.db.session() as session, session.begin():
+        moved = await sync_state.schedule_every_pull(session, datetime.now(UTC))
+    if moved:
+        log.info("starting: %d pulls from partners due now (catching up)", moved)
     stop = asyncio.Event()
     tasks = [
         asyncio.create_task(push.run(stop), name="openroam-push"),
@@ -206,6 +219,15 @@ async def running_workers(
         asyncio.create_task(commands.run(stop), name="openroam-commands"),
         asyncio.create_task(profiles.run(stop), name="openroam-chargingprofiles"),
     ]
+    if node.platform.is_hub:
+        # mod_hub_client_info "Still alive check"
+        liveness = LivenessWorker(
+            node.db,
+            node.platform,
+            clients,
+            LivenessSettings(settings.hub_liveness_seconds, settings.client_timeout_seconds),
+        )
+        tasks.append(asyncio.create_task(liveness.run(stop), name="openroam-liveness"))
     try:
         yield push, pull
     finally:

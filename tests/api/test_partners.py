@@ -54,12 +54,17 @@ async def test_partner_list_shows_status_version_roles_and_no_tokens(
         "reading_policy",
         "pull_health",
         "deliveries",
+        # on a Hub node, the partner's ConnectionStatus and last seen (null here)
+        "connection",
     }
     assert all(set(partner) == fields for partner in partners)
     # One partner: the same, and the operations view per module (tests/api/test_partner_status.py).
     one = data_of(await client.get("/api/partners/alpha"))
     assert {key: one[key] for key in fields} == alpha
-    assert set(one) == fields | {"modules", "deviations"}
+    # "parties": those behind a Hub partner (null for others)
+    assert set(one) == fields | {"modules", "deviations", "parties"}
+    assert one["connection"] is None
+    assert one["parties"] is None
 
 
 async def test_unknown_partner_is_404(client: httpx.AsyncClient) -> None:

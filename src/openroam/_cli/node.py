@@ -277,7 +277,8 @@ def grant(
 @partners_app.callback()
 def partners(ctx: typer.Context, config: ConfigOption = None) -> None:
     """List partner connections: state, grants, roles, version, token encoding, pull health
-    and push delivery backlog (``partners show NAME``: all of one)."""
+    and push delivery backlog; on a Hub node also each one's connection status and last seen
+    (``partners show NAME``: all of one)."""
     if ctx.invoked_subcommand is not None:
         return
     statuses = run_with_node(config, lambda node: PartnerStatusService(node.db).all())
@@ -294,10 +295,15 @@ def partners(ctx: typer.Context, config: ConfigOption = None) -> None:
         "last delivery error",
         "versions URL",
     )
+    # A Hub node: each partner's ConnectionStatus and when it was last heard from.
+    hub = any(status.connection is not None for status in statuses)
+    if hub:
+        table.add_column("connection")
+        table.add_column("last seen")
     for status in statuses:
         info, deliveries = status.info, status.deliveries
         # Partners' words (their roles' names aside) are shown as text, never as rich markup.
-        table.add_row(
+        row = [
             escape(info.name),
             info.status,
             escape(info.version or ""),
@@ -309,7 +315,14 @@ def partners(ctx: typer.Context, config: ConfigOption = None) -> None:
             str(deliveries.failed),
             escape(deliveries.last_error or ""),
             escape(status.versions_url or ""),
-        )
+        ]
+        if hub:
+            connection = status.connection
+            row += [
+                (connection.status or "-") if connection else "-",
+                _at(connection.last_seen_at if connection else None),
+            ]
+        table.add_row(*row)
     console.print(table)
 
 
@@ -320,7 +333,8 @@ def show_partner(
 ) -> None:
     """Everything about one connection: roles and grants, version, token encoding; per module
     the last full and incremental pull, objects held, failures and the last error; the push
-    delivery backlog."""
+    delivery backlog. On a Hub node, the partner's connection status and when it was last
+    heard from; for a Hub partner, the parties behind it."""
     status = run_with_node(config, lambda node: PartnerStatusService(node.db).of(name))
     info = status.info
     console.print(
@@ -332,6 +346,7 @@ def show_partner(
     console.print(f"granted:        {_show_grants(info.grants) or '-'}")
     console.print(f"roles:          {_show_roles(status) or '-'}")
     console.print(f"pull health:    {escape(status.pull_health())}")
+    _show_connection(status)
     console.print(_modules_table(status.modules))
     for module in status.modules:
         sync = module.sync
@@ -343,6 +358,37 @@ def show_partner(
             )
     _show_deliveries(status.deliveries)
     _show_reading(status)
+    _show_parties(status)
+
+
+def _show_connection(status: PartnerStatus) -> None:
+    """On a Hub node: the partner's ConnectionStatus as ClientInfo reports it, and last seen."""
+    connection = status.connection
+    if connection is None:
+        return
+    console.print(
+        f"connection:     {connection.status or '-'} since {_at(connection.since)}, "
+        f"last seen {_at(connection.last_seen_at)}"
+    )
+
+
+def _show_parties(status: PartnerStatus) -> None:
+    """A Hub partner: the parties behind it, as its ClientInfo PUTs said."""
+    if status.parties is None:
+        return
+    if not status.parties:
+        console.print("parties behind this Hub: none reported (no ClientInfo received)")
+        return
+    table = Table("party", "role", "status", "last updated", "received", title="parties behind")
+    for info in status.parties:
+        table.add_row(
+            escape(f"{info.country_code}*{info.party_id}"),
+            escape(info.role),
+            escape(info.status),
+            _at(info.last_updated),
+            _at(info.received_at),
+        )
+    console.print(table)
 
 
 def _at(value: datetime | None) -> str:

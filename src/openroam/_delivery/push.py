@@ -39,6 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from openroam._convert._context import Doc, Related
 from openroam._delivery.retry import Failure, RetryPolicy, failure_of, run_rounds
 from openroam._logging import log_fields
+from openroam._services import hub_clients
 from openroam._services.deliveries import delivery_subject
 from openroam._services.dialect import Dialect, Unconvertible, dialect_of
 from openroam._services.documents import locate
@@ -240,10 +241,14 @@ class PushWorker:
         self, client: OcpiHttpClient, partner: repo.PartnerRecord, delivery: outbox.DeliveryRecord
     ) -> tuple[Failure, datetime] | None:
         """Send one delivery; ``None`` when it is done, else the failure and when it is retried."""
-        stored = await self._current(delivery)
         dialect = dialect_of(partner)
         endpoint = _endpoint(partner, delivery.module)
-        body = _body(delivery, stored.document if stored is not None else None)
+        if delivery.module == hub_clients.MODULE:
+            # A Hub's ClientInfo PUT: no stored object, the party's status as it is now.
+            stored, body = None, await hub_clients.client_info_body(self.db, delivery.path)
+        else:
+            stored = await self._current(delivery)
+            body = _body(delivery, stored.document if stored is not None else None)
         outcome: dict[str, Any] = {"http_status": None, "status_code": None, "error": None}
         started = time.perf_counter()
         failure: Failure | None = None

@@ -35,6 +35,7 @@ from openroam._server.v221 import (
     charging_profiles,
     commands,
     credentials,
+    hubclientinfo,
     roaming,
     sessions,
     versions,
@@ -283,6 +284,7 @@ def create_app(
     app.include_router(commands.router)
     app.include_router(authorize.router)
     app.include_router(charging_profiles.router)
+    app.include_router(hubclientinfo.router)
     app.include_router(v211_routes)
     app.router.routes[0:0] = probe_routes(app.metrics, metrics, admin_token)
     app.router.routes[0:0] = [

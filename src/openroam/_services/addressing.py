@@ -8,7 +8,9 @@ that 'owns' this Token"). Three rules follow, and live here so both modules use 
 * **Push** (own objects): a change goes to the partner that registered that eMSP party, not to
   every partner with a Receiver endpoint. A partner that registered the party directly wins; when
   none did, the Hubs we are connected to get it (a Hub forwards to its connected parties,
-  transport_and_format.asciidoc "Message Routing").
+  transport_and_format.asciidoc "Message Routing") — but not a Hub that reported the party
+  OFFLINE, SUSPENDED or PLANNED (mod_hub_client_info: "Do not queue Push messages";
+  ``_services/hub_clients.py``).
 * **Sender GET**: a caller is served only the objects concerning one of its registered parties;
   an eMSP never reads another eMSP's Sessions or CDRs. A Hub is served all of them but those
   concerning a party another partner holds.
@@ -25,6 +27,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from openroam._services import hub_clients
 from openroam._services.credentials import Caller
 from openroam._services.object_specs import ModuleSpec
 from openroam._services.platform import Platform
@@ -92,7 +95,10 @@ async def addressed_receivers(
     direct = [p.id for p in partners if counterparty in _parties(p)]
     if direct:
         return direct
-    return [p.id for p in partners if any(r.role == Role.HUB for r in p.roles)]
+    hubs = [p.id for p in partners if any(r.role == Role.HUB for r in p.roles)]
+    # mod_hub_client_info "Another Party goes OFFLINE": "Do not queue Push messages".
+    country_code, _, party_id = counterparty.partition("/")
+    return await hub_clients.reachable_hubs(session, hubs, country_code, party_id)
 
 
 def is_ours(platform: Platform, counterparty: str | None) -> bool:

@@ -41,6 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from openroam._convert.credentials import credentials_from_v211, credentials_to_v211
 from openroam._convert.versions import endpoints_from_v211
+from openroam._services import hub_clients
 from openroam._services.marked_cache import MarkedCache
 from openroam._services.platform import Platform
 from openroam._services.ttl_cache import TtlCache
@@ -301,6 +302,9 @@ class CredentialsService:
         self.api_factory = api_factory
         self._callers: TtlCache[tuple[str, ...], Caller | None] = TtlCache(TOKEN_TTL)
         self._exact_callers: MarkedCache[tuple[str, ...], Caller] = MarkedCache()
+        #: told of each authenticated request of a registered partner (a Hub node's liveness
+        #: bookkeeping, ``_services/hub_clients.py``); None elsewhere
+        self.seen: Callable[[int], Awaitable[None]] | None = None
 
     # --- authentication ----------------------------------------------------------------------
 
@@ -319,14 +323,16 @@ class CredentialsService:
         changed the partners does not join a lookup started before.
         """
         key = tuple(candidates)
-        cached = self._callers.get(key)
-        if cached is not None:
-            return cached
-        # Concurrent requests with one token share one lookup: when the cache expires on a node
-        # being written to, every request in flight would otherwise query the database.
-        return await self._callers.get_or_load(
-            key, lambda: self._look_up(key), keep=_trusted_for_a_while
-        )
+        caller = self._callers.get(key)
+        if caller is None:
+            # Concurrent requests with one token share one lookup: when the cache expires on a
+            # node being written to, every request in flight would otherwise query the database.
+            caller = await self._callers.get_or_load(
+                key, lambda: self._look_up(key), keep=_trusted_for_a_while
+            )
+        if self.seen is not None and caller is not None and caller.registered:
+            await self.seen(caller.partner_id)
+        return caller
 
     async def _look_up(self, candidates: tuple[str, ...]) -> Caller | None:
         """The caller of ``candidates`` read again (:meth:`authenticate` keeps it if trusted)."""
@@ -530,6 +536,12 @@ class CredentialsService:
             raise MethodNotAllowed("Not registered")
         async with self._changing() as session:
             await repo.unregister(session, caller.partner_id)
+            await self._connection(session, caller.partner_id, hub_clients.SUSPENDED)
+
+    async def _connection(self, session: AsyncSession, partner_id: int, status: str) -> None:
+        """On a Hub node, the partner's ConnectionStatus changes with its registration (and the
+        other parties are told: ``_services/hub_clients.py``)."""
+        await hub_clients.record_connection(session, self.platform, partner_id, status)
 
     async def _accept(
         self, caller: Caller, theirs: Credentials, sent_raw: bool, version: str
@@ -576,6 +588,7 @@ class CredentialsService:
                 status=repo.PartnerStatus.REGISTERED,
                 encode_token=encode,
             )
+            await self._connection(session, caller.partner_id, hub_clients.CONNECTED)
         return self.own_credentials(token_c)
 
     # --- client side: we call the partner's credentials endpoint ------------------------------
@@ -594,7 +607,10 @@ class CredentialsService:
             await repo.lock_grants(session)
             existing = await repo.get_partner_by_name(session, name)
             await self._check_free(session, existing.id if existing else None, wanted)
-            await repo.create_invitation(session, name, token_a, wanted, raw_token=raw_token)
+            invited = await repo.create_invitation(
+                session, name, token_a, wanted, raw_token=raw_token
+            )
+            await self._connection(session, invited.id, hub_clients.PLANNED)
         return token_a
 
     async def register_with(
@@ -701,6 +717,7 @@ class CredentialsService:
                 grants=wanted,
                 encode_token=encode,
             )
+            await self._connection(session, partner.id, hub_clients.CONNECTED)
         return Connected(partner, ours, roles_from, note)
 
     async def rotate_token(self, name: str) -> repo.PartnerRecord:
@@ -725,6 +742,7 @@ class CredentialsService:
                 await api.aclose()
         async with self._changing() as session:
             await repo.unregister(session, partner.id)
+            await self._connection(session, partner.id, hub_clients.SUSPENDED)
 
     async def _registered(self, name: str) -> repo.PartnerRecord:
         async with self.db.session() as session:
@@ -832,6 +850,7 @@ class CredentialsService:
                 status=repo.PartnerStatus.REGISTERED,
                 encode_token=encode,
             )
+            await self._connection(session, partner.id, hub_clients.CONNECTED)
         if refusal is not None:
             # A PUT (token rotation) completed at the partner: the new tokens are kept, or the
             # connection would be lost; the ungranted roles are stored but do not count

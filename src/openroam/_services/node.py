@@ -14,6 +14,7 @@ from openroam._services.credentials import CredentialsService, PartnerApiFactory
 from openroam._services.deliveries import DeliveryService
 from openroam._services.documents import ObjectPath
 from openroam._services.events import EventService
+from openroam._services.hub_clients import HubClients
 from openroam._services.hub_routing import ForwardApi, HubRouting
 from openroam._services.object_specs import TOKENS
 from openroam._services.platform import Platform
@@ -54,6 +55,8 @@ class Node:
     charging: ChargingService
     #: the push outbox for operators: list, retry, skip
     deliveries: DeliveryService
+    #: HubClientInfo: a Hub's view of its partners' connections, or the ClientInfo a Hub sent us
+    hub_clients: HubClients
     page_limit: int = 100
     #: a Hub node: where each request a party sends through it goes (None on other nodes)
     hub_routing: HubRouting | None = None
@@ -75,14 +78,20 @@ class Node:
         profiles_factory: ChargingProfilesApiFactory | None = None,
         forwarder: ForwardApi | None = None,
         hub_forward_timeout: float = 10.0,
+        hub_liveness_seconds: float = 300.0,
     ) -> Node:
         events = EventService(db)
+        hub_clients = HubClients(db, platform, hub_liveness_seconds)
+        credentials = CredentialsService(db, platform, api_factory)
+        if platform.is_hub:
+            # mod_hub_client_info "Still alive check": every authenticated request counts.
+            credentials.seen = hub_clients.seen
         roaming = RoamingService(db, platform, events)
         cdrs = CdrService(db, platform, roaming, events)
         return cls(
             platform=platform,
             db=db,
-            credentials=CredentialsService(db, platform, api_factory),
+            credentials=credentials,
             roaming=roaming,
             events=events,
             cdrs=cdrs,
@@ -100,6 +109,7 @@ class Node:
             profile_receiver=ChargingProfileReceiver(db, events),
             charging=ChargingService(db, roaming, cdrs),
             deliveries=DeliveryService(db, events),
+            hub_clients=hub_clients,
             page_limit=page_limit,
             hub_routing=(
                 HubRouting(db, platform, forwarder, timeout=hub_forward_timeout)

@@ -5,7 +5,9 @@ Per partner: what it is (roles, grants, version, the encoding of the credentials
 state); per module: what pull-sync got (last full and last incremental pull, watermark, next
 pull, failures with the last error and its time, ``_store/sync_state.py``), how many of its
 objects we hold, and the push deliveries to it (pending, the oldest pending, failed); over all
-modules the delivery backlog with the last failed attempt. Never a token.
+modules the delivery backlog with the last failed attempt. On a Hub node, each partner's
+connection as ClientInfo reports it (status, since when, last seen); for a Hub partner, the
+parties behind it as the Hub's ClientInfo said (mod_hub_client_info). Never a token.
 
 Each kind of fact is read with one statement for all partners (or all modules of one partner),
 never one per partner or module: the list stays cheap with many partners. Only the view of one
@@ -21,16 +23,18 @@ from typing import Any
 
 from openroam._services.object_specs import SPECS
 from openroam._services.partners import PartnerInfo, partner_info
-from openroam._store import object_repo, outbox_admin, sync_state
+from openroam._store import hub_clients, object_repo, outbox_admin, sync_state
 from openroam._store import repositories as repo
 from openroam._store.db import Database
 from openroam._store.outbox_admin import ModuleDeliveries
 from openroam._store.sync_state import SyncStateRecord
 from openroam.errors import NotFound
 from openroam.models.common import format_datetime
+from openroam.models.v221.types import Role
 from openroam.models.v221.versions import InterfaceRole
 
 __all__ = [
+    "Connection",
     "Deliveries",
     "ModuleStatus",
     "PartnerStatus",
@@ -166,6 +170,34 @@ class ModuleStatus:
 
 
 @dataclass(frozen=True, slots=True)
+class Connection:
+    """On a Hub node: the partner's connection as ClientInfo reports it to the other parties
+    (mod_hub_client_info "ConnectionStatus enum") and when it was last heard from."""
+
+    status: str | None
+    since: datetime | None
+    last_seen_at: datetime | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "since": _when(self.since),
+            "last_seen_at": _when(self.last_seen_at),
+        }
+
+
+def _party_dict(info: hub_clients.ClientInfoRecord) -> dict[str, Any]:
+    return {
+        "country_code": info.country_code,
+        "party_id": info.party_id,
+        "role": info.role,
+        "status": info.status,
+        "last_updated": _when(info.last_updated),
+        "received_at": _when(info.received_at),
+    }
+
+
+@dataclass(frozen=True, slots=True)
 class PartnerStatus:
     """A partner connection as an operator sees it."""
 
@@ -178,6 +210,11 @@ class PartnerStatus:
     reading_policy: str = "strict"
     #: the deviations lenient reading repaired, per module, field and kind (only for one partner)
     deviations: tuple[repo.DeviationRecord, ...] | None = None
+    #: on a Hub node: the partner's ConnectionStatus and last seen (None elsewhere)
+    connection: Connection | None = None
+    #: a Hub partner: the parties behind it, as its ClientInfo PUTs said (only for one partner;
+    #: None for a partner that is not a Hub)
+    parties: tuple[hub_clients.ClientInfoRecord, ...] | None = None
 
     def pull_health(self) -> str:
         """A short line: ``3 modules ok``, ``tariffs failing since …; 2 modules ok``,
@@ -202,13 +239,18 @@ class PartnerStatus:
             "reading_policy": self.reading_policy,
             "pull_health": self.pull_health(),
             "deliveries": self.deliveries.to_dict(),
+            "connection": None if self.connection is None else self.connection.to_dict(),
         }
 
     def to_dict(self) -> dict[str, Any]:
-        """Everything: the summary, each module, and the reading section."""
+        """Everything: the summary, each module, the reading section and, for a Hub, the
+        parties behind it."""
         return self.summary_dict() | {
             "modules": [module.to_dict() for module in self.modules],
             "deviations": [row.to_dict() for row in self.deviations or ()],
+            "parties": None
+            if self.parties is None
+            else [_party_dict(info) for info in self.parties],
         }
 
 
@@ -224,6 +266,7 @@ def _status(
     error: tuple[str | None, datetime | None],
     objects: Mapping[str, int] | None,
     deviations: Sequence[repo.DeviationRecord] | None = None,
+    parties: Sequence[hub_clients.ClientInfoRecord] | None = None,
 ) -> PartnerStatus:
     pulled, pushed = pulled_modules(record), pushed_modules(record)
     by_module = {state.module: state for state in states}
@@ -256,6 +299,20 @@ def _status(
         deliveries=Deliveries.total(deliveries, error),
         reading_policy=record.reading_policy,
         deviations=None if deviations is None else tuple(deviations),
+        connection=_connection(record),
+        parties=None if parties is None else tuple(parties),
+    )
+
+
+def _connection(record: repo.PartnerRecord) -> Connection | None:
+    if record.connection_status is None and record.last_seen_at is None:
+        return None
+    return Connection(record.connection_status, record.connection_status_at, record.last_seen_at)
+
+
+def _is_hub(record: repo.PartnerRecord) -> bool:
+    return any(r.role == Role.HUB for r in record.declared_roles or record.roles) or any(
+        g.role == Role.HUB for g in record.grants
     )
 
 
@@ -277,8 +334,11 @@ class PartnerStatusService:
             errors = await outbox_admin.last_delivery_errors(session, record.id)
             objects = await object_repo.count_by_module(session, record.id, list(SPECS))
             deviations = await repo.deviations_of(session, record.id)
+            parties = (
+                await hub_clients.client_infos_of(session, record.id) if _is_hub(record) else None
+            )
         error = errors.get(record.id, (None, None))
-        return _status(record, states, deliveries, error, objects, deviations)
+        return _status(record, states, deliveries, error, objects, deviations, parties)
 
     async def all(self) -> list[PartnerStatus]:
         """Every partner connection, oldest first, without the objects held."""

@@ -152,6 +152,11 @@ class PartnerRecord:
 
     #: how its objects are read: "strict" (default) or "lenient" (_store/deviations.py)
     reading_policy: str = "strict"
+    #: Hub nodes (mod_hub_client_info): when the partner was last heard from, its
+    #: ConnectionStatus as reported in ClientInfo (None before one was set), and since when
+    last_seen_at: datetime | None = None
+    connection_status: str | None = None
+    connection_status_at: datetime | None = None
 
 
 class HasToDict(Protocol):
@@ -215,4 +220,7 @@ def to_record(partner: Partner) -> PartnerRecord:
         declared_roles=declared,
         encode_token_fixed=partner.encode_token_fixed,
         reading_policy=partner.reading_policy,
+        last_seen_at=partner.last_seen_at,
+        connection_status=partner.connection_status,
+        connection_status_at=partner.connection_status_at,
     )

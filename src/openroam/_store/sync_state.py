@@ -26,6 +26,7 @@ __all__ = [
     "list_sync_states",
     "record_pull_failure",
     "save_sync_state",
+    "schedule_every_pull",
     "schedule_pull",
 ]
 
@@ -129,6 +130,16 @@ async def record_pull_failure(
 async def schedule_pull(session: AsyncSession, partner_id: int, module: str, at: datetime) -> None:
     """Set when the next pull of this partner's module is due."""
     await save_sync_state(session, partner_id, module, next_pull_at=at)
+
+
+async def schedule_every_pull(session: AsyncSession, now: datetime) -> int:
+    """Make every pull that is due later due at ``now``; how many were moved. A node that
+    starts catches up at once on what its partners changed while it was down (a push it could
+    not receive is lost to it: transport_and_format.asciidoc "Offline behaviour")."""
+    result = await session.execute(
+        update(_S).where(_S.c.next_pull_at > now).values(next_pull_at=now)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def due_pulls(session: AsyncSession, now: datetime) -> list[SyncStateRecord]:
