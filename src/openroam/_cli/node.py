@@ -280,7 +280,9 @@ def partners(ctx: typer.Context, config: ConfigOption = None) -> None:
     and push delivery backlog (``partners show NAME``: all of one)."""
     if ctx.invoked_subcommand is not None:
         return
-    statuses = run_with_node(config, lambda node: PartnerStatusService(node.db).all())
+    statuses = run_with_node(
+        config, lambda node: PartnerStatusService(node.db, node.platform).all()
+    )
     table = Table(
         "name",
         "status",
@@ -321,7 +323,9 @@ def show_partner(
     """Everything about one connection: roles and grants, version, token encoding; per module
     the last full and incremental pull, objects held, failures and the last error; the push
     delivery backlog."""
-    status = run_with_node(config, lambda node: PartnerStatusService(node.db).of(name))
+    status = run_with_node(
+        config, lambda node: PartnerStatusService(node.db, node.platform).of(name)
+    )
     info = status.info
     console.print(
         f"[bold]{escape(info.name)}[/]: {info.status}, OCPI {escape(info.version or '-')}"
