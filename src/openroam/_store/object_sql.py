@@ -37,6 +37,7 @@ __all__ = [
     "COLUMNS",
     "DELETE",
     "GET",
+    "GET_BY_ID",
     "GET_DOCUMENT",
     "GET_FOR_UPDATE",
     "INSERT",
@@ -69,6 +70,19 @@ IDENTITY_NAMES = ("module", "origin", "country_code", "party_id", "object_id", "
 _IDENTITY = and_(*(T.c[name] == bindparam(f"b_{name}") for name in IDENTITY_NAMES))
 
 GET = select(*COLUMNS).where(_IDENTITY)
+# The objects of a module with one id, whatever their origin and owner (a Hub answering a GET
+# of one Location from what it holds, or finding the party that owns it), in pk order. The
+# identity index serves it by its module prefix: a GET of one object, not the list hot path.
+GET_BY_ID = (
+    select(*COLUMNS)
+    .where(
+        T.c.module == bindparam("b_module"),
+        T.c.object_id == bindparam("b_object_id"),
+        T.c.object_type == bindparam("b_object_type"),
+    )
+    .order_by(T.c.pk)
+    .limit(bindparam("b_limit"))
+)
 GET_FOR_UPDATE = GET.with_for_update()
 # SQLite has no FOR UPDATE: a write statement that changes nothing makes the transaction take
 # the database write lock before the read, so read-merge-write transactions run one at a time.
