@@ -240,6 +240,9 @@ async def connect(
             incoming_token=token,
             outgoing_token=outgoing,
         )
+    # A completed registration makes the party CONNECTED at the Hub (the credentials service
+    # does it; here the registration is written directly): an invited one is PLANNED.
+    await set_connection_status(node.db, record.id, "CONNECTED")
     _, country_code, party_id = roles[0]
     return Party(name, record.id, country_code, party_id, token, outgoing, base)
 
