@@ -6,6 +6,9 @@ Location from what the Hub holds."""
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -16,7 +19,8 @@ import pytest
 from openroam._services.documents import ObjectPath
 from openroam._services.object_specs import SPECS
 from openroam._services.platform import OwnParty, Platform
-from openroam._store.db import Database
+from openroam._store import object_sql
+from openroam._store.db import Database, upgrade_async
 from openroam.models.v221.types import Role
 from tests.api import support as objects
 from tests.hub.getall_support import BASE, HUB, PUBLIC_URL, HubNode, Member, open_hub
@@ -301,3 +305,24 @@ async def test_a_platform_serves_its_own_objects_only(database: Database) -> Non
             f"{BASE}/sender/locations/HELD", headers=emsp1.headers(("NL", "ORC"))
         )
         envelope_of(response, 404, 2000)
+
+
+async def test_a_page_of_every_origin_is_read_in_pk_order_without_sorting(
+    tmp_path: Path,
+) -> None:
+    """SQLite: the GET All statement reads the table in pk order and stops after the page;
+    choosing the module's index would sort every object of the module for each page."""
+    path = tmp_path / "plan.db"
+    database = Database.connect(f"sqlite+aiosqlite:///{path}")
+    try:
+        await upgrade_async(database)
+    finally:
+        await database.dispose()
+    for keyset in (False, True):
+        shape = object_sql.Shape(False, False, False, False, keyset)
+        text, names, _ = object_sql.sqlite_documents_text(shape, 0, 0)
+        with closing(sqlite3.connect(path)) as connection:
+            plan = connection.execute(f"EXPLAIN QUERY PLAN {text}", [0] * len(names)).fetchall()
+        steps = " / ".join(str(row[-1]) for row in plan)
+        assert "TEMP B-TREE" not in steps, steps
+        assert "ix_ocpi_objects" not in steps, steps
