@@ -4,6 +4,7 @@ endpoint. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,11 +29,19 @@ class RecordingSessionsApi:
     """Stands in for the CPO partner's platform: records the call, answers NOT_POSSIBLE."""
 
     calls: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+    #: the routing headers of each call
+    headers: list[dict[str, str]] = field(default_factory=list)
 
     async def put_charging_preferences(
-        self, sessions_url: str, session_id: str, preferences: ChargingPreferences
+        self,
+        sessions_url: str,
+        session_id: str,
+        preferences: ChargingPreferences,
+        *,
+        headers: Mapping[str, str] | None = None,
     ) -> ChargingPreferencesResponse:
         self.calls.append((sessions_url, session_id, preferences.to_dict()))
+        self.headers.append(dict(headers or {}))
         return ChargingPreferencesResponse.NOT_POSSIBLE
 
     async def aclose(self) -> None:
@@ -69,6 +78,15 @@ async def test_backend_sends_charging_preferences_to_the_cpo_sender(
         error_of(await api.put(other, json=PREFERENCES), 404, 2000)
     sessions_url = "https://partner.example.com/ocpi/2.2.1/sessions"
     assert recording.calls == [(sessions_url, "S1", PREFERENCES)]
+    # transport_and_format "Message Routing": FROM our eMSP party, TO the partner's CPO party.
+    assert recording.headers == [
+        {
+            "OCPI-from-country-code": "NL",
+            "OCPI-from-party-id": "ORM",
+            "OCPI-to-country-code": "DE",
+            "OCPI-to-party-id": "CPO",
+        }
+    ]
     answer = await Backend(node).send_charging_preferences(
         cpo.partner_name, "S2", ChargingPreferences(profile_type=ProfileType.GREEN)
     )
