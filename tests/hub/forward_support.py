@@ -22,7 +22,6 @@ from typing import Any
 
 from sqlalchemy import update
 
-from openroam._services import hub_clients
 from openroam._services.node import Node
 from openroam._services.platform import OwnParty, Platform
 from openroam._store import repositories as repo
@@ -241,10 +240,9 @@ async def connect(
             incoming_token=token,
             outgoing_token=outgoing,
         )
-        # As a completed registration does (credentials.asciidoc; mod_hub_client_info).
-        await hub_clients.record_connection(
-            session, node.platform, record.id, hub_clients.CONNECTED
-        )
+    # A completed registration makes the party CONNECTED at the Hub (the credentials service
+    # does it; here the registration is written directly): an invited one is PLANNED.
+    await set_connection_status(node.db, record.id, "CONNECTED")
     _, country_code, party_id = roles[0]
     return Party(name, record.id, country_code, party_id, token, outgoing, base)
 

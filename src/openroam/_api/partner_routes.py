@@ -88,14 +88,16 @@ def _add_get(
 
 def _add_partners(router: APIRouter) -> None:
     async def get_partners(request: Request) -> Response:
-        statuses = await PartnerStatusService(node_of(request).db).all()
+        node = node_of(request)
+        statuses = await PartnerStatusService(node.db, node.platform).all()
         return data_response([status.summary_dict() for status in statuses])
 
     async def get_partner(
         request: Request,
         partner_name: Annotated[str, Path(description="The partner's name in openroam")],
     ) -> Response:
-        status = await PartnerStatusService(node_of(request).db).of(partner_name)
+        node = node_of(request)
+        status = await PartnerStatusService(node.db, node.platform).of(partner_name)
         return data_response(status.to_dict())
 
     summary = (

@@ -281,7 +281,9 @@ def partners(ctx: typer.Context, config: ConfigOption = None) -> None:
     (``partners show NAME``: all of one)."""
     if ctx.invoked_subcommand is not None:
         return
-    statuses = run_with_node(config, lambda node: PartnerStatusService(node.db).all())
+    statuses = run_with_node(
+        config, lambda node: PartnerStatusService(node.db, node.platform).all()
+    )
     table = Table(
         "name",
         "status",
@@ -335,7 +337,9 @@ def show_partner(
     the last full and incremental pull, objects held, failures and the last error; the push
     delivery backlog. On a Hub node, the partner's connection status and when it was last
     heard from; for a Hub partner, the parties behind it."""
-    status = run_with_node(config, lambda node: PartnerStatusService(node.db).of(name))
+    status = run_with_node(
+        config, lambda node: PartnerStatusService(node.db, node.platform).of(name)
+    )
     info = status.info
     console.print(
         f"[bold]{escape(info.name)}[/]: {info.status}, OCPI {escape(info.version or '-')}"

@@ -97,7 +97,7 @@ def pull(
             record = await repo.get_partner_by_name(session, partner)
         if record is None:
             raise repo.PartnerNotFound(f"no partner named {partner!r}")
-        modules = [module] if module is not None else pulled_modules(record)
+        modules = [module] if module is not None else pulled_modules(record, node.platform)
         if not modules:
             console.print(f"{escape(partner)} offers no Sender interface of {_MODULES}")
             return []

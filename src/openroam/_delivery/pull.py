@@ -1,8 +1,10 @@
 """Pull-sync: fetch partners' objects from their Sender interfaces (transport_and_format.asciidoc
 "Pull and Push", "Offline behaviour").
 
-A receiver must be able to resynchronise by itself. After registration openroam pulls every module
-the partner offers as Sender in full; afterwards it pulls what changed since its watermark
+A receiver must be able to resynchronise by itself. After registration openroam pulls in full
+every module the partner offers as Sender that is ours to pull (``partner_status.pulled_modules``:
+a module one of our roles receives, from its owner or a Hub; on a Hub node what each party
+owns, never Sessions or CDRs); afterwards it pulls what changed since its watermark
 (``date_from`` = the newest ``last_updated`` received) on a schedule with random splay, and sooner
 when a partner answers again after failures. Pages are followed through their ``Link`` headers,
 on the origin of the partner's registered endpoint only (``client/_pages.py``).
@@ -320,15 +322,17 @@ class PullWorker:
         return result
 
     async def schedule_new(self) -> None:
-        """A pull now for every (partner, module) the partner offers as Sender and that has no
-        sync state yet: the full pull after a registration."""
+        """A pull now for every (partner, module) we pull (``pulled_modules``: the partner
+        offers the Sender, and it is ours to pull) that has no sync state yet, or none
+        scheduled: the full pull after a registration, or once a module comes into scope."""
         now = datetime.now(UTC)
         async with self.db.session() as session, session.begin():
             for partner in await repo.list_partners(session):
                 if partner.status != repo.PartnerStatus.REGISTERED:
                     continue
-                for module in pulled_modules(partner):
-                    if await sync_state.get_sync_state(session, partner.id, module) is None:
+                for module in pulled_modules(partner, self.roaming.platform):
+                    state = await sync_state.get_sync_state(session, partner.id, module)
+                    if state is None or state.next_pull_at is None:
                         await sync_state.schedule_pull(session, partner.id, module, now)
 
     async def run_due(self) -> int:
@@ -341,6 +345,9 @@ class PullWorker:
                 partner = await repo.get_partner(session, state.partner_id)
             if partner is None or partner.status != repo.PartnerStatus.REGISTERED:
                 continue
+            if state.module not in pulled_modules(partner, self.roaming.platform):
+                await self._unschedule(partner, state.module)
+                continue
             try:
                 await self.pull(partner, state.module)
             except OcpiError:
@@ -350,6 +357,21 @@ class PullWorker:
                 # offered again.
                 await self._failed(partner, state.module, f"pull of {state.module}", str(error))
         return len(due)
+
+    async def _unschedule(self, partner: repo.PartnerRecord, module: str) -> None:
+        """A due pull of a module we no longer pull from the partner (scheduled before the
+        scope narrowed, or our roles or its grants changed; ``pulled_modules``): not pulled,
+        and not due again until it is in scope once more (``schedule_new``). What was pulled
+        and the sync state stay."""
+        async with self.db.session() as session, session.begin():
+            await sync_state.save_sync_state(session, partner.id, module, next_pull_at=None)
+        log.info(
+            "%s is no longer pulled from %s (none of our roles receives it from there); "
+            "its pull is not scheduled",
+            module,
+            partner.name,
+            extra=_fields(partner, module),
+        )
 
     async def _failed(
         self, partner: repo.PartnerRecord, module: str, what: str, problem: str

@@ -434,7 +434,7 @@ class PushWorker:
 
     async def _schedule_catch_up(self, partner: repo.PartnerRecord) -> None:
         now = datetime.now(UTC)
-        modules = pulled_modules(partner)
+        modules = pulled_modules(partner, self.platform)
         async with self.db.session() as session, session.begin():
             for module in modules:
                 await sync_state.schedule_pull(session, partner.id, module, now)

@@ -23,6 +23,8 @@ from typing import Any
 
 from openroam._services.object_specs import SPECS
 from openroam._services.partners import PartnerInfo, partner_info
+from openroam._services.platform import Platform
+from openroam._services.routing import OWNER_ROLES
 from openroam._store import hub_clients, object_repo, outbox_admin, sync_state
 from openroam._store import repositories as repo
 from openroam._store.db import Database
@@ -34,12 +36,14 @@ from openroam.models.v221.types import Role
 from openroam.models.v221.versions import InterfaceRole
 
 __all__ = [
+    "READING_ROLES",
     "Connection",
     "Deliveries",
     "ModuleStatus",
     "PartnerStatus",
     "PartnerStatusService",
     "pulled_modules",
+    "pulls",
     "pushed_modules",
 ]
 
@@ -53,10 +57,51 @@ def _offered(record: repo.PartnerRecord, role: str) -> list[str]:
     return [module for module in SPECS if module in offered]
 
 
-def pulled_modules(record: repo.PartnerRecord) -> list[str]:
+#: The roles that receive each object module's objects: the parties that read its Sender
+#: interface (the ``callers`` of each Sender in ``_server/v221/modules.py``, which tests hold
+#: alike). A platform pulls a module only when it hosts one of them.
+READING_ROLES: dict[str, frozenset[Role]] = {
+    "locations": frozenset({Role.EMSP, Role.NSP, Role.NAP, Role.OTHER, Role.SCSP}),
+    "tariffs": frozenset({Role.EMSP, Role.NSP, Role.NAP, Role.OTHER, Role.SCSP}),
+    "tokens": frozenset({Role.CPO}),
+    "sessions": frozenset({Role.EMSP}),
+    "cdrs": frozenset({Role.EMSP}),
+}
+#: Modules a Hub routes to the party they concern and never holds (transport_and_format.asciidoc
+#: "Broadcast Push": not for Sessions and CDRs, which concern one eMSP)
+_ROUTED_ONLY = frozenset({"sessions", "cdrs"})
+
+
+def pulls(platform: Platform, record: repo.PartnerRecord, module: str) -> bool:
+    """Whether this node pulls ``module`` from the partner (when it offers the Sender interface;
+    docs/hub.md "What a Hub holds"):
+
+    * a Hub node pulls from each party what that party owns (Locations and Tariffs from a CPO,
+      Tokens from an eMSP), to answer GET All and broadcast it; never Sessions or CDRs;
+    * a platform pulls what one of its own roles receives (a CPO Tokens, an eMSP Locations,
+      Tariffs, Sessions and CDRs), from a partner holding the owner's role or from a Hub (GET
+      All via Hubs): a CPO does not pull other CPOs' Locations through a Hub.
+    """
+    owner = OWNER_ROLES.get(module)
+    if owner is None:
+        return False
+    roles = {r.role for r in record.roles}
+    if platform.is_hub:
+        return module not in _ROUTED_ONLY and owner in roles
+    if not platform.roles & READING_ROLES[module]:
+        return False
+    return owner in roles or Role.HUB in roles
+
+
+def pulled_modules(record: repo.PartnerRecord, platform: Platform | None = None) -> list[str]:
     """The modules pulled from the partner: each roaming object module (Locations, Tariffs,
-    Tokens, Sessions, CDRs) it offers a Sender interface of, in that order."""
-    return _offered(record, InterfaceRole.SENDER)
+    Tokens, Sessions, CDRs) it offers a Sender interface of and that this node pulls from it
+    (:func:`pulls`), in that order. Without ``platform`` (our parties unknown), every one it
+    offers."""
+    offered = _offered(record, InterfaceRole.SENDER)
+    if platform is None:
+        return offered
+    return [module for module in offered if pulls(platform, record, module)]
 
 
 def pushed_modules(record: repo.PartnerRecord) -> list[str]:
@@ -112,7 +157,7 @@ class ModuleStatus:
     """One module of a partner connection."""
 
     module: str
-    #: the partner offers its Sender interface: we pull
+    #: the partner offers its Sender interface and we pull it (``pulled_modules``)
     pulled: bool
     #: the partner offers its Receiver interface: we push
     pushed: bool
@@ -267,8 +312,9 @@ def _status(
     objects: Mapping[str, int] | None,
     deviations: Sequence[repo.DeviationRecord] | None = None,
     parties: Sequence[hub_clients.ClientInfoRecord] | None = None,
+    platform: Platform | None = None,
 ) -> PartnerStatus:
-    pulled, pushed = pulled_modules(record), pushed_modules(record)
+    pulled, pushed = pulled_modules(record, platform), pushed_modules(record)
     by_module = {state.module: state for state in states}
     delivered = {row.module: row for row in deliveries}
     held = objects or {}
@@ -317,10 +363,12 @@ def _is_hub(record: repo.PartnerRecord) -> bool:
 
 
 class PartnerStatusService:
-    """The status of one partner connection, or of all."""
+    """The status of one partner connection, or of all; ``platform``: this node, whose roles
+    decide which modules are pulled (``pulled_modules``; None: every one offered)."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, platform: Platform | None = None) -> None:
         self.db = db
+        self.platform = platform
 
     async def of(self, name: str) -> PartnerStatus:
         """Everything about the partner called ``name``, with the objects held per module;
@@ -338,7 +386,9 @@ class PartnerStatusService:
                 await hub_clients.client_infos_of(session, record.id) if _is_hub(record) else None
             )
         error = errors.get(record.id, (None, None))
-        return _status(record, states, deliveries, error, objects, deviations, parties)
+        return _status(
+            record, states, deliveries, error, objects, deviations, parties, self.platform
+        )
 
     async def all(self) -> list[PartnerStatus]:
         """Every partner connection, oldest first, without the objects held."""
@@ -360,6 +410,7 @@ class PartnerStatusService:
                 deliveries_of.get(record.id, []),
                 errors.get(record.id, (None, None)),
                 None,
+                platform=self.platform,
             )
             for record in records
         ]

@@ -14,6 +14,8 @@ push.
   stores it, for every other connected party of the opposite role (Broadcast Push,
   ``services.broadcast``).
 * **Sender GET**: our own objects, paginated (``sender_page``), or one of them (``sender_get``).
+  On a Hub node a partner is served what the Hub holds instead, from every partner
+  (transport_and_format.asciidoc "GET All via Hubs"; docs/hub.md "GET All").
 
 Documents are stored as the JSON a GET returns, validated on the way in only. On both
 interfaces an object's identity is its URL's: a PUT or PATCH whose body names other ids is
@@ -62,7 +64,12 @@ from openroam._store.object_write import (
     write_object,
 )
 from openroam._store.outbox_receivers import enqueue_for_receivers
-from openroam.errors import InvalidOrMissingParameters, MethodNotAllowed, NotFound
+from openroam.errors import (
+    InvalidOrMissingParameters,
+    MethodNotAllowed,
+    NotEnoughInformation,
+    NotFound,
+)
 from openroam.models._lenient import Respelled
 from openroam.models._validation import problems
 from openroam.models.common import OcpiModel, fold_id
@@ -261,6 +268,8 @@ class RoamingService:
     ) -> None:
         self.db = db
         self.platform = platform
+        #: a Hub node: partners read what it holds of every partner (``sender_page``)
+        self._hub = platform.is_hub
         self.events = events or EventService(db)
         self._counts: TtlCache[tuple[Any, ...], int] = TtlCache(COUNT_TTL, stale=COUNT_TTL)
         # Counts known exact while the database's change marker stays the same (SQLite).
@@ -582,11 +591,14 @@ class RoamingService:
         addressed: tuple[str, str] | None = None,
         caller: Caller | None = None,
     ) -> bytes:
-        """GET one of our objects on the Sender interface (mod_locations "GET Object").
+        """GET one of our objects on the Sender interface (mod_locations "GET Object"); on a
+        Hub node one of the objects it holds (:meth:`_held_get`).
 
         A Session or CDR is found only when it concerns one of ``caller``'s parties
         (``services.addressing``); None is the backend, which may read every object.
         """
+        if self._hub:
+            return await self._held_get(spec, object_id, sub_ids, object_type, caller)
         for country_code, party_id in self.own_owners(spec, addressed):
             path = ObjectPath(country_code, party_id, object_id, sub_ids, object_type)
             async with self.db.session() as session:
@@ -599,6 +611,53 @@ class RoamingService:
             if found is not None:
                 return orjson.dumps(found)
         raise NotFound(f"Unknown object {object_id}")
+
+    async def held(
+        self, spec: ModuleSpec, object_id: str, object_type: str = "", limit: int = 2
+    ) -> list[objects.StoredObject]:
+        """The objects of this module with this id that this node holds, of any origin and
+        owner, at most ``limit`` in creation order: on a Hub node, whose Location a request
+        names (``limit`` 2 tells one owner from several; ids are unique per party only,
+        mod_locations "Location object": "Uniquely identifies the location within the CPOs
+        platform")."""
+        async with self.db.session() as session:
+            return await objects.find_by_id(
+                session, str(spec.module), object_id, object_type, limit=limit
+            )
+
+    async def _held_get(
+        self,
+        spec: ModuleSpec,
+        object_id: str,
+        sub_ids: tuple[str, ...],
+        object_type: str,
+        caller: Caller | None,
+    ) -> bytes:
+        """GET one object on a Hub node's Sender interface, addressed to the Hub itself: the
+        one it holds with this id, as stored (transport_and_format.asciidoc "Timestamps and
+        Objects send via Hubs": ``last_updated`` untouched). Several parties' objects under
+        the id: 2002, the request must name the owner in ``OCPI-to-*`` (the Hub then routes it
+        there)."""
+        found = [
+            stored
+            for stored in await self.held(spec, object_id, object_type, limit=_HELD_LIMIT)
+            if _concerns(spec, stored, caller)
+        ]
+        if not found:
+            raise NotFound(f"Unknown object {object_id}")
+        if len(found) > 1:
+            owners = ", ".join(sorted({f"{s.country_code}*{s.party_id}" for s in found}))
+            raise NotEnoughInformation(
+                f"Several parties hold a {spec.module} object {object_id} ({owners}): name its "
+                "owner in OCPI-to-country-code and OCPI-to-party-id"
+            )
+        stored = found[0]
+        if not sub_ids:
+            return stored.document
+        part = locate(orjson.loads(stored.document), spec, sub_ids)
+        if part is None:
+            raise NotFound(f"Unknown object {object_id}/{'/'.join(sub_ids)}")
+        return orjson.dumps(part)
 
     async def page(
         self,
@@ -668,14 +727,27 @@ class RoamingService:
     ) -> Page:
         """GET list on our Sender interface: our own objects of this module (of the addressed
         party only, when the request names one). Sessions and CDRs: only those concerning one
-        of ``caller``'s parties (None: the backend, which reads all)."""
+        of ``caller``'s parties (None: the backend, which reads all).
+
+        On a Hub node a partner (``caller``) gets every object the Hub holds, of every origin
+        and owner, as stored, in creation order (transport_and_format.asciidoc "GET All via
+        Hubs": "The Hub can then combine objects from different connected parties"); Sessions
+        and CDRs still only those concerning the caller's parties. The backend reads the Hub's
+        own objects, which are none."""
         counterparties = (
             addressing.caller_counterparties(caller)
             if caller is not None and spec.counterparty_field is not None
             else None
         )
+        if self._hub and caller is not None:
+            return await self.page(None, spec, query, None, counterparties)
         owners = self.own_owners(spec, addressed)
         return await self.page(OWN, spec, query, owners, counterparties)
+
+
+#: How many objects under one id a Hub reads to answer a GET of one (Sessions and CDRs are
+#: then kept to the caller's; two are enough to tell one owner from several otherwise).
+_HELD_LIMIT = 16
 
 
 def _concerns(spec: ModuleSpec, stored: objects.StoredObject, caller: Caller | None) -> bool:

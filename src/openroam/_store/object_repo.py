@@ -37,6 +37,7 @@ __all__ = [
     "counterparty_key",
     "delete_object",
     "fetch_page",
+    "find_by_id",
     "get_object",
     "get_object_by_pk",
     "list_documents",
@@ -147,6 +148,22 @@ async def get_object(
         await session.execute(sql.IDENTITY_LOCK_POSTGRESQL, {"key": key})
         row = (await session.execute(sql.GET_FOR_UPDATE, _bound(identity))).first()
     return None if row is None else _stored(row)
+
+
+async def find_by_id(
+    session: AsyncSession, module: str, object_id: str, object_type: str = "", *, limit: int = 2
+) -> list[StoredObject]:
+    """The objects of ``module`` with this id (and Token type), of any origin and owner, at most
+    ``limit``, in ``pk`` order: what a Hub holds under one id, whoever owns it (ids are unique
+    per party only, so two parties may use one; ``limit`` 2 tells one from several)."""
+    params = {
+        "b_module": module,
+        "b_object_id": fold_id(object_id),
+        "b_object_type": fold_id(object_type),
+        "b_limit": limit,
+    }
+    rows = (await session.execute(sql.GET_BY_ID, params)).all()
+    return [_stored(row) for row in rows]
 
 
 async def put_object(

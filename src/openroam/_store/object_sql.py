@@ -30,6 +30,9 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 from openroam._store.objects import OcpiObject
 
@@ -37,6 +40,7 @@ __all__ = [
     "COLUMNS",
     "DELETE",
     "GET",
+    "GET_BY_ID",
     "GET_DOCUMENT",
     "GET_FOR_UPDATE",
     "INSERT",
@@ -69,6 +73,19 @@ IDENTITY_NAMES = ("module", "origin", "country_code", "party_id", "object_id", "
 _IDENTITY = and_(*(T.c[name] == bindparam(f"b_{name}") for name in IDENTITY_NAMES))
 
 GET = select(*COLUMNS).where(_IDENTITY)
+# The objects of a module with one id, whatever their origin and owner (a Hub answering a GET
+# of one Location from what it holds, or finding the party that owns it), in pk order. The
+# identity index serves it by its module prefix: a GET of one object, not the list hot path.
+GET_BY_ID = (
+    select(*COLUMNS)
+    .where(
+        T.c.module == bindparam("b_module"),
+        T.c.object_id == bindparam("b_object_id"),
+        T.c.object_type == bindparam("b_object_type"),
+    )
+    .order_by(T.c.pk)
+    .limit(bindparam("b_limit"))
+)
 GET_FOR_UPDATE = GET.with_for_update()
 # SQLite has no FOR UPDATE: a write statement that changes nothing makes the transaction take
 # the database write lock before the read, so read-merge-write transactions run one at a time.
@@ -145,8 +162,44 @@ class Shape(NamedTuple):
     excluded: bool = False
 
 
-def _conditions(shape: Shape) -> list[ColumnElement[bool]]:
-    conditions = [T.c.module == bindparam("b_module")]
+class _NotIndexed(FunctionElement[Any]):
+    """A column SQLite may not choose an index by (its unary ``+``, "The SQLite Query
+    Optimizer Overview" §"Disqualifying WHERE clause terms using unary-+"); the column itself
+    elsewhere."""
+
+    inherit_cache = True
+    type = T.c.module.type
+
+
+@compiles(_NotIndexed)
+def _not_indexed(element: _NotIndexed, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(_NotIndexed, "sqlite")
+def _not_indexed_sqlite(element: _NotIndexed, compiler: SQLCompiler, **kw: Any) -> str:
+    return "+" + compiler.process(element.clauses, **kw)
+
+
+def _in_pk_order(shape: Shape) -> bool:
+    """A list of every origin's objects of a module, unfiltered (a Hub's GET All): no index
+    starts with the module and gives pk order across origins, so SQLite would sort every object
+    of the module for each page (35 ms at 100,000 Locations). It reads the table in pk order
+    instead and stops after the page (0.04 ms; 0.1 ms with ten times as many objects of other
+    modules between them). PostgreSQL makes that choice by itself."""
+    return not (
+        shape.origin
+        or shape.owners
+        or shape.counterparties
+        or shape.excluded
+        or shape.date_from
+        or shape.date_to
+    )
+
+
+def _conditions(shape: Shape, *, listing: bool = False) -> list[ColumnElement[bool]]:
+    module = _NotIndexed(T.c.module) if listing and _in_pk_order(shape) else T.c.module
+    conditions = [module == bindparam("b_module")]
     if shape.origin:
         conditions.append(T.c.origin == bindparam("b_origin"))
     if shape.owners:
@@ -169,9 +222,9 @@ def _conditions(shape: Shape) -> list[ColumnElement[bool]]:
 def list_statement(what: str, shape: Shape) -> Select[Any]:
     """The statement for ``what`` (``"objects"``, ``"documents"`` or ``"count"``) with the
     filters of ``shape``; pages are ordered by pk and limited by ``b_limit``."""
-    conditions = _conditions(shape)
     if what == "count":
-        return select(func.count()).select_from(T).where(*conditions)
+        return select(func.count()).select_from(T).where(*_conditions(shape))
+    conditions = _conditions(shape, listing=True)
     columns = COLUMNS if what == "objects" else (T.c.pk, T.c.document)
     stmt = select(*columns).where(*conditions)
     if shape.keyset:

@@ -300,7 +300,9 @@ def _location_object_route(depth: int, path: str) -> None:
         sub_ids = tuple(_segment(request, f"sub{i}") for i in range(depth))
         object_id = _segment(request, "object_id")
         addressed = addressed_party(request.headers, node.platform)
-        found = await node.roaming.sender_get(LOCATIONS, object_id, sub_ids, addressed=addressed)
+        found = await node.roaming.sender_get(
+            LOCATIONS, object_id, sub_ids, addressed=addressed, caller=caller
+        )
         return ocpi_response(RawJson(found), headers=_routing(request))
 
     router.add_api_route(path, get_object, methods=["GET"])
