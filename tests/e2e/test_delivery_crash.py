@@ -32,6 +32,8 @@ from tests.e2e.nodes import NodeConfig, Party, free_port, running, stop
 ADMIN = "e2e-admin-token"
 TRAFFIC_SECONDS = 3.0
 SETTLE_SECONDS = 60.0
+#: the least number of changes one traffic run makes, whatever the machine's speed
+MIN_STEPS = 25
 TARIFFS = [f"T{n}" for n in range(5)]
 LOCATIONS = [f"L{n}" for n in range(3)]
 START = datetime(2026, 2, 1, tzinfo=UTC)
@@ -114,8 +116,14 @@ class Traffic:
                 _api(self.http, "PATCH", f"locations/NL/ORM/{location_id}", patch)
 
     def run(self, seconds: float) -> None:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
+        """Changes for ``seconds``, and on until at least ``MIN_STEPS`` more were made: on a
+        loaded machine a few seconds may hold only a handful of requests (bounded by
+        ``SETTLE_SECONDS``)."""
+        started = time.monotonic()
+        first_step = self.step
+        while time.monotonic() - started < seconds or (
+            self.step - first_step < MIN_STEPS and time.monotonic() - started < SETTLE_SECONDS
+        ):
             self.one()
 
 

@@ -108,6 +108,8 @@ async def test_register_rotate_and_unregister_between_two_real_nodes(
         ("sessions", "RECEIVER", f"{base_b}/receiver/sessions"),
         ("commands", "SENDER", f"{base_b}/sender/commands"),
         ("chargingprofiles", "SENDER", f"{base_b}/sender/chargingprofiles"),
+        # mod_hub_client_info: every platform takes a Hub's ClientInfo (docs/hub.md)
+        ("hubclientinfo", "RECEIVER", f"{base_b}/receiver/hubclientinfo"),
     }
     assert {(e.identifier, e.role, e.url) for e in at_b.endpoints} == {
         ("credentials", "SENDER", credentials_a),
@@ -118,6 +120,7 @@ async def test_register_rotate_and_unregister_between_two_real_nodes(
         ("cdrs", "SENDER", f"{base_a}/sender/cdrs"),
         ("commands", "RECEIVER", f"{base_a}/receiver/commands"),
         ("chargingprofiles", "RECEIVER", f"{base_a}/receiver/chargingprofiles"),
+        ("hubclientinfo", "RECEIVER", f"{base_a}/receiver/hubclientinfo"),
     }
     assert [(r.role, r.country_code, r.party_id) for r in at_a.roles] == [("EMSP", "DE", "BBB")]
     assert [(r.role, r.country_code, r.party_id) for r in at_b.roles] == [("CPO", "NL", "AAA")]
