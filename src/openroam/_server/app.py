@@ -13,7 +13,9 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.asyncexitstack import AsyncExitStackMiddleware
 from starlette.exceptions import HTTPException
+from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -21,7 +23,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from openroam import __version__
 from openroam._server.body import DEFAULT_MAX_BODY_BYTES, BodyGuard, ErrorAnswer
 from openroam._server.envelope import error_response
-from openroam._server.hub import HubLayer
+from openroam._server.hub import HubLayer, hub_routed
 from openroam._server.metrics import NodeMetrics
 from openroam._server.middleware import OcpiMiddleware
 from openroam._server.probes import MetricsAccess, probe_routes
@@ -156,7 +158,15 @@ class OcpiApp(FastAPI):
     errors itself, as the exception handler here would (``_server/v221/roaming.py``
     ``SenderList``). A partner's PUT or PATCH on a Receiver interface, the most frequent push
     (bench/README.md (d)), is answered the same way (``ReceiverWrite``), inside the same
-    :class:`BodyGuard` as well. Any other method or path goes through FastAPI.
+    :class:`BodyGuard` as well.
+
+    On a Hub node every request the Hub routes (``_server/hub``: the Functional modules of
+    2.2.1, relayed results) passes the routing layer ahead of FastAPI in the same two layers:
+    most are forwarded, and a forwarded request costs the Hub less than FastAPI's layers did
+    (bench/README.md (f)). What it answers itself goes on to the fast paths or to the routes
+    with the app's exception handlers (:meth:`_answer_routes`), not through the layers again.
+
+    Any other method or path goes through FastAPI.
     """
 
     def __init__(self, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, **settings: Any) -> None:
@@ -172,6 +182,14 @@ class OcpiApp(FastAPI):
             self._answer_receiver_write, max_body_bytes=max_body_bytes, answers=self.error_answers
         )
         self._receiver_writes = OcpiMiddleware(guarded, self.metrics.requests)
+        hub = BodyGuard(
+            HubLayer(self._answer_routes),
+            max_body_bytes=max_body_bytes,
+            answers=self.error_answers,
+        )
+        self._hub_requests = OcpiMiddleware(hub, self.metrics.requests)
+        #: the routes inside the exception handlers, without the middleware (built at first use)
+        self._routes_only: ASGIApp | None = None
         # (the node last seen, whether it is a Hub): read at every request, decided once
         self._hub_of: tuple[object, bool] = (None, False)
 
@@ -181,9 +199,14 @@ class OcpiApp(FastAPI):
             path: str = scope["path"]
             # The middleware serves a path with a trailing slash as the path without it.
             bare = path[:-1] if path.endswith("/") else path
-            # On a Hub node every 2.2.1 request passes the routing layer first (_server/hub,
-            # inside the middleware below); it calls ``fast_path`` for what it answers itself.
-            if not (bare.startswith(_HUB_ROUTED) and self._is_hub()):
+            if bare.startswith(_HUB_ROUTED) and self._is_hub():
+                # On a Hub node the requests it routes pass the routing layer first
+                # (_server/hub); it calls ``fast_path`` for what it answers itself.
+                if hub_routed(scope):
+                    scope["app"] = self
+                    await self._hub_requests(scope, receive, send)
+                    return
+            else:
                 if method == "GET" and bare in _SENDER_LISTS:
                     await self._sender_lists(scope, receive, send)
                     return
@@ -199,6 +222,25 @@ class OcpiApp(FastAPI):
             hub = node is not None and getattr(node, "hub_routing", None) is not None
             self._hub_of = (node, hub)
         return hub
+
+    async def _answer_routes(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The routes answering ``scope``, with the app's exception handlers (an OCPI error, a
+        404 or 405, bad parameters: ``create_app``) but without the middleware: for a request
+        that has passed :class:`OcpiMiddleware` and :class:`BodyGuard` ahead of FastAPI (a Hub's
+        own answer). An unexpected failure goes up to :class:`OcpiMiddleware` (3000)."""
+        if self._routes_only is None:
+            handlers = {
+                key: handler
+                for key, handler in self.exception_handlers.items()
+                if key not in (500, Exception)
+            }
+            # As FastAPI builds its stack inside the user middleware (the exit stack closes
+            # uploaded files; routes expect it in the scope).
+            self._routes_only = ExceptionMiddleware(
+                AsyncExitStackMiddleware(self.router), handlers=handlers, debug=self.debug
+            )
+        scope["app"] = self
+        await self._routes_only(scope, receive, send)
 
     def fast_path(self, scope: Scope) -> ASGIApp | None:
         """The app answering ``scope`` ahead of FastAPI (GET list, Receiver PUT/PATCH), without
@@ -295,8 +337,6 @@ def create_app(
     app.add_exception_handler(OcpiError, _ocpi_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
-    # Innermost: on a Hub node, requests are routed (or forwarded) before any route sees them.
-    app.add_middleware(HubLayer)
     # Inside OcpiMiddleware (added last, so outermost): a refused body gets request ids and
     # its log line like any answer.
     app.add_middleware(BodyGuard, max_body_bytes=max_body_bytes, answers=app.error_answers)

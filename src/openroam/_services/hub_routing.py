@@ -616,9 +616,24 @@ def _party_in(value: object) -> Party | None:
 
 def _is_envelope(body: bytes) -> bool:
     """Whether ``body`` is an OCPI response (transport_and_format.asciidoc "Response format"):
-    a JSON object with an integer ``status_code`` and a ``timestamp``."""
+    a JSON object with an integer ``status_code`` and a ``timestamp``.
+
+    Looked for at the ends of the body first: an envelope writes them before or after ``data``
+    (ours after it, ``envelope_bytes``), and a forwarded page (50 Locations, ≈ 90 kB) is passed
+    on, not parsed; parsing it cost more than the rest of the forwarding. An answer with both
+    members elsewhere is parsed whole. The Hub only tells an OCPI answer from an error page
+    here: the body is the receiving party's and goes back as it came.
+    """
+    text = body.strip()
+    if not (text.startswith(b"{") and text.endswith(b"}")):
+        return False
+    ends = (text,) if len(text) <= 2 * _ENDS else (text[:_ENDS], text[-_ENDS:])
+    if any(_STATUS_CODE_MEMBER.search(end) for end in ends) and any(
+        _TIMESTAMP_MEMBER.search(end) for end in ends
+    ):
+        return True
     try:
-        found = orjson.loads(body)
+        found = orjson.loads(text)
     except orjson.JSONDecodeError:
         return False
     return (
@@ -626,6 +641,12 @@ def _is_envelope(body: bytes) -> bool:
         and type(found.get("status_code")) is int
         and isinstance(found.get("timestamp"), str)
     )
+
+
+#: How many bytes at each end of an answer :func:`_is_envelope` looks at before parsing it.
+_ENDS = 512
+_STATUS_CODE_MEMBER = re.compile(rb'[{,]\s*"status_code"\s*:\s*-?[0-9]+\s*[,}]')
+_TIMESTAMP_MEMBER = re.compile(rb'[{,]\s*"timestamp"\s*:\s*"')
 
 
 _RESPONSE_URL = re.compile(rb'"response_url"\s*:\s*"((?:[^"\\]|\\.)*)"')

@@ -6,6 +6,12 @@ headers and body bytes are handed back as they came, so the Hub answers the requ
 receiving party's own bytes (``last_updated`` and everything else untouched). One connection pool
 serves every partner (each call names its token); redirects are not followed (an answer that is
 not OCPI), and nothing is sent twice (the requester retries, if it wants to).
+
+The request goes straight to httpx's transport (its connection pool), not through an
+``httpx.AsyncClient``: the client's layers (cookies, auth and redirect flows, default headers)
+did nothing here and cost about a third of the Hub's CPU per forwarded page (bench/hub.py).
+When the environment names an HTTP proxy, the client is used as before (it reads the proxy
+settings, ``NO_PROXY`` included).
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import urllib.request
 import uuid
 from collections.abc import Mapping
 
@@ -33,11 +40,16 @@ class Forwarder:
     """
 
     def __init__(self, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
-        self._http = httpx.AsyncClient(transport=transport, follow_redirects=False)
+        self._client: httpx.AsyncClient | None = None
+        if transport is None and _proxied():
+            self._client = httpx.AsyncClient(follow_redirects=False)
+        self._transport = transport or httpx.AsyncHTTPTransport()
 
     async def aclose(self) -> None:
         """Close the connection pool."""
-        await self._http.aclose()
+        if self._client is not None:
+            await self._client.aclose()
+        await self._transport.aclose()
 
     async def forward(
         self,
@@ -65,9 +77,7 @@ class Forwarder:
         started = time.perf_counter()
         try:
             async with asyncio.timeout(timeout):
-                response = await self._http.request(
-                    method, url, headers=sent, content=body or None, timeout=timeout
-                )
+                status, answer, content = await self._send(method, url, sent, body, timeout)
         except (TimeoutError, httpx.TimeoutException) as error:
             if isinstance(error, httpx.ConnectTimeout | httpx.PoolTimeout):
                 raise ConnectionProblem(
@@ -89,18 +99,46 @@ class Forwarder:
             "OCPI forwarded %s %s -> HTTP %d in %.0f ms",
             method,
             url,
-            response.status_code,
+            status,
             seconds * 1000,
             extra={
                 "ocpi_method": method,
                 "ocpi_url": url,
-                "http_status": response.status_code,
+                "http_status": status,
                 "duration_ms": round(seconds * 1000, 1),
                 "request_id": sent["X-Request-ID"],
                 "correlation_id": sent.get("X-Correlation-ID"),
             },
         )
+        return status, answer, content
+
+    async def _send(
+        self, method: str, url: str, headers: httpx.Headers, body: bytes, timeout: float
+    ) -> tuple[int, dict[str, str], bytes]:
+        if self._client is not None:
+            response = await self._client.request(
+                method, url, headers=headers, content=body or None, timeout=timeout
+            )
+        else:
+            request = httpx.Request(
+                method,
+                url,
+                headers=headers,
+                content=body or None,
+                extensions={"timeout": httpx.Timeout(timeout).as_dict()},
+            )
+            response = await self._transport.handle_async_request(request)
+            try:
+                await response.aread()  # the body, decoded as a client reads it
+            finally:
+                await response.aclose()
         answer: dict[str, str] = {}
         for name, value in response.headers.items():
             answer.setdefault(name.lower(), value)
         return response.status_code, answer, response.content
+
+
+def _proxied() -> bool:
+    """Whether the environment names a proxy for HTTP(S) (``HTTPS_PROXY``, ``ALL_PROXY``, …)."""
+    proxies = urllib.request.getproxies()
+    return any(proxies.get(scheme) for scheme in ("http", "https", "all"))

@@ -4,7 +4,8 @@ before any route.
 
 It runs inside :class:`~openroam._server.middleware.OcpiMiddleware` (request ids, the log line,
 3000 for a failure) and :class:`~openroam._server.body.BodyGuard` (the body bounded), ahead of
-the FastAPI routes and the fast paths (``_server/app.py``), in the order the routes check:
+FastAPI and the fast paths (``_server/app.py`` ``OcpiApp``, for the requests
+:func:`hub_routed` names), in the order the routes check:
 
 1. the caller (401, ``_server/auth.py``), registered;
 2. its roles on the interface (404 + 2000, ``check_interface``);
@@ -43,7 +44,7 @@ from openroam._services.routing import Party, routing_headers
 from openroam.errors import InvalidOrMissingParameters, MethodNotAllowed, NotFound, OcpiError
 from openroam.models.v221.versions import InterfaceRole, ModuleID
 
-__all__ = ["HubLayer"]
+__all__ = ["HubLayer", "hub_routed"]
 
 _BASE = "/ocpi/2.2.1/"
 _INTERFACES = {"sender": InterfaceRole.SENDER, "receiver": InterfaceRole.RECEIVER}
@@ -51,9 +52,17 @@ _METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
 _RESULTS = RESULTS_PATH + "/"
 
 
+def hub_routed(scope: Scope) -> bool:
+    """Whether a Hub node routes the request of ``scope``: a Functional module of 2.2.1, or a
+    relayed result (anything else goes to the node's routes as on any node)."""
+    path: str = scope["path"]
+    return path.startswith(_BASE) and (path.startswith(_RESULTS) or _functional(scope) is not None)
+
+
 class HubLayer:
-    """See the module docstring. ``app``: the node's routes. On a node that is not a Hub (no
-    ``Node.hub_routing``) every request goes straight on."""
+    """See the module docstring. ``app``: the node's routes, without the layers this one runs
+    in (``OcpiApp._answer_routes``). On a node that is not a Hub (no ``Node.hub_routing``) every
+    request goes straight on."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
