@@ -21,6 +21,7 @@ from openroam._server.auth import RegisteredCaller
 from openroam._server.v221.modules import interface, may_call
 from openroam._services.credentials import Caller
 from openroam._services.platform import Platform
+from openroam._services.routing import named_party, same_party
 from openroam.errors import InvalidOrMissingParameters, NotFound, UnknownReceiver
 from openroam.models.common import fold_id
 from openroam.models.v221.types import Role
@@ -37,14 +38,6 @@ __all__ = [
     "requesting_party",
     "routing_headers",
 ]
-
-_FROM = ("ocpi-from-country-code", "ocpi-from-party-id")
-_TO = ("ocpi-to-country-code", "ocpi-to-party-id")
-
-
-def _named(headers: Mapping[str, str], names: tuple[str, str]) -> tuple[str, str] | None:
-    country_code, party_id = headers.get(names[0]), headers.get(names[1])
-    return (country_code, party_id) if country_code and party_id else None
 
 
 def _folded(party: tuple[str, str]) -> tuple[str, str]:
@@ -69,7 +62,7 @@ def may_speak_for(caller: Caller, platform: Platform, party: tuple[str, str]) ->
 def named_from(headers: Mapping[str, str]) -> tuple[str, str] | None:
     """The party ``OCPI-from-*`` names, if both headers are given (checked by
     :func:`check_routing` on a platform, by the routing layer on a Hub node)."""
-    return _named(headers, _FROM)
+    return named_party(headers, "from", strict=False)
 
 
 def requesting_party(
@@ -81,7 +74,7 @@ def requesting_party(
     """The party a request comes FROM: its ``OCPI-from-*`` when the caller may speak for it,
     else (peer to peer without headers) the caller's registered party in the first of
     ``roles`` it has, or its first party."""
-    named = _named(headers, _FROM)
+    named = named_party(headers, "from", strict=False)
     if named is not None and may_speak_for(caller, platform, named):
         return named
     for role in roles:
@@ -114,19 +107,13 @@ def check_routing(
     """
     if platform.is_hub:
         return
-    for names, what in ((_FROM, "OCPI-from"), (_TO, "OCPI-to")):
-        given = [headers.get(name) for name in names]
-        if any(given) and not all(given):
-            raise InvalidOrMissingParameters(
-                f"{what}-country-code and {what}-party-id go together; one of them is missing"
-            )
-    named = _named(headers, _FROM)
+    named = named_party(headers, "from")
+    to = named_party(headers, "to")
     if named is not None and not may_speak_for(caller, platform, named):
         raise InvalidOrMissingParameters(
             f"OCPI-from-country-code/OCPI-from-party-id name {named[0]}*{named[1]}, a party "
             "this connection does not hold"
         )
-    to = _named(headers, _TO)
     if to is None:
         return
     hosted = [p for p in platform.parties if _folded((p.country_code, p.party_id)) == _folded(to)]
@@ -149,15 +136,11 @@ def addressed_party(headers: Mapping[str, str], platform: Platform) -> tuple[str
     ``headers``: the request's headers, looked up by lower-case name (Starlette's ``Headers`` or a
     plain dict of lower-case names).
     """
-    country_code = headers.get("ocpi-to-country-code")
-    party_id = headers.get("ocpi-to-party-id")
-    if not (country_code and party_id):
+    named = named_party(headers, "to", strict=False)
+    if named is None:
         return None
     for party in platform.parties:
-        if (fold_id(party.country_code), fold_id(party.party_id)) == (
-            fold_id(country_code),
-            fold_id(party_id),
-        ):
+        if same_party((party.country_code, party.party_id), named):
             return party.country_code, party.party_id
     return None
 

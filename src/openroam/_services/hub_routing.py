@@ -40,7 +40,14 @@ import orjson
 
 from openroam._services.credentials import Caller
 from openroam._services.platform import Platform
-from openroam._services.routing import Party, routing_headers, same_party
+from openroam._services.routing import (
+    Party,
+    named_party,
+    parse_party,
+    party_key,
+    routing_headers,
+    same_party,
+)
 from openroam._services.ttl_cache import TtlCache
 from openroam._store import hub_relays, hub_routes
 from openroam._store.db import Database
@@ -180,15 +187,6 @@ class Forwarded:
     our_base: str | None = None
 
 
-def _party_text(party: Party) -> str:
-    return f"{party[0]}/{party[1]}"
-
-
-def _party_of(text: str) -> Party:
-    country_code, _, party_id = text.partition("/")
-    return country_code, party_id
-
-
 class HubRouting:
     """See the module docstring. ``forwarder``: the HTTP side (None: every forward is 4003);
     ``timeout``: seconds a forwarded request may take (``hub_forward_timeout_seconds``)."""
@@ -228,7 +226,7 @@ class HubRouting:
     def requester(self, caller: Caller, headers: Mapping[str, str]) -> Party:
         """The requesting party: ``OCPI-from-*`` when it names a party the caller holds, else
         2001; absent, the caller's only party (2001 when it holds several)."""
-        named = _header_party(headers, "from")
+        named = named_party(headers, "from")
         held = _held_parties(caller)
         if named is None:
             if len(held) == 1:
@@ -248,13 +246,13 @@ class HubRouting:
 
     def addressed(self, headers: Mapping[str, str]) -> Party | None:
         """The party ``OCPI-to-*`` names (2001 when only one of the two headers is given)."""
-        return _header_party(headers, "to")
+        return named_party(headers, "to")
 
     def answer_from(self, headers: Mapping[str, str]) -> Party:
         """The FROM of an answer the Hub gives itself: the party the request was addressed to,
         else the Hub (transport_and_format "Message Routing")."""
         try:
-            named = _header_party(headers, "to")
+            named = named_party(headers, "to")
         except InvalidOrMissingParameters:
             named = None
         return named or self.hub_party
@@ -491,8 +489,8 @@ class HubRouting:
                 partner_id=caller.partner_id,
                 module=str(module),
                 response_url=original,
-                from_party=_party_text(route.requester),
-                to_party=_party_text(route.target),
+                from_party=party_key(route.requester),
+                to_party=party_key(route.target),
             )
             now = time.monotonic()
             if now - self._pruned_at >= self.PRUNE_EVERY:
@@ -514,20 +512,21 @@ class HubRouting:
         caller."""
         async with self.db.session() as session:
             relay = await hub_relays.get_relay(session, relay_id)
-        receiver = None if relay is None else _party_of(relay.to_party)
+        receiver = None if relay is None else parse_party(relay.to_party)
         if (
             relay is None
             or receiver is None
             or not any(same_party(party, receiver) for party in _held_parties(caller))
         ):
             raise NotFound(f"No result is expected at {RESULTS_PATH}/{relay_id}")
-        named = _header_party(headers, "from")
+        named = named_party(headers, "from")
         if named is not None and not same_party(named, receiver):
             raise InvalidOrMissingParameters(
                 f"OCPI-from-country-code/OCPI-from-party-id: {named[0]}*{named[1]} is not the "
                 f"party this result is expected from ({receiver[0]}*{receiver[1]})"
             )
-        requester = _party_of(relay.from_party)
+        # Written by _add_relay from a checked party: always "CC/PID".
+        requester = parse_party(relay.from_party) or ("", "")
         who = f"{requester[0]}*{requester[1]}"
         async with self.db.session() as session:
             holder = await hub_routes.connected_partner(session, relay.partner_id)
@@ -572,18 +571,6 @@ def _held_parties(caller: Caller) -> list[Party]:
         if not any(same_party(p, (country_code, party_id)) for p in parties):
             parties.append((country_code, party_id))
     return parties
-
-
-def _header_party(headers: Mapping[str, str], side: str) -> Party | None:
-    country_code = headers.get(f"ocpi-{side}-country-code")
-    party_id = headers.get(f"ocpi-{side}-party-id")
-    if not country_code and not party_id:
-        return None
-    if not (country_code and party_id):
-        raise InvalidOrMissingParameters(
-            f"OCPI-{side}-country-code and OCPI-{side}-party-id go together: one is missing"
-        )
-    return country_code, party_id
 
 
 def _served_here(request: HubRequest) -> bool:

@@ -12,7 +12,8 @@ This module is the one home of "which party is on each end" for what we send; th
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Literal
 
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from openroam._services.platform import Platform
 from openroam._store import repositories as repo
 from openroam._store.held_lookup import find_held
-from openroam.errors import ClientError
+from openroam.errors import ClientError, InvalidOrMissingParameters
 from openroam.models.common import fold_id
 from openroam.models.v221.types import Role
 
@@ -32,6 +33,7 @@ __all__ = [
     "delivery_headers",
     "held_owner",
     "is_hub",
+    "named_party",
     "own_party",
     "parse_party",
     "partner_party",
@@ -88,6 +90,26 @@ def parse_party(key: str | None) -> Party | None:
         return None
     country_code, party_id = key.split("/")
     return (country_code, party_id) if country_code and party_id else None
+
+
+def named_party(
+    headers: Mapping[str, str], side: Literal["from", "to"], *, strict: bool = True
+) -> Party | None:
+    """The party a request's ``OCPI-<side>-*`` headers name (``headers`` looked up by lower-case
+    name); None without them; 2001 when only one of the two is given (transport_and_format
+    "Message Routing": country code and party id are one address), or None when not
+    ``strict`` (where the request has been checked already, or an error answer is addressed)."""
+    country_code = headers.get(f"ocpi-{side}-country-code")
+    party_id = headers.get(f"ocpi-{side}-party-id")
+    if not (country_code and party_id) and not strict:
+        return None
+    if not country_code and not party_id:
+        return None
+    if not (country_code and party_id):
+        raise InvalidOrMissingParameters(
+            f"OCPI-{side}-country-code and OCPI-{side}-party-id go together; one of them is missing"
+        )
+    return country_code, party_id
 
 
 def routing_headers(from_party: Party | None, to_party: Party | None) -> dict[str, str]:
