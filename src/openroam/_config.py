@@ -68,7 +68,15 @@ from openroam.models.common import fold_id
 from openroam.models.v221.commands import CommandType
 from openroam.models.v221.types import Role
 
-__all__ = ["ConfigError", "PartyConfig", "Settings", "WebhookConfig"]
+__all__ = [
+    "ConfigError",
+    "ConsoleConfig",
+    "ConsoleUser",
+    "MessageLogConfig",
+    "PartyConfig",
+    "Settings",
+    "WebhookConfig",
+]
 
 # The file Settings.load is reading, for settings_customise_sources (which gets no arguments).
 _CONFIG_FILE: ContextVar[Path | None] = ContextVar("openroam_config_file", default=None)
@@ -168,6 +176,50 @@ class CommandConfig(BaseModel):
     """The command types accepted; the others are answered NOT_SUPPORTED."""
 
 
+class ConsoleUser(BaseModel):
+    """A person who may log in to the operator console (docs/console.md "Logging in")."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    password_hash: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    """What ``openroam console-password`` prints: ``scrypt$<n>$<r>$<p>$<salt>$<hash>``."""
+
+
+class ConsoleConfig(BaseModel):
+    """The operator console at ``/admin`` (docs/console.md)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: Literal["auto", "on", "off"] = "auto"
+    """``auto``: served when the node listens on a loopback address only (``host``)."""
+    users: tuple[ConsoleUser, ...] = ()
+    """Who may log in besides ``admin`` with the admin token as password."""
+    secret: SecretStr | None = None
+    """The key that signs session cookies; give every process of one node the same. Without it,
+    one derived from the admin token (or a random one per process without that)."""
+    session_hours: Annotated[float, Field(gt=0, le=24 * 30)] = 12.0
+    """How long a login lasts."""
+    reference_kwh: Annotated[float, Field(gt=0, le=1000)] = 11.0
+    """The Tariffs page's reference session: energy charged …"""
+    reference_hours: Annotated[float, Field(gt=0, le=48)] = 1.0
+    """… over this many hours (11 kWh in 1 h: an 11 kW charge)."""
+
+
+class MessageLogConfig(BaseModel):
+    """Every OCPI exchange in and out, stored for the console (docs/console.md "Message log")."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = True
+    retention_days: Annotated[float, Field(gt=0)] = 7.0
+    """Entries older than this are deleted."""
+    max_megabytes: Annotated[float, Field(gt=0)] = 256.0
+    """The most the stored bodies may take; the oldest entries go first beyond it."""
+    body_bytes: Annotated[int, Field(ge=0, le=4 * 1024 * 1024)] = 16 * 1024
+    """The most kept of each request and response body (the rest is cut, and marked so)."""
+
+
 class Settings(BaseSettings):
     """Everything a node needs to run. Build it with :meth:`load`."""
 
@@ -234,6 +286,10 @@ class Settings(BaseSettings):
     metrics: Literal["open", "token", "off"] = "open"
     """Who may read ``/metrics``: whoever reaches the listen address (``open``), callers with
     the admin token as a bearer token (``token``), nobody (``off``)."""
+    console: ConsoleConfig = ConsoleConfig()
+    """The operator console at ``/admin`` (docs/console.md)."""
+    message_log: MessageLogConfig = MessageLogConfig()
+    """The stored log of every OCPI exchange the console shows (docs/console.md)."""
 
     @field_validator("v211_time_zone")
     @classmethod

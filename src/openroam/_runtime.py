@@ -239,6 +239,7 @@ def build_app(settings: Settings) -> FastAPI:
     """The ASGI app of a node, opening and closing its database with the app's lifespan."""
     # Imported here: the commands that only run workers (``openroam pull``, ``worker``) then
     # start without loading the web framework (about a quarter of their start-up).
+    from openroam._admin import console_enabled, include_console
     from openroam._api import include_api
     from openroam._server.app import create_app
 
@@ -261,4 +262,6 @@ def build_app(settings: Settings) -> FastAPI:
         admin_token=admin_token,
     )
     include_api(app, admin_token)
+    if console_enabled(settings):
+        include_console(app, settings)
     return app

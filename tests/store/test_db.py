@@ -35,6 +35,8 @@ TABLES = {
     "active_profiles",
     "client_infos",
     "hub_relays",
+    "message_log",
+    "evse_status_changes",
 }
 
 

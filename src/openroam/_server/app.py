@@ -65,6 +65,10 @@ def _routing(request: Request) -> dict[str, str] | None:
 
 async def _ocpi_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, OcpiError)
+    answer = _answer_under(request)
+    if answer is not None:
+        # Raised under a path that does not speak OCPI (the console): answered in its shape.
+        return answer(error)
     return error_response(error, _routing(request))
 
 
