@@ -7,7 +7,8 @@ import ipaddress
 import logging
 import math
 import secrets
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -34,12 +35,13 @@ from openroam._admin._auth import (
     same_origin,
 )
 from openroam._admin._render import PAGE_HEADERS, render, templates
+from openroam._admin._sampler import HealthSampler, sampling
 from openroam._admin._session import COOKIE, SessionSigner
 from openroam._config import Settings
-from openroam._server.app import answer_errors_under
+from openroam._server.app import OcpiApp, answer_errors_under
 from openroam.errors import OcpiError
 
-__all__ = ["console_enabled", "console_router", "include_console"]
+__all__ = ["console_enabled", "console_router", "console_running", "include_console"]
 
 log = logging.getLogger("openroam.console")
 
@@ -242,3 +244,18 @@ def include_console(app: FastAPI, settings: Settings) -> None:
     )
     app.include_router(console_router())
     answer_errors_under(app, PREFIX, _ocpi_error_page)
+    if isinstance(app, OcpiApp):
+        # The Health page's history of what /metrics exposes (started by console_running).
+        app.state.health_sampler = HealthSampler(app.metrics.registry)
+
+
+@asynccontextmanager
+async def console_running(app: FastAPI) -> AsyncIterator[None]:
+    """What the console runs beside a node while it serves (in the app's lifespan, once
+    ``app.state.node`` is open): the Health page's sampler."""
+    sampler: HealthSampler | None = getattr(app.state, "health_sampler", None)
+    if sampler is None:
+        yield
+        return
+    async with sampling(sampler, app.state.node):
+        yield
