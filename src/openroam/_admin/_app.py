@@ -257,5 +257,5 @@ async def console_running(app: FastAPI) -> AsyncIterator[None]:
     if sampler is None:
         yield
         return
-    async with sampling(sampler, app.state.node):
+    async with sampling(sampler, app.state.node.db):
         yield

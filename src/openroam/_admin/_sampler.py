@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from prometheus_client import CollectorRegistry
 
 from openroam._services import monitoring
-from openroam._services.node import Node
+from openroam._store.db import Database
 
 __all__ = ["HealthSampler", "Sample", "downsample", "sampling"]
 
@@ -130,14 +130,14 @@ class HealthSampler:
         #: when this process started sampling (None: not yet)
         self.since: datetime | None = None
 
-    async def sample(self, node: Node, at: datetime | None = None) -> Sample:
+    async def sample(self, db: Database, at: datetime | None = None) -> Sample:
         """Read the registry and the database now, and keep the sample."""
         at = at or datetime.now(UTC)
         self.since = self.since or at
         counters = _read_registry(self.registry, self._clock())
         previous, self._previous = self._previous, counters
         try:
-            snapshot: monitoring.Snapshot | None = await monitoring.snapshot(node.db)
+            snapshot: monitoring.Snapshot | None = await monitoring.snapshot(db)
         except Exception:
             log.warning("health sampler: the database did not answer", exc_info=True)
             snapshot = None
@@ -145,11 +145,11 @@ class HealthSampler:
         self.samples.append(taken)
         return taken
 
-    async def run(self, node: Node, stop: asyncio.Event) -> None:
+    async def run(self, db: Database, stop: asyncio.Event) -> None:
         """Sample now and every ``interval`` seconds until ``stop`` is set."""
         while not stop.is_set():
             try:
-                await self.sample(node)
+                await self.sample(db)
             except Exception:
                 log.exception("health sampler round failed")
             with contextlib.suppress(TimeoutError):
@@ -214,10 +214,10 @@ def downsample(
 
 
 @contextlib.asynccontextmanager
-async def sampling(sampler: HealthSampler, node: Node) -> AsyncIterator[None]:
+async def sampling(sampler: HealthSampler, db: Database) -> AsyncIterator[None]:
     """``sampler`` running for the duration of the block."""
     stop = asyncio.Event()
-    task = asyncio.create_task(sampler.run(node, stop), name="openroam-health-sampler")
+    task = asyncio.create_task(sampler.run(db, stop), name="openroam-health-sampler")
     try:
         yield
     finally:
