@@ -18,7 +18,7 @@ from tests.console.conftest import console_node_config
 from tests.e2e.nodes import free_port, running
 
 _LOGIN = re.compile(
-    r"console of the (CPO|EMSP) +node: (http://127\.0\.0\.1:\d+/admin) +"
+    r"console of the (CPO|eMSP) +node: (http://127\.0\.0\.1:\d+/admin) +"
     r"\(name admin, password (\S+)\)"
 )
 
@@ -70,7 +70,7 @@ def test_the_demo_prints_a_console_login_per_node(tmp_path: Path) -> None:
 
 def _check_the_printed_logins(lines: list[str]) -> None:
     logins = [_LOGIN.search(line) for line in lines]
-    assert {m.group(1) for m in logins if m} == {"CPO", "EMSP"}
+    assert {m.group(1) for m in logins if m} == {"CPO", "eMSP"}
     for found in logins:
         assert found is not None
         url, password = found.group(2), found.group(3)

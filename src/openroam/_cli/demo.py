@@ -48,11 +48,14 @@ def _step(step: str, text: str) -> None:
     console.print(f"[bold cyan]{step}[/] {text}")
 
 
+_LABELS = {"cpo": "CPO", "emsp": "eMSP"}
+
+
 def _console_logins(*nodes: DemoNode) -> None:
     for node in nodes:
         if node.console_url is not None:
             console.print(
-                f"  console of the {node.name.upper():<4} node: {node.console_url}  "
+                f"  console of the {_LABELS.get(node.name, node.name):<4} node: {node.console_url}  "
                 f"(name [bold]admin[/], password {node.admin_token})"
             )
 
