@@ -54,8 +54,9 @@ _LABELS = {"cpo": "CPO", "emsp": "eMSP"}
 def _console_logins(*nodes: DemoNode) -> None:
     for node in nodes:
         if node.console_url is not None:
+            label = _LABELS.get(node.name, node.name)
             console.print(
-                f"  console of the {_LABELS.get(node.name, node.name):<4} node: {node.console_url}  "
+                f"  console of the {label:<4} node: {node.console_url}  "
                 f"(name [bold]admin[/], password {node.admin_token})"
             )
 
