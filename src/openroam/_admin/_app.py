@@ -12,7 +12,8 @@ from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from starlette.responses import RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
@@ -38,8 +39,10 @@ from openroam._admin._render import PAGE_HEADERS, render, templates
 from openroam._admin._sampler import HealthSampler, sampling
 from openroam._admin._session import COOKIE, SessionSigner
 from openroam._config import Settings
+from openroam._logging import current_request_id
 from openroam._server.app import OcpiApp, answer_errors_under
 from openroam.errors import OcpiError
+from openroam.models._validation import json_path
 
 __all__ = ["console_enabled", "console_router", "console_running", "include_console"]
 
@@ -100,7 +103,8 @@ def _ocpi_error_page(error: OcpiError) -> Response:
 
 class ConsoleRoute(APIRoute):
     """A console route: a missing session sends the visitor to the login page, a refused action
-    answers 403, a refused request (unknown object, bad input) an HTML error page."""
+    answers 403, a refused request (unknown object, bad input) an HTML error page, and a bug an
+    HTML 500 page naming the request id (the log has the traceback) — never an OCPI envelope."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -115,6 +119,20 @@ class ConsoleRoute(APIRoute):
                 return _error_page(403, "Refused", str(denied))
             except OcpiError as error:
                 return _ocpi_error_page(error)
+            except RequestValidationError as invalid:
+                found = [f"{json_path(e['loc'])}: {e['msg']}" for e in invalid.errors()]
+                return _error_page(400, "Cannot do that", "; ".join(found[:5]))
+            except HTTPException:
+                raise  # answered by the app's handlers, under /admin as an HTML page
+            except Exception:
+                request_id = current_request_id.get() or "-"
+                log.exception("console page %s failed", request.url.path)
+                return _error_page(
+                    500,
+                    "Something went wrong",
+                    f"The node could not answer this page (request id {request_id}): "
+                    "its log has the details.",
+                )
 
         return handle
 
