@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import subprocess
 import sys
 import time
@@ -185,3 +187,35 @@ def test_unknown_pages_and_methods_under_admin_answer_html(console_node: NodeCon
     assert wrong.headers["content-type"].startswith("text/html")
     assert "<h1>Method not allowed</h1>" in wrong.text
     assert "frame-ancestors 'none'" in wrong.headers["content-security-policy"]
+
+
+@pytest.mark.parametrize(
+    ("asked", "lands"),
+    [
+        ("/admin/health?a=1&b=x%26y", "/admin/health?a=1&b=x%26y"),
+        # Never away from the console (an open redirect), nor back to the login.
+        ("https://evil.example/admin", "/admin/partners"),
+        ("//evil.example/admin", "/admin/partners"),
+        ("/administrator", "/admin/partners"),
+        ("/admin/login", "/admin/partners"),
+    ],
+)
+def test_the_login_returns_to_the_page_asked_for_and_only_in_the_console(
+    console_node: NodeConfig, asked: str, lands: str
+) -> None:
+    with httpx.Client(base_url=console_node.base_url, timeout=30) as client:
+        if asked.startswith("/admin/health"):
+            # The page itself sends the visitor to the login page, with the page in ``next``.
+            found = client.get(asked, follow_redirects=True)
+            assert found.url.path == "/admin/login"
+            next_value = re.search(r'name="next" value="([^"]*)"', found.text)
+            assert next_value is not None
+            asked = html.unescape(next_value.group(1))
+        answer = client.post(
+            "/admin/login",
+            data={"name": "admin", "password": ADMIN_TOKEN, "next": asked},
+            headers={"Origin": console_node.base_url},
+            follow_redirects=False,
+        )
+        assert answer.status_code == 303
+        assert answer.headers["location"] == lands

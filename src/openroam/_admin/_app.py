@@ -10,7 +10,7 @@ import secrets
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
@@ -139,8 +139,11 @@ class ConsoleRoute(APIRoute):
 
 def _safe_next(value: str | None) -> str:
     # Only a path of the console: never an absolute URL (an open redirect) or another site.
-    target = unquote(value or "")
-    if target.startswith(PREFIX) and not target.startswith("//") and "\\" not in target:
+    # Already decoded once (a query or form value): decoding again would change a path that
+    # carries an escaped character of its own.
+    target = value or ""
+    console_path = target == PREFIX or target.startswith((f"{PREFIX}/", f"{PREFIX}?"))
+    if console_path and "\\" not in target and not target.startswith(f"{PREFIX}/login"):
         return target
     return f"{PREFIX}/partners"
 

@@ -145,7 +145,8 @@ async def visitor(request: Request) -> Visitor:
     session = access.session_of(request)
     if session is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        raise LoginRequired(quote(target, safe="/?=&"), ended=COOKIE in request.cookies)
+        # Quoted whole (its ? & = too): it travels as one query value of the login page.
+        raise LoginRequired(quote(target, safe="/"), ended=COOKIE in request.cookies)
     return Visitor(session, access.signer.csrf_token(session))
 
 
