@@ -154,9 +154,18 @@ def _point_label(name: str, unit: str) -> Callable[[float, float], str]:
     return label
 
 
-def charts(samples: Sequence[Sample]) -> list[tuple[str, Markup | None]]:
-    """(title, SVG chart or None when there is nothing to draw yet) per chart."""
-    drawn: list[tuple[str, Markup | None]] = []
+@dataclass(frozen=True)
+class DrawnChart:
+    title: str
+    #: None: nothing to draw yet
+    svg: Markup | None
+    #: the series' names, in the order of the chart's colours (the legend)
+    names: tuple[str, ...] = ()
+
+
+def charts(samples: Sequence[Sample]) -> list[DrawnChart]:
+    """Every chart of the page, drawn from ``samples``."""
+    drawn: list[DrawnChart] = []
     ticks = _time_ticks(samples) if samples else []
     for chart in _CHARTS:
         series = []
@@ -170,22 +179,18 @@ def charts(samples: Sequence[Sample]) -> list[tuple[str, Markup | None]]:
                 label = _point_label(name, chart.unit)
                 series.append(Series(name, downsample(points, MOST_POINTS, merge), label=label))
         if not series:
-            drawn.append((chart.title, None))
+            drawn.append(DrawnChart(chart.title, None))
             continue
-        names = ", ".join(line.name for line in series)
-        drawn.append(
-            (
-                chart.title,
-                line_chart(
-                    series,
-                    title=f"{chart.title} ({chart.unit})",
-                    description=f"{names} over time (UTC), in {chart.unit}.",
-                    x_ticks=ticks,
-                    y_format=_number,
-                    ident=chart.ident,
-                ),
-            )
+        names = tuple(line.name for line in series)
+        svg = line_chart(
+            series,
+            title=f"{chart.title} ({chart.unit})",
+            description=f"{', '.join(names)} over time (UTC), in {chart.unit}.",
+            x_ticks=ticks,
+            y_format=_number,
+            ident=chart.ident,
         )
+        drawn.append(DrawnChart(chart.title, svg, names))
     return drawn
 
 
