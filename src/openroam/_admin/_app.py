@@ -78,7 +78,7 @@ def _secret(settings: Settings) -> bytes:
 def _error_page(status: int, heading: str, message: str) -> Response:
     # Without the navigation: an error page may be answered before anyone is known.
     page = templates.get_template("error.html").render(
-        heading=heading, message=message, nav=(), current="", node_name="openroam"
+        heading=heading, message=message, nav=(), current="", node_name=""
     )
     return Response(
         page, status_code=status, headers=PAGE_HEADERS, media_type="text/html; charset=utf-8"
