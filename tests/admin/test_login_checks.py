@@ -3,14 +3,18 @@ _auth.ConsoleAccess), without a browser."""
 
 from __future__ import annotations
 
+import tomllib
+
 import pytest
 from pydantic import ValidationError
 from starlette.requests import Request
+from typer.testing import CliRunner
 
 from openroam._admin._auth import ConsoleAccess
 from openroam._admin._passwords import hash_password, password_matches
 from openroam._admin._session import COOKIE, SessionSigner
 from openroam._admin._throttle import LoginThrottle, ThrottleLimits
+from openroam._cli.main import app as cli
 from openroam._config import ConsoleUser
 
 
@@ -137,3 +141,21 @@ def test_logged_out_sessions_are_forgotten_when_they_expire() -> None:
     access.end(new, now=10_000)
     assert old.nonce not in access._ended
     assert new.nonce in access._ended
+
+
+def test_console_password_prints_an_entry_whose_hash_matches() -> None:
+    result = CliRunner().invoke(
+        cli, ["console-password", 'o"ps', "--stdin"], input="correct horse\n"
+    )
+    assert result.exit_code == 0, result.output
+    entry = tomllib.loads(result.stdout)["console"]["users"][0]
+    assert entry["name"] == 'o"ps'
+    assert password_matches("correct horse", entry["password_hash"])
+    assert "correct horse" not in result.stdout
+    ConsoleUser(**entry)  # what the settings accept
+
+
+def test_console_password_refuses_a_short_password() -> None:
+    result = CliRunner().invoke(cli, ["console-password", "ops", "--stdin"], input="short\n")
+    assert result.exit_code == 2
+    assert "password_hash" not in result.stdout
