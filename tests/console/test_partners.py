@@ -1,0 +1,169 @@
+"""The Partners page in a real browser, against a real node (``openroam serve``) and a partner
+that is a small real HTTP server: a partner refusing our pushes shows as failing with its
+failed delivery and its own answer; once it recovers, Retry sends the delivery and the page shows
+it delivered. Suspending a connection (after a confirmation) refuses the partner's calls until it
+is resumed."""
+
+from __future__ import annotations
+
+import base64
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.api.support import location
+from tests.console.browser import ADMIN_TOKEN, log_in, screenshot_path
+from tests.console.conftest import console_node_config
+from tests.console.refusing_partner import (
+    AGREED_TOKEN,
+    REFUSAL,
+    RefusingPartner,
+    refusing_partner,
+)
+from tests.e2e.nodes import NodeConfig, running
+
+WAIT_SECONDS = 30
+
+
+def _eventually(what: str, check: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"not within {WAIT_SECONDS}s: {what}")
+
+
+def _api(node: NodeConfig, method: str, path: str, body: Any = None) -> httpx.Response:
+    response = httpx.request(
+        method,
+        f"{node.base_url}/api/{path}",
+        json=body,
+        headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+        timeout=10,
+    )
+    assert response.status_code < 300, f"{method} {path}: {response.status_code} {response.text}"
+    return response
+
+
+def _deliveries(node: NodeConfig, state: str) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = _api(
+        node, "GET", f"deliveries?partner=acme&state={state}"
+    ).json()["data"]
+    return found
+
+
+@dataclass(frozen=True)
+class Connected:
+    node: NodeConfig
+    partner: RefusingPartner
+    #: the token the partner calls us with (``openroam partners add`` prints it)
+    their_token: str
+
+
+@pytest.fixture
+def connected(tmp_path: Path) -> Iterator[Connected]:
+    """Our CPO node (console on, a refused push failed after one refusal, retries at most a
+    second apart) connected to the eMSP ``acme`` with an agreed token, as an operator does
+    (``openroam partners add``)."""
+    config = console_node_config(
+        tmp_path, OPENROAM_PUSH_MAX_REFUSALS="1", OPENROAM_PUSH_MAX_DELAY="1"
+    )
+    with refusing_partner() as partner, running(config, tmp_path) as node:
+        added = node.cli(
+            "partners",
+            "add",
+            "acme",
+            "--versions-url",
+            partner.versions_url,
+            "--token",
+            AGREED_TOKEN,
+            "--role",
+            "EMSP",
+            "--party",
+            "DE*ACM",
+        ).stdout
+        token = next(line for line in added.splitlines() if line.startswith("token:"))
+        yield Connected(node, partner, token.split(":", 1)[1].strip())
+
+
+def test_a_refused_delivery_shows_failing_and_is_delivered_after_a_retry(
+    page: Page, connected: Connected, tmp_path: Path
+) -> None:
+    node, partner = connected.node, connected.partner
+    _api(node, "PUT", "locations/NL/CON/LOC1", location("LOC1", "NL", "CON"))
+    # The push worker sends it, the partner refuses it: failed after one refusal.
+    _eventually("the delivery failed", lambda: bool(_deliveries(node, "failed")))
+    assert partner.refused >= 1
+    delivery_id = _deliveries(node, "failed")[0]["id"]
+
+    log_in(page, node)
+    page.goto(f"{node.base_url}/admin/partners")
+    row = page.locator("table.partners tr[data-partner=acme]")
+    expect(row.locator(".health")).to_contain_text("failing: 1 failed delivery")
+    expect(row.locator("td.failed")).to_contain_text("1 failed")
+    expect(row.locator("td.failed .answer")).to_contain_text(REFUSAL)
+    expect(row).to_contain_text("EMSP DE*ACM")
+    page.screenshot(path=str(screenshot_path("console-partners.png", tmp_path)), full_page=True)
+
+    row.get_by_role("link", name="acme").click()
+    page.wait_for_url(f"{node.base_url}/admin/partners/acme")
+    failed = page.locator(f"table.deliveries tr#delivery-{delivery_id}")
+    expect(failed.locator("td.state")).to_have_text("failed")
+    expect(failed.locator("td.answer")).to_contain_text(REFUSAL)
+    expect(failed.locator("td.answer")).to_contain_text("2001")
+    assert partner.pushed == {}
+    page.screenshot(path=str(screenshot_path("console-partner.png", tmp_path)), full_page=True)
+
+    # The partner recovers; the operator retries the delivery.
+    partner.refusing = False
+    failed.get_by_role("button", name=f"Retry delivery {delivery_id}").click()
+    expect(page.locator(".notice")).to_have_text(
+        f"Delivery {delivery_id} is due again now: the push worker sends it on its next round."
+    )
+    _eventually("the delivery was delivered", lambda: bool(_deliveries(node, "delivered")))
+    page.reload()
+    delivered = page.locator(f"table.deliveries tr#delivery-{delivery_id}")
+    expect(delivered.locator("td.state")).to_have_text("delivered")
+    expect(delivered).to_contain_text("retried by console user admin")
+    expect(page.locator("dd.state .health")).to_have_text("ok")
+    assert list(partner.pushed) == ["locations/NL/CON/LOC1"]
+    assert partner.pushed["locations/NL/CON/LOC1"]["id"] == "LOC1"
+
+
+def test_suspending_a_partner_is_confirmed_refuses_its_calls_and_is_undone_by_resume(
+    page: Page, connected: Connected
+) -> None:
+    node = connected.node
+    # Base64-encoded, as OCPI 2.2.1 asks.
+    token = base64.b64encode(connected.their_token.encode()).decode()
+    headers = {"Authorization": f"Token {token}"}
+    locations_url = f"{node.base_url}/ocpi/2.2.1/sender/locations"
+
+    def partner_calls() -> httpx.Response:
+        return httpx.get(locations_url, headers=headers, timeout=10)
+
+    assert partner_calls().status_code == 200
+
+    log_in(page, node)
+    page.goto(f"{node.base_url}/admin/partners/acme")
+    page.get_by_role("link", name="Suspend…").click()
+    confirm = page.locator("section.confirm")
+    expect(confirm.locator("h2")).to_have_text("Suspend acme?")
+    confirm.get_by_role("button", name="Suspend acme").click()
+    expect(page.locator(".notice")).to_contain_text("The connection is suspended")
+    expect(page.locator("dd.state")).to_contain_text("suspended")
+    refused = partner_calls()
+    assert refused.status_code == 401
+    assert "suspended" in refused.json()["status_message"]
+
+    page.get_by_role("button", name="Resume").click()
+    expect(page.locator(".notice")).to_contain_text("The connection is resumed")
+    expect(page.locator("dd.state")).to_contain_text("registered")
+    assert partner_calls().status_code == 200
