@@ -17,7 +17,7 @@ from tests.loopback import serving
 #: The token both sides agreed on (``openroam partners add --token``).
 AGREED_TOKEN = "agreed-token-of-the-refusing-emsp"
 #: What the partner says when it refuses a push.
-REFUSAL = "Location refused: our validator is down for maintenance"
+REFUSAL = "Location refused: our <b>validator</b> is down for maintenance"
 
 
 @dataclass
@@ -39,9 +39,7 @@ class RefusingPartner(OcpiPartner):
 def refusing_partner() -> Iterator[RefusingPartner]:
     """A running :class:`RefusingPartner` (Base64 tokens, OCPI 2.2.1) with a Locations
     Receiver, refusing until told otherwise."""
-    partner = RefusingPartner(
-        raw=False, tokens={AGREED_TOKEN}, modules={"locations": "RECEIVER"}
-    )
+    partner = RefusingPartner(raw=False, tokens={AGREED_TOKEN}, modules={"locations": "RECEIVER"})
     with serving(_handler(partner)) as url:
         partner.base_url = url
         yield partner

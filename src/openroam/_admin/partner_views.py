@@ -43,7 +43,9 @@ def problems(status: PartnerStatus) -> list[str]:
             found.append(f"{module.module} {module.pull_health()}")
     deliveries = status.deliveries
     if deliveries.failed:
-        found.append(f"{deliveries.failed} failed deliver{'y' if deliveries.failed == 1 else 'ies'}")
+        found.append(
+            f"{deliveries.failed} failed deliver{'y' if deliveries.failed == 1 else 'ies'}"
+        )
     elif (
         deliveries.pending
         and deliveries.last_error_at is not None

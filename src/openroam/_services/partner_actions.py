@@ -86,9 +86,7 @@ class PartnerActions:
             raise MethodNotAllowed(f"Partner {name!r} is {partner.status}; only a registered one")
         try:
             async with self.db.session() as session, session.begin():
-                record = await repo.set_status(
-                    session, partner.id, repo.PartnerStatus.SUSPENDED
-                )
+                record = await repo.set_status(session, partner.id, repo.PartnerStatus.SUSPENDED)
                 await hub_clients.record_connection(
                     session, self.platform, partner.id, hub_clients.OFFLINE
                 )
@@ -106,9 +104,7 @@ class PartnerActions:
         now = datetime.now(UTC)
         try:
             async with self.db.session() as session, session.begin():
-                record = await repo.set_status(
-                    session, partner.id, repo.PartnerStatus.REGISTERED
-                )
+                record = await repo.set_status(session, partner.id, repo.PartnerStatus.REGISTERED)
                 due = await outbox_admin.make_due(session, partner.id, now)
                 for module in pulled_modules(record, self.platform):
                     await sync_state.schedule_pull(session, partner.id, module, now)
