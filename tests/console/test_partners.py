@@ -1,8 +1,8 @@
 """The Partners page in a real browser, against a real node (``openroam serve``) and a partner
 that is a small real HTTP server: a partner refusing our pushes shows as failing with its
 failed delivery and its own answer; once it recovers, Retry sends the delivery and the page shows
-it delivered. Suspending a connection (after a confirmation) refuses the partner's calls until it
-is resumed."""
+it delivered. Rotating the token (after a confirmation) gives the partner a new token; suspending
+the connection (after a confirmation) refuses its calls until it is resumed."""
 
 from __future__ import annotations
 
@@ -136,34 +136,51 @@ def test_a_refused_delivery_shows_failing_and_is_delivered_after_a_retry(
     assert list(partner.pushed) == ["locations/NL/CON/LOC1"]
     assert partner.pushed["locations/NL/CON/LOC1"]["id"] == "LOC1"
 
+    # Readable at 320 px: the page does not scroll sideways; its wide tables scroll inside.
+    for path in ("/admin/partners", "/admin/partners/acme"):
+        page.set_viewport_size({"width": 320, "height": 800})
+        page.goto(f"{node.base_url}{path}")
+        expect(page.locator("h1")).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 320
 
-def test_suspending_a_partner_is_confirmed_refuses_its_calls_and_is_undone_by_resume(
+
+def test_rotating_the_token_and_suspending_are_confirmed_and_take_effect(
     page: Page, connected: Connected
 ) -> None:
-    node = connected.node
-    # Base64-encoded, as OCPI 2.2.1 asks.
-    token = base64.b64encode(connected.their_token.encode()).decode()
-    headers = {"Authorization": f"Token {token}"}
+    node, partner = connected.node, connected.partner
     locations_url = f"{node.base_url}/ocpi/2.2.1/sender/locations"
 
-    def partner_calls() -> httpx.Response:
-        return httpx.get(locations_url, headers=headers, timeout=10)
+    def partner_calls(token: str) -> httpx.Response:
+        # Base64-encoded, as OCPI 2.2.1 asks.
+        encoded = base64.b64encode(token.encode()).decode()
+        return httpx.get(locations_url, headers={"Authorization": f"Token {encoded}"}, timeout=10)
 
-    assert partner_calls().status_code == 200
+    assert partner_calls(connected.their_token).status_code == 200
 
     log_in(page, node)
     page.goto(f"{node.base_url}/admin/partners/acme")
-    page.get_by_role("link", name="Suspend…").click()
+    page.get_by_role("link", name="Rotate token…").click()
     confirm = page.locator("section.confirm")
+    expect(confirm.locator("h2")).to_have_text("Rotate the tokens with acme?")
+    confirm.get_by_role("button", name="Rotate the tokens").click()
+    expect(page.locator(".notice")).to_contain_text("The tokens were rotated")
+    # The partner got a new token to call us with (credentials PUT); the old one is refused.
+    (new_token,) = partner.our_tokens
+    assert new_token != connected.their_token
+    assert partner_calls(connected.their_token).status_code == 401
+    assert partner_calls(new_token).status_code == 200
+
+    page.get_by_role("link", name="Suspend…").click()
     expect(confirm.locator("h2")).to_have_text("Suspend acme?")
     confirm.get_by_role("button", name="Suspend acme").click()
     expect(page.locator(".notice")).to_contain_text("The connection is suspended")
     expect(page.locator("dd.state")).to_contain_text("suspended")
-    refused = partner_calls()
+    refused = partner_calls(new_token)
     assert refused.status_code == 401
     assert "suspended" in refused.json()["status_message"]
+    expect(page.get_by_role("button", name="Pull now (all modules)")).to_have_count(0)
 
     page.get_by_role("button", name="Resume").click()
     expect(page.locator(".notice")).to_contain_text("The connection is resumed")
     expect(page.locator("dd.state")).to_contain_text("registered")
-    assert partner_calls().status_code == 200
+    assert partner_calls(new_token).status_code == 200

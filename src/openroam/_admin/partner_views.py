@@ -34,10 +34,9 @@ def last_exchange(status: PartnerStatus) -> datetime | None:
 
 
 def problems(status: PartnerStatus) -> list[str]:
-    """What is wrong with the connection, one short phrase each; empty when nothing is."""
+    """What is failing on the connection, one short phrase each; empty when nothing is (its
+    state — registered, suspended … — is shown on its own)."""
     found = []
-    if status.info.status != "registered":
-        found.append(status.info.status)
     for module in status.modules:
         if module.failing:
             found.append(f"{module.module} {module.pull_health()}")
