@@ -1,11 +1,13 @@
 """An operator's actions on a partner connection (``_services/partner_actions.py``), on SQLite and
 PostgreSQL, with the push worker and a fake partner (a small real HTTP server): a suspended
 partner is sent nothing and its calls are refused; resumed, its held delivery goes out at once;
-"pull now" makes the modules we pull from a partner due."""
+"pull now" makes the modules we pull from a partner due; a Hub tells the other parties a
+suspended partner is OFFLINE."""
 
 from __future__ import annotations
 
 import base64
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 
@@ -19,10 +21,15 @@ from openroam._services.node import Node
 from openroam._services.partner_actions import PartnerActions
 from openroam._store import outbox_admin, sync_state
 from openroam._store import repositories as repo
+from openroam._store.db import Database
 from openroam.errors import MethodNotAllowed, NotFound, Unauthorized
+from openroam.models.v221.types import Role
 from tests.api.conftest import ADMIN_TOKEN, BASE_URL, PLATFORM, api_app
 from tests.api.support import tariff
 from tests.delivery.fake_partner import FakePartner, fake_partner, register
+from tests.hub.clientinfo_partner import Party, party_platform
+from tests.hub.test_client_info_hub import connect, hub_node, pending, push_all
+from tests.hub.test_client_info_hub import partner as hub_partner
 from tests.services.test_partner_status import _partner as sender_partner
 
 FAST = PushSettings(base_delay=0.01, max_delay=0.05, idle_sleep=0.01, max_refusals=1)
@@ -75,9 +82,7 @@ async def test_a_suspended_partner_is_sent_nothing_and_refused_until_resumed(
     actions = _actions(node)
     worker = PushWorker(node.db, client_factory(), FAST, node.events)
     assert (await api.put("/api/tariffs/NL/ORM/T1", json=tariff("T1"))).status_code == 201
-    caller = await authenticated_caller(
-        node.credentials, _header("token-c-fake"), registered=True
-    )
+    caller = await authenticated_caller(node.credentials, _header("token-c-fake"), registered=True)
     assert caller.partner_name == "fake"
 
     await actions.suspend("fake", by="a test")
@@ -104,9 +109,7 @@ async def test_a_suspended_partner_is_sent_nothing_and_refused_until_resumed(
     assert await worker.run_once() == 1
     assert set(partner.copy_of("tariffs")) == {"NL/ORM/T1"}
     assert await _rows(node, "pending") == []
-    caller = await authenticated_caller(
-        node.credentials, _header("token-c-fake"), registered=True
-    )
+    caller = await authenticated_caller(node.credentials, _header("token-c-fake"), registered=True)
     assert caller.partner_name == "fake"
     with pytest.raises(MethodNotAllowed, match="not suspended"):
         await actions.resume("fake")
@@ -130,3 +133,38 @@ async def test_pull_now_makes_the_modules_we_pull_due(node: Node) -> None:
         await actions.pull_now("nobody")
     # A partner that offers no Sender: nothing to pull, nothing scheduled.
     assert await actions.pull_now("fake") == []
+
+
+@pytest.fixture
+def emsp_platform() -> Iterator[Party]:
+    with party_platform(f"emsp-{uuid.uuid4().hex}", "EMSP", "NL", "EM1") as party:
+        yield party
+
+
+@pytest.fixture
+def cpo_platform() -> Iterator[Party]:
+    with party_platform(f"cpo-{uuid.uuid4().hex}", "CPO", "NL", "CP1") as party:
+        yield party
+
+
+async def test_a_hub_tells_the_other_parties_a_suspended_partner_is_offline(
+    database: Database, emsp_platform: Party, cpo_platform: Party
+) -> None:
+    # mod_hub_client_info "ConnectionStatus enum": OFFLINE, "No connection exists"; CONNECTED
+    # again once resumed.
+    hub = hub_node(database)
+    await connect(hub, emsp_platform, "emsp1", Role.EMSP, "NL", "EM1")
+    await connect(hub, cpo_platform, "cpo1", Role.CPO, "NL", "CP1")
+    await push_all(hub)
+    assert emsp_platform.client_infos()["NL/CP1"]["status"] == "CONNECTED"
+
+    await _actions(hub).suspend("cpo1")
+    assert (await hub_partner(hub, "cpo1")).connection_status == "OFFLINE"
+    assert await pending(hub) == [("emsp1", "NL/CP1")]
+    await push_all(hub)
+    assert emsp_platform.client_infos()["NL/CP1"]["status"] == "OFFLINE"
+
+    await _actions(hub).resume("cpo1")
+    assert (await hub_partner(hub, "cpo1")).connection_status == "CONNECTED"
+    await push_all(hub)
+    assert emsp_platform.client_infos()["NL/CP1"]["status"] == "CONNECTED"
