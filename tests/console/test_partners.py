@@ -97,42 +97,61 @@ def test_a_refused_delivery_shows_failing_and_is_delivered_after_a_retry(
     page: Page, connected: Connected, tmp_path: Path
 ) -> None:
     node, partner = connected.node, connected.partner
-    _api(node, "PUT", "locations/NL/CON/LOC1", location("LOC1", "NL", "CON"))
-    # The push worker sends it, the partner refuses it: failed after one refusal.
-    _eventually("the delivery failed", lambda: bool(_deliveries(node, "failed")))
-    assert partner.refused >= 1
-    delivery_id = _deliveries(node, "failed")[0]["id"]
+    for location_id in ("LOC1", "LOC2"):
+        _api(node, "PUT", f"locations/NL/CON/{location_id}", location(location_id, "NL", "CON"))
+    # The push worker sends them, the partner refuses them: failed after one refusal each.
+    _eventually("the deliveries failed", lambda: len(_deliveries(node, "failed")) == 2)
+    assert partner.refused >= 2
+    by_object = {row["path"].rsplit("/", 1)[-1]: row["id"] for row in _deliveries(node, "failed")}
+    first, second = by_object["LOC1"], by_object["LOC2"]
 
     log_in(page, node)
     page.goto(f"{node.base_url}/admin/partners")
     row = page.locator("table.partners tr[data-partner=acme]")
-    expect(row.locator(".health")).to_contain_text("failing: 1 failed delivery")
-    expect(row.locator("td.failed")).to_contain_text("1 failed")
+    expect(row.locator(".health")).to_contain_text("failing: 2 failed deliveries")
+    expect(row.locator("td.failed")).to_contain_text("2 failed")
+    # The partner's own words, markup shown as text.
     expect(row.locator("td.failed .answer")).to_contain_text(REFUSAL)
     expect(row).to_contain_text("EMSP DE*ACM")
+    expect(row.locator("td.last-exchange")).to_have_text("-")
     page.screenshot(path=str(screenshot_path("console-partners.png", tmp_path)), full_page=True)
 
     row.get_by_role("link", name="acme").click()
     page.wait_for_url(f"{node.base_url}/admin/partners/acme")
-    failed = page.locator(f"table.deliveries tr#delivery-{delivery_id}")
+    failed = page.locator(f"table.deliveries tr#delivery-{first}")
     expect(failed.locator("td.state")).to_have_text("failed")
     expect(failed.locator("td.answer")).to_contain_text(REFUSAL)
     expect(failed.locator("td.answer")).to_contain_text("2001")
     assert partner.pushed == {}
     page.screenshot(path=str(screenshot_path("console-partner.png", tmp_path)), full_page=True)
 
-    # The partner recovers; the operator retries the delivery.
-    partner.refusing = False
-    failed.get_by_role("button", name=f"Retry delivery {delivery_id}").click()
+    # One of them is not to be sent: skipped, after a confirmation, with a reason.
+    page.locator(f"tr#delivery-{second}").get_by_role("link", name="Skip…").click()
+    confirm = page.locator("section.confirm")
+    expect(confirm.locator("h2")).to_have_text(f"Skip delivery {second}?")
+    confirm.get_by_label("Why (optional)").fill("LOC2 is a test site")
+    confirm.get_by_role("button", name=f"Skip delivery {second}").click()
     expect(page.locator(".notice")).to_have_text(
-        f"Delivery {delivery_id} is due again now: the push worker sends it on its next round."
+        f"Delivery {second} was skipped: it will not be sent."
+    )
+    skipped = page.locator(f"table.deliveries tr#delivery-{second}")
+    expect(skipped.locator("td.state")).to_have_text("skipped")
+    expect(skipped).to_contain_text("skipped by console user admin")
+    expect(skipped).to_contain_text("LOC2 is a test site")
+
+    # The partner recovers; the operator retries the other one.
+    partner.refusing = False
+    failed.get_by_role("button", name=f"Retry delivery {first}").click()
+    expect(page.locator(".notice")).to_have_text(
+        f"Delivery {first} is due again now: the push worker sends it on its next round."
     )
     _eventually("the delivery was delivered", lambda: bool(_deliveries(node, "delivered")))
     page.reload()
-    delivered = page.locator(f"table.deliveries tr#delivery-{delivery_id}")
+    delivered = page.locator(f"table.deliveries tr#delivery-{first}")
     expect(delivered.locator("td.state")).to_have_text("delivered")
     expect(delivered).to_contain_text("retried by console user admin")
     expect(page.locator("dd.state .health")).to_have_text("ok")
+    expect(page.locator("dd.last-exchange")).not_to_have_text("-")
     assert list(partner.pushed) == ["locations/NL/CON/LOC1"]
     assert partner.pushed["locations/NL/CON/LOC1"]["id"] == "LOC1"
 
