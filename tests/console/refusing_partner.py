@@ -2,7 +2,8 @@
 thread of the test process, ``tests/e2e/ocpi_partner.py``) with a Locations Receiver that
 refuses every push while ``refusing`` is set — HTTP 400 with OCPI 2001 and its own words, as a
 partner that finds our object wrong answers — and accepts them (kept in ``pushed``) once it is
-cleared: the partner recovers. Its credentials module answers a PUT (a token rotation) with a
+cleared: the partner recovers. It offers its Tokens (a Sender, empty) for us to pull. Its
+credentials module answers a PUT (a token rotation) with a
 new token for us, and keeps the one we sent it in ``our_tokens``."""
 
 from __future__ import annotations
@@ -62,7 +63,8 @@ def refusing_partner() -> Iterator[RefusingPartner]:
     partner = RefusingPartner(
         raw=False,
         tokens={AGREED_TOKEN},
-        modules={"locations": "RECEIVER"},
+        # It receives our Locations and sends its Tokens (none yet), which our CPO pulls.
+        modules={"locations": "RECEIVER", "tokens": "SENDER"},
         credentials_roles=[ROLE],
     )
     with serving(_handler(partner)) as url:

@@ -7,6 +7,7 @@ the connection (after a confirmation) refuses its calls until it is resumed."""
 from __future__ import annotations
 
 import base64
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from tests.console.refusing_partner import (
 from tests.e2e.nodes import NodeConfig, running
 
 WAIT_SECONDS = 30
+UTC_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
 
 def _eventually(what: str, check: Callable[[], bool]) -> None:
@@ -57,6 +59,12 @@ def _deliveries(node: NodeConfig, state: str) -> list[dict[str, Any]]:
         node, "GET", f"deliveries?partner=acme&state={state}"
     ).json()["data"]
     return found
+
+
+def _pulled(node: NodeConfig, module: str) -> bool:
+    status = _api(node, "GET", "partners/acme").json()["data"]
+    found = [m for m in status["modules"] if m["module"] == module]
+    return bool(found) and found[0]["last_pull_at"] is not None
 
 
 @dataclass(frozen=True)
@@ -113,7 +121,6 @@ def test_a_refused_delivery_shows_failing_and_is_delivered_after_a_retry(
     # The partner's own words, markup shown as text.
     expect(row.locator("td.failed .answer")).to_contain_text(REFUSAL)
     expect(row).to_contain_text("EMSP DE*ACM")
-    expect(row.locator("td.last-exchange")).to_have_text("-")
     page.screenshot(path=str(screenshot_path("console-partners.png", tmp_path)), full_page=True)
 
     row.get_by_role("link", name="acme").click()
@@ -151,7 +158,8 @@ def test_a_refused_delivery_shows_failing_and_is_delivered_after_a_retry(
     expect(delivered.locator("td.state")).to_have_text("delivered")
     expect(delivered).to_contain_text("retried by console user admin")
     expect(page.locator("dd.state .health")).to_have_text("ok")
-    expect(page.locator("dd.last-exchange")).not_to_have_text("-")
+    expect(page.locator("dd.backlog")).not_to_contain_text("last delivered -")
+    expect(page.locator("dd.last-exchange")).to_have_text(UTC_TIME)
     assert list(partner.pushed) == ["locations/NL/CON/LOC1"]
     assert partner.pushed["locations/NL/CON/LOC1"]["id"] == "LOC1"
 
@@ -176,8 +184,21 @@ def test_rotating_the_token_and_suspending_are_confirmed_and_take_effect(
 
     assert partner_calls(connected.their_token).status_code == 200
 
+    def token_pulls() -> int:
+        calls = partner.calls_from_node()
+        return sum(1 for call in calls if call.method == "GET" and "/tokens" in call.path)
+
+    # The worker pulled its Tokens after ``partners add``; "Pull now" pulls them again.
+    _eventually("the first pull of tokens", lambda: _pulled(node, "tokens"))
+    pulls = token_pulls()
     log_in(page, node)
     page.goto(f"{node.base_url}/admin/partners/acme")
+    page.get_by_role("button", name="Pull tokens now").click()
+    expect(page.locator(".notice")).to_have_text(
+        "The pull of tokens is due now: the pull worker runs it on its next round."
+    )
+    _eventually("another pull of tokens", lambda: token_pulls() > pulls)
+
     page.get_by_role("link", name="Rotate token…").click()
     confirm = page.locator("section.confirm")
     expect(confirm.locator("h2")).to_have_text("Rotate the tokens with acme?")
