@@ -88,6 +88,8 @@ class Comparison:
     recomputed: str
     differs: bool
     unit: str = ""
+    #: the audit's word on a differing line, e.g. "differs by 1.0"
+    note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,23 +177,33 @@ def _field_of(where: str) -> str:
     return where if "." in where or where not in _MONEY_FIELDS else f"{where}.excl_vat"
 
 
+_FOUR_PLACES = Decimal("0.0001")
+
+
 def _text(value: Any) -> str:
+    """A number with at least the 4 decimals the engine reports (never rounded: a CDR's 5.12345
+    stays so), so that the CDR's value and the engine's line up."""
     if value is None:
         return "absent"
-    if isinstance(value, Decimal):
-        return f"{value:f}"
-    return str(value)
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return str(value)
+    number = Decimal(str(value))
+    exponent = number.as_tuple().exponent
+    if isinstance(exponent, int) and exponent >= -4:
+        number = number.quantize(_FOUR_PLACES)
+    return f"{number:f}"
 
 
 def _comparison(document: dict[str, Any], report: AuditReport) -> list[Comparison]:
-    differing = {_field_of(d.where) for d in report.differences}
+    notes = {_field_of(d.where): d.message for d in report.differences}
     totals = report.result.totals
     rows = [
         Comparison(
             "currency",
             str(document.get("currency")),
             report.result.tariff.currency,
-            "currency" in differing,
+            "currency" in notes,
+            note=notes.get("currency", ""),
         )
     ]
     for name in _MONEY_FIELDS:
@@ -200,11 +212,12 @@ def _comparison(document: dict[str, Any], report: AuditReport) -> list[Compariso
         for vat in ("excl_vat", "incl_vat"):
             where = f"{name}.{vat}"
             theirs = None if charged is None else charged.get(vat)
-            rows.append(
-                Comparison(where, _text(theirs), _text(getattr(mine, vat)), where in differing)
-            )
+            recomputed = _text(getattr(mine, vat))
+            note = notes.get(where, "")
+            rows.append(Comparison(where, _text(theirs), recomputed, where in notes, note=note))
     for name, unit in _QUANTITY_FIELDS:
         charged_quantity = _text(document.get(name))
         recomputed = _text(getattr(totals, name))
-        rows.append(Comparison(name, charged_quantity, recomputed, name in differing, unit))
+        note = notes.get(name, "")
+        rows.append(Comparison(name, charged_quantity, recomputed, name in notes, unit, note))
     return rows
