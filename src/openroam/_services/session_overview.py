@@ -154,13 +154,12 @@ async def cdr_detail(
     """The CDR held from ``origin`` (0: our own) with its audit, breakdown and comparison."""
     async with db.session() as session:
         holders = await _holders(session)
-        if origin not in holders:
-            raise NotFound(f"No partner with id {origin}")
         stored = await objects.get_object(
             session, str(CDRS.module), origin, country_code, party_id, cdr_id
         )
         if stored is None:
-            raise NotFound(f"No CDR {country_code}/{party_id}/{cdr_id} of {holders[origin]}")
+            holder = holders.get(origin, f"partner {origin}")
+            raise NotFound(f"No CDR {country_code}/{party_id}/{cdr_id} held from {holder}")
         held = _held(stored, holders)
         outcome, report = await _audit(session, origin, held.document)
     if report is None:
