@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.api.support import cdr
 from tests.console.browser import log_in, screenshot_path
@@ -49,6 +49,15 @@ def _cdr(cdr_id: str, **changes: Any) -> dict[str, Any]:
     return cdr(cdr_id, CPO, EMSP, charging_periods=[period], **changes)
 
 
+def _cdr_ids(emsp: NodeConfig) -> set[str]:
+    return {c["id"] for c in _theirs(emsp, "cpo", "cdrs")}
+
+
+def _session_at(emsp: NodeConfig, session_id: str, status: str) -> bool:
+    held = [s for s in _theirs(emsp, "cpo", "sessions") if s["id"] == session_id]
+    return [s["status"] for s in held] == [status]
+
+
 def _session(session_id: str, status: str) -> dict[str, Any]:
     return {
         "country_code": "NL",
@@ -65,7 +74,8 @@ def _session(session_id: str, status: str) -> dict[str, Any]:
         },
         "auth_method": "WHITELIST",
         "location_id": "LOC1",
-        "evse_uid": "E1",
+        # Partner text goes into the page escaped, never as markup.
+        "evse_uid": "E1<b>x</b>",
         "connector_id": "1",
         "currency": "EUR",
         "status": status,
@@ -106,7 +116,7 @@ def test_a_cdr_with_a_price_mismatch_shows_the_differing_lines(
     overcharged = {"excl_vat": 5.0, "incl_vat": 5.5}
     wrong = _cdr("CDR-BAD", total_cost=overcharged, total_time_cost=overcharged)
     _api(cpo, "POST", "cdrs", wrong)
-    _eventually("both CDRs at the eMSP", lambda: len(_theirs(emsp, "cpo", "cdrs")) == 2)
+    _eventually("both CDRs at the eMSP", lambda: {"CDR-OK", "CDR-BAD"} <= _cdr_ids(emsp))
 
     log_in(page, emsp, password=ADMIN)
     page.goto(f"{emsp.base_url}/admin/sessions")
@@ -159,6 +169,7 @@ def test_a_session_started_after_the_page_loaded_appears_without_reload(
     page.goto(f"{emsp.base_url}/admin/sessions")
     row = page.locator('#live-body tr[data-session="NL*CPO*S-LIVE"]')
     expect(row).to_have_count(0)
+    live_before = int(page.locator("#live-count").inner_text())
     # Anything a reload would lose.
     page.evaluate("window.loadedOnce = 'yes'")
 
@@ -166,8 +177,42 @@ def test_a_session_started_after_the_page_loaded_appears_without_reload(
     expect(row).to_have_count(1, timeout=30_000)
     expect(row.locator("td").nth(0)).to_have_text("cpo")
     expect(row.locator("td").nth(1)).to_have_text("ACTIVE")
-    expect(page.locator("#live-count")).to_have_text("1")
+    expect(row.locator("td").nth(4)).to_have_text("LOC1 / E1<b>x</b> / 1")
+    expect(row.locator("b")).to_have_count(0)
+    expect(page.locator("#live-count")).to_have_text(str(live_before + 1))
 
     _api(cpo, "PUT", "sessions/NL/CPO/S-LIVE", _session("S-LIVE", "COMPLETED"))
     expect(row).to_have_count(0, timeout=30_000)
     assert page.evaluate("window.loadedOnce") == "yes"
+
+
+def test_the_page_works_without_javascript_and_fits_320_px(
+    browser: Browser, nodes: tuple[NodeConfig, NodeConfig], tmp_path: Path
+) -> None:
+    cpo, emsp = nodes
+    _api(cpo, "PUT", "sessions/NL/CPO/S-STATIC", _session("S-STATIC", "ACTIVE"))
+    _api(cpo, "POST", "cdrs", _cdr("CDR-NARROW", total_cost={"excl_vat": 1.0, "incl_vat": 1.1}))
+    _eventually("S-STATIC at the eMSP", lambda: _session_at(emsp, "S-STATIC", "ACTIVE"))
+    _eventually("CDR-NARROW at the eMSP", lambda: "CDR-NARROW" in _cdr_ids(emsp))
+    context = browser.new_context(viewport={"width": 320, "height": 800}, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        log_in(page, emsp, password=ADMIN)
+        page.goto(f"{emsp.base_url}/admin/sessions")
+        expect(page.locator('#live-body tr[data-session="NL*CPO*S-STATIC"]')).to_have_count(1)
+        assert _scroll_width(page) <= 320
+        page.screenshot(path=screenshot_path("console-sessions-320.png", tmp_path), full_page=True)
+        page.locator('tr[data-cdr="NL*CPO*CDR-NARROW"]').get_by_role("link").click()
+        expect(page.locator("#audit-status")).to_contain_text("Price mismatch")
+        assert _scroll_width(page) <= 320
+    finally:
+        context.close()
+        _api(cpo, "PUT", "sessions/NL/CPO/S-STATIC", _session("S-STATIC", "COMPLETED"))
+        _eventually(
+            "S-STATIC ended at the eMSP", lambda: _session_at(emsp, "S-STATIC", "COMPLETED")
+        )
+
+
+def _scroll_width(page: Page) -> int:
+    width: int = page.evaluate("document.documentElement.scrollWidth")
+    return width
