@@ -40,12 +40,16 @@
   }
 
   var stopped = false;
+  // The live sessions are read from every stored Session's document: on a node holding very
+  // many, one read takes a while, and this page asks at most a tenth of the node's time.
+  var wait = every;
 
   function refresh() {
     if (document.hidden) {
       setTimeout(refresh, every);
       return;
     }
+    var started = Date.now();
     fetch(url, { credentials: "same-origin", cache: "no-store", headers: { Accept: "text/html" } })
       .then(function (response) {
         if (response.redirected) {
@@ -68,8 +72,9 @@
         say("Could not update the live sessions (" + error.message + "); retrying.");
       })
       .then(function () {
+        wait = Math.max(every, 10 * (Date.now() - started));
         if (!stopped) {
-          setTimeout(refresh, every);
+          setTimeout(refresh, wait);
         }
       });
   }
