@@ -125,6 +125,14 @@ def test_a_cdr_with_a_price_mismatch_shows_the_differing_lines(
     expect(bad.locator("td.audit-mismatch")).to_have_text("MISMATCH")
     expect(bad.locator("td").first).to_have_text("cpo")
 
+    # Own CDRs only: this eMSP has none. Received from cpo: both.
+    page.select_option("#scope", "own")
+    page.click("form.filters button[type=submit]")
+    expect(page.locator("#cdrs tbody")).to_have_text("No CDRs.")
+    page.select_option("#scope", "received")
+    page.select_option("#partner", label="cpo")
+    page.click("form.filters button[type=submit]")
+    expect(bad).to_have_count(1)
     bad.get_by_role("link").click()
     page.wait_for_url("**/admin/sessions/cdrs/**/CDR-BAD")
     expect(page.locator("h1")).to_have_text("CDR NL*CPO CDR-BAD")

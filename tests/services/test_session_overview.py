@@ -58,6 +58,11 @@ async def test_a_mismatching_cdr_has_its_differing_lines_and_the_breakdown(db: D
     ]
     assert page.rows[0].held.holder == f"partner {PARTNER}"  # no partner row in this test
     assert not page.more
+    assert len((await session_overview.cdr_page(db, partner=PARTNER)).rows) == 2
+    assert (await session_overview.cdr_page(db, partner=PARTNER + 1)).rows == []
+    assert (await session_overview.cdr_page(db, "own")).rows == []
+    first = await session_overview.cdr_page(db, "received", limit=1)
+    assert ([r.held.document["id"] for r in first.rows], first.more) == (["C-BAD"], True)
 
     detail = await session_overview.cdr_detail(db, PARTNER, "nl", "orm", "c-bad")
     assert detail.outcome.status == "mismatch"

@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated
+from urllib.parse import urlencode
 
 import orjson
 from fastapi import APIRouter, Depends, Request
@@ -23,6 +24,7 @@ from openroam._admin._auth import Visitor, visitor
 from openroam._admin._render import render
 from openroam._services import session_overview
 from openroam._services.node import Node
+from openroam.errors import NotFound
 
 __all__ = ["add_routes"]
 
@@ -37,11 +39,15 @@ def _node(request: Request) -> Node:
     return node
 
 
-def _offset(value: str | None) -> int:
+def _number(value: str | None) -> int | None:
     try:
-        return max(0, int(value or 0))
+        return int(value) if value else None
     except ValueError:
-        return 0
+        return None
+
+
+def _offset(value: str | None) -> int:
+    return max(0, _number(value) or 0)
 
 
 def amount(value: Decimal | None) -> str:
@@ -54,13 +60,18 @@ def add_routes(router: APIRouter) -> None:
         request: Request,
         who: Annotated[Visitor, Depends(visitor)],
         scope: str | None = None,
+        partner: str | None = None,
         offset: str | None = None,
     ) -> Response:
         node = _node(request)
         chosen = scope if scope in session_overview.CDR_SCOPES else "all"
         start = _offset(offset)
+        partners = await session_overview.partner_names(node.db)
+        of = _number(partner)
+        of = of if of in partners else None
         live = await session_overview.live_sessions(node.db)
-        cdrs = await session_overview.cdr_page(node.db, chosen, start, PAGE_SIZE)
+        cdrs = await session_overview.cdr_page(node.db, chosen, start, PAGE_SIZE, of)
+        query = urlencode({"scope": chosen} | ({"partner": of} if of is not None else {}))
         return render(
             request,
             "sessions.html",
@@ -69,6 +80,9 @@ def add_routes(router: APIRouter) -> None:
             cdrs=cdrs,
             scope=chosen,
             scopes=session_overview.CDR_SCOPES,
+            partners=partners,
+            partner=of,
+            query=query,
             offset=start,
             page_size=PAGE_SIZE,
             refresh_ms=REFRESH_MS,
@@ -82,13 +96,16 @@ def add_routes(router: APIRouter) -> None:
     async def cdr(
         request: Request,
         who: Annotated[Visitor, Depends(visitor)],
-        origin: int,
+        origin: str,
         country_code: str,
         party_id: str,
         cdr_id: str,
     ) -> Response:
+        holder = _number(origin)
+        if holder is None:
+            raise NotFound(f"No CDR held from {origin!r}")
         detail = await session_overview.cdr_detail(
-            _node(request).db, origin, country_code, party_id, cdr_id
+            _node(request).db, holder, country_code, party_id, cdr_id
         )
         document = orjson.dumps(detail.held.document, option=orjson.OPT_INDENT_2).decode()
         return render(

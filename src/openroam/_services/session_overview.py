@@ -39,6 +39,7 @@ __all__ = [
     "cdr_detail",
     "cdr_page",
     "live_sessions",
+    "partner_names",
 ]
 
 #: The CDR lists the page offers: every CDR, our own (CPO), or partners' (received).
@@ -132,13 +133,30 @@ async def _audit(
     return await audit_with_report(session, origin, cdr)
 
 
-async def cdr_page(db: Database, scope: str = "all", offset: int = 0, limit: int = 50) -> CdrPage:
-    """One page of CDRs (``scope``: one of :data:`CDR_SCOPES`), newest first, each with the
-    status of its audit."""
+async def partner_names(db: Database) -> dict[int, str]:
+    """Every partner's id and name, for choosing whose CDRs to list."""
+    async with db.session() as session:
+        return {partner.id: partner.name for partner in await repo.list_partners(session)}
+
+
+async def cdr_page(
+    db: Database,
+    scope: str = "all",
+    offset: int = 0,
+    limit: int = 50,
+    partner: int | None = None,
+) -> CdrPage:
+    """One page of CDRs (``scope``: one of :data:`CDR_SCOPES`; ``partner``: only those held
+    from that partner), newest first, each with the status of its audit."""
     async with db.session() as session:
         holders = await _holders(session)
         found, more = await recent_objects.newest_objects(
-            session, module=str(CDRS.module), scope=scope, offset=offset, limit=limit
+            session,
+            module=str(CDRS.module),
+            scope=scope,
+            origins=None if partner is None else [partner],
+            offset=offset,
+            limit=limit,
         )
         rows: list[CdrRow] = []
         for stored in found:
