@@ -170,7 +170,7 @@ def test_a_cdr_with_a_price_mismatch_shows_the_differing_lines(
 
 
 def test_a_session_started_after_the_page_loaded_appears_without_reload(
-    page: Page, nodes: tuple[NodeConfig, NodeConfig]
+    page: Page, nodes: tuple[NodeConfig, NodeConfig], tmp_path: Path
 ) -> None:
     cpo, emsp = nodes
     log_in(page, emsp, password=ADMIN)
@@ -189,9 +189,15 @@ def test_a_session_started_after_the_page_loaded_appears_without_reload(
     expect(row.locator("b")).to_have_count(0)
     expect(page.locator("#live-count")).to_have_text(str(live_before + 1))
 
+    page.screenshot(path=screenshot_path("console-sessions.png", tmp_path), full_page=True)
+
     _api(cpo, "PUT", "sessions/NL/CPO/S-LIVE", _session("S-LIVE", "COMPLETED"))
     expect(row).to_have_count(0, timeout=30_000)
     assert page.evaluate("window.loadedOnce") == "yes"
+
+    # Logged out (the cookie gone): the script stops and says why.
+    page.context.clear_cookies()
+    expect(page.locator("#live-status")).to_contain_text("log in again", timeout=30_000)
 
 
 def test_the_page_works_without_javascript_and_fits_320_px(

@@ -88,6 +88,17 @@ async def test_a_mismatching_cdr_has_its_differing_lines_and_the_breakdown(db: D
     assert not [c for c in matching.comparison if c.differs]
 
 
+async def test_an_own_cdr_is_audited_with_the_own_tariff(db: Database) -> None:
+    await _own(db, "tariffs", "T1", json.loads(EVENING.to_json()))
+    await _own(db, "locations", "LOC1", {"id": "LOC1", "time_zone": "Europe/Amsterdam"})
+    await _own(db, "cdrs", "C-OWN", cdr_document(id="C-OWN"))
+    [row] = (await session_overview.cdr_page(db, "own")).rows
+    assert (row.held.holder, row.audit) == ("own", "ok")
+    detail = await session_overview.cdr_detail(db, objects.OWN, "NL", "ORM", "C-OWN")
+    assert (detail.outcome.status, detail.outcome.time_zone) == ("ok", "Europe/Amsterdam")
+    assert detail.outcome.message is None
+
+
 async def test_a_differing_period_split_is_listed_apart(db: Database) -> None:
     # One period where the tariff switches at 17:00 local: a new period SHALL start there.
     document = cdr_document(id="C-SPLIT")

@@ -35,7 +35,7 @@
     var live = fresh.getAttribute("data-count");
     if (count && count.textContent !== live) {
       count.textContent = live;
-      say(live + " live sessions, updated " + utcNow() + " UTC.");
+      say(live + (live === "1" ? " live session" : " live sessions") + ", updated " + utcNow() + ".");
     }
   }
 
