@@ -137,6 +137,7 @@ def test_a_cdr_with_a_price_mismatch_shows_the_differing_lines(
     page.wait_for_url("**/admin/sessions/cdrs/**/CDR-BAD")
     expect(page.locator("h1")).to_have_text("CDR NL*CPO CDR-BAD")
     expect(page.locator("#audit-status")).to_contain_text("Price mismatch")
+    expect(page.locator("#audit-on-arrival")).to_contain_text("the audit found: mismatch")
     differing = page.locator("#comparison tr.differs")
     expect(differing).to_have_count(4)
     lines = {

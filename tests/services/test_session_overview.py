@@ -11,6 +11,8 @@ import orjson
 import pytest
 
 from openroam._services import session_overview
+from openroam._services.cdr_audit import record_cdr_events
+from openroam._services.events import EventService
 from openroam._store import object_repo as objects
 from openroam._store import repositories as repo
 from openroam._store.db import Database
@@ -97,6 +99,42 @@ async def test_an_own_cdr_is_audited_with_the_own_tariff(db: Database) -> None:
     detail = await session_overview.cdr_detail(db, objects.OWN, "NL", "ORM", "C-OWN")
     assert (detail.outcome.status, detail.outcome.time_zone) == ("ok", "Europe/Amsterdam")
     assert detail.outcome.message is None
+
+
+async def test_the_audit_on_arrival_is_shown_beside_the_one_with_the_tariff_held_now(
+    db: Database,
+) -> None:
+    document = cdr_document(id="C-1")
+    async with db.session() as session, session.begin():
+        await objects.put_object(
+            session,
+            module="cdrs",
+            origin=PARTNER,
+            country_code="NL",
+            party_id="ORM",
+            object_id="C-1",
+            last_updated=utcnow(),
+            document=orjson.dumps(document),
+        )
+        await record_cdr_events(EventService(db), session, PARTNER, document)
+    detail = await session_overview.cdr_detail(db, PARTNER, "NL", "ORM", "C-1")
+    assert detail.on_arrival is not None
+    assert (detail.on_arrival.status, detail.outcome.status) == ("ok", "ok")
+
+    # The CPO raises its prices afterwards: the CDR now disagrees with the Tariff held.
+    dearer = json.loads(EVENING.to_json())
+    for tariff_element in dearer["elements"]:
+        for price_component in tariff_element["price_components"]:
+            price_component["price"] = price_component["price"] * 2
+    await hold(db, "tariffs", "T1", dearer)
+    later = await session_overview.cdr_detail(db, PARTNER, "NL", "ORM", "C-1")
+    assert later.on_arrival == detail.on_arrival
+    assert later.outcome.status == "mismatch"
+
+    # Our own CDRs are not audited on arrival.
+    await _own(db, "cdrs", "C-OWN", cdr_document(id="C-OWN"))
+    own = await session_overview.cdr_detail(db, objects.OWN, "NL", "ORM", "C-OWN")
+    assert own.on_arrival is None
 
 
 async def test_a_differing_period_split_is_listed_apart(db: Database) -> None:

@@ -2,15 +2,17 @@
 and partners'), and one CDR with its audit.
 
 A CDR's audit is the one of :mod:`cdr_audit` (the Tariff *we hold* under the id its periods name;
-for our own CDRs, our own Tariff), recomputed when the page is asked for, so it always reflects
-the Tariffs held now. With it come the engine's breakdown (:func:`openroam.pricing.explain`: per
-period and dimension, why each line was priced) and the side-by-side comparison of what the CDR
-charged with what the engine computed, field by field.
+for our own CDRs, our own Tariff), recomputed when the page is asked for with the Tariffs held
+now; for a partner's CDR the audit recorded on its arrival (event ``cdr.received``) is shown
+too, as the Tariff may have changed since. With it come the engine's breakdown
+(:func:`openroam.pricing.explain`: per period and dimension, why each line was priced) and the
+side-by-side comparison of what the CDR charged with what the engine computed, field by field.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -18,13 +20,15 @@ import orjson
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from openroam._services.cdr_audit import AuditOutcome, audit_with_report
+from openroam._services.cdr_audit import AuditOutcome, audit_with_report, cdr_events_subject
+from openroam._services.events import EventService, EventType
 from openroam._services.object_specs import CDRS
 from openroam._store import object_repo as objects
 from openroam._store import recent_objects
 from openroam._store import repositories as repo
 from openroam._store.db import Database
 from openroam.errors import NotFound
+from openroam.models.common import fold_id
 from openroam.models.v221.cdrs import CDR
 from openroam.models.v221.types import Price
 from openroam.pricing import AuditReport, ExplainRow, explain
@@ -36,6 +40,7 @@ __all__ = [
     "CdrRow",
     "Comparison",
     "Held",
+    "OnArrival",
     "cdr_detail",
     "cdr_page",
     "live_sessions",
@@ -94,9 +99,21 @@ class Comparison:
 
 
 @dataclass(frozen=True, slots=True)
+class OnArrival:
+    """The audit recorded when a partner's CDR was stored (its ``cdr.received`` event)."""
+
+    status: str
+    at: datetime
+    event_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class CdrDetail:
     held: Held
+    #: the audit with the Tariff held now
     outcome: AuditOutcome
+    #: the audit recorded on arrival (partners' CDRs; None for own ones or without the event)
+    on_arrival: OnArrival | None = None
     #: the engine's breakdown of the recomputation; empty when the CDR was not recomputed
     breakdown: list[ExplainRow] = field(default_factory=list)
     #: the CDR's totals next to the engine's (money and quantities, and the currency)
@@ -180,12 +197,32 @@ async def cdr_detail(
             raise NotFound(f"No CDR {country_code}/{party_id}/{cdr_id} held from {holder}")
         held = _held(stored, holders)
         outcome, report = await _audit(session, origin, held.document)
+    arrival = await _on_arrival(db, origin, held.document)
     if report is None:
-        return CdrDetail(held, outcome)
+        return CdrDetail(held, outcome, arrival)
     comparison = _comparison(held.document, report)
     compared = {c.field for c in comparison}
     others = [d for d in outcome.differences if _field_of(d["where"]) not in compared]
-    return CdrDetail(held, outcome, explain(report.result), comparison, others)
+    return CdrDetail(held, outcome, arrival, explain(report.result), comparison, others)
+
+
+async def _on_arrival(db: Database, origin: int, document: dict[str, Any]) -> OnArrival | None:
+    """The audit of the ``cdr.received`` event recorded when the CDR was stored: the Tariff
+    held then may since have changed."""
+    if origin == objects.OWN:
+        return None
+    found = await EventService(db).read(
+        subject=cdr_events_subject(document), types=[EventType.CDR_RECEIVED], limit=100
+    )
+    wanted = [fold_id(document[name]) for name in ("country_code", "party_id", "id")]
+    for record in reversed(found):
+        data = orjson.loads(record.payload)
+        cdr = data.get("cdr") or {}
+        key = [fold_id(str(cdr.get(name, ""))) for name in ("country_code", "party_id", "id")]
+        if data.get("partner_id") == origin and key == wanted:
+            status = str((data.get("audit") or {}).get("status", "unknown"))
+            return OnArrival(status, record.created_at, record.id)
+    return None
 
 
 def _field_of(where: str) -> str:
