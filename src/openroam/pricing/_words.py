@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from openroam.models.common import format_datetime
 from openroam.models.v221.tariffs import (
     DayOfWeek,
     PriceComponent,
@@ -178,20 +179,16 @@ def _and(items: list[str]) -> str:
     return f"{', '.join(items[:-1])} and {items[-1]}"
 
 
-def _iso(value: datetime) -> str:
-    return value.isoformat().replace("+00:00", "Z")
-
-
 # ---- the tariff ---------------------------------------------------------------------------
 
 
 def _validity(start: datetime | None, end: datetime | None) -> str | None:
     if start is not None and end is not None:
-        return f"Valid from {_iso(start)} until {_iso(end)}."
+        return f"Valid from {format_datetime(start)} until {format_datetime(end)}."
     if start is not None:
-        return f"Valid from {_iso(start)}."
+        return f"Valid from {format_datetime(start)}."
     if end is not None:
-        return f"Valid until {_iso(end)}."
+        return f"Valid until {format_datetime(end)}."
     return None
 
 
