@@ -96,16 +96,16 @@ async def test_own_and_partners_tariffs_come_with_their_source_in_stored_order(
     assert await catalogue.sources() == {other: "abc-cpo"}
 
 
-async def test_one_tariff_by_its_key_and_no_other_object(database: Database) -> None:
+async def test_one_tariff_by_its_source_and_ids(database: Database) -> None:
     await store(database, "tariffs", 0, "NL", "CON", "T1", tariff_document("NL", "CON", "T1"))
     await store(database, "locations", 0, "NL", "CON", "L1", location_document("L1", "UTC"))
     catalogue = TariffCatalogue(database)
-    [held] = (await catalogue.page(None, 0, 10)).tariffs
-    assert (await catalogue.get(held.pk)).tariff_id == "T1"
+    held = await catalogue.get(0, "nl", "con", "t1")  # CiString ids
+    assert (held.source, held.country_code, held.tariff_id) == ("own", "NL", "T1")
     with pytest.raises(NotFound):
-        await catalogue.get(held.pk + 1)  # the Location
+        await catalogue.get(0, "NL", "CON", "L1")  # a Location, not a Tariff
     with pytest.raises(NotFound):
-        await catalogue.get(held.pk + 1000)
+        await catalogue.get(7, "NL", "CON", "T1")  # not from that partner
 
 
 async def test_a_tariff_is_read_in_the_zone_of_a_location_of_its_owner_that_lists_it(

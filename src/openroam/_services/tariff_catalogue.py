@@ -1,5 +1,5 @@
 """The Tariffs a node holds, its own and its partners', for the operator console
-(docs/console.md "Tariffs"): a page of them with who sent each, one by its key, and the time zone
+(docs/console.md "Tariffs"): a page of them with who sent each, one by its ids, and the time zone
 each is read in.
 
 A Tariff has no time zone, yet its restrictions are in the local time of the Location where it
@@ -130,12 +130,16 @@ class TariffCatalogue:
             total = await objects.count_objects(session, module=_TARIFFS, origin=origin)
         return TariffPage([self._held(s, names) for s in stored], total)
 
-    async def get(self, pk: int) -> HeldTariff:
-        """The Tariff stored under ``pk``; :class:`NotFound` if it is not a Tariff."""
+    async def get(
+        self, origin: int, country_code: str, party_id: str, tariff_id: str
+    ) -> HeldTariff:
+        """One Tariff by who sent it (``origin``) and its ids; :class:`NotFound` if not held."""
         async with self.db.session() as session:
-            stored = await objects.get_object_by_pk(session, pk)
-        if stored is None or stored.module != _TARIFFS:
-            raise NotFound(f"No tariff {pk}")
+            stored = await objects.get_object(
+                session, _TARIFFS, origin, country_code, party_id, tariff_id
+            )
+        if stored is None:
+            raise NotFound(f"No tariff {country_code}/{party_id}/{tariff_id} from that source")
         return self._held(stored, await self.sources())
 
     @staticmethod
