@@ -192,3 +192,5 @@ def include_console(app: FastAPI, settings: Settings) -> None:
     )
     app.include_router(console_router())
     answer_errors_under(app, PREFIX, _ocpi_error_page)
+    # The Tariffs page's reference session (console.reference_kwh, reference_hours).
+    app.state.console_settings = settings.console
