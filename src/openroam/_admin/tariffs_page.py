@@ -104,6 +104,8 @@ class TariffView:
     lowest: str | None
     highest: str | None
     validity: str | None
+    clock_change: str | None
+    """Said when the clocks change in the week shown."""
 
 
 def _plain(value: Decimal) -> str:
@@ -211,14 +213,14 @@ def _view(held: HeldTariff, zone: TariffZone, choices: Choices) -> TariffView:
             "The stored tariff does not read as an OCPI 2.2.1 Tariff "
             f"({error.error_count()} problems): no words or chart."
         )
-        return TariffView(held, link, None, problem, None, zone, None, None, None, None)
+        return TariffView(held, link, None, problem, None, zone, None, None, None, None, None)
     words = describe_tariff(tariff)
     try:
         prices = week_prices(tariff, zone.zone, choices.monday, choices.session)
     except Exception as error:  # partner data must not break the page: say why, go on
         log.exception("console: pricing tariff %s of %s failed", held.tariff_id, held.source)
         problem = f"The tariff engine could not price it: {type(error).__name__}: {error}"
-        return TariffView(held, link, tariff, problem, words, zone, None, None, None, None)
+        return TariffView(held, link, tariff, problem, words, zone, None, None, None, None, None)
     return TariffView(
         held,
         link,
@@ -230,6 +232,17 @@ def _view(held: HeldTariff, zone: TariffZone, choices: Choices) -> TariffView:
         _extreme(prices, tariff.currency, lowest=True),
         _extreme(prices, tariff.currency, lowest=False),
         validity_note(tariff, zone.zone, choices.monday),
+        _clock_change(prices, zone),
+    )
+
+
+def _clock_change(prices: list[StartPrice], zone: TariffZone) -> str | None:
+    if len({point.start.utcoffset() for point in prices}) < 2:
+        return None
+    return (
+        f"The clocks change in {zone.zone.key} this week. Starts are wall-clock times: one the "
+        "clocks skip is read as the same time after the change (02:30 as 03:30), one they repeat "
+        "as its first occurrence."
     )
 
 
