@@ -97,3 +97,22 @@ def test_a_stored_document_that_is_no_tariff_is_shown_with_the_reason() -> None:
     assert view.chart is None
     assert view.problem is not None
     assert view.problem.startswith("The stored tariff does not read as an OCPI 2.2.1 Tariff")
+
+
+def test_elements_restricted_on_current_are_named_as_not_charted() -> None:
+    tariff = make_tariff(
+        element(component("TIME", "1.00"), max_current="32"),
+        element(component("TIME", "2.00"), min_current="32", day_of_week=["MONDAY"]),
+        element(component("TIME", "3.00")),
+    )
+    view = _view(held(tariff.to_json()), AMSTERDAM, _choices(CONFIG, None, None, "2026-06-01"))
+    assert view.unmeasured == (
+        "Elements 1 and 2 of this tariff restrict the current, which the reference session does "
+        "not measure: they are not in this chart."
+    )
+    assert view.lowest is not None
+    assert view.lowest.startswith("3.00 EUR, for 336 of the 336 starts")
+    one = make_tariff(element(component("TIME", "1.00"), min_current="6"))
+    view = _view(held(one.to_json()), AMSTERDAM, _choices(CONFIG, None, None, "2026-06-01"))
+    assert view.unmeasured is not None
+    assert view.unmeasured.startswith("Element 1 of this tariff restricts the current")

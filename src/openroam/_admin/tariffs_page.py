@@ -106,6 +106,8 @@ class TariffView:
     validity: str | None
     clock_change: str | None
     """Said when the clocks change in the week shown."""
+    unmeasured: str | None = None
+    """The elements restricted on current, which never apply to the reference session."""
 
 
 def _plain(value: Decimal) -> str:
@@ -233,6 +235,30 @@ def _view(held: HeldTariff, zone: TariffZone, choices: Choices) -> TariffView:
         _extreme(prices, tariff.currency, lowest=False),
         validity_note(tariff, zone.zone, choices.monday),
         _clock_change(prices, zone),
+        _current_elements(tariff),
+    )
+
+
+def _current_elements(tariff: Tariff) -> str | None:
+    numbers = [
+        str(index + 1)
+        for index, element in enumerate(tariff.elements)
+        if element.restrictions is not None
+        and (
+            element.restrictions.min_current is not None
+            or element.restrictions.max_current is not None
+        )
+    ]
+    if not numbers:
+        return None
+    if len(numbers) == 1:
+        which, verb, pronoun = f"Element {numbers[0]}", "restricts", "it is"
+    else:
+        listed = f"{', '.join(numbers[:-1])} and {numbers[-1]}"
+        which, verb, pronoun = f"Elements {listed}", "restrict", "they are"
+    return (
+        f"{which} of this tariff {verb} the current, which the reference session does not "
+        f"measure: {pronoun} not in this chart."
     )
 
 
