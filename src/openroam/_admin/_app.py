@@ -263,6 +263,8 @@ def include_console(app: FastAPI, settings: Settings) -> None:
         StaticFiles(packages=[("openroam._admin", "static")]),
         name="console-static",
     )
+    # The Tariffs page's reference session (console.reference_kwh, reference_hours).
+    app.state.console_settings = settings.console
     app.include_router(console_router())
     answer_errors_under(app, PREFIX, _ocpi_error_page)
     if isinstance(app, OcpiApp):
