@@ -85,7 +85,7 @@ def _path(route: APIRoute) -> str:
         param.name: "1" if param.field_info.annotation is int else PARTNER
         for param in route.dependant.path_params
     }
-    return route.path.format(**values)
+    return route.path_format.format(**values)  # {name:path} → {name}
 
 
 def test_the_console_has_actions_and_pages() -> None:
