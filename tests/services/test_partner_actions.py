@@ -98,9 +98,13 @@ async def test_a_suspended_partner_is_sent_nothing_and_refused_until_resumed(
     (held,) = await _rows(node, "pending")
     assert held.next_attempt_at > datetime.now(UTC)
     assert await worker.run_once() == 0
-    # Changes made meanwhile are not queued for it.
+    # Changes made meanwhile are queued for it and held too: nothing it is owed is lost.
     assert (await api.put("/api/tariffs/NL/ORM/T2", json=tariff("T2"))).status_code == 201
-    assert [row.id for row in await _rows(node, "pending")] == [held.id]
+    pending = await _rows(node, "pending")
+    assert [row.id for row in pending][0] == held.id
+    assert len(pending) == 2
+    assert await worker.run_once() == 1  # the new row, taken and held as well
+    assert partner.received == []
     with pytest.raises(MethodNotAllowed):
         await actions.suspend("fake")
     with pytest.raises(MethodNotAllowed, match="suspended"):
@@ -108,8 +112,8 @@ async def test_a_suspended_partner_is_sent_nothing_and_refused_until_resumed(
 
     await actions.resume("fake", by="a test")
     assert await _status(node, "fake") == "registered"
-    assert await worker.run_once() == 1
-    assert set(partner.copy_of("tariffs")) == {"NL/ORM/T1"}
+    assert await worker.run_once() == 2
+    assert set(partner.copy_of("tariffs")) == {"NL/ORM/T1", "NL/ORM/T2"}
     assert await _rows(node, "pending") == []
     caller = await authenticated_caller(node.credentials, _header("token-c-fake"), registered=True)
     assert caller.partner_name == "fake"

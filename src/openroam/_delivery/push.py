@@ -197,7 +197,7 @@ class PushWorker:
                 )
             return
         if partner.status == repo.PartnerStatus.SUSPENDED:
-            # Suspended by an operator (``_services/suspension.py``): nothing is sent until it
+            # Suspended by an operator (``_services/partner_actions.py``): nothing is sent until it
             # is resumed, which makes these rows due again at once; meanwhile they are looked
             # at only once per longest back-off.
             held_until = datetime.now(UTC) + timedelta(seconds=self.settings.max_delay)

@@ -264,7 +264,7 @@ async def _receivers(session: AsyncSession, document: dict[str, Any]) -> list[in
     candidates = [
         partner.id
         for partner in await repo.list_partners(session)
-        if partner.status == repo.PartnerStatus.REGISTERED
+        if partner.status in repo.QUEUED_STATUSES
         and any(
             e.identifier == CDRS.module and e.role == InterfaceRole.RECEIVER
             for e in partner.endpoints

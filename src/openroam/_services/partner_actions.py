@@ -13,9 +13,9 @@ suspended:
 * its calls to us are refused (HTTP 401, as any token of a connection that is not registered:
   ``_server/auth.py``), the credentials module included;
 * we send it nothing: no pull is run, the push worker holds its pending deliveries
-  (``_delivery/push.py``), and changes of our objects are not queued for it (the outbox queues
-  only registered partners' Receivers) — after a resume it gets what changed meanwhile by
-  pulling (GET) from us, not by our pushes; commands and real-time authorization skip it;
+  (``_delivery/push.py``), and changes of our objects are queued for it and held alike
+  (``QUEUED_STATUSES``: a Session or CDR it is owed is never lost), sent in order after a resume;
+  commands and real-time authorization skip it;
 * on a Hub node, the other parties are told it is OFFLINE (mod_hub_client_info
   "ConnectionStatus enum": "No connection exists", no requests are sent to it).
 

@@ -441,7 +441,7 @@ class RoamingService:
         return [
             partner.id
             for partner in partners
-            if partner.status == repo.PartnerStatus.REGISTERED
+            if partner.status in repo.QUEUED_STATUSES
             and _has_endpoint(partner.endpoints, str(spec.module), InterfaceRole.RECEIVER)
         ]
 

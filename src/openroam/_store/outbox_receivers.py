@@ -30,11 +30,11 @@ from sqlalchemy.sql.dml import Insert
 from openroam._store.objects import Delivery, DeliveryState
 from openroam._store.outbox import coalescing, object_key
 from openroam._store.tables import (
+    QUEUED_STATUSES,
     Partner,
     PartnerEndpoint,
     PartnerGrant,
     PartnerRole,
-    PartnerStatus,
     utcnow,
 )
 from openroam.models.v221.hub_client_info import ConnectionStatus
@@ -118,6 +118,13 @@ def _holds_role(roles: tuple[str, ...]) -> ColumnElement[bool]:
     return exists(select(_R.c.id).where(_R.c.partner_id == _P.c.id, role, exists(granted)))
 
 
+def _queued_partner() -> ColumnElement[bool]:
+    """The partner's ``status`` is one changes are queued for (``QUEUED_STATUSES``). Compared
+    with literals, one by one: the statement is compiled once and run for every write."""
+    status = _P.c.status
+    return or_(*(status == literal(name.value, status.type) for name in QUEUED_STATUSES))
+
+
 def _queued_status() -> ColumnElement[bool]:
     """The partner's ``connection_status`` is not one of ``_NOT_QUEUED`` (NULL: none yet)."""
     status = _P.c.connection_status
@@ -149,7 +156,7 @@ def _statement(dialect: str, relay_roles: tuple[str, ...]) -> Insert:
         now,
         # A WHERE clause is needed anyway: SQLite reads "SELECT … ON CONFLICT" as a join
         # without one (sqlite.org/lang_upsert.html "Parsing Ambiguity").
-    ).where(_P.c.status == PartnerStatus.REGISTERED.value, exists(receiver))
+    ).where(_queued_partner(), exists(receiver))
     if relay_roles:
         rows = rows.where(
             _P.c.id != bindparam("b_origin", type_=_P.c.id.type),

@@ -92,13 +92,14 @@ from openroam._store.sync_state import (
     save_sync_state,
     schedule_pull,
 )
-from openroam._store.tables import OwnParty, PartnerStatus, utcnow
+from openroam._store.tables import QUEUED_STATUSES, OwnParty, PartnerStatus, utcnow
 from openroam.models.common import fold_id
 from openroam.models.v221.types import Role
 
 __all__ = [
     "OWN",
     "POLICIES",
+    "QUEUED_STATUSES",
     "BacklogRecord",
     "DeliveryRecord",
     "DeviationCount",

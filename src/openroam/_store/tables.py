@@ -37,6 +37,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 __all__ = [
+    "QUEUED_STATUSES",
     "Base",
     "OwnParty",
     "Partner",
@@ -122,6 +123,12 @@ class PartnerStatus(StrEnum):
     REGISTERED = "registered"
     SUSPENDED = "suspended"
     UNREGISTERED = "unregistered"
+
+
+#: The partners changes are queued for: a suspended partner's deliveries are queued and held
+#: (the push worker sends nothing to it), then sent in order when it is resumed, so suspending
+#: a partner never loses a Session or CDR it is owed.
+QUEUED_STATUSES = (PartnerStatus.REGISTERED, PartnerStatus.SUSPENDED)
 
 
 def _enum_values(enum: type[StrEnum]) -> list[str]:
