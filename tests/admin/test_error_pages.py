@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Annotated
 
 import httpx
@@ -14,21 +15,21 @@ from fastapi import APIRouter, Depends
 from openroam._admin._app import ConsoleRoute
 from openroam._admin._auth import Visitor, visitor
 from openroam._config import Settings
-from openroam._runtime import build_app
+from openroam._runtime import build_app, open_node
 
 TOKEN = "error-pages-admin-token"
 BASE = "http://127.0.0.1:8000"
 
 
 @pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
+async def client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     settings = Settings(
-        database_url="sqlite+aiosqlite:///:memory:",
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'node.db'}",
         admin_token=TOKEN,
         console={"enabled": "on"},
         parties=[{"country_code": "NL", "party_id": "CON", "role": "CPO", "name": "Console"}],
     )
-    app = build_app(settings)  # no lifespan: these pages need no database
+    app = build_app(settings)
     router = APIRouter(route_class=ConsoleRoute)
 
     async def failing(who: Annotated[Visitor, Depends(visitor)]) -> None:
@@ -41,7 +42,12 @@ async def client() -> AsyncIterator[httpx.AsyncClient]:
     router.add_api_route("/admin/test-numbered", numbered, methods=["GET"])
     app.include_router(router)
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url=BASE) as client:
+    # The node the app's lifespan would open (a session's logout is looked up in its database).
+    async with (
+        open_node(settings) as node,
+        httpx.AsyncClient(transport=transport, base_url=BASE) as client,
+    ):
+        app.state.node = node
         login = await client.post(
             "/admin/login", data={"name": "admin", "password": TOKEN}, headers={"Origin": BASE}
         )

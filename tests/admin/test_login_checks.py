@@ -7,12 +7,11 @@ import tomllib
 
 import pytest
 from pydantic import ValidationError
-from starlette.requests import Request
 from typer.testing import CliRunner
 
 from openroam._admin._auth import ConsoleAccess
 from openroam._admin._passwords import hash_password, password_matches
-from openroam._admin._session import COOKIE, SessionSigner
+from openroam._admin._session import SessionSigner
 from openroam._admin._throttle import LoginThrottle, ThrottleLimits
 from openroam._cli.main import app as cli
 from openroam._config import ConsoleUser
@@ -115,32 +114,6 @@ def test_the_throttle_tracks_a_bounded_number_of_keys() -> None:
     assert len(throttle._failures) <= 50
     # The newest are kept.
     assert throttle.retry_after("user499", "10.0.1.249") > 0
-
-
-def _request_with(cookie: str) -> Request:
-    return Request({"type": "http", "headers": [(b"cookie", f"{COOKIE}={cookie}".encode())]})
-
-
-def test_a_logged_out_session_is_refused_by_this_process() -> None:
-    access = _access()
-    cookie, session = access.signer.issue("admin")
-    _, other = access.signer.issue("admin")
-    assert access.session_of(_request_with(cookie)) == session
-    access.end(session)
-    assert access.session_of(_request_with(cookie)) is None
-    # Only that session: another one of the same user goes on.
-    assert access.session_of(_request_with(access.signer.issue("admin")[0])) is not None
-    assert other.nonce not in access._ended
-
-
-def test_logged_out_sessions_are_forgotten_when_they_expire() -> None:
-    access = _access()
-    _, old = access.signer.issue("admin", now=0)
-    access.end(old, now=0)
-    _, new = access.signer.issue("admin", now=10_000)
-    access.end(new, now=10_000)
-    assert old.nonce not in access._ended
-    assert new.nonce in access._ended
 
 
 def test_console_password_prints_an_entry_whose_hash_matches() -> None:

@@ -101,7 +101,7 @@ async def test_a_suspended_partner_is_sent_nothing_and_refused_until_resumed(
     # Changes made meanwhile are queued for it and held too: nothing it is owed is lost.
     assert (await api.put("/api/tariffs/NL/ORM/T2", json=tariff("T2"))).status_code == 201
     pending = await _rows(node, "pending")
-    assert [row.id for row in pending][0] == held.id
+    assert pending[0].id == held.id
     assert len(pending) == 2
     assert await worker.run_once() == 1  # the new row, taken and held as well
     assert partner.received == []

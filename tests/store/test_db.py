@@ -37,6 +37,7 @@ TABLES = {
     "hub_relays",
     "message_log",
     "evse_status_changes",
+    "console_logouts",
 }
 
 

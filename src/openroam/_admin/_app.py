@@ -226,7 +226,7 @@ def console_router() -> APIRouter:
     _add_login_routes(router)
 
     async def logout(request: Request, form: Form) -> Response:
-        access_of(request).end(form.session)
+        await access_of(request).end(request, form.session)
         log.info("console logout of %r", form.session.user)
         response = RedirectResponse(f"{PREFIX}/login", 303)
         response.delete_cookie(

@@ -5,8 +5,8 @@ People log in with a name and a password: ``admin`` with the node's admin token,
 standard library; ``openroam console-password`` makes one). Failed logins are throttled
 (``_throttle``). Pages (GET) of a visitor without a session redirect to the login page; actions
 (POST) without a session, with a wrong or missing CSRF token, or sent from another origin are
-refused with 403 and change nothing. Logging out ends the session in this process at once (its
-cookie is refused from then on, until it would have expired anyway).
+refused with 403 and change nothing. Logging out ends the session in every process of the node
+at once (recorded in the database, ``_services/console_logouts.py``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 import hmac
 import secrets
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated
@@ -26,6 +25,7 @@ from openroam._admin._passwords import hash_password, password_matches
 from openroam._admin._session import COOKIE, Session, SessionSigner
 from openroam._admin._throttle import LoginThrottle
 from openroam._config import ConsoleUser
+from openroam._services.console_logouts import end_session, session_ended
 
 __all__ = [
     "ADMIN_USER",
@@ -44,9 +44,6 @@ __all__ = [
 
 #: The name that logs in with the admin token.
 ADMIN_USER = "admin"
-
-# The most logged-out sessions one process remembers until they expire.
-_MAX_ENDED = 10_000
 
 
 @functools.cache
@@ -93,8 +90,6 @@ class ConsoleAccess:
         #: header's: behind a proxy, Host may name the node's own address
         self.public_origin = public_origin
         self.throttle = throttle or LoginThrottle()
-        # nonce → expiry of the sessions logged out in this process (bounded: see end())
-        self._ended: dict[str, float] = {}
 
     def check(self, name: str, password: str) -> bool:
         """Whether ``password`` is ``name``'s (constant time for the admin token)."""
@@ -108,22 +103,17 @@ class ConsoleAccess:
             return False
         return password_matches(password, stored)
 
-    def session_of(self, request: Request) -> Session | None:
+    async def session_of(self, request: Request) -> Session | None:
+        """The session of the request's cookie: None when absent, forged, expired or logged
+        out (in any process of the node: ``_services/console_logouts.py``)."""
         session = self.signer.read(request.cookies.get(COOKIE))
-        if session is None or session.nonce in self._ended:
+        if session is None or await session_ended(request.app.state.node.db, session.nonce):
             return None
         return session
 
-    def end(self, session: Session, now: float | None = None) -> None:
-        """Log ``session`` out: this process refuses its cookie from now on. Kept until the
-        session would have expired; at most ``_MAX_ENDED`` sessions are remembered (beyond,
-        those expiring soonest are forgotten first)."""
-        now = now if now is not None else time.time()
-        self._ended = {n: e for n, e in self._ended.items() if e >= now}
-        self._ended[session.nonce] = session.expires
-        if len(self._ended) > _MAX_ENDED:
-            by_expiry = sorted(self._ended.items(), key=lambda item: item[1])
-            self._ended = dict(by_expiry[-_MAX_ENDED:])
+    async def end(self, request: Request, session: Session) -> None:
+        """Log ``session`` out: every process of the node refuses its cookie from now on."""
+        await end_session(request.app.state.node.db, session.nonce, session.expires)
 
 
 def access_of(request: Request) -> ConsoleAccess:
@@ -142,7 +132,7 @@ class Visitor:
 async def visitor(request: Request) -> Visitor:
     """Dependency of every page: the logged-in visitor, else :class:`LoginRequired`."""
     access = access_of(request)
-    session = access.session_of(request)
+    session = await access.session_of(request)
     if session is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         # Quoted whole (its ? & = too): it travels as one query value of the login page.
@@ -186,7 +176,7 @@ async def action_form(request: Request) -> ActionForm:
     """Dependency of every action: a session, this session's CSRF token and our own origin,
     else :class:`Denied`."""
     access = access_of(request)
-    session = access.session_of(request)
+    session = await access.session_of(request)
     if session is None:
         raise Denied("Log in first: this action needs a console session.")
     if not same_origin(request):

@@ -8,6 +8,9 @@
 * ``evse_status_changes`` — each change of an EVSE's status, own or a partner's, as stored
   (mod_locations "EVSE Object" ``status``): the history the Locations page shows per EVSE.
   ``origin`` is the object's origin as in ``ocpi_objects`` (0: our own).
+* ``console_logouts`` — the console sessions logged out before they expired (the nonce of the
+  signed cookie), so every process of the node refuses such a cookie at once; a row is deleted
+  once its session would have expired anyway.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from openroam._store.objects import BigId
 from openroam._store.tables import Base, utcnow
 
-__all__ = ["EvseStatusChange", "MessageLogEntry"]
+__all__ = ["ConsoleLogout", "EvseStatusChange", "MessageLogEntry"]
 
 
 class MessageLogEntry(Base):
@@ -85,3 +88,12 @@ class EvseStatusChange(Base):
     last_updated: Mapped[datetime] = mapped_column()
     """The EVSE's ``last_updated`` with this status (the sender's clock)."""
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ConsoleLogout(Base):
+    """A console session logged out before it expired."""
+
+    __tablename__ = "console_logouts"
+
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(index=True)

@@ -3,6 +3,7 @@
 * ``message_log``: every OCPI exchange in and out, with the start of its bodies (tokens masked),
   kept for a retention period and under a size cap.
 * ``evse_status_changes``: each change of an EVSE's status, own or a partner's.
+* ``console_logouts``: console sessions logged out before they expired.
 
 Revision ID: 0014_console
 Revises: 0013_hub
@@ -79,9 +80,18 @@ def upgrade() -> None:
         "evse_status_changes",
         ["origin", "country_code", "party_id", "location_id", "evse_uid", "id"],
     )
+    op.create_table(
+        "console_logouts",
+        sa.Column("nonce", sa.String(length=64), nullable=False),
+        _timestamp("expires_at"),
+        sa.PrimaryKeyConstraint("nonce", name=op.f("pk_console_logouts")),
+    )
+    op.create_index(op.f("ix_console_logouts_expires_at"), "console_logouts", ["expires_at"])
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_console_logouts_expires_at"), table_name="console_logouts")
+    op.drop_table("console_logouts")
     op.drop_index("ix_evse_status_changes_evse", table_name="evse_status_changes")
     op.drop_table("evse_status_changes")
     op.drop_index(op.f("ix_message_log_partner_id_id"), table_name="message_log")
