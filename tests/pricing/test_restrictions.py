@@ -84,6 +84,11 @@ def test_only_start_time_or_only_end_time() -> None:
     )
     assert line_costs(run(evening, local("2024-06-03 17:00"), charge(480)), "TIME") == [1, 12, 1]
     assert line_costs(run(morning, local("2024-06-03 07:00"), charge(120)), "TIME") == [2, 1]
+    # end_time 00:00 is the end of the day, also alone: from midnight to midnight.
+    all_day = make_tariff(
+        element(component("TIME", "2.00"), end_time="00:00"), element(component("TIME", "1.00"))
+    )
+    assert line_costs(run(all_day, local("2024-06-03 23:00"), charge(120)), "TIME") == [4]
 
 
 WINDOW_2_TO_3 = make_tariff(

@@ -129,10 +129,11 @@ def test_restrictions_are_said_as_when(restrictions: dict[str, object], expected
     assert words.elements[0].when == expected
 
 
-def test_an_end_time_of_midnight_alone_never_applies_as_the_engine_reads_it() -> None:
-    # docs/pricing.md "Time windows": only end_time set means from midnight until then.
+def test_an_end_time_of_midnight_alone_is_the_whole_day() -> None:
+    # docs/pricing.md "Time windows": only end_time set means from midnight until then, and
+    # end_time 00:00 is the end of the day.
     words = describe_tariff(make_tariff(element(component("ENERGY", "0.25"), end_time="00:00")))
-    assert words.elements[0].when.startswith("Never")
+    assert words.elements[0].when == "At any time of day."
 
 
 def test_reservation_elements_say_so_and_price_reserved_hours() -> None:

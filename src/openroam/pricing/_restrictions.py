@@ -111,7 +111,9 @@ def _time_matches(rule: Rule, local: datetime) -> bool:
         return now >= start or now < end
     if start is not None and now < start:
         return False
-    return end is None or now < end
+    # end_time 00:00 is the end of the day ("To stop at end of the day use: 00:00"), also
+    # without a start_time: from midnight to the end of the day.
+    return end is None or end == 0 or now < end
 
 
 def _calendar_matches(rule: Rule, local: datetime) -> bool:

@@ -254,9 +254,8 @@ def _time_window(start: str | None, end: str | None) -> str | None:
     if start is not None:
         return f"from {start} to midnight"
     if end == "00:00":
-        # The engine reads an end_time alone as "from midnight until then": until 00:00 is no
-        # time at all, so such an element never applies.
-        return "never (an end time of 00:00 without a start time matches no time of day)"
+        # An end_time alone runs from midnight; 00:00 is the end of the day.
+        return "at any time of day"
     return f"from midnight to {end}"
 
 
