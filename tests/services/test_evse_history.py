@@ -110,16 +110,14 @@ async def test_a_refused_write_records_nothing(database: Database) -> None:
     service = _service(database)
     await service.own_put(SPEC, _path("LOC1"), orjson.dumps(location("LOC1")))
     before = await _changes(database)
-    # Not an EVSE status: the write is refused inside the transaction, after the merge.
+    # Not an EVSE status (refused as it is read), an unknown EVSE (refused by the merge, in the
+    # write's transaction).
+    bad = {"status": "SLEEPING", "last_updated": _stamp(5)}
     with pytest.raises(InvalidOrMissingParameters):
-        bad = {"status": "SLEEPING", "last_updated": _stamp(5)}
         await service.own_patch(SPEC, _path("LOC1", "E1"), orjson.dumps(bad))
+    good = {"status": "CHARGING", "last_updated": _stamp(5)}
     with pytest.raises(NotFound):
-        await service.own_patch(
-            SPEC,
-            _path("LOC1", "E9"),
-            orjson.dumps({"status": "CHARGING", "last_updated": _stamp(5)}),
-        )
+        await service.own_patch(SPEC, _path("LOC1", "E9"), orjson.dumps(good))
     assert await _changes(database) == before
 
 
