@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import orjson
 
@@ -69,9 +70,8 @@ class LocationSummary:
     @property
     def path(self) -> str:
         """Where the console shows it, under /admin/locations/ (ids as stored, folded)."""
-        return "/".join(
-            (str(self.origin), fold_id(self.country_code), fold_id(self.party_id), fold_id(self.id))
-        )
+        parts = (str(self.origin), self.country_code, self.party_id, self.id)
+        return "/".join(quote(fold_id(part), safe="") for part in parts)
 
 
 @dataclass(frozen=True, slots=True)

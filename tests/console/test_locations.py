@@ -1,0 +1,92 @@
+"""The Locations page in a real browser: a Location whose EVSE status our backend changed is found
+by a search on its city, and its page lists the change in that EVSE's status history."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+from playwright.sync_api import Page, expect
+
+from tests.api.support import evse, location
+from tests.console.browser import ADMIN_TOKEN, screenshot_path
+from tests.e2e.nodes import NodeConfig
+
+OWNER = ("NL", "CON")
+
+
+def _backend(node: NodeConfig) -> httpx.Client:
+    return httpx.Client(
+        base_url=f"{node.base_url}/api",
+        headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+        timeout=10,
+    )
+
+
+def _put(client: httpx.Client, location_id: str, **fields: object) -> None:
+    body = location(location_id, *OWNER, **fields)
+    answer = client.put(f"/locations/NL/CON/{location_id}", json=body)
+    assert answer.status_code in (200, 201), answer.text
+
+
+def test_a_changed_evse_is_found_by_search_and_its_history_lists_the_change(
+    logged_in: Page, console_node: NodeConfig, tmp_path: Path
+) -> None:
+    page = logged_in
+    with _backend(console_node) as client:
+        _put(client, "LOC-ALPHA", name="Alpha Garage", city="Utrecht", evses=[evse("E1")])
+        _put(
+            client,
+            "LOC-BETA",
+            name="Beta <b>Plaza</b>",
+            city="Delft",
+            evses=[evse("E1"), evse("E2", status="CHARGING")],
+        )
+        patch = {"status": "OUTOFORDER", "last_updated": "2026-01-01T11:30:00Z"}
+        answer = client.patch("/locations/NL/CON/LOC-BETA/E1", json=patch)
+        assert answer.status_code == 200, answer.text
+
+    page.goto(f"{console_node.base_url}/admin/locations")
+    rows = page.locator("table.locations tbody tr")
+    expect(rows).to_have_count(2)
+
+    page.fill("#q", "delft")
+    page.click("form.filters button[type=submit]")
+    expect(rows).to_have_count(1)
+    row = rows.first
+    expect(row).to_contain_text("LOC-BETA")
+    expect(row).to_contain_text("own")
+    # Partner-supplied or not, text stays text: the name's markup is shown, not made bold.
+    expect(row).to_contain_text("Beta <b>Plaza</b>")
+    assert row.locator("b").count() == 0
+    expect(row.locator("li.status")).to_have_text(["CHARGING 1", "OUTOFORDER 1"])
+
+    page.screenshot(path=screenshot_path("console-locations.png", tmp_path), full_page=True)
+    row.get_by_role("link").click()
+    page.wait_for_url("**/admin/locations/0/NL/CON/LOC-BETA")
+    expect(page.locator("h1")).to_have_text("Beta <b>Plaza</b>")
+
+    first = page.locator("section.evse").filter(has=page.locator("h3", has_text="EVSE E1"))
+    expect(first.locator("strong.status")).to_have_text("OUTOFORDER")
+    history = first.locator("table.history tbody tr")
+    expect(history).to_have_count(2)
+    # Newest first: the change, then the first status stored.
+    expect(history.nth(0).locator("th")).to_have_text("2026-01-01T11:30:00Z")
+    expect(history.nth(0).locator("td").nth(0)).to_have_text("AVAILABLE")
+    expect(history.nth(0).locator("td").nth(1)).to_have_text("OUTOFORDER")
+    expect(history.nth(1).locator("td").nth(0)).to_have_text("first status")
+    expect(history.nth(1).locator("td").nth(1)).to_have_text("AVAILABLE")
+
+    second = page.locator("section.evse").filter(has=page.locator("h3", has_text="EVSE E2"))
+    expect(second.locator("table.history tbody tr")).to_have_count(1)
+    expect(second.locator("table.connectors tbody tr")).to_have_count(1)
+
+
+def test_an_unknown_location_is_a_not_found_page(logged_in: Page, console_node: NodeConfig) -> None:
+    answer = logged_in.goto(f"{console_node.base_url}/admin/locations/0/NL/CON/NOPE")
+    assert answer is not None
+    assert answer.status == 404
+    expect(logged_in.locator("h1")).to_have_text("Not found")
+    answer = logged_in.goto(f"{console_node.base_url}/admin/locations/x/NL/CON/NOPE")
+    assert answer is not None
+    assert answer.status == 404
