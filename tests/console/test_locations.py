@@ -80,6 +80,7 @@ def test_a_changed_evse_is_found_by_search_and_its_history_lists_the_change(
     second = page.locator("section.evse").filter(has=page.locator("h3", has_text="EVSE E2"))
     expect(second.locator("table.history tbody tr")).to_have_count(1)
     expect(second.locator("table.connectors tbody tr")).to_have_count(1)
+    page.screenshot(path=screenshot_path("console-location.png", tmp_path), full_page=True)
 
 
 def test_an_unknown_location_is_a_not_found_page(logged_in: Page, console_node: NodeConfig) -> None:
