@@ -24,6 +24,7 @@ from sqlalchemy import Table, bindparam, func, insert, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from openroam._store.console_tables import EvseStatusChange
+from openroam._store.object_sql import sqlite_date
 from openroam._store.objects import OcpiObject
 from openroam._store.plain_sql import plain_statement
 from openroam._store.tables import utcnow
@@ -172,12 +173,49 @@ async def record_changes(session: AsyncSession, rows: Sequence[dict[str, Any]]) 
         await session.execute(INSERT_CHANGE, list(rows))
 
 
-def record_plain(connection: sqlite3.Connection, rows: Sequence[dict[str, Any]]) -> None:
-    """Store the changes of :func:`change_rows` on the SQLite writer's connection (in its
-    transaction). One row is one statement (the hot path: one EVSE changed)."""
-    plain = plain_statement(INSERT_CHANGE)
-    for row in rows:
-        connection.execute(plain.text, plain.parameters(row))
+_PLAIN_INSERT = plain_statement(INSERT_CHANGE)
+# record_plain binds by position, in this order, with the date columns as SQLite text.
+assert _PLAIN_INSERT.names == tuple(
+    f"b_{name}"
+    for name in (
+        "origin",
+        "country_code",
+        "party_id",
+        "location_id",
+        "evse_uid",
+        "status",
+        "previous",
+        "last_updated",
+        "recorded_at",
+    )
+), _PLAIN_INSERT.names
+
+
+def record_plain(
+    connection: sqlite3.Connection,
+    origin: int,
+    country_code: str,
+    party_id: str,
+    location_id: str,
+    found: Sequence[StatusChange],
+) -> None:
+    """Store ``found``, changes of one Location, on the SQLite writer's connection (in its
+    transaction): the EVSE status PATCH hot path, so the values are bound by position, without
+    the dicts of :func:`change_rows` (one EVSE changed: one statement)."""
+    now = sqlite_date(utcnow())
+    owner = (origin, fold_id(country_code), fold_id(party_id), fold_id(location_id))
+    for change in found:
+        connection.execute(
+            _PLAIN_INSERT.text,
+            (
+                *owner,
+                change.evse_uid,
+                change.status,
+                change.previous,
+                sqlite_date(change.last_updated),
+                now,
+            ),
+        )
 
 
 #: A pulled object's identity, folded as stored: country_code, party_id, object_id, object_type.

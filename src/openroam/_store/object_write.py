@@ -198,5 +198,12 @@ def _write_plain(write: ObjectWrite, connection: sqlite3.Connection) -> Merged |
         )
         _run(connection, statement_for("sqlite", notify.relay), parameters)
     if merged.evse_changes:
-        evse_history.record_plain(connection, _change_rows(write, merged))
+        evse_history.record_plain(
+            connection,
+            write.origin,
+            write.country_code,
+            write.party_id,
+            write.object_id,
+            merged.evse_changes,
+        )
     return replace(merged, pk=pk)
