@@ -32,18 +32,22 @@ from openroam.models.common import fold_id, parse_datetime
 
 __all__ = [
     "INSERT_CHANGE",
+    "PLAIN_INSERT_CHANGE",
     "EvseStatus",
     "StatusChange",
     "StatusChangeRecord",
     "change_rows",
+    "change_values",
     "changes",
     "history",
     "pulled_changes",
     "record_changes",
     "record_plain",
+    "sqlite_now",
     "statuses_of",
-    "stored_statuses",
-    "stored_statuses_plain",
+    "statuses_of_document",
+    "stored_versions",
+    "stored_versions_plain",
 ]
 
 T = cast(Table, EvseStatusChange.__table__)
@@ -173,9 +177,9 @@ async def record_changes(session: AsyncSession, rows: Sequence[dict[str, Any]]) 
         await session.execute(INSERT_CHANGE, list(rows))
 
 
-_PLAIN_INSERT = plain_statement(INSERT_CHANGE)
-# record_plain binds by position, in this order, with the date columns as SQLite text.
-assert _PLAIN_INSERT.names == tuple(
+PLAIN_INSERT_CHANGE = plain_statement(INSERT_CHANGE)
+# change_values binds by position, in this order, with the date columns as SQLite text.
+assert PLAIN_INSERT_CHANGE.names == tuple(
     f"b_{name}"
     for name in (
         "origin",
@@ -188,53 +192,64 @@ assert _PLAIN_INSERT.names == tuple(
         "last_updated",
         "recorded_at",
     )
-), _PLAIN_INSERT.names
+), PLAIN_INSERT_CHANGE.names
 
 
-def record_plain(
-    connection: sqlite3.Connection,
+def change_values(
     origin: int,
     country_code: str,
     party_id: str,
     location_id: str,
-    found: Sequence[StatusChange],
-) -> None:
-    """Store ``found``, changes of one Location, on the SQLite writer's connection (in its
-    transaction): the EVSE status PATCH hot path, so the values are bound by position, without
-    the dicts of :func:`change_rows` (one EVSE changed: one statement)."""
-    now = sqlite_date(utcnow())
+    found: Iterable[StatusChange],
+    recorded_at: str,
+) -> list[tuple[Any, ...]]:
+    """The values of :data:`INSERT_CHANGE` for ``found`` by position, for a plain ``sqlite3``
+    connection (the dates as SQLite text; ``recorded_at`` already is): no dict per row, no
+    bind processors — the EVSE status PATCH hot path and pulled pages bind these."""
     owner = (origin, fold_id(country_code), fold_id(party_id), fold_id(location_id))
-    for change in found:
-        connection.execute(
-            _PLAIN_INSERT.text,
-            (
-                *owner,
-                change.evse_uid,
-                change.status,
-                change.previous,
-                sqlite_date(change.last_updated),
-                now,
-            ),
+    return [
+        (
+            *owner,
+            change.evse_uid,
+            change.status,
+            change.previous,
+            sqlite_date(change.last_updated),
+            recorded_at,
         )
+        for change in found
+    ]
+
+
+def sqlite_now() -> str:
+    """Now, as :func:`change_values` wants ``recorded_at``."""
+    return str(sqlite_date(utcnow()))
+
+
+def record_plain(connection: sqlite3.Connection, values: Sequence[tuple[Any, ...]]) -> None:
+    """Store the changes of :func:`change_values` on the SQLite writer's connection (in its
+    transaction), one statement each (a PATCH changes one EVSE)."""
+    for row in values:
+        connection.execute(PLAIN_INSERT_CHANGE.text, row)
 
 
 #: A pulled object's identity, folded as stored: country_code, party_id, object_id, object_type.
 Identity = tuple[str, str, str, str]
 
 
-def _statuses_of_document(document: bytes) -> dict[str, str]:
+def statuses_of_document(document: bytes) -> dict[str, str]:
+    """:func:`statuses_of` a stored document's EVSEs."""
     parsed = orjson.loads(document)
     return statuses_of(parsed.get("evses")) if isinstance(parsed, dict) else {}
 
 
-def stored_statuses_plain(
+def stored_versions_plain(
     connection: sqlite3.Connection, module: str, origin: int, identities: Sequence[Identity]
-) -> dict[Identity, tuple[str, dict[str, str]]]:
-    """The stored ``last_updated`` (as SQLite holds it: text) and EVSE statuses of the objects
-    of ``identities`` that exist, on the SQLite writer's connection. One statement per chunk:
+) -> dict[Identity, tuple[str, bytes]]:
+    """The stored ``last_updated`` (as SQLite holds it: text) and document of the objects of
+    ``identities`` that exist, on the SQLite writer's connection. One statement per chunk:
     the identities as a VALUES list joined to the identity index (a row-value ``IN`` would
     scan the module's objects)."""
-    found: dict[Identity, tuple[str, dict[str, str]]] = {}
+    found: dict[Identity, tuple[str, bytes]] = {}
     chunk = max(1, connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // 4 - 1)
     for start in range(0, len(identities), chunk):
         part = identities[start : start + chunk]
@@ -247,16 +262,16 @@ def stored_statuses_plain(
             [*(value for identity in part for value in identity), module, origin],
         )
         for cc, pid, oid, otype, last_updated, document in rows:
-            found[cc, pid, oid, otype] = (last_updated, _statuses_of_document(document))
+            found[cc, pid, oid, otype] = (last_updated, document)
     return found
 
 
-async def stored_statuses(
+async def stored_versions(
     session: AsyncSession, module: str, origin: int, identities: Sequence[Identity]
-) -> dict[Identity, tuple[datetime, dict[str, str]]]:
-    """:func:`stored_statuses_plain` in a session's transaction, the rows locked (PostgreSQL:
+) -> dict[Identity, tuple[datetime, bytes]]:
+    """:func:`stored_versions_plain` in a session's transaction, the rows locked (PostgreSQL:
     ``FOR UPDATE``, so the write that follows replaces what was read)."""
-    found: dict[Identity, tuple[datetime, dict[str, str]]] = {}
+    found: dict[Identity, tuple[datetime, bytes]] = {}
     for start in range(0, len(identities), 500):
         part = identities[start : start + 500]
         rows = await session.execute(
@@ -276,7 +291,7 @@ async def stored_statuses(
             .with_for_update()
         )
         for cc, pid, oid, otype, last_updated, document in rows:
-            found[cc, pid, oid, otype] = (last_updated, _statuses_of_document(document))
+            found[cc, pid, oid, otype] = (last_updated, document)
     return found
 
 

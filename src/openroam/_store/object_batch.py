@@ -152,26 +152,24 @@ def _tracked(rows: Sequence[tuple[NewObject, dict[str, Any]]]) -> bool:
 
 
 def _status_changes(
-    origin: int,
     rows: Sequence[tuple[NewObject, dict[str, Any]]],
-    stored: dict[evse_history.Identity, tuple[Any, dict[str, str]]],
+    stored: dict[evse_history.Identity, tuple[Any, bytes]],
     newer: Callable[[Any, datetime], bool],
-) -> list[dict[str, Any]]:
-    """The change rows of the objects the batch statement writes: new ones, and those whose
-    stored ``last_updated`` is older (``newer(stored, incoming)``, as the statement's WHERE)."""
-    found: list[dict[str, Any]] = []
+) -> list[tuple[NewObject, tuple[evse_history.StatusChange, ...]]]:
+    """The EVSE status changes of the objects the batch statement writes: new ones, and those
+    whose stored ``last_updated`` is older (``newer(stored, incoming)``, as its WHERE)."""
+    found = []
     for item, row in rows:
         if item.evses is None:
             continue
         before = stored.get(_identity(row))
         if before is not None and not newer(before[0], item.last_updated):
             continue
-        changes = evse_history.pulled_changes(
-            before[1] if before is not None else {}, item.evses, item.last_updated
-        )
-        found += evse_history.change_rows(
-            origin, item.country_code, item.party_id, item.object_id, changes
-        )
+        # Only a replaced object's stored document is parsed (not an unchanged one's).
+        statuses = evse_history.statuses_of_document(before[1]) if before is not None else {}
+        changes = evse_history.pulled_changes(statuses, item.evses, item.last_updated)
+        if changes:
+            found.append((item, changes))
     return found
 
 
@@ -192,10 +190,13 @@ async def put_newer_objects(
         return 0
     changes: list[dict[str, Any]] = []
     if replace and _tracked(pairs):
-        stored = await evse_history.stored_statuses(
+        stored = await evse_history.stored_versions(
             session, module, origin, [_identity(row) for _, row in pairs]
         )
-        changes = _status_changes(origin, pairs, stored, lambda old, new: old < new)
+        for item, found in _status_changes(pairs, stored, lambda old, new: old < new):
+            changes += evse_history.change_rows(
+                origin, item.country_code, item.party_id, item.object_id, found
+            )
     dialect = "postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"
     stmt = _STATEMENTS[dialect, replace]
     # RETURNING yields a row for each insert or update, none for an object left as it was.
@@ -224,15 +225,19 @@ async def write_newer_objects(
     tracked = replace and _tracked(pairs)
 
     def write(connection: sqlite3.Connection) -> int:
-        changes: list[dict[str, Any]] = []
+        changes: list[tuple[Any, ...]] = []
         if tracked:
-            stored = evse_history.stored_statuses_plain(
+            stored = evse_history.stored_versions_plain(
                 connection, module, origin, [_identity(row) for _, row in pairs]
             )
             # SQLite compares the stored text with the bound text: so does this.
-            changes = _status_changes(
-                origin, pairs, stored, lambda old, new: bool(old < sqlite_date(new))
-            )
+            now = evse_history.sqlite_now()
+            for item, found in _status_changes(
+                pairs, stored, lambda old, new: bool(old < sqlite_date(new))
+            ):
+                changes += evse_history.change_values(
+                    origin, item.country_code, item.party_id, item.object_id, found, now
+                )
         # Many rows per statement, not an executemany: sqlite3 lets go of the GIL around every
         # step of a statement, and taking it back waits for the event loop's thread, which
         # holds it for milliseconds while it validates the next page. One statement per
@@ -256,18 +261,18 @@ async def write_newer_objects(
 _MAX_ROWS_PER_STATEMENT = 200
 
 
-def _insert_changes(connection: sqlite3.Connection, changes: Sequence[dict[str, Any]]) -> None:
+def _insert_changes(connection: sqlite3.Connection, changes: Sequence[tuple[Any, ...]]) -> None:
     """The EVSE status changes of a batch, many rows per statement (as the objects)."""
     if not changes:
         return
-    plain = plain_statement(evse_history.INSERT_CHANGE)
-    width = len(plain.names)
+    single_row = evse_history.PLAIN_INSERT_CHANGE.text
+    width = len(evse_history.PLAIN_INSERT_CHANGE.names)
     variables = connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
     chunk = max(1, min(_MAX_ROWS_PER_STATEMENT, variables // width))
     for start in range(0, len(changes), chunk):
         part = changes[start : start + chunk]
-        text = _multi_row_text(plain.text, width, len(part))
-        connection.execute(text, [value for row in part for value in plain.parameters(row)])
+        text = _multi_row_text(single_row, width, len(part))
+        connection.execute(text, [value for row in part for value in row])
 
 
 @functools.cache

@@ -200,10 +200,13 @@ def _write_plain(write: ObjectWrite, connection: sqlite3.Connection) -> Merged |
     if merged.evse_changes:
         evse_history.record_plain(
             connection,
-            write.origin,
-            write.country_code,
-            write.party_id,
-            write.object_id,
-            merged.evse_changes,
+            evse_history.change_values(
+                write.origin,
+                write.country_code,
+                write.party_id,
+                write.object_id,
+                merged.evse_changes,
+                evse_history.sqlite_now(),
+            ),
         )
     return replace(merged, pk=pk)
