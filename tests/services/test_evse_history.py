@@ -169,6 +169,29 @@ async def test_pulled_pages_record_the_changes_of_what_they_replace(database: Da
     ]
 
 
+async def test_pages_a_hub_pulls_record_changes_as_they_relay_them(database: Database) -> None:
+    # A Hub stores a pulled page object by object (each queued for the other parties): the
+    # history is recorded on that path too.
+    hub = RoamingService(
+        database, Platform("http://hub.test", (OwnParty("NL", "HUB", Role.HUB, "Hub"),))
+    )
+    first = location("P1", "DE", "CPX", evses=[evse("E1")])
+    await store_pulled(hub, PARTNER_CPO, SPEC, [first])
+    changed = location(
+        "P1",
+        "DE",
+        "CPX",
+        evses=[evse("E1", status="BLOCKED", last_updated=_stamp(2))],
+        last_updated=_stamp(2),
+    )
+    await store_pulled(hub, PARTNER_CPO, SPEC, [changed])
+    await store_pulled(hub, PARTNER_CPO, SPEC, [changed])
+    assert await _changes(database) == [
+        (PARTNER, "DE", "CPX", "P1", "E1", None, "AVAILABLE", _at(0)),
+        (PARTNER, "DE", "CPX", "P1", "E1", "AVAILABLE", "BLOCKED", _at(2)),
+    ]
+
+
 async def test_the_overview_finds_locations_by_id_name_and_address(database: Database) -> None:
     service = _service(database)
     ours = location(
