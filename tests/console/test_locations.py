@@ -6,10 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.api.support import evse, location
-from tests.console.browser import ADMIN_TOKEN, screenshot_path
+from tests.console.browser import ADMIN_TOKEN, log_in, screenshot_path
 from tests.e2e.nodes import NodeConfig
 
 OWNER = ("NL", "CON")
@@ -91,3 +91,53 @@ def test_an_unknown_location_is_a_not_found_page(logged_in: Page, console_node: 
     answer = logged_in.goto(f"{console_node.base_url}/admin/locations/x/NL/CON/NOPE")
     assert answer is not None
     assert answer.status == 404
+
+
+def test_the_list_is_paged_and_odd_query_values_are_ignored(
+    logged_in: Page, console_node: NodeConfig
+) -> None:
+    page = logged_in
+    with _backend(console_node) as client:
+        for number in range(55):
+            _put(client, f"LOC{number:03d}", name=f"Site {number}", evses=[])
+
+    page.goto(f"{console_node.base_url}/admin/locations")
+    rows = page.locator("table.locations tbody tr")
+    expect(rows).to_have_count(50)
+    expect(rows.first).to_contain_text("LOC000")
+    page.get_by_role("link", name="Next 50").click()
+    expect(rows).to_have_count(5)
+    expect(rows.first).to_contain_text("LOC050")
+    expect(page.get_by_role("link", name="Next 50")).to_have_count(0)
+    page.get_by_role("link", name="Previous 50").click()
+    expect(rows).to_have_count(50)
+
+    # Our own only: the same Locations (the node has no partners).
+    page.select_option("#owner", label="own")
+    page.fill("#q", "site 5")
+    page.click("form.filters button[type=submit]")
+    expect(rows).to_have_count(6)  # Site 5, Site 50 … Site 54
+    assert "owner=0" in page.url
+
+    answer = page.goto(f"{console_node.base_url}/admin/locations?start=x&owner=nobody&q=")
+    assert answer is not None
+    assert answer.status == 200
+    expect(rows).to_have_count(50)
+
+
+def test_both_pages_fit_a_320_pixel_screen(browser: Browser, console_node: NodeConfig) -> None:
+    with _backend(console_node) as client:
+        _put(client, "LOC-NARROW", name="A rather long Location name for a narrow screen")
+    context = browser.new_context(viewport={"width": 320, "height": 640})
+    try:
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        log_in(page, console_node)
+        for path in ("/admin/locations", "/admin/locations/0/NL/CON/LOC-NARROW"):
+            page.goto(f"{console_node.base_url}{path}")
+            expect(page.locator("h1")).to_be_visible()
+            # Wide tables scroll inside their .table-wrap; the page itself does not.
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 320, (path, width)
+    finally:
+        context.close()
