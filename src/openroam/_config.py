@@ -182,7 +182,13 @@ class ConsoleUser(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: Annotated[str, StringConstraints(min_length=1, max_length=100)]
-    password_hash: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    password_hash: Annotated[
+        str,
+        # Never a password itself: a plain password here is refused when the settings load.
+        StringConstraints(
+            max_length=500, pattern=r"^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$"
+        ),
+    ]
     """What ``openroam console-password`` prints: ``scrypt$<n>$<r>$<p>$<salt>$<hash>``."""
 
 

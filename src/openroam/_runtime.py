@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -25,6 +25,7 @@ from openroam._delivery.webhooks import WebhookSettings, WebhookWorker
 from openroam._services.commands import CommandSettings
 from openroam._services.node import Node
 from openroam._services.platform import OwnParty, Platform
+from openroam._services.worker_activity import WorkerBoard
 from openroam._store import repositories as repo
 from openroam._store import sync_state
 from openroam._store.db import Database, upgrade_async
@@ -174,10 +175,14 @@ def push_settings(settings: Settings) -> PushSettings:
 
 @asynccontextmanager
 async def running_workers(
-    node: Node, settings: Settings, transport: httpx.AsyncBaseTransport | None = None
+    node: Node,
+    settings: Settings,
+    transport: httpx.AsyncBaseTransport | None = None,
+    board: WorkerBoard | None = None,
 ) -> AsyncIterator[tuple[PushWorker, PullWorker]]:
     """Push delivery, pull-sync, webhooks and commands (results, timeouts) running in the
-    background until the block ends."""
+    background until the block ends; ``board`` records their rounds (the console's Health)."""
+    board = board or WorkerBoard()
     clients = client_factory(transport, settings)
     push = PushWorker(
         node.db, clients, push_settings(settings), node.events, platform=node.platform
@@ -213,11 +218,11 @@ async def running_workers(
         log.info("starting: %d pulls from partners due now (catching up)", moved)
     stop = asyncio.Event()
     tasks = [
-        asyncio.create_task(push.run(stop), name="openroam-push"),
-        asyncio.create_task(pull.run(stop), name="openroam-pull"),
-        asyncio.create_task(webhooks.run(stop), name="openroam-webhooks"),
-        asyncio.create_task(commands.run(stop), name="openroam-commands"),
-        asyncio.create_task(profiles.run(stop), name="openroam-chargingprofiles"),
+        board.start("push", push.run(stop)),
+        board.start("pull", pull.run(stop)),
+        board.start("webhooks", webhooks.run(stop)),
+        board.start("commands", commands.run(stop)),
+        board.start("charging profiles", profiles.run(stop)),
     ]
     if node.platform.is_hub:
         # mod_hub_client_info "Still alive check"
@@ -227,7 +232,7 @@ async def running_workers(
             clients,
             LivenessSettings(settings.hub_liveness_seconds, settings.client_timeout_seconds),
         )
-        tasks.append(asyncio.create_task(liveness.run(stop), name="openroam-liveness"))
+        tasks.append(board.start("liveness", liveness.run(stop)))
     try:
         yield push, pull
     finally:
@@ -239,19 +244,25 @@ def build_app(settings: Settings) -> FastAPI:
     """The ASGI app of a node, opening and closing its database with the app's lifespan."""
     # Imported here: the commands that only run workers (``openroam pull``, ``worker``) then
     # start without loading the web framework (about a quarter of their start-up).
-    from openroam._admin import console_enabled, include_console
+    from openroam._admin import console_enabled, console_running, include_console
     from openroam._api import include_api
     from openroam._server.app import create_app
 
+    console = console_enabled(settings)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with open_node(settings) as node:
+        async with open_node(settings) as node, AsyncExitStack() as running:
             app.state.node = node
             if settings.worker:
-                async with running_workers(node, settings):
-                    yield
-            else:
-                yield
+                # The console's Health page shows the workers of this process.
+                app.state.workers = WorkerBoard()
+                await running.enter_async_context(
+                    running_workers(node, settings, board=app.state.workers)
+                )
+            if console:
+                await running.enter_async_context(console_running(app))
+            yield
 
     admin_token = settings.admin_token.get_secret_value() if settings.admin_token else None
     app = create_app(
@@ -262,6 +273,6 @@ def build_app(settings: Settings) -> FastAPI:
         admin_token=admin_token,
     )
     include_api(app, admin_token)
-    if console_enabled(settings):
+    if console:
         include_console(app, settings)
     return app

@@ -59,7 +59,7 @@ def test_a_changed_evse_is_found_by_search_and_its_history_lists_the_change(
     # Partner-supplied or not, text stays text: the name's markup is shown, not made bold.
     expect(row).to_contain_text("Beta <b>Plaza</b>")
     assert row.locator("b").count() == 0
-    expect(row.locator("li.status")).to_have_text(["CHARGING 1", "OUTOFORDER 1"])
+    expect(row.locator("li.evse-status")).to_have_text(["CHARGING 1", "OUTOFORDER 1"])
 
     page.screenshot(path=screenshot_path("console-locations.png", tmp_path), full_page=True)
     row.get_by_role("link").click()
@@ -67,7 +67,7 @@ def test_a_changed_evse_is_found_by_search_and_its_history_lists_the_change(
     expect(page.locator("h1")).to_have_text("Beta <b>Plaza</b>")
 
     first = page.locator("section.evse").filter(has=page.locator("h3", has_text="EVSE E1"))
-    expect(first.locator("strong.status")).to_have_text("OUTOFORDER")
+    expect(first.locator("strong.evse-status")).to_have_text("OUTOFORDER")
     history = first.locator("table.history tbody tr")
     expect(history).to_have_count(2)
     # Newest first: the change, then the first status stored.

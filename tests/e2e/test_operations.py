@@ -108,11 +108,13 @@ async def test_metrics_show_a_backlog_growing_while_a_partner_is_down_and_draini
             assert scrapes is not None
             assert scrapes >= 5
 
-    # --log-format json (here OPENROAM_LOG_FORMAT): every log line is a JSON object (the two
-    # lines before them are the console's), down to the last one of the shutdown.
+    # --log-format json (here OPENROAM_LOG_FORMAT): every log line is a JSON object (the three
+    # lines before them are the terminal's: the listen address, the versions URL, the operator
+    # console's address), down to the last one of the shutdown.
     output = (tmp_path / "cpo.log").read_text().splitlines()
     lines = [json.loads(line) for line in output if line.startswith("{")]
-    assert len(lines) == len(output) - 2
+    assert len(lines) == len(output) - 3
+    assert output[2].startswith("operator console: ")
     puts = [line for line in lines if line.get("method") == "PUT"]
     assert len(puts) == len(first) + len(second)
     assert all(line["http_status"] in (200, 201) and line["request_id"] for line in puts)

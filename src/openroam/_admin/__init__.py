@@ -7,6 +7,6 @@ POST carrying the session's CSRF token. Pages read the node (``request.app.state
 the services, like the backend API; nothing here writes SQL.
 """
 
-from openroam._admin._app import console_enabled, include_console
+from openroam._admin._app import console_enabled, console_running, include_console
 
-__all__ = ["console_enabled", "include_console"]
+__all__ = ["console_enabled", "console_running", "include_console"]

@@ -2,17 +2,19 @@
 
 People log in with a name and a password: ``admin`` with the node's admin token, or a user of
 ``[console] users`` whose password matches its ``password_hash`` (scrypt, RFC 7914, from the
-standard library; ``openroam console-password`` makes one). Pages (GET) of a visitor without a
-session redirect to the login page; actions (POST) without a session, with a wrong or missing
-CSRF token, or sent from another origin are refused with 403 and change nothing.
+standard library; ``openroam console-password`` makes one). Failed logins are throttled
+(``_throttle``). Pages (GET) of a visitor without a session redirect to the login page; actions
+(POST) without a session, with a wrong or missing CSRF token, or sent from another origin are
+refused with 403 and change nothing. Logging out ends the session in this process at once (its
+cookie is refused from then on, until it would have expired anyway).
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
+import functools
 import hmac
 import secrets
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated
@@ -20,7 +22,9 @@ from urllib.parse import parse_qsl, quote, urlsplit
 
 from fastapi import Depends, Request
 
+from openroam._admin._passwords import hash_password, password_matches
 from openroam._admin._session import COOKIE, Session, SessionSigner
+from openroam._admin._throttle import LoginThrottle
 from openroam._config import ConsoleUser
 
 __all__ = [
@@ -33,7 +37,6 @@ __all__ = [
     "Visitor",
     "access_of",
     "action_form",
-    "hash_password",
     "read_form",
     "same_origin",
     "visitor",
@@ -42,46 +45,25 @@ __all__ = [
 #: The name that logs in with the admin token.
 ADMIN_USER = "admin"
 
-# scrypt's cost: 2^14 * 8 * 128 bytes = 16 MiB and ≈ 50 ms per check (OWASP's minimum).
-_SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
+# The most logged-out sessions one process remembers until they expire.
+_MAX_ENDED = 10_000
 
 
-def hash_password(password: str, salt: bytes | None = None) -> str:
-    """``scrypt$n$r$p$salt$hash`` of ``password`` (salt and hash Base64)."""
-    salt = salt or secrets.token_bytes(16)
-    digest = hashlib.scrypt(
-        password.encode(), salt=salt, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P, dklen=32
-    )
-    encoded = [base64.b64encode(part).decode() for part in (salt, digest)]
-    return f"scrypt${_SCRYPT_N}${_SCRYPT_R}${_SCRYPT_P}${encoded[0]}${encoded[1]}"
-
-
-def _password_matches(password: str, stored: str) -> bool:
-    try:
-        scheme, n, r, p, salt, digest = stored.split("$")
-        if scheme != "scrypt":
-            return False
-        expected = base64.b64decode(digest)
-        found = hashlib.scrypt(
-            password.encode(),
-            salt=base64.b64decode(salt),
-            n=int(n),
-            r=int(r),
-            p=int(p),
-            dklen=len(expected),
-            maxmem=2**26,
-        )
-    except (ValueError, TypeError):
-        return False
-    return hmac.compare_digest(found, expected)
+@functools.cache
+def _unknown_user_hash() -> str:
+    # Checked against when the name is unknown, so that an unknown name takes as long to refuse
+    # as a known one with a wrong password (the time must not tell which names exist).
+    return hash_password(secrets.token_urlsafe(16))
 
 
 class LoginRequired(Exception):
-    """A page was asked for without a session: the visitor is sent to the login page."""
+    """A page was asked for without a session: the visitor is sent to the login page.
+    ``ended``: the visitor had a session cookie, but it expired or was logged out."""
 
-    def __init__(self, next_path: str) -> None:
+    def __init__(self, next_path: str, ended: bool = False) -> None:
         super().__init__(next_path)
         self.next_path = next_path
+        self.ended = ended
 
 
 class Denied(Exception):
@@ -98,11 +80,21 @@ class ConsoleAccess:
         users: Sequence[ConsoleUser] = (),
         *,
         secure_cookie: bool = False,
+        public_origin: str | None = None,
+        throttle: LoginThrottle | None = None,
     ) -> None:
         self.signer = signer
         self._admin_token = admin_token
         self._users = {user.name: user.password_hash for user in users}
+        #: ``Secure`` on the cookie: the node's public URL is https (also set for a request
+        #: that arrived over https)
         self.secure_cookie = secure_cookie
+        #: the origin of the node's public URL (``https://host``), accepted besides the Host
+        #: header's: behind a proxy, Host may name the node's own address
+        self.public_origin = public_origin
+        self.throttle = throttle or LoginThrottle()
+        # nonce → expiry of the sessions logged out in this process (bounded: see end())
+        self._ended: dict[str, float] = {}
 
     def check(self, name: str, password: str) -> bool:
         """Whether ``password`` is ``name``'s (constant time for the admin token)."""
@@ -111,10 +103,27 @@ class ConsoleAccess:
         if name == ADMIN_USER and self._admin_token:
             return hmac.compare_digest(password.encode(), self._admin_token.encode())
         stored = self._users.get(name)
-        return stored is not None and _password_matches(password, stored)
+        if stored is None:
+            password_matches(password, _unknown_user_hash())
+            return False
+        return password_matches(password, stored)
 
     def session_of(self, request: Request) -> Session | None:
-        return self.signer.read(request.cookies.get(COOKIE))
+        session = self.signer.read(request.cookies.get(COOKIE))
+        if session is None or session.nonce in self._ended:
+            return None
+        return session
+
+    def end(self, session: Session, now: float | None = None) -> None:
+        """Log ``session`` out: this process refuses its cookie from now on. Kept until the
+        session would have expired; at most ``_MAX_ENDED`` sessions are remembered (beyond,
+        those expiring soonest are forgotten first)."""
+        now = now if now is not None else time.time()
+        self._ended = {n: e for n, e in self._ended.items() if e >= now}
+        self._ended[session.nonce] = session.expires
+        if len(self._ended) > _MAX_ENDED:
+            by_expiry = sorted(self._ended.items(), key=lambda item: item[1])
+            self._ended = dict(by_expiry[-_MAX_ENDED:])
 
 
 def access_of(request: Request) -> ConsoleAccess:
@@ -136,7 +145,8 @@ async def visitor(request: Request) -> Visitor:
     session = access.session_of(request)
     if session is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        raise LoginRequired(quote(target, safe="/?=&"))
+        # Quoted whole (its ? & = too): it travels as one query value of the login page.
+        raise LoginRequired(quote(target, safe="/"), ended=COOKIE in request.cookies)
     return Visitor(session, access.signer.csrf_token(session))
 
 
@@ -150,10 +160,17 @@ async def read_form(request: Request) -> dict[str, str]:
 
 
 def same_origin(request: Request) -> bool:
-    # A browser sends Origin on every POST; a cross-site one names the other site.
+    """Whether a POST comes from the console's own pages. A browser sends ``Origin`` on every
+    POST (a cross-site one names the other site, a sandboxed or privacy-redirected one says
+    ``null``); a request without it is not from a browser's form of another site. Our origin
+    is the Host the request was sent to, or the node's public URL."""
     origin = request.headers.get("origin")
-    if origin is None or origin == "null":
-        return origin is None
+    if origin is None:
+        return True
+    if origin == "null":
+        return False
+    if origin == access_of(request).public_origin:
+        return True
     return urlsplit(origin).netloc == request.headers.get("host", "")
 
 

@@ -10,7 +10,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-__all__ = ["NAV", "render", "templates"]
+__all__ = ["NAV", "PAGE_HEADERS", "render", "templates"]
 
 templates = Environment(
     loader=PackageLoader("openroam._admin", "templates"),
@@ -31,7 +31,7 @@ NAV = (
 
 # Pages are private to the logged-in person: never kept by a shared cache or the back button of
 # a browser after logout.
-_HEADERS = {
+PAGE_HEADERS = {
     "Cache-Control": "no-store",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
@@ -55,7 +55,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         node_name=_node_name(node),
         **context,
     )
-    return HTMLResponse(page, status_code=status_code, headers=_HEADERS)
+    return HTMLResponse(page, status_code=status_code, headers=PAGE_HEADERS)
 
 
 def _node_name(node: Any) -> str:

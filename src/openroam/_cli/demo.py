@@ -48,9 +48,23 @@ def _step(step: str, text: str) -> None:
     console.print(f"[bold cyan]{step}[/] {text}")
 
 
+_LABELS = {"cpo": "CPO", "emsp": "eMSP"}
+
+
+def _console_logins(*nodes: DemoNode) -> None:
+    for node in nodes:
+        if node.console_url is not None:
+            label = _LABELS.get(node.name, node.name)
+            console.print(
+                f"  console of the {label:<4} node: {node.console_url}  "
+                f"(name [bold]admin[/], password {node.admin_token})"
+            )
+
+
 def _look_around(cpo: DemoNode, emsp: DemoNode) -> None:
     console.print()
     console.print("[bold]Both nodes keep running.[/] Look around (Ctrl-C stops them):")
+    _console_logins(cpo, emsp)
     console.print(f"  export CPO={cpo.base_url} CPO_ADMIN={cpo.admin_token}")
     console.print(f"  export EMSP={emsp.base_url} EMSP_ADMIN={emsp.admin_token}")
     console.print('  curl -H "Authorization: Bearer $EMSP_ADMIN" $EMSP/api/partners/cpo/cdrs')
@@ -73,6 +87,7 @@ async def _demo(directory: Path, cpo_port: int, emsp_port: int, speed: float, *,
         emsp_offers = " and ".join(offers) + (" only" if len(offers) == 1 else "")
         _step("0", f"CPO node  {cpo.base_url}  (NL*ORC, OCPI {cpo_offers}, SQLite in {directory})")
         _step("0", f"eMSP node {emsp.base_url}  (DE*MSP, OCPI {emsp_offers})")
+        _console_logins(cpo, emsp)
         story = Story(cpo, emsp, _step, speed)
         api = BackendApi(cpo.base_url, cpo.admin_token)
         settings = SimulatorSettings(speed=speed, report_readings=False)

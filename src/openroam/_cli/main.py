@@ -6,6 +6,7 @@ import typer
 
 from openroam._cli.commands import command
 from openroam._cli.connect import add as partners_add
+from openroam._cli.console import console_password
 from openroam._cli.deliveries import deliveries_app
 from openroam._cli.demo import demo, simulate
 from openroam._cli.node import (
@@ -53,6 +54,7 @@ app.command("audit")(audit_command)
 app.command("command")(command)
 app.command("demo")(demo)
 app.command("simulate")(simulate)
+app.command("console-password")(console_password)
 
 
 def main() -> None:

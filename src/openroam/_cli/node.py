@@ -101,6 +101,22 @@ class LogFormatOption(StrEnum):
     JSON = "json"
 
 
+def _print_console(settings: Settings) -> None:
+    from openroam._admin import console_enabled  # loads the web framework: serving only
+
+    if not console_enabled(settings):
+        return
+    logins = (["admin with the admin token"] if settings.admin_token else []) + [
+        user.name for user in settings.console.users
+    ]
+    who = ", ".join(logins) or "nobody: set admin_token or [[console.users]]"
+    # soft_wrap: the address stays on one line, whole, to copy.
+    console.print(
+        f"operator console: {settings.public_url.rstrip('/')}/admin (log in: {who})",
+        soft_wrap=True,
+    )
+
+
 def serve(
     config: ConfigOption = None,
     host: Annotated[str | None, typer.Option(help="Listen address (default 127.0.0.1).")] = None,
@@ -133,6 +149,7 @@ def serve(
     bind_host, bind_port = host or settings.host, port or settings.port
     console.print(f"openroam serving on http://{bind_host}:{bind_port}")
     console.print(f"versions URL for partners: {settings.public_url.rstrip('/')}/ocpi/versions")
+    _print_console(settings)
     import uvicorn  # only this command serves HTTP: the others start without it
 
     # Every line, uvicorn's too (log_config=None: it keeps no handlers of its own), goes through

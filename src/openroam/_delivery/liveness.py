@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from openroam._logging import log_fields
-from openroam._services import hub_clients
+from openroam._services import hub_clients, worker_activity
 from openroam._services.platform import Platform
 from openroam._store import repositories as repo
 from openroam._store.db import Database
@@ -92,9 +92,12 @@ class LivenessWorker:
         """Check every round until ``stop`` is set."""
         while not stop.is_set():
             try:
-                await self.run_once()
-            except Exception:
+                checked = await self.run_once()
+            except Exception as error:
                 log.exception("still-alive check failed")
+                worker_activity.round_failed(error)
+            else:
+                worker_activity.round_done(checked)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=self.settings.round_seconds)
 

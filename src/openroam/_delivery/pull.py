@@ -31,7 +31,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from openroam._logging import log_fields
-from openroam._services import reading
+from openroam._services import reading, worker_activity
 from openroam._services.credentials import Caller
 from openroam._services.dialect import dialect_of, pull_context
 from openroam._services.object_specs import SPECS
@@ -396,8 +396,11 @@ class PullWorker:
         """Pull due modules until ``stop`` is set."""
         while not stop.is_set():
             try:
-                await self.run_due()
-            except Exception:
+                pulled = await self.run_due()
+            except Exception as error:
                 log.exception("pull-sync round failed")
+                worker_activity.round_failed(error)
+            else:
+                worker_activity.round_done(pulled)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=self.settings.idle_sleep)

@@ -29,7 +29,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -194,6 +194,16 @@ class PushWorker:
                     count,
                     name,
                     extra=log_fields(name),
+                )
+            return
+        if partner.status == repo.PartnerStatus.SUSPENDED:
+            # Suspended by an operator (``_services/suspension.py``): nothing is sent until it
+            # is resumed, which makes these rows due again at once; meanwhile they are looked
+            # at only once per longest back-off.
+            held_until = datetime.now(UTC) + timedelta(seconds=self.settings.max_delay)
+            async with self.db.session() as session, session.begin():
+                await outbox.release_deliveries(
+                    session, [d.id for d in deliveries], not_before=held_until
                 )
             return
         client = self.clients(partner.outgoing_token, partner.encode_token)

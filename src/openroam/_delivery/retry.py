@@ -24,6 +24,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from openroam._services import worker_activity
 from openroam.errors import OcpiError, PartnerRequestError
 
 __all__ = ["Failure", "RetryPolicy", "failure_of", "is_permanent", "run_rounds"]
@@ -101,9 +102,12 @@ async def run_rounds(
     while not stop.is_set():
         try:
             done = await round_()
-        except Exception:
+        except Exception as error:
             log.exception("%s round failed", what)
+            worker_activity.round_failed(error)
             done = 0
+        else:
+            worker_activity.round_done(done)
         if not done:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=idle_sleep)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import uvicorn
 
+from openroam._admin import console_enabled
 from openroam._config import PartyConfig, Settings
 from openroam._runtime import build_app
 from openroam._services.node import Node
@@ -46,6 +47,11 @@ class DemoNode:
     def admin_token(self) -> str:
         assert self.settings.admin_token is not None
         return self.settings.admin_token.get_secret_value()
+
+    @property
+    def console_url(self) -> str | None:
+        """The operator console's address (None when the settings turned it off)."""
+        return f"{self.base_url}/admin" if console_enabled(self.settings) else None
 
 
 def node_settings(

@@ -79,6 +79,8 @@ async def authenticated_caller(
 def _registration_complete(caller: Caller) -> Caller:
     # transport_and_format.asciidoc: token A on any module other than credentials and versions
     # → HTTP 401.
+    if caller.suspended:
+        raise Unauthorized("This connection is suspended by the operator of this platform")
     if not caller.registered:
         raise Unauthorized("This token is only valid on the versions and credentials modules")
     return caller

@@ -32,9 +32,15 @@ from openroam._services.events import EventService, EventType, cdr_subject, sess
 from openroam._store import object_repo as objects
 from openroam.models.v221.cdrs import CDR
 from openroam.models.v221.tariffs import Tariff
-from openroam.pricing import audit
+from openroam.pricing import AuditReport, audit
 
-__all__ = ["AuditOutcome", "audit_received_cdr", "cdr_events_subject", "record_cdr_events"]
+__all__ = [
+    "AuditOutcome",
+    "audit_received_cdr",
+    "audit_with_report",
+    "cdr_events_subject",
+    "record_cdr_events",
+]
 
 log = logging.getLogger("openroam.events")
 
@@ -99,23 +105,32 @@ async def _time_zone(session: AsyncSession, origin: int, cdr: CDR) -> tuple[str,
 
 async def audit_received_cdr(session: AsyncSession, origin: int, cdr: CDR) -> AuditOutcome:
     """Recompute ``cdr`` (received from partner ``origin``) with the Tariff we hold for it."""
+    outcome, _report = await audit_with_report(session, origin, cdr)
+    return outcome
+
+
+async def audit_with_report(
+    session: AsyncSession, origin: int, cdr: CDR
+) -> tuple[AuditOutcome, AuditReport | None]:
+    """:func:`audit_received_cdr`, and the engine's report when it recomputed the CDR (its
+    :class:`~openroam.pricing.PricingResult` is what the console explains). With ``origin`` 0
+    (our own CDR) the Tariff is the own one of that id."""
     if cdr.credit:
-        return AuditOutcome("skipped", "Credit CDR: not recomputed")
+        return AuditOutcome("skipped", "Credit CDR: not recomputed"), None
     tariff = await _held_tariff(session, origin, cdr)
     if tariff is None:
         named = ", ".join(_tariff_ids(cdr)) or "none"
-        return AuditOutcome(
-            "no_tariff", f"no Tariff of {cdr.country_code}/{cdr.party_id} held (named: {named})"
-        )
+        message = f"no Tariff of {cdr.country_code}/{cdr.party_id} held (named: {named})"
+        return AuditOutcome("no_tariff", message), None
     zone, note = await _time_zone(session, origin, cdr)
     try:
         report = audit(cdr, tariff, zone)
     except Exception as error:  # the audit must never cost a CDR: report, do not raise
         log.exception("price audit of CDR %s failed", cdr.id)
-        return AuditOutcome("failed", f"{type(error).__name__}: {error}", tariff.id, zone)
+        return AuditOutcome("failed", f"{type(error).__name__}: {error}", tariff.id, zone), None
     differences = [asdict(d) for d in report.differences]
     recomputed = orjson.loads(report.result.totals.total_cost.to_json())
-    return AuditOutcome(
+    outcome = AuditOutcome(
         "mismatch" if differences else "ok",
         note,
         tariff.id,
@@ -124,6 +139,7 @@ async def audit_received_cdr(session: AsyncSession, origin: int, cdr: CDR) -> Au
         {"total_cost": recomputed},
         [asdict(f) for f in report.findings],
     )
+    return outcome, report
 
 
 def cdr_events_subject(document: dict[str, Any]) -> str:

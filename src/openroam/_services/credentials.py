@@ -148,6 +148,11 @@ class Caller:
     def registered(self) -> bool:
         return self.token_kind != "A" and self.status == repo.PartnerStatus.REGISTERED
 
+    @property
+    def suspended(self) -> bool:
+        """Paused by our operator (``_services/partner_actions.py``): its calls are refused."""
+        return self.status == repo.PartnerStatus.SUSPENDED
+
 
 def _trusted_for_a_while(caller: Caller | None) -> bool:
     # Not an unknown token, nor one of a partner that is not registered (``authenticate``).

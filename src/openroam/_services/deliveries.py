@@ -88,8 +88,10 @@ class DeliveryService:
         states: Sequence[str] | None = None,
         limit: int = 100,
         after_id: int = 0,
+        newest_first: bool = False,
     ) -> list[DeliveryView]:
-        """Deliveries in queue order; of one partner (by name) and some states."""
+        """Deliveries in queue order (``newest_first``: the last ``limit``, newest first); of
+        one partner (by name) and some states."""
         for state in states or ():
             if state not in DELIVERY_STATES:
                 raise ClientError(f"Unknown state {state!r}; known: {', '.join(DELIVERY_STATES)}")
@@ -102,7 +104,12 @@ class DeliveryService:
                     raise NotFound(f"Unknown partner {partner}")
                 partner_id = found.id
             rows = await outbox_admin.list_deliveries(
-                session, partner_id=partner_id, states=states, limit=limit, after_id=after_id
+                session,
+                partner_id=partner_id,
+                states=states,
+                limit=limit,
+                after_id=after_id,
+                newest_first=newest_first,
             )
         return [DeliveryView(row, names.get(row.partner_id, "?")) for row in rows]
 

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from openroam._store import monitoring
 from openroam._store.db import Database
 
-__all__ = ["Readiness", "Snapshot", "readiness", "snapshot"]
+__all__ = ["Readiness", "Snapshot", "database_kind", "readiness", "snapshot"]
 
 log = logging.getLogger("openroam.monitoring")
 
@@ -80,3 +80,10 @@ async def snapshot(db: Database) -> Snapshot:
         pulls = await monitoring.pull_progress(session)
         webhooks = await monitoring.webhook_backlog(session)
     return Snapshot(datetime.now(UTC), deliveries, pulls, webhooks)
+
+
+def database_kind(db: Database) -> str:
+    """What the node stores in, for people: ``SQLite``, ``PostgreSQL`` (else the driver's
+    name)."""
+    backend = db.url.get_backend_name()
+    return {"sqlite": "SQLite", "postgresql": "PostgreSQL"}.get(backend, backend)

@@ -27,6 +27,7 @@ __all__ = [
     "give_up_deliveries",
     "last_delivery_errors",
     "list_deliveries",
+    "make_due",
     "prune_deliveries",
     "retry_delivery",
     "skip_delivery",
@@ -93,9 +94,14 @@ async def list_deliveries(
     states: Sequence[str] | None = None,
     limit: int = 100,
     after_id: int = 0,
+    newest_first: bool = False,
 ) -> list[DeliveryRow]:
-    """Rows in queue order (by id), after ``after_id``, of one partner and some states."""
-    stmt = select(*_ROW_COLUMNS).where(_D.c.id > after_id).order_by(_D.c.id).limit(limit)
+    """Rows in queue order (by id), after ``after_id``, of one partner and some states;
+    ``newest_first``: the last ``limit`` rows, newest first (``after_id`` is then ignored)."""
+    if newest_first:
+        stmt = select(*_ROW_COLUMNS).order_by(_D.c.id.desc()).limit(limit)
+    else:
+        stmt = select(*_ROW_COLUMNS).where(_D.c.id > after_id).order_by(_D.c.id).limit(limit)
     if partner_id is not None:
         stmt = stmt.where(_D.c.partner_id == partner_id)
     if states is not None:
@@ -155,6 +161,17 @@ async def retry_delivery(
         }
     await session.execute(update(_D).where(_D.c.id == delivery_id).values(**changes))
     return await get_delivery(session, delivery_id)
+
+
+async def make_due(session: AsyncSession, partner_id: int, now: datetime) -> int:
+    """Make every pending row of the partner that waits for a later attempt due at ``now``
+    (a suspended partner resumed); how many."""
+    result = await session.execute(
+        update(_D)
+        .where(_D.c.partner_id == partner_id, _D.c.state == PENDING, _D.c.next_attempt_at > now)
+        .values(next_attempt_at=now)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def skip_delivery(
