@@ -34,6 +34,7 @@ from openroam._services.credentials import Caller
 from openroam._services.documents import ObjectPath
 from openroam._services.object_specs import ModuleSpec
 from openroam._services.roaming import RoamingService, _record_events
+from openroam._store import evse_history
 from openroam._store import object_repo as objects
 from openroam._store.object_batch import NewObject, write_newer_objects
 from openroam._store.outbox_receivers import Relay, enqueue_for_receivers
@@ -143,6 +144,17 @@ def _new_object(spec: ModuleSpec, obj: OcpiModel) -> NewObject:
         type(obj).__pydantic_serializer__.to_json(obj, exclude_none=True),
         _counterparty(spec, fields),
         token_contracts.contract_of(spec, fields),
+        _evses(spec, fields),
+    )
+
+
+def _evses(spec: ModuleSpec, fields: dict[str, Any]) -> tuple[evse_history.EvseStatus, ...] | None:
+    """A Location's EVSEs with their statuses (their changes are recorded), None otherwise."""
+    if spec.module != ModuleID.LOCATIONS:
+        return None
+    return tuple(
+        evse_history.EvseStatus(evse.uid, evse.status.value, evse.last_updated)
+        for evse in fields.get("evses") or ()
     )
 
 
@@ -227,9 +239,23 @@ async def _store_relayed(
     (``object_batch``) does not tell which objects it wrote."""
     written = 0
     for new in batch:
-        if not (await _newer(session, spec, origin, new))[0]:
+        newer, stored = await _newer(session, spec, origin, new)
+        if not newer:
             continue
         saved = await _put(session, spec, origin, new)
+        if new.evses is not None:
+            before = (
+                evse_history.statuses_of(orjson.loads(stored.document).get("evses"))
+                if stored is not None
+                else {}
+            )
+            changes = evse_history.pulled_changes(before, new.evses, new.last_updated)
+            await evse_history.record_changes(
+                session,
+                evse_history.change_rows(
+                    origin, new.country_code, new.party_id, new.object_id, changes
+                ),
+            )
         path = ObjectPath(new.country_code, new.party_id, new.object_id, (), new.object_type)
         await enqueue_for_receivers(
             session,

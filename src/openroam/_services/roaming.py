@@ -52,8 +52,8 @@ from openroam._services.object_specs import ModuleSpec
 from openroam._services.platform import Platform
 from openroam._services.session_events import record_session_change
 from openroam._services.ttl_cache import TtlCache
+from openroam._store import evse_history, outbox
 from openroam._store import object_repo as objects
-from openroam._store import outbox
 from openroam._store import repositories as repo
 from openroam._store.db import Database
 from openroam._store.object_write import (
@@ -224,6 +224,8 @@ def _merge(
     incoming_time = timestamp_of(incoming)
     if target_time and incoming_time and incoming_time < target_time:
         return None
+    # Taken before the write changes the parsed document in place.
+    statuses = _evse_statuses(spec, path, current, target)
     if method == "PUT":
         document = put_at(current, spec, path, incoming)
     else:
@@ -237,7 +239,41 @@ def _merge(
     assert last_updated is not None
     counterparty = addressing.counterparty_of(spec, document)
     contract_id = token_contracts.contract_of(spec, document)
-    return Merged(orjson.dumps(document), last_updated, target is None, counterparty, contract_id)
+    evse_changes = (
+        () if statuses is None else _evse_changes(spec, path, statuses, document, last_updated)
+    )
+    return Merged(
+        orjson.dumps(document),
+        last_updated,
+        target is None,
+        counterparty,
+        contract_id,
+        evse_changes=evse_changes,
+    )
+
+
+def _evse_statuses(
+    spec: ModuleSpec, path: ObjectPath, current: dict[str, Any] | None, target: Any
+) -> dict[str, str] | None:
+    """The EVSE statuses a write at ``path`` may change, as stored (``evse_history``): all of a
+    Location's, only the addressed EVSE's (the EVSE status PATCH hot path: one comparison), or
+    None where no status can change (not a Location; a Connector)."""
+    if spec.module != ModuleID.LOCATIONS or len(path.sub_ids) > 1:
+        return None
+    if path.sub_ids:
+        return evse_history.statuses_of((target,)) if target is not None else {}
+    return evse_history.statuses_of(current.get("evses")) if current is not None else {}
+
+
+def _evse_changes(
+    spec: ModuleSpec,
+    path: ObjectPath,
+    statuses: dict[str, str],
+    document: dict[str, Any],
+    last_updated: datetime,
+) -> tuple[evse_history.StatusChange, ...]:
+    written = (locate(document, spec, path.sub_ids),) if path.sub_ids else document.get("evses")
+    return evse_history.changes(statuses, written, last_updated)
 
 
 def _prefix(spec: ModuleSpec, path: ObjectPath) -> str:

@@ -12,13 +12,18 @@ repeated message never overwrites newer data).
 database's :class:`~openroam._store.sqlite_writer.SqliteWriter`: the statement's compiled text with
 many value rows, run by ``sqlite3`` on the writer's thread, which costs less than half of
 SQLAlchemy's execution of it (a pull of 100,000 Locations spent about 5 s there).
+
+Objects that carry their EVSEs' statuses (``NewObject.evses``: Locations) also record, in the
+same transaction, each EVSE status the batch changes (:mod:`openroam._store.evse_history`): the
+stored versions are read first (one statement per chunk; locked on PostgreSQL) and only an object
+the statement replaces or inserts (newer than the stored one, or new) counts.
 """
 
 from __future__ import annotations
 
 import functools
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -27,8 +32,9 @@ from sqlalchemy import bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from openroam._store import evse_history
 from openroam._store.db import Database
-from openroam._store.object_sql import IDENTITY_NAMES, T
+from openroam._store.object_sql import IDENTITY_NAMES, T, sqlite_date
 from openroam._store.plain_sql import plain_statement
 from openroam._store.tables import utcnow
 from openroam.models.common import fold_id
@@ -50,6 +56,8 @@ class NewObject:
     counterparty: str | None = None
     #: a Token's ``contract_id`` as sent (stored folded), None for other modules
     contract_id: str | None = None
+    #: a Location's EVSEs and their statuses (their changes are recorded), None otherwise
+    evses: tuple[evse_history.EvseStatus, ...] | None = None
 
 
 def _upsert_newer(insert: Any, conflict: dict[str, Any]) -> Any:
@@ -98,12 +106,13 @@ _PLAIN_STATEMENTS = {
 
 def _newest_per_identity(
     module: str, origin: int, objects: Sequence[NewObject]
-) -> list[dict[str, Any]]:
+) -> list[tuple[NewObject, dict[str, Any]]]:
+    """Each object with its row's values, once per identity."""
     # One statement cannot change a row twice (PostgreSQL refuses it): an object sent twice in
     # one batch is written once, in its newest version (the first of equals, as in a sequence
     # of single writes, where an equal timestamp does not replace).
     now = utcnow()
-    rows: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+    rows: dict[tuple[str, str, str, str], tuple[NewObject, dict[str, Any]]] = {}
     for item in objects:
         identity = (
             fold_id(item.country_code),
@@ -112,22 +121,56 @@ def _newest_per_identity(
             fold_id(item.object_type),
         )
         known = rows.get(identity)
-        if known is not None and known["last_updated"] >= item.last_updated:
+        if known is not None and known[1]["last_updated"] >= item.last_updated:
             continue
-        rows[identity] = {
-            "module": module,
-            "origin": origin,
-            "country_code": identity[0],
-            "party_id": identity[1],
-            "object_id": identity[2],
-            "object_type": identity[3],
-            "last_updated": item.last_updated,
-            "document": item.document,
-            "counterparty": item.counterparty,
-            "contract_id": None if item.contract_id is None else fold_id(item.contract_id),
-            "created_at": now,
-        }
+        rows[identity] = (
+            item,
+            {
+                "module": module,
+                "origin": origin,
+                "country_code": identity[0],
+                "party_id": identity[1],
+                "object_id": identity[2],
+                "object_type": identity[3],
+                "last_updated": item.last_updated,
+                "document": item.document,
+                "counterparty": item.counterparty,
+                "contract_id": None if item.contract_id is None else fold_id(item.contract_id),
+                "created_at": now,
+            },
+        )
     return list(rows.values())
+
+
+def _identity(row: dict[str, Any]) -> evse_history.Identity:
+    return (row["country_code"], row["party_id"], row["object_id"], row["object_type"])
+
+
+def _tracked(rows: Sequence[tuple[NewObject, dict[str, Any]]]) -> bool:
+    """Whether the batch's EVSE status changes are recorded (Locations)."""
+    return any(item.evses is not None for item, _ in rows)
+
+
+def _status_changes(
+    rows: Sequence[tuple[NewObject, dict[str, Any]]],
+    stored: dict[evse_history.Identity, tuple[Any, bytes]],
+    newer: Callable[[Any, datetime], bool],
+) -> list[tuple[NewObject, tuple[evse_history.StatusChange, ...]]]:
+    """The EVSE status changes of the objects the batch statement writes: new ones, and those
+    whose stored ``last_updated`` is older (``newer(stored, incoming)``, as its WHERE)."""
+    found = []
+    for item, row in rows:
+        if item.evses is None:
+            continue
+        before = stored.get(_identity(row))
+        if before is not None and not newer(before[0], item.last_updated):
+            continue
+        # Only a replaced object's stored document is parsed (not an unchanged one's).
+        statuses = evse_history.statuses_of_document(before[1]) if before is not None else {}
+        changes = evse_history.pulled_changes(statuses, item.evses, item.last_updated)
+        if changes:
+            found.append((item, changes))
+    return found
 
 
 async def put_newer_objects(
@@ -142,13 +185,24 @@ async def put_newer_objects(
     older, leave the others; how many were written. Ids are matched case-insensitively and
     a replaced object keeps its ``pk`` (its place in list order). With ``replace`` false a
     stored object is never replaced (a CDR never changes, mod_cdrs "Flow and Lifecycle")."""
-    rows = _newest_per_identity(module, origin, objects)
-    if not rows:
+    pairs = _newest_per_identity(module, origin, objects)
+    if not pairs:
         return 0
+    changes: list[dict[str, Any]] = []
+    if replace and _tracked(pairs):
+        stored = await evse_history.stored_versions(
+            session, module, origin, [_identity(row) for _, row in pairs]
+        )
+        for item, found in _status_changes(pairs, stored, lambda old, new: old < new):
+            changes += evse_history.change_rows(
+                origin, item.country_code, item.party_id, item.object_id, found
+            )
     dialect = "postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"
     stmt = _STATEMENTS[dialect, replace]
     # RETURNING yields a row for each insert or update, none for an object left as it was.
-    return len((await session.execute(stmt, rows)).all())
+    written = len((await session.execute(stmt, [row for _, row in pairs])).all())
+    await evse_history.record_changes(session, changes)
+    return written
 
 
 async def write_newer_objects(
@@ -164,12 +218,26 @@ async def write_newer_objects(
         async with db.session() as session, session.begin():
             return await put_newer_objects(session, module, origin, objects, replace=replace)
     plain = plain_statement(_PLAIN_STATEMENTS[replace])
+    pairs = _newest_per_identity(module, origin, objects)
     rows = [
-        plain.parameters({f"b_{name}": value for name, value in row.items()})
-        for row in _newest_per_identity(module, origin, objects)
+        plain.parameters({f"b_{name}": value for name, value in row.items()}) for _, row in pairs
     ]
+    tracked = replace and _tracked(pairs)
 
     def write(connection: sqlite3.Connection) -> int:
+        changes: list[tuple[Any, ...]] = []
+        if tracked:
+            stored = evse_history.stored_versions_plain(
+                connection, module, origin, [_identity(row) for _, row in pairs]
+            )
+            # SQLite compares the stored text with the bound text: so does this.
+            now = evse_history.sqlite_now()
+            for item, found in _status_changes(
+                pairs, stored, lambda old, new: bool(old < sqlite_date(new))
+            ):
+                changes += evse_history.change_values(
+                    origin, item.country_code, item.party_id, item.object_id, found, now
+                )
         # Many rows per statement, not an executemany: sqlite3 lets go of the GIL around every
         # step of a statement, and taking it back waits for the event loop's thread, which
         # holds it for milliseconds while it validates the next page. One statement per
@@ -183,6 +251,7 @@ async def write_newer_objects(
             # The changes of the statement: an insert or an update counts one, an object left
             # as it was (the WHERE of DO UPDATE false, or DO NOTHING) none.
             written += connection.execute(text, [value for row in part for value in row]).rowcount
+        _insert_changes(connection, changes)
         return written
 
     return await db.writer.submit(write) if rows else 0
@@ -190,6 +259,20 @@ async def write_newer_objects(
 
 #: Rows per INSERT on the SQLite writer (also bounded by the connection's variable limit).
 _MAX_ROWS_PER_STATEMENT = 200
+
+
+def _insert_changes(connection: sqlite3.Connection, changes: Sequence[tuple[Any, ...]]) -> None:
+    """The EVSE status changes of a batch, many rows per statement (as the objects)."""
+    if not changes:
+        return
+    single_row = evse_history.PLAIN_INSERT_CHANGE.text
+    width = len(evse_history.PLAIN_INSERT_CHANGE.names)
+    variables = connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    chunk = max(1, min(_MAX_ROWS_PER_STATEMENT, variables // width))
+    for start in range(0, len(changes), chunk):
+        part = changes[start : start + chunk]
+        text = _multi_row_text(single_row, width, len(part))
+        connection.execute(text, [value for row in part for value in row])
 
 
 @functools.cache

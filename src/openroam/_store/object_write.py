@@ -13,7 +13,9 @@ it:
   whole by the outbox statement.
 
 Either way it is three statements: read the object, write it, enqueue its deliveries (one
-``INSERT … SELECT`` for every receiving partner, :mod:`openroam._store.outbox_receivers`).
+``INSERT … SELECT`` for every receiving partner, :mod:`openroam._store.outbox_receivers`); and,
+when ``merge`` found EVSE statuses changed (a Location), a fourth recording them
+(:mod:`openroam._store.evse_history`).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ClauseElement
 
-from openroam._store import object_repo, object_sql
+from openroam._store import evse_history, object_repo, object_sql
 from openroam._store.db import Database
 from openroam._store.outbox_receivers import (
     Relay,
@@ -57,6 +59,8 @@ class Merged:
     contract_id: str | None = None
     #: the stored object's pk, filled in by :func:`write_object` and :func:`write_in_session`
     pk: int | None = None
+    #: a Location's EVSEs whose status this write changes (recorded in its transaction)
+    evse_changes: tuple[evse_history.StatusChange, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +147,15 @@ async def write_in_session(session: AsyncSession, write: ObjectWrite) -> Merged 
             fields=notify.fields,
             relay=notify.relay,
         )
+    if merged.evse_changes:
+        await evse_history.record_changes(session, _change_rows(write, merged))
     return replace(merged, pk=saved.pk)
+
+
+def _change_rows(write: ObjectWrite, merged: Merged) -> list[dict[str, Any]]:
+    return evse_history.change_rows(
+        write.origin, write.country_code, write.party_id, write.object_id, merged.evse_changes
+    )
 
 
 # --- the same on a plain sqlite3 connection (the SqliteWriter's) ------------------------------
@@ -185,4 +197,16 @@ def _write_plain(write: ObjectWrite, connection: sqlite3.Connection) -> Merged |
             relay=notify.relay,
         )
         _run(connection, statement_for("sqlite", notify.relay), parameters)
+    if merged.evse_changes:
+        evse_history.record_plain(
+            connection,
+            evse_history.change_values(
+                write.origin,
+                write.country_code,
+                write.party_id,
+                write.object_id,
+                merged.evse_changes,
+                evse_history.sqlite_now(),
+            ),
+        )
     return replace(merged, pk=pk)
