@@ -1,0 +1,370 @@
+"""The message log: every OCPI exchange in and out, kept for the console (docs/console.md
+"Message log").
+
+Capturing is on the request's path, so it does the least it can there: :meth:`MessageLog.append`
+puts an :class:`Exchange` (bodies referenced, or cut at ``body_bytes`` — a slice of at most that
+many bytes, never an encoding or a copy of the whole) into a bounded in-memory buffer, or counts
+it as dropped when the buffer is full; it never waits and never fails. Everything else happens in
+:meth:`MessageLog.run`, a background task: tokens masked (:mod:`message_masking`), the module and
+the partner worked out, rows written in batches (one transaction each, every
+:data:`FLUSH_SECONDS` or :data:`BATCH` entries), and every :data:`TRIM_SECONDS` the rows beyond
+the retention or the size cap deleted, oldest first.
+
+What a process's buffer held when it stopped abruptly (killed, not shut down) is lost; a clean
+stop writes it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from openroam._services.message_masking import is_credentials_url, mask_tokens
+from openroam._store import message_log as store
+from openroam._store.db import Database
+
+__all__ = [
+    "BATCH",
+    "FLUSH_SECONDS",
+    "TRIM_SECONDS",
+    "Exchange",
+    "MessageLog",
+    "MessageLogSettings",
+    "MessagePage",
+    "cut",
+    "module_of",
+    "ocpi_status_of",
+]
+
+log = logging.getLogger("openroam.message_log")
+
+#: Entries per written batch at most; the writer wakes as soon as this many wait.
+BATCH = 500
+#: The longest an entry waits in the buffer (a quiet node writes its few entries this late).
+FLUSH_SECONDS = 0.5
+#: How often rows beyond the retention or the size cap are deleted.
+TRIM_SECONDS = 60.0
+
+#: The modules a message names (the known ModuleIDs and the versions endpoints), found as a
+#: segment of its URL's path (mod_versions "ModuleID enum").
+_MODULES = frozenset(
+    {
+        "cdrs",
+        "chargingprofiles",
+        "commands",
+        "credentials",
+        "hubclientinfo",
+        "locations",
+        "sessions",
+        "tariffs",
+        "tokens",
+        "versions",
+    }
+)
+
+
+@dataclass(slots=True)
+class Exchange:
+    """One request and its answer, as captured (bodies already cut: :func:`cut`).
+
+    ``url``: the path for a request we answered (its query in ``query``), the whole URL for one
+    we sent. ``partner_token``: for one we sent, the token it carried — only to tell which
+    partner it went to; it is never stored.
+    """
+
+    at: float
+    direction: str
+    method: str
+    url: str
+    query: bytes
+    partner_name: str | None
+    partner_token: str | None
+    http_status: int | None
+    ocpi_status: int | None
+    seconds: float
+    request_id: str | None
+    correlation_id: str | None
+    request_body: bytes | None
+    request_bytes: int
+    response_body: bytes | None
+    response_bytes: int
+    error: str | None = None
+
+
+def cut(chunks: Sequence[bytes], limit: int) -> tuple[bytes | None, int]:
+    """The first ``limit`` bytes of a body that came as ``chunks``, and its whole length.
+
+    A body within the limit sent in one piece is referenced, not copied."""
+    if not chunks:
+        return None, 0
+    if len(chunks) == 1:
+        body = chunks[0]
+        return (body if len(body) <= limit else body[:limit]), len(body)
+    total = sum(len(chunk) for chunk in chunks)
+    kept = bytearray()
+    for chunk in chunks:
+        if len(kept) >= limit:
+            break
+        kept += chunk[: limit - len(kept)]
+    return bytes(kept), total
+
+
+_STATUS_MARKER = b'"status_code"'
+
+
+def ocpi_status_of(body: bytes | None) -> int | None:
+    """The ``status_code`` of an OCPI envelope (transport_and_format.asciidoc "Response
+    format"), found as text (the last one: ``data`` comes first and may hold the word);
+    None when there is none."""
+    if not body:
+        return None
+    index = body.rfind(_STATUS_MARKER)
+    if index < 0:
+        return None
+    rest = body[index + len(_STATUS_MARKER) : index + len(_STATUS_MARKER) + 16]
+    rest = rest.lstrip(b" \t\r\n")
+    if not rest.startswith(b":"):
+        return None
+    digits = rest[1:].lstrip(b" \t\r\n")[:4]
+    return int(digits) if len(digits) == 4 and digits.isdigit() else None
+
+
+def module_of(url: str) -> str | None:
+    """The module a URL is an endpoint of: the last path segment that names one (``…/2.2.1/
+    sender/locations/NL/…`` → locations, ``/ocpi/versions`` → versions), ``versions`` for a
+    version details endpoint (``…/2.2.1``); None when no segment tells."""
+    path = url.partition("?")[0]
+    if "://" in path:
+        path = path.split("://", 1)[1].partition("/")[2]
+    segments = [segment for segment in path.split("/") if segment]
+    found: str | None = None
+    for segment in segments:
+        if segment.lower() in _MODULES:
+            found = segment.lower()
+            if found != "versions":
+                # Object ids come after the module (``…/locations/NL/ABC/versions`` is a
+                # Location named "versions"), so the first module segment is the one.
+                return found
+    if found is None and segments and segments[-1].replace(".", "").isdigit():
+        return "versions"
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class MessageLogSettings:
+    """``message_log`` of the settings (``_config.MessageLogConfig``)."""
+
+    enabled: bool = True
+    retention_days: float = 7.0
+    max_megabytes: float = 256.0
+    body_bytes: int = 16 * 1024
+    #: The buffer's bounds: entries, and bytes of bodies.
+    max_buffered: int = 20_000
+    max_buffered_bytes: int = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class MessagePage:
+    """What the console's list shows: the rows, the next page's ``before_id``, and this
+    process's counts of entries it could not keep."""
+
+    rows: list[store.MessageSummary]
+    next_before_id: int | None
+    dropped: int
+    failed: int
+
+
+@dataclass(slots=True)
+class _Partners:
+    by_name: dict[str, int] = field(default_factory=dict)
+    by_token: dict[str, tuple[int, str]] = field(default_factory=dict)
+    read_at: float = float("-inf")
+
+
+class MessageLog:
+    """See the module docstring. One per process; ``append`` from anywhere in its event loop's
+    thread, ``run`` as one background task."""
+
+    def __init__(self, settings: MessageLogSettings) -> None:
+        self.settings = settings
+        #: the most kept of each body
+        self.body_bytes = settings.body_bytes
+        self._buffer: deque[Exchange] = deque()
+        self._buffered_bytes = 0
+        #: entries not kept because the buffer was full (since the process started)
+        self.dropped = 0
+        #: entries lost because their batch could not be written
+        self.failed = 0
+        #: entries written
+        self.written = 0
+        self._wake: asyncio.Event | None = None
+        self._partners = _Partners()
+        self._trimmed_at = float("-inf")
+
+    # --- on the request's path ---------------------------------------------------------------
+
+    def append(self, exchange: Exchange) -> None:
+        """Keep ``exchange`` for the writer; dropped (and counted) when the buffer is full."""
+        size = len(exchange.request_body or b"") + len(exchange.response_body or b"")
+        buffer = self._buffer
+        if (
+            len(buffer) >= self.settings.max_buffered
+            or self._buffered_bytes + size > self.settings.max_buffered_bytes
+        ):
+            self.dropped += 1
+            return
+        buffer.append(exchange)
+        self._buffered_bytes += size
+        if len(buffer) == BATCH and self._wake is not None:
+            self._wake.set()
+
+    # --- the writer task ---------------------------------------------------------------------
+
+    async def run(self, db: Database, stop: asyncio.Event) -> None:
+        """Write the buffer in batches and trim the table until ``stop`` is set; then write
+        what is left."""
+        self._wake = asyncio.Event()
+        stopping = asyncio.ensure_future(stop.wait())
+        try:
+            while not stop.is_set():
+                if len(self._buffer) < BATCH:
+                    woken = asyncio.ensure_future(self._wake.wait())
+                    await asyncio.wait(
+                        (woken, stopping),
+                        timeout=FLUSH_SECONDS,
+                        return_when=asyncio.FIRST_COMPLETED,
+                    )
+                    woken.cancel()
+                self._wake.clear()
+                await self.flush(db)
+                if time.monotonic() - self._trimmed_at >= TRIM_SECONDS:
+                    await self.trim(db)
+        finally:
+            stopping.cancel()
+            await self.flush(db)
+
+    async def flush(self, db: Database) -> None:
+        """Write everything buffered now (in batches of :data:`BATCH`)."""
+        while self._buffer:
+            batch = [self._buffer.popleft() for _ in range(min(BATCH, len(self._buffer)))]
+            self._buffered_bytes -= sum(
+                len(entry.request_body or b"") + len(entry.response_body or b"") for entry in batch
+            )
+            try:
+                rows = await self._rows(db, batch)
+                await self._insert(db, rows)
+            except Exception:
+                self.failed += len(batch)
+                log.exception("message log: %d entries could not be written", len(batch))
+            else:
+                self.written += len(batch)
+
+    async def _insert(self, db: Database, rows: list[store.MessageRow]) -> None:
+        try:
+            await store.insert_messages(db, rows)
+        except Exception:
+            if not any(row.partner_id is not None for row in rows):
+                raise
+            # A partner deleted since its id was looked up (the foreign key refuses the row):
+            # once more with the names only.
+            self._partners.read_at = float("-inf")
+            await store.insert_messages(db, [_without_partner_id(row) for row in rows])
+
+    async def trim(self, db: Database) -> int:
+        """Delete rows beyond the retention and the size cap; how many."""
+        self._trimmed_at = time.monotonic()
+        before = datetime.now(UTC) - timedelta(days=self.settings.retention_days)
+        cap = int(self.settings.max_megabytes * 1024 * 1024)
+        try:
+            return await store.trim_messages(db, before=before, max_bytes=cap)
+        except Exception:
+            log.exception("message log: trimming failed")
+            return 0
+
+    async def _rows(self, db: Database, batch: list[Exchange]) -> list[store.MessageRow]:
+        partners = await self._partners_for(db, batch)
+        return [self._row(entry, partners) for entry in batch]
+
+    async def _partners_for(self, db: Database, batch: list[Exchange]) -> _Partners:
+        known = self._partners
+        unknown = any(
+            (entry.partner_name is not None and entry.partner_name not in known.by_name)
+            or (entry.partner_token is not None and entry.partner_token not in known.by_token)
+            for entry in batch
+        )
+        # Read again when a name or token is new (a partner registering), at most once a
+        # second, and every half minute anyway (a rename, a rotated token).
+        age = time.monotonic() - known.read_at
+        if (unknown and age >= 1.0) or age >= 30.0:
+            fresh = _Partners(read_at=time.monotonic())
+            for keys in await store.partner_keys(db):
+                fresh.by_name[keys.name] = keys.id
+                if keys.outgoing_token:
+                    fresh.by_token[keys.outgoing_token] = (keys.id, keys.name)
+            self._partners = known = fresh
+        return known
+
+    def _row(self, entry: Exchange, partners: _Partners) -> store.MessageRow:
+        url = entry.url
+        if entry.query:
+            url = f"{url}?{entry.query.decode('latin-1')}"
+        partner_id: int | None = None
+        name = entry.partner_name
+        if name is not None:
+            partner_id = partners.by_name.get(name)
+        elif entry.partner_token is not None:
+            partner_id, name = partners.by_token.get(entry.partner_token, (None, None))
+        request_body, response_body = entry.request_body, entry.response_body
+        if is_credentials_url(url):
+            request_body = mask_tokens(request_body) if request_body else request_body
+            response_body = mask_tokens(response_body) if response_body else response_body
+        return store.MessageRow(
+            at=datetime.fromtimestamp(entry.at, UTC),
+            direction=entry.direction,
+            partner_id=partner_id,
+            partner_name=name,
+            module=module_of(url),
+            method=entry.method[:8],
+            url=url,
+            http_status=entry.http_status,
+            ocpi_status=entry.ocpi_status,
+            duration_ms=round(entry.seconds * 1000, 3),
+            request_id=_id(entry.request_id),
+            correlation_id=_id(entry.correlation_id),
+            request_body=request_body,
+            response_body=response_body,
+            request_bytes=entry.request_bytes,
+            response_bytes=entry.response_bytes,
+            size=len(request_body or b"") + len(response_body or b""),
+            error=entry.error,
+        )
+
+    # --- reading, for the console ------------------------------------------------------------
+
+    async def page(self, db: Database, where: store.MessageFilter, limit: int) -> MessagePage:
+        """The newest ``limit`` messages ``where`` lets through (what this process still holds
+        in its buffer is written first, so a message just exchanged is listed)."""
+        await self.flush(db)
+        rows = await store.find_messages(db, where, limit + 1)
+        next_before = rows[limit - 1].id if len(rows) > limit else None
+        return MessagePage(rows[:limit], next_before, self.dropped, self.failed)
+
+    async def detail(self, db: Database, message_id: int) -> store.MessageDetail | None:
+        await self.flush(db)
+        return await store.get_message(db, message_id)
+
+
+def _id(value: str | None) -> str | None:
+    # The column holds 64 characters; a partner's id may be longer (it is its own text).
+    return value[:64] if value is not None else None
+
+
+def _without_partner_id(row: store.MessageRow) -> store.MessageRow:
+    values = {name: getattr(row, name) for name in store.MessageRow.__slots__}
+    values["partner_id"] = None
+    return store.MessageRow(**values)
