@@ -37,6 +37,8 @@ __all__ = [
     "MessageLogSettings",
     "MessagePage",
     "cut",
+    "list_messages",
+    "message_detail",
     "module_of",
     "ocpi_status_of",
 ]
@@ -344,19 +346,27 @@ class MessageLog:
             error=entry.error,
         )
 
-    # --- reading, for the console ------------------------------------------------------------
 
-    async def page(self, db: Database, where: store.MessageFilter, limit: int) -> MessagePage:
-        """The newest ``limit`` messages ``where`` lets through (what this process still holds
-        in its buffer is written first, so a message just exchanged is listed)."""
-        await self.flush(db)
-        rows = await store.find_messages(db, where, limit + 1)
-        next_before = rows[limit - 1].id if len(rows) > limit else None
-        return MessagePage(rows[:limit], next_before, self.dropped, self.failed)
+async def list_messages(
+    db: Database, message_log: MessageLog | None, where: store.MessageFilter, limit: int
+) -> MessagePage:
+    """The newest ``limit`` messages ``where`` lets through (what this process's log still
+    holds in its buffer is written first, so a message just exchanged is listed)."""
+    if message_log is not None:
+        await message_log.flush(db)
+    rows = await store.find_messages(db, where, limit + 1)
+    next_before = rows[limit - 1].id if len(rows) > limit else None
+    dropped, failed = (message_log.dropped, message_log.failed) if message_log else (0, 0)
+    return MessagePage(rows[:limit], next_before, dropped, failed)
 
-    async def detail(self, db: Database, message_id: int) -> store.MessageDetail | None:
-        await self.flush(db)
-        return await store.get_message(db, message_id)
+
+async def message_detail(
+    db: Database, message_log: MessageLog | None, message_id: int
+) -> store.MessageDetail | None:
+    """One message with its bodies (as stored: cut, tokens masked)."""
+    if message_log is not None:
+        await message_log.flush(db)
+    return await store.get_message(db, message_id)
 
 
 def _id(value: str | None) -> str | None:
