@@ -31,8 +31,10 @@ from openroam._store.db import Database
 __all__ = [
     "BATCH",
     "FLUSH_SECONDS",
+    "SHARE_SECONDS",
     "TRIM_SECONDS",
     "Exchange",
+    "MessageDetail",
     "MessageLog",
     "MessageLogSettings",
     "MessagePage",
@@ -41,6 +43,8 @@ __all__ = [
     "message_detail",
     "module_of",
     "ocpi_status_of",
+    "shared_reference",
+    "shared_with",
 ]
 
 log = logging.getLogger("openroam.message_log")
@@ -51,6 +55,28 @@ BATCH = 500
 FLUSH_SECONDS = 0.5
 #: How often rows beyond the retention or the size cap are deleted.
 TRIM_SECONDS = 60.0
+#: How long an answer stored in full is referred to by later answers that start the same: a
+#: reference outlives what it refers to only for messages this close to the trimming's edge.
+SHARE_SECONDS = 10.0
+_MAX_SHARED_ANSWERS = 1000
+_MAX_CACHED_MODULES = 4096
+
+#: A stored body that refers to another message's (a NUL byte starts no JSON answer of ours).
+_SHARED = b"\x00same as message "
+
+
+def shared_reference(message_id: int) -> bytes:
+    """The stored body of an answer whose first bytes are those of message ``message_id``."""
+    return _SHARED + str(message_id).encode()
+
+
+def shared_with(body: bytes | None) -> int | None:
+    """The message whose answer ``body`` refers to (:func:`shared_reference`), or None."""
+    if body is None or not body.startswith(_SHARED):
+        return None
+    number = body[len(_SHARED) :]
+    return int(number) if number.isdigit() else None
+
 
 #: The modules a message names (the known ModuleIDs and the versions endpoints), found as a
 #: segment of its URL's path (mod_versions "ModuleID enum").
@@ -207,6 +233,10 @@ class MessageLog:
         self._wake: asyncio.Event | None = None
         self._partners = _Partners()
         self._trimmed_at = float("-inf")
+        #: (method, URL, HTTP status) → the first bytes of the answer last stored in full, its
+        #: message id, when (monotonic): what later answers may refer to
+        self._answers: dict[tuple[str, str, int | None], tuple[bytes, int, float]] = {}
+        self._modules: dict[str, str | None] = {}
 
     # --- on the request's path ---------------------------------------------------------------
 
@@ -259,23 +289,63 @@ class MessageLog:
             )
             try:
                 rows = await self._rows(db, batch)
-                await self._insert(db, rows)
+                ids = await self._insert(db, rows)
             except Exception:
                 self.failed += len(batch)
                 log.exception("message log: %d entries could not be written", len(batch))
             else:
                 self.written += len(batch)
+                self._remember_answers(rows, ids)
 
-    async def _insert(self, db: Database, rows: list[store.MessageRow]) -> None:
+    async def _insert(self, db: Database, rows: list[store.MessageRow]) -> list[int]:
         try:
-            await store.insert_messages(db, rows)
+            return await store.insert_messages(db, rows)
         except Exception:
             if not any(row.partner_id is not None for row in rows):
                 raise
             # A partner deleted since its id was looked up (the foreign key refuses the row):
             # once more with the names only.
             self._partners.read_at = float("-inf")
-            await store.insert_messages(db, [_without_partner_id(row) for row in rows])
+            return await store.insert_messages(db, [row._replace(partner_id=None) for row in rows])
+
+    def _remember_answers(self, rows: list[store.MessageRow], ids: list[int]) -> None:
+        """The cut answers just stored in full: later ones that start the same refer to them."""
+        now = time.monotonic()
+        answers = self._answers
+        for row, message_id in zip(rows, ids, strict=True):
+            body = row.response_body
+            if (
+                row.direction == "in"
+                and body
+                and row.response_bytes > len(body)
+                and not body.startswith(_SHARED)
+            ):
+                key = (row.method, row.url, row.http_status)
+                if key in answers or len(answers) < _MAX_SHARED_ANSWERS:
+                    answers[key] = (body, message_id, now)
+
+    def _module_of(self, url: str) -> str | None:
+        # A busy node asks about the same few URLs again and again.
+        modules = self._modules
+        if url in modules:
+            return modules[url]
+        if len(modules) >= _MAX_CACHED_MODULES:
+            modules.clear()
+        found = modules[url] = module_of(url)
+        return found
+
+    def _shared_answer(self, entry: Exchange, url: str, body: bytes) -> bytes:
+        """``body``, or a reference to an answer stored a moment ago that starts the same.
+
+        A page of a GET list is large and, while its objects do not change, the same page after
+        page: its first ``body_bytes`` are stored once and referred to for
+        :data:`SHARE_SECONDS` (each reference a few bytes instead of a copy)."""
+        if entry.direction != "in" or entry.response_bytes <= len(body):
+            return body  # whole bodies end with their own timestamp: never the same
+        stored = self._answers.get((entry.method, url, entry.http_status))
+        if stored is None or time.monotonic() - stored[2] > SHARE_SECONDS or stored[0] != body:
+            return body
+        return shared_reference(stored[1])
 
     async def trim(self, db: Database) -> int:
         """Delete rows beyond the retention and the size cap; how many."""
@@ -322,15 +392,17 @@ class MessageLog:
         elif entry.partner_token is not None:
             partner_id, name = partners.by_token.get(entry.partner_token, (None, None))
         request_body, response_body = entry.request_body, entry.response_body
-        if is_credentials_url(url):
+        if "credentials" in url and is_credentials_url(url):
             request_body = mask_tokens(request_body) if request_body else request_body
             response_body = mask_tokens(response_body) if response_body else response_body
+        if response_body:
+            response_body = self._shared_answer(entry, url, response_body)
         return store.MessageRow(
             at=datetime.fromtimestamp(entry.at, UTC),
             direction=entry.direction,
             partner_id=partner_id,
             partner_name=name,
-            module=module_of(url),
+            module=self._module_of(url),
             method=entry.method[:8],
             url=url,
             http_status=entry.http_status,
@@ -360,21 +432,35 @@ async def list_messages(
     return MessagePage(rows[:limit], next_before, dropped, failed)
 
 
+@dataclass(frozen=True, slots=True)
+class MessageDetail:
+    """One message with its bodies as stored (cut, tokens masked); ``response_shared_with``:
+    the message whose stored answer this one's started with (then ``response_body`` is that
+    one's, or None when it is no longer kept)."""
+
+    summary: store.MessageSummary
+    request_body: bytes | None
+    response_body: bytes | None
+    response_shared_with: int | None = None
+
+
 async def message_detail(
     db: Database, message_log: MessageLog | None, message_id: int
-) -> store.MessageDetail | None:
-    """One message with its bodies (as stored: cut, tokens masked)."""
+) -> MessageDetail | None:
+    """One message with its bodies."""
     if message_log is not None:
         await message_log.flush(db)
-    return await store.get_message(db, message_id)
+    found = await store.get_message(db, message_id)
+    if found is None:
+        return None
+    shared = shared_with(found.response_body) if found.summary.direction == "in" else None
+    if shared is None:
+        return MessageDetail(found.summary, found.request_body, found.response_body)
+    original = await store.get_message(db, shared)
+    body = original.response_body if original is not None else None
+    return MessageDetail(found.summary, found.request_body, body, shared)
 
 
 def _id(value: str | None) -> str | None:
     # The column holds 64 characters; a partner's id may be longer (it is its own text).
     return value[:64] if value is not None else None
-
-
-def _without_partner_id(row: store.MessageRow) -> store.MessageRow:
-    values = {name: getattr(row, name) for name in store.MessageRow.__slots__}
-    values["partner_id"] = None
-    return store.MessageRow(**values)

@@ -15,6 +15,7 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from sqlalchemy import delete, func, insert, select
 
@@ -36,9 +37,9 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class MessageRow:
-    """One row to insert (the columns of ``message_log`` but ``id``)."""
+class MessageRow(NamedTuple):
+    """One row to insert (the columns of ``message_log`` but ``id``, in order); a tuple, as
+    the driver takes it."""
 
     at: datetime
     direction: str
@@ -60,7 +61,7 @@ class MessageRow:
     error: str | None
 
 
-_COLUMNS = tuple(MessageRow.__slots__)
+_COLUMNS = MessageRow._fields
 _INSERT_SQL = (
     f"INSERT INTO message_log ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' for _ in _COLUMNS)})"
 )
@@ -71,32 +72,34 @@ _ROWS_PER_JOB = 200
 _BYTES_PER_JOB = 2 * 1024 * 1024
 
 
-def _sqlite_values(row: MessageRow) -> tuple[object, ...]:
-    # The text SQLAlchemy's DateTime writes on SQLite (tables.UtcDateTime): naive UTC.
-    at = row.at.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
-    return (at, *(getattr(row, name) for name in _COLUMNS[1:]))
-
-
-async def insert_messages(db: Database, rows: Sequence[MessageRow]) -> None:
-    """Insert ``rows`` (committed on return)."""
+async def insert_messages(db: Database, rows: Sequence[MessageRow]) -> list[int]:
+    """Insert ``rows`` (committed on return); their ids, in order."""
     if not rows:
-        return
+        return []
     writer = db.writer
     if writer is None:
         async with db.session() as session, session.begin():
-            await session.execute(
-                insert(MessageLogEntry),
-                [{name: getattr(row, name) for name in _COLUMNS} for row in rows],
+            result = await session.execute(
+                insert(MessageLogEntry).returning(MessageLogEntry.id, sort_by_parameter_order=True),
+                [row._asdict() for row in rows],
             )
-        return
+            return [int(id) for (id,) in result]
+    ids: list[int] = []
     for chunk in _chunks(rows):
-        values = [_sqlite_values(row) for row in chunk]
+        # The text SQLAlchemy's DateTime writes on SQLite (tables.UtcDateTime): naive UTC,
+        # "2026-01-31 18:00:00.000000" (the first 26 characters of the UTC time's isoformat).
+        values: list[tuple[object, ...]] = [
+            (row.at.astimezone(UTC).isoformat(" ", "microseconds")[:26], *row[1:]) for row in chunk
+        ]
+        ids += await writer.submit(functools.partial(_insert_rows, values=values))
+    return ids
 
-        await writer.submit(functools.partial(_insert_rows, values=values))
 
-
-def _insert_rows(connection: sqlite3.Connection, values: list[tuple[object, ...]]) -> None:
+def _insert_rows(connection: sqlite3.Connection, values: list[tuple[object, ...]]) -> list[int]:
     connection.executemany(_INSERT_SQL, values)
+    # One writer holds the lock for the whole job: the rows got consecutive ids up to the last.
+    (last,) = connection.execute("SELECT last_insert_rowid()").fetchone()
+    return list(range(last - len(values) + 1, last + 1))
 
 
 def _chunks(rows: Sequence[MessageRow]) -> list[Sequence[MessageRow]]:
