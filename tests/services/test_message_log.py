@@ -291,3 +291,21 @@ async def test_trimming_deletes_the_aged_and_the_oldest_beyond_the_cap(
     assert await log.trim(database) == 3  # the aged one, then the two oldest beyond 250 bytes
     rows = await store.find_messages(database, store.MessageFilter(), 10)
     assert [row.request_id for row in rows] == ["recent-3", "recent-2"]
+
+
+def test_an_answer_cut_like_the_last_one_shares_its_bytes_in_the_buffer() -> None:
+    log = MessageLog(MessageLogSettings(body_bytes=8))
+    key = ("GET", "/ocpi/2.2.1/sender/locations", b"limit=50", 200)
+    first, length, shared = log.answer_prefix(key, [b'{"data":[1,2,3],"timestamp":"T1"}'])
+    assert (first, length, shared) == (b'{"data":', 33, False)
+    again, _, shared = log.answer_prefix(key, [b'{"data":[1,2,3],"timestamp":"T2"}'])
+    assert again is first
+    assert shared
+    # Taking no more memory, it does not count against the buffer's bytes.
+    entry = _exchange(response_body=again, response_bytes=33, shared_answer=True)
+    assert entry.buffered_bytes == 0
+    other, _, shared = log.answer_prefix(key, [b'{"other":[]}'])
+    assert other == b'{"other"'
+    assert not shared
+    # Whole answers are kept as they are.
+    assert log.answer_prefix(key, [b"{}"]) == (b"{}", 2, False)

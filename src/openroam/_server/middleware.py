@@ -210,10 +210,10 @@ def _log_exchange(
     asked: list[bytes],
     answer: list[bytes],
 ) -> None:
-    limit = message_log.body_bytes
-    request_body, request_bytes = cut(asked, limit)
-    response_body, response_bytes = cut(answer, limit)
+    request_body, request_bytes = cut(asked, message_log.body_bytes)
     http_status: int | None = outcome["http_status"]
+    key = (scope["method"], scope["path"], scope["query_string"], http_status)
+    response_body, response_bytes, shared = message_log.answer_prefix(key, answer)
     message_log.append(
         Exchange(
             at=time.time() - seconds,
@@ -233,5 +233,6 @@ def _log_exchange(
             response_body=response_body,
             response_bytes=response_bytes,
             error=None if http_status is not None else "No answer sent (the caller left)",
+            shared_answer=shared,
         )
     )

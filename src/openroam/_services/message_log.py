@@ -49,17 +49,23 @@ __all__ = [
 
 log = logging.getLogger("openroam.message_log")
 
-#: Entries per written batch at most; the writer wakes as soon as this many wait.
-BATCH = 500
-#: The longest an entry waits in the buffer (a quiet node writes its few entries this late).
-FLUSH_SECONDS = 0.5
+#: Entries per written batch at most (one transaction); the writer wakes as soon as this many
+#: wait, or :data:`WAKE_BYTES` of bodies.
+BATCH = 20_000
+WAKE_BYTES = 16 * 1024 * 1024
+#: The longest an entry waits in the buffer (the console's page writes the buffer before it
+#: reads). Each batch is a commit, and on SQLite any commit makes the hot path's caches that
+#: hold while the database does not change (``PRAGMA data_version``: X-Total-Count, callers'
+#: tokens) read again: a few commits a minute, not several a second.
+FLUSH_SECONDS = 5.0
 #: How often rows beyond the retention or the size cap are deleted.
 TRIM_SECONDS = 60.0
 #: How long an answer stored in full is referred to by later answers that start the same: a
 #: reference outlives what it refers to only for messages this close to the trimming's edge.
-SHARE_SECONDS = 10.0
+SHARE_SECONDS = 30.0
 _MAX_SHARED_ANSWERS = 1000
 _MAX_CACHED_MODULES = 4096
+_FIRST_TRIM_SECONDS = 5.0
 
 #: A stored body that refers to another message's (a NUL byte starts no JSON answer of ours).
 _SHARED = b"\x00same as message "
@@ -122,6 +128,14 @@ class Exchange:
     response_body: bytes | None
     response_bytes: int
     error: str | None = None
+    #: ``response_body`` is the one of an earlier answer (:meth:`MessageLog.answer_prefix`):
+    #: it takes no more memory
+    shared_answer: bool = False
+
+    @property
+    def buffered_bytes(self) -> int:
+        answer = 0 if self.shared_answer else len(self.response_body or b"")
+        return len(self.request_body or b"") + answer
 
 
 def cut(chunks: Sequence[bytes], limit: int) -> tuple[bytes | None, int]:
@@ -192,7 +206,7 @@ class MessageLogSettings:
     max_megabytes: float = 256.0
     body_bytes: int = 16 * 1024
     #: The buffer's bounds: entries, and bytes of bodies.
-    max_buffered: int = 20_000
+    max_buffered: int = 100_000
     max_buffered_bytes: int = 64 * 1024 * 1024
 
 
@@ -232,17 +246,20 @@ class MessageLog:
         self.written = 0
         self._wake: asyncio.Event | None = None
         self._partners = _Partners()
-        self._trimmed_at = float("-inf")
+        # The first trim a few seconds after start: a short command (``openroam invite``) does
+        # not wait for one on its way out.
+        self._trimmed_at = time.monotonic() - TRIM_SECONDS + _FIRST_TRIM_SECONDS
         #: (method, URL, HTTP status) → the first bytes of the answer last stored in full, its
         #: message id, when (monotonic): what later answers may refer to
         self._answers: dict[tuple[str, str, int | None], tuple[bytes, int, float]] = {}
         self._modules: dict[str, str | None] = {}
+        self._recent_answers: dict[tuple[str, str, bytes, int | None], bytes] = {}
 
     # --- on the request's path ---------------------------------------------------------------
 
     def append(self, exchange: Exchange) -> None:
         """Keep ``exchange`` for the writer; dropped (and counted) when the buffer is full."""
-        size = len(exchange.request_body or b"") + len(exchange.response_body or b"")
+        size = exchange.buffered_bytes
         buffer = self._buffer
         if (
             len(buffer) >= self.settings.max_buffered
@@ -252,8 +269,28 @@ class MessageLog:
             return
         buffer.append(exchange)
         self._buffered_bytes += size
-        if len(buffer) == BATCH and self._wake is not None:
+        if (len(buffer) >= BATCH or self._buffered_bytes >= WAKE_BYTES) and self._wake is not None:
             self._wake.set()
+
+    def answer_prefix(
+        self, key: tuple[str, str, bytes, int | None], chunks: Sequence[bytes]
+    ) -> tuple[bytes | None, int, bool]:
+        """:func:`cut` for an answer we sent, ``key`` (method, path, query, HTTP status), and
+        whether the bytes kept are shared: the first ``body_bytes`` of an answer that starts as
+        the last one to the same request cut are that one's bytes (the same object: no copy, no
+        more memory; the writer stores them once, :meth:`_shared_answer`)."""
+        limit = self.body_bytes
+        if len(chunks) != 1 or len(chunks[0]) <= limit:
+            return (*cut(chunks, limit), False)
+        body = chunks[0]
+        recent = self._recent_answers
+        last = recent.get(key)
+        if last is not None and body.startswith(last):
+            return last, len(body), True
+        if len(recent) >= _MAX_SHARED_ANSWERS:
+            recent.clear()
+        prefix = recent[key] = body[:limit]
+        return prefix, len(body), False
 
     # --- the writer task ---------------------------------------------------------------------
 
@@ -264,7 +301,7 @@ class MessageLog:
         stopping = asyncio.ensure_future(stop.wait())
         try:
             while not stop.is_set():
-                if len(self._buffer) < BATCH:
+                if len(self._buffer) < BATCH and self._buffered_bytes < WAKE_BYTES:
                     woken = asyncio.ensure_future(self._wake.wait())
                     await asyncio.wait(
                         (woken, stopping),
@@ -284,9 +321,7 @@ class MessageLog:
         """Write everything buffered now (in batches of :data:`BATCH`)."""
         while self._buffer:
             batch = [self._buffer.popleft() for _ in range(min(BATCH, len(self._buffer)))]
-            self._buffered_bytes -= sum(
-                len(entry.request_body or b"") + len(entry.response_body or b"") for entry in batch
-            )
+            self._buffered_bytes -= sum(entry.buffered_bytes for entry in batch)
             try:
                 rows = await self._rows(db, batch)
                 ids = await self._insert(db, rows)
@@ -343,7 +378,9 @@ class MessageLog:
         if entry.direction != "in" or entry.response_bytes <= len(body):
             return body  # whole bodies end with their own timestamp: never the same
         stored = self._answers.get((entry.method, url, entry.http_status))
-        if stored is None or time.monotonic() - stored[2] > SHARE_SECONDS or stored[0] != body:
+        if stored is None or time.monotonic() - stored[2] > SHARE_SECONDS:
+            return body
+        if stored[0] is not body and stored[0] != body:
             return body
         return shared_reference(stored[1])
 

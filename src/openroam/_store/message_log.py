@@ -10,6 +10,7 @@ only ever get inserted, and deletes by age or id are the same whoever runs them.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import sqlite3
 from collections.abc import Sequence
@@ -84,7 +85,7 @@ async def insert_messages(db: Database, rows: Sequence[MessageRow]) -> list[int]
                 [row._asdict() for row in rows],
             )
             return [int(id) for (id,) in result]
-    ids: list[int] = []
+    jobs = []
     for chunk in _chunks(rows):
         values: list[object] = []
         for row in chunk:
@@ -92,8 +93,9 @@ async def insert_messages(db: Database, rows: Sequence[MessageRow]) -> list[int]
             # "2026-01-31 18:00:00.000000" (the first 26 characters of the UTC isoformat).
             values.append(row.at.astimezone(UTC).isoformat(" ", "microseconds")[:26])
             values += row[1:]
-        ids += await writer.submit(functools.partial(_insert_rows, len(chunk), values))
-    return ids
+        jobs.append(writer.submit(functools.partial(_insert_rows, len(chunk), values)))
+    # Submitted together, the jobs go into one transaction of the writer (one commit).
+    return [id for ids in await asyncio.gather(*jobs) for id in ids]
 
 
 @functools.lru_cache(maxsize=8)
@@ -130,6 +132,9 @@ async def trim_messages(db: Database, *, before: datetime, max_bytes: int) -> in
     async with db.session() as session, session.begin():
         aged = await session.execute(delete(entry).where(entry.at < before))
         deleted = _count(aged)
+        total = (await session.execute(select(func.coalesce(func.sum(entry.size), 0)))).scalar()
+        if int(total or 0) <= max_bytes:
+            return deleted
         # Newest first, the running total of size: every row from the first one beyond the cap
         # on (that row and all older ones) goes.
         running = select(
