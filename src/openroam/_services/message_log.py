@@ -23,6 +23,7 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any, NamedTuple
 
 from openroam._services.message_masking import is_credentials_url, mask_tokens
 from openroam._store import message_log as store
@@ -102,8 +103,7 @@ _MODULES = frozenset(
 )
 
 
-@dataclass(slots=True)
-class Exchange:
+class Exchange(NamedTuple):
     """One request and its answer, as captured (bodies already cut: :func:`cut`).
 
     ``url``: the path for a request we answered (its query in ``query``), the whole URL for one
@@ -236,7 +236,10 @@ class MessageLog:
         self.settings = settings
         #: the most kept of each body
         self.body_bytes = settings.body_bytes
-        self._buffer: deque[Exchange] = deque()
+        # Plain tuples (of an Exchange's fields): the garbage collector stops tracking a tuple
+        # of plain values at its first pass (not a NamedTuple's), so the thousands waiting here
+        # cost the collections nothing.
+        self._buffer: deque[tuple[Any, ...]] = deque()
         self._buffered_bytes = 0
         #: entries not kept because the buffer was full (since the process started)
         self.dropped = 0
@@ -267,7 +270,7 @@ class MessageLog:
         ):
             self.dropped += 1
             return
-        buffer.append(exchange)
+        buffer.append(tuple(exchange))
         self._buffered_bytes += size
         if (len(buffer) >= BATCH or self._buffered_bytes >= WAKE_BYTES) and self._wake is not None:
             self._wake.set()
@@ -320,7 +323,9 @@ class MessageLog:
     async def flush(self, db: Database) -> None:
         """Write everything buffered now (in batches of :data:`BATCH`)."""
         while self._buffer:
-            batch = [self._buffer.popleft() for _ in range(min(BATCH, len(self._buffer)))]
+            batch = [
+                Exchange._make(self._buffer.popleft()) for _ in range(min(BATCH, len(self._buffer)))
+            ]
             self._buffered_bytes -= sum(entry.buffered_bytes for entry in batch)
             try:
                 rows = await self._rows(db, batch)
