@@ -309,3 +309,28 @@ def test_an_answer_cut_like_the_last_one_shares_its_bytes_in_the_buffer() -> Non
     assert not shared
     # Whole answers are kept as they are.
     assert log.answer_prefix(key, [b"{}"]) == (b"{}", 2, False)
+
+
+async def test_repeated_answers_written_together_are_stored_once(database: Database) -> None:
+    log = MessageLog(MessageLogSettings(body_bytes=16))
+    key = ("GET", "/ocpi/2.2.1/sender/locations", b"", 200)
+    for number in range(4):
+        page = b'{"data":[{"id":"L1"}],"timestamp":"T%d"}' % number
+        kept, length, shared = log.answer_prefix(key, [page])
+        log.append(
+            _exchange(
+                request_id=f"page-{number}",
+                response_body=kept,
+                response_bytes=length,
+                shared_answer=shared,
+            )
+        )
+    await log.flush(database)
+    sizes = await database_sizes(database)
+    assert sizes["page-0"] == 16
+    assert all(sizes[f"page-{number}"] < 16 for number in range(1, 4))
+    rows = await store.find_messages(database, store.MessageFilter(), 10)
+    for row in rows:
+        detail = await message_detail(database, log, row.id)
+        assert detail is not None
+        assert detail.response_body == b'{"data":[{"id":"L'

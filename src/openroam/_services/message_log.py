@@ -327,15 +327,40 @@ class MessageLog:
                 Exchange._make(self._buffer.popleft()) for _ in range(min(BATCH, len(self._buffer)))
             ]
             self._buffered_bytes -= sum(entry.buffered_bytes for entry in batch)
+            written = self.written
             try:
-                rows = await self._rows(db, batch)
-                ids = await self._insert(db, rows)
+                await self._write(db, batch)
             except Exception:
-                self.failed += len(batch)
-                log.exception("message log: %d entries could not be written", len(batch))
-            else:
-                self.written += len(batch)
-                self._remember_answers(rows, ids)
+                lost = len(batch) - (self.written - written)
+                self.failed += lost
+                log.exception("message log: %d entries could not be written", lost)
+
+    async def _write(self, db: Database, batch: list[Exchange]) -> None:
+        """``batch`` in order, in one INSERT — or a few: an answer that starts as one stored
+        earlier in the batch refers to that one's id, known once it is inserted."""
+        partners = await self._partners_for(db, batch)
+        rows: list[store.MessageRow] = []
+        #: (method, URL, HTTP status) → a cut answer in ``rows``, not inserted yet
+        waiting: dict[tuple[str, str, int | None], bytes] = {}
+        for entry in batch:
+            body = entry.response_body
+            if waiting and body and entry.direction == "in" and entry.response_bytes > len(body):
+                held = waiting.get((entry.method, _url_of(entry), entry.http_status))
+                if held is not None and (held is body or held == body):
+                    await self._insert_remembering(db, rows)
+                    rows, waiting = [], {}
+            row = self._row(entry, partners)
+            rows.append(row)
+            if _full_cut_answer(row):
+                assert row.response_body is not None
+                waiting[(row.method, row.url, row.http_status)] = row.response_body
+        await self._insert_remembering(db, rows)
+
+    async def _insert_remembering(self, db: Database, rows: list[store.MessageRow]) -> None:
+        if rows:
+            ids = await self._insert(db, rows)
+            self.written += len(rows)
+            self._remember_answers(rows, ids)
 
     async def _insert(self, db: Database, rows: list[store.MessageRow]) -> list[int]:
         try:
@@ -353,16 +378,11 @@ class MessageLog:
         now = time.monotonic()
         answers = self._answers
         for row, message_id in zip(rows, ids, strict=True):
-            body = row.response_body
-            if (
-                row.direction == "in"
-                and body
-                and row.response_bytes > len(body)
-                and not body.startswith(_SHARED)
-            ):
+            if _full_cut_answer(row):
+                assert row.response_body is not None
                 key = (row.method, row.url, row.http_status)
                 if key in answers or len(answers) < _MAX_SHARED_ANSWERS:
-                    answers[key] = (body, message_id, now)
+                    answers[key] = (row.response_body, message_id, now)
 
     def _module_of(self, url: str) -> str | None:
         # A busy node asks about the same few URLs again and again.
@@ -400,10 +420,6 @@ class MessageLog:
             log.exception("message log: trimming failed")
             return 0
 
-    async def _rows(self, db: Database, batch: list[Exchange]) -> list[store.MessageRow]:
-        partners = await self._partners_for(db, batch)
-        return [self._row(entry, partners) for entry in batch]
-
     async def _partners_for(self, db: Database, batch: list[Exchange]) -> _Partners:
         known = self._partners
         unknown = any(
@@ -424,9 +440,7 @@ class MessageLog:
         return known
 
     def _row(self, entry: Exchange, partners: _Partners) -> store.MessageRow:
-        url = entry.url
-        if entry.query:
-            url = f"{url}?{entry.query.decode('latin-1')}"
+        url = _url_of(entry)
         partner_id: int | None = None
         name = entry.partner_name
         if name is not None:
@@ -501,6 +515,22 @@ async def message_detail(
     original = await store.get_message(db, shared)
     body = original.response_body if original is not None else None
     return MessageDetail(found.summary, found.request_body, body, shared)
+
+
+def _url_of(entry: Exchange) -> str:
+    return f"{entry.url}?{entry.query.decode('latin-1')}" if entry.query else entry.url
+
+
+def _full_cut_answer(row: store.MessageRow) -> bool:
+    """Whether ``row`` holds an answer we sent, cut, in full (not a reference): one later
+    answers may refer to."""
+    body = row.response_body
+    return (
+        row.direction == "in"
+        and body is not None
+        and row.response_bytes > len(body)
+        and not body.startswith(_SHARED)
+    )
 
 
 def _id(value: str | None) -> str | None:
