@@ -312,10 +312,10 @@ def test_an_answer_cut_like_the_last_one_shares_its_bytes_in_the_buffer() -> Non
 
 
 async def test_repeated_answers_written_together_are_stored_once(database: Database) -> None:
-    log = MessageLog(MessageLogSettings(body_bytes=16))
+    log = MessageLog(MessageLogSettings(body_bytes=40))
     key = ("GET", "/ocpi/2.2.1/sender/locations", b"", 200)
     for number in range(4):
-        page = b'{"data":[{"id":"L1"}],"timestamp":"T%d"}' % number
+        page = b'{"data":[{"id":"L1"},{"id":"L2"},{"id":"L3"}],"timestamp":"T%d"}' % number
         kept, length, shared = log.answer_prefix(key, [page])
         log.append(
             _exchange(
@@ -327,10 +327,10 @@ async def test_repeated_answers_written_together_are_stored_once(database: Datab
         )
     await log.flush(database)
     sizes = await database_sizes(database)
-    assert sizes["page-0"] == 16
-    assert all(sizes[f"page-{number}"] < 16 for number in range(1, 4))
+    assert sizes["page-0"] == 40
+    assert all(sizes[f"page-{number}"] < 40 for number in range(1, 4))
     rows = await store.find_messages(database, store.MessageFilter(), 10)
     for row in rows:
         detail = await message_detail(database, log, row.id)
         assert detail is not None
-        assert detail.response_body == b'{"data":[{"id":"L'
+        assert detail.response_body == b'{"data":[{"id":"L1"},{"id":"L2"},{"id":"L3"}'[:40]

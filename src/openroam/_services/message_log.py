@@ -407,7 +407,8 @@ class MessageLog:
             return body
         if stored[0] is not body and stored[0] != body:
             return body
-        return shared_reference(stored[1])
+        reference = shared_reference(stored[1])
+        return reference if len(reference) < len(body) else body
 
     async def trim(self, db: Database) -> int:
         """Delete rows beyond the retention and the size cap; how many."""
