@@ -14,7 +14,11 @@ the same uvicorn settings for all), warmed up for 2 s, then loaded for ``--secon
 * ``bare ASGI, page read per request``: a raw ASGI app reading the same page with sqlite3 on
   every request (no auth, no count, no routing): the baseline openroam's rate is compared with.
 * ``openroam, page 1``: the real node (``_runtime.build_app``) with a valid credentials token:
-  auth, pagination, X-Total-Count, Link, routing headers, envelope.
+  auth, pagination, X-Total-Count, Link, routing headers, envelope — and, as a node runs by
+  default, every exchange in the message log (docs/console.md "Message log": each request and
+  the first ``body_bytes`` of its ~50 kB answer buffered, written to the same SQLite file in
+  batches, trimmed to the size cap). ``openroam, page 1, message log off`` is the same with
+  ``OPENROAM_MESSAGE_LOG__ENABLED=false``; the ratio of the two is what the log costs.
 * ``openroam, page N/2 (keyset)``: the URL of the Link header half-way through the list.
 * ``openroam 2.1.1, page 1`` and ``page N/2 (keyset)``: the same pages at the 2.1.1 CPO side
   (``/ocpi/2.1.1/cpo/locations``): the stored 2.2.1 Locations converted to 2.1.1, each once per
@@ -79,8 +83,10 @@ def _measure(
     env: dict[str, str],
     path: str,
     total: int | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> Load:
     port = int(env["OPENROAM_PORT"])
+    env = {**env, **(extra_env or {})}
     url = f"http://127.0.0.1:{port}{path}"
     with server(command, env, port, args.log) as pid:
         if total is not None:
@@ -138,7 +144,8 @@ def main() -> None:
         rows: dict[str, tuple[list[str], str, int | None]] = {
             PREBUILT: (serve_args("bare-page", port, *bare), page, None),
             PER_REQUEST: (serve_args("bare-sqlite", port, *bare), page, None),
-            "openroam, page 1": (node, page, args.locations),
+            LOG_OFF: (node, page, args.locations),
+            LOG_ON: (node, page, args.locations),
             f"openroam, page {half // args.limit + 1:,} (keyset)": (node, deep, args.locations),
             # The same stored 2.2.1 Locations served to a 2.1.1 partner, converted at the edge
             # (once per stored change: _server/v211/cache.py).
@@ -155,7 +162,8 @@ def main() -> None:
         runs: dict[str, list[Load]] = {label: [] for label in rows}
         for _ in range(args.runs):
             for label, (command, path, total) in rows.items():
-                runs[label].append(_measure(args, command, env, path, total))
+                extra = {"OPENROAM_MESSAGE_LOG__ENABLED": "false"} if label == LOG_OFF else None
+                runs[label].append(_measure(args, command, env, path, total, extra))
         print_header("GET locations")
         for label, loads in runs.items():
             ceilings = () if label == PREBUILT else (PER_REQUEST, PREBUILT)
@@ -164,6 +172,9 @@ def main() -> None:
                 for c in ceilings
             ]
             print_row(label, _median_run(loads), ratios=ratios)
+        logged_on, logged_off = runs[LOG_ON], runs[LOG_OFF]
+        ratio = _median([load.rate / logged_off[i].rate for i, load in enumerate(logged_on)])
+        print(f"  the message log on: {ratio:.1%} of the rate with it off")
         quiet = runs.get(SERVE_ROWS["quiet"])
         for variant in ("text", "json"):
             logged = runs.get(SERVE_ROWS[variant])
@@ -177,6 +188,8 @@ def main() -> None:
 
 
 PREBUILT = "bare ASGI, pre-built page"
+LOG_ON = "openroam, page 1"
+LOG_OFF = "openroam, page 1, message log off"
 #: ``openroam serve`` as an operator runs it: --serve variant → row label, extra arguments
 SERVE_ROWS = {
     "quiet": "openroam serve, no request log",

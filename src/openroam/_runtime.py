@@ -23,6 +23,13 @@ from openroam._delivery.push import PushSettings, PushWorker
 from openroam._delivery.retry import RetryPolicy
 from openroam._delivery.webhooks import WebhookSettings, WebhookWorker
 from openroam._services.commands import CommandSettings
+from openroam._services.message_log import (
+    Exchange,
+    MessageLog,
+    MessageLogSettings,
+    cut,
+    ocpi_status_of,
+)
 from openroam._services.node import Node
 from openroam._services.platform import OwnParty, Platform
 from openroam._services.worker_activity import WorkerBoard
@@ -31,6 +38,7 @@ from openroam._store import sync_state
 from openroam._store.db import Database, upgrade_async
 from openroam.client import OcpiClient
 from openroam.client._forward import Forwarder
+from openroam.client._observe import ExchangeObserver, SentExchange
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -41,6 +49,7 @@ __all__ = [
     "build_app",
     "client_factory",
     "command_settings",
+    "message_log_of",
     "open_node",
     "platform_from_settings",
     "running_workers",
@@ -88,11 +97,16 @@ async def open_node(
                 ],
             )
 
-        factory = client_factory(transport, settings)
+        message_log = message_log_of(settings)
+        factory = client_factory(transport, settings, message_log)
         # A Hub forwards requests to its parties on one connection pool (client/_forward.py).
-        forwarder = Forwarder(transport=transport) if platform.is_hub else None
+        forwarder = (
+            Forwarder(transport=transport, observer=_observer(message_log))
+            if platform.is_hub
+            else None
+        )
         try:
-            yield Node.build(
+            node = Node.build(
                 platform,
                 db,
                 factory,
@@ -106,6 +120,9 @@ async def open_node(
                 hub_forward_timeout=settings.hub_forward_timeout_seconds,
                 hub_liveness_seconds=settings.hub_liveness_seconds,
             )
+            node.message_log = message_log
+            async with _writing(message_log, db):
+                yield node
         finally:
             if forwarder is not None:
                 await forwarder.aclose()
@@ -118,11 +135,79 @@ async def open_node(
 _CLIENT_MAX_RETRY_DELAY = 30.0
 
 
+def message_log_of(settings: Settings) -> MessageLog | None:
+    """The message log ``settings`` ask for (None: ``message_log.enabled`` is off)."""
+    config = settings.message_log
+    if not config.enabled:
+        return None
+    return MessageLog(
+        MessageLogSettings(
+            enabled=True,
+            retention_days=config.retention_days,
+            max_megabytes=config.max_megabytes,
+            body_bytes=config.body_bytes,
+        )
+    )
+
+
+@asynccontextmanager
+async def _writing(message_log: MessageLog | None, db: Database) -> AsyncIterator[None]:
+    """The message log's writer running in the background while the block runs."""
+    if message_log is None:
+        yield
+        return
+    stop = asyncio.Event()
+    writer = asyncio.create_task(message_log.run(db, stop), name="openroam-message-log")
+    try:
+        yield
+    finally:
+        stop.set()
+        await asyncio.gather(writer, return_exceptions=True)
+
+
+def _observer(message_log: MessageLog | None) -> ExchangeObserver | None:
+    """The client's callback for every request it sends: an entry of ``message_log``."""
+    if message_log is None:
+        return None
+
+    def observe(sent: SentExchange) -> None:
+        limit = message_log.body_bytes
+        request_body, request_bytes = cut((sent.request_body,) if sent.request_body else (), limit)
+        answer = (sent.response_body,) if sent.response_body else ()
+        response_body, response_bytes = cut(answer, limit)
+        message_log.append(
+            Exchange(
+                at=sent.started,
+                direction="out",
+                method=sent.method,
+                url=sent.url,
+                query=b"",
+                partner_name=None,
+                partner_token=sent.token,
+                http_status=sent.status,
+                ocpi_status=ocpi_status_of(sent.response_body),
+                seconds=sent.seconds,
+                request_id=sent.request_id,
+                correlation_id=sent.correlation_id,
+                request_body=request_body,
+                request_bytes=request_bytes,
+                response_body=response_body,
+                response_bytes=response_bytes,
+                error=sent.error,
+            )
+        )
+
+    return observe
+
+
 def client_factory(
-    transport: httpx.AsyncBaseTransport | None = None, settings: Settings | None = None
+    transport: httpx.AsyncBaseTransport | None = None,
+    settings: Settings | None = None,
+    message_log: MessageLog | None = None,
 ) -> Callable[[str, bool], OcpiClient]:
     """``factory(token, encode_token)``: an OCPI client for one partner token, with the
-    timeout and GET repetitions of ``settings`` (their defaults without)."""
+    timeout and GET repetitions of ``settings`` (their defaults without), telling
+    ``message_log`` about every request it sends."""
     # ``model_construct``: the defaults only, not the environment's OPENROAM_* variables.
     settings = settings or Settings.model_construct()
     timeout, retries = settings.client_timeout_seconds, settings.client_retries
@@ -131,6 +216,7 @@ def client_factory(
         base_delay=settings.client_retry_delay_seconds,
         max_delay=max(settings.client_retry_delay_seconds, _CLIENT_MAX_RETRY_DELAY),
     ).delay
+    observer = _observer(message_log)
 
     def factory(token: str, encode_token: bool) -> OcpiClient:
         return OcpiClient(
@@ -140,6 +226,7 @@ def client_factory(
             timeout=timeout,
             retries=retries,
             backoff=backoff,
+            observer=observer,
         )
 
     return factory
@@ -183,7 +270,7 @@ async def running_workers(
     """Push delivery, pull-sync, webhooks and commands (results, timeouts) running in the
     background until the block ends; ``board`` records their rounds (the console's Health)."""
     board = board or WorkerBoard()
-    clients = client_factory(transport, settings)
+    clients = client_factory(transport, settings, node.message_log)
     push = PushWorker(
         node.db, clients, push_settings(settings), node.events, platform=node.platform
     )

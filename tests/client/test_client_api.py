@@ -52,8 +52,11 @@ def test_constructor_signature() -> None:
         "timeout",
         "retries",
         "backoff",
+        "observer",
     ]
     assert parameters["encode_token"].default is True
+    # Told about each request sent (the node's message log); nobody by default.
+    assert parameters["observer"].default is None
     assert parameters["transport"].default is None
     assert parameters["timeout"].default == 30.0
     # Sent once unless asked otherwise: repetitions need a back-off to wait by.

@@ -102,7 +102,7 @@ def pull(
             console.print(f"{escape(partner)} offers no Sender interface of {_MODULES}")
             return []
         _freeze()
-        clients = client_factory(settings=load_settings(config))
+        clients = client_factory(settings=load_settings(config), message_log=node.message_log)
         pulling = PullSettings(v211_time_zone=node.v211_time_zone)
         puller = PullWorker(node.db, node.roaming, clients, pulling)
         with Progress(

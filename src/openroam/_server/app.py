@@ -25,7 +25,7 @@ from openroam._server.body import DEFAULT_MAX_BODY_BYTES, BodyGuard, ErrorAnswer
 from openroam._server.envelope import error_response
 from openroam._server.hub import HubLayer, hub_routed
 from openroam._server.metrics import NodeMetrics
-from openroam._server.middleware import OcpiMiddleware
+from openroam._server.middleware import MessageTap, OcpiMiddleware
 from openroam._server.probes import MetricsAccess, probe_routes
 from openroam._server.v211 import credentials as credentials_v211
 from openroam._server.v211 import senders as senders_v211
@@ -177,7 +177,10 @@ class OcpiApp(FastAPI):
         super().__init__(**settings)
         #: ``/metrics``: this app's request counts and registry (one per app)
         self.metrics = NodeMetrics()
-        self._sender_lists = OcpiMiddleware(self._answer_sender_list, self.metrics.requests)
+        #: the node's message log, for every layer that passes :class:`OcpiMiddleware`
+        self.message_tap = MessageTap(self.state)
+        tap = self.message_tap
+        self._sender_lists = OcpiMiddleware(self._answer_sender_list, self.metrics.requests, tap)
         self._sender_list_routes = {route.path: route for route in _SENDER_LIST_ROUTES}
         #: How the layers ahead of the routes (:class:`BodyGuard`) answer under a path prefix
         #: that does not speak OCPI (the backend API: :func:`answer_errors_under`).
@@ -185,13 +188,13 @@ class OcpiApp(FastAPI):
         guarded = BodyGuard(
             self._answer_receiver_write, max_body_bytes=max_body_bytes, answers=self.error_answers
         )
-        self._receiver_writes = OcpiMiddleware(guarded, self.metrics.requests)
+        self._receiver_writes = OcpiMiddleware(guarded, self.metrics.requests, tap)
         hub = BodyGuard(
             HubLayer(self._answer_routes),
             max_body_bytes=max_body_bytes,
             answers=self.error_answers,
         )
-        self._hub_requests = OcpiMiddleware(hub, self.metrics.requests)
+        self._hub_requests = OcpiMiddleware(hub, self.metrics.requests, tap)
         #: the routes inside the exception handlers, without the middleware (built at first use)
         self._routes_only: ASGIApp | None = None
         # (the node last seen, whether it is a Hub): read at every request, decided once
@@ -344,5 +347,5 @@ def create_app(
     # Inside OcpiMiddleware (added last, so outermost): a refused body gets request ids and
     # its log line like any answer.
     app.add_middleware(BodyGuard, max_body_bytes=max_body_bytes, answers=app.error_answers)
-    app.add_middleware(OcpiMiddleware, metrics=app.metrics.requests)
+    app.add_middleware(OcpiMiddleware, metrics=app.metrics.requests, tap=app.message_tap)
     return app

@@ -12,7 +12,10 @@ One pure ASGI layer (cheaper than Starlette's BaseHTTPMiddleware) that:
   status_code, duration and request id (:class:`openroam._logging.RequestRecord`); lines logged
   while a request is answered get its request id too (``current_request_id``);
 * counts it for ``/metrics`` by route template and HTTP status, with its latency
-  (:class:`openroam._server.metrics.RequestMetrics`).
+  (:class:`openroam._server.metrics.RequestMetrics`);
+* hands a request under ``/ocpi`` with its answer to the node's message log when it has one
+  (:class:`MessageTap`; docs/console.md "Message log"): the bodies referenced as they pass (cut
+  at the log's ``body_bytes``), appended to the log's buffer — the writing happens elsewhere.
 
 It runs on every request, also on the hot GET list pages: what it adds is kept to dictionary
 look-ups and a record handed to the logging handlers (docs/operations.md "What logging and
@@ -26,14 +29,16 @@ import time
 from random import getrandbits
 from typing import Any
 
+from starlette.datastructures import State
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from openroam._logging import RequestRecord, current_request_id
 from openroam._server.envelope import error_response
 from openroam._server.metrics import RequestMetrics
+from openroam._services.message_log import Exchange, MessageLog, cut
 from openroam.errors import ServerError
 
-__all__ = ["OcpiMiddleware", "new_id"]
+__all__ = ["MessageTap", "OcpiMiddleware", "new_id"]
 
 log = logging.getLogger("openroam.ocpi")
 
@@ -72,12 +77,35 @@ def _ocpi_status(body: bytes) -> int | None:
     return int(digits) if digits.isdigit() else None
 
 
-class OcpiMiddleware:
-    """See the module docstring. ``metrics``: where requests are counted (none: not counted)."""
+class MessageTap:
+    """The message log of the node an app serves (``state.node.message_log``), looked up
+    again only when the node changes (it is set on start-up); None: nothing is captured."""
 
-    def __init__(self, app: ASGIApp, metrics: RequestMetrics | None = None) -> None:
+    __slots__ = ("_log", "_node", "_state")
+
+    def __init__(self, state: State) -> None:
+        self._state = state
+        self._node: object = None
+        self._log: MessageLog | None = None
+
+    def log(self) -> MessageLog | None:
+        node = getattr(self._state, "node", None)
+        if node is not self._node:
+            self._node = node
+            self._log = getattr(node, "message_log", None)
+        return self._log
+
+
+class OcpiMiddleware:
+    """See the module docstring. ``metrics``: where requests are counted (none: not counted);
+    ``tap``: where exchanges are logged (none: not logged)."""
+
+    def __init__(
+        self, app: ASGIApp, metrics: RequestMetrics | None = None, tap: MessageTap | None = None
+    ) -> None:
         self.app = app
         self.metrics = metrics
+        self.tap = tap
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -97,6 +125,13 @@ class OcpiMiddleware:
             (b"x-correlation-id", correlation_id.encode("latin-1")),
         ]
         outcome: dict[str, Any] = {"http_status": None, "status_code": None, "started": False}
+        message_log = self.tap.log() if self.tap is not None else None
+        # The bodies' pieces as they pass (references, no copies), when the log takes this one.
+        answer: list[bytes] | None = None
+        asked: list[bytes] = []
+        if message_log is not None and path.startswith("/ocpi"):
+            answer = []
+            receive = _recording(receive, asked)
         context = current_request_id.set(request_id)
         start = time.perf_counter()
 
@@ -105,8 +140,11 @@ class OcpiMiddleware:
                 outcome["started"] = True
                 outcome["http_status"] = message["status"]
                 message = dict(message, headers=[*message.get("headers", ()), *extra])
-            elif message["type"] == "http.response.body" and not message.get("more_body"):
-                outcome["status_code"] = _ocpi_status(message.get("body", b""))
+            elif message["type"] == "http.response.body":
+                if answer is not None and message.get("body"):
+                    answer.append(message["body"])
+                if not message.get("more_body"):
+                    outcome["status_code"] = _ocpi_status(message.get("body", b""))
             await send(message)
 
         try:
@@ -122,6 +160,11 @@ class OcpiMiddleware:
         finally:
             seconds = time.perf_counter() - start
             current_request_id.reset(context)
+            if answer is not None:
+                assert message_log is not None
+                _log_exchange(
+                    message_log, scope, outcome, seconds, request_id, correlation_id, asked, answer
+                )
             if self.metrics is not None:
                 self.metrics.observe(
                     scope["method"],
@@ -142,3 +185,54 @@ class OcpiMiddleware:
                         request_id,
                     )
                 )
+
+
+def _recording(receive: Receive, pieces: list[bytes]) -> Receive:
+    """``receive``, keeping a reference to each piece of the request body."""
+
+    async def recorded() -> Message:
+        message = await receive()
+        body = message.get("body")
+        if body:
+            pieces.append(body)
+        return message
+
+    return recorded
+
+
+def _log_exchange(
+    message_log: MessageLog,
+    scope: Scope,
+    outcome: dict[str, Any],
+    seconds: float,
+    request_id: str,
+    correlation_id: str,
+    asked: list[bytes],
+    answer: list[bytes],
+) -> None:
+    request_body, request_bytes = cut(asked, message_log.body_bytes)
+    http_status: int | None = outcome["http_status"]
+    key = (scope["method"], scope["path"], scope["query_string"], http_status)
+    response_body, response_bytes, shared = message_log.answer_prefix(key, answer)
+    message_log.append(
+        Exchange(
+            at=time.time() - seconds,
+            direction="in",
+            method=scope["method"],
+            url=scope["path"],
+            query=scope["query_string"],
+            partner_name=scope["state"].get("partner_name"),
+            partner_token=None,
+            http_status=http_status,
+            ocpi_status=outcome["status_code"],
+            seconds=seconds,
+            request_id=request_id,
+            correlation_id=correlation_id,
+            request_body=request_body,
+            request_bytes=request_bytes,
+            response_body=response_body,
+            response_bytes=response_bytes,
+            error=None if http_status is not None else "No answer sent (the caller left)",
+            shared_answer=shared,
+        )
+    )

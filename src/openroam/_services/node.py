@@ -16,6 +16,7 @@ from openroam._services.documents import ObjectPath
 from openroam._services.events import EventService
 from openroam._services.hub_clients import HubClients
 from openroam._services.hub_routing import ForwardApi, HubRouting
+from openroam._services.message_log import MessageLog
 from openroam._services.object_specs import TOKENS
 from openroam._services.platform import Platform
 from openroam._services.profile_receiver import ChargingProfileReceiver
@@ -62,6 +63,8 @@ class Node:
     hub_routing: HubRouting | None = None
     #: the time zone of a Location an OCPI 2.1.1 partner sends without one (``v211_time_zone``)
     v211_time_zone: str = "UTC"
+    #: every OCPI exchange in and out, for the console (None: not logged); set on start-up
+    message_log: MessageLog | None = None
 
     @classmethod
     def build(

@@ -19,6 +19,7 @@ import httpx
 
 from openroam.client._auth import OcpiTokenAuth
 from openroam.client._links import origin_of
+from openroam.client._observe import ExchangeObserver, SentExchange
 from openroam.client._redirects import MAX_HOPS, log_hop, redirect_target, too_many_hops
 from openroam.client._replies import OcpiReply, read_reply
 from openroam.errors import PartnerRequestError
@@ -35,6 +36,7 @@ class OcpiHttpClient:
     """An ``httpx.AsyncClient`` that speaks OCPI to one partner with one credentials token.
 
     ``transport`` is injected for tests (``httpx.MockTransport``, ``httpx.ASGITransport``).
+    ``observer`` is told about every request sent and its answer (the node's message log).
 
     Every call:
 
@@ -57,7 +59,10 @@ class OcpiHttpClient:
         timeout: float = 30.0,
         retries: int = 0,
         backoff: Backoff | None = None,
+        observer: ExchangeObserver | None = None,
     ) -> None:
+        self._token = token
+        self._observer = observer
         self._timeout = timeout
         self._retries = _checked_retries(retries, backoff)
         self._backoff = backoff
@@ -197,21 +202,55 @@ class OcpiHttpClient:
                 call.method, url, headers=call.headers, content=call.content, timeout=call.timeout
             )
         except httpx.TimeoutException as error:
-            raise _Unreachable(
+            failure: PartnerRequestError = _Unreachable(
                 f"{call.method} {url}: no answer within {call.timeout:g} s ({type(error).__name__})"
-            ) from error
+            )
+            self._observe(call, url, started, None, failure)
+            raise failure from error
         except httpx.ConnectError as error:
-            raise _Unreachable(
+            failure = _Unreachable(
                 f"{call.method} {url}: could not reach the partner ({type(error).__name__}: "
                 f"{error})"
-            ) from error
+            )
+            self._observe(call, url, started, None, failure)
+            raise failure from error
         except (httpx.HTTPError, httpx.InvalidURL) as error:
-            raise PartnerRequestError(
+            failure = PartnerRequestError(
                 f"{call.method} {url}: could not reach the partner ({type(error).__name__}: "
                 f"{error})"
-            ) from error
+            )
+            self._observe(call, url, started, None, failure)
+            raise failure from error
         _log(call.method, str(url), response, call.headers, time.perf_counter() - started)
+        self._observe(call, url, started, response, None)
         return response
+
+    def _observe(
+        self,
+        call: _Call,
+        url: httpx.URL,
+        started: float,
+        response: httpx.Response | None,
+        failure: PartnerRequestError | None,
+    ) -> None:
+        if self._observer is None:
+            return
+        seconds = time.perf_counter() - started
+        self._observer(
+            SentExchange(
+                started=time.time() - seconds,
+                method=call.method,
+                url=str(url),
+                token=self._token,
+                request_id=call.headers.get("X-Request-ID"),
+                correlation_id=call.headers.get("X-Correlation-ID"),
+                request_body=call.content,
+                status=None if response is None else response.status_code,
+                response_body=None if response is None else response.content,
+                seconds=seconds,
+                error=None if failure is None else failure.message,
+            )
+        )
 
 
 #: ``backoff(n)``: seconds to wait before the n-th repetition of a GET (n from 0).

@@ -26,6 +26,7 @@ from collections.abc import Mapping
 import httpx
 
 from openroam.client._auth import authorization_value
+from openroam.client._observe import ExchangeObserver, SentExchange
 from openroam.errors import ConnectionProblem, TimeoutOnForwardedRequest
 
 __all__ = ["Forwarder"]
@@ -36,10 +37,17 @@ logger = logging.getLogger("openroam.client")
 class Forwarder:
     """Sends the requests a Hub forwards (``_services/hub_routing.py`` ``ForwardApi``).
 
-    ``transport`` is injected for tests.
+    ``transport`` is injected for tests. ``observer`` is told about every request forwarded and
+    its answer (the node's message log).
     """
 
-    def __init__(self, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        observer: ExchangeObserver | None = None,
+    ) -> None:
+        self._observer = observer
         self._client: httpx.AsyncClient | None = None
         if transport is None and _proxied():
             self._client = httpx.AsyncClient(follow_redirects=False)
@@ -76,24 +84,10 @@ class Forwarder:
         sent["X-Request-ID"] = str(uuid.uuid4())
         started = time.perf_counter()
         try:
-            async with asyncio.timeout(timeout):
-                status, answer, content = await self._send(method, url, sent, body, timeout)
-        except (TimeoutError, httpx.TimeoutException) as error:
-            if isinstance(error, httpx.ConnectTimeout | httpx.PoolTimeout):
-                raise ConnectionProblem(
-                    f"{method} {url}: could not connect within {timeout:g} s"
-                ) from None
-            raise TimeoutOnForwardedRequest(
-                f"{method} {url}: no answer within {timeout:g} s"
-            ) from None
-        except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError) as error:
-            raise ConnectionProblem(
-                f"{method} {url}: could not reach the party ({type(error).__name__})"
-            ) from None
-        except (httpx.HTTPError, httpx.InvalidURL) as error:
-            raise ConnectionProblem(
-                f"{method} {url}: could not reach the party ({type(error).__name__}: {error})"
-            ) from None
+            status, answer, content = await self._timed(method, url, sent, body, timeout)
+        except (ConnectionProblem, TimeoutOnForwardedRequest) as failure:
+            self._observe(method, url, token, sent, body, started, None, None, failure.message)
+            raise
         seconds = time.perf_counter() - started
         logger.info(
             "OCPI forwarded %s %s -> HTTP %d in %.0f ms",
@@ -110,7 +104,63 @@ class Forwarder:
                 "correlation_id": sent.get("X-Correlation-ID"),
             },
         )
+        self._observe(method, url, token, sent, body, started, status, content, None)
         return status, answer, content
+
+    async def _timed(
+        self, method: str, url: str, headers: httpx.Headers, body: bytes, timeout: float
+    ) -> tuple[int, dict[str, str], bytes]:
+        """:meth:`_send` within ``timeout``; its failures as the Hub's errors."""
+        try:
+            async with asyncio.timeout(timeout):
+                return await self._send(method, url, headers, body, timeout)
+        except (TimeoutError, httpx.TimeoutException) as error:
+            if isinstance(error, httpx.ConnectTimeout | httpx.PoolTimeout):
+                raise ConnectionProblem(
+                    f"{method} {url}: could not connect within {timeout:g} s"
+                ) from None
+            raise TimeoutOnForwardedRequest(
+                f"{method} {url}: no answer within {timeout:g} s"
+            ) from None
+        except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError) as error:
+            raise ConnectionProblem(
+                f"{method} {url}: could not reach the party ({type(error).__name__})"
+            ) from None
+        except (httpx.HTTPError, httpx.InvalidURL) as error:
+            raise ConnectionProblem(
+                f"{method} {url}: could not reach the party ({type(error).__name__}: {error})"
+            ) from None
+
+    def _observe(
+        self,
+        method: str,
+        url: str,
+        token: str,
+        headers: httpx.Headers,
+        body: bytes,
+        started: float,
+        status: int | None,
+        content: bytes | None,
+        error: str | None,
+    ) -> None:
+        if self._observer is None:
+            return
+        seconds = time.perf_counter() - started
+        self._observer(
+            SentExchange(
+                started=time.time() - seconds,
+                method=method,
+                url=url,
+                token=token,
+                request_id=headers.get("X-Request-ID"),
+                correlation_id=headers.get("X-Correlation-ID"),
+                request_body=body or None,
+                status=status,
+                response_body=content,
+                seconds=seconds,
+                error=error,
+            )
+        )
 
     async def _send(
         self, method: str, url: str, headers: httpx.Headers, body: bytes, timeout: float
