@@ -35,7 +35,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from openroam._logging import RequestRecord, current_request_id
 from openroam._server.envelope import error_response
 from openroam._server.metrics import RequestMetrics
-from openroam._services.message_log import Exchange, MessageLog, cut
+from openroam._services.message_log import MessageLog
 from openroam.errors import ServerError
 
 __all__ = ["MessageTap", "OcpiMiddleware", "new_id"]
@@ -210,29 +210,17 @@ def _log_exchange(
     asked: list[bytes],
     answer: list[bytes],
 ) -> None:
-    request_body, request_bytes = cut(asked, message_log.body_bytes)
-    http_status: int | None = outcome["http_status"]
-    key = (scope["method"], scope["path"], scope["query_string"], http_status)
-    response_body, response_bytes, shared = message_log.answer_prefix(key, answer)
-    message_log.append(
-        Exchange(
-            at=time.time() - seconds,
-            direction="in",
-            method=scope["method"],
-            url=scope["path"],
-            query=scope["query_string"],
-            partner_name=scope["state"].get("partner_name"),
-            partner_token=None,
-            http_status=http_status,
-            ocpi_status=outcome["status_code"],
-            seconds=seconds,
-            request_id=request_id,
-            correlation_id=correlation_id,
-            request_body=request_body,
-            request_bytes=request_bytes,
-            response_body=response_body,
-            response_bytes=response_bytes,
-            error=None if http_status is not None else "No answer sent (the caller left)",
-            shared_answer=shared,
-        )
+    message_log.append_answered(
+        scope["method"],
+        scope["path"],
+        scope["query_string"],
+        scope["state"].get("partner_name"),
+        outcome["http_status"],
+        outcome["status_code"],
+        time.time() - seconds,
+        seconds,
+        request_id,
+        correlation_id,
+        asked,
+        answer,
     )

@@ -257,6 +257,8 @@ class MessageLog:
         self._answers: dict[tuple[str, str, int | None], tuple[bytes, int, float]] = {}
         self._modules: dict[str, str | None] = {}
         self._recent_answers: dict[tuple[str, str, bytes, int | None], bytes] = {}
+        self._urls: dict[tuple[str, bytes], str] = {}
+        self._second: tuple[int, datetime] | None = None
 
     # --- on the request's path ---------------------------------------------------------------
 
@@ -271,6 +273,64 @@ class MessageLog:
             self.dropped += 1
             return
         buffer.append(tuple(exchange))
+        self._buffered_bytes += size
+        if (len(buffer) >= BATCH or self._buffered_bytes >= WAKE_BYTES) and self._wake is not None:
+            self._wake.set()
+
+    def append_answered(
+        self,
+        method: str,
+        path: str,
+        query: bytes,
+        partner_name: str | None,
+        http_status: int | None,
+        ocpi_status: int | None,
+        started: float,
+        seconds: float,
+        request_id: str,
+        correlation_id: str,
+        asked: Sequence[bytes],
+        answer: Sequence[bytes],
+    ) -> None:
+        """:meth:`append` of a request we answered (the middleware's, on every request: the
+        entry is built as the plain tuple the buffer holds, without an :class:`Exchange`)."""
+        request_body, request_bytes = cut(asked, self.body_bytes) if asked else (None, 0)
+        response_body, response_bytes, shared = self.answer_prefix(
+            (method, path, query, http_status), answer
+        )
+        size = len(request_body) if request_body else 0
+        if response_body and not shared:
+            size += len(response_body)
+        buffer = self._buffer
+        if (
+            len(buffer) >= self.settings.max_buffered
+            or self._buffered_bytes + size > self.settings.max_buffered_bytes
+        ):
+            self.dropped += 1
+            return
+        # The fields of an Exchange, in order.
+        buffer.append(
+            (
+                started,
+                "in",
+                method,
+                path,
+                query,
+                partner_name,
+                None,
+                http_status,
+                ocpi_status,
+                seconds,
+                request_id,
+                correlation_id,
+                request_body,
+                request_bytes,
+                response_body,
+                response_bytes,
+                None if http_status is not None else "No answer sent (the caller left)",
+                shared,
+            )
+        )
         self._buffered_bytes += size
         if (len(buffer) >= BATCH or self._buffered_bytes >= WAKE_BYTES) and self._wake is not None:
             self._wake.set()
@@ -323,10 +383,9 @@ class MessageLog:
     async def flush(self, db: Database) -> None:
         """Write everything buffered now (in batches of :data:`BATCH`)."""
         while self._buffer:
-            batch = [
-                Exchange._make(self._buffer.popleft()) for _ in range(min(BATCH, len(self._buffer)))
-            ]
-            self._buffered_bytes -= sum(entry.buffered_bytes for entry in batch)
+            popleft = self._buffer.popleft
+            batch = [popleft() for _ in range(min(BATCH, len(self._buffer)))]
+            self._buffered_bytes -= sum(_buffered_bytes(entry) for entry in batch)
             written = self.written
             try:
                 await self._write(db, batch)
@@ -335,23 +394,27 @@ class MessageLog:
                 self.failed += lost
                 log.exception("message log: %d entries could not be written", lost)
 
-    async def _write(self, db: Database, batch: list[Exchange]) -> None:
-        """``batch`` in order, in one INSERT — or a few: an answer that starts as one stored
-        earlier in the batch refers to that one's id, known once it is inserted."""
+    async def _write(self, db: Database, batch: list[tuple[Any, ...]]) -> None:
+        """``batch`` (entries as buffered: an :class:`Exchange`'s fields) in order, in one
+        INSERT — or a few: an answer that starts as one stored earlier in the batch refers to
+        that one's id, known once it is inserted."""
         partners = await self._partners_for(db, batch)
         rows: list[store.MessageRow] = []
         #: (method, URL, HTTP status) → a cut answer in ``rows``, not inserted yet
         waiting: dict[tuple[str, str, int | None], bytes] = {}
+        row_of = self._row
         for entry in batch:
-            body = entry.response_body
-            if waiting and body and entry.direction == "in" and entry.response_bytes > len(body):
-                held = waiting.get((entry.method, _url_of(entry), entry.http_status))
+            body = entry[_RESPONSE_BODY]
+            if waiting and body and entry[1] == "in" and entry[15] > len(body):
+                url = self._url_with(entry[3], entry[4]) if entry[4] else entry[3]
+                held = waiting.get((entry[2], url, entry[7]))
                 if held is not None and (held is body or held == body):
+                    # Its original is in this batch: inserted first, so it can be referred to.
                     await self._insert_remembering(db, rows)
                     rows, waiting = [], {}
-            row = self._row(entry, partners)
+            row, full_cut = row_of(entry, partners)
             rows.append(row)
-            if _full_cut_answer(row):
+            if full_cut:
                 assert row.response_body is not None
                 waiting[(row.method, row.url, row.http_status)] = row.response_body
         await self._insert_remembering(db, rows)
@@ -394,15 +457,13 @@ class MessageLog:
         found = modules[url] = module_of(url)
         return found
 
-    def _shared_answer(self, entry: Exchange, url: str, body: bytes) -> bytes:
+    def _shared_answer(self, method: str, url: str, http_status: int | None, body: bytes) -> bytes:
         """``body``, or a reference to an answer stored a moment ago that starts the same.
 
         A page of a GET list is large and, while its objects do not change, the same page after
         page: its first ``body_bytes`` are stored once and referred to for
         :data:`SHARE_SECONDS` (each reference a few bytes instead of a copy)."""
-        if entry.direction != "in" or entry.response_bytes <= len(body):
-            return body  # whole bodies end with their own timestamp: never the same
-        stored = self._answers.get((entry.method, url, entry.http_status))
+        stored = self._answers.get((method, url, http_status))
         if stored is None or time.monotonic() - stored[2] > SHARE_SECONDS:
             return body
         if stored[0] is not body and stored[0] != body:
@@ -421,11 +482,13 @@ class MessageLog:
             log.exception("message log: trimming failed")
             return 0
 
-    async def _partners_for(self, db: Database, batch: list[Exchange]) -> _Partners:
+    async def _partners_for(self, db: Database, batch: list[tuple[Any, ...]]) -> _Partners:
         known = self._partners
+        by_name, by_token = known.by_name, known.by_token
+        # An entry's partner name and token are its fields 5 and 6 (an Exchange's order).
         unknown = any(
-            (entry.partner_name is not None and entry.partner_name not in known.by_name)
-            or (entry.partner_token is not None and entry.partner_token not in known.by_token)
+            (entry[5] is not None and entry[5] not in by_name)
+            or (entry[6] is not None and entry[6] not in by_token)
             for entry in batch
         )
         # Read again when a name or token is new (a partner registering), at most once a
@@ -440,40 +503,88 @@ class MessageLog:
             self._partners = known = fresh
         return known
 
-    def _row(self, entry: Exchange, partners: _Partners) -> store.MessageRow:
-        url = _url_of(entry)
+    def _row(self, entry: tuple[Any, ...], partners: _Partners) -> tuple[store.MessageRow, bool]:
+        """The row of a buffered entry, and whether it holds a cut answer of ours in full
+        (one later answers may refer to). Runs for every message: plain locals, no lookups
+        but the caches'."""
+        (
+            at,
+            direction,
+            method,
+            url,
+            query,
+            name,
+            token,
+            http_status,
+            ocpi_status,
+            seconds,
+            request_id,
+            correlation_id,
+            request_body,
+            request_bytes,
+            response_body,
+            response_bytes,
+            error,
+            _shared,
+        ) = entry
+        if query:
+            url = self._url_with(url, query)
         partner_id: int | None = None
-        name = entry.partner_name
         if name is not None:
             partner_id = partners.by_name.get(name)
-        elif entry.partner_token is not None:
-            partner_id, name = partners.by_token.get(entry.partner_token, (None, None))
-        request_body, response_body = entry.request_body, entry.response_body
+        elif token is not None:
+            partner_id, name = partners.by_token.get(token, (None, None))
         if "credentials" in url and is_credentials_url(url):
             request_body = mask_tokens(request_body) if request_body else request_body
             response_body = mask_tokens(response_body) if response_body else response_body
-        if response_body:
-            response_body = self._shared_answer(entry, url, response_body)
-        return store.MessageRow(
-            at=datetime.fromtimestamp(entry.at, UTC),
-            direction=entry.direction,
-            partner_id=partner_id,
-            partner_name=name,
-            module=self._module_of(url),
-            method=entry.method[:8],
-            url=url,
-            http_status=entry.http_status,
-            ocpi_status=entry.ocpi_status,
-            duration_ms=round(entry.seconds * 1000, 3),
-            request_id=_id(entry.request_id),
-            correlation_id=_id(entry.correlation_id),
-            request_body=request_body,
-            response_body=response_body,
-            request_bytes=entry.request_bytes,
-            response_bytes=entry.response_bytes,
-            size=len(request_body or b"") + len(response_body or b""),
-            error=entry.error,
+        full_cut = False
+        if response_body and direction == "in" and response_bytes > len(response_body):
+            response_body = self._shared_answer(method, url, http_status, response_body)
+            full_cut = not response_body.startswith(_SHARED)
+        size = (len(request_body) if request_body else 0) + (
+            len(response_body) if response_body else 0
         )
+        row = store.MessageRow(
+            self._stamp(at),
+            direction,
+            partner_id,
+            name,
+            self._module_of(url),
+            method if len(method) <= 8 else method[:8],
+            url,
+            http_status,
+            ocpi_status,
+            round(seconds * 1000, 3),
+            request_id if request_id is None or len(request_id) <= 64 else request_id[:64],
+            correlation_id
+            if correlation_id is None or len(correlation_id) <= 64
+            else correlation_id[:64],
+            request_body,
+            response_body,
+            request_bytes,
+            response_bytes,
+            size,
+            error,
+        )
+        return row, full_cut
+
+    def _stamp(self, at: float) -> datetime:
+        # One datetime per second of messages, then only its microseconds replaced.
+        second = int(at)
+        base = self._second
+        if base is None or base[0] != second:
+            base = self._second = (second, datetime.fromtimestamp(second, UTC))
+        return base[1].replace(microsecond=int((at - second) * 1_000_000))
+
+    def _url_with(self, path: str, query: bytes) -> str:
+        # A busy node is asked the same few URLs again and again.
+        urls = self._urls
+        found = urls.get((path, query))
+        if found is None:
+            if len(urls) >= _MAX_CACHED_MODULES:
+                urls.clear()
+            found = urls[(path, query)] = f"{path}?{query.decode('latin-1')}"
+        return found
 
 
 async def list_messages(
@@ -518,8 +629,14 @@ async def message_detail(
     return MessageDetail(found.summary, found.request_body, body, shared)
 
 
-def _url_of(entry: Exchange) -> str:
-    return f"{entry.url}?{entry.query.decode('latin-1')}" if entry.query else entry.url
+#: Where an entry's response body is in the buffered tuple (an Exchange's fields).
+_RESPONSE_BODY = 14
+
+
+def _buffered_bytes(entry: tuple[Any, ...]) -> int:
+    """What a buffered entry holds of bodies (a shared answer takes no more memory)."""
+    request, answer = entry[12], entry[14]
+    return (len(request) if request else 0) + (0 if entry[17] or not answer else len(answer))
 
 
 def _full_cut_answer(row: store.MessageRow) -> bool:
@@ -532,8 +649,3 @@ def _full_cut_answer(row: store.MessageRow) -> bool:
         and row.response_bytes > len(body)
         and not body.startswith(_SHARED)
     )
-
-
-def _id(value: str | None) -> str | None:
-    # The column holds 64 characters; a partner's id may be longer (it is its own text).
-    return value[:64] if value is not None else None
