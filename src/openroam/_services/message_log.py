@@ -44,8 +44,6 @@ __all__ = [
     "message_detail",
     "module_of",
     "ocpi_status_of",
-    "shared_reference",
-    "shared_with",
 ]
 
 log = logging.getLogger("openroam.message_log")
@@ -67,23 +65,6 @@ SHARE_SECONDS = 30.0
 _MAX_SHARED_ANSWERS = 1000
 _MAX_CACHED_MODULES = 4096
 _FIRST_TRIM_SECONDS = 5.0
-
-#: A stored body that refers to another message's (a NUL byte starts no JSON answer of ours).
-_SHARED = b"\x00same as message "
-
-
-def shared_reference(message_id: int) -> bytes:
-    """The stored body of an answer whose first bytes are those of message ``message_id``."""
-    return _SHARED + str(message_id).encode()
-
-
-def shared_with(body: bytes | None) -> int | None:
-    """The message whose answer ``body`` refers to (:func:`shared_reference`), or None."""
-    if body is None or not body.startswith(_SHARED):
-        return None
-    number = body[len(_SHARED) :]
-    return int(number) if number.isdigit() else None
-
 
 #: The modules a message names (the known ModuleIDs and the versions endpoints), found as a
 #: segment of its URL's path (mod_versions "ModuleID enum").
@@ -457,19 +438,20 @@ class MessageLog:
         found = modules[url] = module_of(url)
         return found
 
-    def _shared_answer(self, method: str, url: str, http_status: int | None, body: bytes) -> bytes:
-        """``body``, or a reference to an answer stored a moment ago that starts the same.
+    def _shared_answer(
+        self, method: str, url: str, http_status: int | None, body: bytes
+    ) -> int | None:
+        """The message whose stored answer ``body`` (cut) is, stored a moment ago, or None.
 
         A page of a GET list is large and, while its objects do not change, the same page after
-        page: its first ``body_bytes`` are stored once and referred to for
-        :data:`SHARE_SECONDS` (each reference a few bytes instead of a copy)."""
+        page: its first ``body_bytes`` are stored once and referred to (column
+        ``response_shared_with``) for :data:`SHARE_SECONDS`."""
         stored = self._answers.get((method, url, http_status))
         if stored is None or time.monotonic() - stored[2] > SHARE_SECONDS:
-            return body
+            return None
         if stored[0] is not body and stored[0] != body:
-            return body
-        reference = shared_reference(stored[1])
-        return reference if len(reference) < len(body) else body
+            return None
+        return stored[1]
 
     async def trim(self, db: Database) -> int:
         """Delete rows beyond the retention and the size cap; how many."""
@@ -538,9 +520,13 @@ class MessageLog:
             request_body = mask_tokens(request_body) if request_body else request_body
             response_body = mask_tokens(response_body) if response_body else response_body
         full_cut = False
+        shared_with: int | None = None
         if response_body and direction == "in" and response_bytes > len(response_body):
-            response_body = self._shared_answer(method, url, http_status, response_body)
-            full_cut = not response_body.startswith(_SHARED)
+            shared_with = self._shared_answer(method, url, http_status, response_body)
+            if shared_with is None:
+                full_cut = True
+            else:
+                response_body = None
         size = (len(request_body) if request_body else 0) + (
             len(response_body) if response_body else 0
         )
@@ -565,6 +551,7 @@ class MessageLog:
             response_bytes,
             size,
             error,
+            shared_with,
         )
         return row, full_cut
 
@@ -621,7 +608,7 @@ async def message_detail(
     found = await store.get_message(db, message_id)
     if found is None:
         return None
-    shared = shared_with(found.response_body) if found.summary.direction == "in" else None
+    shared = found.response_shared_with
     if shared is None:
         return MessageDetail(found.summary, found.request_body, found.response_body)
     original = await store.get_message(db, shared)
@@ -647,5 +634,5 @@ def _full_cut_answer(row: store.MessageRow) -> bool:
         row.direction == "in"
         and body is not None
         and row.response_bytes > len(body)
-        and not body.startswith(_SHARED)
+        and row.response_shared_with is None
     )

@@ -57,6 +57,9 @@ class MessageLogEntry(Base):
     size: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text, default=None)
     """Why there is no answer (connection refused, timeout)."""
+    response_shared_with: Mapped[int | None] = mapped_column(BigId, default=None)
+    """An answer of ours whose stored start is that of this earlier message's answer (a GET
+    page while its objects do not change): ``response_body`` is NULL, stored once there."""
 
 
 class EvseStatusChange(Base):

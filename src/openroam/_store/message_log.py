@@ -60,6 +60,7 @@ class MessageRow(NamedTuple):
     response_bytes: int
     size: int
     error: str | None
+    response_shared_with: int | None = None
 
 
 _COLUMNS = MessageRow._fields
@@ -219,6 +220,7 @@ class MessageDetail:
     summary: MessageSummary
     request_body: bytes | None
     response_body: bytes | None
+    response_shared_with: int | None = None
 
 
 _SUMMARY = tuple(MessageSummary.__slots__)
@@ -261,11 +263,14 @@ async def find_messages(db: Database, where: MessageFilter, limit: int) -> list[
 async def get_message(db: Database, message_id: int) -> MessageDetail | None:
     table = MessageLogEntry.__table__
     query = select(
-        *(table.c[name] for name in _SUMMARY), table.c.request_body, table.c.response_body
+        *(table.c[name] for name in _SUMMARY),
+        table.c.request_body,
+        table.c.response_body,
+        table.c.response_shared_with,
     ).where(table.c.id == message_id)
     async with db.session() as session:
         row = (await session.execute(query)).one_or_none()
     if row is None:
         return None
-    *summary, request_body, response_body = row
-    return MessageDetail(MessageSummary(*summary), request_body, response_body)
+    *summary, request_body, response_body, shared_with = row
+    return MessageDetail(MessageSummary(*summary), request_body, response_body, shared_with)

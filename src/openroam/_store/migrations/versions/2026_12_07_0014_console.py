@@ -51,6 +51,7 @@ def upgrade() -> None:
         sa.Column("response_bytes", sa.Integer(), nullable=False),
         sa.Column("size", sa.Integer(), nullable=False),
         sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("response_shared_with", BIG_ID, nullable=True),
         sa.ForeignKeyConstraint(
             ["partner_id"],
             ["partners.id"],
