@@ -105,6 +105,20 @@ async def test_a_correlation_id_the_requester_did_not_send_is_the_one_it_gets_ba
     assert got.headers["x-correlation-id"] == response.headers["x-correlation-id"]
 
 
+async def test_a_correlation_id_beyond_ascii_goes_on_as_its_bytes(
+    hub: httpx.AsyncClient, cpo: Party, cpo_site: Target, emsp: Party
+) -> None:
+    # A partner's header value with bytes beyond ASCII (RFC 9110 obs-text) is forwarded as it
+    # came, never a 3000 (found by the never-5xx test's hypothesis search).
+    headers = [(k.encode(), v.encode()) for k, v in emsp.routing(cpo.key).items()]
+    headers.append((b"X-Correlation-ID", b"corr-\x84\x97"))
+    response = await hub.get("/ocpi/2.2.1/sender/locations/LOC1", headers=headers)
+    assert response.status_code < 500
+    [got] = cpo_site.got
+    # http.server reads header bytes as latin-1: the same two bytes.
+    assert got.headers["x-correlation-id"].encode("latin-1") == b"corr-\x84\x97"
+
+
 async def test_the_body_and_the_query_go_on_as_sent(
     hub: httpx.AsyncClient, cpo: Party, cpo_site: Target, emsp: Party
 ) -> None:

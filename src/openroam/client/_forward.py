@@ -77,7 +77,14 @@ class Forwarder:
         none within ``timeout``: the message was not forwarded); :class:`TimeoutOnForwardedRequest`
         (4002) when it was sent but the whole answer did not come within ``timeout`` seconds.
         """
-        sent = httpx.Headers(headers)
+        # As bytes, the way they arrived (read as latin-1): a partner's X-Correlation-ID with
+        # bytes beyond ASCII is passed on as sent, not refused by httpx's ASCII encoding of text.
+        sent = httpx.Headers(
+            {
+                name.encode("latin-1"): value.encode("latin-1", "replace")
+                for name, value in headers.items()
+            }
+        )
         sent["Authorization"] = authorization_value(token, encode=encode_token)
         # transport_and_format.asciidoc "Unique message IDs": a forwarded request carries a new
         # X-Request-ID, and the X-Correlation-ID it came with (in ``headers``).
