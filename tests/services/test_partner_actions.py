@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import httpx
@@ -24,38 +24,20 @@ from openroam._store import repositories as repo
 from openroam._store.db import Database
 from openroam.errors import MethodNotAllowed, NotFound, Unauthorized
 from openroam.models.v221.types import Role
-from tests.api.conftest import ADMIN_TOKEN, BASE_URL, PLATFORM, api_app
 from tests.api.support import tariff
-from tests.delivery.fake_partner import FakePartner, fake_partner, register
+from tests.delivery import test_push_order
+from tests.delivery.fake_partner import FakePartner
 from tests.hub.clientinfo_partner import Party, party_platform
 from tests.hub.test_client_info_hub import connect, hub_node, pending, push_all
 from tests.hub.test_client_info_hub import partner as hub_partner
 from tests.services.test_partner_status import _partner as sender_partner
 
+# The push tests' fixtures: a node with a fake partner registered, and its backend API.
+partner, node, api = test_push_order.partner, test_push_order.node, test_push_order.api
+
 # A suspended partner's deliveries are held for the longest back-off: long enough here that a
 # busy machine never sees one due again within the test.
 SETTINGS = PushSettings(base_delay=0.01, max_delay=600, idle_sleep=0.01, max_refusals=1)
-
-
-@pytest.fixture
-def partner() -> Iterator[FakePartner]:
-    with fake_partner() as running:
-        yield running
-
-
-@pytest.fixture
-async def node(database, partner: FakePartner) -> Node:  # type: ignore[no-untyped-def]
-    built = Node.build(PLATFORM, database, lambda token, encode: None)  # type: ignore[arg-type,return-value]
-    await register(database, partner, "fake", ["tariffs"])
-    return built
-
-
-@pytest.fixture
-async def api(node: Node) -> AsyncIterator[httpx.AsyncClient]:
-    headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
-    transport = httpx.ASGITransport(app=api_app(node))
-    async with httpx.AsyncClient(transport=transport, base_url=BASE_URL, headers=headers) as http:
-        yield http
 
 
 def _actions(node: Node) -> PartnerActions:

@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from openroam._admin._auth import Visitor, visitor
 from openroam._admin._render import render
-from openroam._services.message_log import list_messages, message_detail
+from openroam._services.message_log import MODULES, list_messages, message_detail
 from openroam._services.node import Node
 from openroam._store.message_log import MessageFilter
 from openroam.errors import InvalidOrMissingParameters, NotFound
@@ -24,19 +24,6 @@ __all__ = ["add_routes"]
 #: Messages per page.
 PAGE_SIZE = 50
 
-#: The filter's choices of module (mod_versions "ModuleID enum", and the versions endpoints).
-MODULES = (
-    "cdrs",
-    "chargingprofiles",
-    "commands",
-    "credentials",
-    "hubclientinfo",
-    "locations",
-    "sessions",
-    "tariffs",
-    "tokens",
-    "versions",
-)
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 STATUS_CLASSES = (("2", "2xx"), ("3", "3xx"), ("4", "4xx"), ("5", "5xx"), ("0", "no answer"))
 

@@ -32,6 +32,7 @@ from openroam._store.db import Database
 __all__ = [
     "BATCH",
     "FLUSH_SECONDS",
+    "MODULES",
     "SHARE_SECONDS",
     "TRIM_SECONDS",
     "Exchange",
@@ -82,6 +83,8 @@ _MODULES = frozenset(
         "versions",
     }
 )
+#: The same, in order (the console's filter offers them).
+MODULES = tuple(sorted(_MODULES))
 
 
 class Exchange(NamedTuple):
@@ -245,7 +248,11 @@ class MessageLog:
 
     def append(self, exchange: Exchange) -> None:
         """Keep ``exchange`` for the writer; dropped (and counted) when the buffer is full."""
-        size = exchange.buffered_bytes
+        self._keep(tuple(exchange), exchange.buffered_bytes)
+
+    def _keep(self, entry: tuple[Any, ...], size: int) -> None:
+        """Buffer ``entry`` (holding ``size`` bytes of bodies), or count it dropped when the
+        buffer is full; wake the writer when a batch is ready."""
         buffer = self._buffer
         if (
             len(buffer) >= self.settings.max_buffered
@@ -253,7 +260,7 @@ class MessageLog:
         ):
             self.dropped += 1
             return
-        buffer.append(tuple(exchange))
+        buffer.append(entry)
         self._buffered_bytes += size
         if (len(buffer) >= BATCH or self._buffered_bytes >= WAKE_BYTES) and self._wake is not None:
             self._wake.set()
@@ -282,15 +289,8 @@ class MessageLog:
         size = len(request_body) if request_body else 0
         if response_body and not shared:
             size += len(response_body)
-        buffer = self._buffer
-        if (
-            len(buffer) >= self.settings.max_buffered
-            or self._buffered_bytes + size > self.settings.max_buffered_bytes
-        ):
-            self.dropped += 1
-            return
         # The fields of an Exchange, in order.
-        buffer.append(
+        self._keep(
             (
                 started,
                 "in",
@@ -310,11 +310,9 @@ class MessageLog:
                 response_bytes,
                 None if http_status is not None else "No answer sent (the caller left)",
                 shared,
-            )
+            ),
+            size,
         )
-        self._buffered_bytes += size
-        if (len(buffer) >= BATCH or self._buffered_bytes >= WAKE_BYTES) and self._wake is not None:
-            self._wake.set()
 
     def answer_prefix(
         self, key: tuple[str, str, bytes, int | None], chunks: Sequence[bytes]

@@ -152,23 +152,20 @@ def change_rows(
     ]
 
 
-#: One change, its values named ``b_<column>`` (:func:`change_rows`).
-INSERT_CHANGE = insert(T).values(
-    {
-        name: bindparam(f"b_{name}")
-        for name in (
-            "origin",
-            "country_code",
-            "party_id",
-            "location_id",
-            "evse_uid",
-            "status",
-            "previous",
-            "last_updated",
-            "recorded_at",
-        )
-    }
+#: The columns a change is inserted with, in the order :func:`change_values` binds them.
+_CHANGE_COLUMNS = (
+    "origin",
+    "country_code",
+    "party_id",
+    "location_id",
+    "evse_uid",
+    "status",
+    "previous",
+    "last_updated",
+    "recorded_at",
 )
+#: One change, its values named ``b_<column>`` (:func:`change_rows`).
+INSERT_CHANGE = insert(T).values({name: bindparam(f"b_{name}") for name in _CHANGE_COLUMNS})
 
 
 async def record_changes(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
@@ -179,20 +176,9 @@ async def record_changes(session: AsyncSession, rows: Sequence[dict[str, Any]]) 
 
 PLAIN_INSERT_CHANGE = plain_statement(INSERT_CHANGE)
 # change_values binds by position, in this order, with the date columns as SQLite text.
-assert PLAIN_INSERT_CHANGE.names == tuple(
-    f"b_{name}"
-    for name in (
-        "origin",
-        "country_code",
-        "party_id",
-        "location_id",
-        "evse_uid",
-        "status",
-        "previous",
-        "last_updated",
-        "recorded_at",
-    )
-), PLAIN_INSERT_CHANGE.names
+assert PLAIN_INSERT_CHANGE.names == tuple(f"b_{name}" for name in _CHANGE_COLUMNS), (
+    PLAIN_INSERT_CHANGE.names
+)
 
 
 def change_values(
