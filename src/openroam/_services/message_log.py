@@ -64,6 +64,7 @@ TRIM_SECONDS = 60.0
 #: reference outlives what it refers to only for messages this close to the trimming's edge.
 SHARE_SECONDS = 30.0
 _MAX_SHARED_ANSWERS = 1000
+_ROWS_BETWEEN_YIELDS = 500
 _MAX_CACHED_MODULES = 4096
 _FIRST_TRIM_SECONDS = 5.0
 
@@ -393,6 +394,10 @@ class MessageLog:
                     rows, waiting = [], {}
             row, full_cut = row_of(entry, partners)
             rows.append(row)
+            if len(rows) % _ROWS_BETWEEN_YIELDS == 0:
+                # Thousands of rows are made per batch: requests are answered in between, so
+                # the writer never holds the event loop for more than a few milliseconds.
+                await asyncio.sleep(0)
             if full_cut:
                 assert row.response_body is not None
                 waiting[(row.method, row.url, row.http_status)] = row.response_body
