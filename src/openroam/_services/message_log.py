@@ -119,8 +119,7 @@ class Exchange(NamedTuple):
 
     @property
     def buffered_bytes(self) -> int:
-        answer = 0 if self.shared_answer else len(self.response_body or b"")
-        return len(self.request_body or b"") + answer
+        return _buffered_bytes(self)
 
 
 def cut(chunks: Sequence[bytes], limit: int) -> tuple[bytes | None, int]:
@@ -624,8 +623,9 @@ _RESPONSE_BODY = 14
 
 
 def _buffered_bytes(entry: tuple[Any, ...]) -> int:
-    """What a buffered entry holds of bodies (a shared answer takes no more memory)."""
-    request, answer = entry[12], entry[14]
+    """What a buffered entry (an Exchange's fields) holds of bodies: its request body, and its
+    response body unless shared (a shared answer takes no more memory)."""
+    request, answer = entry[12], entry[_RESPONSE_BODY]
     return (len(request) if request else 0) + (0 if entry[17] or not answer else len(answer))
 
 
