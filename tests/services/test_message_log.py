@@ -244,12 +244,12 @@ async def test_a_repeated_cut_answer_is_stored_once_and_shown_for_each(database:
     first = await message_detail(database, log, by_request["first"].id)
     assert first is not None
     assert first.response_body == kept
-    assert first.response_shared_with is None
+    assert (first.answer_shared, first.response_shared_with) == (False, None)
     for number in range(3):
         again = await message_detail(database, log, by_request[f"again-{number}"].id)
         assert again is not None
         assert again.response_body == kept
-        assert again.response_shared_with == by_request["first"].id
+        assert (again.answer_shared, again.response_shared_with) == (True, by_request["first"].id)
     stored = await database_sizes(database)
     assert stored["first"] == 64
     assert stored["again-0"] < 32
@@ -293,44 +293,128 @@ async def test_trimming_deletes_the_aged_and_the_oldest_beyond_the_cap(
     assert [row.request_id for row in rows] == ["recent-3", "recent-2"]
 
 
-def test_an_answer_cut_like_the_last_one_shares_its_bytes_in_the_buffer() -> None:
-    log = MessageLog(MessageLogSettings(body_bytes=8))
-    key = ("GET", "/ocpi/2.2.1/sender/locations", b"limit=50", 200)
-    first, length, shared = log.answer_prefix(key, [b'{"data":[1,2,3],"timestamp":"T1"}'])
-    assert (first, length, shared) == (b'{"data":', 33, False)
-    again, _, shared = log.answer_prefix(key, [b'{"data":[1,2,3],"timestamp":"T2"}'])
-    assert again is first
-    assert shared
-    # Taking no more memory, it does not count against the buffer's bytes.
-    entry = _exchange(response_body=again, response_bytes=33, shared_answer=True)
-    assert entry.buffered_bytes == 0
-    other, _, shared = log.answer_prefix(key, [b'{"other":[]}'])
-    assert other == b'{"other"'
-    assert not shared
-    # Whole answers are kept as they are.
-    assert log.answer_prefix(key, [b"{}"]) == (b"{}", 2, False)
+def _answered(log: MessageLog, request_id: str, answer: bytes, **fields: object) -> None:
+    """A GET list page our server answered, as the middleware hands it to the log."""
+    values: dict[str, object] = {
+        "method": "GET",
+        "path": "/ocpi/2.2.1/sender/locations",
+        "query": b"limit=50",
+        "partner_id": None,
+        "partner_name": None,
+        "http_status": 200,
+        "ocpi_status": 1000,
+        "started": time.time(),
+        "seconds": 0.004,
+        "request_id": request_id,
+        "correlation_id": "cor-" + request_id,
+        "asked": [],
+        "answer": [answer],
+    }
+    values.update(fields)
+    log.append_answered(**values)  # type: ignore[arg-type]
 
 
-async def test_repeated_answers_written_together_are_stored_once(database: Database) -> None:
+def test_an_answer_cut_like_the_last_one_takes_no_more_of_the_buffer() -> None:
+    # 8 bytes of each answer kept; room for 12 bytes of bodies.
+    log = MessageLog(MessageLogSettings(body_bytes=8, max_buffered_bytes=12))
+    _answered(log, "first", b'{"data":[1,2,3],"timestamp":"T1"}')
+    # Starts as the first (the time stamp differs beyond the cut): refers to it, no bytes.
+    _answered(log, "again", b'{"data":[1,2,3],"timestamp":"T2"}')
+    _answered(log, "again-2", b'{"data":[1,2,3],"timestamp":"T3"}')
+    assert log.dropped == 0
+    # Another start: 8 more bytes, beyond the room.
+    _answered(log, "other", b'{"other":[1,2,3],"timestamp":"T4"}')
+    assert log.dropped == 1
+    # A whole answer (within the cut) takes its bytes: 2 fit.
+    _answered(log, "small", b"{}")
+    assert log.dropped == 1
+
+
+async def test_repeated_answers_are_stored_once_and_shown_for_each(database: Database) -> None:
     log = MessageLog(MessageLogSettings(body_bytes=40))
-    key = ("GET", "/ocpi/2.2.1/sender/locations", b"", 200)
+    partner_id = await _partner(database, "emsp-pages", TOKEN_B)
+    started = 1_796_000_000.123456
     for number in range(4):
         page = b'{"data":[{"id":"L1"},{"id":"L2"},{"id":"L3"}],"timestamp":"T%d"}' % number
-        kept, length, shared = log.answer_prefix(key, [page])
-        log.append(
-            _exchange(
-                request_id=f"page-{number}",
-                response_body=kept,
-                response_bytes=length,
-                shared_answer=shared,
-            )
+        _answered(
+            log,
+            f"page-{number}",
+            page,
+            partner_id=partner_id,
+            partner_name="emsp-pages",
+            started=started + number,
         )
+    # The same request answered otherwise (another page) is stored in full.
+    _answered(log, "changed", b'{"data":[{"id":"L9"},{"id":"L8"},{"id":"L7"}]}' * 2)
     await log.flush(database)
     sizes = await database_sizes(database)
     assert sizes["page-0"] == 40
-    assert all(sizes[f"page-{number}"] < 40 for number in range(1, 4))
+    assert all(sizes[f"page-{number}"] == 0 for number in range(1, 4))
+    assert sizes["changed"] == 40
     rows = await store.find_messages(database, store.MessageFilter(), 10)
-    for row in rows:
-        detail = await message_detail(database, log, row.id)
+    by_request = {row.request_id: row for row in rows}
+    first = by_request["page-0"]
+    # Stored as captured: the partner the caller's token told, the time to the microsecond.
+    assert (first.partner_id, first.partner_name) == (partner_id, "emsp-pages")
+    assert first.at == datetime(2026, 11, 30, 0, 53, 20, 123456, tzinfo=UTC)
+    assert first.url == "/ocpi/2.2.1/sender/locations?limit=50"
+    page_bytes = len(b'{"data":[{"id":"L1"},{"id":"L2"},{"id":"L3"}],"timestamp":"T0"}')
+    assert (first.module, first.duration_ms, first.response_bytes) == (
+        "locations",
+        4.0,
+        page_bytes,
+    )
+    for number in range(4):
+        detail = await message_detail(database, log, by_request[f"page-{number}"].id)
         assert detail is not None
         assert detail.response_body == b'{"data":[{"id":"L1"},{"id":"L2"},{"id":"L3"}'[:40]
+        assert detail.answer_shared is (number > 0)
+        assert detail.response_shared_with == (first.id if number else None)
+
+
+async def test_an_answer_shared_with_a_message_trimmed_since_is_shown_as_not_kept(
+    database: Database,
+) -> None:
+    log = MessageLog(MessageLogSettings(body_bytes=8, retention_days=1))
+    long_ago = time.time() - 2 * 86400
+    _answered(log, "aged", b'{"data":[1,2,3]}', started=long_ago)
+    # Captured within SHARE_SECONDS of the first: refers to it.
+    _answered(log, "recent", b'{"data":[1,2,3]}', started=long_ago + 1)
+    await log.flush(database)
+    assert await log.trim(database) == 2
+    _answered(log, "later", b'{"data":[1,2,3]}', started=long_ago + 2)
+    _answered(log, "now", b'{"data":[1,2,3]}')  # beyond SHARE_SECONDS: stored again
+    await log.flush(database)
+    rows = {
+        row.request_id: row
+        for row in await store.find_messages(database, store.MessageFilter(), 10)
+    }
+    later = await message_detail(database, log, rows["later"].id)
+    assert later is not None
+    assert (later.answer_shared, later.response_body, later.response_shared_with) == (
+        True,
+        None,
+        None,
+    )
+    now = await message_detail(database, log, rows["now"].id)
+    assert now is not None
+    assert (now.answer_shared, now.response_body) == (False, b'{"data":')
+
+
+async def test_a_message_of_a_partner_deleted_before_it_was_written_keeps_its_name(
+    database: Database,
+) -> None:
+    log = MessageLog(MessageLogSettings())
+    kept_id = await _partner(database, "emsp-kept", TOKEN_B)
+    gone_id = await _partner(database, "emsp-gone", TOKEN_C)
+    _answered(log, "kept", b"{}", partner_id=kept_id, partner_name="emsp-kept")
+    _answered(log, "gone", b"{}", partner_id=gone_id, partner_name="emsp-gone")
+    async with database.session() as session, session.begin():
+        await session.delete(await session.get(Partner, gone_id))
+    await log.flush(database)
+    assert (log.written, log.failed) == (2, 0)
+    rows = await store.find_messages(database, store.MessageFilter(), 10)
+    assert {row.request_id: (row.partner_id, row.partner_name) for row in rows} == {
+        "kept": (kept_id, "emsp-kept"),
+        "gone": (None, "emsp-gone"),
+    }

@@ -161,6 +161,7 @@ def add_routes(router: APIRouter) -> None:
             request_body=_body(message.request_body, message.summary.request_bytes),
             response_body=_body(message.response_body, message.summary.response_bytes),
             response_shared_with=message.response_shared_with,
+            answer_shared=message.answer_shared,
         )
 
     router.add_api_route("/admin/messages", page, methods=["GET"])

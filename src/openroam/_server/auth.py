@@ -89,7 +89,7 @@ def _registration_complete(caller: Caller) -> Caller:
 async def _any_caller(request: Request) -> Caller:
     authorization = request.headers.get("authorization")
     caller = await authenticated_caller(_service(request), authorization, registered=False)
-    request.state.partner_name = caller.partner_name
+    request.state.caller = caller
     return caller
 
 

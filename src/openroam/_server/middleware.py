@@ -35,6 +35,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from openroam._logging import RequestRecord, current_request_id
 from openroam._server.envelope import error_response
 from openroam._server.metrics import RequestMetrics
+from openroam._services.credentials import Caller
 from openroam._services.message_log import MessageLog
 from openroam.errors import ServerError
 
@@ -173,12 +174,13 @@ class OcpiMiddleware:
                     seconds,
                 )
             if log.isEnabledFor(logging.INFO):
+                caller = scope["state"].get("caller")
                 log.handle(
                     RequestRecord(
                         log.name,
                         scope["method"],
                         scope["path"],
-                        scope["state"].get("partner_name"),
+                        caller.partner_name if caller is not None else None,
                         outcome["http_status"],
                         outcome["status_code"],
                         seconds,
@@ -210,11 +212,15 @@ def _log_exchange(
     asked: list[bytes],
     answer: list[bytes],
 ) -> None:
+    # The partner: the caller its token told (``scope["state"]["caller"]``, set where a
+    # request is authenticated), None when it was not.
+    caller: Caller | None = scope["state"].get("caller")
     message_log.append_answered(
         scope["method"],
         scope["path"],
         scope["query_string"],
-        scope["state"].get("partner_name"),
+        caller.partner_id if caller is not None else None,
+        caller.partner_name if caller is not None else None,
         outcome["http_status"],
         outcome["status_code"],
         time.time() - seconds,

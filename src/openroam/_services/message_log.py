@@ -1,14 +1,20 @@
 """The message log: every OCPI exchange in and out, kept for the console (docs/console.md
 "Message log").
 
-Capturing is on the request's path, so it does the least it can there: :meth:`MessageLog.append`
-puts an :class:`Exchange` (bodies referenced, or cut at ``body_bytes`` — a slice of at most that
-many bytes, never an encoding or a copy of the whole) into a bounded in-memory buffer, or counts
-it as dropped when the buffer is full; it never waits and never fails. Everything else happens in
-:meth:`MessageLog.run`, a background task: tokens masked (:mod:`message_masking`), the module and
-the partner worked out, rows written in batches (one transaction each, every
-:data:`FLUSH_SECONDS` or :data:`BATCH` entries), and every :data:`TRIM_SECONDS` the rows beyond
-the retention or the size cap deleted, oldest first.
+Capturing is on the request's path, so it does the least it can there, and all of it there:
+:meth:`MessageLog.append_answered` (every request we answer) and :meth:`MessageLog.append`
+(every request we send) make the row as it will be stored — bodies referenced or cut at
+``body_bytes`` (a slice, never an encoding or a copy of the whole), tokens masked in a
+credentials exchange (:mod:`message_masking`), the module told by the URL — and put it into a
+bounded in-memory buffer, or count it as dropped when the buffer is full; they never wait and
+never fail. :meth:`MessageLog.run`, a background task, writes the buffer in batches (one
+transaction each, every :data:`FLUSH_SECONDS` or :data:`BATCH` entries) with no work per row in
+Python but telling the partner of the requests we sent (by the token they carried), and every
+:data:`TRIM_SECONDS` deletes the rows beyond the retention or the size cap, oldest first.
+
+A GET page is large and, while its objects do not change, the same page after page: a cut
+answer that starts as the last one to the same request is stored once. The first is given a
+key when it is captured (``answer_key``), the later ones refer to it (``shared_answer_key``).
 
 What a process's buffer held when it stopped abruptly (killed, not shut down) is lost; a clean
 stop writes it.
@@ -23,6 +29,8 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from operator import itemgetter
+from random import getrandbits
 from typing import Any, NamedTuple
 
 from openroam._services.message_masking import is_credentials_url, mask_tokens
@@ -44,6 +52,7 @@ __all__ = [
     "list_messages",
     "message_detail",
     "module_of",
+    "new_answer_key",
     "ocpi_status_of",
 ]
 
@@ -64,7 +73,6 @@ TRIM_SECONDS = 60.0
 #: reference outlives what it refers to only for messages this close to the trimming's edge.
 SHARE_SECONDS = 30.0
 _MAX_SHARED_ANSWERS = 1000
-_ROWS_BETWEEN_YIELDS = 500
 _MAX_CACHED_MODULES = 4096
 _FIRST_TRIM_SECONDS = 5.0
 
@@ -113,13 +121,14 @@ class Exchange(NamedTuple):
     response_body: bytes | None
     response_bytes: int
     error: str | None = None
-    #: ``response_body`` is the one of an earlier answer (:meth:`MessageLog.answer_prefix`):
-    #: it takes no more memory
-    shared_answer: bool = False
 
-    @property
-    def buffered_bytes(self) -> int:
-        return _buffered_bytes(self)
+
+class _Unresolved(NamedTuple):
+    """A buffered row whose partner the writer tells (``partner_id`` is None in ``row``): by
+    the name in ``row``, else by ``token``, the one the request carried."""
+
+    row: tuple[Any, ...]
+    token: str | None
 
 
 def cut(chunks: Sequence[bytes], limit: int) -> tuple[bytes | None, int]:
@@ -213,18 +222,20 @@ class _Partners:
 
 
 class MessageLog:
-    """See the module docstring. One per process; ``append`` from anywhere in its event loop's
-    thread, ``run`` as one background task."""
+    """See the module docstring. One per process; ``append`` and ``append_answered`` from
+    anywhere in its event loop's thread, ``run`` as one background task."""
 
     def __init__(self, settings: MessageLogSettings) -> None:
         self.settings = settings
         #: the most kept of each body
         self.body_bytes = settings.body_bytes
-        # Plain tuples (of an Exchange's fields): the garbage collector stops tracking a tuple
-        # of plain values at its first pass (not a NamedTuple's), so the thousands waiting here
-        # cost the collections nothing.
+        # Rows as plain tuples (store.MessageRow's values), or _Unresolved ones: the garbage
+        # collector stops tracking a tuple of plain values at its first pass, so the thousands
+        # waiting here cost its collections nothing.
         self._buffer: deque[tuple[Any, ...]] = deque()
         self._buffered_bytes = 0
+        #: how many entries of the buffer are _Unresolved
+        self._unresolved = 0
         #: entries not kept because the buffer was full (since the process started)
         self.dropped = 0
         #: entries lost because their batch could not be written
@@ -236,40 +247,20 @@ class MessageLog:
         # The first trim a few seconds after start: a short command (``openroam invite``) does
         # not wait for one on its way out.
         self._trimmed_at = time.monotonic() - TRIM_SECONDS + _FIRST_TRIM_SECONDS
-        #: (method, URL, HTTP status) → the first bytes of the answer last stored in full, its
-        #: message id, when (monotonic): what later answers may refer to
+        #: (method, URL, HTTP status) → the start of the answer last stored in full, its
+        #: answer_key, and when it was captured (seconds since the epoch): what later answers
+        #: that start the same refer to
         self._answers: dict[tuple[str, str, int | None], tuple[bytes, int, float]] = {}
         self._modules: dict[str, str | None] = {}
-        self._recent_answers: dict[tuple[str, str, bytes, int | None], bytes] = {}
-        self._urls: dict[tuple[str, bytes], str] = {}
-        self._second: tuple[int, datetime] | None = None
 
     # --- on the request's path ---------------------------------------------------------------
-
-    def append(self, exchange: Exchange) -> None:
-        """Keep ``exchange`` for the writer; dropped (and counted) when the buffer is full."""
-        self._keep(tuple(exchange), exchange.buffered_bytes)
-
-    def _keep(self, entry: tuple[Any, ...], size: int) -> None:
-        """Buffer ``entry`` (holding ``size`` bytes of bodies), or count it dropped when the
-        buffer is full; wake the writer when a batch is ready."""
-        buffer = self._buffer
-        if (
-            len(buffer) >= self.settings.max_buffered
-            or self._buffered_bytes + size > self.settings.max_buffered_bytes
-        ):
-            self.dropped += 1
-            return
-        buffer.append(entry)
-        self._buffered_bytes += size
-        if (len(buffer) >= BATCH or self._buffered_bytes >= WAKE_BYTES) and self._wake is not None:
-            self._wake.set()
 
     def append_answered(
         self,
         method: str,
         path: str,
         query: bytes,
+        partner_id: int | None,
         partner_name: str | None,
         http_status: int | None,
         ocpi_status: int | None,
@@ -280,59 +271,157 @@ class MessageLog:
         asked: Sequence[bytes],
         answer: Sequence[bytes],
     ) -> None:
-        """:meth:`append` of a request we answered (the middleware's, on every request: the
-        entry is built as the plain tuple the buffer holds, without an :class:`Exchange`)."""
-        request_body, request_bytes = cut(asked, self.body_bytes) if asked else (None, 0)
-        response_body, response_bytes, shared = self.answer_prefix(
-            (method, path, query, http_status), answer
+        """Keep a request we answered (the middleware's, on every request), its bodies as the
+        pieces that passed: the row is made here, as it will be stored, so that writing it
+        costs no work per row in Python."""
+        limit = self.body_bytes
+        url = f"{path}?{query.decode('latin-1')}" if query else path
+        request_body, request_bytes = cut(asked, limit) if asked else (None, 0)
+        answer_key = shared_key = None
+        if "credentials" in path and is_credentials_url(path):
+            request_body, response_body, response_bytes = self._masked(request_body, answer)
+        elif len(answer) == 1 and len(answer[0]) > limit:
+            # A large answer, most often a GET page: shared with the last one when it starts
+            # the same (checked on the whole answer: nothing is cut or copied then).
+            response_bytes = len(answer[0])
+            response_body, answer_key, shared_key = self._share(
+                (method, url, http_status), answer[0], started
+            )
+        else:
+            response_body, response_bytes = cut(answer, limit)
+        size = (len(request_body) if request_body else 0) + (
+            len(response_body) if response_body else 0
         )
-        size = len(request_body) if request_body else 0
-        if response_body and not shared:
-            size += len(response_body)
-        # The fields of an Exchange, in order.
         self._keep(
             (
-                started,
+                round(started * 1_000_000),
                 "in",
-                method,
-                path,
-                query,
+                partner_id,
                 partner_name,
-                None,
+                self._module_of(path),
+                method[:8],
+                url,
                 http_status,
                 ocpi_status,
-                seconds,
-                request_id,
-                correlation_id,
+                seconds * 1000,
+                request_id[:64],
+                correlation_id[:64],
                 request_body,
-                request_bytes,
                 response_body,
+                request_bytes,
                 response_bytes,
+                size,
                 None if http_status is not None else "No answer sent (the caller left)",
-                shared,
+                answer_key,
+                shared_key,
             ),
             size,
         )
 
-    def answer_prefix(
-        self, key: tuple[str, str, bytes, int | None], chunks: Sequence[bytes]
-    ) -> tuple[bytes | None, int, bool]:
-        """:func:`cut` for an answer we sent, ``key`` (method, path, query, HTTP status), and
-        whether the bytes kept are shared: the first ``body_bytes`` of an answer that starts as
-        the last one to the same request cut are that one's bytes (the same object: no copy, no
-        more memory; the writer stores them once, :meth:`_shared_answer`)."""
-        limit = self.body_bytes
-        if len(chunks) != 1 or len(chunks[0]) <= limit:
-            return (*cut(chunks, limit), False)
-        body = chunks[0]
-        recent = self._recent_answers
-        last = recent.get(key)
-        if last is not None and body.startswith(last):
-            return last, len(body), True
-        if len(recent) >= _MAX_SHARED_ANSWERS:
-            recent.clear()
-        prefix = recent[key] = body[:limit]
-        return prefix, len(body), False
+    def append(self, exchange: Exchange) -> None:
+        """Keep ``exchange`` (bodies already cut); its partner is told by the writer, by its
+        name or by the token it carried."""
+        url = exchange.url
+        if exchange.query:
+            url = f"{url}?{exchange.query.decode('latin-1')}"
+        request_body, response_body = exchange.request_body, exchange.response_body
+        answer_key = shared_key = None
+        if "credentials" in url and is_credentials_url(url):
+            request_body = mask_tokens(request_body) if request_body else request_body
+            response_body = mask_tokens(response_body) if response_body else response_body
+        elif (
+            exchange.direction == "in"
+            and response_body
+            and exchange.response_bytes > len(response_body)
+        ):
+            response_body, answer_key, shared_key = self._share(
+                (exchange.method, url, exchange.http_status), response_body, exchange.at
+            )
+        size = (len(request_body) if request_body else 0) + (
+            len(response_body) if response_body else 0
+        )
+        row = (
+            round(exchange.at * 1_000_000),
+            exchange.direction,
+            None,
+            exchange.partner_name,
+            self._module_of(url),
+            exchange.method[:8],
+            url,
+            exchange.http_status,
+            exchange.ocpi_status,
+            exchange.seconds * 1000,
+            None if exchange.request_id is None else exchange.request_id[:64],
+            None if exchange.correlation_id is None else exchange.correlation_id[:64],
+            request_body,
+            response_body,
+            exchange.request_bytes,
+            exchange.response_bytes,
+            size,
+            exchange.error,
+            answer_key,
+            shared_key,
+        )
+        if exchange.partner_name is None and exchange.partner_token is None:
+            self._keep(row, size)
+        elif self._keep(_Unresolved(row, exchange.partner_token), size):
+            self._unresolved += 1
+
+    def _keep(self, entry: tuple[Any, ...], size: int) -> bool:
+        """Buffer ``entry`` (holding ``size`` bytes of bodies), or count it dropped when the
+        buffer is full; wake the writer when a batch is ready. Whether it was kept."""
+        buffer = self._buffer
+        if (
+            len(buffer) >= self.settings.max_buffered
+            or self._buffered_bytes + size > self.settings.max_buffered_bytes
+        ):
+            self.dropped += 1
+            return False
+        buffer.append(entry)
+        self._buffered_bytes += size
+        if (len(buffer) >= BATCH or self._buffered_bytes >= WAKE_BYTES) and self._wake is not None:
+            self._wake.set()
+        return True
+
+    def _share(
+        self, key: tuple[str, str, int | None], body: bytes, at: float
+    ) -> tuple[bytes | None, int | None, int | None]:
+        """What to store of an answer of ours longer than ``body_bytes`` to the request ``key``
+        (method, URL, HTTP status), ``body`` being the whole answer or its start: (the stored
+        start, its answer_key, None) — or (None, None, the answer_key of the last such answer)
+        when this one starts the same, captured at most :data:`SHARE_SECONDS` before."""
+        answers = self._answers
+        last = answers.get(key)
+        if last is not None and at - last[2] <= SHARE_SECONDS and body.startswith(last[0]):
+            return None, None, last[1]
+        start = body[: self.body_bytes]
+        answer_key = new_answer_key()
+        if last is None and len(answers) >= _MAX_SHARED_ANSWERS:
+            answers.clear()
+        answers[key] = (start, answer_key, at)
+        return start, answer_key, None
+
+    def _masked(
+        self, request_body: bytes | None, answer: Sequence[bytes]
+    ) -> tuple[bytes | None, bytes | None, int]:
+        """A credentials exchange's request body and cut answer, their tokens masked, and the
+        answer's length."""
+        response_body, response_bytes = cut(answer, self.body_bytes)
+        return (
+            mask_tokens(request_body) if request_body else request_body,
+            mask_tokens(response_body) if response_body else response_body,
+            response_bytes,
+        )
+
+    def _module_of(self, url: str) -> str | None:
+        # A busy node asks about the same few URLs again and again.
+        modules = self._modules
+        found = modules.get(url, _UNKNOWN)
+        if found is _UNKNOWN:
+            if len(modules) >= _MAX_CACHED_MODULES:
+                modules.clear()
+            found = modules[url] = module_of(url)
+        return found  # type: ignore[return-value]
 
     # --- the writer task ---------------------------------------------------------------------
 
@@ -362,98 +451,41 @@ class MessageLog:
     async def flush(self, db: Database) -> None:
         """Write everything buffered now (in batches of :data:`BATCH`)."""
         while self._buffer:
-            popleft = self._buffer.popleft
-            batch = [popleft() for _ in range(min(BATCH, len(self._buffer)))]
-            self._buffered_bytes -= sum(_buffered_bytes(entry) for entry in batch)
-            written = self.written
+            batch = self._take()
+            if self._unresolved:
+                batch = await self._resolved(db, batch)
+            self._buffered_bytes -= sum(map(_size_of, batch))
             try:
-                await self._write(db, batch)
+                await store.insert_messages(db, batch)
+                self.written += len(batch)
+            except store.MessagesLost as lost:
+                self.failed += lost.lost
+                self.written += len(batch) - lost.lost
+                log.error("message log: %d entries could not be written: %r", lost.lost, lost.cause)
             except Exception:
-                lost = len(batch) - (self.written - written)
-                self.failed += lost
-                log.exception("message log: %d entries could not be written", lost)
+                self.failed += len(batch)
+                log.exception("message log: %d entries could not be written", len(batch))
 
-    async def _write(self, db: Database, batch: list[tuple[Any, ...]]) -> None:
-        """``batch`` (entries as buffered: an :class:`Exchange`'s fields) in order, in one
-        INSERT — or a few: an answer that starts as one stored earlier in the batch refers to
-        that one's id, known once it is inserted."""
-        partners = await self._partners_for(db, batch)
-        rows: list[store.MessageRow] = []
-        #: (method, URL, HTTP status) → a cut answer in ``rows``, not inserted yet
-        waiting: dict[tuple[str, str, int | None], bytes] = {}
-        row_of = self._row
-        for entry in batch:
-            body = entry[_RESPONSE_BODY]
-            if waiting and body and entry[1] == "in" and entry[15] > len(body):
-                url = self._url_with(entry[3], entry[4]) if entry[4] else entry[3]
-                held = waiting.get((entry[2], url, entry[7]))
-                if held is not None and (held is body or held == body):
-                    # Its original is in this batch: inserted first, so it can be referred to.
-                    await self._insert_remembering(db, rows)
-                    rows, waiting = [], {}
-            row, full_cut = row_of(entry, partners)
-            rows.append(row)
-            if len(rows) % _ROWS_BETWEEN_YIELDS == 0:
-                # Thousands of rows are made per batch: requests are answered in between, so
-                # the writer never holds the event loop for more than a few milliseconds.
-                await asyncio.sleep(0)
-            if full_cut:
-                assert row.response_body is not None
-                waiting[(row.method, row.url, row.http_status)] = row.response_body
-        await self._insert_remembering(db, rows)
+    def _take(self) -> list[tuple[Any, ...]]:
+        """The oldest :data:`BATCH` entries of the buffer, taken out of it."""
+        buffer = self._buffer
+        if len(buffer) <= BATCH:
+            batch = list(buffer)
+            buffer.clear()
+            return batch
+        return [buffer.popleft() for _ in range(BATCH)]
 
-    async def _insert_remembering(self, db: Database, rows: list[store.MessageRow]) -> None:
-        if rows:
-            ids = await self._insert(db, rows)
-            self.written += len(rows)
-            self._remember_answers(rows, ids)
-
-    async def _insert(self, db: Database, rows: list[store.MessageRow]) -> list[int]:
-        try:
-            return await store.insert_messages(db, rows)
-        except Exception:
-            if not any(row.partner_id is not None for row in rows):
-                raise
-            # A partner deleted since its id was looked up (the foreign key refuses the row):
-            # once more with the names only.
-            self._partners.read_at = float("-inf")
-            return await store.insert_messages(db, [row._replace(partner_id=None) for row in rows])
-
-    def _remember_answers(self, rows: list[store.MessageRow], ids: list[int]) -> None:
-        """The cut answers just stored in full: later ones that start the same refer to them."""
-        now = time.monotonic()
-        answers = self._answers
-        for row, message_id in zip(rows, ids, strict=True):
-            if _full_cut_answer(row):
-                assert row.response_body is not None
-                key = (row.method, row.url, row.http_status)
-                if key in answers or len(answers) < _MAX_SHARED_ANSWERS:
-                    answers[key] = (row.response_body, message_id, now)
-
-    def _module_of(self, url: str) -> str | None:
-        # A busy node asks about the same few URLs again and again.
-        modules = self._modules
-        if url in modules:
-            return modules[url]
-        if len(modules) >= _MAX_CACHED_MODULES:
-            modules.clear()
-        found = modules[url] = module_of(url)
-        return found
-
-    def _shared_answer(
-        self, method: str, url: str, http_status: int | None, body: bytes
-    ) -> int | None:
-        """The message whose stored answer ``body`` (cut) is, stored a moment ago, or None.
-
-        A page of a GET list is large and, while its objects do not change, the same page after
-        page: its first ``body_bytes`` are stored once and referred to (column
-        ``response_shared_with``) for :data:`SHARE_SECONDS`."""
-        stored = self._answers.get((method, url, http_status))
-        if stored is None or time.monotonic() - stored[2] > SHARE_SECONDS:
-            return None
-        if stored[0] is not body and stored[0] != body:
-            return None
-        return stored[1]
+    async def _resolved(self, db: Database, batch: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        """``batch`` with the partner of each _Unresolved entry told (its row)."""
+        waiting = [entry for entry in batch if type(entry) is _Unresolved]
+        if not waiting:
+            return batch
+        self._unresolved -= len(waiting)
+        partners = await self._partners_for(db, waiting)
+        return [
+            _with_partner(entry, partners) if type(entry) is _Unresolved else entry
+            for entry in batch
+        ]
 
     async def trim(self, db: Database) -> int:
         """Delete rows beyond the retention and the size cap; how many."""
@@ -466,14 +498,13 @@ class MessageLog:
             log.exception("message log: trimming failed")
             return 0
 
-    async def _partners_for(self, db: Database, batch: list[tuple[Any, ...]]) -> _Partners:
+    async def _partners_for(self, db: Database, waiting: list[_Unresolved]) -> _Partners:
         known = self._partners
         by_name, by_token = known.by_name, known.by_token
-        # An entry's partner name and token are its fields 5 and 6 (an Exchange's order).
         unknown = any(
-            (entry[5] is not None and entry[5] not in by_name)
-            or (entry[6] is not None and entry[6] not in by_token)
-            for entry in batch
+            (entry.row[_NAME] is not None and entry.row[_NAME] not in by_name)
+            or (entry.token is not None and entry.token not in by_token)
+            for entry in waiting
         )
         # Read again when a name or token is new (a partner registering), at most once a
         # second, and every half minute anyway (a rename, a rotated token).
@@ -486,94 +517,6 @@ class MessageLog:
                     fresh.by_token[keys.outgoing_token] = (keys.id, keys.name)
             self._partners = known = fresh
         return known
-
-    def _row(self, entry: tuple[Any, ...], partners: _Partners) -> tuple[store.MessageRow, bool]:
-        """The row of a buffered entry, and whether it holds a cut answer of ours in full
-        (one later answers may refer to). Runs for every message: plain locals, no lookups
-        but the caches'."""
-        (
-            at,
-            direction,
-            method,
-            url,
-            query,
-            name,
-            token,
-            http_status,
-            ocpi_status,
-            seconds,
-            request_id,
-            correlation_id,
-            request_body,
-            request_bytes,
-            response_body,
-            response_bytes,
-            error,
-            _shared,
-        ) = entry
-        if query:
-            url = self._url_with(url, query)
-        partner_id: int | None = None
-        if name is not None:
-            partner_id = partners.by_name.get(name)
-        elif token is not None:
-            partner_id, name = partners.by_token.get(token, (None, None))
-        if "credentials" in url and is_credentials_url(url):
-            request_body = mask_tokens(request_body) if request_body else request_body
-            response_body = mask_tokens(response_body) if response_body else response_body
-        full_cut = False
-        shared_with: int | None = None
-        if response_body and direction == "in" and response_bytes > len(response_body):
-            shared_with = self._shared_answer(method, url, http_status, response_body)
-            if shared_with is None:
-                full_cut = True
-            else:
-                response_body = None
-        size = (len(request_body) if request_body else 0) + (
-            len(response_body) if response_body else 0
-        )
-        row = store.MessageRow(
-            self._stamp(at),
-            direction,
-            partner_id,
-            name,
-            self._module_of(url),
-            method if len(method) <= 8 else method[:8],
-            url,
-            http_status,
-            ocpi_status,
-            round(seconds * 1000, 3),
-            request_id if request_id is None or len(request_id) <= 64 else request_id[:64],
-            correlation_id
-            if correlation_id is None or len(correlation_id) <= 64
-            else correlation_id[:64],
-            request_body,
-            response_body,
-            request_bytes,
-            response_bytes,
-            size,
-            error,
-            shared_with,
-        )
-        return row, full_cut
-
-    def _stamp(self, at: float) -> datetime:
-        # One datetime per second of messages, then only its microseconds replaced.
-        second = int(at)
-        base = self._second
-        if base is None or base[0] != second:
-            base = self._second = (second, datetime.fromtimestamp(second, UTC))
-        return base[1].replace(microsecond=int((at - second) * 1_000_000))
-
-    def _url_with(self, path: str, query: bytes) -> str:
-        # A busy node is asked the same few URLs again and again.
-        urls = self._urls
-        found = urls.get((path, query))
-        if found is None:
-            if len(urls) >= _MAX_CACHED_MODULES:
-                urls.clear()
-            found = urls[(path, query)] = f"{path}?{query.decode('latin-1')}"
-        return found
 
 
 async def list_messages(
@@ -591,14 +534,15 @@ async def list_messages(
 
 @dataclass(frozen=True, slots=True)
 class MessageDetail:
-    """One message with its bodies as stored (cut, tokens masked); ``response_shared_with``:
-    the message whose stored answer this one's started with (then ``response_body`` is that
-    one's, or None when it is no longer kept)."""
+    """One message with its bodies as stored (cut, tokens masked). ``answer_shared``: its
+    answer started as an earlier message's, stored once there: ``response_body`` is that
+    one's (None when it is no longer kept) and ``response_shared_with`` its id."""
 
     summary: store.MessageSummary
     request_body: bytes | None
     response_body: bytes | None
     response_shared_with: int | None = None
+    answer_shared: bool = False
 
 
 async def message_detail(
@@ -610,32 +554,40 @@ async def message_detail(
     found = await store.get_message(db, message_id)
     if found is None:
         return None
-    shared = found.response_shared_with
-    if shared is None:
+    if found.shared_answer_key is None:
         return MessageDetail(found.summary, found.request_body, found.response_body)
-    original = await store.get_message(db, shared)
-    body = original.response_body if original is not None else None
-    return MessageDetail(found.summary, found.request_body, body, shared)
-
-
-#: Where an entry's response body is in the buffered tuple (an Exchange's fields).
-_RESPONSE_BODY = 14
-
-
-def _buffered_bytes(entry: tuple[Any, ...]) -> int:
-    """What a buffered entry (an Exchange's fields) holds of bodies: its request body, and its
-    response body unless shared (a shared answer takes no more memory)."""
-    request, answer = entry[12], entry[_RESPONSE_BODY]
-    return (len(request) if request else 0) + (0 if entry[17] or not answer else len(answer))
-
-
-def _full_cut_answer(row: store.MessageRow) -> bool:
-    """Whether ``row`` holds an answer we sent, cut, in full (not a reference): one later
-    answers may refer to."""
-    body = row.response_body
-    return (
-        row.direction == "in"
-        and body is not None
-        and row.response_bytes > len(body)
-        and row.response_shared_with is None
+    original = await store.shared_answer(db, found.shared_answer_key)
+    if original is None:
+        return MessageDetail(found.summary, found.request_body, None, answer_shared=True)
+    return MessageDetail(
+        found.summary,
+        found.request_body,
+        original.response_body,
+        original.message_id,
+        answer_shared=True,
     )
+
+
+def new_answer_key() -> int:
+    """A key for a stored answer others may share (column ``answer_key``): random, so that
+    processes writing the same table never choose the same one, and at least 2**62, never the
+    id of a message (the keys given before there were keys)."""
+    return (1 << 62) | getrandbits(62)
+
+
+_size_of = itemgetter(store.MessageRow._fields.index("size"))
+_NAME = store.MessageRow._fields.index("partner_name")
+_PARTNER = slice(_NAME - 1, _NAME + 1)
+#: Not in a cache (None is a value: a URL of no module).
+_UNKNOWN = object()
+
+
+def _with_partner(entry: _Unresolved, partners: _Partners) -> tuple[Any, ...]:
+    """The row of ``entry`` with its partner's id (and name, told by the token)."""
+    row = list(entry.row)
+    name = row[_NAME]
+    if name is not None:
+        row[_PARTNER] = [partners.by_name.get(name), name]
+    elif entry.token is not None:
+        row[_PARTNER] = list(partners.by_token.get(entry.token, (None, None)))
+    return tuple(row)

@@ -17,7 +17,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import (
+    BigInteger,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from openroam._store.objects import BigId
@@ -30,10 +40,22 @@ class MessageLogEntry(Base):
     """One OCPI exchange, in (a partner called us) or out (we called a partner)."""
 
     __tablename__ = "message_log"
-    __table_args__ = (Index(None, "partner_id", "id"),)
+    __table_args__ = (
+        Index(None, "partner_id", "id"),
+        # Only the messages that store an answer others refer to have a key.
+        Index(
+            None,
+            "answer_key",
+            sqlite_where=text("answer_key IS NOT NULL"),
+            postgresql_where=text("answer_key IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    at_micros: Mapped[int] = mapped_column(BigInteger, index=True)
+    """When the request was sent: whole microseconds since the epoch (UTC). A number, not a
+    time stamp: the row is made when the message is captured and written as it is, and the
+    database has no text or time to make of it (the console turns it into a time)."""
     direction: Mapped[str] = mapped_column(String(3))
     """``in`` or ``out``."""
     partner_id: Mapped[int | None] = mapped_column(
@@ -57,9 +79,14 @@ class MessageLogEntry(Base):
     size: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text, default=None)
     """Why there is no answer (connection refused, timeout)."""
-    response_shared_with: Mapped[int | None] = mapped_column(BigId, default=None)
-    """An answer of ours whose stored start is that of this earlier message's answer (a GET
-    page while its objects do not change): ``response_body`` is NULL, stored once there."""
+    answer_key: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    """Names this message's stored answer, when later messages may refer to it: a random
+    number chosen when the message is captured (its id is not known until it is written, and
+    the later ones are captured before that)."""
+    shared_answer_key: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    """An answer of ours whose start is that of an earlier message's answer (a GET page while
+    its objects do not change): ``response_body`` is NULL, stored once in the message whose
+    ``answer_key`` this is."""
 
 
 class EvseStatusChange(Base):

@@ -2,10 +2,14 @@
 trimmed by age and size, read by the console.
 
 On a SQLite file the batches go through the database's
-:class:`~openroam._store.sqlite_writer.SqliteWriter` (one plain ``sqlite3`` executemany, in the
-same transactions as the object writes, so the log never waits on the write lock against
-them); elsewhere through SQLAlchemy. Several processes may write and trim the same table: rows
-only ever get inserted, and deletes by age or id are the same whoever runs them.
+:class:`~openroam._store.sqlite_writer.SqliteWriter` (plain ``sqlite3``, many rows per
+statement, in the same transactions as the object writes, so the log never waits on the write
+lock against them); elsewhere through SQLAlchemy. Several processes may write and trim the same
+table: rows only ever get inserted, and deletes by age or id are the same whoever runs them.
+
+A row arrives as a plain tuple in :class:`MessageRow`'s order, made when the message was
+captured, and is written as it is (no work per row in Python on SQLite): this keeps the log's
+cost on a busy node to a few percent (docs/console.md "Message log").
 """
 
 from __future__ import annotations
@@ -13,10 +17,13 @@ from __future__ import annotations
 import asyncio
 import functools
 import sqlite3
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import NamedTuple
+from datetime import UTC, datetime, timedelta
+from itertools import accumulate, chain
+from operator import itemgetter
+from typing import Any, NamedTuple
 
 from sqlalchemy import delete, func, insert, select
 
@@ -29,20 +36,25 @@ __all__ = [
     "MessageFilter",
     "MessageRow",
     "MessageSummary",
+    "MessagesLost",
     "PartnerKeys",
+    "SharedAnswer",
     "find_messages",
     "get_message",
     "insert_messages",
     "partner_keys",
+    "shared_answer",
     "trim_messages",
 ]
 
 
 class MessageRow(NamedTuple):
-    """One row to insert (the columns of ``message_log`` but ``id``, in order); a tuple, as
-    the driver takes it."""
+    """The values of one row to insert, in order: the columns of ``message_log`` but ``id``.
+    The rows given to
+    :func:`insert_messages` are plain tuples of these (the garbage collector stops tracking a
+    tuple of plain values: thousands wait in the log's buffer); this class names the places."""
 
-    at: datetime
+    at_micros: int
     direction: str
     partner_id: int | None
     partner_name: str | None
@@ -60,43 +72,77 @@ class MessageRow(NamedTuple):
     response_bytes: int
     size: int
     error: str | None
-    response_shared_with: int | None = None
+    answer_key: int | None
+    shared_answer_key: int | None
 
 
 _COLUMNS = MessageRow._fields
-_ROW_MARKS = "(" + ", ".join("?" for _ in _COLUMNS) + ")"
+_WIDTH = len(_COLUMNS)
+_PARTNER_ID = MessageRow._fields.index("partner_id")
+_size_of = itemgetter(MessageRow._fields.index("size"))
 
 #: Rows per SqliteWriter job, and per INSERT statement: one statement of many rows is one step
 #: of SQLite (sqlite3 lets go of the GIL once, not once per row, so the event loop's thread is
-#: interrupted once); 18 columns x 500 rows stay below SQLite's 32,766 parameters. A job holds
+#: interrupted once); 20 columns x 500 rows stay below SQLite's 32,766 parameters. A job holds
 #: the write lock while it runs, and object writes queue behind it: it is kept to a few MB.
 _ROWS_PER_JOB = 500
 _BYTES_PER_JOB = 4 * 1024 * 1024
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
-async def insert_messages(db: Database, rows: Sequence[MessageRow]) -> list[int]:
-    """Insert ``rows`` (committed on return); their ids, in order."""
+
+def micros(moment: datetime) -> int:
+    """``moment`` (aware) as whole microseconds since the epoch: how ``message_log`` keeps time."""
+    return (moment - _EPOCH) // timedelta(microseconds=1)
+
+
+def _moment(at_micros: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=at_micros)
+
+
+class MessagesLost(Exception):
+    """Some rows given to :func:`insert_messages` could not be written (the others were)."""
+
+    def __init__(self, lost: int, cause: BaseException) -> None:
+        super().__init__(f"{lost} message log rows not written: {cause!r}")
+        self.lost = lost
+        self.cause = cause
+
+
+async def insert_messages(db: Database, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Insert ``rows`` (:class:`MessageRow`'s values; committed on return).
+
+    A row whose partner was deleted since it was captured (its ``partner_id`` refers to no
+    partner any more) keeps the partner's name, without the id. Raises :class:`MessagesLost`
+    when some rows could not be written."""
     if not rows:
-        return []
+        return
     writer = db.writer
     if writer is None:
-        async with db.session() as session, session.begin():
-            result = await session.execute(
-                insert(MessageLogEntry).returning(MessageLogEntry.id, sort_by_parameter_order=True),
-                [row._asdict() for row in rows],
+        await _insert_with_sqlalchemy(db, rows)
+        return
+    chunks = _chunks(rows)
+    # Submitted together, the jobs go into one transaction of the writer (one commit); each is
+    # a savepoint of its own.
+    outcomes = await asyncio.gather(
+        *(
+            writer.submit(
+                functools.partial(_insert_rows, len(chunk), list(chain.from_iterable(chunk)))
             )
-            return [int(id) for (id,) in result]
-    jobs = []
-    for chunk in _chunks(rows):
-        values: list[object] = []
-        for row in chunk:
-            # The text SQLAlchemy's DateTime writes on SQLite (tables.UtcDateTime): naive UTC,
-            # "2026-01-31 18:00:00.000000" (the first 26 characters of the UTC isoformat).
-            values.append(row.at.astimezone(UTC).isoformat(" ", "microseconds")[:26])
-            values += row[1:]
-        jobs.append(writer.submit(functools.partial(_insert_rows, len(chunk), values)))
-    # Submitted together, the jobs go into one transaction of the writer (one commit).
-    return [id for ids in await asyncio.gather(*jobs) for id in ids]
+            for chunk in chunks
+        ),
+        return_exceptions=True,
+    )
+    failed = [
+        (len(chunk), outcome)
+        for chunk, outcome in zip(chunks, outcomes, strict=True)
+        if isinstance(outcome, BaseException)
+    ]
+    if failed:
+        raise MessagesLost(sum(count for count, _ in failed), failed[0][1])
+
+
+_ROW_MARKS = "(" + ", ".join("?" for _ in _COLUMNS) + ")"
 
 
 @functools.lru_cache(maxsize=8)
@@ -106,24 +152,51 @@ def _insert_sql(count: int) -> str:
     )
 
 
-def _insert_rows(count: int, values: list[object], connection: sqlite3.Connection) -> list[int]:
-    connection.execute(_insert_sql(count), values)
-    # One writer holds the lock for the whole job: the rows got consecutive ids up to the last.
-    (last,) = connection.execute("SELECT last_insert_rowid()").fetchone()
-    return list(range(last - count + 1, last + 1))
+def _insert_rows(count: int, values: list[object], connection: sqlite3.Connection) -> None:
+    try:
+        connection.execute(_insert_sql(count), values)
+    except sqlite3.IntegrityError:
+        # A partner deleted since its message was captured (the foreign key refuses its id).
+        known = {id for (id,) in connection.execute("SELECT id FROM partners")}
+        values[_PARTNER_ID::_WIDTH] = [
+            id if id in known else None for id in values[_PARTNER_ID::_WIDTH]
+        ]
+        connection.execute(_insert_sql(count), values)
 
 
-def _chunks(rows: Sequence[MessageRow]) -> list[Sequence[MessageRow]]:
-    chunks: list[Sequence[MessageRow]] = []
-    start, size = 0, 0
-    for index, row in enumerate(rows):
-        size += row.size
-        if index + 1 - start >= _ROWS_PER_JOB or size >= _BYTES_PER_JOB:
-            chunks.append(rows[start : index + 1])
-            start, size = index + 1, 0
-    if start < len(rows):
-        chunks.append(rows[start:])
+def _chunks(rows: Sequence[tuple[Any, ...]]) -> list[Sequence[tuple[Any, ...]]]:
+    """``rows`` in runs of at most :data:`_ROWS_PER_JOB` rows and :data:`_BYTES_PER_JOB`
+    bytes of bodies (or one row, when it alone has more)."""
+    # The running total of the rows' body bytes: each run's end found by bisection, no loop
+    # over the rows in Python.
+    ends = list(accumulate(map(_size_of, rows)))
+    chunks: list[Sequence[tuple[Any, ...]]] = []
+    start = 0
+    while start < len(rows):
+        spent = ends[start - 1] if start else 0
+        end = max(start + 1, bisect_right(ends, spent + _BYTES_PER_JOB, lo=start))
+        end = min(end, start + _ROWS_PER_JOB)
+        chunks.append(rows[start:end])
+        start = end
     return chunks
+
+
+async def _insert_with_sqlalchemy(db: Database, rows: Sequence[tuple[Any, ...]]) -> None:
+    values = [dict(zip(_COLUMNS, row, strict=True)) for row in rows]
+    try:
+        async with db.session() as session, session.begin():
+            await session.execute(insert(MessageLogEntry), values)
+    except Exception:
+        # A partner deleted since its message was captured: once more with the ids that are.
+        async with db.session() as session, session.begin():
+            known = set((await session.execute(select(Partner.id))).scalars())
+            for value in values:
+                if value["partner_id"] not in known:
+                    value["partner_id"] = None
+            try:
+                await session.execute(insert(MessageLogEntry), values)
+            except Exception as error:
+                raise MessagesLost(len(values), error) from error
 
 
 async def trim_messages(db: Database, *, before: datetime, max_bytes: int) -> int:
@@ -131,7 +204,7 @@ async def trim_messages(db: Database, *, before: datetime, max_bytes: int) -> in
     in all; the number of rows deleted."""
     entry = MessageLogEntry
     async with db.session() as session, session.begin():
-        aged = await session.execute(delete(entry).where(entry.at < before))
+        aged = await session.execute(delete(entry).where(entry.at_micros < micros(before)))
         deleted = _count(aged)
         total = (await session.execute(select(func.coalesce(func.sum(entry.size), 0)))).scalar()
         if int(total or 0) <= max_bytes:
@@ -217,10 +290,32 @@ class MessageSummary:
 
 @dataclass(frozen=True, slots=True)
 class MessageDetail:
+    """A row with its bodies as stored; ``shared_answer_key``: the ``answer_key`` of the
+    message whose stored answer this one's started with (``response_body`` is then None)."""
+
     summary: MessageSummary
     request_body: bytes | None
     response_body: bytes | None
-    response_shared_with: int | None = None
+    shared_answer_key: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SharedAnswer:
+    """The message that stores an answer others refer to, and that answer as stored."""
+
+    message_id: int
+    response_body: bytes | None
+
+
+def _summary_columns() -> list[Any]:
+    table = MessageLogEntry.__table__
+    # ``at`` is kept as microseconds (column ``at_micros``).
+    return [table.c.at_micros if name == "at" else table.c[name] for name in _SUMMARY]
+
+
+def _summary(values: Sequence[Any]) -> MessageSummary:
+    id, at_micros, *rest = values
+    return MessageSummary(id, _moment(at_micros), *rest)
 
 
 _SUMMARY = tuple(MessageSummary.__slots__)
@@ -229,7 +324,7 @@ _SUMMARY = tuple(MessageSummary.__slots__)
 async def find_messages(db: Database, where: MessageFilter, limit: int) -> list[MessageSummary]:
     """The newest ``limit`` rows that ``where`` lets through, newest first."""
     table = MessageLogEntry.__table__
-    query = select(*(table.c[name] for name in _SUMMARY)).order_by(table.c.id.desc()).limit(limit)
+    query = select(*_summary_columns()).order_by(table.c.id.desc()).limit(limit)
     if where.partner:
         query = query.where(table.c.partner_name == where.partner)
     if where.direction:
@@ -250,27 +345,41 @@ async def find_messages(db: Database, where: MessageFilter, limit: int) -> list[
             (table.c.request_id == where.message_id) | (table.c.correlation_id == where.message_id)
         )
     if where.since is not None:
-        query = query.where(table.c.at >= where.since)
+        query = query.where(table.c.at_micros >= micros(where.since))
     if where.until is not None:
-        query = query.where(table.c.at < where.until)
+        query = query.where(table.c.at_micros < micros(where.until))
     if where.before_id is not None:
         query = query.where(table.c.id < where.before_id)
     async with db.session() as session:
         rows = await session.execute(query)
-        return [MessageSummary(*row) for row in rows]
+        return [_summary(row) for row in rows]
 
 
 async def get_message(db: Database, message_id: int) -> MessageDetail | None:
     table = MessageLogEntry.__table__
     query = select(
-        *(table.c[name] for name in _SUMMARY),
+        *_summary_columns(),
         table.c.request_body,
         table.c.response_body,
-        table.c.response_shared_with,
+        table.c.shared_answer_key,
     ).where(table.c.id == message_id)
     async with db.session() as session:
         row = (await session.execute(query)).one_or_none()
     if row is None:
         return None
-    *summary, request_body, response_body, shared_with = row
-    return MessageDetail(MessageSummary(*summary), request_body, response_body, shared_with)
+    *summary, request_body, response_body, shared_key = row
+    return MessageDetail(_summary(summary), request_body, response_body, shared_key)
+
+
+async def shared_answer(db: Database, answer_key: int) -> SharedAnswer | None:
+    """The message whose answer is stored under ``answer_key``; None when it is no longer kept."""
+    table = MessageLogEntry.__table__
+    query = (
+        select(table.c.id, table.c.response_body)
+        .where(table.c.answer_key == answer_key)
+        .order_by(table.c.id)
+        .limit(1)
+    )
+    async with db.session() as session:
+        row = (await session.execute(query)).one_or_none()
+    return None if row is None else SharedAnswer(row[0], row[1])

@@ -103,7 +103,7 @@ class HubLayer:
             caller = await authenticated_caller(
                 node.credentials, headers.get("authorization"), registered=True
             )
-            scope["state"]["partner_name"] = caller.partner_name
+            scope["state"]["caller"] = caller
             routing = routing_headers(hub.answer_from(headers), _answer_to(hub, caller, headers))
             check_interface(caller, module, role)
             body = await _body(receive)
@@ -140,7 +140,7 @@ class HubLayer:
             caller = await authenticated_caller(
                 node.credentials, headers.get("authorization"), registered=True
             )
-            scope["state"]["partner_name"] = caller.partner_name
+            scope["state"]["caller"] = caller
             routing = routing_headers(hub.hub_party, _answer_to(hub, caller, headers))
             if not relay_id or "/" in relay_id or len(relay_id) > 36:
                 raise NotFound(f"No result is expected at {scope['path']}")

@@ -119,7 +119,7 @@ class V211SenderList:
         try:
             authorization = _header(scope, b"authorization")
             caller = await authenticated_caller(node.credentials, authorization, registered=True)
-            scope["state"]["partner_name"] = caller.partner_name
+            scope["state"]["caller"] = caller
             with v211_errors():
                 check_interface(caller, self.served.identifier, self.served.interface)
                 params = read_page_params(query_of(scope))

@@ -184,7 +184,7 @@ class ReceiverWrite:
         try:
             authorization = headers.get("authorization")
             caller = await authenticated_caller(node.credentials, authorization, registered=True)
-            scope["state"]["partner_name"] = caller.partner_name
+            scope["state"]["caller"] = caller
             routing = routing_headers(headers, node.platform, caller, spec.receiver_role)
             check_interface(caller, spec.module, InterfaceRole.RECEIVER)
             check_routing(headers, node.platform, caller, spec.module, InterfaceRole.RECEIVER)
@@ -246,7 +246,7 @@ class SenderList:
         try:
             authorization = headers.get("authorization")
             caller = await authenticated_caller(node.credentials, authorization, registered=True)
-            scope["state"]["partner_name"] = caller.partner_name
+            scope["state"]["caller"] = caller
             routing = routing_headers(headers, node.platform, caller, self.spec.owner_role)
             check_interface(caller, self.spec.module, InterfaceRole.SENDER)
             check_routing(headers, node.platform, caller, self.spec.module, InterfaceRole.SENDER)
