@@ -2,7 +2,7 @@
 and the same pages as OCPI 2.1.1 (GET /ocpi/2.1.1/cpo/locations?limit=50).
 
     .venv/bin/python bench/get_locations.py [--locations 100000] [--seconds 10] [--connections 32]
-                                            [--runs 1] [--serve quiet text json]
+                                            [--runs 1] [--serve quiet text json] [--log-only]
 
 A SQLite store of N Locations (2-4 EVSEs each) and one registered eMSP partner are seeded in a
 temporary directory. Each server runs alone as one uvicorn process on 127.0.0.1 (``_serve.py``,
@@ -114,6 +114,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1, help="rounds of every row (median shown)")
     parser.add_argument("--skip-cli", action="store_true", help="no `openroam serve` row")
     parser.add_argument(
+        "--log-only",
+        action="store_true",
+        help="only the bare baselines and page 1 with the message log on and off",
+    )
+    parser.add_argument(
         "--serve",
         nargs="+",
         choices=sorted(SERVE_ROWS),
@@ -156,8 +161,10 @@ def main() -> None:
                 args.locations,
             ),
         }
+        if args.log_only:
+            rows = {label: rows[label] for label in (PREBUILT, PER_REQUEST, LOG_OFF, LOG_ON)}
         cli = ["-m", "openroam", "serve"]
-        for variant in [] if args.skip_cli else args.serve:
+        for variant in [] if args.skip_cli or args.log_only else args.serve:
             rows[SERVE_ROWS[variant]] = ([*cli, *SERVE_ARGS[variant]], page, args.locations)
         runs: dict[str, list[Load]] = {label: [] for label in rows}
         for _ in range(args.runs):
