@@ -63,7 +63,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from openroam._services.events import ALL_EVENTS, EventType
+from openroam._services.event_types import ALL_EVENTS, EventType
 from openroam.models.common import fold_id
 from openroam.models.v221.commands import CommandType
 from openroam.models.v221.types import Role

@@ -20,12 +20,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequenc
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from openroam._services.event_types import ALL_EVENTS, EventType
 from openroam._store import events as store
 from openroam._store.db import Database
 from openroam.models.common import fold_id
@@ -43,40 +43,6 @@ __all__ = [
 ]
 
 log = logging.getLogger("openroam.events")
-
-
-class EventType(StrEnum):
-    """What happened. New types are added here (commands' results, …)."""
-
-    SESSION_STARTED = "session.started"
-    SESSION_UPDATED = "session.updated"
-    SESSION_ENDED = "session.ended"
-    CDR_RECEIVED = "cdr.received"
-    CDR_PRICE_MISMATCH = "cdr.price_mismatch"
-    COMMAND_RECEIVED = "command.received"
-    """CPO: a partner's command for our backend to carry out (mod_commands)."""
-    COMMAND_RESPONSE = "command.response"
-    """eMSP: the CPO's synchronous CommandResponse to a command we sent (or why none came)."""
-    COMMAND_RESULT = "command.result"
-    """Both: a command's CommandResult was decided (received, reported, or timed out)."""
-    #: eMSP: we answered a CPO's real-time authorization of one of our Tokens
-    TOKEN_AUTHORIZATION = "token.authorization"
-    #: CPO: a partner asked to get, set or clear a session's charging profile
-    CHARGING_PROFILE_REQUESTED = "chargingprofile.requested"
-    #: Sender (eMSP/SCSP): the CPO's synchronous ChargingProfileResponse
-    CHARGING_PROFILE_RESPONSE = "chargingprofile.response"
-    #: Sender: the CPO's asynchronous result (Active/ChargingProfile/ClearProfileResult)
-    CHARGING_PROFILE_RESULT = "chargingprofile.result"
-    #: Sender: the CPO pushed the ActiveChargingProfile of a session
-    ACTIVE_CHARGING_PROFILE = "chargingprofile.active"
-    #: a delivery to a partner was refused for good (docs/architecture.md "Delivery")
-    DELIVERY_FAILED = "delivery.failed"
-    #: an operator decided not to send a delivery (``openroam deliveries skip``)
-    DELIVERY_SKIPPED = "delivery.skipped"
-
-
-#: subscribe to every event type
-ALL_EVENTS = "*"
 
 
 @dataclass(frozen=True, slots=True)
