@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.console.browser import log_in, screenshot_path
-from tests.e2e.nodes import NodeConfig
+from tests.console.conftest import console_node_config
+from tests.e2e.nodes import NodeConfig, running
+
+
+@pytest.fixture(scope="module")
+def console_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NodeConfig]:
+    """One node for the module (``logged_in`` too): its tests only read pages, each in its own
+    browser context, and none depends on what another did. A node's start-up is most of such a
+    test's time."""
+    tmp_path = tmp_path_factory.mktemp("health")
+    with running(console_node_config(tmp_path), tmp_path) as node:
+        yield node
 
 
 def test_the_health_page_shows_readiness_workers_and_charts(

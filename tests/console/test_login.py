@@ -22,15 +22,25 @@ from tests.console.conftest import console_node_config
 from tests.e2e.nodes import NodeConfig, running
 
 
+@pytest.fixture(scope="module")
+def shared_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NodeConfig]:
+    """One node for the tests that change nothing another test sees: they log in successfully,
+    are refused before a login is tried, or ask for pages. The tests that fail logins count
+    towards the node's login throttle, so they keep a fresh node (``console_node``) each."""
+    tmp_path = tmp_path_factory.mktemp("shared")
+    with running(console_node_config(tmp_path), tmp_path) as node:
+        yield node
+
+
 def test_a_page_without_a_session_leads_to_the_login_and_back(
-    page: Page, console_node: NodeConfig
+    page: Page, shared_node: NodeConfig
 ) -> None:
-    page.goto(f"{console_node.base_url}/admin/tariffs")
+    page.goto(f"{shared_node.base_url}/admin/tariffs")
     assert "/admin/login" in page.url
     page.fill("#name", "admin")
     page.fill("#password", "console-admin-token-for-tests")
     page.click("form.login button[type=submit]")
-    page.wait_for_url(f"{console_node.base_url}/admin/tariffs")
+    page.wait_for_url(f"{shared_node.base_url}/admin/tariffs")
     assert page.locator("h1").inner_text() == "Tariffs"
     cookie = next(c for c in page.context.cookies() if c["name"] == "openroam_console")
     assert cookie["httpOnly"] is True
@@ -146,8 +156,8 @@ def test_failed_logins_are_throttled_per_name_and_client(console_node: NodeConfi
     assert _login(console_node, "nobody", "a guess").status_code == 401
 
 
-def test_a_login_from_another_site_is_refused(console_node: NodeConfig) -> None:
-    answer = _login(console_node, "admin", ADMIN_TOKEN, origin="http://evil.example")
+def test_a_login_from_another_site_is_refused(shared_node: NodeConfig) -> None:
+    answer = _login(shared_node, "admin", ADMIN_TOKEN, origin="http://evil.example")
     assert answer.status_code == 403
     assert "set-cookie" not in answer.headers
 
@@ -157,7 +167,7 @@ def _cookie_flags(answer: httpx.Response) -> list[str]:
 
 
 def test_the_cookie_is_secure_when_the_public_url_is_https(
-    tmp_path: Path, console_node: NodeConfig
+    tmp_path: Path, shared_node: NodeConfig
 ) -> None:
     # Behind a TLS-terminating proxy: partners and browsers reach https://, the node listens on
     # plain http on loopback.
@@ -170,18 +180,18 @@ def test_the_cookie_is_secure_when_the_public_url_is_https(
         assert "httponly" in flags
         assert "samesite=strict" in flags
     # A node served over plain http cannot mark it Secure (the browser would drop it).
-    plain = _login(console_node, "admin", ADMIN_TOKEN)
+    plain = _login(shared_node, "admin", ADMIN_TOKEN)
     assert plain.status_code == 303
     assert "secure" not in _cookie_flags(plain)
 
 
-def test_unknown_pages_and_methods_under_admin_answer_html(console_node: NodeConfig) -> None:
-    missing = httpx.get(f"{console_node.base_url}/admin/no-such-page", timeout=30)
+def test_unknown_pages_and_methods_under_admin_answer_html(shared_node: NodeConfig) -> None:
+    missing = httpx.get(f"{shared_node.base_url}/admin/no-such-page", timeout=30)
     assert missing.status_code == 404
     assert missing.headers["content-type"].startswith("text/html")
     assert "<h1>Not found</h1>" in missing.text
     assert "status_code" not in missing.text  # no OCPI envelope
-    wrong = httpx.delete(f"{console_node.base_url}/admin/health", timeout=30)
+    wrong = httpx.delete(f"{shared_node.base_url}/admin/health", timeout=30)
     assert wrong.status_code == 405
     assert wrong.headers["allow"] == "GET"
     assert wrong.headers["content-type"].startswith("text/html")
@@ -201,9 +211,9 @@ def test_unknown_pages_and_methods_under_admin_answer_html(console_node: NodeCon
     ],
 )
 def test_the_login_returns_to_the_page_asked_for_and_only_in_the_console(
-    console_node: NodeConfig, asked: str, lands: str
+    shared_node: NodeConfig, asked: str, lands: str
 ) -> None:
-    with httpx.Client(base_url=console_node.base_url, timeout=30) as client:
+    with httpx.Client(base_url=shared_node.base_url, timeout=30) as client:
         if asked.startswith("/admin/health"):
             # The page itself sends the visitor to the login page, with the page in ``next``.
             found = client.get(asked, follow_redirects=True)
@@ -214,7 +224,7 @@ def test_the_login_returns_to_the_page_asked_for_and_only_in_the_console(
         answer = client.post(
             "/admin/login",
             data={"name": "admin", "password": ADMIN_TOKEN, "next": asked},
-            headers={"Origin": console_node.base_url},
+            headers={"Origin": shared_node.base_url},
             follow_redirects=False,
         )
         assert answer.status_code == 303
