@@ -46,8 +46,10 @@ typecheck: $(STAMP)
 layers: $(STAMP)
 	$(BIN)/lint-imports
 
+# PYTEST_ARGS: more arguments, e.g. PYTEST_ARGS="--ignore=tests/e2e".
+PYTEST_ARGS ?=
 pytest: $(STAMP)
-	$(BIN)/pytest -n 2 --dist worksteal
+	$(BIN)/pytest -n 2 --dist worksteal $(PYTEST_ARGS)
 
 # Refresh constraints.txt: the newest versions that pyproject.toml's ranges allow, resolved in a
 # throw-away venv of the oldest supported Python. Run `make test` (and .ci/run) before committing it.
