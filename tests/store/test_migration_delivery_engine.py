@@ -6,21 +6,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from alembic import command
-from sqlalchemy import Connection, bindparam, text
+from sqlalchemy import bindparam, text
 
-from openroam._store.db import Database, alembic_config, upgrade_async
+from openroam._store.db import Database, upgrade_async
 from openroam._store.tables import UtcDateTime
+from tests.store.migrating import downgrade
 
 # The timestamp bound as the tables bind it: text on SQLite (Python 3.12 deprecates sqlite3's own
 # datetime adapter), timestamptz on PostgreSQL.
 _NOW = bindparam("now", type_=UtcDateTime())
-
-
-def _downgrade(connection: Connection, revision: str) -> None:
-    config = alembic_config()
-    config.attributes["connection"] = connection
-    command.downgrade(config, revision)
 
 
 async def test_queued_rows_get_their_object_key(database_url: str) -> None:
@@ -52,7 +46,7 @@ async def test_queued_rows_get_their_object_key(database_url: str) -> None:
             ).scalars()
             assert list(keys) == ["m:NL/ORM/LOC1", "m:NL/ORM/T1", "m:DE/MSP/012?type=RFID"]
         async with db.engine.begin() as connection:
-            await connection.run_sync(_downgrade, "0007_partner_grants")
+            await connection.run_sync(downgrade, "0007_partner_grants")
         async with db.engine.connect() as connection:
             count = await connection.execute(text("SELECT count(*) FROM deliveries"))
             assert count.scalar_one() == 3

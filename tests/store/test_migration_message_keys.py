@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from alembic import command
-from sqlalchemy import Connection, LargeBinary, bindparam, text
+from sqlalchemy import LargeBinary, bindparam, text
 
 from openroam._services.message_log import message_detail
-from openroam._store.db import Database, alembic_config, upgrade_async
+from openroam._store.db import Database, upgrade_async
 from openroam._store.tables import UtcDateTime
+from tests.store.migrating import downgrade
 
 AT = datetime(2026, 12, 7, 23, 59, 58, 123456, tzinfo=UTC)
 PAGE = b'{"data":[{"id":"L1"}'
@@ -22,12 +22,6 @@ _INSERT = text(
     "(:id, :at, 'in', 'GET', '/ocpi/2.2.1/sender/locations', 1.5, :request_id, :body, 0, 900, "
     ":size, :shared)"
 ).bindparams(bindparam("at", type_=UtcDateTime()), bindparam("body", type_=LargeBinary()))
-
-
-def _downgrade(connection: Connection, revision: str) -> None:
-    config = alembic_config()
-    config.attributes["connection"] = connection
-    command.downgrade(config, revision)
 
 
 async def _shown(db: Database, message_id: int) -> tuple[datetime, bytes | None, int | None]:
@@ -61,7 +55,7 @@ async def test_times_and_shared_answers_are_kept_both_ways(database_url: str) ->
         assert (orphan.answer_shared, orphan.response_body) == (True, None)
 
         async with db.engine.begin() as connection:
-            await connection.run_sync(_downgrade, "0014_console")
+            await connection.run_sync(downgrade, "0014_console")
             rows = await connection.execute(
                 text("SELECT id, at, response_shared_with FROM message_log ORDER BY id")
             )

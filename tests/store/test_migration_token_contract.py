@@ -8,11 +8,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import orjson
-from alembic import command
-from sqlalchemy import Connection, LargeBinary, bindparam, text
+from sqlalchemy import LargeBinary, bindparam, text
 
-from openroam._store.db import Database, alembic_config, upgrade_async
+from openroam._store.db import Database, upgrade_async
 from openroam._store.tables import UtcDateTime
+from tests.store.migrating import downgrade
 
 # More Tokens than one batch of the migration (500) reads.
 TOKENS = 1203
@@ -22,12 +22,6 @@ _INSERT = text(
     "last_updated, document, created_at) VALUES (:module, :origin, 'DE', 'MSP', :object_id, "
     ":object_type, :now, :document, :now)"
 ).bindparams(bindparam("now", type_=UtcDateTime()), bindparam("document", type_=LargeBinary()))
-
-
-def _downgrade(connection: Connection, revision: str) -> None:
-    config = alembic_config()
-    config.attributes["connection"] = connection
-    command.downgrade(config, revision)
 
 
 def _row(module: str, origin: int, object_id: str, document: dict[str, object]) -> dict:
@@ -64,7 +58,7 @@ async def test_existing_tokens_get_their_contract_id(database_url: str) -> None:
         assert found.pop("LOC1") is None
         assert found == {f"U{n}": f"DE-MSP-C{n}" for n in range(TOKENS)}
         async with db.engine.begin() as connection:
-            await connection.run_sync(_downgrade, "0011_reading_deviations")
+            await connection.run_sync(downgrade, "0011_reading_deviations")
         async with db.engine.connect() as connection:
             count = await connection.execute(text("SELECT count(*) FROM ocpi_objects"))
             assert count.scalar_one() == TOKENS + 1
