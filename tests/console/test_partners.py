@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import base64
 import re
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.api.support import location
-from tests.console.browser import ADMIN_TOKEN, log_in, screenshot_path
+from tests.console.browser import log_in, screenshot_path
 from tests.console.conftest import console_node_config
 from tests.console.refusing_partner import (
     AGREED_TOKEN,
@@ -27,42 +26,20 @@ from tests.console.refusing_partner import (
     RefusingPartner,
     refusing_partner,
 )
-from tests.e2e.nodes import NodeConfig, running
+from tests.e2e.nodes import NodeConfig, admin_api, eventually, running
 
-WAIT_SECONDS = 30
 UTC_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
 
-def _eventually(what: str, check: Callable[[], bool]) -> None:
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"not within {WAIT_SECONDS}s: {what}")
-
-
-def _api(node: NodeConfig, method: str, path: str, body: Any = None) -> httpx.Response:
-    response = httpx.request(
-        method,
-        f"{node.base_url}/api/{path}",
-        json=body,
-        headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
-        timeout=10,
-    )
-    assert response.status_code < 300, f"{method} {path}: {response.status_code} {response.text}"
-    return response
-
-
 def _deliveries(node: NodeConfig, state: str) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = _api(
+    found: list[dict[str, Any]] = admin_api(
         node, "GET", f"deliveries?partner=acme&state={state}"
     ).json()["data"]
     return found
 
 
 def _pulled(node: NodeConfig, module: str) -> bool:
-    status = _api(node, "GET", "partners/acme").json()["data"]
+    status = admin_api(node, "GET", "partners/acme").json()["data"]
     found = [m for m in status["modules"] if m["module"] == module]
     return bool(found) and found[0]["last_pull_at"] is not None
 
@@ -106,9 +83,11 @@ def test_a_refused_delivery_shows_failing_and_is_delivered_after_a_retry(
 ) -> None:
     node, partner = connected.node, connected.partner
     for location_id in ("LOC1", "LOC2"):
-        _api(node, "PUT", f"locations/NL/CON/{location_id}", location(location_id, "NL", "CON"))
+        admin_api(
+            node, "PUT", f"locations/NL/CON/{location_id}", location(location_id, "NL", "CON")
+        )
     # The push worker sends them, the partner refuses them: failed after one refusal each.
-    _eventually("the deliveries failed", lambda: len(_deliveries(node, "failed")) == 2)
+    eventually("the deliveries failed", lambda: len(_deliveries(node, "failed")) == 2)
     assert partner.refused >= 2
     by_object = {row["path"].rsplit("/", 1)[-1]: row["id"] for row in _deliveries(node, "failed")}
     first, second = by_object["LOC1"], by_object["LOC2"]
@@ -152,7 +131,7 @@ def test_a_refused_delivery_shows_failing_and_is_delivered_after_a_retry(
     expect(page.locator(".notice")).to_have_text(
         f"Delivery {first} is due again now: the push worker sends it on its next round."
     )
-    _eventually("the delivery was delivered", lambda: bool(_deliveries(node, "delivered")))
+    eventually("the delivery was delivered", lambda: bool(_deliveries(node, "delivered")))
     page.reload()
     delivered = page.locator(f"table.deliveries tr#delivery-{first}")
     expect(delivered.locator("td.state")).to_have_text("delivered")
@@ -189,7 +168,7 @@ def test_rotating_the_token_and_suspending_are_confirmed_and_take_effect(
         return sum(1 for call in calls if call.method == "GET" and "/tokens" in call.path)
 
     # The worker pulled its Tokens after ``partners add``; "Pull now" pulls them again.
-    _eventually("the first pull of tokens", lambda: _pulled(node, "tokens"))
+    eventually("the first pull of tokens", lambda: _pulled(node, "tokens"))
     pulls = token_pulls()
     log_in(page, node)
     page.goto(f"{node.base_url}/admin/partners/acme")
@@ -197,7 +176,7 @@ def test_rotating_the_token_and_suspending_are_confirmed_and_take_effect(
     expect(page.locator(".notice")).to_have_text(
         "The pull of tokens is due now: the pull worker runs it on its next round."
     )
-    _eventually("another pull of tokens", lambda: token_pulls() > pulls)
+    eventually("another pull of tokens", lambda: token_pulls() > pulls)
 
     page.get_by_role("link", name="Rotate token…").click()
     confirm = page.locator("section.confirm")

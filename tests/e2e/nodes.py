@@ -12,10 +12,11 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -161,3 +162,32 @@ def stop(process: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(timeout=10)
+
+
+#: How long a test waits for something a node does in the background (a push, a pull).
+WAIT_SECONDS = 45.0
+
+
+def admin_api(node: NodeConfig, method: str, path: str, body: Any = None) -> httpx.Response:
+    """``method /api/<path>`` on ``node``'s backend API with its admin token
+    (``OPENROAM_ADMIN_TOKEN`` of its settings); fails the test unless it succeeded."""
+    response = httpx.request(
+        method,
+        f"{node.base_url}/api/{path}",
+        json=body,
+        headers={"Authorization": f"Bearer {node.extra['OPENROAM_ADMIN_TOKEN']}"},
+        timeout=10,
+    )
+    assert response.status_code < 300, f"{method} {path}: {response.status_code} {response.text}"
+    return response
+
+
+def eventually(what: str, check: Callable[[], bool], seconds: float = WAIT_SECONDS) -> None:
+    """Return once ``check()`` holds; fail the test, saying ``what``, if it does not within
+    ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"not within {seconds:g}s: {what}")

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +22,10 @@ import httpx
 
 from openroam._store import repositories as repo
 from openroam._store.db import Database
-from tests.e2e.nodes import NodeConfig, Party, free_port, running
+from tests.e2e.nodes import NodeConfig, Party, admin_api, eventually, free_port, running
 from tests.e2e.ocpi_partner import ocpi_partner
 
 ADMIN = "e2e-admin-token"
-WAIT_SECONDS = 45
 
 
 def _node(tmp_path: Path, name: str, party: Party) -> NodeConfig:
@@ -39,27 +36,6 @@ def _node(tmp_path: Path, name: str, party: Party) -> NodeConfig:
         parties=[party],
         extra={"OPENROAM_ADMIN_TOKEN": ADMIN, "OPENROAM_PUSH_MAX_DELAY": "1"},
     )
-
-
-def _api(node: NodeConfig, method: str, path: str, body: Any = None) -> Any:
-    response = httpx.request(
-        method,
-        f"{node.base_url}/api/{path}",
-        json=body,
-        headers={"Authorization": f"Bearer {ADMIN}"},
-        timeout=10,
-    )
-    assert response.status_code < 300, f"{method} {path}: {response.status_code} {response.text}"
-    return response.json()
-
-
-def _eventually(what: str, check: Callable[[], bool]) -> None:
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"not within {WAIT_SECONDS}s: {what}")
 
 
 def _line(output: str, label: str) -> str:
@@ -150,13 +126,13 @@ def test_a_partner_registering_with_a_raw_token_is_called_raw(tmp_path: Path) ->
         assert httpx.get(node.versions_url, headers=raw_c, timeout=10).json()["status_code"] == 1000
 
         # A push: our backend writes a Tariff, the node PUTs it to the legacy eMSP.
-        _api(node, "PUT", "tariffs/NL/AAA/T1", _tariff("NL", "AAA", "T1"))
-        _eventually("the Tariff pushed", lambda: "tariffs/NL/AAA/T1" in legacy.pushed)
+        admin_api(node, "PUT", "tariffs/NL/AAA/T1", _tariff("NL", "AAA", "T1")).json()
+        eventually("the Tariff pushed", lambda: "tariffs/NL/AAA/T1" in legacy.pushed)
         # A pull: its Tokens.
         pulled = node.cli("pull", "legacy", "--module", "tokens")
         assert "tokens from legacy: " in pulled.stdout, pulled.stdout
         assert "failed" not in pulled.stdout, pulled.stdout
-        tokens = _api(node, "GET", "partners/legacy/tokens")
+        tokens = admin_api(node, "GET", "partners/legacy/tokens").json()
         assert [token["uid"] for token in tokens["data"]] == ["RAW-1"]
 
         calls = legacy.calls_from_node()
@@ -212,7 +188,7 @@ def test_partners_add_connects_with_an_agreed_token_and_pulls(tmp_path: Path) ->
         pulled = node.cli("pull", "cpo-x", "--module", "tariffs")
         assert "tariffs from cpo-x: " in pulled.stdout, pulled.stdout
         assert "failed" not in pulled.stdout, pulled.stdout
-        tariffs = _api(node, "GET", "partners/cpo-x/tariffs")
+        tariffs = admin_api(node, "GET", "partners/cpo-x/tariffs").json()
         assert sorted(tariff["id"] for tariff in tariffs["data"]) == ["T1", "T2"]
         assert {call.authorization for call in cpo.calls_from_node()} == {cpo.header(agreed)}
 

@@ -6,8 +6,6 @@ its log lines as JSON objects, the last ones written when SIGTERM stops it."""
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -15,21 +13,11 @@ import httpx
 from openroam._store.db import Database
 from tests.api.support import location
 from tests.delivery.fake_partner import fake_partner
-from tests.e2e.nodes import NodeConfig, Party, free_port, running
+from tests.e2e.nodes import NodeConfig, Party, eventually, free_port, running
 from tests.operations.support import register_receiver, samples, value
 
 ADMIN = "e2e-admin-token"
-WAIT_SECONDS = 45
 DOWN_FOR = 1_000_000  # requests answered 503: until the test says otherwise
-
-
-def _eventually(what: str, check: Callable[[], bool]) -> None:
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"not within {WAIT_SECONDS}s: {what}")
 
 
 def _backlog(http: httpx.Client, partner: str) -> float | None:
@@ -83,7 +71,7 @@ async def test_metrics_show_a_backlog_growing_while_a_partner_is_down_and_draini
             for location_id in first:
                 _put_location(http, location_id)
             # The worker tries and the partner refuses (503): the pushes stay in the backlog.
-            _eventually("the partner refused a push", lambda: bool(partner.received))
+            eventually("the partner refused a push", lambda: bool(partner.received))
             assert _backlog(http, "fake") == len(first)
             for location_id in second:
                 _put_location(http, location_id)
@@ -96,7 +84,7 @@ async def test_metrics_show_a_backlog_growing_while_a_partner_is_down_and_draini
 
             with partner.lock:
                 partner.unavailable.clear()  # the partner is back
-            _eventually("the backlog drained", lambda: _backlog(http, "fake") == 0)
+            eventually("the backlog drained", lambda: _backlog(http, "fake") == 0)
             delivered = partner.copy_of("locations")
             assert sorted(delivered) == [f"NL/ORM/{i}" for i in first + second]
             found = samples(http.get("/metrics").text)

@@ -10,24 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import httpx
-
-from tests.e2e.nodes import NodeConfig, Party, free_port, running
+from tests.e2e.nodes import NodeConfig, Party, admin_api, free_port, running
 from tests.e2e.sender_partner import sender_partner
 
 ADMIN = "e2e-admin-token"
-
-
-def _api(node: NodeConfig, method: str, path: str, body: Any = None) -> httpx.Response:
-    response = httpx.request(
-        method,
-        f"{node.base_url}/api/{path}",
-        json=body,
-        headers={"Authorization": f"Bearer {ADMIN}"},
-        timeout=10,
-    )
-    assert response.status_code < 300, f"{method} {path}: {response.status_code} {response.text}"
-    return response
 
 
 def _own_token() -> dict[str, Any]:
@@ -75,7 +61,7 @@ def test_a_failing_module_is_reported_and_shown_while_the_others_are_pulled(
         grants = ["--role", "CPO", "--party", "DE*ACP", "--role", "EMSP", "--party", "DE*AMS"]
         node.cli("register", acme.versions_url, "--token", "token-a", "--name", "acme", *grants)
         # A token of our eMSP goes to Acme's CPO: a delivery waits (no worker sends it).
-        _api(node, "PUT", "tokens/NL/OMS/OWN0001?type=RFID", _own_token())
+        admin_api(node, "PUT", "tokens/NL/OMS/OWN0001?type=RFID", _own_token())
 
         pulled = node.cli("pull", "acme", check=False)
         output = pulled.stdout
@@ -101,7 +87,7 @@ def test_a_failing_module_is_reported_and_shown_while_the_others_are_pulled(
         assert pulls
         assert all(auth and auth.startswith("Token ") for _, auth in pulls)
 
-        status = _api(node, "GET", "partners/acme").json()["data"]
+        status = admin_api(node, "GET", "partners/acme").json()["data"]
         assert status["token_encoding"] == "base64"
         modules = {module["module"]: module for module in status["modules"]}
         assert list(modules) == ["locations", "tariffs", "tokens"]
@@ -151,7 +137,7 @@ def test_a_failing_module_is_reported_and_shown_while_the_others_are_pulled(
         acme.failing.clear()
         again = node.cli("pull", "acme", "--module", "tariffs")
         assert "tariffs from acme: 2 stored" in again.stdout
-        healthy = _api(node, "GET", "partners/acme").json()["data"]
+        healthy = admin_api(node, "GET", "partners/acme").json()["data"]
         assert healthy["pull_health"] == "3 modules ok"
         recovered = healthy["modules"][1]
         assert (recovered["failures"], recovered["failing_since"]) == (0, None)
@@ -180,7 +166,7 @@ def test_a_partner_answering_307_on_a_missing_trailing_slash_is_pulled_through_i
         )
         assert "2 stored" in _line(output, "tariffs from acme:")
         assert "5 stored" in _line(output, "tokens from acme:")
-        stored = _api(node, "GET", "partners/acme/locations").json()["data"]
+        stored = admin_api(node, "GET", "partners/acme/locations").json()["data"]
         assert sorted(doc["id"] for doc in stored) == ["LOC0", "LOC1", "LOC2"]
         # Every page was asked for without the slash first, then with it, with our token both
         # times.

@@ -9,15 +9,21 @@ retries and pull-sync bring both sides back to the same state with no manual ste
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.e2e.nodes import NodeConfig, Party, free_port, running, running_together
+from tests.e2e.nodes import (
+    NodeConfig,
+    Party,
+    admin_api,
+    eventually,
+    free_port,
+    running,
+    running_together,
+)
 
 ADMIN = "e2e-admin-token"
 FAST = {
@@ -26,28 +32,6 @@ FAST = {
     "OPENROAM_PUSH_MAX_DELAY": "1",
     "OPENROAM_PULL_INTERVAL": "3",
 }
-WAIT_SECONDS = 45
-
-
-def _api(node: NodeConfig, method: str, path: str, body: Any = None) -> httpx.Response:
-    response = httpx.request(
-        method,
-        f"{node.base_url}/api/{path}",
-        json=body,
-        headers={"Authorization": f"Bearer {ADMIN}"},
-        timeout=10,
-    )
-    assert response.status_code < 300, f"{method} {path}: {response.status_code} {response.text}"
-    return response
-
-
-def _eventually(what: str, check: Callable[[], bool]) -> None:
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"not within {WAIT_SECONDS}s: {what}")
 
 
 def _location(location_id: str, status: str = "AVAILABLE", stamp: str = "2026-01-01T10:00:00Z"):
@@ -109,7 +93,7 @@ def _token(uid: str) -> dict[str, Any]:
 
 
 def _own(node: NodeConfig, module: str) -> list[Any]:
-    return sorted(_api(node, "GET", f"{module}?limit=1000").json()["data"], key=str)
+    return sorted(admin_api(node, "GET", f"{module}?limit=1000").json()["data"], key=str)
 
 
 def _theirs(node: NodeConfig, partner: str, module: str) -> list[Any]:
@@ -154,7 +138,7 @@ def _register(cpo: NodeConfig, emsp: NodeConfig) -> None:
         {"role": party.role, "country_code": party.country_code, "party_id": party.party_id}
         for party in emsp.parties
     ]
-    invitation = _api(cpo, "POST", "invitations", {"name": "emsp", "grants": grants}).json()
+    invitation = admin_api(cpo, "POST", "invitations", {"name": "emsp", "grants": grants}).json()
     token = invitation["data"]["token"]
     emsp.cli("register", cpo.versions_url, "--token", token, "--name", "cpo", *_grants(cpo))
 
@@ -167,26 +151,28 @@ def test_cpo_and_emsp_converge_by_push_and_after_an_outage(
         _register(cpo, emsp)
 
         # A Location created through the CPO's backend API appears at the eMSP.
-        _api(cpo, "PUT", "locations/NL/CPO/LOC1", _location("LOC1"))
-        _eventually("LOC1 at the eMSP", lambda: len(_theirs(emsp, "cpo", "locations")) == 1)
+        admin_api(cpo, "PUT", "locations/NL/CPO/LOC1", _location("LOC1"))
+        eventually("LOC1 at the eMSP", lambda: len(_theirs(emsp, "cpo", "locations")) == 1)
 
         # An EVSE status change arrives (as a PATCH of the EVSE).
-        _api(cpo, "PUT", "locations/NL/CPO/LOC1/LOC1-E1/status", {"status": "CHARGING"})
-        _eventually(
+        admin_api(cpo, "PUT", "locations/NL/CPO/LOC1/LOC1-E1/status", {"status": "CHARGING"})
+        eventually(
             "LOC1's EVSE CHARGING at the eMSP",
             lambda: _theirs(emsp, "cpo", "locations")[0]["evses"][0]["status"] == "CHARGING",
         )
 
         # A token created at the eMSP reaches the CPO.
-        _api(emsp, "PUT", "tokens/DE/MSP/0123456789?type=RFID", _token("0123456789"))
-        _eventually("the token at the CPO", lambda: len(_theirs(cpo, "emsp", "tokens")) == 1)
+        admin_api(emsp, "PUT", "tokens/DE/MSP/0123456789?type=RFID", _token("0123456789"))
+        eventually("the token at the CPO", lambda: len(_theirs(cpo, "emsp", "tokens")) == 1)
         nodes.stop(emsp)
 
         # The eMSP is down: several changes are made at the CPO meanwhile.
-        _api(cpo, "PUT", "locations/NL/CPO/LOC2", _location("LOC2", stamp="2026-01-02T10:00:00Z"))
-        _api(cpo, "PUT", "locations/NL/CPO/LOC1/LOC1-E1/status", {"status": "AVAILABLE"})
-        _api(cpo, "PUT", "tariffs/NL/CPO/T1", _tariff("T1", 0.25))
-        _api(
+        admin_api(
+            cpo, "PUT", "locations/NL/CPO/LOC2", _location("LOC2", stamp="2026-01-02T10:00:00Z")
+        )
+        admin_api(cpo, "PUT", "locations/NL/CPO/LOC1/LOC1-E1/status", {"status": "AVAILABLE"})
+        admin_api(cpo, "PUT", "tariffs/NL/CPO/T1", _tariff("T1", 0.25))
+        admin_api(
             cpo,
             "PUT",
             "tariffs/NL/CPO/T1",
@@ -196,11 +182,11 @@ def test_cpo_and_emsp_converge_by_push_and_after_an_outage(
         # The eMSP comes back; without any manual step both sides end equal.
         with running(emsp, logs):
             for module in ("locations", "tariffs"):
-                _eventually(
+                eventually(
                     f"{module} equal on both sides",
                     lambda module=module: _own(cpo, module) == _theirs(emsp, "cpo", module),
                 )
-            _eventually(
+            eventually(
                 "tokens equal on both sides",
                 lambda: _own(emsp, "tokens") == _theirs(cpo, "emsp", "tokens"),
             )
