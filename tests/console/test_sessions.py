@@ -19,8 +19,8 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.api.support import cdr
 from tests.console.browser import log_in, screenshot_path
-from tests.e2e.nodes import NodeConfig, Party, free_port, running_together
-from tests.e2e.test_roaming import ADMIN, FAST, _api, _eventually, _register, _theirs
+from tests.e2e.nodes import NodeConfig, Party, admin_api, eventually, free_port, running_together
+from tests.e2e.test_roaming import ADMIN, FAST, _register, _theirs
 
 CPO, EMSP = ("NL", "CPO"), ("DE", "MSP")
 
@@ -103,8 +103,8 @@ def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[NodeConfig
     )
     with running_together((cpo, emsp), folder):
         _register(cpo, emsp)
-        _api(cpo, "PUT", "tariffs/NL/CPO/T1", TARIFF)
-        _eventually("T1 at the eMSP", lambda: bool(_theirs(emsp, "cpo", "tariffs")))
+        admin_api(cpo, "PUT", "tariffs/NL/CPO/T1", TARIFF)
+        eventually("T1 at the eMSP", lambda: bool(_theirs(emsp, "cpo", "tariffs")))
         yield cpo, emsp
 
 
@@ -112,11 +112,11 @@ def test_a_cdr_with_a_price_mismatch_shows_the_differing_lines(
     page: Page, nodes: tuple[NodeConfig, NodeConfig], tmp_path: Path
 ) -> None:
     cpo, emsp = nodes
-    _api(cpo, "POST", "cdrs", _cdr("CDR-OK"))
+    admin_api(cpo, "POST", "cdrs", _cdr("CDR-OK"))
     overcharged = {"excl_vat": 5.0, "incl_vat": 5.5}
     wrong = _cdr("CDR-BAD", total_cost=overcharged, total_time_cost=overcharged)
-    _api(cpo, "POST", "cdrs", wrong)
-    _eventually("both CDRs at the eMSP", lambda: {"CDR-OK", "CDR-BAD"} <= _cdr_ids(emsp))
+    admin_api(cpo, "POST", "cdrs", wrong)
+    eventually("both CDRs at the eMSP", lambda: {"CDR-OK", "CDR-BAD"} <= _cdr_ids(emsp))
 
     log_in(page, emsp, password=ADMIN)
     page.goto(f"{emsp.base_url}/admin/sessions")
@@ -182,7 +182,7 @@ def test_a_session_started_after_the_page_loaded_appears_without_reload(
     # Anything a reload would lose.
     page.evaluate("window.loadedOnce = 'yes'")
 
-    _api(cpo, "PUT", "sessions/NL/CPO/S-LIVE", _session("S-LIVE", "ACTIVE"))
+    admin_api(cpo, "PUT", "sessions/NL/CPO/S-LIVE", _session("S-LIVE", "ACTIVE"))
     expect(row).to_have_count(1, timeout=30_000)
     expect(row.locator("td").nth(0)).to_have_text("cpo")
     expect(row.locator("td").nth(1)).to_have_text("ACTIVE")
@@ -192,7 +192,7 @@ def test_a_session_started_after_the_page_loaded_appears_without_reload(
 
     page.screenshot(path=screenshot_path("console-sessions.png", tmp_path), full_page=True)
 
-    _api(cpo, "PUT", "sessions/NL/CPO/S-LIVE", _session("S-LIVE", "COMPLETED"))
+    admin_api(cpo, "PUT", "sessions/NL/CPO/S-LIVE", _session("S-LIVE", "COMPLETED"))
     expect(row).to_have_count(0, timeout=30_000)
     assert page.evaluate("window.loadedOnce") == "yes"
 
@@ -205,10 +205,12 @@ def test_the_page_works_without_javascript_and_fits_320_px(
     browser: Browser, nodes: tuple[NodeConfig, NodeConfig], tmp_path: Path
 ) -> None:
     cpo, emsp = nodes
-    _api(cpo, "PUT", "sessions/NL/CPO/S-STATIC", _session("S-STATIC", "ACTIVE"))
-    _api(cpo, "POST", "cdrs", _cdr("CDR-NARROW", total_cost={"excl_vat": 1.0, "incl_vat": 1.1}))
-    _eventually("S-STATIC at the eMSP", lambda: _session_at(emsp, "S-STATIC", "ACTIVE"))
-    _eventually("CDR-NARROW at the eMSP", lambda: "CDR-NARROW" in _cdr_ids(emsp))
+    admin_api(cpo, "PUT", "sessions/NL/CPO/S-STATIC", _session("S-STATIC", "ACTIVE"))
+    admin_api(
+        cpo, "POST", "cdrs", _cdr("CDR-NARROW", total_cost={"excl_vat": 1.0, "incl_vat": 1.1})
+    )
+    eventually("S-STATIC at the eMSP", lambda: _session_at(emsp, "S-STATIC", "ACTIVE"))
+    eventually("CDR-NARROW at the eMSP", lambda: "CDR-NARROW" in _cdr_ids(emsp))
     context = browser.new_context(viewport={"width": 320, "height": 800}, java_script_enabled=False)
     try:
         page = context.new_page()
@@ -222,10 +224,8 @@ def test_the_page_works_without_javascript_and_fits_320_px(
         assert _scroll_width(page) <= 320
     finally:
         context.close()
-        _api(cpo, "PUT", "sessions/NL/CPO/S-STATIC", _session("S-STATIC", "COMPLETED"))
-        _eventually(
-            "S-STATIC ended at the eMSP", lambda: _session_at(emsp, "S-STATIC", "COMPLETED")
-        )
+        admin_api(cpo, "PUT", "sessions/NL/CPO/S-STATIC", _session("S-STATIC", "COMPLETED"))
+        eventually("S-STATIC ended at the eMSP", lambda: _session_at(emsp, "S-STATIC", "COMPLETED"))
 
 
 def _scroll_width(page: Page) -> int:

@@ -11,8 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tests.e2e.nodes import NodeConfig, running_together
-from tests.e2e.test_roaming import _api, _eventually, _register, _theirs, _token, pair
+from tests.e2e.nodes import NodeConfig, admin_api, eventually, running_together
+from tests.e2e.test_roaming import _register, _theirs, _token, pair
 
 __all__ = ["pair"]
 
@@ -21,7 +21,7 @@ WHITELISTS = ("ALWAYS", "ALLOWED", "ALLOWED_OFFLINE", "NEVER")
 
 def _ask(cpo: NodeConfig, uid: str, **extra: Any) -> dict[str, Any]:
     body = {"token_uid": uid, "location_id": "LOC1", "evse_uids": ["LOC1-E1"]} | extra
-    data: dict[str, Any] = _api(cpo, "POST", "authorize", body).json()["data"]
+    data: dict[str, Any] = admin_api(cpo, "POST", "authorize", body).json()["data"]
     return data
 
 
@@ -32,12 +32,12 @@ def test_real_time_authorization_and_the_whitelist_rules_when_the_emsp_is_down(
     with running_together((cpo, emsp), logs) as nodes:
         _register(cpo, emsp)
         for whitelist in WHITELISTS:
-            _api(emsp, "PUT", f"tokens/DE/MSP/{whitelist}", _token(whitelist) | {
+            admin_api(emsp, "PUT", f"tokens/DE/MSP/{whitelist}", _token(whitelist) | {
                 "whitelist": whitelist
             })  # fmt: skip
         blocked = _token("BLOCKED") | {"whitelist": "NEVER", "valid": False}
-        _api(emsp, "PUT", "tokens/DE/MSP/BLOCKED", blocked)
-        _eventually("5 tokens at the CPO", lambda: len(_theirs(cpo, "emsp", "tokens")) == 5)
+        admin_api(emsp, "PUT", "tokens/DE/MSP/BLOCKED", blocked)
+        eventually("5 tokens at the CPO", lambda: len(_theirs(cpo, "emsp", "tokens")) == 5)
 
         allowed = _ask(cpo, "NEVER")
         assert (allowed["allowed"], allowed["decided_by"]) == ("ALLOWED", "emsp"), allowed
@@ -58,7 +58,7 @@ def test_real_time_authorization_and_the_whitelist_rules_when_the_emsp_is_down(
         always = _ask(cpo, "ALWAYS")
         assert (always["allowed"], always["decided_by"]) == ("ALLOWED", "whitelist")
 
-        events = _api(emsp, "GET", "events?type=token.authorization").json()["data"]
+        events = admin_api(emsp, "GET", "events?type=token.authorization").json()["data"]
         references = {event["data"]["authorization_reference"] for event in events}
         assert allowed["authorization_reference"] in references
         nodes.stop(emsp)

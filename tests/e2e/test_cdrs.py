@@ -15,8 +15,8 @@ from typing import Any
 import httpx
 
 from tests.api.support import cdr, credit_of
-from tests.e2e.nodes import NodeConfig, running, running_together
-from tests.e2e.test_roaming import ADMIN, _api, _eventually, _register, _theirs, pair
+from tests.e2e.nodes import NodeConfig, admin_api, eventually, running, running_together
+from tests.e2e.test_roaming import ADMIN, _register, _theirs, pair
 
 __all__ = ["pair"]
 
@@ -28,7 +28,7 @@ def _cdr(cdr_id: str, stamp: str) -> dict[str, Any]:
 
 
 def _deliveries(cpo: NodeConfig, cdr_id: str) -> list[Any]:
-    data: list[Any] = _api(cpo, "GET", f"cdrs/NL/CPO/{cdr_id}/deliveries").json()["data"]
+    data: list[Any] = admin_api(cpo, "GET", f"cdrs/NL/CPO/{cdr_id}/deliveries").json()["data"]
     return data
 
 
@@ -44,9 +44,9 @@ def test_cdrs_reach_the_emsp_once_also_after_an_outage(
     first = _cdr("CDR1", "2026-01-01T12:00:00Z")
     with running_together((cpo, emsp), logs) as nodes:
         _register(cpo, emsp)
-        _api(cpo, "POST", "cdrs", first)
-        _eventually("CDR1 at the eMSP", lambda: _ids(emsp) == ["CDR1"])
-        _eventually("CDR1's Location at the CPO", lambda: len(_deliveries(cpo, "CDR1")) == 1)
+        admin_api(cpo, "POST", "cdrs", first)
+        eventually("CDR1 at the eMSP", lambda: _ids(emsp) == ["CDR1"])
+        eventually("CDR1's Location at the CPO", lambda: len(_deliveries(cpo, "CDR1")) == 1)
         [delivery] = _deliveries(cpo, "CDR1")
         assert (delivery["partner"], delivery["location"]) == (
             "emsp",
@@ -56,8 +56,8 @@ def test_cdrs_reach_the_emsp_once_also_after_an_outage(
         nodes.stop(emsp)
 
         # The eMSP is down while a correction (a Credit CDR) and a new CDR are produced.
-        _api(cpo, "POST", "cdrs", credit_of(first, last_updated="2026-01-02T12:00:00Z"))
-        _api(cpo, "POST", "cdrs", _cdr("CDR2", "2026-01-03T12:00:00Z"))
+        admin_api(cpo, "POST", "cdrs", credit_of(first, last_updated="2026-01-02T12:00:00Z"))
+        admin_api(cpo, "POST", "cdrs", _cdr("CDR2", "2026-01-03T12:00:00Z"))
         # A CDR never changes: handing CDR1 over again is refused.
         refused = httpx.post(
             f"{cpo.base_url}/api/cdrs",
@@ -69,9 +69,9 @@ def test_cdrs_reach_the_emsp_once_also_after_an_outage(
 
         with running(emsp, logs):
             # Without a manual step every CDR arrives, each once.
-            _eventually("all CDRs at the eMSP", lambda: _ids(emsp) == ["CDR1", "CDR1-C", "CDR2"])
+            eventually("all CDRs at the eMSP", lambda: _ids(emsp) == ["CDR1", "CDR1-C", "CDR2"])
             for cdr_id in ("CDR1-C", "CDR2"):
-                _eventually(
+                eventually(
                     f"{cdr_id}'s Location at the CPO",
                     lambda cdr_id=cdr_id: (
                         [d["location"] for d in _deliveries(cpo, cdr_id)]

@@ -22,8 +22,8 @@ import orjson
 from openroam.models.v221.cdrs import CDR
 from openroam.models.v221.tariffs import Tariff
 from openroam.pricing import MeterSample, price, timeline_from_samples
-from tests.e2e.nodes import NodeConfig, running, running_together
-from tests.e2e.test_roaming import ADMIN, _api, _eventually, _register, _theirs, _token, pair
+from tests.e2e.nodes import NodeConfig, admin_api, eventually, running, running_together
+from tests.e2e.test_roaming import ADMIN, _register, _theirs, _token, pair
 
 __all__ = ["pair"]  # the fixture, shared with test_roaming
 
@@ -118,12 +118,12 @@ def _charge(cpo: NodeConfig, session_id: str, start: datetime) -> list[MeterSamp
         "id": session_id,
         "start_date_time": _stamp(start),
     }
-    _api(cpo, "POST", "sessions", body)
+    admin_api(cpo, "POST", "sessions", body)
     samples = _readings(start)
     url = f"sessions/NL/CPO/{session_id}"
     for first in (0, 10, 20):
         _raw(cpo, f"{url}/meter-values", _meter_values_body(samples[first : first + 10]))
-    _api(cpo, "POST", f"{url}/stop", {"end_date_time": _stamp(samples[-1].timestamp)})
+    admin_api(cpo, "POST", f"{url}/stop", {"end_date_time": _stamp(samples[-1].timestamp)})
     return samples
 
 
@@ -144,7 +144,7 @@ def _recomputed(start: datetime, samples: list[MeterSample]) -> Any:
 
 
 def _events(node: NodeConfig, kind: str) -> list[dict[str, Any]]:
-    events: list[dict[str, Any]] = _api(node, "GET", f"events?type={kind}&limit=1000").json()[
+    events: list[dict[str, Any]] = admin_api(node, "GET", f"events?type={kind}&limit=1000").json()[
         "data"
     ]
     return events
@@ -160,13 +160,13 @@ def test_a_session_priced_across_18_00_and_its_cdr_delivered_once(
     cpo, emsp, logs = pair
     with running_together((cpo, emsp), logs) as nodes:
         _register(cpo, emsp)
-        _api(cpo, "PUT", "tariffs/NL/CPO/T1", EVENING)
-        _api(cpo, "PUT", "locations/NL/CPO/LOC1", _location())
-        _api(emsp, "PUT", "tokens/DE/MSP/0123456789?type=RFID", _token("0123456789"))
-        _eventually("the token at the CPO", lambda: len(_theirs(cpo, "emsp", "tokens")) == 1)
+        admin_api(cpo, "PUT", "tariffs/NL/CPO/T1", EVENING)
+        admin_api(cpo, "PUT", "locations/NL/CPO/LOC1", _location())
+        admin_api(emsp, "PUT", "tokens/DE/MSP/0123456789?type=RFID", _token("0123456789"))
+        eventually("the token at the CPO", lambda: len(_theirs(cpo, "emsp", "tokens")) == 1)
         # The eMSP audits each CDR with the Tariff and the Location (its time zone) it holds;
         # both are pushed right after registration, so wait until they are there.
-        _eventually(
+        eventually(
             "the Tariff and the Location at the eMSP",
             lambda: (
                 len(_theirs(emsp, "cpo", "tariffs")) == 1
@@ -175,14 +175,14 @@ def test_a_session_priced_across_18_00_and_its_cdr_delivered_once(
         )
 
         samples = _charge(cpo, "S1", START)
-        ours = _api(cpo, "GET", "sessions/NL/CPO/S1").json()["data"]
+        ours = admin_api(cpo, "GET", "sessions/NL/CPO/S1").json()["data"]
         assert ours["status"] == "COMPLETED"
         assert len(ours["charging_periods"]) == 2  # split at 18:00 local
-        _eventually(
+        eventually(
             "the same Session at the eMSP",
             lambda: _theirs(emsp, "cpo", "sessions") == [ours],
         )
-        _eventually("the CDR at the eMSP", lambda: len(_cdrs(emsp)) == 1)
+        eventually("the CDR at the eMSP", lambda: len(_cdrs(emsp)) == 1)
         cdr = CDR.model_validate_json(orjson.dumps(_cdrs(emsp)[0]))
         expected = _recomputed(START, samples)
         assert cdr.total_cost == expected.total_cost
@@ -203,14 +203,14 @@ def test_a_session_priced_across_18_00_and_its_cdr_delivered_once(
         samples2 = _charge(cpo, "S2", later)
 
         with running(emsp, logs):
-            _eventually("both CDRs at the eMSP", lambda: len(_cdrs(emsp)) == 2)
+            eventually("both CDRs at the eMSP", lambda: len(_cdrs(emsp)) == 2)
             cdrs = {c["id"]: c for c in _cdrs(emsp)}
             assert sorted(cdrs) == ["S1", "S2"]  # each once
             second = CDR.model_validate_json(orjson.dumps(cdrs["S2"]))
             assert second.total_cost == _recomputed(later, samples2).total_cost
             assert _events(emsp, "cdr.price_mismatch") == []
-            ours2 = _api(cpo, "GET", "sessions/NL/CPO/S2").json()["data"]
-            _eventually(
+            ours2 = admin_api(cpo, "GET", "sessions/NL/CPO/S2").json()["data"]
+            eventually(
                 "the second Session at the eMSP",
                 lambda: ours2 in _theirs(emsp, "cpo", "sessions"),
             )

@@ -14,8 +14,8 @@ from typing import Any
 
 import httpx
 
-from tests.e2e.nodes import NodeConfig, running_together
-from tests.e2e.test_roaming import ADMIN, _api, _eventually, _register, pair
+from tests.e2e.nodes import NodeConfig, admin_api, eventually, running_together
+from tests.e2e.test_roaming import ADMIN, _register, pair
 
 __all__ = ["pair"]
 
@@ -51,7 +51,7 @@ def _session(session_id: str) -> dict[str, Any]:
 
 
 def _requested(cpo: NodeConfig, seen: set[int]) -> dict[str, Any] | None:
-    events = _api(cpo, "GET", "events?type=chargingprofile.requested").json()["data"]
+    events = admin_api(cpo, "GET", "events?type=chargingprofile.requested").json()["data"]
     fresh = [event["data"] for event in events if event["data"]["request_id"] not in seen]
     return fresh[0] if fresh else None
 
@@ -61,23 +61,25 @@ def _round_trip(
 ) -> dict[str, Any]:
     """One request from the eMSP, handled by the CPO's backend; the eMSP's stored request once
     its result has arrived."""
-    sent = _api(emsp, method, f"partners/cpo/chargingprofiles/{path}", report.pop("body", None))
+    sent = admin_api(
+        emsp, method, f"partners/cpo/chargingprofiles/{path}", report.pop("body", None)
+    )
     request = sent.json()["data"]
     assert request["response"] == {"result": "ACCEPTED", "timeout": 30}, request
-    _eventually("the CPO's event", lambda: _requested(cpo, seen) is not None)
+    eventually("the CPO's event", lambda: _requested(cpo, seen) is not None)
     event = _requested(cpo, seen)
     assert event is not None
     seen.add(event["request_id"])
-    _api(cpo, "POST", f"chargingprofiles/requests/{event['request_id']}/result", report)
+    admin_api(cpo, "POST", f"chargingprofiles/requests/{event['request_id']}/result", report)
 
     def arrived() -> bool:
-        found = _api(emsp, "GET", f"chargingprofiles/requests/{request['id']}").json()["data"]
+        found = admin_api(emsp, "GET", f"chargingprofiles/requests/{request['id']}").json()["data"]
         return bool(found["state"] == "done")
 
-    _eventually(f"the result of {method} at the eMSP", arrived)
-    data: dict[str, Any] = _api(emsp, "GET", f"chargingprofiles/requests/{request['id']}").json()[
-        "data"
-    ]
+    eventually(f"the result of {method} at the eMSP", arrived)
+    data: dict[str, Any] = admin_api(
+        emsp, "GET", f"chargingprofiles/requests/{request['id']}"
+    ).json()["data"]
     return data | {"event": event}
 
 
@@ -85,10 +87,10 @@ def test_set_get_and_clear_with_their_results(pair: tuple[NodeConfig, NodeConfig
     cpo, emsp, logs = pair
     with running_together((cpo, emsp), logs):
         _register(cpo, emsp)
-        _api(cpo, "PUT", "sessions/NL/CPO/SES1", _session("SES1"))
+        admin_api(cpo, "PUT", "sessions/NL/CPO/SES1", _session("SES1"))
         seen: set[int] = set()
 
-        unknown = _api(emsp, "PUT", "partners/cpo/chargingprofiles/NOSUCH", PROFILE).json()
+        unknown = admin_api(emsp, "PUT", "partners/cpo/chargingprofiles/NOSUCH", PROFILE).json()
         assert unknown["data"]["response"]["result"] == "UNKNOWN_SESSION"
 
         done = _round_trip(cpo, emsp, "PUT", "SES1", seen, body=PROFILE, result="ACCEPTED")
@@ -104,8 +106,8 @@ def test_set_get_and_clear_with_their_results(pair: tuple[NodeConfig, NodeConfig
             )
             return response.status_code == 200
 
-        _eventually("the ActiveChargingProfile at the eMSP", pushed)
-        active = _api(emsp, "GET", "partners/cpo/chargingprofiles/SES1/active").json()["data"]
+        eventually("the ActiveChargingProfile at the eMSP", pushed)
+        active = admin_api(emsp, "GET", "partners/cpo/chargingprofiles/SES1/active").json()["data"]
         assert active["charging_profile"] == PROFILE
 
         now_active = {"start_date_time": "2026-01-01T11:00:00Z", "charging_profile": PROFILE}
@@ -118,7 +120,9 @@ def test_set_get_and_clear_with_their_results(pair: tuple[NodeConfig, NodeConfig
         cleared = _round_trip(cpo, emsp, "DELETE", "SES1", seen, result="ACCEPTED")
         assert cleared["result"] == {"result": "ACCEPTED"}
 
-        types = {event["type"] for event in _api(emsp, "GET", "events?limit=1000").json()["data"]}
+        types = {
+            event["type"] for event in admin_api(emsp, "GET", "events?limit=1000").json()["data"]
+        }
         assert {
             "chargingprofile.response",
             "chargingprofile.result",

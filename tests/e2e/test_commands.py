@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.nodes import NodeConfig, Party, free_port, running_together
-from tests.e2e.test_roaming import ADMIN, _api, _eventually, _location, _register, _token
+from tests.e2e.nodes import NodeConfig, Party, admin_api, eventually, free_port, running_together
+from tests.e2e.test_roaming import ADMIN, _location, _register, _token
 
 CPO_SETTINGS = {
     "OPENROAM_ADMIN_TOKEN": ADMIN,
@@ -82,7 +82,7 @@ def pair(tmp_path: Path, database_url: str) -> tuple[NodeConfig, NodeConfig, Pat
 
 
 def _send(emsp: NodeConfig, kind: str) -> dict[str, Any]:
-    sent: dict[str, Any] = _api(
+    sent: dict[str, Any] = admin_api(
         emsp, "POST", f"commands/{kind}?partner=cpo", _commands()[kind]
     ).json()["data"]
     return sent
@@ -91,20 +91,20 @@ def _send(emsp: NodeConfig, kind: str) -> dict[str, Any]:
 def _received(cpo: NodeConfig, sent: dict[str, Any]) -> str:
     """The CPO's id of a command the eMSP sent (matched by its unique response_url)."""
     url = sent["command"]["response_url"]
-    for command in _api(cpo, "GET", "commands?side=received&limit=1000").json()["data"]:
+    for command in admin_api(cpo, "GET", "commands?side=received&limit=1000").json()["data"]:
         if command["command"]["response_url"] == url:
             return str(command["id"])
     raise AssertionError(f"the CPO has no command with response_url {url}")
 
 
 def _command(emsp: NodeConfig, uid: str) -> dict[str, Any]:
-    found: dict[str, Any] = _api(emsp, "GET", f"commands/{uid}").json()["data"]
+    found: dict[str, Any] = admin_api(emsp, "GET", f"commands/{uid}").json()["data"]
     return found
 
 
 def _results(emsp: NodeConfig, uid: str) -> list[dict[str, Any]]:
     path = f"events?type=command.result&subject=command:{uid}"
-    return [event["data"] for event in _api(emsp, "GET", path).json()["data"]]
+    return [event["data"] for event in admin_api(emsp, "GET", path).json()["data"]]
 
 
 def test_every_command_type_accepted_rejected_and_timed_out(
@@ -113,8 +113,8 @@ def test_every_command_type_accepted_rejected_and_timed_out(
     cpo, emsp, logs = pair
     with running_together((cpo, emsp), logs):
         _register(cpo, emsp)
-        _api(cpo, "PUT", "locations/NL/CPO/LOC1", _location("LOC1"))
-        _api(cpo, "PUT", "sessions/NL/CPO/S1", _session())
+        admin_api(cpo, "PUT", "locations/NL/CPO/LOC1", _location("LOC1"))
+        admin_api(cpo, "PUT", "sessions/NL/CPO/S1", _session())
         paths: dict[str, dict[str, dict[str, Any]]] = {"late": {}, "ok": {}, "no": {}}
         for path, result in (("late", None), ("ok", "ACCEPTED"), ("no", "REJECTED")):
             for kind in _commands():
@@ -124,17 +124,17 @@ def test_every_command_type_accepted_rejected_and_timed_out(
                 if result is not None:
                     # The CPO's backend reports the Charge Point's result.
                     uid = _received(cpo, sent)
-                    _api(cpo, "POST", f"commands/{uid}/result", {"result": result})
+                    admin_api(cpo, "POST", f"commands/{uid}/result", {"result": result})
         for path, result in (("ok", "ACCEPTED"), ("no", "REJECTED")):
             for kind, sent in paths[path].items():
-                _eventually(
+                eventually(
                     f"{kind} {result} at the eMSP",
                     lambda s=sent, r=result: _command(emsp, s["id"])["result"] == {"result": r},
                 )
                 assert _results(emsp, sent["id"])[0]["late"] is False
         # Timeout path: the eMSP decides TIMEOUT after 6 s; the CPO's FAILED comes at 10 s.
         for kind, sent in paths["late"].items():
-            _eventually(
+            eventually(
                 f"{kind} TIMEOUT then FAILED at the eMSP",
                 lambda s=sent: (
                     [r["result"]["result"] for r in _results(emsp, s["id"])]
@@ -147,12 +147,14 @@ def test_every_command_type_accepted_rejected_and_timed_out(
         # Rejected by the CPO itself, synchronously: unknown Location (2003 + REJECTED) and
         # unknown Session (UNKNOWN_SESSION).
         unknown = _commands()["UNLOCK_CONNECTOR"] | {"location_id": "NOPE"}
-        sent = _api(emsp, "POST", "commands/UNLOCK_CONNECTOR?partner=cpo", unknown).json()["data"]
-        assert sent["response"] is None
-        assert sent["response_error"].startswith("2003")
-        sent = _api(emsp, "POST", "commands/STOP_SESSION?partner=cpo", {"session_id": "S9"}).json()[
+        sent = admin_api(emsp, "POST", "commands/UNLOCK_CONNECTOR?partner=cpo", unknown).json()[
             "data"
         ]
+        assert sent["response"] is None
+        assert sent["response_error"].startswith("2003")
+        sent = admin_api(
+            emsp, "POST", "commands/STOP_SESSION?partner=cpo", {"session_id": "S9"}
+        ).json()["data"]
         assert (sent["state"], sent["response"]["result"]) == ("done", "UNKNOWN_SESSION")
 
         # The CLI sends the same way.

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from openroam._delivery.webhooks import verify_signature
-from tests.e2e.nodes import NodeConfig, Party, free_port, running_together
-from tests.e2e.test_roaming import FAST, _api, _eventually, _register
+from tests.e2e.nodes import NodeConfig, Party, admin_api, eventually, free_port, running_together
+from tests.e2e.test_roaming import FAST, _register
 
 SECRET = "e2e-webhook-secret"
 
@@ -123,28 +123,30 @@ def test_session_events_reach_the_emsp_webhook_in_order(
     )
     with running_together((cpo, emsp), tmp_path):
         _register(cpo, emsp)
-        _api(cpo, "PUT", "sessions/NL/CPO/S1", _session("2026-01-01T10:00:00Z"))
+        admin_api(cpo, "PUT", "sessions/NL/CPO/S1", _session("2026-01-01T10:00:00Z"))
         for minute in range(1, 6):
             stamp = f"2026-01-01T10:{minute:02d}:00Z"
             period = {"start_date_time": stamp, "dimensions": [{"type": "ENERGY", "volume": 1}]}
             patch = {"kwh": minute, "charging_periods": [period], "last_updated": stamp}
-            _api(cpo, "PATCH", "sessions/NL/CPO/S1", patch)
+            admin_api(cpo, "PATCH", "sessions/NL/CPO/S1", patch)
             time.sleep(0.1)
         end = {"status": "COMPLETED", "end_date_time": "2026-01-01T10:10:00Z"}
-        _api(cpo, "PATCH", "sessions/NL/CPO/S1", end | {"last_updated": "2026-01-01T10:10:00Z"})
+        admin_api(
+            cpo, "PATCH", "sessions/NL/CPO/S1", end | {"last_updated": "2026-01-01T10:10:00Z"}
+        )
 
         def ended() -> bool:
             with state.lock:
                 return any(event["type"] == "session.ended" for event in state.accepted)
 
-        _eventually("session.ended at the eMSP's webhook receiver", ended)
+        eventually("session.ended at the eMSP's webhook receiver", ended)
 
         def all_delivered() -> bool:
-            found = _api(emsp, "GET", "events?subject=session:NL/CPO/S1").json()["data"]
+            found = admin_api(emsp, "GET", "events?subject=session:NL/CPO/S1").json()["data"]
             return all(e["webhook"]["state"] == "delivered" for e in found)
 
-        _eventually("every event recorded as delivered", all_delivered)
-        listed = _api(emsp, "GET", "events?subject=session:NL/CPO/S1").json()["data"]
+        eventually("every event recorded as delivered", all_delivered)
+        listed = admin_api(emsp, "GET", "events?subject=session:NL/CPO/S1").json()["data"]
 
     with state.lock:
         accepted = list(state.accepted)

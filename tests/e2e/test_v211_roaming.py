@@ -20,17 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from tests.api.support import cdr
-from tests.e2e.nodes import NodeConfig, Party, free_port, running_together
-from tests.e2e.test_roaming import (
-    FAST,
-    _api,
-    _eventually,
-    _location,
-    _register,
-    _tariff,
-    _theirs,
-    _token,
-)
+from tests.e2e.nodes import NodeConfig, Party, admin_api, eventually, free_port, running_together
+from tests.e2e.test_roaming import FAST, _location, _register, _tariff, _theirs, _token
 
 CPO, EMSP = ("NL", "CPO"), ("DE", "MSP")
 
@@ -75,62 +66,62 @@ def test_a_2_1_1_connection_pushes_pulls_authorizes_and_commands(tmp_path: Path)
     )
     emsp = _node(tmp_path, "emsp", Party(*EMSP, "EMSP", "MSP Mobility"))
     with running_together((cpo, emsp), tmp_path):
-        _api(cpo, "PUT", "locations/NL/CPO/LOC0", _location("LOC0"))
+        admin_api(cpo, "PUT", "locations/NL/CPO/LOC0", _location("LOC0"))
         _register(cpo, emsp)
-        assert _api(emsp, "GET", "partners/cpo").json()["data"]["version"] == "2.1.1"
+        assert admin_api(emsp, "GET", "partners/cpo").json()["data"]["version"] == "2.1.1"
 
         # Pulled: LOC0 existed before the registration; stored as 2.2.1 at the eMSP.
-        _eventually("LOC0 pulled by the eMSP", lambda: len(_theirs(emsp, "cpo", "locations")) == 1)
+        eventually("LOC0 pulled by the eMSP", lambda: len(_theirs(emsp, "cpo", "locations")) == 1)
         [pulled] = _theirs(emsp, "cpo", "locations")
         assert (pulled["country_code"], pulled["party_id"], pulled["id"]) == ("NL", "CPO", "LOC0")
         assert pulled["publish"] is True
 
         # Pushed by the CPO: a Location, its EVSE status, a Tariff.
-        _api(cpo, "PUT", "locations/NL/CPO/LOC1", _location("LOC1"))
-        _api(cpo, "PUT", "tariffs/NL/CPO/T1", _tariff("T1", 0.3))
-        _eventually("LOC1 at the eMSP", lambda: len(_theirs(emsp, "cpo", "locations")) == 2)
-        _eventually("T1 at the eMSP", lambda: len(_theirs(emsp, "cpo", "tariffs")) == 1)
-        _api(cpo, "PUT", "locations/NL/CPO/LOC1/LOC1-E1/status", {"status": "CHARGING"})
+        admin_api(cpo, "PUT", "locations/NL/CPO/LOC1", _location("LOC1"))
+        admin_api(cpo, "PUT", "tariffs/NL/CPO/T1", _tariff("T1", 0.3))
+        eventually("LOC1 at the eMSP", lambda: len(_theirs(emsp, "cpo", "locations")) == 2)
+        eventually("T1 at the eMSP", lambda: len(_theirs(emsp, "cpo", "tariffs")) == 1)
+        admin_api(cpo, "PUT", "locations/NL/CPO/LOC1/LOC1-E1/status", {"status": "CHARGING"})
 
         def charging() -> bool:
             by_id = {loc["id"]: loc for loc in _theirs(emsp, "cpo", "locations")}
             return by_id["LOC1"]["evses"][0]["status"] == "CHARGING"
 
-        _eventually("LOC1's EVSE CHARGING at the eMSP", charging)
+        eventually("LOC1's EVSE CHARGING at the eMSP", charging)
         [tariff] = _theirs(emsp, "cpo", "tariffs")
         assert tariff["elements"][0]["price_components"][0]["price"] == 0.3
 
         # Pushed by the eMSP: a Token the CPO authorizes in real time only.
-        _api(emsp, "PUT", "tokens/DE/MSP/NEVER", _token("NEVER") | {"whitelist": "NEVER"})
-        _eventually("the Token at the CPO", lambda: len(_theirs(cpo, "emsp", "tokens")) == 1)
+        admin_api(emsp, "PUT", "tokens/DE/MSP/NEVER", _token("NEVER") | {"whitelist": "NEVER"})
+        eventually("the Token at the CPO", lambda: len(_theirs(cpo, "emsp", "tokens")) == 1)
         [held] = _theirs(cpo, "emsp", "tokens")
         assert (held["uid"], held["contract_id"]) == ("NEVER", "DE-MSP-CNEVER")
         ask = {"token_uid": "NEVER", "location_id": "LOC1", "evse_uids": ["LOC1-E1"]}
-        verdict = _api(cpo, "POST", "authorize", ask).json()["data"]
+        verdict = admin_api(cpo, "POST", "authorize", ask).json()["data"]
         assert (verdict["allowed"], verdict["decided_by"]) == ("ALLOWED", "emsp"), verdict
         assert verdict["authorization_info"]["token"]["uid"] == "NEVER"
 
         # A command from the eMSP; the CPO's backend reports the result.
         command = {"token": _token("NEVER"), "location_id": "LOC1", "evse_uid": "LOC1-E1"}
-        sent = _api(emsp, "POST", "commands/START_SESSION?partner=cpo", command).json()["data"]
+        sent = admin_api(emsp, "POST", "commands/START_SESSION?partner=cpo", command).json()["data"]
         assert sent["response"]["result"] == "ACCEPTED", sent
         url = sent["command"]["response_url"]
         assert url.startswith(f"{emsp.base_url}/ocpi/2.1.1/emsp/commands/START_SESSION/")
-        received = _api(cpo, "GET", "commands?side=received").json()["data"]
+        received = admin_api(cpo, "GET", "commands?side=received").json()["data"]
         [uid] = [c["id"] for c in received if c["command"]["response_url"] == url]
-        _api(cpo, "POST", f"commands/{uid}/result", {"result": "ACCEPTED"})
+        admin_api(cpo, "POST", f"commands/{uid}/result", {"result": "ACCEPTED"})
 
         def result() -> Any:
-            found = _api(emsp, "GET", f"commands/{sent['id']}").json()["data"]
+            found = admin_api(emsp, "GET", f"commands/{sent['id']}").json()["data"]
             return (found["result"] or {}).get("result")
 
-        _eventually("the command's result at the eMSP", lambda: result() == "ACCEPTED")
+        eventually("the command's result at the eMSP", lambda: result() == "ACCEPTED")
 
         # A Session and a CDR of the eMSP's Token.
-        _api(cpo, "PUT", "sessions/NL/CPO/S1", _session())
-        _api(cpo, "POST", "cdrs", _cdr())
-        _eventually("S1 at the eMSP", lambda: len(_theirs(emsp, "cpo", "sessions")) == 1)
-        _eventually("CDR1 at the eMSP", lambda: len(_theirs(emsp, "cpo", "cdrs")) == 1)
+        admin_api(cpo, "PUT", "sessions/NL/CPO/S1", _session())
+        admin_api(cpo, "POST", "cdrs", _cdr())
+        eventually("S1 at the eMSP", lambda: len(_theirs(emsp, "cpo", "sessions")) == 1)
+        eventually("CDR1 at the eMSP", lambda: len(_theirs(emsp, "cpo", "cdrs")) == 1)
         [session] = _theirs(emsp, "cpo", "sessions")
         assert (session["location_id"], session["cdr_token"]["contract_id"]) == (
             "LOC1",
@@ -139,5 +130,5 @@ def test_a_2_1_1_connection_pushes_pulls_authorizes_and_commands(tmp_path: Path)
         [received_cdr] = _theirs(emsp, "cpo", "cdrs")
         assert received_cdr["total_cost"]["excl_vat"] == 4.0
 
-        failed = _api(cpo, "GET", "deliveries?state=failed").json()["data"]
+        failed = admin_api(cpo, "GET", "deliveries?state=failed").json()["data"]
         assert failed == []
