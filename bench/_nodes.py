@@ -28,6 +28,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -425,6 +426,27 @@ def measured_load(
     before = cpu_seconds(pid)
     result = load(url, headers, seconds, conns, script)
     return dataclasses.replace(result, server_cpu=cpu_seconds(pid) - before)
+
+
+def measured_loads_at_once(
+    targets: Sequence[tuple[int, str]], headers: dict[str, str], seconds: float, conns: int
+) -> list[Load]:
+    """:func:`measured_load` of several servers at the same time: each ``(pid, url)`` loaded by
+    its own ``wrk`` in the same seconds, so a machine that slows down for a while slows them
+    alike; each result with its own server's CPU time."""
+
+    def all_at_once(length: float, connections: int) -> list[Load]:
+        with ThreadPoolExecutor(len(targets)) as pool:
+            loads = [pool.submit(load, url, headers, length, connections) for _, url in targets]
+            return [future.result() for future in loads]
+
+    all_at_once(2, min(conns, 8))
+    before = [cpu_seconds(pid) for pid, _ in targets]
+    results = all_at_once(seconds, conns)
+    return [
+        dataclasses.replace(result, server_cpu=cpu_seconds(pid) - started)
+        for result, (pid, _), started in zip(results, targets, before, strict=True)
+    ]
 
 
 def http_request(

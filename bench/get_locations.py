@@ -3,6 +3,7 @@ and the same pages as OCPI 2.1.1 (GET /ocpi/2.1.1/cpo/locations?limit=50).
 
     .venv/bin/python bench/get_locations.py [--locations 100000] [--seconds 10] [--connections 32]
                                             [--runs 1] [--serve quiet text json] [--log-only]
+                                            [--side-by-side 0]
 
 A SQLite store of N Locations (2-4 EVSEs each) and one registered eMSP partner are seeded in a
 temporary directory. Each server runs alone as one uvicorn process on 127.0.0.1 (``_serve.py``,
@@ -28,6 +29,14 @@ the same uvicorn settings for all), warmed up for 2 s, then loaded for ``--secon
   text (the default), and as JSON (``--log-format json``). The ratio of the last two to the first
   is what the request log costs (docs/operations.md "What logging and metrics cost").
 
+With ``--side-by-side N``, the message log's cost is measured a second way as well, in N rounds
+of a node with the log on and one with it off (each on its own copy of the store) loaded at the
+same time, each by its own ``wrk``; which one starts first alternates. A machine whose speed
+drifts from one run to the next (a shared virtual machine) slows both alike, so their ratio
+holds still where the ratio of runs one after the other does not. Both the ratio of rates and
+the ratio of CPU µs per request (the rate each would reach on a core of its own) are shown,
+each the median of the rounds'.
+
 With ``--runs N`` every row is measured N times, in N rounds that each measure every row once
 (so a machine that slows down for a while slows all rows alike), and each row shows its median
 run, with every run's req/s after the table; the ratios are the medians of each round's ratios.
@@ -43,7 +52,9 @@ from __future__ import annotations
 import argparse
 import base64
 import platform
+import shutil
 import tempfile
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
@@ -55,6 +66,7 @@ from _nodes import (
     free_port,
     load_average,
     measured_load,
+    measured_loads_at_once,
     node_env,
     print_header,
     print_row,
@@ -94,6 +106,41 @@ def _measure(
         return measured_load(pid, url, AUTH, args.seconds, args.connections)
 
 
+def _side_by_side(args: argparse.Namespace, db: Path, path: str) -> None:
+    """The message log on and off, both nodes loaded at once (``--side-by-side``)."""
+    stores = {True: db, False: db.with_name("log-off.db")}
+    shutil.copyfile(db, stores[False])
+    rate_ratios: list[float] = []
+    cpu_ratios: list[float] = []
+    print(f"the message log on and off side by side, {args.side_by_side} round(s):")
+    for round_ in range(args.side_by_side):
+        order = (True, False) if round_ % 2 == 0 else (False, True)
+        with ExitStack() as stack:
+            targets = []
+            for log_on in order:
+                env = node_env(stores[log_on], free_port(), [CPO_PARTY])
+                if not log_on:
+                    env["OPENROAM_MESSAGE_LOG__ENABLED"] = "false"
+                port = int(env["OPENROAM_PORT"])
+                pid = stack.enter_context(server(serve_args("node", port), env, port, args.log))
+                url = f"http://127.0.0.1:{port}{path}"
+                _check(url, args.locations, args.limit)
+                targets.append((pid, url))
+            loads = measured_loads_at_once(targets, AUTH, args.seconds, args.connections)
+        on, off = (loads[0], loads[1]) if order[0] else (loads[1], loads[0])
+        rate_ratios.append(on.rate / off.rate)
+        cpu_ratios.append((off.cpu_us or 0.0) / (on.cpu_us or 1.0))
+        print(
+            f"  round {round_ + 1}: on {on.rate:,.0f} req/s, {on.cpu_us:.0f} µs; "
+            f"off {off.rate:,.0f} req/s, {off.cpu_us:.0f} µs"
+            + (f"  {on.errors + off.errors} errors!" if on.errors or off.errors else "")
+        )
+    print(
+        f"  the message log on, side by side: {_median(rate_ratios):.1%} of the rate with it "
+        f"off; {_median(cpu_ratios):.1%} by CPU µs per request"
+    )
+
+
 def _median(values: list[float]) -> float:
     ordered = sorted(values)
     middle = len(ordered) // 2
@@ -117,6 +164,13 @@ def main() -> None:
         "--log-only",
         action="store_true",
         help="only the bare baselines and page 1 with the message log on and off",
+    )
+    parser.add_argument(
+        "--side-by-side",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also measure the message log on and off loaded at the same time, N rounds",
     )
     parser.add_argument(
         "--serve",
@@ -191,6 +245,8 @@ def main() -> None:
         if args.runs > 1:
             for label, loads in runs.items():
                 print(f"  {label}: " + ", ".join(f"{load.rate:,.0f}" for load in loads))
+        if args.side_by_side:
+            _side_by_side(args, db, page)
         print(f"load average after: {load_average()}")
 
 
