@@ -293,6 +293,25 @@ async def test_trimming_deletes_the_aged_and_the_oldest_beyond_the_cap(
     assert [row.request_id for row in rows] == ["recent-3", "recent-2"]
 
 
+async def test_trimming_deletes_in_steps_until_all_that_goes_is_gone(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A step is one short transaction (on SQLite a job queued with the object writes): a trim
+    # of more rows than a step takes as many steps as it needs, the aged ones and the oldest
+    # beyond the cap alike.
+    monkeypatch.setattr(store, "_TRIM_STEP", 2)
+    log = MessageLog(MessageLogSettings(retention_days=1, max_megabytes=250 / (1024 * 1024)))
+    for number in range(5):
+        log.append(_exchange(at=time.time() - 2 * 86400 + number, request_id=f"aged-{number}"))
+    body = b"b" * 100
+    for number in range(7):
+        log.append(_exchange(request_id=f"recent-{number}", response_body=body, response_bytes=100))
+    await log.flush(database)
+    assert await log.trim(database) == 5 + 5
+    rows = await store.find_messages(database, store.MessageFilter(), 20)
+    assert [row.request_id for row in rows] == ["recent-6", "recent-5"]
+
+
 def _answered(log: MessageLog, request_id: str, answer: bytes, **fields: object) -> None:
     """A GET list page our server answered, as the middleware hands it to the log."""
     values: dict[str, object] = {

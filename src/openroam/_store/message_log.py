@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import accumulate, chain
 from operator import itemgetter
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from sqlalchemy import delete, func, insert, select
 
@@ -201,11 +201,17 @@ async def _insert_with_sqlalchemy(db: Database, rows: Sequence[tuple[Any, ...]])
 
 async def trim_messages(db: Database, *, before: datetime, max_bytes: int) -> int:
     """Delete the rows older than ``before``, then the oldest beyond ``max_bytes`` of ``size``
-    in all; the number of rows deleted."""
+    in all; the number of rows deleted.
+
+    The size is summed over the whole table, so it is read outside any write transaction, and
+    rows are deleted :data:`_TRIM_STEP` at a time, oldest first, a transaction each: on SQLite
+    the write lock is never held for a scan or a long delete, so the object writes queued behind
+    it wait a few milliseconds, not seconds. What the scan finds is the id the cap falls at:
+    deleting up to it is right whoever else trims meanwhile (the rows after it are the newest
+    that fit, and more rows only come after them)."""
     entry = MessageLogEntry
-    async with db.session() as session, session.begin():
-        aged = await session.execute(delete(entry).where(entry.at_micros < micros(before)))
-        deleted = _count(aged)
+    deleted = await _delete_in_steps(db, "at_micros", micros(before))
+    async with db.session() as session:
         total = (await session.execute(select(func.coalesce(func.sum(entry.size), 0)))).scalar()
         if int(total or 0) <= max_bytes:
             return deleted
@@ -221,9 +227,43 @@ async def trim_messages(db: Database, *, before: datetime, max_bytes: int) -> in
             .limit(1)
         )
         cut = (await session.execute(newest_beyond)).scalar_one_or_none()
-        if cut is not None:
-            deleted += _count(await session.execute(delete(entry).where(entry.id <= cut)))
+    if cut is not None:
+        deleted += await _delete_in_steps(db, "id", cut + 1)
     return deleted
+
+
+#: Rows deleted per transaction when trimming (tens of milliseconds of the write lock).
+_TRIM_STEP = 5_000
+
+
+async def _delete_in_steps(db: Database, column: Literal["at_micros", "id"], below: int) -> int:
+    """Delete the rows whose ``column`` (indexed: no step scans the table) is below ``below``,
+    lowest first, :data:`_TRIM_STEP` per transaction; how many.
+
+    On a SQLite file each step is a job of the database's writer, queued with the object
+    writes: between two steps they go first. (From a connection of its own, the steps would
+    take the write lock again and again while the writer's busy handler sleeps longer each
+    time: the object writes would wait for the whole trim after all.)"""
+    entry = MessageLogEntry
+    order = entry.at_micros if column == "at_micros" else entry.id
+    oldest = select(entry.id).where(order < below).order_by(order).limit(_TRIM_STEP)
+    statement = delete(entry).where(entry.id.in_(oldest))
+    sql = (
+        f"DELETE FROM message_log WHERE id IN (SELECT id FROM message_log WHERE {column} < ? "
+        f"ORDER BY {column} LIMIT {_TRIM_STEP})"
+    )
+    deleted = 0
+    while True:
+        if db.writer is not None:
+            step = await db.writer.submit(
+                lambda connection: int(connection.execute(sql, (below,)).rowcount)
+            )
+        else:
+            async with db.session() as session, session.begin():
+                step = _count(await session.execute(statement))
+        deleted += step
+        if step < _TRIM_STEP:
+            return deleted
 
 
 def _count(result: object) -> int:
