@@ -174,30 +174,75 @@ async def test_the_simulator_carries_out_every_command_type_as_a_charge_point(
     assert any("RESERVE_NOW from emsp: ACCEPTED" in line for line in lines)
 
 
+def _simulate(node: NodeConfig) -> subprocess.Popen[str]:
+    """``openroam simulate`` for ``node``, started from a shell that ignores SIGINT, as a shell
+    script's background job is (and as a test runner's worker may start it): a child inherits
+    SIGINT ignored, so Ctrl-C and SIGTERM stop it only because it handles them itself."""
+    command = ["sh", "-c", 'trap "" INT; exec "$@"', "sh",
+               sys.executable, "-m", "openroam", "simulate", "--speed", "600"]  # fmt: skip
+    return subprocess.Popen(
+        command, env=node.env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+
+
+async def _output_until(process: subprocess.Popen[str], text: str) -> str:
+    """The process's output up to the first line with ``text`` (it has started by then)."""
+    assert process.stdout is not None
+    read = ""
+    async with asyncio.timeout(WAIT_SECONDS):
+        while text not in read:
+            line = await asyncio.to_thread(process.stdout.readline)
+            if not line:
+                raise AssertionError(f"exited before {text!r}:\n{read}")
+            read += line
+    return read
+
+
+def _stopped(process: subprocess.Popen[str], signum: signal.Signals, before: str = "") -> str:
+    """Send ``signum``; the rest of the output once the process has ended, which it must."""
+    process.send_signal(signum)
+    try:
+        output, _ = process.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        output, _ = process.communicate()
+        raise AssertionError(f"{signum.name} did not stop it:\n{before}{output}") from None
+    return before + output
+
+
 async def test_openroam_simulate_beside_a_running_node(
     nodes: tuple[NodeConfig, NodeConfig],
 ) -> None:
     """``openroam simulate`` as an operator runs it: the node's settings from the environment,
-    the backend API over HTTP; a command the eMSP sends is carried out; Ctrl-C stops it."""
+    the backend API over HTTP; a command the eMSP sends is carried out; Ctrl-C (SIGINT) stops
+    it, and so does SIGTERM, even when it was started with SIGINT ignored."""
     cpo, emsp_node = nodes
     _register(cpo, emsp_node)
     cpo_api, emsp_api = BackendApi(cpo.base_url, ADMIN), BackendApi(emsp_node.base_url, ADMIN)
     driver = await _publish_and_issue(cpo_api, emsp_api)
-    command = [sys.executable, "-m", "openroam", "simulate", "--speed", "600"]
-    process = subprocess.Popen(
-        command, env=cpo.env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
+    process = _simulate(cpo)
+    output = ""
     try:
+        output = await _output_until(process, "simulating 9 EVSEs")
         expiry = (datetime.now(UTC) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
         reserve = {"token": driver, "expiry_date": expiry, "reservation_id": "R9",
                    "location_id": "RTD-CS", "evse_uid": "RTD-CS-2"}  # fmt: skip
         assert await Emsp(emsp_api).command("RESERVE_NOW", reserve) == "ACCEPTED"
     finally:
-        process.send_signal(signal.SIGINT)
-        output, _ = process.communicate(timeout=30)
+        output = _stopped(process, signal.SIGINT, output)
         await cpo_api.aclose()
         await emsp_api.aclose()
     assert process.returncode == 0, output
-    assert "simulating 9 EVSEs" in output
     assert "RESERVE_NOW from emsp: ACCEPTED" in output
     assert "EVSE RTD-CS/RTD-CS-2: RESERVED" in output
+    assert output.rstrip().endswith("stopped"), output
+
+    # SIGTERM (a service manager, a container runtime) stops it cleanly as well.
+    process = _simulate(cpo)
+    output = ""
+    try:
+        output = await _output_until(process, "simulating 9 EVSEs")
+    finally:
+        output = _stopped(process, signal.SIGTERM, output)
+    assert process.returncode == 0, output
+    assert output.rstrip().endswith("stopped"), output

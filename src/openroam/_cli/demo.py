@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 import tempfile
 from enum import StrEnum
 from pathlib import Path
@@ -178,11 +179,20 @@ def simulate(
     simulator = Simulator(api, SimulatorSettings(speed=speed, interval=interval), console.print)
 
     async def go() -> None:
+        # SIGINT (Ctrl-C) and SIGTERM stop it cleanly, as they stop ``openroam worker``: handled
+        # here, not left to KeyboardInterrupt, so it stops also when it inherited SIGINT ignored
+        # (a background job of a shell script, a process started by a test runner's worker).
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
         try:
-            await simulator.run(asyncio.Event())
+            await simulator.run(stop)
         finally:
             await api.aclose()
 
     console.print(f"simulating the charge points of {base_url} (Ctrl-C stops)")
+    # A Ctrl-C before the handlers are in place (while it starts) stops it without a traceback.
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(go())
+    console.print("stopped")
