@@ -12,20 +12,19 @@ import asyncio
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import orjson
 import typer
 
 from openroam._cli.node import ConfigOption, console, run_with_node
-from openroam._services.command_sender import command_type_of
-from openroam._services.documents import ObjectPath
-from openroam._services.node import Node
-from openroam._services.object_specs import TOKENS
 from openroam.errors import InvalidOrMissingParameters, NotFound, OcpiError
 from openroam.models.common import format_datetime
 from openroam.models.v221.commands import CommandType
 from openroam.models.v221.types import Role
+
+if TYPE_CHECKING:
+    from openroam._services.node import Node
 
 __all__ = ["command"]
 
@@ -48,6 +47,9 @@ def _fields(kind: CommandType, given: dict[str, str | None]) -> dict[str, Any]:
 async def _own_token(node: Node, uid: str, token_type: str) -> dict[str, Any]:
     """One of our eMSP parties' Tokens ("an eMSP sending a StartSession SHALL only use Tokens
     that are owned by this eMSP")."""
+    from openroam._services.documents import ObjectPath
+    from openroam._services.object_specs import TOKENS
+
     for party in node.platform.parties:
         if party.role != Role.EMSP:
             continue
@@ -119,6 +121,8 @@ def command(
     config: ConfigOption = None,
 ) -> None:
     """Send a command to a CPO partner and wait for its CommandResult."""
+    from openroam._services.command_sender import command_type_of
+
     try:
         kind = command_type_of(command_type.replace("-", "_"))
         fields: dict[str, Any] = orjson.loads(body.read_bytes()) if body is not None else {}

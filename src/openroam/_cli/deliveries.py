@@ -7,15 +7,17 @@ be sent. Decisions are recorded in the rows (and a skip as a ``delivery.skipped`
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from openroam._cli.node import ConfigOption, console, run_with_node
-from openroam._services.deliveries import DeliveryView
-from openroam._services.node import Node
 from openroam.errors import OcpiError
+
+if TYPE_CHECKING:
+    from openroam._services.deliveries import DeliveryView
+    from openroam._services.node import Node
 
 __all__ = ["deliveries_app"]
 

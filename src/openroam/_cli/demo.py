@@ -9,16 +9,15 @@ import signal
 import tempfile
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from openroam._cli.node import ConfigOption, load_settings
-from openroam._demo import sample
-from openroam._demo.nodes import DemoNode, node_settings, serving
-from openroam._demo.story import Story, StoryFailed
-from openroam.simulator import BackendApi, Simulator, SimulatorSettings
+
+if TYPE_CHECKING:
+    from openroam._demo.nodes import DemoNode
 
 __all__ = ["demo", "simulate"]
 
@@ -77,6 +76,11 @@ def _look_around(cpo: DemoNode, emsp: DemoNode) -> None:
 
 async def _demo(directory: Path, cpo_port: int, emsp_port: int, speed: float, *,
                 emsp_version: EmspVersion, stay: bool, log_level: str) -> None:  # fmt: skip
+    from openroam._demo import sample
+    from openroam._demo.nodes import node_settings, serving
+    from openroam._demo.story import Story
+    from openroam.simulator import BackendApi, Simulator, SimulatorSettings
+
     offers = EMSP_OFFERS[emsp_version]
     cpo_settings = node_settings(directory, "cpo", cpo_port, sample.CPO, "CPO")
     emsp_settings = node_settings(directory, "emsp", emsp_port, sample.EMSP, "EMSP", offers)
@@ -131,6 +135,8 @@ def demo(
     them: registration, pull, a session started by command, meter values across a tariff
     change, the stop, the CDR priced and delivered. ``--emsp-version 2.1.1``: the same story
     with an eMSP node that speaks only OCPI 2.1.1."""
+    from openroam._demo.story import StoryFailed
+
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
@@ -167,6 +173,8 @@ def simulate(
 ) -> None:
     """Simulate the charge points of the node's own Locations: carry out partners' commands,
     charge, send meter values and statuses, all through the backend API (OPENROAM_ADMIN_TOKEN)."""
+    from openroam.simulator import BackendApi, Simulator, SimulatorSettings
+
     settings = load_settings(config)
     if settings.admin_token is None:
         console.print("[red]cannot simulate:[/] set OPENROAM_ADMIN_TOKEN (the backend API's token)")

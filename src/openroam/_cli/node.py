@@ -8,32 +8,28 @@ can run beside a serving process.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from openroam._config import Settings
-from openroam._logging import logging_to
-from openroam._runtime import build_app, open_node
-from openroam._services.credentials import parse_grant
-from openroam._services.node import Node
-from openroam._services.partner_status import (
-    Deliveries,
-    ModuleStatus,
-    PartnerStatus,
-    PartnerStatusService,
-)
-from openroam._store import repositories as repo
-from openroam._store.db import upgrade
 from openroam.errors import OcpiError
 from openroam.models.common import format_datetime
+
+# The node's stack (settings, services, store, web framework) is imported by the commands that
+# run it, not here: ``openroam --help`` and the commands that do not open the node start without.
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Sequence
+    from datetime import datetime
+
+    from openroam._config import Settings
+    from openroam._services.node import Node
+    from openroam._services.partner_status import Deliveries, ModuleStatus, PartnerStatus
+    from openroam._store import repositories as repo
 
 __all__ = [
     "ConfigOption",
@@ -72,6 +68,8 @@ ConfigOption = Annotated[
 
 
 def load_settings(config: Path | None) -> Settings:
+    from openroam._config import Settings
+
     try:
         return Settings.load(config)
     except (OSError, ValueError) as error:
@@ -81,6 +79,8 @@ def load_settings(config: Path | None) -> Settings:
 
 def run_with_node(config: Path | None, action: Callable[[Node], Awaitable[T]]) -> T:
     """Open the node's services, run ``action``, report an OCPI failure readably."""
+    from openroam._runtime import open_node
+    from openroam._store import repositories as repo
 
     async def go() -> T:
         async with open_node(load_settings(config)) as node:
@@ -152,6 +152,9 @@ def serve(
     _print_console(settings)
     import uvicorn  # only this command serves HTTP: the others start without it
 
+    from openroam._logging import logging_to
+    from openroam._runtime import build_app
+
     # Every line, uvicorn's too (log_config=None: it keeps no handlers of its own), goes through
     # one writer thread, as text or JSON (openroam._logging). One line per request is
     # openroam's own (method, path, partner, HTTP and OCPI status, duration, request id);
@@ -174,6 +177,8 @@ db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 @db_app.command("upgrade")
 def db_upgrade(config: ConfigOption = None) -> None:
     """Run the database migrations up to the newest revision."""
+    from openroam._store.db import upgrade
+
     settings = load_settings(config)
     upgrade(settings.database_url)
     console.print("database is up to date")
@@ -198,6 +203,8 @@ PartyOption = Annotated[
 
 def grants_of(roles: list[str], parties: list[str]) -> list[repo.Grant]:
     """The grants of ``--role R --party CC*PID`` pairs (in order); exit 2 when they do not pair."""
+    from openroam._services.credentials import parse_grant
+
     if not roles or len(roles) != len(parties):
         console.print(
             "[red]invalid:[/] give each grant as --role ROLE --party COUNTRY*PARTY "
@@ -298,6 +305,8 @@ def partners(ctx: typer.Context, config: ConfigOption = None) -> None:
     (``partners show NAME``: all of one)."""
     if ctx.invoked_subcommand is not None:
         return
+    from openroam._services.partner_status import PartnerStatusService
+
     statuses = run_with_node(
         config, lambda node: PartnerStatusService(node.db, node.platform).all()
     )
@@ -354,6 +363,8 @@ def show_partner(
     the last full and incremental pull, objects held, failures and the last error; the push
     delivery backlog. On a Hub node, the partner's connection status and when it was last
     heard from; for a Hub partner, the parties behind it."""
+    from openroam._services.partner_status import PartnerStatusService
+
     status = run_with_node(
         config, lambda node: PartnerStatusService(node.db, node.platform).of(name)
     )

@@ -8,14 +8,15 @@ offset), stores the spec's form and counts each deviation, listed here after the
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from openroam._cli.node import ConfigOption, console, deviation_table, run_with_node
-from openroam._services import reading as reading_service
-from openroam._services.node import Node
-from openroam._store import repositories as repo
+
+if TYPE_CHECKING:
+    from openroam._services.node import Node
+    from openroam._store import repositories as repo
 
 __all__ = ["deviation_table", "reading"]
 
@@ -37,6 +38,7 @@ def reading(
     config: ConfigOption = None,
 ) -> None:
     """Set how a partner's objects are read, and show the deviations counted so far."""
+    from openroam._services import reading as reading_service
 
     async def change(node: Node) -> list[repo.DeviationRecord]:
         await reading_service.set_policy(node.db, name, str(policy))

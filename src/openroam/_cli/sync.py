@@ -6,22 +6,22 @@ import asyncio
 import gc
 import signal
 import time
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from openroam._cli.node import ConfigOption, load_settings, run_with_node
-from openroam._delivery.pull import PullSettings, PullWorker
-from openroam._logging import logging_to
-from openroam._runtime import client_factory, open_node, running_workers
-from openroam._services.node import Node
 from openroam._services.object_specs import SPECS
-from openroam._services.partner_status import pulled_modules
-from openroam._store import repositories as repo
 from openroam.errors import OcpiError
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from openroam._delivery.pull import PullWorker
+    from openroam._services.node import Node
+    from openroam._store import repositories as repo
 
 __all__ = ["pull", "worker"]
 
@@ -48,6 +48,9 @@ def worker(config: ConfigOption = None) -> None:
 
     Several workers may share one PostgreSQL database: each delivery is claimed by one of them.
     """
+    from openroam._logging import logging_to
+    from openroam._runtime import open_node, running_workers
+
     settings = load_settings(config)
 
     async def go() -> None:
@@ -88,6 +91,13 @@ def pull(
     Exits with 1 when a module failed or was incomplete (fewer objects than the partner's
     X-Total-Count); either is recorded on the sync state (``openroam partners show``) and
     pulled again later."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from openroam._delivery.pull import PullSettings, PullWorker
+    from openroam._runtime import client_factory
+    from openroam._services.partner_status import pulled_modules
+    from openroam._store import repositories as repo
+
     if module is not None and module not in SPECS:
         console.print(f"[red]unknown module {module!r}[/]; choose from {_MODULES}")
         raise typer.Exit(2)
@@ -124,6 +134,8 @@ async def _pull_one(
     puller: PullWorker, record: repo.PartnerRecord, name: str, *, full: bool, progress: Progress
 ) -> bool:
     """Pull one module and print its line; whether it was pulled completely."""
+    from openroam._store import repositories as repo
+
     what = f"{name} from {escape(record.name)}"
     task = progress.add_task(what, total=None)
 
