@@ -39,7 +39,7 @@ import pytest
 from openroam._demo import sample
 from openroam.models import v211
 from openroam.simulator import BackendApi, Simulator, SimulatorSettings
-from tests.e2e.nodes import NodeConfig, Party, free_port, running_together
+from tests.e2e.nodes import NodeConfig, Party, admin_api, free_port, running_together
 from tests.e2e.test_roaming import ADMIN, FAST
 
 T = TypeVar("T")
@@ -104,15 +104,7 @@ def nodes(tmp_path: Path) -> Iterator[Sequence[NodeConfig]]:
 
 
 def _admin(node: NodeConfig, method: str, path: str, body: Any = None) -> Any:
-    response = httpx.request(
-        method,
-        f"{node.base_url}/api/{path}",
-        json=body,
-        headers={"Authorization": f"Bearer {ADMIN}"},
-        timeout=10,
-    )
-    assert response.status_code < 300, f"{method} {path}: {response.status_code} {response.text}"
-    return response.json()["data"]
+    return admin_api(node, method, path, body).json()["data"]
 
 
 def _register(link: Link) -> None:
